@@ -1,0 +1,20 @@
+import type { ActivityDeps } from './activity-deps';
+import { createDocumentActivities } from './documents/issue-document';
+import { type EmailKind, queueOrderEmail } from './notifications/queue-order-email';
+import { createOrderIntakeActivities } from './order-intake';
+import { createOrderLifecycleActivities } from './order-lifecycle';
+import { createPaymentActivities } from './payments/payment-activities';
+
+/** Every activity the order workflow calls, bound to their dependencies. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createOrderIntakeActivities(deps),
+    ...createOrderLifecycleActivities(deps),
+    ...createPaymentActivities(deps),
+    ...createDocumentActivities(deps),
+    queueOrderEmail: (input: { tenantId: string; orderId: string; kind: EmailKind }) =>
+      queueOrderEmail({ db: deps.db, transport: deps.mailTransport, publicBaseUrl: deps.publicBaseUrl }, input),
+  };
+}
+
+export type OrderActivities = ReturnType<typeof createActivities>;

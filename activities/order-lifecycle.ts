@@ -1,0 +1,81 @@
+import { sql } from 'kysely';
+import type { OrderStatus } from '../domain/order-status';
+import { appendOrderEvent } from '../db/queries/order-events';
+import { releaseSeats } from '../db/queries/seat-holds';
+import type { ActivityDeps } from './activity-deps';
+
+interface OrderRef {
+  tenantId: string;
+  orderId: string;
+}
+
+export function createOrderLifecycleActivities({ db }: ActivityDeps) {
+  return {
+    /** Held seats become bookings; each participant gets a booking id. Safe to repeat. */
+    async bookOrder({ tenantId, orderId }: OrderRef): Promise<{ seatsBooked: number }> {
+      return db.transaction().execute(async (trx) => {
+        const booked = await trx.updateTable('reservations')
+          .set({ status: 'booked', booked_at: sql`now()` })
+          .where('order_id', '=', orderId).where('tenant_id', '=', tenantId).where('status', '=', 'held')
+          .returning('quantity').execute();
+        await trx.updateTable('participants').set({ booking_id: sql`gen_random_uuid()` })
+          .where('order_id', '=', orderId).where('booking_id', 'is', null).execute();
+        await trx.updateTable('orders').set({ status: 'booked', updated_at: sql`now()` })
+          .where('id', '=', orderId).where('tenant_id', '=', tenantId)
+          .where('status', 'in', ['reserved', 'awaiting_payment', 'payment_failed', 'paid']).execute();
+        const seats = booked.reduce((n, r) => n + r.quantity, 0);
+        await appendOrderEvent(trx, { tenantId, orderId, eventKey: 'booked', type: 'order.booked', message: `Booked ${seats} seat(s)` });
+        return { seatsBooked: seats };
+      });
+    },
+
+    /**
+     * The preliminary deadline passed unpaid: seats, campaign use and voucher value go back,
+     * exactly once — the status transition is the guard, so a retry changes nothing.
+     */
+    async expireOrder({ tenantId, orderId }: OrderRef): Promise<{ seatsReleased: number }> {
+      return db.transaction().execute(async (trx) => {
+        const order = await trx.updateTable('orders')
+          .set({ status: 'expired', updated_at: sql`now()` })
+          .where('id', '=', orderId).where('tenant_id', '=', tenantId)
+          .where('status', 'in', ['awaiting_payment', 'payment_failed', 'reserved'])
+          .returning(['campaign_code', 'voucher_code', 'voucher_applied']).executeTakeFirst();
+        if (!order) return { seatsReleased: 0 };
+        const seats = await releaseSeats(trx, orderId);
+        if (order.campaign_code) {
+          await trx.updateTable('campaigns').set({ uses: sql`greatest(uses - 1, 0)` })
+            .where('tenant_id', '=', tenantId).where(sql`upper(code)`, '=', order.campaign_code.toUpperCase()).execute();
+        }
+        if (order.voucher_code) {
+          await trx.updateTable('vouchers')
+            .set({
+              remaining_value: sql`CASE WHEN kind = 'value' THEN remaining_value + ${order.voucher_applied} ELSE remaining_value END`,
+              redeemed_at: null,
+            })
+            .where('tenant_id', '=', tenantId).where(sql`upper(code)`, '=', order.voucher_code.toUpperCase()).execute();
+        }
+        await appendOrderEvent(trx, {
+          tenantId, orderId, eventKey: 'expired', type: 'order.expired',
+          message: `Preliminary deadline passed unpaid; ${seats} seat(s) released`,
+        });
+        return { seatsReleased: seats };
+      });
+    },
+
+    async setOrderStatus(input: OrderRef & { status: OrderStatus; eventKey: string; message: string; data?: Record<string, unknown> }): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        await trx.updateTable('orders')
+          .set({
+            status: input.status,
+            updated_at: sql`now()`,
+            ...(input.status === 'completed' ? { completed_at: sql`coalesce(completed_at, now())` } : {}),
+          })
+          .where('id', '=', input.orderId).where('tenant_id', '=', input.tenantId).execute();
+        await appendOrderEvent(trx, {
+          tenantId: input.tenantId, orderId: input.orderId, eventKey: input.eventKey,
+          type: `order.${input.status}`, message: input.message, data: input.data,
+        });
+      });
+    },
+  };
+}

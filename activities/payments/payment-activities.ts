@@ -1,0 +1,129 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { sql } from 'kysely';
+import { appendOrderEvent } from '../../db/queries/order-events';
+import type { PaymentResultSignal } from '../../workflows/order-messages';
+import type { ActivityDeps } from '../activity-deps';
+
+interface OrderRef {
+  tenantId: string;
+  orderId: string;
+}
+
+export function createPaymentActivities({ db, paymentProvider, publicBaseUrl }: ActivityDeps) {
+  async function currentCharge(orderId: string) {
+    return db.selectFrom('payments').selectAll().where('order_id', '=', orderId).where('kind', '=', 'charge')
+      .orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+  }
+
+  return {
+    /** Opens the provider session for what the order costs; one per order attempt, keyed. */
+    async createPaymentSession({ tenantId, orderId }: OrderRef): Promise<{ sessionId: string; redirectUrl: string }> {
+      const idempotencyKey = `${orderId}:charge:1`;
+      const existing = await db.selectFrom('payments').select(['provider_session_id', 'redirect_url'])
+        .where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
+      if (existing?.provider_session_id && existing.redirect_url) {
+        return { sessionId: existing.provider_session_id, redirectUrl: existing.redirect_url };
+      }
+      const order = await db.selectFrom('orders').innerJoin('tenants', 'tenants.id', 'orders.tenant_id')
+        .select(['orders.number', 'orders.total_incl_vat', 'orders.currency', 'orders.payment_complete_url', 'orders.payment_cancel_url', 'tenants.slug', 'tenants.name'])
+        .where('orders.id', '=', orderId).where('orders.tenant_id', '=', tenantId).executeTakeFirstOrThrow();
+      const session = await paymentProvider.createSession({
+        tenantId,
+        reference: orderId,
+        amount: order.total_incl_vat,
+        currency: order.currency,
+        description: `${order.name} order ${order.number}`,
+        webhookUrl: `${publicBaseUrl}/v1/webhooks/${paymentProvider.name}/${order.slug}`,
+        completeUrl: order.payment_complete_url,
+        cancelUrl: order.payment_cancel_url,
+        idempotencyKey,
+      });
+      await db.transaction().execute(async (trx) => {
+        await trx.insertInto('payments').values({
+          id: crypto.randomUUID(), tenant_id: tenantId, order_id: orderId, kind: 'charge', provider: paymentProvider.name,
+          provider_session_id: session.sessionId, amount: order.total_incl_vat, currency: order.currency,
+          status: 'pending', redirect_url: session.redirectUrl, idempotency_key: idempotencyKey,
+        }).onConflict((oc) => oc.column('idempotency_key').doNothing()).execute();
+        await appendOrderEvent(trx, {
+          tenantId, orderId, eventKey: `payment_session:${session.sessionId}`, type: 'payment.session_created',
+          message: `Card payment session opened at ${paymentProvider.name}`, data: { session_id: session.sessionId },
+        });
+      });
+      return session;
+    },
+
+    /**
+     * Records what the provider said. A success whose amount or currency differs from the
+     * order is recorded but not accepted: the workflow parks the order for an operator.
+     */
+    async recordPaymentOutcome({ tenantId, orderId, event }: OrderRef & { event: PaymentResultSignal }): Promise<{ accepted: boolean; reason?: string }> {
+      const order = await db.selectFrom('orders').select(['total_incl_vat', 'currency', 'status'])
+        .where('id', '=', orderId).where('tenant_id', '=', tenantId).executeTakeFirstOrThrow();
+      const mismatch = event.outcome === 'succeeded' && (event.amount !== order.total_incl_vat || event.currency !== order.currency)
+        ? `paid ${event.amount} ${event.currency}, expected ${order.total_incl_vat} ${order.currency}`
+        : undefined;
+      await db.transaction().execute(async (trx) => {
+        const status = event.outcome === 'succeeded' ? 'succeeded' : event.outcome === 'failed' ? 'failed' : 'cancelled';
+        // Out-of-order delivery: a late "failed" never downgrades a recorded success.
+        await trx.updateTable('payments')
+          .set({ status, updated_at: sql`now()`, failure_reason: mismatch ?? (status === 'succeeded' ? null : event.outcome) })
+          .where('order_id', '=', orderId).where('kind', '=', 'charge').where('provider_session_id', '=', event.sessionId)
+          .where('status', '<>', 'succeeded').execute();
+        if (event.outcome === 'succeeded') {
+          const nextStatus = mismatch ? 'needs_attention' : ['awaiting_payment', 'payment_failed'].includes(order.status) ? 'paid' : order.status;
+          await trx.updateTable('orders').set({ status: nextStatus, attention_reason: mismatch ?? null, updated_at: sql`now()` })
+            .where('id', '=', orderId).execute();
+        } else if (order.status === 'awaiting_payment') {
+          await trx.updateTable('orders').set({ status: 'payment_failed', updated_at: sql`now()` }).where('id', '=', orderId).execute();
+        }
+        await appendOrderEvent(trx, {
+          tenantId, orderId, eventKey: `payment_event:${event.eventId}`, type: `payment.${event.outcome}`,
+          message: mismatch ? `Payment received but ${mismatch}: needs attention` : `Card payment ${event.outcome} (${event.amount} ${event.currency})`,
+          data: { event_id: event.eventId, session_id: event.sessionId, provider: event.provider },
+        });
+      });
+      return mismatch ? { accepted: false, reason: mismatch } : { accepted: true };
+    },
+
+    /**
+     * At the deadline: close the provider session unless it was paid. Returns the payment as
+     * an event when the provider has it, so a lost webhook never expires a paid order.
+     */
+    async closePaymentSession({ tenantId, orderId }: OrderRef): Promise<{ event: PaymentResultSignal | null }> {
+      const charge = await currentCharge(orderId);
+      if (!charge?.provider_session_id) return { event: null };
+      const session = await paymentProvider.closeSession(tenantId, charge.provider_session_id);
+      if (session.state !== 'paid') return { event: null };
+      return {
+        event: {
+          eventId: `reconciled:${session.sessionId}`,
+          provider: paymentProvider.name,
+          sessionId: session.sessionId,
+          outcome: 'succeeded',
+          amount: session.amount,
+          currency: session.currency,
+        },
+      };
+    },
+
+    /** Refunds at the provider and records it; keyed so a retry never refunds twice. */
+    async refundPayment(input: OrderRef & { sessionId: string; amount: number; reason: string }): Promise<{ refundId: string }> {
+      const idempotencyKey = `${input.orderId}:refund:${input.sessionId}:${input.reason}`;
+      const order = await db.selectFrom('orders').select(['currency']).where('id', '=', input.orderId).executeTakeFirstOrThrow();
+      if (input.amount <= 0) throw ApplicationFailure.nonRetryable('refund amount must be positive');
+      const { refundId } = await paymentProvider.refund({ tenantId: input.tenantId, sessionId: input.sessionId, amount: input.amount, idempotencyKey });
+      await db.transaction().execute(async (trx) => {
+        await trx.insertInto('payments').values({
+          id: crypto.randomUUID(), tenant_id: input.tenantId, order_id: input.orderId, kind: 'refund', provider: paymentProvider.name,
+          provider_session_id: input.sessionId, provider_payment_id: refundId, amount: input.amount, currency: order.currency,
+          status: 'succeeded', idempotency_key: idempotencyKey,
+        }).onConflict((oc) => oc.column('idempotency_key').doNothing()).execute();
+        await appendOrderEvent(trx, {
+          tenantId: input.tenantId, orderId: input.orderId, eventKey: `refund:${idempotencyKey}`, type: 'payment.refunded',
+          message: `Refunded ${input.amount} ${order.currency} (${input.reason})`, data: { refund_id: refundId },
+        });
+      });
+      return { refundId };
+    },
+  };
+}

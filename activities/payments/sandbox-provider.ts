@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Db } from '../../db/database';
+import type { CreateSessionInput, PaymentProvider, PaymentSession, ProviderSessionStatus } from './payment-provider';
+
+/**
+ * The built-in sandbox PSP. Its sessions live in our database (table sandbox_psp_sessions) and
+ * its hosted page is served by our API under /psp/sandbox; everything else behaves like a
+ * remote provider: signed webhooks over HTTP, a status lookup, refunds.
+ */
+export class SandboxPaymentProvider implements PaymentProvider {
+  readonly name = 'sandbox';
+
+  constructor(private readonly db: Db, private readonly publicBaseUrl: string) {}
+
+  static sessionIdFor(idempotencyKey: string): string {
+    return `sbx_${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}`;
+  }
+
+  hostedPageUrl(sessionId: string): string {
+    return `${this.publicBaseUrl}/psp/sandbox/pay/${sessionId}`;
+  }
+
+  async createSession(input: CreateSessionInput): Promise<PaymentSession> {
+    const sessionId = SandboxPaymentProvider.sessionIdFor(input.idempotencyKey);
+    await this.db.insertInto('sandbox_psp_sessions').values({
+      id: sessionId,
+      tenant_id: input.tenantId,
+      reference: input.reference,
+      amount: input.amount,
+      currency: input.currency,
+      description: input.description,
+      status: 'open',
+      webhook_url: input.webhookUrl,
+      complete_url: input.completeUrl,
+      cancel_url: input.cancelUrl,
+    }).onConflict((oc) => oc.column('id').doNothing()).execute();
+    return { sessionId, redirectUrl: this.hostedPageUrl(sessionId) };
+  }
+
+  async getSession(tenantId: string, sessionId: string): Promise<ProviderSessionStatus> {
+    const row = await this.db.selectFrom('sandbox_psp_sessions').select(['id', 'status', 'amount', 'currency'])
+      .where('tenant_id', '=', tenantId).where('id', '=', sessionId).executeTakeFirstOrThrow();
+    return { sessionId: row.id, state: row.status, amount: row.amount, currency: row.currency };
+  }
+
+  async closeSession(tenantId: string, sessionId: string): Promise<ProviderSessionStatus> {
+    await this.db.updateTable('sandbox_psp_sessions').set({ status: 'expired', updated_at: sql`now()` })
+      .where('tenant_id', '=', tenantId).where('id', '=', sessionId).where('status', '<>', 'paid').execute();
+    return this.getSession(tenantId, sessionId);
+  }
+
+  async refund(input: { tenantId: string; sessionId: string; amount: number; idempotencyKey: string }): Promise<{ refundId: string }> {
+    const refundId = `sbx_re_${createHash('sha256').update(input.idempotencyKey).digest('hex').slice(0, 24)}`;
+    await this.db.transaction().execute(async (trx) => {
+      // Keyed like a real PSP's idempotency keys: the same key refunds once.
+      const inserted = await trx.insertInto('sandbox_psp_refunds')
+        .values({ id: refundId, session_id: input.sessionId, amount: input.amount })
+        .onConflict((oc) => oc.column('id').doNothing()).returning('id').executeTakeFirst();
+      if (!inserted) return;
+      const updated = await trx.updateTable('sandbox_psp_sessions')
+        .set({ refunded_amount: sql`refunded_amount + ${input.amount}`, updated_at: sql`now()` })
+        .where('tenant_id', '=', input.tenantId).where('id', '=', input.sessionId).where('status', '=', 'paid')
+        .where(sql<boolean>`refunded_amount + ${input.amount} <= amount`).returning('id').executeTakeFirst();
+      if (!updated) throw new Error(`sandbox refund refused: session ${input.sessionId} is not paid or the amount exceeds what is left`);
+    });
+    return { refundId };
+  }
+}

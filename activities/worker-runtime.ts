@@ -1,0 +1,75 @@
+import path from 'node:path';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Db } from '../db/database';
+import type { Logger } from '../runtime/logger';
+import { createActivities } from '.';
+import { startEmailDispatcher, createSmtpTransport } from './notifications/outbox';
+import { SandboxPaymentProvider } from './payments/sandbox-provider';
+
+export interface OrderWorkerOptions {
+  db: Db;
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  smtpUrl: string;
+  publicBaseUrl: string;
+  logger: Logger;
+  /** Prebuilt workflow bundle (tests share one); else the worker bundles workflows/ itself. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export interface RunningOrderWorker {
+  worker: Worker;
+  /** Resolves when the worker has stopped (after shutdown() or a fatal error). */
+  done: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export function workflowsPath(): string {
+  return path.resolve(import.meta.dirname, '../workflows/index.ts');
+}
+
+/** Builds the worker (workflows + activities + email dispatcher) and starts it. */
+export async function startOrderWorker(options: OrderWorkerOptions): Promise<RunningOrderWorker> {
+  const mailTransport = createSmtpTransport(options.smtpUrl);
+  const fromByTenant = new Map<string, string>();
+  const from = async (tenantId: string) => {
+    let value = fromByTenant.get(tenantId);
+    if (!value) {
+      const tenant = await options.db.selectFrom('tenants').select(['email_from', 'name']).where('id', '=', tenantId).executeTakeFirstOrThrow();
+      value = `"${tenant.name.replace(/"/g, '')}" <${tenant.email_from}>`;
+      fromByTenant.set(tenantId, value);
+    }
+    return value;
+  };
+  const deps = {
+    db: options.db,
+    publicBaseUrl: options.publicBaseUrl,
+    mailTransport,
+    paymentProvider: new SandboxPaymentProvider(options.db, options.publicBaseUrl),
+  };
+  const connection = await NativeConnection.connect({ address: options.temporalAddress });
+  const worker = await Worker.create({
+    connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    activities: createActivities(deps),
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
+    // Activities finish their current attempt on SIGTERM; Temporal retries anything cut off.
+    shutdownGraceTime: '20 seconds',
+  });
+  const dispatcher = startEmailDispatcher(options.db, mailTransport, { from, logger: options.logger });
+  const done = worker.run().finally(async () => {
+    await dispatcher.stop();
+    mailTransport.close();
+    await connection.close();
+  });
+  return {
+    worker,
+    done,
+    async shutdown() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}

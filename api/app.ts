@@ -1,0 +1,97 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { swaggerUI } from '@hono/swagger-ui';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { methodNotAllowed } from 'hono/method-not-allowed';
+import { requestId } from 'hono/request-id';
+import type { AppDeps, AppEnv } from './app-env';
+import { authenticate } from './auth';
+import { ApiProblem, problemResponse, problems } from './problem';
+import { registerCatalogRoutes } from './routes/catalog';
+import { registerDevMailRoutes } from './routes/dev-mail';
+import { registerHealthRoutes } from './routes/health';
+import { registerOrderRoutes } from './routes/orders';
+import { registerPaymentWebhookRoutes } from './routes/payment-webhooks';
+import { registerSandboxPspPage } from './routes/sandbox-psp-page';
+import { validationHook } from './validation-hook';
+
+const DEFAULT_BODY_LIMIT = 256 * 1024;
+const PUBLIC_PREFIXES = ['/v1/webhooks/'];
+
+export type App = OpenAPIHono<AppEnv>;
+
+export function createApp(deps: AppDeps): App {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const limit = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
+
+  app.use(requestId({ headerName: 'X-Request-Id' }));
+  app.use(async (c, next) => {
+    const started = performance.now();
+    c.set('deps', deps);
+    c.set('logger', deps.logger.child({ request_id: c.var.requestId }));
+    await next();
+    c.var.logger.info(
+      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      'request',
+    );
+  });
+  app.use(methodNotAllowed({
+    app,
+    onMethodNotAllowed: (c, allowed) =>
+      problemResponse(c, new ApiProblem(405, 'method_not_allowed', 'Method Not Allowed', `Use ${allowed.join(', ')}`, undefined, { Allow: allowed.join(', ') })),
+  }));
+  app.use(bodyLimit({ maxSize: limit, onError: () => { throw problems.payloadTooLarge(limit); } }));
+  app.use(async (c, next) => {
+    // JSON is the only body we read on the API; a form or text body is a client bug worth naming.
+    if (['POST', 'PUT', 'PATCH'].includes(c.req.method) && c.req.path.startsWith('/v1/') && !c.req.path.startsWith('/v1/webhooks/')) {
+      const type = c.req.header('content-type');
+      const hasBody = c.req.header('content-length') !== '0' && (c.req.header('content-length') || c.req.header('transfer-encoding'));
+      if (hasBody && !/^application\/([\w.+-]*\+)?json\b/i.test(type ?? '')) throw problems.unsupportedMediaType();
+    }
+    await next();
+  });
+  app.use('/v1/*', async (c, next) => {
+    if (PUBLIC_PREFIXES.some((prefix) => c.req.path.startsWith(prefix))) return next();
+    return authenticate(c, next);
+  });
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', { type: 'apiKey', in: 'header', name: 'X-API-Key' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' });
+
+  registerHealthRoutes(app);
+  registerCatalogRoutes(app);
+  registerOrderRoutes(app);
+  registerPaymentWebhookRoutes(app);
+  registerSandboxPspPage(app);
+  if (deps.mailSinkDir) registerDevMailRoutes(app, deps.mailSinkDir);
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Order orchestrator API',
+      version: '1.0.0',
+      description: 'Orders for courses, tickets, slots and items, carried durably by one Temporal workflow per order. Errors are application/problem+json (RFC 9457) with a stable `code`.',
+    },
+    servers: [{ url: deps.publicBaseUrl }],
+    security: [{ ApiKey: [] }, { Bearer: [] }],
+  });
+  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+
+  app.notFound((c) => problemResponse(c, problems.notFound('route', 'route_not_found')));
+  app.onError((error, c) => handleError(error, c));
+  return app;
+}
+
+function handleError(error: Error, c: Context<AppEnv>): Response {
+  if (error instanceof ApiProblem) return problemResponse(c, error);
+  if (error instanceof HTTPException) {
+    if (error.status === 400) return problemResponse(c, problems.badRequest('malformed_body', error.message || 'Malformed request body'));
+    if (error.status === 413) return problemResponse(c, problems.payloadTooLarge(0));
+    return problemResponse(c, new ApiProblem(error.status as 400, 'http_error', error.message || 'Error', error.message));
+  }
+  if (error instanceof SyntaxError) return problemResponse(c, problems.badRequest('malformed_json', 'The body is not valid JSON'));
+  c.var.logger?.error({ err: error }, 'unhandled error');
+  // No stack trace or message leaks: they may name tables, hosts or secrets.
+  return problemResponse(c, new ApiProblem(500, 'internal_error', 'Internal Server Error', `Something went wrong on our side; quote request id ${c.var.requestId} when reporting it`));
+}

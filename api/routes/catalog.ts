@@ -1,0 +1,90 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { listOccurrences, listProducts, type OccurrenceRow, type ProductRow } from '../../db/queries/catalog';
+import type { App } from '../app';
+import { decodeCursor, encodeCursor } from '../cursor';
+import { limitQuery, problemResponses } from '../schemas/common';
+import { occurrenceListSchema, productListSchema, productTypeSchema } from '../schemas/catalog';
+import { registerCatalogAdminRoutes } from './catalog-admin';
+
+export function presentProduct(p: ProductRow) {
+  return {
+    id: p.id,
+    type: p.type,
+    name: p.name,
+    description: p.description,
+    price: p.price,
+    currency: p.currency,
+    vat_rate: p.vat_rate_bp / 100,
+    daily_capacity: p.daily_capacity,
+    active: p.active,
+  };
+}
+
+export function presentOccurrence(o: OccurrenceRow) {
+  return {
+    id: o.id,
+    product_id: o.product_id,
+    name: o.name,
+    starts_at: o.starts_at.toISOString(),
+    ends_at: o.ends_at ? o.ends_at.toISOString() : null,
+    capacity: o.capacity,
+    seats_taken: o.seats_taken,
+    seats_left: o.capacity - o.seats_taken,
+    price: o.price ?? o.product_price,
+    currency: o.currency,
+    status: o.status,
+  };
+}
+
+export function registerCatalogRoutes(app: App): void {
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/v1/catalog/products', tags: ['catalog'], summary: 'List products',
+      request: { query: z.object({ type: productTypeSchema.optional(), limit: limitQuery, cursor: z.string().optional() }) },
+      responses: { 200: { description: 'Products', content: { 'application/json': { schema: productListSchema } } }, ...problemResponses(400, 401) },
+    }),
+    async (c) => {
+      const { type, limit, cursor } = c.req.valid('query');
+      const after = decodeCursor<{ id: string }>(cursor, ['id']);
+      const rows = await listProducts(c.var.deps.db, c.var.auth.tenantId, { type, afterId: after?.id, limit: limit + 1 });
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return c.json({ data: page.map(presentProduct), next_cursor: rows.length > limit && last ? encodeCursor({ id: last.id }) : null }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/v1/catalog/occurrences', tags: ['catalog'], summary: 'List dated occurrences (course dates, events, slots) with capacity and seats left',
+      request: {
+        query: z.object({
+          product_id: z.string().uuid().optional(),
+          from: z.string().datetime({ offset: true }).optional(),
+          to: z.string().datetime({ offset: true }).optional(),
+          limit: limitQuery,
+          cursor: z.string().optional(),
+        }),
+      },
+      responses: { 200: { description: 'Occurrences', content: { 'application/json': { schema: occurrenceListSchema } } }, ...problemResponses(400, 401) },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const after = decodeCursor<{ s: string; id: string }>(q.cursor, ['s', 'id']);
+      const rows = await listOccurrences(c.var.deps.db, c.var.auth.tenantId, {
+        productId: q.product_id,
+        from: q.from ? new Date(q.from) : undefined,
+        to: q.to ? new Date(q.to) : undefined,
+        after: after ? { startsAt: new Date(after.s), id: after.id } : undefined,
+        limit: q.limit + 1,
+      });
+      const page = rows.slice(0, q.limit);
+      const last = page.at(-1);
+      return c.json({
+        data: page.map(presentOccurrence),
+        next_cursor: rows.length > q.limit && last ? encodeCursor({ s: last.starts_at.toISOString(), id: last.id }) : null,
+      }, 200);
+    },
+  );
+
+  registerCatalogAdminRoutes(app);
+}

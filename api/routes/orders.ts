@@ -1,0 +1,155 @@
+import { createHash } from 'node:crypto';
+import { createRoute, z } from '@hono/zod-openapi';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { loadOrderDetails } from '../../db/queries/order-details';
+import { claimIdempotencyKey, nextOrderNumber, releaseIdempotencyLease, storeIdempotentResponse } from '../../db/queries/order-numbers';
+import { loadOrderSummary } from '../../db/queries/order-summary';
+import type { OrderSubmission, OrderWorkflowStart, SubmitResult } from '../../workflows/order-messages';
+import { submitOrderUpdate } from '../../workflows/order-messages';
+import type { orderWorkflow } from '../../workflows/order-workflow';
+import { OrderNumberKey, OrderStatusKey, TenantIdKey } from '../../workflows/search-attributes';
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { App } from '../app';
+import type { AppEnv } from '../app-env';
+import { requireScope } from '../auth';
+import { problems } from '../problem';
+import { problemResponses } from '../schemas/common';
+import { type OrderRequest, orderRequestSchema } from '../schemas/order-request';
+import { orderDetailsSchema, orderSummarySchema } from '../schemas/order-response';
+
+/** Stable hash of the body: key order inside objects does not make a different request. */
+function requestHash(body: unknown): string {
+  const canonical = (value: unknown): unknown =>
+    Array.isArray(value) ? value.map(canonical)
+      : value && typeof value === 'object'
+        ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]))
+        : value;
+  return createHash('sha256').update(JSON.stringify(canonical(body))).digest('hex');
+}
+
+export function orderWorkflowId(tenantSlug: string, orderNumber: number): string {
+  return `order-${tenantSlug}-${orderNumber}`;
+}
+
+const idempotencyKeyHeader = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces').optional();
+
+export function registerOrderRoutes(app: App): void {
+  app.use('/v1/orders', async (c, next) => (c.req.method === 'POST' ? requireScope('orders:write')(c, next) : next()));
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/v1/orders', tags: ['orders'],
+      summary: 'Place an order: validated, priced, seats held, payment started — in one round trip',
+      description: 'Starts the order\'s workflow with Update-with-Start and answers with its `submit` result. Retrying with the same `Idempotency-Key` and body answers the same again.',
+      request: {
+        headers: z.object({ 'idempotency-key': idempotencyKeyHeader }),
+        body: { required: true, content: { 'application/json': { schema: orderRequestSchema } } },
+      },
+      responses: {
+        201: { description: 'Order accepted', headers: { Location: { schema: { type: 'string' } } }, content: { 'application/json': { schema: orderSummarySchema } } },
+        ...problemResponses(400, 401, 403, 409, 413, 415, 422),
+      },
+    }),
+    async (c) => {
+      const request = c.req.valid('json');
+      const key = c.req.valid('header')['idempotency-key'];
+      const { db } = c.var.deps;
+      const { tenantId, tenantSlug } = c.var.auth;
+      const hash = requestHash(request);
+
+      let identity: { orderId: string; orderNumber: number };
+      if (key) {
+        const claim = await claimIdempotencyKey(db, tenantId, key, hash);
+        if (claim.kind === 'mismatch') throw problems.unprocessable('idempotency_key_reused', 'This Idempotency-Key was used with a different request body');
+        if (claim.kind === 'in_flight') throw problems.conflict('request_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly');
+        if (claim.kind === 'replay') return replay(c, claim.status, claim.body) as never;
+        identity = claim;
+      } else {
+        identity = { orderId: crypto.randomUUID(), orderNumber: await nextOrderNumber(db, tenantId) };
+      }
+
+      try {
+        const result = await submitOrder(c, request, hash, identity);
+        const { status, body } = result.ok
+          ? { status: 201, body: result.summary }
+          : { status: 422, body: businessErrorBody(result.errors, c.req.path) };
+        if (key) await storeIdempotentResponse(db, tenantId, key, status, body);
+        return replay(c, status, body) as never;
+      } catch (error) {
+        if (key) await releaseIdempotencyLease(db, tenantId, key).catch(() => undefined);
+        if (error instanceof WorkflowExecutionAlreadyStartedError) {
+          // The workflow ran to its end before; its stored order is the answer.
+          const summary = await loadOrderSummary(db, tenantId, identity.orderId);
+          if (summary) return replay(c, 201, summary) as never;
+          throw problems.conflict('order_already_processed', 'This request was already processed and rejected; send it with a new Idempotency-Key');
+        }
+        throw error;
+      }
+
+      async function submitOrder(ctx: typeof c, body: OrderRequest, requestHashValue: string, id: { orderId: string; orderNumber: number }): Promise<SubmitResult> {
+        const start: OrderWorkflowStart = { tenantId, tenantSlug, orderId: id.orderId, orderNumber: id.orderNumber };
+        const submission: OrderSubmission = {
+          request: body,
+          requestHash: requestHashValue,
+          canOverridePrice: ctx.var.auth.scopes.has('orders:price_override'),
+        };
+        const operation = new WithStartWorkflowOperation<typeof orderWorkflow>('orderWorkflow', {
+          workflowId: orderWorkflowId(tenantSlug, id.orderNumber),
+          taskQueue: ctx.var.deps.taskQueue,
+          args: [start],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          // A finished order's id is never reused for a second run.
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          staticSummary: `Order ${id.orderNumber} (${tenantSlug}) · ${body.payment_method} · ${body.lines.length} line(s)`,
+          typedSearchAttributes: [
+            { key: OrderNumberKey, value: String(id.orderNumber) },
+            { key: OrderStatusKey, value: 'received' },
+            { key: TenantIdKey, value: tenantId },
+          ],
+        });
+        return ctx.var.deps.temporal.workflow.executeUpdateWithStart(submitOrderUpdate, {
+          args: [submission],
+          // One Update id per order: a retried POST is deduplicated by the server.
+          updateId: `submit-${id.orderId}`,
+          startWorkflowOperation: operation,
+        });
+      }
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/v1/orders/{id}', tags: ['orders'], summary: 'One order: status, lines, participants, payments, documents, timeline',
+      request: { params: z.object({ id: z.string() }) },
+      responses: { 200: { description: 'The order', content: { 'application/json': { schema: orderDetailsSchema } } }, ...problemResponses(401, 403, 404) },
+    }),
+    async (c) => {
+      if (!c.var.auth.scopes.has('orders:read') && !c.var.auth.scopes.has('orders:write')) throw problems.forbidden('orders:read');
+      const { id } = c.req.valid('param');
+      // Another tenant's order, or no order at all: the same 404, so ids cannot be probed.
+      if (!z.string().uuid().safeParse(id).success) throw problems.notFound('order');
+      const details = await loadOrderDetails(c.var.deps.db, c.var.auth.tenantId, id);
+      if (!details) throw problems.notFound('order');
+      return c.json(details as z.infer<typeof orderDetailsSchema>, 200);
+    },
+  );
+}
+
+function businessErrorBody(errors: { code: string; message: string; field?: string; index?: number }[], instance: string) {
+  return {
+    type: 'https://docs.order-orchestrator.dev/problems/order_invalid',
+    title: 'Unprocessable Content',
+    status: 422,
+    code: errors.length === 1 ? errors[0]!.code : 'order_invalid',
+    detail: `The order was not accepted: ${errors.map((e) => e.message).join('; ')}`,
+    errors,
+    instance,
+  };
+}
+
+function replay(c: Context<AppEnv>, status: number, body: unknown): Response {
+  const headers: Record<string, string> = { 'Content-Type': status >= 400 ? 'application/problem+json' : 'application/json' };
+  if (status === 201 && body && typeof body === 'object' && 'id' in body) headers.Location = `/v1/orders/${(body as { id: string }).id}`;
+  return c.body(JSON.stringify(status >= 400 ? { ...(body as object), request_id: c.var.requestId } : body), status as ContentfulStatusCode, headers);
+}

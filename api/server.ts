@@ -1,0 +1,44 @@
+import { serve } from '@hono/node-server';
+import { createDb } from '../db/database';
+import { exitOnConfigError, loadConfig, publicBaseUrl, requireConfig } from '../runtime/config';
+import { createLogger } from '../runtime/logger';
+import { connectTemporalClient } from '../runtime/temporal-client';
+import { createApp } from './app';
+
+async function main(): Promise<void> {
+  const config = requireConfig(loadConfig(), ['DATABASE_URL', 'TEMPORAL_ADDRESS']);
+  const logger = createLogger('api', config.LOG_LEVEL);
+  const db = createDb(config.DATABASE_URL, { maxConnections: 20 });
+  const temporal = await connectTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+  const app = createApp({
+    db,
+    temporal,
+    logger,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    publicBaseUrl: publicBaseUrl(config),
+    mailSinkDir: config.MAIL_SINK_DIR,
+  });
+  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: '0.0.0.0' }, (info) => {
+    logger.info({ port: info.port }, 'api listening');
+  });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'api stopping');
+    server.close(async () => {
+      await temporal.connection.close().catch(() => undefined);
+      await db.destroy();
+      process.exit(0);
+    });
+    setTimeout(() => process.exit(0), 10_000).unref();
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((error) => {
+  exitOnConfigError(error);
+  console.error(error);
+  process.exit(1);
+});

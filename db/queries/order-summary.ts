@@ -1,0 +1,53 @@
+import type { OrderSummary } from '../../workflows/order-messages';
+import type { Db } from '../database';
+
+/** The priced summary POST /v1/orders answers with, rebuilt from the stored order. */
+export async function loadOrderSummary(db: Db, tenantId: string, orderId: string): Promise<OrderSummary | undefined> {
+  const order = await db.selectFrom('orders').selectAll().where('tenant_id', '=', tenantId).where('id', '=', orderId).executeTakeFirst();
+  if (!order) return undefined;
+  const [lines, participants, payment] = await Promise.all([
+    db.selectFrom('order_lines').selectAll().where('order_id', '=', orderId).orderBy('position').execute(),
+    db.selectFrom('participants').select(['id', 'position']).where('order_id', '=', orderId).execute(),
+    db.selectFrom('payments').select(['provider_session_id', 'redirect_url', 'status'])
+      .where('order_id', '=', orderId).where('kind', '=', 'charge').orderBy('created_at', 'desc').limit(1).executeTakeFirst(),
+  ]);
+  const positionOf = new Map(participants.map((p) => [p.id, p.position]));
+  const awaitingCard = order.payment_method === 'card' && payment && payment.status !== 'succeeded';
+  return {
+    id: order.id,
+    number: order.number,
+    status: order.status,
+    currency: order.currency,
+    totals: {
+      before_discounts: order.total_before_discounts,
+      discounts: order.total_discounts,
+      excl_vat: order.total_excl_vat,
+      vat: order.total_vat,
+      incl_vat: order.total_incl_vat,
+    },
+    vat_summary: order.vat_summary.map((row) => ({ rate: row.rate_bp / 100, base: row.base, amount: row.amount })),
+    lines: lines.map((line) => ({
+      id: line.id,
+      product_id: line.product_id,
+      occurrence_id: line.occurrence_id,
+      date: line.inventory_date,
+      participant_index: line.participant_id ? (positionOf.get(line.participant_id) ?? null) : null,
+      description: line.description,
+      quantity: line.quantity,
+      unit_price: line.unit_price,
+      discount: line.discount,
+      vat_rate: line.vat_rate_bp / 100,
+      excl_vat: line.excl_vat,
+      vat: line.vat,
+      incl_vat: line.incl_vat,
+    })),
+    number_of_participants: participants.length,
+    preliminary_until: order.preliminary_until ? order.preliminary_until.toISOString() : null,
+    payment: {
+      method: order.payment_method,
+      requires_redirect: Boolean(awaitingCard),
+      session_id: awaitingCard ? payment.provider_session_id : null,
+      redirect_url: awaitingCard ? payment.redirect_url : null,
+    },
+  };
+}

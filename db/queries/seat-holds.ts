@@ -1,0 +1,89 @@
+import { type Kysely, sql } from 'kysely';
+import type { BusinessError } from '../../domain/business-error';
+import type { DraftHold } from '../../domain/order-draft';
+import type { Database } from '../schema';
+
+/**
+ * Takes seats inside the caller's transaction with one conditional UPDATE per target: the row
+ * lock plus `seats_taken + n <= capacity` make overbooking impossible without any
+ * read-then-write window. Targets are locked in a fixed order so two orders for the same two
+ * occurrences cannot deadlock.
+ */
+export async function holdSeats(trx: Kysely<Database>, tenantId: string, orderId: string, holds: DraftHold[]): Promise<BusinessError[]> {
+  const errors: BusinessError[] = [];
+  const sorted = [...holds].sort((a, b) =>
+    `${a.occurrenceId ?? ''}|${a.productId ?? ''}|${a.inventoryDate ?? ''}`.localeCompare(`${b.occurrenceId ?? ''}|${b.productId ?? ''}|${b.inventoryDate ?? ''}`),
+  );
+  for (const hold of sorted) {
+    if (hold.occurrenceId) {
+      const taken = await trx
+        .updateTable('occurrences')
+        .set({ seats_taken: sql`seats_taken + ${hold.quantity}`, updated_at: sql`now()` })
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', hold.occurrenceId)
+        .where('status', '=', 'scheduled')
+        .where(sql<boolean>`seats_taken + ${hold.quantity} <= capacity`)
+        .returning('id')
+        .executeTakeFirst();
+      if (!taken) {
+        errors.push({ code: 'occurrence_full', message: `Not enough seats left on ${hold.occurrenceId} for ${hold.quantity} more`, field: 'lines' });
+        continue;
+      }
+    } else if (hold.productId && hold.inventoryDate) {
+      await sql`
+        INSERT INTO product_date_inventory (tenant_id, product_id, date, capacity)
+        SELECT tenant_id, id, ${hold.inventoryDate}::date, daily_capacity FROM products
+        WHERE tenant_id = ${tenantId} AND id = ${hold.productId} AND daily_capacity IS NOT NULL
+        ON CONFLICT (product_id, date) DO NOTHING`.execute(trx);
+      const taken = await trx
+        .updateTable('product_date_inventory')
+        .set({ seats_taken: sql`seats_taken + ${hold.quantity}` })
+        .where('tenant_id', '=', tenantId)
+        .where('product_id', '=', hold.productId)
+        .where('date', '=', hold.inventoryDate)
+        .where(sql<boolean>`seats_taken + ${hold.quantity} <= capacity`)
+        .returning('product_id')
+        .executeTakeFirst();
+      if (!taken) {
+        errors.push({ code: 'product_sold_out_for_date', message: `Not enough left of ${hold.productId} on ${hold.inventoryDate}`, field: 'lines' });
+        continue;
+      }
+    }
+    await trx.insertInto('reservations').values({
+      id: crypto.randomUUID(),
+      tenant_id: tenantId,
+      order_id: orderId,
+      occurrence_id: hold.occurrenceId,
+      product_id: hold.occurrenceId ? null : hold.productId,
+      inventory_date: hold.occurrenceId ? null : hold.inventoryDate,
+      quantity: hold.quantity,
+    }).execute();
+  }
+  return errors;
+}
+
+/**
+ * Releases the order's live reservations exactly once: the status guard in the UPDATE means a
+ * retried or concurrent release finds nothing left to give back.
+ */
+export async function releaseSeats(trx: Kysely<Database>, orderId: string, statuses: ('held' | 'booked')[] = ['held']): Promise<number> {
+  const released = await trx
+    .updateTable('reservations')
+    .set({ status: 'released', released_at: sql`now()` })
+    .where('order_id', '=', orderId)
+    .where('status', 'in', statuses)
+    .returning(['occurrence_id', 'product_id', 'inventory_date', 'quantity'])
+    .execute();
+  for (const r of released) {
+    if (r.occurrence_id) {
+      await trx.updateTable('occurrences')
+        .set({ seats_taken: sql`seats_taken - ${r.quantity}`, updated_at: sql`now()` })
+        .where('id', '=', r.occurrence_id).execute();
+    } else if (r.product_id && r.inventory_date) {
+      await trx.updateTable('product_date_inventory')
+        .set({ seats_taken: sql`seats_taken - ${r.quantity}` })
+        .where('product_id', '=', r.product_id).where('date', '=', r.inventory_date).execute();
+    }
+  }
+  return released.reduce((sum, r) => sum + r.quantity, 0);
+}

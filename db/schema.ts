@@ -1,0 +1,374 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+// Hand-written to match db/migrations; bigint columns are parsed to number (db/database.ts)
+// because every amount we store fits in 2^53 minor units.
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+type JsonObject = Record<string, unknown>;
+
+import type { OrderStatus } from '../domain/order-status';
+
+export type { OrderStatus };
+export type PaymentMethod = 'card' | 'invoice' | 'free';
+export type ProductType = 'course' | 'ticket' | 'facility_slot' | 'subscription' | 'item' | 'voucher';
+
+export interface VatSummaryJson { rate_bp: number; base: number; amount: number }
+
+export interface TenantsTable {
+  id: string;
+  slug: string;
+  name: string;
+  base_currency: string;
+  prices_include_vat: Generated<boolean>;
+  locale: Generated<string>;
+  preliminary_minutes: Generated<number>;
+  late_payment_policy: Generated<'refund' | 'rebook'>;
+  email_from: string;
+  webhook_secret: string;
+  order_counter: Generated<number>;
+  created_at: DefaultTimestamp;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  key_prefix: string;
+  key_hash: string;
+  scopes: string[];
+  created_at: DefaultTimestamp;
+  revoked_at: Timestamp | null;
+}
+
+export interface ProductsTable {
+  id: string;
+  tenant_id: string;
+  type: ProductType;
+  name: string;
+  description: Generated<string>;
+  price: number;
+  vat_rate_bp: number;
+  daily_capacity: number | null;
+  active: Generated<boolean>;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+export interface OccurrencesTable {
+  id: string;
+  tenant_id: string;
+  product_id: string;
+  name: string;
+  starts_at: Timestamp;
+  ends_at: Timestamp | null;
+  capacity: number;
+  seats_taken: Generated<number>;
+  price: number | null;
+  status: Generated<'scheduled' | 'cancelled'>;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+export interface ProductDateInventoryTable {
+  tenant_id: string;
+  product_id: string;
+  date: ColumnType<string, string, string>;
+  capacity: number;
+  seats_taken: Generated<number>;
+}
+
+export interface ExchangeRatesTable {
+  tenant_id: string;
+  quote_currency: string;
+  rate: string;
+  updated_at: DefaultTimestamp;
+}
+
+export interface CampaignsTable {
+  id: string;
+  tenant_id: string;
+  code: string;
+  kind: 'percent' | 'amount';
+  percent: string | null;
+  amount: number | null;
+  currency: string | null;
+  valid_from: Timestamp | null;
+  valid_until: Timestamp | null;
+  max_uses: number | null;
+  uses: Generated<number>;
+  min_order_amount: number | null;
+  product_ids: string[] | null;
+  created_at: DefaultTimestamp;
+}
+
+export interface VouchersTable {
+  id: string;
+  tenant_id: string;
+  code: string;
+  kind: 'value' | 'percent';
+  currency: string | null;
+  initial_value: number | null;
+  remaining_value: number | null;
+  percent: string | null;
+  valid_until: Timestamp | null;
+  redeemed_at: Timestamp | null;
+  issued_by_order_id: string | null;
+  created_at: DefaultTimestamp;
+}
+
+export interface CustomersTable {
+  id: string;
+  tenant_id: string;
+  email: string;
+  name: Generated<string>;
+  phone: string | null;
+  created_at: DefaultTimestamp;
+}
+
+export interface OrdersTable {
+  id: string;
+  tenant_id: string;
+  number: number;
+  workflow_id: string;
+  status: OrderStatus;
+  currency: string;
+  exchange_rate: string | null;
+  payment_method: PaymentMethod;
+  customer_id: string | null;
+  booker: Json<JsonObject | null> | null;
+  booker_email: string | null;
+  company: Json<JsonObject | null> | null;
+  invoice_details: Json<JsonObject | null> | null;
+  delivery_details: Json<JsonObject | null> | null;
+  campaign_code: string | null;
+  voucher_code: string | null;
+  voucher_applied: Generated<number>;
+  external_id: string | null;
+  notes: Json<JsonObject>;
+  client: Json<JsonObject>;
+  config: Json<JsonObject>;
+  payment_complete_url: string | null;
+  payment_cancel_url: string | null;
+  total_before_discounts: number;
+  total_discounts: number;
+  total_excl_vat: number;
+  total_vat: number;
+  total_incl_vat: number;
+  vat_summary: Json<VatSummaryJson[]>;
+  preliminary_until: Timestamp | null;
+  attention_reason: string | null;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+  completed_at: Timestamp | null;
+}
+
+export interface ParticipantsTable {
+  id: string;
+  tenant_id: string;
+  order_id: string;
+  position: number;
+  firstname: string;
+  lastname: string;
+  email: string | null;
+  phone: string | null;
+  date_of_birth: ColumnType<string | null, string | null | undefined, string | null>;
+  customer_id: string | null;
+  details: Json<JsonObject>;
+  booking_id: string | null;
+  status: Generated<'active' | 'cancelled'>;
+}
+
+export interface OrderLinesTable {
+  id: string;
+  tenant_id: string;
+  order_id: string;
+  position: number;
+  product_id: string;
+  occurrence_id: string | null;
+  inventory_date: ColumnType<string | null, string | null | undefined, string | null>;
+  participant_id: string | null;
+  description: string;
+  quantity: number;
+  unit_price: number;
+  discount_percent: string | null;
+  before_discounts: number;
+  discount: number;
+  vat_rate_bp: number;
+  excl_vat: number;
+  vat: number;
+  incl_vat: number;
+}
+
+export interface ReservationsTable {
+  id: string;
+  tenant_id: string;
+  order_id: string;
+  occurrence_id: string | null;
+  product_id: string | null;
+  inventory_date: ColumnType<string | null, string | null | undefined, string | null>;
+  quantity: number;
+  status: Generated<'held' | 'booked' | 'released'>;
+  created_at: DefaultTimestamp;
+  booked_at: Timestamp | null;
+  released_at: Timestamp | null;
+}
+
+export interface IdempotencyKeysTable {
+  tenant_id: string;
+  key: string;
+  request_hash: string;
+  order_number: number;
+  order_id: string;
+  response_status: number | null;
+  response_body: Json<unknown> | null;
+  locked_until: Timestamp;
+  created_at: DefaultTimestamp;
+}
+
+export interface PaymentsTable {
+  id: string;
+  tenant_id: string;
+  order_id: string;
+  kind: 'charge' | 'refund';
+  provider: string;
+  provider_session_id: string | null;
+  provider_payment_id: string | null;
+  amount: number;
+  currency: string;
+  status: 'pending' | 'succeeded' | 'failed' | 'cancelled';
+  redirect_url: string | null;
+  idempotency_key: string;
+  failure_reason: string | null;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+export interface PaymentEventsTable {
+  id: string;
+  provider: string;
+  provider_event_id: string;
+  tenant_id: string | null;
+  order_id: string | null;
+  type: string;
+  raw_body: string;
+  received_at: DefaultTimestamp;
+}
+
+export interface InvoiceSeriesTable {
+  tenant_id: string;
+  series: string;
+  prefix: Generated<string>;
+  next_number: Generated<number>;
+}
+
+export interface InvoicesTable {
+  id: string;
+  tenant_id: string;
+  order_id: string;
+  kind: 'invoice' | 'receipt' | 'credit_note';
+  series: string;
+  number: number;
+  document_number: string;
+  credits_invoice_id: string | null;
+  currency: string;
+  exchange_rate: string | null;
+  total_excl_vat: number;
+  total_vat: number;
+  total_incl_vat: number;
+  vat_summary: Json<VatSummaryJson[]>;
+  lines: Json<JsonObject[]>;
+  seller: Json<JsonObject>;
+  buyer: Json<JsonObject>;
+  status: 'open' | 'paid' | 'credited';
+  payment_reference: string | null;
+  external_id: string | null;
+  issued_at: DefaultTimestamp;
+  due_at: Timestamp | null;
+  paid_at: Timestamp | null;
+}
+
+export interface SandboxPspSessionsTable {
+  id: string;
+  tenant_id: string;
+  reference: string;
+  amount: number;
+  currency: string;
+  description: Generated<string>;
+  status: 'open' | 'paid' | 'declined' | 'cancelled' | 'expired';
+  refunded_amount: Generated<number>;
+  webhook_url: string;
+  complete_url: string | null;
+  cancel_url: string | null;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+export interface SandboxPspRefundsTable {
+  id: string;
+  session_id: string;
+  amount: number;
+  created_at: DefaultTimestamp;
+}
+
+export interface EmailOutboxTable {
+  id: string;
+  tenant_id: string;
+  order_id: string | null;
+  kind: string;
+  recipient: string;
+  subject: string;
+  html: string;
+  text: string;
+  status: Generated<'pending' | 'sent' | 'failed'>;
+  attempts: Generated<number>;
+  next_attempt_at: DefaultTimestamp;
+  last_error: string | null;
+  message_id: string;
+  created_at: DefaultTimestamp;
+  sent_at: Timestamp | null;
+}
+
+export interface OrderEventsTable {
+  id: Generated<number>;
+  tenant_id: string;
+  order_id: string;
+  event_key: string;
+  type: string;
+  message: string;
+  data: Json<JsonObject>;
+  created_at: DefaultTimestamp;
+}
+
+export interface Database {
+  tenants: TenantsTable;
+  api_keys: ApiKeysTable;
+  products: ProductsTable;
+  occurrences: OccurrencesTable;
+  product_date_inventory: ProductDateInventoryTable;
+  exchange_rates: ExchangeRatesTable;
+  campaigns: CampaignsTable;
+  vouchers: VouchersTable;
+  customers: CustomersTable;
+  orders: OrdersTable;
+  participants: ParticipantsTable;
+  order_lines: OrderLinesTable;
+  reservations: ReservationsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  payments: PaymentsTable;
+  payment_events: PaymentEventsTable;
+  invoice_series: InvoiceSeriesTable;
+  invoices: InvoicesTable;
+  sandbox_psp_sessions: SandboxPspSessionsTable;
+  sandbox_psp_refunds: SandboxPspRefundsTable;
+  email_outbox: EmailOutboxTable;
+  order_events: OrderEventsTable;
+}
+
+export type Tenant = Selectable<TenantsTable>;
+export type Product = Selectable<ProductsTable>;
+export type Occurrence = Selectable<OccurrencesTable>;
+export type Order = Selectable<OrdersTable>;
+export type NewOrder = Insertable<OrdersTable>;
+export type OrderUpdate = Updateable<OrdersTable>;

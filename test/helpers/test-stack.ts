@@ -1,0 +1,92 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { serve } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { inject } from 'vitest';
+import { startOrderWorker, type RunningOrderWorker } from '../../activities/worker-runtime';
+import { createApp } from '../../api/app';
+import { clearAuthCache } from '../../api/auth';
+import { findFreePort } from '../../runtime/free-port';
+import { createLogger } from '../../runtime/logger';
+import { readSinkMessages, type SinkMessage, startSmtpSink } from '../../runtime/smtp-sink';
+import { createTestDatabase, type TestDatabase } from './test-database';
+
+export interface TestStack {
+  baseUrl: string;
+  database: TestDatabase;
+  temporal: Client;
+  taskQueue: string;
+  mailDir: string;
+  mail(): Promise<SinkMessage[]>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The real thing for one test file: its own database, SMTP sink, worker (own task queue) and
+ * API over HTTP, on the run's Temporal dev server and PostgreSQL.
+ */
+export async function startTestStack(options: { worker?: boolean } = {}): Promise<TestStack> {
+  const database = await createTestDatabase(inject('adminDatabaseUrl'));
+  const mailDir = mkdtempSync(path.join(os.tmpdir(), 'orders-mail-'));
+  const sink = await startSmtpSink({ port: await findFreePort(), dir: mailDir });
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  const temporal = new Client({ connection, namespace: 'default' });
+  const taskQueue = `test-${path.basename(database.name)}`;
+  const logger = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
+  const port = await findFreePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+
+  let worker: RunningOrderWorker | undefined;
+  if (options.worker !== false) {
+    worker = await startOrderWorker({
+      db: database.db,
+      temporalAddress: inject('temporalAddress'),
+      namespace: 'default',
+      taskQueue,
+      smtpUrl: sink.url,
+      publicBaseUrl: baseUrl,
+      logger,
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+    });
+  }
+  const app = createApp({ db: database.db, temporal, logger, taskQueue, publicBaseUrl: baseUrl, mailSinkDir: mailDir });
+  const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  void (server.address() as AddressInfo);
+  clearAuthCache();
+
+  return {
+    baseUrl,
+    database,
+    temporal,
+    taskQueue,
+    mailDir,
+    mail: () => readSinkMessages(mailDir),
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await worker?.shutdown();
+      await connection.close();
+      await sink.stop();
+      await database.drop();
+      rmSync(mailDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls until `check` returns a value (not undefined) or the time is up. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

@@ -1,0 +1,77 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { OrderRequest } from '../api/schemas/order-request';
+import type { BusinessError } from '../domain/business-error';
+import type { OrderStatus } from '../domain/order-status';
+
+// The order workflow's public messages: the API and the webhook handlers talk to it only
+// through these.
+
+export interface OrderWorkflowStart {
+  tenantId: string;
+  tenantSlug: string;
+  orderId: string;
+  orderNumber: number;
+  /** Test hook: overrides the tenant's preliminary window (e.g. '3 seconds'). */
+  preliminaryWindowOverrideMs?: number;
+}
+
+export interface OrderSubmission {
+  request: OrderRequest;
+  requestHash: string;
+  canOverridePrice: boolean;
+}
+
+export interface OrderSummary {
+  id: string;
+  number: number;
+  status: OrderStatus;
+  currency: string;
+  totals: { before_discounts: number; discounts: number; excl_vat: number; vat: number; incl_vat: number };
+  vat_summary: { rate: number; base: number; amount: number }[];
+  lines: {
+    id: string;
+    product_id: string;
+    occurrence_id: string | null;
+    date: string | null;
+    participant_index: number | null;
+    description: string;
+    quantity: number;
+    unit_price: number;
+    discount: number;
+    vat_rate: number;
+    excl_vat: number;
+    vat: number;
+    incl_vat: number;
+  }[];
+  number_of_participants: number;
+  preliminary_until: string | null;
+  payment: { method: 'card' | 'invoice' | 'free'; requires_redirect: boolean; session_id: string | null; redirect_url: string | null };
+}
+
+export type SubmitResult = { ok: true; summary: OrderSummary } | { ok: false; errors: BusinessError[] };
+
+export interface PaymentResultSignal {
+  eventId: string;
+  provider: string;
+  sessionId: string;
+  outcome: 'succeeded' | 'failed' | 'cancelled';
+  amount: number;
+  currency: string;
+}
+
+export interface InvoicePaidSignal {
+  invoiceId: string;
+  amount: number;
+  reference: string;
+}
+
+export interface OrderProgress {
+  status: OrderStatus;
+  waitingFor: string | null;
+  preliminaryUntil: string | null;
+}
+
+export const submitOrderUpdate = defineUpdate<SubmitResult, [OrderSubmission]>('submit');
+export const paymentResultSignal = defineSignal<[PaymentResultSignal]>('paymentResult');
+export const invoicePaidSignal = defineSignal<[InvoicePaidSignal]>('invoicePaid');
+export const orderProgressQuery = defineQuery<OrderProgress>('progress');
