@@ -17,6 +17,8 @@ export interface AppDeps {
   publicBaseUrl: string;
   /** Set when the local SMTP sink runs: serves GET /dev/mail. */
   mailSinkDir?: string;
+  /** Tests only: a short preliminary window instead of the tenant's minutes. */
+  preliminaryWindowOverrideMs?: number;
   /** Raw request bodies above this are answered 413. */
   bodyLimitBytes?: number;
 }

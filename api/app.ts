@@ -11,6 +11,7 @@ import { ApiProblem, problemResponse, problems } from './problem';
 import { registerCatalogRoutes } from './routes/catalog';
 import { registerDevMailRoutes } from './routes/dev-mail';
 import { registerHealthRoutes } from './routes/health';
+import { registerInvoiceRoutes } from './routes/invoices';
 import { registerOrderRoutes } from './routes/orders';
 import { registerPaymentWebhookRoutes } from './routes/payment-webhooks';
 import { registerSandboxPspPage } from './routes/sandbox-psp-page';
@@ -62,6 +63,7 @@ export function createApp(deps: AppDeps): App {
   registerHealthRoutes(app);
   registerCatalogRoutes(app);
   registerOrderRoutes(app);
+  registerInvoiceRoutes(app);
   registerPaymentWebhookRoutes(app);
   registerSandboxPspPage(app);
   if (deps.mailSinkDir) registerDevMailRoutes(app, deps.mailSinkDir);

@@ -168,7 +168,11 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
     let paid = 0;
     while (paid < amountDue) {
       await condition(() => invoicePayments.length > 0);
-      for (const payment of invoicePayments.splice(0)) paid += payment.amount;
+      for (const payment of invoicePayments.splice(0)) {
+        paid += payment.amount;
+        await activities.recordInvoicePayment({ ...scope, ...payment, settled: paid >= amountDue });
+      }
+      if (paid < amountDue) setCurrentDetails(`${describe()} — ${amountDue - paid} left to pay`);
     }
     await activities.setOrderStatus({ ...scope, status: 'completed', eventKey: 'completed', message: 'Invoice paid; order completed' });
     await activities.queueOrderEmail({ ...scope, kind: 'receipt' });

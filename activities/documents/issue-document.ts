@@ -72,5 +72,26 @@ export function createDocumentActivities({ db }: ActivityDeps) {
         return { invoiceId: id, documentNumber };
       });
     },
+
+    /** Books an invoice payment against the order; `settled` marks the invoice paid. */
+    async recordInvoicePayment(input: { tenantId: string; orderId: string; invoiceId: string; amount: number; reference: string; settled: boolean }): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        const order = await trx.selectFrom('orders').select(['currency']).where('id', '=', input.orderId).executeTakeFirstOrThrow();
+        const key = `${input.orderId}:invoice:${input.invoiceId}:${input.reference}`;
+        await trx.insertInto('payments').values({
+          id: crypto.randomUUID(), tenant_id: input.tenantId, order_id: input.orderId, kind: 'charge', provider: 'invoice',
+          provider_payment_id: input.reference, amount: input.amount, currency: order.currency, status: 'succeeded', idempotency_key: key,
+        }).onConflict((oc) => oc.column('idempotency_key').doNothing()).execute();
+        if (input.settled) {
+          await trx.updateTable('invoices').set({ status: 'paid', paid_at: sql`coalesce(paid_at, now())` })
+            .where('id', '=', input.invoiceId).where('status', '=', 'open').execute();
+        }
+        await appendOrderEvent(trx, {
+          tenantId: input.tenantId, orderId: input.orderId, eventKey: `invoice_payment:${key}`, type: 'invoice.payment_recorded',
+          message: `Invoice payment of ${input.amount} ${order.currency} recorded${input.settled ? '; invoice settled' : ''}`,
+          data: { invoice_id: input.invoiceId, reference: input.reference },
+        });
+      });
+    },
   };
 }

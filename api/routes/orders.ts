@@ -88,7 +88,10 @@ export function registerOrderRoutes(app: App): void {
       }
 
       async function submitOrder(ctx: typeof c, body: OrderRequest, requestHashValue: string, id: { orderId: string; orderNumber: number }): Promise<SubmitResult> {
-        const start: OrderWorkflowStart = { tenantId, tenantSlug, orderId: id.orderId, orderNumber: id.orderNumber };
+        const start: OrderWorkflowStart = {
+          tenantId, tenantSlug, orderId: id.orderId, orderNumber: id.orderNumber,
+          ...(ctx.var.deps.preliminaryWindowOverrideMs ? { preliminaryWindowOverrideMs: ctx.var.deps.preliminaryWindowOverrideMs } : {}),
+        };
         const submission: OrderSubmission = {
           request: body,
           requestHash: requestHashValue,

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startOrderWorker, type RunningOrderWorker } from '../../activities/worker-runtime';
 import { createApp } from '../../api/app';
 import { clearAuthCache } from '../../api/auth';
@@ -12,6 +13,13 @@ import { findFreePort } from '../../runtime/free-port';
 import { createLogger } from '../../runtime/logger';
 import { readSinkMessages, type SinkMessage, startSmtpSink } from '../../runtime/smtp-sink';
 import { createTestDatabase, type TestDatabase } from './test-database';
+
+// The SDK's INFO lines (worker state changes) would drown the test output.
+try {
+  Runtime.install({ logger: new DefaultLogger((process.env.TEST_TEMPORAL_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN') });
+} catch {
+  // already installed in this process
+}
 
 export interface TestStack {
   baseUrl: string;
@@ -27,7 +35,7 @@ export interface TestStack {
  * The real thing for one test file: its own database, SMTP sink, worker (own task queue) and
  * API over HTTP, on the run's Temporal dev server and PostgreSQL.
  */
-export async function startTestStack(options: { worker?: boolean } = {}): Promise<TestStack> {
+export async function startTestStack(options: { worker?: boolean; preliminaryWindowMs?: number } = {}): Promise<TestStack> {
   const database = await createTestDatabase(inject('adminDatabaseUrl'));
   const mailDir = mkdtempSync(path.join(os.tmpdir(), 'orders-mail-'));
   const sink = await startSmtpSink({ port: await findFreePort(), dir: mailDir });
@@ -51,7 +59,10 @@ export async function startTestStack(options: { worker?: boolean } = {}): Promis
       workflowBundle: { codePath: inject('workflowBundlePath') },
     });
   }
-  const app = createApp({ db: database.db, temporal, logger, taskQueue, publicBaseUrl: baseUrl, mailSinkDir: mailDir });
+  const app = createApp({
+    db: database.db, temporal, logger, taskQueue, publicBaseUrl: baseUrl, mailSinkDir: mailDir,
+    preliminaryWindowOverrideMs: options.preliminaryWindowMs,
+  });
   const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   void (server.address() as AddressInfo);

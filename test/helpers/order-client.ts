@@ -1,0 +1,38 @@
+import { jsonOf } from './fixtures';
+import type { TestStack } from './test-stack';
+
+/** A thin HTTP client for the tests: what an API client or a browser would send. */
+export function orderClient(stack: TestStack, apiKey: string) {
+  const headers = (extra: Record<string, string> = {}) => ({ 'X-API-Key': apiKey, 'Content-Type': 'application/json', ...extra });
+  return {
+    async placeOrder(body: unknown, idempotencyKey?: string) {
+      const response = await fetch(`${stack.baseUrl}/v1/orders`, {
+        method: 'POST',
+        headers: headers(idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {}),
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, location: response.headers.get('location'), body: await jsonOf(response) };
+    },
+    async getOrder(id: string) {
+      const response = await fetch(`${stack.baseUrl}/v1/orders/${id}`, { headers: headers() });
+      return { status: response.status, body: await jsonOf(response) };
+    },
+    async occurrence(id: string) {
+      const response = await fetch(`${stack.baseUrl}/v1/catalog/occurrences?limit=200`, { headers: headers() });
+      const body = await jsonOf(response);
+      return body.data.find((o: { id: string }) => o.id === id);
+    },
+    /** What the customer's browser does on the sandbox page: submit the form, don't follow. */
+    async actOnPaymentPage(redirectUrl: string, action: 'pay' | 'decline' | 'cancel', cardNumber = '4242424242424242') {
+      const page = await fetch(redirectUrl);
+      if (page.status !== 200) throw new Error(`payment page answered ${page.status}`);
+      const response = await fetch(redirectUrl, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ action, card_number: cardNumber }).toString(),
+        redirect: 'manual',
+      });
+      return { status: response.status, location: response.headers.get('location') };
+    },
+  };
+}

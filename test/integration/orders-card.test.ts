@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOccurrence, createProduct, createTenant, type TestTenant } from '../helpers/fixtures';
+import { orderClient } from '../helpers/order-client';
+import { eventually, startTestStack, type TestStack } from '../helpers/test-stack';
+
+let stack: TestStack;
+let tenant: TestTenant;
+let occurrenceId: string;
+let examId: string;
+let client: ReturnType<typeof orderClient>;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  tenant = await createTenant(stack.database.db);
+  const course = await createProduct(stack.database.db, tenant.id, { price: 125_000, vatRateBp: 2500, name: 'First aid' });
+  examId = await createProduct(stack.database.db, tenant.id, { price: 10_000, vatRateBp: 2500, name: 'Exam', type: 'item' });
+  occurrenceId = await createOccurrence(stack.database.db, tenant.id, course, { capacity: 10, name: 'First aid — Oslo' });
+  client = orderClient(stack, tenant.apiKey);
+});
+afterAll(async () => stack.stop());
+
+function cardOrder(participants = [{ firstname: 'John', lastname: 'Doe', email: 'john@example.com' }]) {
+  return {
+    payment_method: 'card',
+    booker: { name: 'Jane Doe', email: 'jane@example.com' },
+    payment_complete_url: 'https://shop.example/thanks',
+    payment_cancel_url: 'https://shop.example/cart',
+    lines: [{ occurrence_id: occurrenceId, participants }],
+  };
+}
+
+async function waitForStatus(id: string, status: string) {
+  return eventually(async () => {
+    const { body } = await client.getOrder(id);
+    return body.status === status ? body : undefined;
+  });
+}
+
+describe('card order through the sandbox provider', () => {
+  it('is priced, holds seats and answers with the payment redirect', async () => {
+    const placed = await client.placeOrder(cardOrder([
+      { firstname: 'John', lastname: 'Doe', email: 'john@example.com', products: [{ id: examId, discount_percent: 50 }] } as never,
+    ]));
+    expect(placed.status).toBe(201);
+    expect(placed.location).toBe(`/v1/orders/${placed.body.id}`);
+    expect(placed.body).toMatchObject({
+      status: 'awaiting_payment',
+      currency: 'nok',
+      // 1250.00 course + 100.00 exam at 50 % → 1300.00 excl. VAT, 25 % VAT 325.00
+      totals: { before_discounts: 135_000, discounts: 5_000, excl_vat: 130_000, vat: 32_500, incl_vat: 162_500 },
+      vat_summary: [{ rate: 25, base: 130_000, amount: 32_500 }],
+      number_of_participants: 1,
+      payment: { method: 'card', requires_redirect: true },
+    });
+    expect(placed.body.payment.redirect_url).toContain('/psp/sandbox/pay/');
+    expect(Date.parse(placed.body.preliminary_until)).toBeGreaterThan(Date.now() + 25 * 60_000);
+    expect((await client.occurrence(occurrenceId)).seats_left).toBe(9);
+
+    const paid = await client.actOnPaymentPage(placed.body.payment.redirect_url, 'pay');
+    expect(paid).toEqual({ status: 303, location: 'https://shop.example/thanks' });
+
+    const order = await waitForStatus(placed.body.id, 'completed');
+    expect(order.participants[0].booking_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(order.reservations).toEqual([expect.objectContaining({ occurrence_id: occurrenceId, quantity: 1, status: 'booked' })]);
+    expect(order.payments).toEqual([expect.objectContaining({ kind: 'charge', status: 'succeeded', amount: 162_500 })]);
+    expect(order.documents).toEqual([expect.objectContaining({ kind: 'receipt', status: 'paid' })]);
+    expect(order.amount_paid).toBe(162_500);
+    expect(order.left_to_pay).toBe(0);
+    const timeline = order.timeline.map((e: { type: string }) => e.type);
+    expect(timeline).toEqual(expect.arrayContaining(['order.placed', 'payment.session_created', 'payment.succeeded', 'order.booked', 'document.receipt_issued', 'order.completed']));
+
+    const receipt = await eventually(async () => (await stack.mail()).find((m) => m.to.includes('jane@example.com')));
+    expect(receipt.subject).toContain(String(placed.body.number));
+    expect(receipt.text).toContain('1625.00');
+    expect((await client.occurrence(occurrenceId)).seats_left).toBe(9);
+  });
+
+  it('stays payable after a decline, then completes on payment', async () => {
+    const placed = await client.placeOrder(cardOrder());
+    expect(placed.status).toBe(201);
+    const declined = await client.actOnPaymentPage(placed.body.payment.redirect_url, 'pay', '4000 0000 0000 0002');
+    expect(declined.status).toBe(303);
+    expect(declined.location).toContain('declined=1');
+    await waitForStatus(placed.body.id, 'payment_failed');
+    await client.actOnPaymentPage(placed.body.payment.redirect_url, 'pay');
+    const order = await waitForStatus(placed.body.id, 'completed');
+    expect(order.payments[0].status).toBe('succeeded');
+  });
+
+  it('a repeated webhook changes nothing the second time', async () => {
+    const placed = await client.placeOrder(cardOrder());
+    await client.actOnPaymentPage(placed.body.payment.redirect_url, 'pay');
+    await waitForStatus(placed.body.id, 'completed');
+    // The provider redelivers the same signed event.
+    const { sendSandboxWebhook } = await import('../../activities/payments/sandbox-webhook-sender');
+    const sessionId = placed.body.payment.session_id;
+    expect(await sendSandboxWebhook(stack.database.db, sessionId, 'succeeded', `${sessionId}_paid`)).toBe(true);
+    await new Promise((r) => setTimeout(r, 500));
+    const order = (await client.getOrder(placed.body.id)).body;
+    expect(order.payments.filter((p: { kind: string }) => p.kind === 'charge')).toHaveLength(1);
+    expect(order.documents).toHaveLength(1);
+    const events = await stack.database.db.selectFrom('payment_events').select('id').where('order_id', '=', placed.body.id).execute();
+    expect(events).toHaveLength(1);
+    const receipts = (await stack.mail()).filter((m) => m.subject.includes(String(placed.body.number)));
+    expect(receipts).toHaveLength(1);
+  });
+
+  it('rejects a webhook with a bad signature and changes nothing', async () => {
+    const placed = await client.placeOrder(cardOrder());
+    const body = JSON.stringify({ id: 'evt_forged', type: 'payment.succeeded', created: Math.floor(Date.now() / 1000),
+      data: { session_id: placed.body.payment.session_id, reference: placed.body.id, amount: placed.body.totals.incl_vat, currency: 'nok' } });
+    const response = await fetch(`${stack.baseUrl}/v1/webhooks/sandbox/${tenant.slug}`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', 'Sandbox-Signature': `t=${Math.floor(Date.now() / 1000)},v1=${'0'.repeat(64)}` }, body,
+    });
+    expect(response.status).toBe(401);
+    expect((await response.json() as { code: string }).code).toBe('webhook_signature_invalid');
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await client.getOrder(placed.body.id)).body.status).toBe('awaiting_payment');
+  });
+});

@@ -1,0 +1,33 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { resolveTemporalTestServer } from '../../runtime/temporal-binaries';
+import { workflowsPath } from '../../activities/worker-runtime';
+import { submitOrderUpdate, paymentResultSignal, orderProgressQuery } from '../../workflows/order-messages';
+
+const register = process.argv[2] === 'reg';
+const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: resolveTemporalTestServer()! } } });
+if (register) await env.connection.operatorService.addSearchAttributes({ namespace: 'default', searchAttributes: { OrderStatus: 2, PaymentMethod: 2, CustomerEmail: 2 } });
+const draft = { currency: 'nok', exchangeRate: null, paymentMethod: 'card', lines: [], participants: [], holds: [], pricing: { currency: 'nok', lines: [], totals: { beforeDiscounts: 100, discounts: 0, exclVat: 80, vat: 20, inclVat: 100 }, vatSummary: [], voucherApplied: 0 }, campaignCode: null, voucherCode: null, bookerEmail: 'a@b.c' };
+const calls: string[] = [];
+const acts: any = new Proxy({}, { get: (_t, name: string) => async (...args: any[]) => { calls.push(name);
+  if (name === 'validateOrder') return { ok: true, draft, preliminaryMinutes: 30 };
+  if (name === 'placeOrder') return { ok: true, summary: { id: 'o1' } };
+  if (name === 'createPaymentSession') return { sessionId: 's1', redirectUrl: 'http://x' };
+  if (name === 'closePaymentSession') return { event: null };
+  if (name === 'recordPaymentOutcome') return { accepted: true };
+  return {}; } });
+const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'q', workflowsPath: workflowsPath(), activities: acts });
+const t0 = Date.now();
+await worker.runUntil(async () => {
+  const h = await env.client.workflow.start('orderWorkflow', { taskQueue: 'q', workflowId: 'w1', args: [{ tenantId: 't', tenantSlug: 's', orderId: 'o1', orderNumber: 1 }] });
+  const res = await h.executeUpdate(submitOrderUpdate, { args: [{ request: {} as any, requestHash: 'h', canOverridePrice: false }] });
+  console.log('update', JSON.stringify(res).slice(0, 200), Date.now() - t0);
+  console.log('progress', await h.query(orderProgressQuery));
+  console.log('result', await h.result(), Date.now() - t0);
+  const hist = await h.fetchHistory();
+  console.log(hist.events?.map((e) => e.eventType).join(','));
+  const d = await h.describe();
+  console.log(d.searchAttributes, d.typedSearchAttributes);
+});
+console.log(calls);
+await env.teardown();
