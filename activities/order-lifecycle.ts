@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/schema';
 import type { OrderStatus } from '../domain/order-status';
 import { appendOrderEvent } from '../db/queries/order-events';
 import { releaseSeats } from '../db/queries/seat-holds';
@@ -9,7 +10,30 @@ interface OrderRef {
   orderId: string;
 }
 
-export function createOrderLifecycleActivities({ db }: ActivityDeps) {
+/** Seats, campaign use and voucher value held by the order go back (used once per order). */
+async function giveBackHolds(
+  trx: Kysely<Database>,
+  tenantId: string,
+  orderId: string,
+  order: { campaign_code: string | null; voucher_code: string | null; voucher_applied: number },
+): Promise<number> {
+  const seats = await releaseSeats(trx, orderId);
+  if (order.campaign_code) {
+    await trx.updateTable('campaigns').set({ uses: sql`greatest(uses - 1, 0)` })
+      .where('tenant_id', '=', tenantId).where(sql`upper(code)`, '=', order.campaign_code.toUpperCase()).execute();
+  }
+  if (order.voucher_code) {
+    await trx.updateTable('vouchers')
+      .set({
+        remaining_value: sql`CASE WHEN kind = 'value' THEN remaining_value + ${order.voucher_applied} ELSE remaining_value END`,
+        redeemed_at: null,
+      })
+      .where('tenant_id', '=', tenantId).where(sql`upper(code)`, '=', order.voucher_code.toUpperCase()).execute();
+  }
+  return seats;
+}
+
+export function createOrderLifecycleActivities({ db, paymentProvider }: ActivityDeps) {
   return {
     /** Held seats become bookings; each participant gets a booking id. Safe to repeat. */
     async bookOrder({ tenantId, orderId }: OrderRef): Promise<{ seatsBooked: number }> {
@@ -41,25 +65,31 @@ export function createOrderLifecycleActivities({ db }: ActivityDeps) {
           .where('status', 'in', ['awaiting_payment', 'payment_failed', 'reserved'])
           .returning(['campaign_code', 'voucher_code', 'voucher_applied']).executeTakeFirst();
         if (!order) return { seatsReleased: 0 };
-        const seats = await releaseSeats(trx, orderId);
-        if (order.campaign_code) {
-          await trx.updateTable('campaigns').set({ uses: sql`greatest(uses - 1, 0)` })
-            .where('tenant_id', '=', tenantId).where(sql`upper(code)`, '=', order.campaign_code.toUpperCase()).execute();
-        }
-        if (order.voucher_code) {
-          await trx.updateTable('vouchers')
-            .set({
-              remaining_value: sql`CASE WHEN kind = 'value' THEN remaining_value + ${order.voucher_applied} ELSE remaining_value END`,
-              redeemed_at: null,
-            })
-            .where('tenant_id', '=', tenantId).where(sql`upper(code)`, '=', order.voucher_code.toUpperCase()).execute();
-        }
+        const seats = await giveBackHolds(trx, tenantId, orderId, order);
         await appendOrderEvent(trx, {
           tenantId, orderId, eventKey: 'expired', type: 'order.expired',
           message: `Preliminary deadline passed unpaid; ${seats} seat(s) released`,
         });
         return { seatsReleased: seats };
       });
+    },
+
+    /**
+     * Intake failed after part of the order may have been written: seats, campaign use and
+     * voucher value go back and the order row goes away, so a failed POST leaves nothing behind.
+     */
+    async abandonOrder({ tenantId, orderId }: OrderRef): Promise<void> {
+      const sessions = await db.transaction().execute(async (trx) => {
+        const order = await trx.selectFrom('orders').select(['campaign_code', 'voucher_code', 'voucher_applied'])
+          .where('id', '=', orderId).where('tenant_id', '=', tenantId).forUpdate().executeTakeFirst();
+        if (!order) return [];
+        await giveBackHolds(trx, tenantId, orderId, order);
+        const charges = await trx.selectFrom('payments').select('provider_session_id')
+          .where('order_id', '=', orderId).where('kind', '=', 'charge').execute();
+        await trx.deleteFrom('orders').where('id', '=', orderId).execute();
+        return charges.map((c) => c.provider_session_id).filter((id): id is string => id !== null);
+      });
+      for (const sessionId of sessions) await paymentProvider.closeSession(tenantId, sessionId);
     },
 
     async setOrderStatus(input: OrderRef & { status: OrderStatus; eventKey: string; message: string; data?: Record<string, unknown> }): Promise<void> {

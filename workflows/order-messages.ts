@@ -71,6 +71,9 @@ export interface OrderProgress {
   preliminaryUntil: string | null;
 }
 
+/** Failure type of a submit whose intake gave up (the API answers 503). */
+export const ORDER_INTAKE_UNAVAILABLE = 'OrderIntakeUnavailable';
+
 export const submitOrderUpdate = defineUpdate<SubmitResult, [OrderSubmission]>('submit');
 export const paymentResultSignal = defineSignal<[PaymentResultSignal]>('paymentResult');
 export const invoicePaidSignal = defineSignal<[InvoicePaidSignal]>('invoicePaid');

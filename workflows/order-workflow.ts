@@ -1,4 +1,5 @@
 import {
+  ApplicationFailure,
   condition,
   log,
   proxyActivities,
@@ -12,6 +13,7 @@ import type { OrderStatus } from '../domain/order-status';
 import {
   type InvoicePaidSignal,
   invoicePaidSignal,
+  ORDER_INTAKE_UNAVAILABLE,
   type OrderProgress,
   orderProgressQuery,
   type OrderSubmission,
@@ -31,6 +33,15 @@ const activities = proxyActivities<OrderActivities>({
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
+/**
+ * Intake runs while the client waits for its answer, so it retries for a bounded time; if the
+ * database stays unreachable the order is abandoned cleanly and the client is told to retry.
+ */
+const intakeActivities = proxyActivities<OrderActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 6 },
+});
+
 /** How long an unsubmitted workflow waits before giving up (Update-with-Start submits at once). */
 const SUBMIT_WAIT = '10 minutes';
 /** After expiry a late card payment is still caught (and refunded) this long. */
@@ -43,11 +54,13 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
   let preliminaryUntil: number | null = null;
   let submitResult: SubmitResult | undefined;
   let submitting = false;
+  let intakeFailed = false;
   let paymentMethod: 'card' | 'invoice' | 'free' = 'card';
   let amountDue = 0;
   const paymentEvents: PaymentResultSignal[] = [];
   const seenPaymentEvents = new Set<string>();
   const invoicePayments: InvoicePaidSignal[] = [];
+  const seenInvoicePayments = new Set<string>();
 
   function moveTo(next: OrderStatus, waiting: string | null): void {
     status = next;
@@ -75,6 +88,10 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
   });
 
   setHandler(invoicePaidSignal, (payment) => {
+    // The same bank payment reported twice (same invoice and reference) counts once.
+    const key = `${payment.invoiceId}:${payment.reference}`;
+    if (seenInvoicePayments.has(key)) return;
+    seenInvoicePayments.add(key);
     invoicePayments.push(payment);
   });
 
@@ -86,19 +103,27 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
       return submitResult!;
     }
     submitting = true;
-    submitResult = await acceptOrder(submission);
+    try {
+      submitResult = await acceptOrder(submission);
+    } catch (error) {
+      // Whatever part of the order was written is taken back before the client hears of it.
+      await activities.abandonOrder(scope);
+      intakeFailed = true;
+      log.error('order intake failed', { error: String(error) });
+      throw ApplicationFailure.nonRetryable('The order could not be taken right now; nothing was held. Retry later.', ORDER_INTAKE_UNAVAILABLE);
+    }
     return submitResult;
   });
 
   async function acceptOrder(submission: OrderSubmission): Promise<SubmitResult> {
-    const validation = await activities.validateOrder({ tenantId: start.tenantId, submission });
+    const validation = await intakeActivities.validateOrder({ tenantId: start.tenantId, submission });
     if (!validation.ok) return { ok: false, errors: validation.errors };
     const { draft, preliminaryMinutes } = validation;
     paymentMethod = draft.pricing.totals.inclVat === 0 ? 'free' : draft.paymentMethod;
     amountDue = draft.pricing.totals.inclVat;
     const windowMs = start.preliminaryWindowOverrideMs ?? preliminaryMinutes * 60_000;
     preliminaryUntil = paymentMethod === 'card' ? Date.now() + windowMs : null;
-    const placed = await activities.placeOrder({
+    const placed = await intakeActivities.placeOrder({
       ...scope,
       orderNumber: start.orderNumber,
       workflowId: workflowInfo().workflowId,
@@ -113,7 +138,7 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
       ...(draft.bookerEmail ? [{ key: CustomerEmailKey, value: draft.bookerEmail }] : []),
     ]);
     if (paymentMethod !== 'card') return { ok: true, summary: placed.summary };
-    const session = await activities.createPaymentSession(scope);
+    const session = await intakeActivities.createPaymentSession(scope);
     return {
       ok: true,
       summary: {
@@ -126,7 +151,7 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
 
   // ---- the business process ----
   setCurrentDetails(describe());
-  if (!(await condition(() => submitResult !== undefined, SUBMIT_WAIT))) {
+  if (!(await condition(() => submitResult !== undefined || intakeFailed, SUBMIT_WAIT)) || intakeFailed) {
     moveTo('rejected', null);
     return status;
   }
@@ -150,8 +175,8 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
   return status;
 
   async function bookAndConfirm(document: 'receipt' | 'none'): Promise<void> {
-    moveTo('booked', 'booking');
     await activities.bookOrder(scope);
+    moveTo('booked', 'the receipt');
     if (document === 'receipt' && amountDue > 0) await activities.issueDocument({ ...scope, kind: 'receipt' });
     await activities.queueOrderEmail({ ...scope, kind: 'receipt' });
     await activities.setOrderStatus({ ...scope, status: 'completed', eventKey: 'completed', message: 'Order completed' });
@@ -159,8 +184,8 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
   }
 
   async function bookAndInvoice(): Promise<void> {
-    moveTo('booked', 'booking');
     await activities.bookOrder(scope);
+    moveTo('booked', 'the invoice');
     await activities.issueDocument({ ...scope, kind: 'invoice' });
     await activities.queueOrderEmail({ ...scope, kind: 'invoice' });
     await activities.setOrderStatus({ ...scope, status: 'invoiced', eventKey: 'invoiced', message: 'Invoice issued; waiting for payment' });
@@ -235,6 +260,7 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
         await activities.queueOrderEmail({ ...scope, kind: 'refund' });
       }
     }
-    moveTo('expired', null);
+    waitingFor = null;
+    setCurrentDetails(describe());
   }
 }

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
-import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { loadOrderDetails } from '../../db/queries/order-details';
 import { claimIdempotencyKey, nextOrderNumber, releaseIdempotencyLease, storeIdempotentResponse } from '../../db/queries/order-numbers';
 import { loadOrderSummary } from '../../db/queries/order-summary';
 import type { OrderSubmission, OrderWorkflowStart, SubmitResult } from '../../workflows/order-messages';
-import { submitOrderUpdate } from '../../workflows/order-messages';
+import { ORDER_INTAKE_UNAVAILABLE, submitOrderUpdate } from '../../workflows/order-messages';
 import type { orderWorkflow } from '../../workflows/order-workflow';
 import { OrderNumberKey, OrderStatusKey, TenantIdKey } from '../../workflows/search-attributes';
 import type { Context } from 'hono';
@@ -13,7 +13,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { App } from '../app';
 import type { AppEnv } from '../app-env';
 import { requireScope } from '../auth';
-import { problems } from '../problem';
+import { ApiProblem, problems } from '../problem';
 import { problemResponses } from '../schemas/common';
 import { type OrderRequest, orderRequestSchema } from '../schemas/order-request';
 import { orderDetailsSchema, orderSummarySchema } from '../schemas/order-response';
@@ -48,7 +48,7 @@ export function registerOrderRoutes(app: App): void {
       },
       responses: {
         201: { description: 'Order accepted', headers: { Location: { schema: { type: 'string' } } }, content: { 'application/json': { schema: orderSummarySchema } } },
-        ...problemResponses(400, 401, 403, 409, 413, 415, 422),
+        ...problemResponses(400, 401, 403, 409, 413, 415, 422, 503),
       },
     }),
     async (c) => {
@@ -78,6 +78,9 @@ export function registerOrderRoutes(app: App): void {
         return replay(c, status, body) as never;
       } catch (error) {
         if (key) await releaseIdempotencyLease(db, tenantId, key).catch(() => undefined);
+        if (error instanceof WorkflowUpdateFailedError && (error.cause as { type?: string } | undefined)?.type === ORDER_INTAKE_UNAVAILABLE) {
+          throw new ApiProblem(503, 'order_intake_unavailable', 'Service Unavailable', 'The order could not be taken right now; nothing was held. Retry later.', undefined, { 'Retry-After': '5' });
+        }
         if (error instanceof WorkflowExecutionAlreadyStartedError) {
           // The workflow ran to its end before; its stored order is the answer.
           const summary = await loadOrderSummary(db, tenantId, identity.orderId);

@@ -25,6 +25,7 @@ export function problemResponses(...statuses: number[]) {
     413: 'Body too large',
     415: 'Body is not JSON',
     422: 'Invalid for business reasons',
+    503: 'Temporarily unavailable; retry later',
   };
   return Object.fromEntries(statuses.map((s) => [s, { description: descriptions[s] ?? 'Error', content: problemContent }]));
 }

@@ -49,7 +49,6 @@ export async function createOccurrence(db: Db, tenantId: string, productId: stri
 }
 
 /** Response bodies in tests are checked field by field, so `any` is the honest type here. */
-// biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary JSON
 export async function jsonOf(response: Response): Promise<any> {
   return response.json();
 }
