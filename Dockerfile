@@ -2,8 +2,8 @@
 #
 # One image for the API, the worker and the one-shot migration; only the command differs:
 #   docker build -t order-orchestrator .
-#   docker run ... order-orchestrator                   # npm run api (default)
-#   docker run ... order-orchestrator npm run worker
+#   docker run ... order-orchestrator                                   # the API (default)
+#   docker run ... order-orchestrator node --import tsx activities/worker.ts
 #   docker run ... order-orchestrator npm run migrate
 # Configuration is environment only (runtime/config.ts); see docs/deployment.md.
 #
@@ -59,4 +59,7 @@ EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=6s --start-period=30s --retries=4 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/ready',{signal:AbortSignal.timeout(4000)}).then((r)=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
-CMD ["npm", "run", "api"]
+# `npm run api` runs `tsx api/server.ts`; this is the same thing without npm and its shell
+# in between, because npm does not pass SIGTERM on to the script: with it, `docker stop`
+# would kill the API without its graceful shutdown.
+CMD ["node", "--import", "tsx", "api/server.ts"]

@@ -1,6 +1,7 @@
 import type { ActivityDeps } from './activity-deps';
 import { createDocumentActivities } from './documents/issue-document';
 import { type EmailKind, queueOrderEmail } from './notifications/queue-order-email';
+import { createOrderCancellationActivities } from './order-cancellation';
 import { createOrderIntakeActivities } from './order-intake';
 import { createOrderLifecycleActivities } from './order-lifecycle';
 import { createPaymentActivities } from './payments/payment-activities';
@@ -10,9 +11,10 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createOrderIntakeActivities(deps),
     ...createOrderLifecycleActivities(deps),
+    ...createOrderCancellationActivities(deps),
     ...createPaymentActivities(deps),
     ...createDocumentActivities(deps),
-    queueOrderEmail: (input: { tenantId: string; orderId: string; kind: EmailKind }) =>
+    queueOrderEmail: (input: { tenantId: string; orderId: string; kind: EmailKind; sequence?: number }) =>
       queueOrderEmail({ db: deps.db, transport: deps.mailTransport, publicBaseUrl: deps.publicBaseUrl }, input),
   };
 }

@@ -3,6 +3,7 @@ import type { BusinessError } from '../domain/business-error';
 import type { OrderDraft } from '../domain/order-draft';
 import { validateOrder as validateOrderRules } from '../domain/order-validation';
 import { loadCatalogSnapshot } from '../db/queries/catalog-snapshot';
+import { connectCustomersByEmail } from '../db/queries/customers';
 import { appendOrderEvent } from '../db/queries/order-events';
 import { loadOrderSummary } from '../db/queries/order-summary';
 import { holdSeats } from '../db/queries/seat-holds';
@@ -10,7 +11,7 @@ import type { OrderSubmission, OrderSummary } from '../workflows/order-messages'
 import type { ActivityDeps } from './activity-deps';
 
 export type ValidateOrderResult =
-  | { ok: true; draft: OrderDraft; preliminaryMinutes: number }
+  | { ok: true; draft: OrderDraft; preliminaryMinutes: number; firstStartsAt?: string | null }
   | { ok: false; errors: BusinessError[] };
 
 export interface PlaceOrderInput {
@@ -40,7 +41,11 @@ export function createOrderIntakeActivities({ db }: ActivityDeps) {
       const snapshot = await loadCatalogSnapshot(db, input.tenantId, input.submission.request);
       const outcome = validateOrderRules(input.submission.request, snapshot, { canOverridePrice: input.submission.canOverridePrice });
       if (!outcome.ok) return outcome;
-      return { ok: true, draft: outcome.draft, preliminaryMinutes: snapshot.tenant.preliminaryMinutes };
+      // When the service starts: the order can be cancelled (and its workflow stays open) until then.
+      const starts = outcome.draft.holds.map((h) =>
+        h.occurrenceId ? snapshot.occurrences[h.occurrenceId]?.startsAt : h.inventoryDate ? `${h.inventoryDate}T00:00:00.000Z` : undefined,
+      ).filter((s): s is string => Boolean(s)).sort();
+      return { ok: true, draft: outcome.draft, preliminaryMinutes: snapshot.tenant.preliminaryMinutes, firstStartsAt: starts[0] ?? null };
     },
 
     /**
@@ -55,6 +60,18 @@ export function createOrderIntakeActivities({ db }: ActivityDeps) {
       const request = submission.request;
       try {
         await db.transaction().execute(async (trx) => {
+          // Participants are connected to customer records by email like the booker (seed 000's
+          // allow_customer_autoconnect). The booker's email joins this one sorted upsert so
+          // concurrent orders sharing people lock customer rows in the same order.
+          const autoconnect = request.config?.allow_customer_autoconnect !== false;
+          const participantContacts = draft.participants.flatMap((p) =>
+            p.email ? [{ email: p.email, name: `${p.firstname} ${p.lastname}`, phone: p.phone }] : []);
+          const participantCustomerIds = autoconnect && participantContacts.length > 0
+            ? await connectCustomersByEmail(trx, input.tenantId, [
+              ...participantContacts,
+              ...(draft.bookerEmail ? [{ email: draft.bookerEmail, name: request.booker?.name ?? '', phone: request.booker?.phone ?? null }] : []),
+            ])
+            : new Map<string, string>();
           // The order row first: the reservations reference it (FK checked at insert).
           let customerId: string | null = null;
           if (draft.bookerEmail && request.config?.allow_customer_autoconnect !== false) {
@@ -133,6 +150,7 @@ export function createOrderIntakeActivities({ db }: ActivityDeps) {
                 id, tenant_id: input.tenantId, order_id: input.orderId, position: p.position,
                 firstname: p.firstname, lastname: p.lastname, email: p.email, phone: p.phone,
                 date_of_birth: p.dateOfBirth, details: JSON.stringify(p.details),
+                customer_id: p.email ? (participantCustomerIds.get(p.email.trim().toLowerCase()) ?? null) : null,
               };
             })).execute();
           }

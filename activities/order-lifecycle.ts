@@ -92,6 +92,17 @@ export function createOrderLifecycleActivities({ db, paymentProvider }: Activity
       for (const sessionId of sessions) await paymentProvider.closeSession(tenantId, sessionId);
     },
 
+    /** Puts the order on the operators' list (attention_reason) without changing its status. */
+    async flagForAttention(input: OrderRef & { reason: string; eventKey: string }): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        await trx.updateTable('orders').set({ attention_reason: input.reason, updated_at: sql`now()` })
+          .where('id', '=', input.orderId).where('tenant_id', '=', input.tenantId).execute();
+        await appendOrderEvent(trx, {
+          tenantId: input.tenantId, orderId: input.orderId, eventKey: input.eventKey, type: 'order.needs_attention', message: input.reason,
+        });
+      });
+    },
+
     async setOrderStatus(input: OrderRef & { status: OrderStatus; eventKey: string; message: string; data?: Record<string, unknown> }): Promise<void> {
       await db.transaction().execute(async (trx) => {
         await trx.updateTable('orders')

@@ -1,10 +1,16 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, NO_MIGRATIONS } from 'kysely';
 import * as initialSchema from './migrations/0001_initial_schema';
+import * as invoiceDocuments from './migrations/0002_invoice_documents';
+import * as orderListIndexes from './migrations/0003_order_list_indexes';
+import * as orderPolicies from './migrations/0004_order_policies';
 
 // Migrations are listed in code (not read from a folder) so the same list works under tsx,
 // in a bundled build and in tests.
 const migrations: Record<string, Migration> = {
   '0001_initial_schema': initialSchema,
+  '0002_invoice_documents': invoiceDocuments,
+  '0003_order_list_indexes': orderListIndexes,
+  '0004_order_policies': orderPolicies,
 };
 
 class StaticMigrationProvider implements MigrationProvider {
@@ -12,6 +18,8 @@ class StaticMigrationProvider implements MigrationProvider {
     return migrations;
   }
 }
+
+export const MIGRATION_NAMES = Object.keys(migrations).sort();
 
 export function createMigrator(db: Kysely<any>): Migrator {
   return new Migrator({ db, provider: new StaticMigrationProvider() });

@@ -28,6 +28,18 @@ export interface TenantsTable {
   email_from: string;
   webhook_secret: string;
   order_counter: Generated<number>;
+  /** Seller details on invoices (0002_invoice_documents); null = not set. */
+  legal_name: ColumnType<string | null, string | null | undefined, string | null>;
+  org_number: ColumnType<string | null, string | null | undefined, string | null>;
+  vat_number: ColumnType<string | null, string | null | undefined, string | null>;
+  address: ColumnType<JsonObject | null, string | null | undefined, string | null>;
+  bank_account: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Prepended as-is to the numbers of series created from now on: "DA-" → "DA-2026-000001". */
+  invoice_prefix: ColumnType<string | null, string | null | undefined, string | null>;
+  cancellation_deadline_hours: Generated<number>;
+  cancellation_fee_percent: Generated<string>;
+  invoice_due_days: Generated<number>;
+  invoice_reminder_interval_days: Generated<number>;
   created_at: DefaultTimestamp;
 }
 
@@ -118,6 +130,16 @@ export interface VouchersTable {
   created_at: DefaultTimestamp;
 }
 
+export interface VoucherRedemptionsTable {
+  id: string;
+  tenant_id: string;
+  voucher_id: string;
+  /** Minor units taken from a value voucher; null for a percent voucher. */
+  amount: number | null;
+  order_id: string | null;
+  created_at: DefaultTimestamp;
+}
+
 export interface CustomersTable {
   id: string;
   tenant_id: string;
@@ -162,6 +184,8 @@ export interface OrdersTable {
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
   completed_at: Timestamp | null;
+  cancellation_reason: string | null;
+  cancelled_at: Timestamp | null;
 }
 
 export interface ParticipantsTable {
@@ -328,6 +352,8 @@ export interface EmailOutboxTable {
   message_id: string;
   created_at: DefaultTimestamp;
   sent_at: Timestamp | null;
+  /** The invoice whose PDF is rendered and attached at send time (0002_invoice_documents). */
+  attachment_invoice_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface OrderEventsTable {
@@ -350,6 +376,7 @@ export interface Database {
   exchange_rates: ExchangeRatesTable;
   campaigns: CampaignsTable;
   vouchers: VouchersTable;
+  voucher_redemptions: VoucherRedemptionsTable;
   customers: CustomersTable;
   orders: OrdersTable;
   participants: ParticipantsTable;

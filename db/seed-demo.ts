@@ -34,6 +34,9 @@ export async function seedDemo(db: Db, options: { apiKey?: string } = {}): Promi
     await trx.insertInto('tenants').values({
       id: tenantId, slug: DEMO_TENANT_SLUG, name: 'Demo Academy', base_currency: 'nok', email_from: 'orders@demo.example',
       webhook_secret: randomBytes(24).toString('base64url'), preliminary_minutes: 30, locale: 'nb',
+      // Seller details on invoices (fictitious).
+      legal_name: 'Demo Academy AS', org_number: '999 999 999', vat_number: 'NO999999999MVA', bank_account: '1234.56.78903',
+      address: JSON.stringify({ line_1: 'Storgata 1', zipcode: '0155', city: 'Oslo', country_code: 'NO' }), invoice_prefix: 'DA-',
     }).execute();
     const apiKey = options.apiKey ?? generateApiKey();
     await trx.insertInto('api_keys').values({

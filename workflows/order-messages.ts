@@ -65,6 +65,23 @@ export interface InvoicePaidSignal {
   reference: string;
 }
 
+export interface CancelOrderRequest {
+  by: 'client' | 'operator';
+  reason?: string;
+  /** Operators only: ignore the deadline (the fee is then `feePercent`, default 0). */
+  override?: boolean;
+  feePercent?: number;
+  /** Cancel only these participants (partial cancellation); absent = the whole order. */
+  participantIndexes?: number[];
+}
+
+export type CancelResult =
+  | { ok: true; status: OrderStatus; full: boolean; seats_released: number; refund_amount: number; refund_via: 'card' | 'manual' | null; credit_note_number: string | null }
+  | { ok: false; code: string; message: string };
+
+/** Failure type of an update the order's state does not allow (the API answers 409). */
+export const ORDER_STATE_CONFLICT = 'OrderStateConflict';
+
 export interface OrderProgress {
   status: OrderStatus;
   waitingFor: string | null;
@@ -77,4 +94,5 @@ export const ORDER_INTAKE_UNAVAILABLE = 'OrderIntakeUnavailable';
 export const submitOrderUpdate = defineUpdate<SubmitResult, [OrderSubmission]>('submit');
 export const paymentResultSignal = defineSignal<[PaymentResultSignal]>('paymentResult');
 export const invoicePaidSignal = defineSignal<[InvoicePaidSignal]>('invoicePaid');
+export const cancelOrderUpdate = defineUpdate<CancelResult, [CancelOrderRequest]>('cancel');
 export const orderProgressQuery = defineQuery<OrderProgress>('progress');

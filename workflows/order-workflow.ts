@@ -2,6 +2,7 @@ import {
   ApplicationFailure,
   condition,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -11,9 +12,13 @@ import {
 import type { OrderActivities } from '../activities';
 import type { OrderStatus } from '../domain/order-status';
 import {
+  type CancelOrderRequest,
+  type CancelResult,
+  cancelOrderUpdate,
   type InvoicePaidSignal,
   invoicePaidSignal,
   ORDER_INTAKE_UNAVAILABLE,
+  ORDER_STATE_CONFLICT,
   type OrderProgress,
   orderProgressQuery,
   type OrderSubmission,
@@ -46,6 +51,17 @@ const intakeActivities = proxyActivities<OrderActivities>({
 const SUBMIT_WAIT = '10 minutes';
 /** After expiry a late card payment is still caught (and refunded) this long. */
 const LATE_PAYMENT_WINDOW = '24 hours';
+const DAY_MS = 86_400_000;
+/** The customer is reminded this long before a held card order expires (if the window allows). */
+const EXPIRY_NOTICE_MS = 5 * 60_000;
+/** Reminders before an overdue invoice goes to the operators. */
+const INVOICE_REMINDERS = 2;
+
+type PaymentProgress = 'paid' | 'attention' | 'pending';
+
+function stateConflict(code: string, message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: ORDER_STATE_CONFLICT, message, details: [code], nonRetryable: true });
+}
 
 export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderStatus> {
   const scope = { tenantId: start.tenantId, orderId: start.orderId };
@@ -55,6 +71,13 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
   let submitResult: SubmitResult | undefined;
   let submitting = false;
   let intakeFailed = false;
+  let cancelled = false;
+  let cancelling = false;
+  let cancellations = 0;
+  /** A step of the main process that a cancellation must not interleave with (booking, expiry). */
+  let stepRunning = false;
+  let serviceStartsAt: number | null = null;
+  let paymentFailureMailed = false;
   let paymentMethod: 'card' | 'invoice' | 'free' = 'card';
   let amountDue = 0;
   const paymentEvents: PaymentResultSignal[] = [];
@@ -115,10 +138,82 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
     return submitResult;
   });
 
+  setHandler(
+    cancelOrderUpdate,
+    async (request: CancelOrderRequest): Promise<CancelResult> => {
+      cancelling = true;
+      try {
+        // Let a running step (booking, expiry) finish first; then decide on the state it left.
+        await condition(() => !stepRunning);
+        if (!isCancellable()) return { ok: false, code: 'order_not_cancellable', message: `An order in status ${status} cannot be cancelled` };
+        const decision = await activities.evaluateCancellation({ ...scope, request });
+        if (!decision.allowed) return { ok: false, code: decision.code, message: decision.message };
+        if (status === 'awaiting_payment' || status === 'payment_failed') {
+          // The customer may be paying this very moment: close the session first; money that
+          // got through anyway is recorded here and refunded by the cancellation below.
+          const check = await activities.closePaymentSession(scope);
+          if (check.event && !seenPaymentEvents.has(check.event.eventId)) {
+            seenPaymentEvents.add(check.event.eventId);
+            await activities.recordPaymentOutcome({ ...scope, event: check.event });
+          }
+        }
+        cancellations += 1;
+        const outcome = await activities.cancelOrder({ ...scope, cancellationId: String(cancellations), request, decision });
+        if (outcome.refundVia === 'card' && outcome.refundSessionId) {
+          await activities.refundPayment({ ...scope, sessionId: outcome.refundSessionId, amount: outcome.refundAmount, reason: `cancellation-${cancellations}` });
+        }
+        await activities.queueOrderEmail({ ...scope, kind: 'cancelled', sequence: cancellations });
+        if (outcome.full) {
+          cancelled = true;
+          moveTo('cancelled', outcome.refundVia === 'manual' ? 'an operator to refund by bank transfer' : null);
+        } else {
+          amountDue = Math.max(0, amountDue - outcome.creditAmount);
+          setCurrentDetails(`${describe()} — ${request.participantIndexes?.length ?? 0} participant(s) cancelled`);
+        }
+        return {
+          ok: true, status, full: outcome.full, seats_released: outcome.seatsReleased, refund_amount: outcome.refundAmount,
+          refund_via: outcome.refundVia, credit_note_number: outcome.creditNoteNumber,
+        };
+      } finally {
+        cancelling = false;
+      }
+    },
+    {
+      validator: (request: CancelOrderRequest) => {
+        if (!isCancellable()) throw stateConflict('order_not_cancellable', `An order in status ${status} cannot be cancelled`);
+        if (cancelling) throw stateConflict('cancellation_in_progress', 'Another cancellation of this order is in progress');
+        if (request.participantIndexes?.length && (status === 'awaiting_payment' || status === 'payment_failed')) {
+          throw stateConflict('partial_cancellation_not_allowed', 'Before payment, change the order instead of cancelling participants');
+        }
+        if (status === 'needs_attention' && request.by !== 'operator') {
+          throw stateConflict('order_not_cancellable', 'This order is with an operator');
+        }
+      },
+    },
+  );
+
+  function isCancellable(): boolean {
+    return Boolean(submitResult?.ok) && !cancelled && !['received', 'rejected', 'expired', 'cancelled'].includes(status);
+  }
+
+  /** Runs a step of the main process unless the order was cancelled; cancellations wait for it. */
+  async function step(run: () => Promise<void>): Promise<boolean> {
+    await condition(() => !cancelling);
+    if (cancelled) return false;
+    stepRunning = true;
+    try {
+      await run();
+    } finally {
+      stepRunning = false;
+    }
+    return !cancelled;
+  }
+
   async function acceptOrder(submission: OrderSubmission): Promise<SubmitResult> {
     const validation = await intakeActivities.validateOrder({ tenantId: start.tenantId, submission });
     if (!validation.ok) return { ok: false, errors: validation.errors };
     const { draft, preliminaryMinutes } = validation;
+    serviceStartsAt = validation.firstStartsAt ? Date.parse(validation.firstStartsAt) : null;
     paymentMethod = draft.pricing.totals.inclVat === 0 ? 'free' : draft.paymentMethod;
     amountDue = draft.pricing.totals.inclVat;
     const windowMs = start.preliminaryWindowOverrideMs ?? preliminaryMinutes * 60_000;
@@ -172,86 +267,169 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
       await collectCardPayment();
       break;
   }
+  await acceptCancellationsUntilServiceStarts();
   return status;
 
+  /** A completed order can still be cancelled (refund, credit note) until its service starts. */
+  async function acceptCancellationsUntilServiceStarts(): Promise<void> {
+    if (status !== 'completed' || serviceStartsAt === null) return;
+    const remaining = serviceStartsAt - Date.now();
+    if (remaining <= 0) return;
+    waitingFor = 'the service date (cancellations are accepted until then)';
+    setCurrentDetails(describe());
+    await condition(() => cancelled, remaining, { summary: 'service starts' });
+    await condition(() => !cancelling);
+    if (!cancelled) {
+      waitingFor = null;
+      setCurrentDetails(describe());
+    }
+  }
+
   async function bookAndConfirm(document: 'receipt' | 'none'): Promise<void> {
-    await activities.bookOrder(scope);
-    moveTo('booked', 'the receipt');
-    if (document === 'receipt' && amountDue > 0) await activities.issueDocument({ ...scope, kind: 'receipt' });
-    await activities.queueOrderEmail({ ...scope, kind: 'receipt' });
-    await activities.setOrderStatus({ ...scope, status: 'completed', eventKey: 'completed', message: 'Order completed' });
-    moveTo('completed', null);
+    await step(async () => {
+      await activities.bookOrder(scope);
+      moveTo('booked', 'the receipt');
+      if (document === 'receipt' && amountDue > 0) await activities.issueDocument({ ...scope, kind: 'receipt' });
+      await activities.queueOrderEmail({ ...scope, kind: 'receipt' });
+      await activities.setOrderStatus({ ...scope, status: 'completed', eventKey: 'completed', message: 'Order completed' });
+      moveTo('completed', null);
+    });
   }
 
   async function bookAndInvoice(): Promise<void> {
-    await activities.bookOrder(scope);
-    moveTo('booked', 'the invoice');
-    await activities.issueDocument({ ...scope, kind: 'invoice' });
-    await activities.queueOrderEmail({ ...scope, kind: 'invoice' });
-    await activities.setOrderStatus({ ...scope, status: 'invoiced', eventKey: 'invoiced', message: 'Invoice issued; waiting for payment' });
-    moveTo('invoiced', 'the invoice to be paid');
+    let invoice: Awaited<ReturnType<typeof activities.issueDocument>> | undefined;
+    const booked = await step(async () => {
+      await activities.bookOrder(scope);
+      moveTo('booked', 'the invoice');
+      invoice = await activities.issueDocument({ ...scope, kind: 'invoice' });
+      await activities.queueOrderEmail({ ...scope, kind: 'invoice' });
+      await activities.setOrderStatus({ ...scope, status: 'invoiced', eventKey: 'invoiced', message: 'Invoice issued; waiting for payment' });
+      moveTo('invoiced', 'the invoice to be paid');
+    });
+    if (!booked || !invoice) return;
     let paid = 0;
-    while (paid < amountDue) {
-      await condition(() => invoicePayments.length > 0);
+    let reminders = 0;
+    // Reminder timers count from issue, in the workflow's own clock (the stored due date agrees).
+    let nextReminderAt = invoice.dueInDays ? Date.now() + invoice.dueInDays * DAY_MS : null;
+    while (paid < amountDue && !cancelled) {
+      let woken = true;
+      if (nextReminderAt === null) await condition(() => invoicePayments.length > 0 || cancelled);
+      else {
+        woken = await condition(() => invoicePayments.length > 0 || cancelled, Math.max(0, nextReminderAt - Date.now()), {
+          summary: reminders === 0 ? 'invoice due date' : `reminder ${reminders} follow-up`,
+        });
+      }
+      if (cancelled) return;
+      if (!woken) {
+        reminders += 1;
+        if (reminders <= INVOICE_REMINDERS) {
+          await activities.queueOrderEmail({ ...scope, kind: 'invoice_reminder', sequence: reminders });
+          nextReminderAt = Date.now() + (invoice.reminderIntervalDays ?? 7) * DAY_MS;
+          waitingFor = `the invoice to be paid (reminder ${reminders} sent)`;
+        } else {
+          await activities.flagForAttention({ ...scope, reason: `Invoice ${invoice.documentNumber} overdue: ${INVOICE_REMINDERS} reminders sent, still unpaid`, eventKey: 'invoice_overdue' });
+          nextReminderAt = null;
+          waitingFor = 'the invoice to be paid (overdue, flagged for operators)';
+        }
+        setCurrentDetails(describe());
+        continue;
+      }
       for (const payment of invoicePayments.splice(0)) {
         paid += payment.amount;
         await activities.recordInvoicePayment({ ...scope, ...payment, settled: paid >= amountDue });
       }
       if (paid < amountDue) setCurrentDetails(`${describe()} — ${amountDue - paid} left to pay`);
     }
-    await activities.setOrderStatus({ ...scope, status: 'completed', eventKey: 'completed', message: 'Invoice paid; order completed' });
-    await activities.queueOrderEmail({ ...scope, kind: 'receipt' });
-    moveTo('completed', null);
+    if (cancelled) return;
+    await step(async () => {
+      await activities.setOrderStatus({ ...scope, status: 'completed', eventKey: 'completed', message: 'Invoice paid; order completed' });
+      await activities.queueOrderEmail({ ...scope, kind: 'receipt' });
+      moveTo('completed', null);
+    });
   }
 
   async function collectCardPayment(): Promise<void> {
     moveTo('awaiting_payment', 'the card payment');
-    let paid = false;
-    while (!paid) {
+    // Added after the first histories were recorded: patched() keeps those replaying.
+    const noticeAt = patched('expiry-notice') && preliminaryUntil! - EXPIRY_NOTICE_MS > Date.now() + EXPIRY_NOTICE_MS
+      ? preliminaryUntil! - EXPIRY_NOTICE_MS
+      : null;
+    let noticeSent = false;
+    for (;;) {
+      if (noticeAt !== null && !noticeSent) {
+        const early = await condition(() => paymentEvents.length > 0 || cancelled, Math.max(0, noticeAt - Date.now()), { summary: 'expiry notice' });
+        if (cancelled) return;
+        if (!early) {
+          noticeSent = true;
+          await activities.queueOrderEmail({ ...scope, kind: 'expiring_soon' });
+          continue;
+        }
+      }
       const remaining = Math.max(0, preliminaryUntil! - Date.now());
-      const signalled = await condition(() => paymentEvents.length > 0, remaining);
-      if (signalled) {
-        paid = await handlePaymentEvents();
-        continue;
+      const signalled = await condition(() => paymentEvents.length > 0 || cancelled, remaining, { summary: 'preliminary deadline' });
+      if (cancelled) return;
+      let outcome = 'pending' as PaymentProgress;
+      let expired = false as boolean;
+      const went = await step(async () => {
+        if (!signalled) {
+          // Deadline: a lost webhook must never expire a paid order, so ask the provider first.
+          const check = await activities.closePaymentSession(scope);
+          if (check.event) paymentEvents.push(check.event);
+        }
+        outcome = await handlePaymentEvents();
+        if (!signalled && outcome === 'pending') {
+          await expireNow();
+          expired = true;
+        }
+      });
+      if (!went) return;
+      if (outcome === 'attention') {
+        // Parked: nothing is booked automatically; an operator cancels (and refunds) it.
+        await condition(() => cancelled);
+        return;
       }
-      // Deadline: a lost webhook must never expire a paid order, so ask the provider first.
-      const check = await activities.closePaymentSession(scope);
-      if (check.event) {
-        paymentEvents.push(check.event);
-        paid = await handlePaymentEvents();
-        if (paid) break;
+      if (expired) {
+        await refundLatePayments();
+        return;
       }
-      await expire();
-      return;
+      if (outcome === 'paid') break;
     }
     await bookAndConfirm('receipt');
   }
 
-  async function handlePaymentEvents(): Promise<boolean> {
+  async function handlePaymentEvents(): Promise<PaymentProgress> {
     for (const event of paymentEvents.splice(0)) {
       const recorded = await activities.recordPaymentOutcome({ ...scope, event });
       if (event.outcome === 'succeeded' && recorded.accepted) {
         moveTo('paid', 'booking');
-        return true;
+        return 'paid';
       }
       if (event.outcome === 'succeeded' && !recorded.accepted) {
         moveTo('needs_attention', `an operator: ${recorded.reason}`);
-        await condition(() => false); // parked until an operator acts (ops tools come later)
+        return 'attention';
       }
       if (event.outcome !== 'succeeded' && status !== 'payment_failed') {
         moveTo('payment_failed', 'another card payment attempt');
+        // One mail for the first failed attempt: the customer is usually still on the page.
+        if (event.outcome === 'failed' && !paymentFailureMailed && patched('payment-failed-email')) {
+          paymentFailureMailed = true;
+          await activities.queueOrderEmail({ ...scope, kind: 'payment_failed' });
+        }
       }
     }
-    return false;
+    return 'pending';
   }
 
-  async function expire(): Promise<void> {
+  async function expireNow(): Promise<void> {
     await activities.expireOrder(scope);
     await activities.queueOrderEmail({ ...scope, kind: 'expired' });
     moveTo('expired', 'late payments to refund');
+  }
+
+  async function refundLatePayments(): Promise<void> {
     // A payment that lands after expiry (the customer kept the page open) is refunded.
     for (;;) {
-      const late = await condition(() => paymentEvents.length > 0, LATE_PAYMENT_WINDOW);
+      const late = await condition(() => paymentEvents.length > 0, LATE_PAYMENT_WINDOW, { summary: 'late payment window' });
       if (!late) break;
       for (const event of paymentEvents.splice(0)) {
         if (event.outcome !== 'succeeded') continue;

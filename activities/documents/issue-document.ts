@@ -1,10 +1,35 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../../db/schema';
+import { loadSellerSnapshot } from '../../db/queries/invoices';
 import { appendOrderEvent } from '../../db/queries/order-events';
 import type { ActivityDeps } from '../activity-deps';
 
 export type DocumentKind = 'invoice' | 'receipt';
 
-const INVOICE_DUE_DAYS = 14;
+export interface IssuedDocument {
+  invoiceId: string;
+  documentNumber: string;
+  /** Invoices: the workflow's reminder timers count from issue (the stored due_at agrees). */
+  dueInDays: number | null;
+  reminderIntervalDays: number | null;
+}
+
+/**
+ * The tenant's next document number (invoices, receipts and credit notes share one series per
+ * year). The counter row stays locked until the caller's transaction ends, and the number is
+ * only used if that transaction commits: no gap, no duplicate.
+ */
+export async function takeDocumentNumber(trx: Kysely<Database>, tenantId: string): Promise<{ series: string; number: number; documentNumber: string }> {
+  const series = String(new Date().getUTCFullYear());
+  // The tenant's invoice_prefix (e.g. "DA-") is fixed into a series when its first number is taken.
+  const { invoice_prefix } = await trx.selectFrom('tenants').select('invoice_prefix').where('id', '=', tenantId).executeTakeFirstOrThrow();
+  await trx.insertInto('invoice_series').values({ tenant_id: tenantId, series, prefix: `${invoice_prefix ?? ''}${series}-` })
+    .onConflict((oc) => oc.columns(['tenant_id', 'series']).doNothing()).execute();
+  const counter = await trx.updateTable('invoice_series').set({ next_number: sql`next_number + 1` })
+    .where('tenant_id', '=', tenantId).where('series', '=', series)
+    .returning([sql<number>`next_number - 1`.as('number'), 'prefix']).executeTakeFirstOrThrow();
+  return { series, number: counter.number, documentNumber: `${counter.prefix}${String(counter.number).padStart(6, '0')}` };
+}
 
 export function createDocumentActivities({ db }: ActivityDeps) {
   return {
@@ -13,28 +38,30 @@ export function createDocumentActivities({ db }: ActivityDeps) {
      * from a row-locked counter in the same transaction that stores the document, so a rolled
      * back attempt gives its number back and the series never has a gap or a duplicate.
      */
-    async issueDocument(input: { tenantId: string; orderId: string; kind: DocumentKind }): Promise<{ invoiceId: string; documentNumber: string }> {
+    async issueDocument(input: { tenantId: string; orderId: string; kind: DocumentKind }): Promise<IssuedDocument> {
       return db.transaction().execute(async (trx) => {
+        const tenant = await trx.selectFrom('tenants').select(['invoice_due_days', 'invoice_reminder_interval_days'])
+          .where('id', '=', input.tenantId).executeTakeFirstOrThrow();
+        const schedule = input.kind === 'invoice'
+          ? { dueInDays: tenant.invoice_due_days, reminderIntervalDays: tenant.invoice_reminder_interval_days }
+          : { dueInDays: null, reminderIntervalDays: null };
         const existing = await trx.selectFrom('invoices').select(['id', 'document_number'])
           .where('order_id', '=', input.orderId).where('kind', '=', input.kind).executeTakeFirst();
-        if (existing) return { invoiceId: existing.id, documentNumber: existing.document_number };
+        if (existing) return { invoiceId: existing.id, documentNumber: existing.document_number, ...schedule };
 
         const order = await trx.selectFrom('orders').innerJoin('tenants', 'tenants.id', 'orders.tenant_id')
           .selectAll('orders').select(['tenants.name as tenant_name', 'tenants.slug as tenant_slug'])
           .where('orders.id', '=', input.orderId).where('orders.tenant_id', '=', input.tenantId).executeTakeFirstOrThrow();
-        const year = String(new Date().getUTCFullYear());
-        await trx.insertInto('invoice_series').values({ tenant_id: input.tenantId, series: year, prefix: `${year}-` })
-          .onConflict((oc) => oc.columns(['tenant_id', 'series']).doNothing()).execute();
-        const counter = await trx.updateTable('invoice_series').set({ next_number: sql`next_number + 1` })
-          .where('tenant_id', '=', input.tenantId).where('series', '=', year)
-          .returning([sql<number>`next_number - 1`.as('number'), 'prefix']).executeTakeFirstOrThrow();
+        const counter = await takeDocumentNumber(trx, input.tenantId);
+        const year = counter.series;
         // A concurrent retry of this same activity waited on the counter lock; look again.
         const raced = await trx.selectFrom('invoices').select(['id', 'document_number'])
           .where('order_id', '=', input.orderId).where('kind', '=', input.kind).executeTakeFirst();
         if (raced) throw new Error('document issued concurrently; retrying');
 
         const lines = await trx.selectFrom('order_lines').selectAll().where('order_id', '=', input.orderId).orderBy('position').execute();
-        const documentNumber = `${counter.prefix}${String(counter.number).padStart(6, '0')}`;
+        const documentNumber = counter.documentNumber;
+        const dueAt = schedule.dueInDays === null ? null : new Date(Date.now() + schedule.dueInDays * 86_400_000);
         const id = crypto.randomUUID();
         const booker = (order.booker ?? {}) as Record<string, unknown>;
         await trx.insertInto('invoices').values({
@@ -55,21 +82,21 @@ export function createDocumentActivities({ db }: ActivityDeps) {
             description: l.description, quantity: l.quantity, unit_price: l.unit_price, discount: l.discount,
             discount_percent: l.discount_percent, vat_rate_bp: l.vat_rate_bp, excl_vat: l.excl_vat, vat: l.vat, incl_vat: l.incl_vat,
           }))),
-          seller: JSON.stringify({ name: order.tenant_name, id: order.tenant_slug }),
+          seller: JSON.stringify(await loadSellerSnapshot(trx, input.tenantId)),
           buyer: JSON.stringify({
             name: booker.name ?? null, email: order.booker_email, company: order.company, invoice: order.invoice_details,
           }),
           status: input.kind === 'receipt' ? 'paid' : 'open',
           payment_reference: `${order.number}`,
           external_id: order.external_id,
-          due_at: input.kind === 'invoice' ? sql`now() + make_interval(days => ${INVOICE_DUE_DAYS})` : null,
+          due_at: dueAt,
           paid_at: input.kind === 'receipt' ? sql`now()` : null,
         }).execute();
         await appendOrderEvent(trx, {
           tenantId: input.tenantId, orderId: input.orderId, eventKey: `document:${input.kind}`, type: `document.${input.kind}_issued`,
           message: `${input.kind === 'invoice' ? 'Invoice' : 'Receipt'} ${documentNumber} issued`, data: { invoice_id: id, document_number: documentNumber },
         });
-        return { invoiceId: id, documentNumber };
+        return { invoiceId: id, documentNumber, ...schedule };
       });
     },
 

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import nodemailer, { type SMTPPoolOptions, type SMTPPoolSentMessageInfo, type Transporter } from 'nodemailer';
 import type { Db } from '../../db/database';
+import { invoicePdfAttachments } from '../documents/invoice-attachment';
 
 // Transactional outbox for e-mail. An order activity only INSERTs a row (idempotent on
 // (order_id, kind, lower(recipient))); delivery happens here, row by row, each inside its own
@@ -30,6 +31,8 @@ export interface OutboxEmail {
   subject: string;
   html: string;
   text: string;
+  /** An invoice whose PDF is attached when the mail is sent (rendered then, not stored here). */
+  attachmentInvoiceId?: string | null;
 }
 
 function recipientKey(recipient: string): string {
@@ -80,6 +83,7 @@ export async function queueEmails(db: Db, rows: readonly OutboxEmail[]): Promise
         html: row.html,
         text: row.text,
         message_id: outboxMessageId(row.kind, row.orderId, row.recipient),
+        attachment_invoice_id: row.attachmentInvoiceId ?? null,
       })),
     )
     // The conflict target is the expression index email_outbox_once_key.
@@ -185,6 +189,9 @@ export async function deliverPendingEmails(db: Db, transport: MailTransport, opt
       } else {
         const from = await opts.from(row.tenant_id);
         try {
+          const attachments = row.attachment_invoice_id
+            ? await invoicePdfAttachments(trx, row.tenant_id, row.attachment_invoice_id)
+            : undefined;
           await transport.sendMail({
             from,
             to: row.recipient,
@@ -192,6 +199,7 @@ export async function deliverPendingEmails(db: Db, transport: MailTransport, opt
             html: row.html,
             text: row.text,
             messageId: row.message_id,
+            ...(attachments?.length ? { attachments } : {}),
           });
         } catch (sendError) {
           error = describeSmtpError(sendError);

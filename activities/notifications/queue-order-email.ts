@@ -19,6 +19,8 @@ export interface QueueOrderEmailInput {
   tenantId: string;
   orderId: string;
   kind: EmailKind;
+  /** For mails that may go out more than once per order (2nd reminder, 2nd cancellation…). */
+  sequence?: number;
 }
 
 /** The document whose number / due date an e-mail of this kind shows (when the order has one). */
@@ -80,9 +82,21 @@ export async function queueOrderEmail(deps: QueueOrderEmailDeps, input: QueueOrd
   if (recipients.length === 0) return { queued: 0 };
 
   const email = renderOrderEmail(input.kind, loaded.language, loaded.view);
+  // The invoice mail carries the invoice as a PDF, rendered when the mail is sent.
+  const attachmentInvoiceId = input.kind === 'invoice'
+    ? (await deps.db.selectFrom('invoices').select('id').where('order_id', '=', input.orderId).where('kind', '=', 'invoice').executeTakeFirst())?.id ?? null
+    : null;
   const ids = await queueEmails(
     deps.db,
-    recipients.map((recipient) => ({ tenantId: input.tenantId, orderId: input.orderId, kind: input.kind, recipient, ...email })),
+    recipients.map((recipient) => ({
+      tenantId: input.tenantId,
+      orderId: input.orderId,
+      // The outbox sends each (order, kind, recipient) once; a sequence makes a new one.
+      kind: input.sequence && input.sequence > 1 ? `${input.kind}_${input.sequence}` : input.kind,
+      recipient,
+      ...email,
+      attachmentInvoiceId,
+    })),
   );
   // Fast path: most mail leaves now; whatever fails stays pending for the dispatcher.
   await deliverPendingEmails(deps.db, deps.transport, { ids, from: deps.from ?? tenantEmailFrom(deps.db) });

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { migrateDownAll, migrateToLatest } from '../../db/migrate';
+import { MIGRATION_NAMES, migrateDownAll, migrateToLatest } from '../../db/migrate';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 import { createOccurrence, createProduct, createTenant } from '../helpers/fixtures';
 
@@ -19,7 +19,7 @@ describe('migrations on a real PostgreSQL', () => {
   afterAll(async () => database.drop());
 
   it('go up, all the way down, and up again', async () => {
-    expect(await migrateToLatest(database.db)).toEqual(['0001_initial_schema']);
+    expect(await migrateToLatest(database.db)).toEqual(MIGRATION_NAMES);
     const tables = await tableNames(database);
     for (const table of ['tenants', 'api_keys', 'products', 'occurrences', 'reservations', 'orders', 'order_lines', 'participants',
       'customers', 'payments', 'payment_events', 'invoices', 'invoice_series', 'vouchers', 'campaigns', 'exchange_rates',
@@ -28,7 +28,7 @@ describe('migrations on a real PostgreSQL', () => {
     }
     await migrateDownAll(database.db);
     expect(await tableNames(database)).toEqual([]);
-    expect(await migrateToLatest(database.db)).toEqual(['0001_initial_schema']);
+    expect(await migrateToLatest(database.db)).toEqual(MIGRATION_NAMES);
     expect(await migrateToLatest(database.db)).toEqual([]);
   });
 

@@ -144,8 +144,9 @@ describe('card order declined, then paid', () => {
       ['evt-paid', 'succeeded'],
     ]);
     expect(r.stubs.names()).toEqual([
-      'validateOrder', 'placeOrder', 'createPaymentSession', 'recordPaymentOutcome', 'recordPaymentOutcome', ...bookedAndConfirmed,
+      'validateOrder', 'placeOrder', 'createPaymentSession', 'recordPaymentOutcome', 'queueOrderEmail', 'recordPaymentOutcome', ...bookedAndConfirmed,
     ]);
+    expect(r.stubs.inputsOf('queueOrderEmail').map((i) => i.kind)).toEqual(['payment_failed', 'receipt']);
     expect(r.result).toBe('completed');
     expect(searchAttributeUpserts(r.history).OrderStatus).toEqual(['awaiting_payment', 'payment_failed', 'paid', 'booked', 'completed']);
   });
@@ -167,12 +168,25 @@ describe('card order never paid', () => {
 
   it('asks the provider at the deadline, expires, mails and ends after the late-payment window', () => {
     const r = run();
-    expect(r.stubs.names()).toEqual(['validateOrder', 'placeOrder', 'createPaymentSession', 'closePaymentSession', 'expireOrder', 'queueOrderEmail']);
-    expect(r.stubs.inputsOf('queueOrderEmail')).toEqual([{ tenantId: TENANT_ID, orderId: r.start.orderId, kind: 'expired' }]);
+    expect(r.stubs.names()).toEqual([
+      'validateOrder', 'placeOrder', 'createPaymentSession', 'queueOrderEmail', 'closePaymentSession', 'expireOrder', 'queueOrderEmail',
+    ]);
+    expect(r.stubs.inputsOf('queueOrderEmail')).toEqual([
+      { tenantId: TENANT_ID, orderId: r.start.orderId, kind: 'expiring_soon' },
+      { tenantId: TENANT_ID, orderId: r.start.orderId, kind: 'expired' },
+    ]);
     expectScopeOnEveryCall(r);
     expect(r.result).toBe('expired');
     expect(r.finalProgress).toMatchObject({ status: 'expired', waitingFor: null });
     expect(searchAttributeUpserts(r.history).OrderStatus).toEqual(['awaiting_payment', 'expired']);
+  });
+
+  it('reminds the customer five minutes before the deadline', () => {
+    const r = run();
+    const deadline = Date.parse(r.progress['awaiting payment']!.preliminaryUntil!);
+    const notice = scheduledAt(r.history, 'queueOrderEmail')!;
+    expect(notice).toBeGreaterThanOrEqual(deadline - 5 * MINUTE);
+    expect(notice).toBeLessThan(deadline - 4 * MINUTE);
   });
 
   it('closes the session at the preliminary deadline, not before', () => {
@@ -202,8 +216,10 @@ describe('card order declined and never retried', () => {
     expect(asked).toBeGreaterThanOrEqual(deadline);
     expect(asked).toBeLessThan(deadline + MINUTE);
     expect(r.stubs.names()).toEqual([
-      'validateOrder', 'placeOrder', 'createPaymentSession', 'recordPaymentOutcome', 'closePaymentSession', 'expireOrder', 'queueOrderEmail',
+      'validateOrder', 'placeOrder', 'createPaymentSession', 'recordPaymentOutcome', 'queueOrderEmail', 'queueOrderEmail',
+      'closePaymentSession', 'expireOrder', 'queueOrderEmail',
     ]);
+    expect(r.stubs.inputsOf('queueOrderEmail').map((i) => i.kind)).toEqual(['payment_failed', 'expiring_soon', 'expired']);
     expect(r.result).toBe('expired');
   });
 });
@@ -218,14 +234,14 @@ describe('card payment after expiry', () => {
   it('records and refunds the late payment, mails the refund, ignores the late decline', () => {
     const r = run();
     expect(r.stubs.names()).toEqual([
-      'validateOrder', 'placeOrder', 'createPaymentSession', 'closePaymentSession', 'expireOrder', 'queueOrderEmail',
+      'validateOrder', 'placeOrder', 'createPaymentSession', 'queueOrderEmail', 'closePaymentSession', 'expireOrder', 'queueOrderEmail',
       'recordPaymentOutcome', 'refundPayment', 'queueOrderEmail',
     ]);
     expect(r.stubs.inputsOf('recordPaymentOutcome').map((i) => i.event.eventId)).toEqual(['evt-late-paid']);
     expect(r.stubs.inputsOf('refundPayment')).toEqual([
       { tenantId: TENANT_ID, orderId: r.start.orderId, sessionId: 'sess-1', amount: CARD_TOTAL, reason: 'paid_after_expiry' },
     ]);
-    expect(r.stubs.inputsOf('queueOrderEmail').map((i) => i.kind)).toEqual(['expired', 'refund']);
+    expect(r.stubs.inputsOf('queueOrderEmail').map((i) => i.kind)).toEqual(['expiring_soon', 'expired', 'refund']);
     expect(r.result).toBe('expired');
   });
 });
@@ -402,6 +418,57 @@ describe('invoice payment reported twice', () => {
       'invoicePaid with a reference already counted must not count again (here it settled 100 000 of 162 500)',
     ).toMatchObject({ status: 'invoiced' });
     expect(r.stubs.inputsOf('recordInvoicePayment').filter((i) => i.settled).map((i) => i.reference)).toEqual(['bank-2']);
+    expect(r.result).toBe('completed');
+  });
+});
+
+describe('cancellation', () => {
+  const beforePayment = runOnce(scenarios.cardCancelledBeforePayment);
+  const afterPayment = runOnce(scenarios.cardPaidThenCancelled);
+  const refused = runOnce(scenarios.cancellationRefused);
+
+  it('before payment: closes the session first, releases everything, refunds nothing', () => {
+    const r = beforePayment();
+    const names = r.stubs.names();
+    expect(names.slice(names.indexOf('evaluateCancellation'))).toEqual(['evaluateCancellation', 'closePaymentSession', 'cancelOrder', 'queueOrderEmail']);
+    expect(r.stubs.inputsOf('queueOrderEmail').at(-1)).toMatchObject({ kind: 'cancelled', sequence: 1 });
+    expect(names).not.toContain('refundPayment');
+    expect(names).not.toContain('expireOrder');
+    expect(r.notes.cancel).toMatchObject({ ok: true, status: 'cancelled', full: true, refund_amount: 0 });
+    expect(r.result).toBe('cancelled');
+  });
+
+  it('after payment: stays open until the service starts, then refunds the card and issues a credit note', () => {
+    const r = afterPayment();
+    expect(r.stubs.inputsOf('cancelOrder')).toEqual([expect.objectContaining({ cancellationId: '1', request: { by: 'client' } })]);
+    expect(r.stubs.inputsOf('refundPayment')).toEqual([expect.objectContaining({ sessionId: 'sess-1', amount: CARD_TOTAL, reason: 'cancellation-1' })]);
+    expect(r.notes.cancel).toMatchObject({ ok: true, full: true, refund_amount: CARD_TOTAL, refund_via: 'card', credit_note_number: 'CN-1' });
+    expect(searchAttributeUpserts(r.history).OrderStatus).toEqual(['awaiting_payment', 'paid', 'booked', 'completed', 'cancelled']);
+    expect(r.result).toBe('cancelled');
+  });
+
+  it('refused by the policy: nothing is cancelled, and the order completes and ends when the service starts', () => {
+    const r = refused();
+    expect(r.notes.cancel).toEqual({ ok: false, code: 'cancellation_deadline_passed', message: expect.stringContaining('24 hours') });
+    expect(r.stubs.names()).not.toContain('cancelOrder');
+    expect(r.result).toBe('completed');
+    const events = r.history.events ?? [];
+    const started = eventTimeMs(events[0]?.eventTime);
+    expect(closedAt(r) - started).toBeGreaterThanOrEqual(24 * HOUR - MINUTE);
+  });
+});
+
+describe('invoice reminders', () => {
+  const overdue = runOnce(scenarios.invoiceReminders);
+
+  it('sends two reminders a week apart after the due date, then flags the order for operators', () => {
+    const r = overdue();
+    const reminders = r.stubs.inputsOf('queueOrderEmail').filter((i) => i.kind === 'invoice_reminder');
+    expect(reminders.map((i) => i.sequence)).toEqual([1, 2]);
+    expect(r.stubs.inputsOf('flagForAttention')).toEqual([expect.objectContaining({ eventKey: 'invoice_overdue', reason: expect.stringContaining('overdue') })]);
+    expect(r.notes.progressWhenOverdue).toMatchObject({ status: 'invoiced', waitingFor: expect.stringContaining('flagged for operators') });
+    const names = r.stubs.names();
+    expect(names.indexOf('flagForAttention')).toBeLessThan(names.lastIndexOf('recordInvoicePayment'));
     expect(r.result).toBe('completed');
   });
 });

@@ -4,16 +4,21 @@ import { ApplicationFailure, defaultPayloadConverter, type Duration } from '@tem
 import type { History } from '@temporalio/common/lib/proto-utils';
 // Default import: @temporalio/proto is CommonJS without static named exports (tsx/Node ESM).
 import proto from '@temporalio/proto';
+import { Context } from '@temporalio/activity';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, makeTelemetryFilterString, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { OrderActivities } from '../../activities';
+import type { CancellationDecision } from '../../activities/order-cancellation';
 import type { ValidateOrderResult } from '../../activities/order-intake';
 import type { BusinessError } from '../../domain/business-error';
 import type { OrderDraft } from '../../domain/order-draft';
 import type { OrderStatus } from '../../domain/order-status';
 import { resolveTemporalTestServer } from '../../runtime/temporal-binaries';
 import {
+  type CancelOrderRequest,
+  type CancelResult,
+  cancelOrderUpdate,
   type InvoicePaidSignal,
   invoicePaidSignal,
   type OrderProgress,
@@ -111,6 +116,12 @@ export interface StubBehaviour {
   reconciledPayment?: PaymentResultSignal | null;
   /** Why recordPaymentOutcome refuses a success (default: every success is accepted). */
   rejectSuccessBecause?: string;
+  /** The service starts this many days after submit (default: unknown — the workflow ends at completion). */
+  serviceStartsInDays?: number;
+  /** What the cancellation policy says (default: allowed, no fee, the whole order). */
+  cancellation?: CancellationDecision;
+  /** Invoices fall due this many days after issue (default: no due date, no reminders). */
+  invoiceDueInDays?: number;
   /** placeOrder keeps failing (the database is unreachable): intake gives up and abandons. */
   placementFails?: boolean;
 }
@@ -134,7 +145,11 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
   const activities: OrderActivities = {
     async validateOrder(input) {
       record('validateOrder', input);
-      return behaviour.validation ?? { ok: true, draft: makeDraft(), preliminaryMinutes: PRELIMINARY_MINUTES };
+      const validation = behaviour.validation ?? { ok: true, draft: makeDraft(), preliminaryMinutes: PRELIMINARY_MINUTES };
+      if (!validation.ok || !behaviour.serviceStartsInDays) return validation;
+      // In the server's (time-skipping) clock, which is what the workflow's timers use.
+      const now = Context.current().info.currentAttemptScheduledTimestampMs;
+      return { ...validation, firstStartsAt: new Date(now + behaviour.serviceStartsInDays * 86_400_000).toISOString() };
     },
     async placeOrder(input) {
       record('placeOrder', input);
@@ -155,6 +170,22 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
     },
     async abandonOrder(input) {
       record('abandonOrder', input);
+    },
+    async flagForAttention(input) {
+      record('flagForAttention', input);
+    },
+    async evaluateCancellation(input) {
+      record('evaluateCancellation', input);
+      return behaviour.cancellation ?? { allowed: true, feePercent: 0, participantPositions: null };
+    },
+    async cancelOrder(input) {
+      record('cancelOrder', input);
+      const paid = calls.some((c) => c.name === 'recordPaymentOutcome' && (c.input as ActivityInput<'recordPaymentOutcome'>).event.outcome === 'succeeded');
+      const full = input.decision.participantPositions === null;
+      return {
+        full, seatsReleased: 1, creditAmount: CARD_TOTAL, refundAmount: paid ? CARD_TOTAL : 0,
+        refundSessionId: paid ? 'sess-1' : null, refundVia: paid ? 'card' : null, creditNoteNumber: paid ? 'CN-1' : null,
+      };
     },
     async createPaymentSession(input) {
       record('createPaymentSession', input);
@@ -178,7 +209,10 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
     async issueDocument(input) {
       record('issueDocument', input);
       documents += 1;
-      return { invoiceId: `doc-${documents}`, documentNumber: String(10_000 + documents) };
+      const schedule = input.kind === 'invoice' && behaviour.invoiceDueInDays
+        ? { dueInDays: behaviour.invoiceDueInDays, reminderIntervalDays: 7 }
+        : { dueInDays: null, reminderIntervalDays: null };
+      return { invoiceId: `doc-${documents}`, documentNumber: String(10_000 + documents), ...schedule };
     },
     async recordInvoicePayment(input) {
       record('recordInvoicePayment', input);
@@ -264,6 +298,8 @@ export interface ScenarioContext {
   submit(submission?: OrderSubmission, updateId?: string): Promise<SubmitResult>;
   signalPayment(event: PaymentResultSignal): Promise<void>;
   signalInvoicePaid(payment: InvoicePaidSignal): Promise<void>;
+  /** The cancel Update; its answer is kept in run.notes.cancel (the last one). */
+  cancel(request: CancelOrderRequest): Promise<CancelResult>;
   /** Queries progress; with a label the answer is kept in run.progress[label]. */
   progress(label?: string): Promise<OrderProgress>;
   /** Polls the progress query (real time, time skipping stays locked) until the status is reached. */
@@ -355,6 +391,11 @@ export async function runScenario(env: TestWorkflowEnvironment, scenario: Scenar
       },
       signalPayment: (event) => handle.signal(paymentResultSignal, event),
       signalInvoicePaid: (payment) => handle.signal(invoicePaidSignal, payment),
+      async cancel(request) {
+        const answer = await handle.executeUpdate(cancelOrderUpdate, { args: [request] });
+        notes.cancel = answer;
+        return answer;
+      },
       async progress(label) {
         const answer = await handle.query(orderProgressQuery);
         if (label) progress[label] = answer;
@@ -436,6 +477,8 @@ export function searchAttributeUpserts(history: History): Record<string, unknown
   for (const event of history.events ?? []) {
     const fields = event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {};
     for (const [key, payload] of Object.entries(fields)) {
+      // patched() markers are the SDK's own bookkeeping, not ours.
+      if (key === 'TemporalChangeVersion') continue;
       const value = defaultPayloadConverter.fromPayload(payload);
       const values = upserts[key] ?? [];
       values.push(Array.isArray(value) && value.length === 1 ? value[0] : value);
@@ -577,6 +620,57 @@ export const scenarios = {
     behaviour: { placementErrors: [{ code: 'occurrence_full', message: 'Only 0 seat(s) left', field: 'lines[0].occurrence_id', index: 0 }] },
     async drive(ctx) {
       await ctx.submit();
+    },
+  },
+  cardCancelledBeforePayment: {
+    name: 'card-cancelled-before-payment',
+    description: 'the client cancels while the card payment is pending → session closed, seats released, no refund, cancelled',
+    async drive(ctx) {
+      await ctx.submit();
+      await ctx.waitForStatus('awaiting_payment');
+      await ctx.cancel({ by: 'client', reason: 'changed my mind' });
+    },
+  },
+  cardPaidThenCancelled: {
+    name: 'card-paid-then-cancelled',
+    description: 'paid and completed; the service is 30 days away; the client cancels → refund, credit note, cancelled',
+    behaviour: { serviceStartsInDays: 30 },
+    async drive(ctx) {
+      await ctx.submit();
+      await ctx.signalPayment(paymentEvent('evt-paid', 'succeeded'));
+      await ctx.waitForStatus('completed');
+      await ctx.cancel({ by: 'client' });
+    },
+  },
+  cancellationRefused: {
+    name: 'cancellation-refused',
+    description: 'the policy refuses (deadline passed) → nothing changes; the order completes when the service starts',
+    behaviour: {
+      validation: { ok: true, draft: makeDraft({ paymentMethod: 'invoice' }), preliminaryMinutes: PRELIMINARY_MINUTES },
+      serviceStartsInDays: 1,
+      cancellation: { allowed: false, code: 'cancellation_deadline_passed', message: 'Cancellation is possible until 24 hours before the start' },
+    },
+    async drive(ctx) {
+      await ctx.submit(makeSubmission('invoice'));
+      await ctx.waitForStatus('invoiced');
+      await ctx.cancel({ by: 'client' });
+      await ctx.signalInvoicePaid({ invoiceId: 'doc-1', amount: CARD_TOTAL, reference: 'bank-1' });
+    },
+  },
+  invoiceReminders: {
+    name: 'invoice-reminders',
+    description: 'an invoice due in 14 days is never paid → two reminders a week apart, then flagged for operators; paid later',
+    behaviour: {
+      validation: { ok: true, draft: makeDraft({ paymentMethod: 'invoice' }), preliminaryMinutes: PRELIMINARY_MINUTES },
+      invoiceDueInDays: 14,
+    },
+    async drive(ctx) {
+      await ctx.submit(makeSubmission('invoice'));
+      await ctx.waitForStatus('invoiced');
+      await ctx.skipTime('30 days');
+      await ctx.waitForCall((c) => c.name === 'flagForAttention');
+      ctx.note('progressWhenOverdue', await ctx.progress());
+      await ctx.signalInvoicePaid({ invoiceId: 'doc-1', amount: CARD_TOTAL, reference: 'bank-late' });
     },
   },
   intakeFails: {

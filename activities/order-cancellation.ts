@@ -1,0 +1,213 @@
+import { type Kysely, sql } from 'kysely';
+import { allocateProportionally } from '../domain/money';
+import { appendOrderEvent } from '../db/queries/order-events';
+import { releaseSeats } from '../db/queries/seat-holds';
+import type { Database } from '../db/schema';
+import type { CancelOrderRequest } from '../workflows/order-messages';
+import type { ActivityDeps } from './activity-deps';
+import { takeDocumentNumber } from './documents/issue-document';
+
+export type CancellationDecision =
+  | { allowed: true; feePercent: number; participantPositions: number[] | null }
+  | { allowed: false; code: string; message: string };
+
+export interface CancellationOutcome {
+  full: boolean;
+  seatsReleased: number;
+  /** The cancelled part's value after the fee (what the credit note says). */
+  creditAmount: number;
+  /** What goes back to the customer (after the fee), and how. */
+  refundAmount: number;
+  refundSessionId: string | null;
+  refundVia: 'card' | 'manual' | null;
+  creditNoteNumber: string | null;
+}
+
+interface CancelInput {
+  tenantId: string;
+  orderId: string;
+  cancellationId: string;
+  request: CancelOrderRequest;
+  decision: { feePercent: number; participantPositions: number[] | null };
+}
+
+export function createOrderCancellationActivities({ db }: ActivityDeps) {
+  return {
+    /**
+     * The tenant's cancellation policy: a client may cancel until N hours before the first
+     * occurrence starts, for a fee percent; an operator may override both, with a reason.
+     */
+    async evaluateCancellation(input: { tenantId: string; orderId: string; request: CancelOrderRequest }): Promise<CancellationDecision> {
+      const { request } = input;
+      const [tenant, firstStart, participants] = await Promise.all([
+        db.selectFrom('tenants').select(['cancellation_deadline_hours', 'cancellation_fee_percent']).where('id', '=', input.tenantId).executeTakeFirstOrThrow(),
+        db.selectFrom('order_lines').leftJoin('occurrences', 'occurrences.id', 'order_lines.occurrence_id')
+          .select(sql<Date | null>`min(coalesce(occurrences.starts_at, order_lines.inventory_date::timestamptz))`.as('starts_at'))
+          .where('order_lines.order_id', '=', input.orderId).executeTakeFirstOrThrow(),
+        db.selectFrom('participants').select(['position', 'status']).where('order_id', '=', input.orderId).execute(),
+      ]);
+      let positions: number[] | null = null;
+      if (request.participantIndexes && request.participantIndexes.length > 0) {
+        const active = new Set(participants.filter((p) => p.status === 'active').map((p) => p.position));
+        const unknown = request.participantIndexes.filter((i) => !active.has(i));
+        if (unknown.length > 0) {
+          return { allowed: false, code: 'participant_not_cancellable', message: `Participant index ${unknown.join(', ')} is not an active participant of this order` };
+        }
+        // Cancelling every remaining participant is cancelling the order.
+        positions = request.participantIndexes.length === active.size ? null : [...new Set(request.participantIndexes)].sort((a, b) => a - b);
+      }
+      if (request.by === 'operator' && request.override) {
+        return { allowed: true, feePercent: request.feePercent ?? 0, participantPositions: positions };
+      }
+      const startsAt = firstStart.starts_at ? new Date(firstStart.starts_at) : null;
+      if (startsAt) {
+        const deadline = startsAt.getTime() - tenant.cancellation_deadline_hours * 3_600_000;
+        if (Date.now() > deadline) {
+          return {
+            allowed: false,
+            code: 'cancellation_deadline_passed',
+            message: `Cancellation is possible until ${tenant.cancellation_deadline_hours} hours before the start (${new Date(deadline).toISOString()})`,
+          };
+        }
+      }
+      return { allowed: true, feePercent: Number(tenant.cancellation_fee_percent), participantPositions: positions };
+    },
+
+    /**
+     * One transaction: seats back, participants or the order cancelled, a credit note for the
+     * issued document, and the refund worked out. Keyed by the cancellation id, so a retry
+     * answers what the first attempt did.
+     */
+    async cancelOrder(input: CancelInput): Promise<CancellationOutcome> {
+      return db.transaction().execute(async (trx) => {
+        const eventKey = `cancellation:${input.cancellationId}`;
+        const done = await trx.selectFrom('order_events').select('data').where('order_id', '=', input.orderId).where('event_key', '=', eventKey).executeTakeFirst();
+        if (done) return done.data as unknown as CancellationOutcome;
+
+        const order = await trx.selectFrom('orders').selectAll().where('id', '=', input.orderId).where('tenant_id', '=', input.tenantId)
+          .forUpdate().executeTakeFirstOrThrow();
+        const positions = input.decision.participantPositions;
+        const full = positions === null;
+        const participants = await trx.selectFrom('participants').select(['id', 'position', 'status']).where('order_id', '=', input.orderId).execute();
+        const affectedParticipantIds = full
+          ? participants.filter((p) => p.status === 'active').map((p) => p.id)
+          : participants.filter((p) => positions.includes(p.position) && p.status === 'active').map((p) => p.id);
+        const lines = await trx.selectFrom('order_lines').selectAll().where('order_id', '=', input.orderId).orderBy('position').execute();
+        const affectedLines = full ? lines : lines.filter((l) => l.participant_id && affectedParticipantIds.includes(l.participant_id));
+
+        const seatsReleased = full ? await releaseAll(trx, input, order) : await releaseParticipantSeats(trx, input.orderId, affectedLines);
+        if (affectedParticipantIds.length > 0) {
+          await trx.updateTable('participants').set({ status: 'cancelled' }).where('id', 'in', affectedParticipantIds).execute();
+        }
+
+        const charges = await trx.selectFrom('payments').select(['kind', 'status', 'amount', 'provider', 'provider_session_id'])
+          .where('order_id', '=', input.orderId).execute();
+        const paid = charges.filter((p) => p.kind === 'charge' && p.status === 'succeeded').reduce((n, p) => n + p.amount, 0)
+          - charges.filter((p) => p.kind === 'refund' && p.status === 'succeeded').reduce((n, p) => n + p.amount, 0);
+        const affectedTotal = affectedLines.reduce((n, l) => n + l.incl_vat, 0);
+        const keep = Math.round((affectedTotal * input.decision.feePercent) / 100);
+        const creditAmount = affectedTotal - keep;
+        const refundAmount = Math.max(0, Math.min(paid, creditAmount));
+        const cardCharge = charges.find((p) => p.kind === 'charge' && p.status === 'succeeded' && p.provider !== 'invoice' && p.provider_session_id);
+
+        const creditNoteNumber = await issueCreditNote(trx, input, affectedLines, creditAmount, full);
+        if (full) {
+          await trx.updateTable('orders').set({
+            status: 'cancelled', cancelled_at: sql`now()`, cancellation_reason: input.request.reason ?? `cancelled by ${input.request.by}`, updated_at: sql`now()`,
+          }).where('id', '=', input.orderId).execute();
+        }
+        const outcome: CancellationOutcome = {
+          full,
+          seatsReleased,
+          creditAmount,
+          refundAmount,
+          refundSessionId: refundAmount > 0 && cardCharge ? cardCharge.provider_session_id : null,
+          refundVia: refundAmount === 0 ? null : cardCharge ? 'card' : 'manual',
+          creditNoteNumber,
+        };
+        await appendOrderEvent(trx, {
+          tenantId: input.tenantId, orderId: input.orderId, eventKey, type: full ? 'order.cancelled' : 'order.participants_cancelled',
+          message: `${full ? 'Order' : `Participant(s) ${positions?.join(', ')}`} cancelled by ${input.request.by}`
+            + `${input.request.reason ? ` (${input.request.reason})` : ''}; ${seatsReleased} seat(s) released`
+            + `${keep > 0 ? `, fee ${keep} ${order.currency}` : ''}${refundAmount > 0 ? `, ${refundAmount} ${order.currency} to refund (${outcome.refundVia})` : ''}`
+            + `${creditNoteNumber ? `, credit note ${creditNoteNumber}` : ''}`,
+          data: outcome as unknown as Record<string, unknown>,
+        });
+        return outcome;
+      });
+    },
+  };
+}
+
+async function releaseAll(trx: Kysely<Database>, input: CancelInput, order: { campaign_code: string | null; voucher_code: string | null; voucher_applied: number }) {
+  const seats = await releaseSeats(trx, input.orderId, ['held', 'booked']);
+  if (order.campaign_code) {
+    await trx.updateTable('campaigns').set({ uses: sql`greatest(uses - 1, 0)` })
+      .where('tenant_id', '=', input.tenantId).where(sql`upper(code)`, '=', order.campaign_code.toUpperCase()).execute();
+  }
+  if (order.voucher_code && order.voucher_applied > 0) {
+    await trx.updateTable('vouchers')
+      .set({ remaining_value: sql`remaining_value + ${order.voucher_applied}`, redeemed_at: null })
+      .where('tenant_id', '=', input.tenantId).where(sql`upper(code)`, '=', order.voucher_code.toUpperCase()).where('kind', '=', 'value').execute();
+  }
+  return seats;
+}
+
+/** One seat per cancelled participant goes back on each occurrence they were booked on. */
+async function releaseParticipantSeats(trx: Kysely<Database>, orderId: string, lines: { occurrence_id: string | null; quantity: number }[]): Promise<number> {
+  let released = 0;
+  for (const line of lines) {
+    if (!line.occurrence_id) continue;
+    const shrunk = await trx.updateTable('reservations').set({ quantity: sql`quantity - ${line.quantity}` })
+      .where('order_id', '=', orderId).where('occurrence_id', '=', line.occurrence_id).where('status', 'in', ['held', 'booked'])
+      .where('quantity', '>', line.quantity).returning('id').executeTakeFirst();
+    if (!shrunk) {
+      await trx.updateTable('reservations').set({ status: 'released', released_at: sql`now()` })
+        .where('order_id', '=', orderId).where('occurrence_id', '=', line.occurrence_id).where('status', 'in', ['held', 'booked']).execute();
+    }
+    await trx.updateTable('occurrences').set({ seats_taken: sql`seats_taken - ${line.quantity}`, updated_at: sql`now()` })
+      .where('id', '=', line.occurrence_id).execute();
+    released += line.quantity;
+  }
+  return released;
+}
+
+/** A credit note refers to the issued invoice or receipt; an open invoice that is fully credited is closed. */
+async function issueCreditNote(
+  trx: Kysely<Database>,
+  input: CancelInput,
+  lines: { description: string; quantity: number; unit_price: number; vat_rate_bp: number; incl_vat: number }[],
+  creditAmount: number,
+  full: boolean,
+): Promise<string | null> {
+  const original = await trx.selectFrom('invoices').selectAll().where('order_id', '=', input.orderId)
+    .where('kind', 'in', ['invoice', 'receipt']).orderBy('issued_at', 'desc').executeTakeFirst();
+  if (!original || creditAmount <= 0) return null;
+  const shares = allocateProportionally(creditAmount, lines.map((l) => l.incl_vat));
+  const creditLines = lines.map((line, i) => {
+    const incl = shares[i] ?? 0;
+    const vat = Math.round((incl * line.vat_rate_bp) / (10_000 + line.vat_rate_bp));
+    return { description: `Credit: ${line.description}`, quantity: line.quantity, unit_price: line.unit_price, vat_rate_bp: line.vat_rate_bp, excl_vat: incl - vat, vat, incl_vat: incl };
+  });
+  const byRate = new Map<number, { base: number; amount: number }>();
+  for (const l of creditLines) {
+    const row = byRate.get(l.vat_rate_bp) ?? { base: 0, amount: 0 };
+    row.base += l.excl_vat;
+    row.amount += l.vat;
+    byRate.set(l.vat_rate_bp, row);
+  }
+  const totalVat = creditLines.reduce((n, l) => n + l.vat, 0);
+  const number = await takeDocumentNumber(trx, input.tenantId);
+  await trx.insertInto('invoices').values({
+    id: crypto.randomUUID(), tenant_id: input.tenantId, order_id: input.orderId, kind: 'credit_note', series: number.series,
+    number: number.number, document_number: number.documentNumber, credits_invoice_id: original.id, currency: original.currency,
+    exchange_rate: original.exchange_rate, total_excl_vat: creditAmount - totalVat, total_vat: totalVat, total_incl_vat: creditAmount,
+    vat_summary: JSON.stringify([...byRate].sort((a, b) => b[0] - a[0]).map(([rate_bp, r]) => ({ rate_bp, base: r.base, amount: r.amount }))),
+    lines: JSON.stringify(creditLines), seller: JSON.stringify(original.seller), buyer: JSON.stringify(original.buyer),
+    status: 'paid', payment_reference: original.payment_reference, external_id: original.external_id,
+  }).execute();
+  if (full && original.status === 'open') {
+    await trx.updateTable('invoices').set({ status: 'credited' }).where('id', '=', original.id).execute();
+  }
+  return number.documentNumber;
+}

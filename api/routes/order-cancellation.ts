@@ -1,0 +1,90 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { Context } from 'hono';
+import { type CancelOrderRequest, cancelOrderUpdate, ORDER_STATE_CONFLICT } from '../../workflows/order-messages';
+import type { App } from '../app';
+import type { AppEnv } from '../app-env';
+import { problems } from '../problem';
+import { problemResponses } from '../schemas/common';
+
+const cancelBody = z.strictObject({
+  reason: z.string().min(1).max(500).optional(),
+  participant_indexes: z.array(z.number().int().min(0)).min(1).max(200).optional()
+    .openapi({ description: 'Cancel only these participants (0-based, as in the order); absent = the whole order' }),
+  override: z.boolean().optional().openapi({ description: 'Operators (scope ops) only: ignore the cancellation deadline; needs a reason' }),
+  fee_percent: z.number().min(0).max(100).optional().openapi({ description: 'Operators only, with override: the fee to keep (default 0)' }),
+}).openapi('CancelOrderRequest');
+
+const cancelResult = z.object({
+  status: z.string(),
+  full: z.boolean(),
+  seats_released: z.number().int(),
+  refund_amount: z.number().int(),
+  refund_via: z.enum(['card', 'manual']).nullable(),
+  credit_note_number: z.string().nullable(),
+}).openapi('CancelOrderResult');
+
+const orderParam = z.object({ id: z.string() });
+
+async function cancel(c: Context<AppEnv>, orderId: string, body: z.infer<typeof cancelBody>) {
+  const scopes = c.var.auth.scopes;
+  if (!scopes.has('orders:write') && !scopes.has('ops')) throw problems.forbidden('orders:write');
+  if ((body.override || body.fee_percent !== undefined) && !scopes.has('ops')) throw problems.forbidden('ops');
+  if (body.override && !body.reason) throw problems.badRequest('validation_failed', 'An override needs a reason', [{ code: 'field_required', message: 'A reason is required with override', field: 'reason' }]);
+  if (!z.string().uuid().safeParse(orderId).success) throw problems.notFound('order');
+  const order = await c.var.deps.db.selectFrom('orders').select(['workflow_id']).where('tenant_id', '=', c.var.auth.tenantId).where('id', '=', orderId).executeTakeFirst();
+  if (!order) throw problems.notFound('order');
+
+  const request: CancelOrderRequest = {
+    by: scopes.has('ops') && body.override ? 'operator' : 'client',
+    ...(body.reason ? { reason: body.reason } : {}),
+    ...(body.override ? { override: true, feePercent: body.fee_percent ?? 0 } : {}),
+    ...(body.participant_indexes ? { participantIndexes: body.participant_indexes } : {}),
+  };
+  try {
+    const result = await c.var.deps.temporal.workflow.getHandle(order.workflow_id).executeUpdate(cancelOrderUpdate, { args: [request] });
+    if (!result.ok) throw problems.conflict(result.code, result.message);
+    return result;
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError) {
+      const cause = error.cause as { type?: string; details?: unknown[]; message?: string } | undefined;
+      if (cause?.type === ORDER_STATE_CONFLICT) throw problems.conflict(String(cause.details?.[0] ?? 'order_not_cancellable'), cause.message ?? 'Not possible now');
+    }
+    if (error instanceof WorkflowNotFoundError || (error instanceof Error && /already completed/i.test(error.message))) {
+      // The order's process has ended: the service has started, or the order was closed.
+      throw problems.conflict('order_not_cancellable', 'The order can no longer be cancelled: its service has started or it has ended');
+    }
+    throw error;
+  }
+}
+
+export function registerOrderCancellationRoutes(app: App): void {
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/v1/orders/{id}/cancel', tags: ['orders'],
+      summary: 'Cancel an order (or some participants) under the tenant\'s cancellation policy',
+      description: 'Seats are released, a card payment is refunded (less the fee), an issued invoice or receipt gets a credit note, and the customer is emailed. 409 names the rule that forbids it (e.g. `cancellation_deadline_passed`). Operators (scope `ops`) may `override` the deadline with a reason.',
+      request: { params: orderParam, body: { required: false, content: { 'application/json': { schema: cancelBody } } } },
+      responses: { 200: { description: 'Cancelled', content: { 'application/json': { schema: cancelResult } } }, ...problemResponses(400, 401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const body = (c.req.header('content-length') ?? '0') === '0' ? {} : c.req.valid('json');
+      const result = await cancel(c, c.req.valid('param').id, body);
+      const { ok: _ok, ...rest } = result;
+      return c.json(rest, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete', path: '/v1/orders/{id}', tags: ['orders'],
+      summary: 'Cancel the whole order (seed 003): 204, or 409 naming the rule that forbids it',
+      request: { params: orderParam },
+      responses: { 204: { description: 'Cancelled' }, ...problemResponses(401, 403, 404, 409) },
+    }),
+    async (c) => {
+      await cancel(c, c.req.valid('param').id, {});
+      return c.body(null, 204);
+    },
+  );
+}

@@ -1,0 +1,185 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { XMLBuilder } from 'fast-xml-parser';
+import type { MiddlewareHandler } from 'hono';
+import { listOrders, type OrderListFilter, type OrderListRow } from '../../db/queries/order-list';
+import type { OrderStatus, PaymentMethod } from '../../db/schema';
+import type { App } from '../app';
+import type { AppEnv } from '../app-env';
+import { decodeCursor, encodeCursor } from '../cursor';
+import { problems } from '../problem';
+import { problemResponses } from '../schemas/common';
+import {
+  isDateOnly,
+  type OrderListItem,
+  type OrderListQuery,
+  orderListQuerySchema,
+  orderListSchema,
+  orderListXmlExample,
+  splitList,
+} from '../schemas/order-list';
+
+const DAY_MS = 86_400_000;
+
+/** orders:read, or orders:write (a key that places orders may read them back); checked before the query is. */
+export const ordersReadScope: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (!c.var.auth.scopes.has('orders:read') && !c.var.auth.scopes.has('orders:write')) throw problems.forbidden('orders:read');
+  await next();
+};
+
+function utcDate(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** Seed 003's defaults: from one year ago to tomorrow, both as dates (UTC days). */
+export function defaultWindow(now = Date.now()): { from: string; to: string } {
+  const yearAgo = new Date(now);
+  yearAgo.setUTCFullYear(yearAgo.getUTCFullYear() - 1);
+  return { from: utcDate(yearAgo.getTime()), to: utcDate(now + DAY_MS) };
+}
+
+/** created_from / created_to → bounds: a date starts at 00:00 UTC; a date as `to` covers its whole day. */
+export function windowBounds(from: string, to: string): Pick<OrderListFilter, 'createdFrom' | 'createdTo'> {
+  const createdFrom = new Date(isDateOnly(from) ? `${from}T00:00:00Z` : from);
+  const createdTo = isDateOnly(to)
+    ? { at: new Date(Date.parse(`${to}T00:00:00Z`) + DAY_MS), exclusive: true }
+    : { at: new Date(to), exclusive: false };
+  return { createdFrom, createdTo };
+}
+
+export function filterFromQuery(q: OrderListQuery): { filter: OrderListFilter; window: { from: string; to: string } } {
+  const defaults = defaultWindow();
+  const window = { from: q.created_from ?? defaults.from, to: q.created_to ?? defaults.to };
+  const bounds = windowBounds(window.from, window.to);
+  if (bounds.createdTo && bounds.createdFrom && bounds.createdTo.at.getTime() <= bounds.createdFrom.getTime()) {
+    throw problems.badRequest('validation_failed', 'The request query string is not valid', [
+      { code: 'invalid_value', message: `created_to (${window.to}) must be after created_from (${window.from})`, field: 'created_to' },
+    ]);
+  }
+  const filter: OrderListFilter = { ...bounds };
+  if (q.number !== undefined) filter.number = Number(q.number);
+  if (q.status !== undefined) filter.statuses = splitList(q.status) as OrderStatus[];
+  if (q.payment_method !== undefined) filter.paymentMethods = splitList(q.payment_method) as PaymentMethod[];
+  if (q.occurrence_id !== undefined) filter.occurrenceId = q.occurrence_id;
+  if (q.customer_email !== undefined) filter.customerEmail = q.customer_email;
+  if (q.customer_id !== undefined) filter.customerId = q.customer_id;
+  if (q.external_id !== undefined) filter.externalId = q.external_id;
+  return { filter, window };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The keyset cursor: the last row's exact created_at (microseconds) and id. */
+export function decodeOrderCursor(cursor: string | undefined): { createdAt: string; id: string } | undefined {
+  const value = decodeCursor<{ t: string; id: string }>(cursor, ['t', 'id']);
+  if (!value) return undefined;
+  if (typeof value.t !== 'string' || Number.isNaN(Date.parse(value.t)) || typeof value.id !== 'string' || !UUID.test(value.id)) {
+    throw problems.badRequest('cursor_invalid', 'The cursor is not one this API handed out');
+  }
+  return { createdAt: value.t, id: value.id };
+}
+
+export function encodeOrderCursor(row: OrderListRow): string {
+  return encodeCursor({ t: row.created_at_key, id: row.id });
+}
+
+export function presentOrderListItem(row: OrderListRow): OrderListItem {
+  const settled = row.status === 'expired' || row.status === 'cancelled';
+  return {
+    id: row.id,
+    number: row.number,
+    status: row.status,
+    currency: row.currency,
+    totals: {
+      before_discounts: row.total_before_discounts,
+      discounts: row.total_discounts,
+      excl_vat: row.total_excl_vat,
+      vat: row.total_vat,
+      incl_vat: row.total_incl_vat,
+    },
+    payment_method: row.payment_method,
+    booker_email: row.booker_email,
+    external_id: row.external_id,
+    preliminary_until: row.preliminary_until ? row.preliminary_until.toISOString() : null,
+    created_at: row.created_at.toISOString(),
+    number_of_participants: Number(row.number_of_participants),
+    left_to_pay: settled ? 0 : Math.max(0, row.total_incl_vat - Number(row.amount_charged)),
+  };
+}
+
+/** Content negotiation between JSON (the default) and XML: the higher q wins, JSON on a tie. */
+export function wantsXml(accept: string | undefined): boolean {
+  if (!accept) return false;
+  let json = -1;
+  let xml = -1;
+  for (const part of accept.split(',')) {
+    const [type = '', ...params] = part.trim().toLowerCase().split(';').map((s) => s.trim());
+    const qParam = params.find((p) => p.startsWith('q='));
+    const q = qParam ? Number(qParam.slice(2)) : 1;
+    if (Number.isNaN(q)) continue;
+    if (type === 'application/xml' || type === 'text/xml') xml = Math.max(xml, q);
+    else if (type === 'application/json' || type === 'application/*' || type === '*/*') json = Math.max(json, q);
+  }
+  return xml > 0 && xml > json;
+}
+
+const xmlBuilder = new XMLBuilder({ format: true, indentBy: '  ', ignoreAttributes: false, suppressEmptyNode: false });
+
+/** null → empty element: every tag is always there, as in seed 003's XML. */
+function forXml(value: unknown): unknown {
+  if (value === null || value === undefined) return '';
+  if (Array.isArray(value)) return value.map(forXml);
+  if (typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, forXml(v)]));
+  return value;
+}
+
+export function ordersXml(body: z.infer<typeof orderListSchema>): string {
+  return xmlBuilder.build({
+    '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
+    orders: forXml({ order: body.data, next_cursor: body.next_cursor, created_from: body.created_from, created_to: body.created_to }),
+  });
+}
+
+export function registerOrderListRoutes(app: App): void {
+  app.use('/v1/orders', async (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? ordersReadScope(c, next) : next()));
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/v1/orders', tags: ['orders'],
+      summary: 'List orders, newest first, with filters (seed 003), as JSON or XML',
+      description: [
+        'Needs `orders:read` or `orders:write`. Keyset pagination on (created_at, id) descending: pass `next_cursor` back as `cursor` with the same filters.',
+        'Without `created_from` / `created_to` the window is one year ago to tomorrow (seed 003). Unknown or malformed filters are `400 validation_failed`.',
+        'Send `Accept: application/xml` for XML: root `<orders>`, one `<order>` per order, then `<next_cursor>`; null values are empty elements.',
+      ].join('\n\n'),
+      request: { query: orderListQuerySchema },
+      responses: {
+        200: {
+          description: 'One page of orders',
+          content: {
+            'application/json': { schema: orderListSchema },
+            'application/xml': { schema: z.string().openapi({ example: orderListXmlExample }) },
+          },
+        },
+        ...problemResponses(400, 401, 403),
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const after = decodeOrderCursor(q.cursor);
+      const { filter, window } = filterFromQuery(q);
+      const rows = await listOrders(c.var.deps.db, c.var.auth.tenantId, filter, { after, limit: q.limit + 1 });
+      const page = rows.slice(0, q.limit);
+      const last = page.at(-1);
+      const body = {
+        data: page.map(presentOrderListItem),
+        next_cursor: rows.length > q.limit && last ? encodeOrderCursor(last) : null,
+        created_from: window.from,
+        created_to: window.to,
+      };
+      c.header('Vary', 'Accept');
+      if (wantsXml(c.req.header('accept'))) {
+        return c.body(ordersXml(body), 200, { 'Content-Type': 'application/xml; charset=utf-8' }) as never;
+      }
+      return c.json(body, 200);
+    },
+  );
+}

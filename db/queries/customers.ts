@@ -1,0 +1,54 @@
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { Db } from '../database';
+import type { CustomersTable, Database } from '../schema';
+
+export type CustomerRow = Selectable<CustomersTable>;
+
+export interface CustomerContact {
+  email: string;
+  name: string;
+  phone: string | null;
+}
+
+/**
+ * Upserts one customer per distinct email (case-insensitive) in one statement and answers
+ * lower(email) → customer id. Rows are written in email order, so two orders placed at once that
+ * share people lock the customer rows in the same order and never deadlock each other. An
+ * existing customer keeps its name unless it has none yet.
+ */
+export async function connectCustomersByEmail(db: Kysely<Database>, tenantId: string, contacts: CustomerContact[]): Promise<Map<string, string>> {
+  const byEmail = new Map<string, CustomerContact>();
+  for (const contact of contacts) {
+    const email = contact.email.trim().toLowerCase();
+    if (email === '') continue;
+    const seen = byEmail.get(email);
+    if (!seen) byEmail.set(email, { email, name: contact.name.trim(), phone: contact.phone });
+    else if (seen.name === '' && contact.name.trim() !== '') byEmail.set(email, { ...seen, name: contact.name.trim() });
+  }
+  if (byEmail.size === 0) return new Map();
+  const rows = [...byEmail.values()].sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
+  const values = sql.join(rows.map((r) => sql`(${crypto.randomUUID()}::uuid, ${tenantId}::uuid, ${r.email}, ${r.name}, ${r.phone})`));
+  const result = await sql<{ id: string; email: string }>`
+    INSERT INTO customers (id, tenant_id, email, name, phone)
+    VALUES ${values}
+    ON CONFLICT (tenant_id, lower(email)) DO UPDATE
+      SET name = CASE WHEN customers.name = '' THEN EXCLUDED.name ELSE customers.name END
+    RETURNING id, email`.execute(db);
+  return new Map(result.rows.map((r) => [r.email.toLowerCase(), r.id]));
+}
+
+export async function listCustomers(db: Db, tenantId: string, opts: { email?: string; afterEmail?: string; limit: number }): Promise<CustomerRow[]> {
+  let query = db
+    .selectFrom('customers')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .orderBy(sql`lower(email)`)
+    .limit(opts.limit);
+  if (opts.email !== undefined) query = query.where(sql`lower(email)`, '=', opts.email.trim().toLowerCase());
+  if (opts.afterEmail !== undefined) query = query.where(sql`lower(email)`, '>', opts.afterEmail);
+  return query.execute();
+}
+
+export async function getCustomer(db: Db, tenantId: string, id: string): Promise<CustomerRow | undefined> {
+  return db.selectFrom('customers').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+}
