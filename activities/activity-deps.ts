@@ -1,10 +1,11 @@
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../db/database';
-import type { PaymentProvider } from './payments/payment-provider';
+import type { PaymentProviderRegistry } from './payments/provider-registry';
 
 export interface ActivityDeps {
   db: Db;
   publicBaseUrl: string;
   mailTransport: Transporter;
-  paymentProvider: PaymentProvider;
+  /** The tenant's provider for a new session; the payment's own provider for anything after. */
+  paymentProviders: PaymentProviderRegistry;
 }

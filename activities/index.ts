@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './activity-deps';
 import { createDocumentActivities } from './documents/issue-document';
+import { createGiftVoucherActivities } from './gift-vouchers';
 import { type EmailKind, queueOrderEmail } from './notifications/queue-order-email';
 import { createOrderCancellationActivities } from './order-cancellation';
 import { createOrderIntakeActivities } from './order-intake';
@@ -14,6 +15,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createOrderCancellationActivities(deps),
     ...createPaymentActivities(deps),
     ...createDocumentActivities(deps),
+    ...createGiftVoucherActivities(deps),
     queueOrderEmail: (input: { tenantId: string; orderId: string; kind: EmailKind; sequence?: number }) =>
       queueOrderEmail({ db: deps.db, transport: deps.mailTransport, publicBaseUrl: deps.publicBaseUrl }, input),
   };

@@ -1,8 +1,7 @@
-import { type Kysely, sql } from 'kysely';
-import type { Database } from '../db/schema';
+import { sql } from 'kysely';
 import type { OrderStatus } from '../domain/order-status';
 import { appendOrderEvent } from '../db/queries/order-events';
-import { releaseSeats } from '../db/queries/seat-holds';
+import { giveBackOrderHolds } from '../db/queries/order-contents';
 import type { ActivityDeps } from './activity-deps';
 
 interface OrderRef {
@@ -10,30 +9,7 @@ interface OrderRef {
   orderId: string;
 }
 
-/** Seats, campaign use and voucher value held by the order go back (used once per order). */
-async function giveBackHolds(
-  trx: Kysely<Database>,
-  tenantId: string,
-  orderId: string,
-  order: { campaign_code: string | null; voucher_code: string | null; voucher_applied: number },
-): Promise<number> {
-  const seats = await releaseSeats(trx, orderId);
-  if (order.campaign_code) {
-    await trx.updateTable('campaigns').set({ uses: sql`greatest(uses - 1, 0)` })
-      .where('tenant_id', '=', tenantId).where(sql`upper(code)`, '=', order.campaign_code.toUpperCase()).execute();
-  }
-  if (order.voucher_code) {
-    await trx.updateTable('vouchers')
-      .set({
-        remaining_value: sql`CASE WHEN kind = 'value' THEN remaining_value + ${order.voucher_applied} ELSE remaining_value END`,
-        redeemed_at: null,
-      })
-      .where('tenant_id', '=', tenantId).where(sql`upper(code)`, '=', order.voucher_code.toUpperCase()).execute();
-  }
-  return seats;
-}
-
-export function createOrderLifecycleActivities({ db, paymentProvider }: ActivityDeps) {
+export function createOrderLifecycleActivities({ db, paymentProviders }: ActivityDeps) {
   return {
     /** Held seats become bookings; each participant gets a booking id. Safe to repeat. */
     async bookOrder({ tenantId, orderId }: OrderRef): Promise<{ seatsBooked: number }> {
@@ -65,7 +41,7 @@ export function createOrderLifecycleActivities({ db, paymentProvider }: Activity
           .where('status', 'in', ['awaiting_payment', 'payment_failed', 'reserved'])
           .returning(['campaign_code', 'voucher_code', 'voucher_applied']).executeTakeFirst();
         if (!order) return { seatsReleased: 0 };
-        const seats = await giveBackHolds(trx, tenantId, orderId, order);
+        const seats = await giveBackOrderHolds(trx, tenantId, orderId, order);
         await appendOrderEvent(trx, {
           tenantId, orderId, eventKey: 'expired', type: 'order.expired',
           message: `Preliminary deadline passed unpaid; ${seats} seat(s) released`,
@@ -83,13 +59,13 @@ export function createOrderLifecycleActivities({ db, paymentProvider }: Activity
         const order = await trx.selectFrom('orders').select(['campaign_code', 'voucher_code', 'voucher_applied'])
           .where('id', '=', orderId).where('tenant_id', '=', tenantId).forUpdate().executeTakeFirst();
         if (!order) return [];
-        await giveBackHolds(trx, tenantId, orderId, order);
-        const charges = await trx.selectFrom('payments').select('provider_session_id')
+        await giveBackOrderHolds(trx, tenantId, orderId, order);
+        const charges = await trx.selectFrom('payments').select(['provider', 'provider_session_id'])
           .where('order_id', '=', orderId).where('kind', '=', 'charge').execute();
         await trx.deleteFrom('orders').where('id', '=', orderId).execute();
-        return charges.map((c) => c.provider_session_id).filter((id): id is string => id !== null);
+        return charges.flatMap((c) => (c.provider_session_id ? [{ provider: c.provider, sessionId: c.provider_session_id }] : []));
       });
-      for (const sessionId of sessions) await paymentProvider.closeSession(tenantId, sessionId);
+      for (const { provider, sessionId } of sessions) await paymentProviders.byName(provider).closeSession(tenantId, sessionId);
     },
 
     /** Puts the order on the operators' list (attention_reason) without changing its status. */

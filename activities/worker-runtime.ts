@@ -4,7 +4,7 @@ import type { Db } from '../db/database';
 import type { Logger } from '../runtime/logger';
 import { createActivities } from '.';
 import { startEmailDispatcher, createSmtpTransport } from './notifications/outbox';
-import { SandboxPaymentProvider } from './payments/sandbox-provider';
+import { createDefaultPaymentProviders } from './payments/provider-registry';
 
 export interface OrderWorkerOptions {
   db: Db;
@@ -46,7 +46,7 @@ export async function startOrderWorker(options: OrderWorkerOptions): Promise<Run
     db: options.db,
     publicBaseUrl: options.publicBaseUrl,
     mailTransport,
-    paymentProvider: new SandboxPaymentProvider(options.db, options.publicBaseUrl),
+    paymentProviders: createDefaultPaymentProviders({ db: options.db, publicBaseUrl: options.publicBaseUrl }),
   };
   const connection = await NativeConnection.connect({ address: options.temporalAddress });
   const worker = await Worker.create({

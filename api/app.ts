@@ -16,9 +16,11 @@ import { registerInvoiceDocumentRoutes } from './routes/invoice-documents';
 import { registerInvoiceRoutes } from './routes/invoices';
 import { registerOrderListRoutes } from './routes/order-list';
 import { registerOrderCancellationRoutes } from './routes/order-cancellation';
+import { registerOrderChangeRoutes } from './routes/order-changes';
 import { registerOrderRoutes } from './routes/orders';
 import { registerPaymentWebhookRoutes } from './routes/payment-webhooks';
 import { registerSandboxPspPage } from './routes/sandbox-psp-page';
+import { registerStripeWebhookRoutes } from './routes/stripe-webhooks';
 import { registerVoucherRoutes } from './routes/vouchers';
 import { validationHook } from './validation-hook';
 
@@ -69,12 +71,14 @@ export function createApp(deps: AppDeps): App {
   registerCatalogRoutes(app);
   registerOrderRoutes(app);
   registerOrderCancellationRoutes(app);
+  registerOrderChangeRoutes(app);
   registerOrderListRoutes(app);
   registerVoucherRoutes(app);
   registerCustomerRoutes(app);
   registerInvoiceRoutes(app);
   registerInvoiceDocumentRoutes(app);
   registerPaymentWebhookRoutes(app);
+  registerStripeWebhookRoutes(app);
   registerSandboxPspPage(app);
   if (deps.mailSinkDir) registerDevMailRoutes(app, deps.mailSinkDir);
 

@@ -1,4 +1,5 @@
 import { serve } from '@hono/node-server';
+import { startSandboxWebhookDelivery } from '../activities/payments/sandbox-webhook-queue';
 import { createDb } from '../db/database';
 import { exitOnConfigError, loadConfig, publicBaseUrl, requireConfig } from '../runtime/config';
 import { createLogger } from '../runtime/logger';
@@ -21,12 +22,15 @@ async function main(): Promise<void> {
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: '0.0.0.0' }, (info) => {
     logger.info({ port: info.port }, 'api listening');
   });
+  // The sandbox provider lives in this process: its webhooks are retried from here.
+  const sandboxWebhooks = startSandboxWebhookDelivery(db, { logger: logger.child({ component: 'sandbox-webhooks' }) });
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'api stopping');
     server.close(async () => {
+      await sandboxWebhooks.stop().catch(() => undefined);
       await temporal.connection.close().catch(() => undefined);
       await db.destroy();
       process.exit(0);

@@ -3,6 +3,8 @@ import * as initialSchema from './migrations/0001_initial_schema';
 import * as invoiceDocuments from './migrations/0002_invoice_documents';
 import * as orderListIndexes from './migrations/0003_order_list_indexes';
 import * as orderPolicies from './migrations/0004_order_policies';
+import * as paymentProviders from './migrations/0005_payment_providers';
+import * as sandboxWebhookDeliveries from './migrations/0006_sandbox_webhook_deliveries';
 
 // Migrations are listed in code (not read from a folder) so the same list works under tsx,
 // in a bundled build and in tests.
@@ -11,6 +13,8 @@ const migrations: Record<string, Migration> = {
   '0002_invoice_documents': invoiceDocuments,
   '0003_order_list_indexes': orderListIndexes,
   '0004_order_policies': orderPolicies,
+  '0005_payment_providers': paymentProviders,
+  '0006_sandbox_webhook_deliveries': sandboxWebhookDeliveries,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

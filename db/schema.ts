@@ -12,6 +12,7 @@ import type { OrderStatus } from '../domain/order-status';
 
 export type { OrderStatus };
 export type PaymentMethod = 'card' | 'invoice' | 'free';
+export type PaymentProviderName = 'sandbox' | 'stripe';
 export type ProductType = 'course' | 'ticket' | 'facility_slot' | 'subscription' | 'item' | 'voucher';
 
 export interface VatSummaryJson { rate_bp: number; base: number; amount: number }
@@ -40,6 +41,8 @@ export interface TenantsTable {
   cancellation_fee_percent: Generated<string>;
   invoice_due_days: Generated<number>;
   invoice_reminder_interval_days: Generated<number>;
+  /** Who takes the tenant's card payments (0005_payment_providers); secrets come from configuration. */
+  payment_provider: Generated<PaymentProviderName>;
   created_at: DefaultTimestamp;
 }
 
@@ -336,6 +339,23 @@ export interface SandboxPspRefundsTable {
   created_at: DefaultTimestamp;
 }
 
+/** The sandbox provider's webhook outbox (0006_sandbox_webhook_deliveries). */
+export interface SandboxWebhookDeliveriesTable {
+  id: string;
+  session_id: string;
+  /** The event's id; a redelivery of the same event is another row with the same id. */
+  event_id: string;
+  /** The JSON body exactly as sent (signed anew at every attempt). */
+  payload: string;
+  attempts: Generated<number>;
+  next_attempt_at: DefaultTimestamp;
+  delivered_at: Timestamp | null;
+  /** Set when retries stopped (about 24 h after created_at) without a 2xx answer. */
+  gave_up_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  last_error: string | null;
+  created_at: DefaultTimestamp;
+}
+
 export interface EmailOutboxTable {
   id: string;
   tenant_id: string;
@@ -389,6 +409,7 @@ export interface Database {
   invoices: InvoicesTable;
   sandbox_psp_sessions: SandboxPspSessionsTable;
   sandbox_psp_refunds: SandboxPspRefundsTable;
+  sandbox_webhook_deliveries: SandboxWebhookDeliveriesTable;
   email_outbox: EmailOutboxTable;
   order_events: OrderEventsTable;
 }

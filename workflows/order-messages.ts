@@ -79,6 +79,21 @@ export type CancelResult =
   | { ok: true; status: OrderStatus; full: boolean; seats_released: number; refund_amount: number; refund_via: 'card' | 'manual' | null; credit_note_number: string | null }
   | { ok: false; code: string; message: string };
 
+export interface ChangeOrderRequest {
+  notes?: { mark?: string; external?: string; internal?: string };
+  /** A new code, or null to remove it. */
+  campaignCode?: string | null;
+  voucherCode?: string | null;
+  /** Replaces all lines (and their participants). */
+  lines?: OrderRequest['lines'];
+  /** Appended to the current lines. */
+  addLines?: OrderRequest['lines'];
+  /** `preliminary: false` (seed 003): no deadline any more; the order is invoiced. */
+  confirm?: boolean;
+}
+
+export type ChangeResult = { ok: true; summary: OrderSummary } | { ok: false; errors: BusinessError[] };
+
 /** Failure type of an update the order's state does not allow (the API answers 409). */
 export const ORDER_STATE_CONFLICT = 'OrderStateConflict';
 
@@ -95,4 +110,5 @@ export const submitOrderUpdate = defineUpdate<SubmitResult, [OrderSubmission]>('
 export const paymentResultSignal = defineSignal<[PaymentResultSignal]>('paymentResult');
 export const invoicePaidSignal = defineSignal<[InvoicePaidSignal]>('invoicePaid');
 export const cancelOrderUpdate = defineUpdate<CancelResult, [CancelOrderRequest]>('cancel');
+export const changeOrderUpdate = defineUpdate<ChangeResult, [ChangeOrderRequest]>('change');
 export const orderProgressQuery = defineQuery<OrderProgress>('progress');

@@ -13,6 +13,9 @@ import type { OrderActivities } from '../activities';
 import type { OrderStatus } from '../domain/order-status';
 import {
   type CancelOrderRequest,
+  type ChangeOrderRequest,
+  type ChangeResult,
+  changeOrderUpdate,
   type CancelResult,
   cancelOrderUpdate,
   type InvoicePaidSignal,
@@ -28,6 +31,7 @@ import {
   type SubmitResult,
   submitOrderUpdate,
 } from './order-messages';
+import { changedRequest, isContentChange } from './order-change-rules';
 import { CustomerEmailKey, OrderStatusKey, PaymentMethodKey } from './search-attributes';
 
 // One workflow per order: it owns the order's process (state machine, timers, waiting for
@@ -72,12 +76,19 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
   let submitting = false;
   let intakeFailed = false;
   let cancelled = false;
-  let cancelling = false;
+  /** A cancel or change Update is running: the main process waits before its next step. */
+  let amending = false;
+  let changes = 0;
+  let confirmed = false;
+  let paymentAttempt = 1;
+  let currentSubmission: OrderSubmission | undefined;
+  let windowMs = 0;
   let cancellations = 0;
   /** A step of the main process that a cancellation must not interleave with (booking, expiry). */
   let stepRunning = false;
   let serviceStartsAt: number | null = null;
   let paymentFailureMailed = false;
+  let sellsGiftVouchers = false;
   let paymentMethod: 'card' | 'invoice' | 'free' = 'card';
   let amountDue = 0;
   const paymentEvents: PaymentResultSignal[] = [];
@@ -141,7 +152,7 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
   setHandler(
     cancelOrderUpdate,
     async (request: CancelOrderRequest): Promise<CancelResult> => {
-      cancelling = true;
+      amending = true;
       try {
         // Let a running step (booking, expiry) finish first; then decide on the state it left.
         await condition(() => !stepRunning);
@@ -175,18 +186,98 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
           refund_via: outcome.refundVia, credit_note_number: outcome.creditNoteNumber,
         };
       } finally {
-        cancelling = false;
+        amending = false;
       }
     },
     {
       validator: (request: CancelOrderRequest) => {
         if (!isCancellable()) throw stateConflict('order_not_cancellable', `An order in status ${status} cannot be cancelled`);
-        if (cancelling) throw stateConflict('cancellation_in_progress', 'Another cancellation of this order is in progress');
+        if (amending) throw stateConflict('cancellation_in_progress', 'Another cancellation of this order is in progress');
         if (request.participantIndexes?.length && (status === 'awaiting_payment' || status === 'payment_failed')) {
           throw stateConflict('partial_cancellation_not_allowed', 'Before payment, change the order instead of cancelling participants');
         }
         if (status === 'needs_attention' && request.by !== 'operator') {
           throw stateConflict('order_not_cancellable', 'This order is with an operator');
+        }
+      },
+    },
+  );
+
+  setHandler(
+    changeOrderUpdate,
+    async (change: ChangeOrderRequest): Promise<ChangeResult> => {
+      amending = true;
+      try {
+        await condition(() => !stepRunning);
+        const contentChange = isContentChange(change);
+        if (contentChange && !(status === 'awaiting_payment' || status === 'payment_failed')) {
+          return { ok: false, errors: [{ code: 'order_not_changeable', message: `An order in status ${status} cannot be changed any more` }] };
+        }
+        if (!contentChange) {
+          const summary = await activities.updateOrderNotes({ ...scope, notes: change.notes ?? {}, changeId: String(changes + 1) });
+          changes += 1;
+          return { ok: true, summary };
+        }
+        // The customer may be paying the old amount right now: close that session first. If
+        // the money got through, the order is paid as it was and the change is refused.
+        const check = await activities.closePaymentSession(scope);
+        if (check.event) {
+          paymentEvents.push(check.event);
+          return { ok: false, errors: [{ code: 'order_paid_meanwhile', message: 'The order was paid while it was being changed; it stays as it was' }] };
+        }
+        if (change.confirm) {
+          const summary = await activities.confirmOrderAsInvoice(scope);
+          paymentMethod = 'invoice';
+          upsertSearchAttributes([{ key: PaymentMethodKey, value: 'invoice' }]);
+          preliminaryUntil = null;
+          confirmed = true;
+          return { ok: true, summary };
+        }
+        const request = changedRequest(currentSubmission!.request, change);
+        const submission: OrderSubmission = { ...currentSubmission!, request };
+        const validation = await activities.validateOrder({ ...scope, submission, changingOrderId: start.orderId });
+        let result: ChangeResult;
+        if (!validation.ok) {
+          result = { ok: false, errors: validation.errors };
+        } else {
+          // Seed 003: changing what the order holds extends its deadline.
+          const until = change.lines || change.addLines ? Math.max(preliminaryUntil!, Date.now() + windowMs) : preliminaryUntil!;
+          const placed = await activities.replaceOrderContents({
+            ...scope, submission, draft: validation.draft, preliminaryUntil: new Date(until).toISOString(), changeId: String(changes + 1),
+          });
+          if (placed.ok) {
+            currentSubmission = submission;
+            preliminaryUntil = until;
+            amountDue = validation.draft.pricing.totals.inclVat;
+            result = { ok: true, summary: placed.summary };
+          } else {
+            result = { ok: false, errors: placed.errors };
+          }
+        }
+        changes += 1;
+        // A session for what is now due (the old one was closed above, whatever the outcome).
+        if (amountDue > 0) {
+          paymentAttempt += 1;
+          const session = await activities.createPaymentSession({ ...scope, attempt: paymentAttempt });
+          if (result.ok) {
+            result = {
+              ok: true,
+              summary: { ...result.summary, preliminary_until: new Date(preliminaryUntil!).toISOString(), payment: { method: 'card', requires_redirect: true, session_id: session.sessionId, redirect_url: session.redirectUrl } },
+            };
+          }
+        }
+        setCurrentDetails(describe());
+        return result;
+      } finally {
+        amending = false;
+      }
+    },
+    {
+      validator: (change: ChangeOrderRequest) => {
+        if (!submitResult?.ok || ['received', 'rejected'].includes(status)) throw stateConflict('order_not_changeable', `An order in status ${status} cannot be changed`);
+        if (amending) throw stateConflict('change_in_progress', 'Another change or cancellation of this order is in progress');
+        if (isContentChange(change) && !(status === 'awaiting_payment' || status === 'payment_failed')) {
+          throw stateConflict('order_not_changeable', `Only notes can change once an order is ${status}`);
         }
       },
     },
@@ -198,7 +289,7 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
 
   /** Runs a step of the main process unless the order was cancelled; cancellations wait for it. */
   async function step(run: () => Promise<void>): Promise<boolean> {
-    await condition(() => !cancelling);
+    await condition(() => !amending);
     if (cancelled) return false;
     stepRunning = true;
     try {
@@ -214,9 +305,11 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
     if (!validation.ok) return { ok: false, errors: validation.errors };
     const { draft, preliminaryMinutes } = validation;
     serviceStartsAt = validation.firstStartsAt ? Date.parse(validation.firstStartsAt) : null;
+    sellsGiftVouchers = validation.sellsGiftVouchers === true;
     paymentMethod = draft.pricing.totals.inclVat === 0 ? 'free' : draft.paymentMethod;
     amountDue = draft.pricing.totals.inclVat;
-    const windowMs = start.preliminaryWindowOverrideMs ?? preliminaryMinutes * 60_000;
+    windowMs = start.preliminaryWindowOverrideMs ?? preliminaryMinutes * 60_000;
+    currentSubmission = submission;
     preliminaryUntil = paymentMethod === 'card' ? Date.now() + windowMs : null;
     const placed = await intakeActivities.placeOrder({
       ...scope,
@@ -278,7 +371,7 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
     waitingFor = 'the service date (cancellations are accepted until then)';
     setCurrentDetails(describe());
     await condition(() => cancelled, remaining, { summary: 'service starts' });
-    await condition(() => !cancelling);
+    await condition(() => !amending);
     if (!cancelled) {
       waitingFor = null;
       setCurrentDetails(describe());
@@ -291,9 +384,17 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
       moveTo('booked', 'the receipt');
       if (document === 'receipt' && amountDue > 0) await activities.issueDocument({ ...scope, kind: 'receipt' });
       await activities.queueOrderEmail({ ...scope, kind: 'receipt' });
+      await deliverGiftVouchers();
       await activities.setOrderStatus({ ...scope, status: 'completed', eventKey: 'completed', message: 'Order completed' });
       moveTo('completed', null);
     });
+  }
+
+  /** Gift vouchers bought in this order get their codes once it is paid, and go to the buyer. */
+  async function deliverGiftVouchers(): Promise<void> {
+    if (!sellsGiftVouchers) return;
+    await activities.issueGiftVouchers(scope);
+    await activities.queueOrderEmail({ ...scope, kind: 'gift_voucher' });
   }
 
   async function bookAndInvoice(): Promise<void> {
@@ -344,6 +445,7 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
     await step(async () => {
       await activities.setOrderStatus({ ...scope, status: 'completed', eventKey: 'completed', message: 'Invoice paid; order completed' });
       await activities.queueOrderEmail({ ...scope, kind: 'receipt' });
+      await deliverGiftVouchers();
       moveTo('completed', null);
     });
   }
@@ -351,23 +453,37 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
   async function collectCardPayment(): Promise<void> {
     moveTo('awaiting_payment', 'the card payment');
     // Added after the first histories were recorded: patched() keeps those replaying.
-    const noticeAt = patched('expiry-notice') && preliminaryUntil! - EXPIRY_NOTICE_MS > Date.now() + EXPIRY_NOTICE_MS
-      ? preliminaryUntil! - EXPIRY_NOTICE_MS
-      : null;
+    const noticeEnabled = patched('expiry-notice');
+    const noticeFor = (deadline: number) => (noticeEnabled && deadline - EXPIRY_NOTICE_MS > Date.now() + EXPIRY_NOTICE_MS ? deadline - EXPIRY_NOTICE_MS : null);
+    let noticeAt = noticeFor(preliminaryUntil!);
     let noticeSent = false;
+    let seenChanges = changes;
+    const woken = () => paymentEvents.length > 0 || cancelled || confirmed || changes !== seenChanges;
     for (;;) {
+      if (changes !== seenChanges) {
+        // The order was changed: a new amount, maybe a later deadline (and so a later notice).
+        seenChanges = changes;
+        if (!noticeSent) noticeAt = noticeFor(preliminaryUntil!);
+      }
+      if (cancelled) return;
+      if (confirmed) {
+        await bookAndInvoice();
+        return;
+      }
+      if (amountDue === 0) break;
       if (noticeAt !== null && !noticeSent) {
-        const early = await condition(() => paymentEvents.length > 0 || cancelled, Math.max(0, noticeAt - Date.now()), { summary: 'expiry notice' });
-        if (cancelled) return;
+        const early = await condition(woken, Math.max(0, noticeAt - Date.now()), { summary: 'expiry notice' });
         if (!early) {
           noticeSent = true;
           await activities.queueOrderEmail({ ...scope, kind: 'expiring_soon' });
           continue;
         }
+        if (paymentEvents.length === 0) continue;
       }
       const remaining = Math.max(0, preliminaryUntil! - Date.now());
-      const signalled = await condition(() => paymentEvents.length > 0 || cancelled, remaining, { summary: 'preliminary deadline' });
+      const signalled = await condition(woken, remaining, { summary: 'preliminary deadline' });
       if (cancelled) return;
+      if (signalled && paymentEvents.length === 0) continue;
       let outcome = 'pending' as PaymentProgress;
       let expired = false as boolean;
       const went = await step(async () => {

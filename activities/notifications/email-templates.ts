@@ -16,6 +16,7 @@ export const EMAIL_KINDS = [
   'cancelled',
   'refund',
   'invoice_reminder',
+  'gift_voucher',
 ] as const;
 export type EmailKind = (typeof EMAIL_KINDS)[number];
 
@@ -57,6 +58,8 @@ export interface OrderEmailView {
   /** ISO timestamp of the invoice due date. */
   dueDate: string | null;
   refundAmount: number | null;
+  /** Gift vouchers this order bought (kind gift_voucher). */
+  giftVouchers?: { code: string; value: number; validUntil: string | null }[];
   /** IANA zone for times and dates; DEFAULT_EMAIL_TIME_ZONE when absent. */
   timeZone?: string;
 }
@@ -225,6 +228,16 @@ const COPY: Record<EmailLanguage, Record<EmailKind, KindCopy>> = {
       payLink: false,
       summary: false,
     },
+    gift_voucher: {
+      subject: 'Your gift voucher{{#if giftVouchers.[1]}}s{{/if}} from {{tenantName}} (order {{orderNumber}})',
+      heading: 'Your gift voucher{{#if giftVouchers.[1]}}s{{/if}}',
+      paragraphs: [
+        'Thank you for your purchase. Use the code{{#if giftVouchers.[1]}}s{{/if}} below when you book:',
+        '{{#each giftVouchers}}{{code}} — {{money value}}{{#if validUntil}}, valid until {{date validUntil}}{{/if}}{{#unless @last}}; {{/unless}}{{/each}}',
+      ],
+      payLink: false,
+      summary: false,
+    },
     invoice_reminder: {
       subject: 'Reminder: invoice{{#if documentNumber}} {{documentNumber}}{{/if}} for order {{orderNumber}} – {{tenantName}}',
       heading: 'Payment reminder',
@@ -313,6 +326,16 @@ const COPY: Record<EmailLanguage, Record<EmailKind, KindCopy>> = {
       paragraphs: [
         '{{#if refundAmount}}Vi har refundert {{money refundAmount}}{{else}}Vi har gjennomført en refusjon{{/if}} for bestilling {{orderNumber}}.',
         'Det kan ta noen virkedager før beløpet vises på kontoen din.',
+      ],
+      payLink: false,
+      summary: false,
+    },
+    gift_voucher: {
+      subject: 'Ditt gavekort fra {{tenantName}} (bestilling {{orderNumber}})',
+      heading: 'Gavekort',
+      paragraphs: [
+        'Takk for kjøpet. Bruk koden{{#if giftVouchers.[1]}}e{{/if}} under når du bestiller:',
+        '{{#each giftVouchers}}{{code}} — {{money value}}{{#if validUntil}}, gyldig til {{date validUntil}}{{/if}}{{#unless @last}}; {{/unless}}{{/each}}',
       ],
       payLink: false,
       summary: false,

@@ -88,7 +88,7 @@ export async function loadOrderEmailView(db: Db, orderId: string, options: LoadO
     .executeTakeFirst();
   if (!order) throw new OrderNotFoundError(orderId);
 
-  const [lines, participants, documents, payments] = await Promise.all([
+  const [lines, participants, documents, payments, giftVouchers] = await Promise.all([
     db
       .selectFrom('order_lines')
       .select(['description', 'quantity', 'incl_vat'])
@@ -114,6 +114,12 @@ export async function loadOrderEmailView(db: Db, orderId: string, options: LoadO
       .select(['kind', 'status', 'amount', 'redirect_url'])
       .where('order_id', '=', orderId)
       .orderBy('created_at', 'desc')
+      .execute(),
+    db
+      .selectFrom('vouchers')
+      .select(['code', 'initial_value', 'valid_until'])
+      .where('issued_by_order_id', '=', orderId)
+      .orderBy('code')
       .execute(),
   ]);
 
@@ -153,6 +159,7 @@ export async function loadOrderEmailView(db: Db, orderId: string, options: LoadO
     documentNumber: document?.document_number ?? null,
     dueDate: iso(document?.due_at),
     refundAmount,
+    giftVouchers: giftVouchers.map((v) => ({ code: v.code, value: v.initial_value ?? 0, validUntil: iso(v.valid_until) })),
   };
 
   return {

@@ -9,7 +9,7 @@ interface OrderRef {
   orderId: string;
 }
 
-export function createPaymentActivities({ db, paymentProvider, publicBaseUrl }: ActivityDeps) {
+export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }: ActivityDeps) {
   async function currentCharge(orderId: string) {
     return db.selectFrom('payments').selectAll().where('order_id', '=', orderId).where('kind', '=', 'charge')
       .orderBy('created_at', 'desc').limit(1).executeTakeFirst();
@@ -17,8 +17,9 @@ export function createPaymentActivities({ db, paymentProvider, publicBaseUrl }: 
 
   return {
     /** Opens the provider session for what the order costs; one per order attempt, keyed. */
-    async createPaymentSession({ tenantId, orderId }: OrderRef): Promise<{ sessionId: string; redirectUrl: string }> {
-      const idempotencyKey = `${orderId}:charge:1`;
+    async createPaymentSession({ tenantId, orderId, attempt = 1 }: OrderRef & { attempt?: number }): Promise<{ sessionId: string; redirectUrl: string }> {
+      // One session per attempt: a changed order gets a new one for its new amount.
+      const idempotencyKey = `${orderId}:charge:${attempt}`;
       const existing = await db.selectFrom('payments').select(['provider_session_id', 'redirect_url'])
         .where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
       if (existing?.provider_session_id && existing.redirect_url) {
@@ -27,6 +28,7 @@ export function createPaymentActivities({ db, paymentProvider, publicBaseUrl }: 
       const order = await db.selectFrom('orders').innerJoin('tenants', 'tenants.id', 'orders.tenant_id')
         .select(['orders.number', 'orders.total_incl_vat', 'orders.currency', 'orders.payment_complete_url', 'orders.payment_cancel_url', 'tenants.slug', 'tenants.name'])
         .where('orders.id', '=', orderId).where('orders.tenant_id', '=', tenantId).executeTakeFirstOrThrow();
+      const paymentProvider = await paymentProviders.forTenant(tenantId);
       const session = await paymentProvider.createSession({
         tenantId,
         reference: orderId,
@@ -92,8 +94,13 @@ export function createPaymentActivities({ db, paymentProvider, publicBaseUrl }: 
     async closePaymentSession({ tenantId, orderId }: OrderRef): Promise<{ event: PaymentResultSignal | null }> {
       const charge = await currentCharge(orderId);
       if (!charge?.provider_session_id) return { event: null };
+      const paymentProvider = paymentProviders.byName(charge.provider);
       const session = await paymentProvider.closeSession(tenantId, charge.provider_session_id);
-      if (session.state !== 'paid') return { event: null };
+      if (session.state !== 'paid') {
+        await db.updateTable('payments').set({ status: 'cancelled', failure_reason: 'session closed', updated_at: sql`now()` })
+          .where('order_id', '=', orderId).where('provider_session_id', '=', session.sessionId).where('status', '=', 'pending').execute();
+        return { event: null };
+      }
       return {
         event: {
           eventId: `reconciled:${session.sessionId}`,
@@ -111,6 +118,10 @@ export function createPaymentActivities({ db, paymentProvider, publicBaseUrl }: 
       const idempotencyKey = `${input.orderId}:refund:${input.sessionId}:${input.reason}`;
       const order = await db.selectFrom('orders').select(['currency']).where('id', '=', input.orderId).executeTakeFirstOrThrow();
       if (input.amount <= 0) throw ApplicationFailure.nonRetryable('refund amount must be positive');
+      // The provider that took the payment refunds it, whatever the tenant uses today.
+      const charge = await db.selectFrom('payments').select('provider').where('order_id', '=', input.orderId)
+        .where('kind', '=', 'charge').where('provider_session_id', '=', input.sessionId).executeTakeFirst();
+      const paymentProvider = charge ? paymentProviders.byName(charge.provider) : await paymentProviders.forTenant(input.tenantId);
       const { refundId } = await paymentProvider.refund({ tenantId: input.tenantId, sessionId: input.sessionId, amount: input.amount, idempotencyKey });
       await db.transaction().execute(async (trx) => {
         await trx.insertInto('payments').values({

@@ -1,45 +1,77 @@
 import type { Db } from '../../db/database';
-import { SIGNATURE_HEADER, signPayload } from './webhook-signature';
+import { deliverDueSandboxWebhooks } from './sandbox-webhook-queue';
 
 export type SandboxOutcome = 'succeeded' | 'failed' | 'cancelled';
+
+/** Why a sandbox payment did not succeed (data.failure_reason), as the test cards produce them. */
+export type SandboxFailureReason = 'card_declined' | 'insufficient_funds' | 'processing_error';
 
 export interface SandboxWebhookPayload {
   id: string;
   type: `payment.${SandboxOutcome}`;
   created: number;
-  data: { session_id: string; reference: string; amount: number; currency: string };
+  data: { session_id: string; reference: string; amount: number; currency: string; failure_reason?: SandboxFailureReason };
+}
+
+export interface SandboxWebhookEvent {
+  sessionId: string;
+  outcome: SandboxOutcome;
+  /** The event id is `evt_<attemptId>`; a second webhook with the same id is a redelivery. */
+  attemptId: string;
+  failureReason?: SandboxFailureReason;
 }
 
 /**
- * What the sandbox provider does after the customer acts on its page: a signed webhook to the
- * merchant. Delivery is retried a few times; a webhook that still fails is caught up by the
- * workflow asking the provider before the deadline.
+ * Writes the webhook the sandbox provider owes the merchant into sandbox_webhook_deliveries
+ * (pass the transaction that changes the session, so the change and its webhook commit
+ * together) and returns the delivery's id. An event id that was queued before is sent again
+ * with the body it had — a redelivery, as a provider's "resend" does it.
  */
-export async function sendSandboxWebhook(db: Db, sessionId: string, outcome: SandboxOutcome, attemptId: string): Promise<boolean> {
-  const session = await db.selectFrom('sandbox_psp_sessions').innerJoin('tenants', 'tenants.id', 'sandbox_psp_sessions.tenant_id')
-    .select(['sandbox_psp_sessions.id', 'reference', 'amount', 'currency', 'webhook_url', 'tenants.webhook_secret'])
-    .where('sandbox_psp_sessions.id', '=', sessionId).executeTakeFirstOrThrow();
-  const payload: SandboxWebhookPayload = {
-    id: `evt_${attemptId}`,
-    type: `payment.${outcome}`,
-    created: Math.floor(Date.now() / 1000),
-    data: { session_id: session.id, reference: session.reference, amount: session.amount, currency: session.currency },
-  };
-  const body = JSON.stringify(payload);
-  for (let attempt = 0; attempt < 4; attempt++) {
-    try {
-      const response = await fetch(session.webhook_url, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', [SIGNATURE_HEADER]: signPayload(session.webhook_secret, body, Math.floor(Date.now() / 1000)) },
-        body,
-        signal: AbortSignal.timeout(5_000),
-      });
-      if (response.ok) return true;
-      if (response.status < 500 && response.status !== 429) return false;
-    } catch {
-      // network error: retry below
-    }
-    await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+export async function enqueueSandboxWebhook(db: Db, event: SandboxWebhookEvent): Promise<string> {
+  const eventId = `evt_${event.attemptId}`;
+  const earlier = await db.selectFrom('sandbox_webhook_deliveries').select('payload')
+    .where('session_id', '=', event.sessionId).where('event_id', '=', eventId).orderBy('created_at').limit(1).executeTakeFirst();
+  let payload = earlier?.payload;
+  if (!payload) {
+    const session = await db.selectFrom('sandbox_psp_sessions').select(['id', 'reference', 'amount', 'currency'])
+      .where('id', '=', event.sessionId).executeTakeFirstOrThrow();
+    const body: SandboxWebhookPayload = {
+      id: eventId,
+      type: `payment.${event.outcome}`,
+      created: Math.floor(Date.now() / 1000),
+      data: {
+        session_id: session.id, reference: session.reference, amount: session.amount, currency: session.currency,
+        ...(event.failureReason ? { failure_reason: event.failureReason } : {}),
+      },
+    };
+    payload = JSON.stringify(body);
   }
-  return false;
+  const id = crypto.randomUUID();
+  await db.insertInto('sandbox_webhook_deliveries').values({ id, session_id: event.sessionId, event_id: eventId, payload }).execute();
+  return id;
+}
+
+/**
+ * The fast path: one attempt at a queued webhook right now. True when the merchant answered
+ * 2xx; otherwise the delivery loop (startSandboxWebhookDelivery) retries it with backoff.
+ */
+export async function deliverSandboxWebhookNow(db: Db, deliveryId: string): Promise<boolean> {
+  const { delivered } = await deliverDueSandboxWebhooks(db, { ids: [deliveryId] });
+  return delivered > 0;
+}
+
+/**
+ * What the sandbox provider does after something happens to a session: queue a signed webhook
+ * to the merchant and try it at once. Returns whether this first attempt was delivered; if not,
+ * the delivery loop keeps trying (and the workflow asks the provider at the deadline anyway).
+ */
+export async function sendSandboxWebhook(
+  db: Db,
+  sessionId: string,
+  outcome: SandboxOutcome,
+  attemptId: string,
+  options: { failureReason?: SandboxFailureReason } = {},
+): Promise<boolean> {
+  const deliveryId = await enqueueSandboxWebhook(db, { sessionId, outcome, attemptId, failureReason: options.failureReason });
+  return deliverSandboxWebhookNow(db, deliveryId);
 }

@@ -22,7 +22,8 @@ export function verifySignature(
 ): SignatureCheck {
   if (!header) return { ok: false, reason: 'missing' };
   const parts = header.split(',').map((p) => p.trim().split('=', 2) as [string, string | undefined]);
-  const timestamp = Number(parts.find(([k]) => k === 't')?.[1]);
+  const rawTimestamp = parts.find(([k]) => k === 't')?.[1] ?? '';
+  const timestamp = /^\d{1,12}$/.test(rawTimestamp) ? Number(rawTimestamp) : Number.NaN;
   const signatures = parts.filter(([k, v]) => k === 'v1' && v).map(([, v]) => v as string);
   if (!Number.isInteger(timestamp) || signatures.length === 0) return { ok: false, reason: 'malformed' };
   if (Math.abs(nowSeconds - timestamp) > toleranceSeconds) return { ok: false, reason: 'stale' };

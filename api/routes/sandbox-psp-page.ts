@@ -1,61 +1,183 @@
 import { sql } from 'kysely';
 import { html } from 'hono/html';
 import type { Context } from 'hono';
-import { sendSandboxWebhook } from '../../activities/payments/sandbox-webhook-sender';
+import { deliverSandboxWebhookNow, enqueueSandboxWebhook, type SandboxFailureReason } from '../../activities/payments/sandbox-webhook-sender';
 import { formatMinor } from '../../domain/money';
 import type { App } from '../app';
 import type { AppEnv } from '../app-env';
 
-// Test cards, as a real provider's sandbox has them.
-const DECLINED_CARDS = new Set(['4000000000000002', '4000000000009995']);
+// The sandbox provider's hosted payment page. Plain HTML forms (Post/Redirect/Get), no
+// JavaScript: it works in any browser and in tests that only speak HTTP.
+
+/** Test cards, as a real provider's sandbox has them; any other valid number succeeds. */
+export const SANDBOX_TEST_CARDS: ReadonlyArray<{ number: string; outcome: string; failureReason?: SandboxFailureReason }> = [
+  { number: '4242 4242 4242 4242', outcome: 'succeeds' },
+  { number: '4000 0000 0000 0002', outcome: 'is declined (card_declined)', failureReason: 'card_declined' },
+  { number: '4000 0000 0000 9995', outcome: 'is declined (insufficient_funds)', failureReason: 'insufficient_funds' },
+  { number: '4000 0000 0000 0119', outcome: 'fails with a processing error (processing_error)', failureReason: 'processing_error' },
+];
+const FAILING_CARDS = new Map(SANDBOX_TEST_CARDS.filter((c) => c.failureReason).map((c) => [c.number.replace(/\s/g, ''), c.failureReason!]));
 const DEFAULT_CARD = '4242 4242 4242 4242';
 
-function page(c: Context<AppEnv>, title: string, body: unknown, status: 200 | 404 | 410 = 200) {
-  return c.html(html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>${title} · Sandbox Pay</title>
-<style>body{font-family:system-ui;max-width:28rem;margin:3rem auto;padding:0 1rem}button{font-size:1rem;padding:.6rem 1rem;margin:.3rem .3rem 0 0}
-.amount{font-size:2rem;margin:.5rem 0}.note{color:#a00}</style></head><body><p><b>Sandbox Pay</b> — test payments, no money moves</p>${body}</body></html>`, status);
+const FAILURE_MESSAGES: Record<SandboxFailureReason, string> = {
+  card_declined: 'The card was declined. Nothing was charged. Try another card.',
+  insufficient_funds: 'The card was declined: insufficient funds. Nothing was charged. Try another card.',
+  processing_error: 'The card could not be processed (processing error). Nothing was charged. Please try again.',
+};
+
+/** Luhn (mod 10) check of a digits-only string of a card number's length. */
+export function isValidCardNumber(digits: string): boolean {
+  if (!/^\d{12,19}$/.test(digits)) return false;
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+const STYLE = `
+body{font-family:system-ui,sans-serif;font-size:1rem;line-height:1.5;color:#1a1a1a;background:#fff;max-width:30rem;margin:2rem auto;padding:0 1rem}
+header{border-bottom:1px solid #ccc;margin-bottom:1.5rem}h1{font-size:1.5rem;margin:.5rem 0}
+.amount{font-size:2rem;font-weight:600;margin:.25rem 0 1rem}
+label{display:block;font-weight:600;margin-bottom:.25rem}
+input{font-size:1.1rem;padding:.5rem;width:100%;box-sizing:border-box;border:2px solid #555;border-radius:4px}
+input[aria-invalid=true]{border-color:#b00020}
+.hint{color:#444;font-size:.9rem;margin:.25rem 0 0}.field-error{color:#b00020;font-weight:600;margin:.25rem 0 0}
+.notice{border-left:4px solid #b00020;background:#fdecee;padding:.5rem .75rem;margin:0 0 1rem}
+.success{border-left:4px solid #1b6e20;background:#e8f5e9;padding:.5rem .75rem}
+.actions{margin-top:1rem;display:flex;gap:.5rem;flex-wrap:wrap}
+button{font-size:1rem;padding:.6rem 1.2rem;border-radius:4px;border:2px solid #1a1a1a;background:#fff;color:#1a1a1a;cursor:pointer}
+button.primary{background:#1a4fd6;border-color:#1a4fd6;color:#fff}
+button:focus-visible,input:focus-visible,a:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}
+table{border-collapse:collapse;font-size:.9rem;margin-top:.5rem}td{padding:.15rem .75rem .15rem 0;vertical-align:top}
+code{font-size:.95rem;white-space:nowrap}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}`;
+
+type PageStatus = 200 | 404 | 410 | 422;
+
+function page(c: Context<AppEnv>, title: string, body: unknown, status: PageStatus = 200) {
+  c.header('Cache-Control', 'no-store');
+  return c.html(html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · Sandbox Pay</title><style>${STYLE}</style></head>
+<body><header><p><strong>Sandbox Pay</strong> — test payments, no money moves</p></header>
+<main>${body}</main></body></html>`, status);
+}
+
+interface SessionView {
+  id: string;
+  description: string;
+  amount: number;
+  currency: string;
+}
+
+function paymentForm(session: SessionView, state: { notice?: string; fieldError?: string; cardValue?: string }) {
+  const amount = formatMinor(session.amount, session.currency);
+  const describedBy = state.fieldError ? 'card-hint card-error' : 'card-hint';
+  return html`<h1>${session.description}</h1>
+<p class="amount" data-testid="amount"><span class="visually-hidden">Amount: </span>${amount}</p>
+${state.notice ? html`<p class="notice" role="alert" data-testid="notice">${state.notice}</p>` : ''}
+<form method="post" action="/psp/sandbox/pay/${session.id}">
+<label for="card-number">Card number</label>
+<input id="card-number" name="card_number" type="text" value="${state.cardValue ?? DEFAULT_CARD}" inputmode="numeric" autocomplete="cc-number" spellcheck="false" aria-describedby="${describedBy}"${state.fieldError ? html` aria-invalid="true" autofocus` : ''}>
+<p class="hint" id="card-hint">Use a test card below; no real card is charged.</p>
+${state.fieldError ? html`<p class="field-error" id="card-error" role="alert" data-testid="card-error">${state.fieldError}</p>` : ''}
+<div class="actions">
+<button type="submit" class="primary" name="action" value="pay">Pay</button>
+<button type="submit" name="action" value="decline">Decline</button>
+<button type="submit" name="action" value="cancel">Cancel</button>
+</div>
+</form>
+<section aria-labelledby="test-cards"><h2 id="test-cards" style="font-size:1rem;margin-top:1.5rem">Test cards</h2>
+<table><tbody>${SANDBOX_TEST_CARDS.map((card) => html`<tr><td><code>${card.number}</code></td><td>${card.outcome}</td></tr>`)}
+<tr><td>any other valid number</td><td>succeeds</td></tr><tr><td>an invalid number</td><td>is refused on this page</td></tr></tbody></table></section>`;
+}
+
+function failureReasonOf(value: string | undefined): SandboxFailureReason | undefined {
+  return value && Object.hasOwn(FAILURE_MESSAGES, value) ? (value as SandboxFailureReason) : undefined;
 }
 
 export function registerSandboxPspPage(app: App): void {
   app.get('/psp/sandbox/pay/:session', async (c) => {
     const session = await c.var.deps.db.selectFrom('sandbox_psp_sessions').selectAll().where('id', '=', c.req.param('session')).executeTakeFirst();
-    if (!session) return page(c, 'Unknown payment', html`<h1>Unknown payment session</h1>`, 404);
-    if (session.status === 'paid') return page(c, 'Paid', html`<h1>Already paid</h1><p>${formatMinor(session.amount, session.currency)} was paid.</p>`);
-    if (session.status === 'expired') return page(c, 'Expired', html`<h1>This payment has expired</h1><p>The reservation ran out before it was paid.</p>`, 410);
+    if (!session) return page(c, 'Unknown payment', html`<h1>Unknown payment session</h1><p>This payment link is not valid.</p>`, 404);
+    if (session.status === 'paid') {
+      return page(c, 'Paid', html`<h1 data-testid="result">Already paid</h1><p class="success" role="status">${formatMinor(session.amount, session.currency)} was paid.</p>`);
+    }
+    if (session.status === 'expired') {
+      return page(c, 'Expired', html`<h1 data-testid="result">This payment has expired</h1><p>The reservation ran out before it was paid. Nothing was charged.</p>`, 410);
+    }
     const declined = c.req.query('declined') === '1' || session.status === 'declined';
-    return page(c, 'Pay', html`<h1>${session.description}</h1>
-<p class="amount" data-testid="amount">${formatMinor(session.amount, session.currency)}</p>
-${declined ? html`<p class="note" role="alert">The card was declined. Try another card.</p>` : ''}
-<form method="post"><label>Card number <input name="card_number" value="${DEFAULT_CARD}" autocomplete="off"></label><br>
-<button name="action" value="pay">Pay</button><button name="action" value="decline">Decline</button><button name="action" value="cancel">Cancel</button></form>`);
+    const reason = failureReasonOf(c.req.query('reason'));
+    const notice = declined ? (reason ? FAILURE_MESSAGES[reason] : 'The last payment attempt did not go through. Nothing was charged. Try another card.') : undefined;
+    return page(c, declined ? 'Payment declined' : 'Pay', paymentForm(session, { notice }));
   });
 
   app.post('/psp/sandbox/pay/:session', async (c) => {
     const { db } = c.var.deps;
     const id = c.req.param('session');
     const form = await c.req.parseBody();
-    const card = String(form.card_number ?? '').replace(/\s+/g, '');
-    let action = String(form.action ?? '');
-    if (action === 'pay' && DECLINED_CARDS.has(card)) action = 'decline';
-    const next = { pay: 'paid', decline: 'declined', cancel: 'cancelled' }[action] as 'paid' | 'declined' | 'cancelled' | undefined;
-    if (!next) return c.text('unknown action', 400);
-    const updated = await db.updateTable('sandbox_psp_sessions').set({ status: next, updated_at: sql`now()` })
-      .where('id', '=', id).where('status', 'in', ['open', 'declined', 'cancelled'])
-      .returning(['complete_url', 'cancel_url']).executeTakeFirst();
-    if (!updated) return c.redirect(`/psp/sandbox/pay/${id}`, 303);
-    const outcome = next === 'paid' ? 'succeeded' : next === 'declined' ? 'failed' : 'cancelled';
-    const eventId = next === 'paid' ? `${id}_paid` : `${id}_${next}_${crypto.randomUUID().slice(0, 8)}`;
-    const delivered = await sendSandboxWebhook(db, id, outcome, eventId);
-    if (!delivered) c.var.logger.warn({ session: id, outcome }, 'sandbox webhook not delivered; the order will reconcile');
-    if (next === 'declined') return c.redirect(`/psp/sandbox/pay/${id}?declined=1`, 303);
-    const target = next === 'paid' ? updated.complete_url : updated.cancel_url;
-    return c.redirect(target ?? `/psp/sandbox/done/${id}`, 303);
+    const rawCard = typeof form.card_number === 'string' ? form.card_number.slice(0, 64) : '';
+    const card = rawCard.replace(/[\s-]+/g, '');
+    const action = String(form.action ?? '');
+    if (!['pay', 'decline', 'cancel'].includes(action)) return c.text('unknown action', 400);
+
+    const session = await db.selectFrom('sandbox_psp_sessions').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!session) return page(c, 'Unknown payment', html`<h1>Unknown payment session</h1><p>This payment link is not valid.</p>`, 404);
+    if (session.status === 'paid' || session.status === 'expired') return c.redirect(`/psp/sandbox/pay/${id}`, 303);
+
+    if (action === 'cancel') {
+      // The customer leaves the page: like a hosted checkout, nothing is reported and the
+      // session stays payable until the order's deadline closes it.
+      return c.redirect(session.cancel_url ?? `/psp/sandbox/done/${id}`, 303);
+    }
+    if (action === 'pay' && !isValidCardNumber(card)) {
+      // Checked here, on the page: nobody else is contacted about a mistyped number.
+      const fieldError = card === '' ? 'Enter a card number.' : 'This card number is not valid. Check the digits and try again.';
+      return page(c, 'Check the card number', paymentForm(session, { fieldError, cardValue: rawCard }), 422);
+    }
+
+    const failureReason: SandboxFailureReason | undefined = action === 'decline' ? 'card_declined' : FAILING_CARDS.get(card);
+    const next = failureReason ? 'declined' : 'paid';
+    // The session change and the webhook reporting it commit together (the provider's outbox).
+    const deliveryId = await db.transaction().execute(async (trx) => {
+      const updated = await trx.updateTable('sandbox_psp_sessions').set({ status: next, updated_at: sql`now()` })
+        .where('id', '=', id).where('status', 'in', ['open', 'declined', 'cancelled'])
+        .returning('id').executeTakeFirst();
+      if (!updated) return null;
+      return enqueueSandboxWebhook(trx, {
+        sessionId: id,
+        outcome: failureReason ? 'failed' : 'succeeded',
+        attemptId: failureReason ? `${id}_failed_${crypto.randomUUID().slice(0, 8)}` : `${id}_paid`,
+        failureReason,
+      });
+    });
+    if (!deliveryId) return c.redirect(`/psp/sandbox/pay/${id}`, 303);
+    const delivered = await deliverSandboxWebhookNow(db, deliveryId);
+    if (!delivered) c.var.logger.warn({ session: id, delivery: deliveryId }, 'sandbox webhook not delivered yet; the delivery loop retries it');
+    if (failureReason) return c.redirect(`/psp/sandbox/pay/${id}?declined=1&reason=${failureReason}`, 303);
+    return c.redirect(session.complete_url ?? `/psp/sandbox/done/${id}`, 303);
   });
 
   app.get('/psp/sandbox/done/:session', async (c) => {
-    const session = await c.var.deps.db.selectFrom('sandbox_psp_sessions').select(['status']).where('id', '=', c.req.param('session')).executeTakeFirst();
-    if (!session) return page(c, 'Unknown payment', html`<h1>Unknown payment session</h1>`, 404);
-    return page(c, 'Done', html`<h1 data-testid="result">${session.status === 'paid' ? 'Payment complete' : 'Payment cancelled'}</h1>`);
+    const session = await c.var.deps.db.selectFrom('sandbox_psp_sessions').select(['id', 'status', 'amount', 'currency'])
+      .where('id', '=', c.req.param('session')).executeTakeFirst();
+    if (!session) return page(c, 'Unknown payment', html`<h1>Unknown payment session</h1><p>This payment link is not valid.</p>`, 404);
+    const amount = formatMinor(session.amount, session.currency);
+    if (session.status === 'paid') {
+      return page(c, 'Payment complete', html`<h1 data-testid="result">Payment complete</h1>
+<p class="success" role="status">${amount} was paid. You can close this page.</p>`);
+    }
+    if (session.status === 'expired') {
+      return page(c, 'Payment expired', html`<h1 data-testid="result">This payment has expired</h1><p>Nothing was charged.</p>`);
+    }
+    return page(c, 'Payment cancelled', html`<h1 data-testid="result">Payment cancelled</h1>
+<p role="status">Nothing was charged. The order stays reserved until its payment deadline.</p>
+<p><a href="/psp/sandbox/pay/${session.id}">Return to payment</a></p>`);
   });
 }

@@ -36,7 +36,7 @@ const participant = z.strictObject({
   work_address: address.optional(),
 }).openapi('Participant');
 
-const line = z.strictObject({
+export const orderLineRequestSchema = z.strictObject({
   occurrence_id: z.string().uuid().optional(),
   product_id: z.string().uuid().optional(),
   date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD').optional().openapi({ description: 'For products with inventory per date (seed 004)' }),
@@ -64,7 +64,7 @@ export const orderRequestSchema = z.strictObject({
     address: address.optional(),
   }).optional(),
   delivery: z.strictObject({ name: text().optional(), address: address.optional() }).optional(),
-  lines: z.array(line).max(50),
+  lines: z.array(orderLineRequestSchema).max(50),
   external_id: text(100).optional(),
   notes: z.strictObject({ mark: text(200).optional(), external: text(2000).optional(), internal: text(2000).optional() }).optional(),
   client: z.strictObject({

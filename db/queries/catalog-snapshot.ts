@@ -4,7 +4,7 @@ import type { CatalogSnapshot } from '../../domain/order-draft';
 import type { Db } from '../database';
 
 /** Reads, in a handful of queries, only the catalogue rows an order request names. */
-export async function loadCatalogSnapshot(db: Db, tenantId: string, request: OrderRequest): Promise<CatalogSnapshot> {
+export async function loadCatalogSnapshot(db: Db, tenantId: string, request: OrderRequest, changingOrderId?: string): Promise<CatalogSnapshot> {
   const occurrenceIds = new Set<string>();
   const productIds = new Set<string>();
   for (const line of request.lines) {
@@ -32,6 +32,15 @@ export async function loadCatalogSnapshot(db: Db, tenantId: string, request: Ord
     sql<{ now: Date }>`SELECT now() AS now`.execute(db).then((r) => r.rows[0]!.now),
   ]);
   for (const occurrence of occurrences) productIds.add(occurrence.product_id);
+  if (changingOrderId) {
+    // A change re-requests the order's own seats: they count as free for the early check.
+    const own = await db.selectFrom('reservations').select(['occurrence_id', 'quantity'])
+      .where('order_id', '=', changingOrderId).where('status', '=', 'held').where('occurrence_id', 'is not', null).execute();
+    for (const hold of own) {
+      const occurrence = occurrences.find((o) => o.id === hold.occurrence_id);
+      if (occurrence) occurrence.seats_taken -= hold.quantity;
+    }
+  }
   const products = productIds.size
     ? await db.selectFrom('products').selectAll().where('tenant_id', '=', tenantId).where('id', 'in', [...productIds]).execute()
     : [];

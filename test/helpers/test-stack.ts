@@ -6,6 +6,7 @@ import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { startSandboxWebhookDelivery } from '../../activities/payments/sandbox-webhook-queue';
 import { startOrderWorker, type RunningOrderWorker } from '../../activities/worker-runtime';
 import { createApp } from '../../api/app';
 import { clearAuthCache } from '../../api/auth';
@@ -65,6 +66,8 @@ export async function startTestStack(options: { worker?: boolean; preliminaryWin
   });
   const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  // As in api/server.ts: the sandbox provider's webhook delivery loop runs beside the API.
+  const sandboxWebhooks = startSandboxWebhookDelivery(database.db, { logger });
   void (server.address() as AddressInfo);
   clearAuthCache();
 
@@ -77,6 +80,7 @@ export async function startTestStack(options: { worker?: boolean; preliminaryWin
     mail: () => readSinkMessages(mailDir),
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await sandboxWebhooks.stop();
       await worker?.shutdown();
       await connection.close();
       await sink.stop();

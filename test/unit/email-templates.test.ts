@@ -30,7 +30,7 @@ function view(overrides: Partial<OrderEmailView> = {}): OrderEmailView {
   };
 }
 
-const SUMMARY_KINDS: EmailKind[] = EMAIL_KINDS.filter((k) => k !== 'refund');
+const SUMMARY_KINDS: EmailKind[] = EMAIL_KINDS.filter((k) => k !== 'refund' && k !== 'gift_voucher');
 
 describe('resolveEmailLanguage', () => {
   it('maps Norwegian tags to nb and everything else to en', () => {
@@ -74,12 +74,26 @@ describe('renderOrderEmail', () => {
           expect(email.text).toContain('Klatrekurs nybegynner');
           expect(email.text).toContain(formatMinor(52_500, 'nok'));
         }
-      } else {
+      } else if (kind === 'refund') {
         expect(en.text).toContain(formatMinor(12_500, 'nok'));
         expect(nb.text).toContain(formatMinor(12_500, 'nok'));
       }
     });
   }
+
+  it('lists every gift voucher code with its value and expiry', () => {
+    const v = view({ giftVouchers: [
+      { code: 'GIFT-AAAA2222', value: 50_000, validUntil: '2027-11-25T12:00:00.000Z' },
+      { code: 'GIFT-BBBB3333', value: 25_000, validUntil: null },
+    ] });
+    const en = renderOrderEmail('gift_voucher', 'en', v);
+    const nb = renderOrderEmail('gift_voucher', 'nb', v);
+    expect(en.subject).toContain('gift vouchers');
+    expect(en.text).toContain('GIFT-AAAA2222 — 500.00 NOK, valid until 25 November 2027');
+    expect(en.text).toContain('GIFT-BBBB3333 — 250.00 NOK');
+    expect(nb.text).toContain('GIFT-AAAA2222 — 500.00 NOK, gyldig til');
+    expect(en.html).toContain('GIFT-BBBB3333');
+  });
 
   it('falls back to English for other languages and an empty client language', () => {
     const v = view();

@@ -472,3 +472,32 @@ describe('invoice reminders', () => {
     expect(r.result).toBe('completed');
   });
 });
+
+describe('changes before payment', () => {
+  const changed = runOnce(scenarios.cardChangedThenPaid);
+  const confirmed = runOnce(scenarios.cardConfirmedAsInvoice);
+
+  it('closes the old session, re-validates with the order\'s own seats free, replaces the contents, extends the deadline and opens a new session', () => {
+    const r = changed();
+    const names = r.stubs.names();
+    const from = names.indexOf('closePaymentSession');
+    expect(names.slice(from, from + 4)).toEqual(['closePaymentSession', 'validateOrder', 'replaceOrderContents', 'createPaymentSession']);
+    expect(r.stubs.inputsOf('validateOrder')[1]).toMatchObject({ changingOrderId: r.start.orderId });
+    expect(r.stubs.inputsOf('createPaymentSession').map((i) => i.attempt ?? 1)).toEqual([1, 2]);
+    const before = Date.parse(r.progress['awaiting payment']?.preliminaryUntil ?? r.stubs.inputsOf('placeOrder')[0]!.preliminaryUntil!);
+    const after = Date.parse((r.notes.afterChange as { preliminaryUntil: string }).preliminaryUntil);
+    expect(after - before).toBeGreaterThanOrEqual(10 * MINUTE - 1000);
+    expect(r.notes.change).toMatchObject({ ok: true });
+    expect(r.result).toBe('completed');
+  });
+
+  it('confirming switches to the invoice path', () => {
+    const r = confirmed();
+    const names = r.stubs.names();
+    expect(names).toContain('confirmOrderAsInvoice');
+    expect(r.stubs.inputsOf('issueDocument').map((i) => i.kind)).toEqual(['invoice']);
+    expect(names).not.toContain('expireOrder');
+    expect(searchAttributeUpserts(r.history).PaymentMethod).toEqual(['card', 'invoice']);
+    expect(r.result).toBe('completed');
+  });
+});

@@ -19,6 +19,9 @@ import {
   type CancelOrderRequest,
   type CancelResult,
   cancelOrderUpdate,
+  type ChangeOrderRequest,
+  type ChangeResult,
+  changeOrderUpdate,
   type InvoicePaidSignal,
   invoicePaidSignal,
   type OrderProgress,
@@ -171,6 +174,22 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
     async abandonOrder(input) {
       record('abandonOrder', input);
     },
+    async replaceOrderContents(input) {
+      record('replaceOrderContents', input);
+      return { ok: true, summary: summaryFor({ ...input, orderNumber: 1001, workflowId: 'wf', paymentMethod: 'card' }) };
+    },
+    async updateOrderNotes(input) {
+      record('updateOrderNotes', input);
+      return summaryFor({ tenantId: input.tenantId, orderId: input.orderId, orderNumber: 1001, workflowId: 'wf', paymentMethod: 'card', submission: makeSubmission(), draft: makeDraft(), preliminaryUntil: null });
+    },
+    async confirmOrderAsInvoice(input) {
+      record('confirmOrderAsInvoice', input);
+      return summaryFor({ tenantId: input.tenantId, orderId: input.orderId, orderNumber: 1001, workflowId: 'wf', paymentMethod: 'invoice', submission: makeSubmission(), draft: makeDraft({ paymentMethod: 'invoice' }), preliminaryUntil: null });
+    },
+    async issueGiftVouchers(input) {
+      record('issueGiftVouchers', input);
+      return { issued: 1 };
+    },
     async flagForAttention(input) {
       record('flagForAttention', input);
     },
@@ -298,6 +317,8 @@ export interface ScenarioContext {
   submit(submission?: OrderSubmission, updateId?: string): Promise<SubmitResult>;
   signalPayment(event: PaymentResultSignal): Promise<void>;
   signalInvoicePaid(payment: InvoicePaidSignal): Promise<void>;
+  /** The change Update; its answer is kept in run.notes.change (the last one). */
+  change(request: ChangeOrderRequest): Promise<ChangeResult>;
   /** The cancel Update; its answer is kept in run.notes.cancel (the last one). */
   cancel(request: CancelOrderRequest): Promise<CancelResult>;
   /** Queries progress; with a label the answer is kept in run.progress[label]. */
@@ -391,6 +412,11 @@ export async function runScenario(env: TestWorkflowEnvironment, scenario: Scenar
       },
       signalPayment: (event) => handle.signal(paymentResultSignal, event),
       signalInvoicePaid: (payment) => handle.signal(invoicePaidSignal, payment),
+      async change(request) {
+        const answer = await handle.executeUpdate(changeOrderUpdate, { args: [request] });
+        notes.change = answer;
+        return answer;
+      },
       async cancel(request) {
         const answer = await handle.executeUpdate(cancelOrderUpdate, { args: [request] });
         notes.cancel = answer;
@@ -671,6 +697,29 @@ export const scenarios = {
       await ctx.waitForCall((c) => c.name === 'flagForAttention');
       ctx.note('progressWhenOverdue', await ctx.progress());
       await ctx.signalInvoicePaid({ invoiceId: 'doc-1', amount: CARD_TOTAL, reference: 'bank-late' });
+    },
+  },
+  cardChangedThenPaid: {
+    name: 'card-changed-then-paid',
+    description: 'a participant is added while awaiting payment → re-validated, contents replaced, deadline extended, new session; then paid',
+    async drive(ctx) {
+      await ctx.submit();
+      await ctx.waitForStatus('awaiting_payment');
+      await ctx.skipTime('10 minutes');
+      await ctx.change({ addLines: [{ occurrence_id: '00000000-0000-4000-8000-000000000001', participants: [{ firstname: 'Ann', lastname: 'Doe' }] }] });
+      ctx.note('afterChange', await ctx.progress());
+      await ctx.signalPayment(paymentEvent('evt-paid', 'succeeded'));
+    },
+  },
+  cardConfirmedAsInvoice: {
+    name: 'card-confirmed-as-invoice',
+    description: 'a preliminary card order is confirmed (preliminary: false) → session closed, invoiced instead; invoice paid',
+    async drive(ctx) {
+      await ctx.submit();
+      await ctx.waitForStatus('awaiting_payment');
+      await ctx.change({ confirm: true });
+      await ctx.waitForStatus('invoiced');
+      await ctx.signalInvoicePaid({ invoiceId: 'doc-1', amount: CARD_TOTAL, reference: 'bank-1' });
     },
   },
   intakeFails: {

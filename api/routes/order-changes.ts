@@ -1,0 +1,69 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { type ChangeOrderRequest, changeOrderUpdate, ORDER_STATE_CONFLICT } from '../../workflows/order-messages';
+import type { App } from '../app';
+import { requireScope } from '../auth';
+import { ApiProblem, problems } from '../problem';
+import { problemResponses } from '../schemas/common';
+import { orderLineRequestSchema } from '../schemas/order-request';
+import { orderSummarySchema } from '../schemas/order-response';
+
+const changeBody = z.strictObject({
+  notes: z.strictObject({ mark: z.string().max(200).optional(), external: z.string().max(2000).optional(), internal: z.string().max(2000).optional() }).optional(),
+  campaign_code: z.string().max(64).nullable().optional().openapi({ description: 'A new campaign code, or null to remove it (re-priced)' }),
+  voucher_code: z.string().max(64).nullable().optional().openapi({ description: 'A new voucher code, or null to remove it (re-priced)' }),
+  lines: z.array(orderLineRequestSchema).max(50).optional().openapi({ description: 'Replaces all lines and participants (while awaiting payment)' }),
+  add_lines: z.array(orderLineRequestSchema).max(50).optional().openapi({ description: 'Added to the current lines (while awaiting payment); extends the deadline' }),
+  preliminary: z.literal(false).optional().openapi({ description: 'Confirm a preliminary card order (seed 003): no deadline; it is invoiced instead' }),
+}).openapi('ChangeOrderRequest');
+
+export function registerOrderChangeRoutes(app: App): void {
+  app.use('/v1/orders/:id', async (c, next) => (c.req.method === 'PATCH' ? requireScope('orders:write')(c, next) : next()));
+
+  app.openapi(
+    createRoute({
+      method: 'patch', path: '/v1/orders/{id}', tags: ['orders'],
+      summary: 'Change an order: notes any time; codes, lines, participants or confirmation while it awaits payment',
+      description: 'Runs as a workflow Update: a state that forbids the change answers 409 with a code (`order_not_changeable`, `change_in_progress`, `order_paid_meanwhile`). Changing lines holds and releases seats atomically, re-prices, extends the deadline (seed 003) and opens a new payment session (new `payment.redirect_url`). Business errors answer 422 and leave the order as it was.',
+      request: { params: z.object({ id: z.string() }), body: { required: true, content: { 'application/json': { schema: changeBody } } } },
+      responses: { 200: { description: 'The changed order', content: { 'application/json': { schema: orderSummarySchema } } }, ...problemResponses(400, 401, 403, 404, 409, 422) },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const id = c.req.valid('param').id;
+      if (Object.keys(body).length === 0) throw problems.badRequest('validation_failed', 'Nothing to change', [{ code: 'field_required', message: 'Give at least one field to change' }]);
+      if (body.lines && body.add_lines) throw problems.badRequest('validation_failed', 'Use lines or add_lines, not both', [{ code: 'invalid_value', message: 'lines and add_lines exclude each other', field: 'add_lines' }]);
+      if (!z.string().uuid().safeParse(id).success) throw problems.notFound('order');
+      const order = await c.var.deps.db.selectFrom('orders').select(['workflow_id']).where('tenant_id', '=', c.var.auth.tenantId).where('id', '=', id).executeTakeFirst();
+      if (!order) throw problems.notFound('order');
+
+      const change: ChangeOrderRequest = {
+        ...(body.notes ? { notes: body.notes } : {}),
+        ...(body.campaign_code !== undefined ? { campaignCode: body.campaign_code } : {}),
+        ...(body.voucher_code !== undefined ? { voucherCode: body.voucher_code } : {}),
+        ...(body.lines ? { lines: body.lines } : {}),
+        ...(body.add_lines ? { addLines: body.add_lines } : {}),
+        ...(body.preliminary === false ? { confirm: true } : {}),
+      };
+      try {
+        const result = await c.var.deps.temporal.workflow.getHandle(order.workflow_id).executeUpdate(changeOrderUpdate, { args: [change] });
+        if (result.ok) return c.json(result.summary, 200);
+        const [first] = result.errors;
+        if (result.errors.length === 1 && first && ['order_not_changeable', 'order_paid_meanwhile'].includes(first.code)) {
+          throw problems.conflict(first.code, first.message);
+        }
+        throw problems.unprocessable(result.errors.length === 1 && first ? first.code : 'order_invalid', `The change was not made: ${result.errors.map((e) => e.message).join('; ')}`, result.errors);
+      } catch (error) {
+        if (error instanceof ApiProblem) throw error;
+        if (error instanceof WorkflowUpdateFailedError) {
+          const cause = error.cause as { type?: string; details?: unknown[]; message?: string } | undefined;
+          if (cause?.type === ORDER_STATE_CONFLICT) throw problems.conflict(String(cause.details?.[0] ?? 'order_not_changeable'), cause.message ?? 'Not possible now');
+        }
+        if (error instanceof WorkflowNotFoundError || (error instanceof Error && /already completed/i.test(error.message))) {
+          throw problems.conflict('order_not_changeable', 'The order\'s process has ended; it can no longer be changed');
+        }
+        throw error;
+      }
+    },
+  );
+}

@@ -1,0 +1,57 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { Context } from 'hono';
+import { type PaymentResultSignal, paymentResultSignal } from '../../workflows/order-messages';
+import type { AppEnv } from '../app-env';
+
+/** A provider's webhook event, verified and understood by the provider's route. */
+export interface VerifiedPaymentEvent {
+  provider: string;
+  tenantId: string;
+  /** The provider's event id: stored once per provider. */
+  eventId: string;
+  type: string;
+  rawBody: string;
+  /** Which of our payments it is about: the provider's session id. */
+  sessionId: string | null;
+  /** What it tells the order's workflow; null = stored only. */
+  result: Pick<PaymentResultSignal, 'outcome' | 'amount' | 'currency'> | null;
+}
+
+/**
+ * What every payment webhook does once its signature is verified: store the event once in
+ * payment_events (with the raw body), and signal the order's workflow. A repeat is signalled
+ * again — if the first delivery was stored but its signal was lost, this one carries it; the
+ * workflow ignores an event id it has seen.
+ */
+export async function takePaymentEvent(c: Context<AppEnv>, event: VerifiedPaymentEvent): Promise<{ received: true; duplicate: boolean }> {
+  const { db, temporal } = c.var.deps;
+  const payment = event.sessionId
+    ? await db.selectFrom('payments').innerJoin('orders', 'orders.id', 'payments.order_id')
+      .select(['orders.id as order_id', 'orders.workflow_id'])
+      .where('payments.provider', '=', event.provider).where('payments.provider_session_id', '=', event.sessionId)
+      .where('payments.kind', '=', 'charge').where('payments.tenant_id', '=', event.tenantId).executeTakeFirst()
+    : undefined;
+  const inserted = await db.insertInto('payment_events').values({
+    id: crypto.randomUUID(), provider: event.provider, provider_event_id: event.eventId, tenant_id: event.tenantId,
+    order_id: payment?.order_id ?? null, type: event.type, raw_body: event.rawBody,
+  }).onConflict((oc) => oc.columns(['provider', 'provider_event_id']).doNothing()).returning('id').executeTakeFirst();
+  const duplicate = !inserted;
+  if (!payment) {
+    c.var.logger.warn({ provider: event.provider, session: event.sessionId, event: event.eventId }, 'webhook for an unknown payment session');
+    return { received: true, duplicate };
+  }
+  if (!event.result || !event.sessionId) return { received: true, duplicate };
+  try {
+    await temporal.workflow.getHandle(payment.workflow_id).signal(paymentResultSignal, {
+      eventId: event.eventId,
+      provider: event.provider,
+      sessionId: event.sessionId,
+      ...event.result,
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+    // The order's process has ended; the stored event is what an operator acts on.
+    c.var.logger.error({ order: payment.order_id, event: event.eventId }, 'payment event for a finished order workflow');
+  }
+  return { received: true, duplicate };
+}

@@ -1,0 +1,122 @@
+import { type Kysely, sql } from 'kysely';
+import type { OrderRequest } from '../../api/schemas/order-request';
+import type { BusinessError } from '../../domain/business-error';
+import type { OrderDraft } from '../../domain/order-draft';
+import type { Database } from '../schema';
+import { connectCustomersByEmail } from './customers';
+import { holdSeats, releaseSeats } from './seat-holds';
+
+export interface OrderContentsInput {
+  tenantId: string;
+  orderId: string;
+  draft: OrderDraft;
+  request: OrderRequest;
+}
+
+/** Customers (booker and participants) connected by email, unless the order opts out. */
+export async function connectOrderCustomers(trx: Kysely<Database>, input: OrderContentsInput): Promise<Map<string, string>> {
+  const { draft, request } = input;
+  if (request.config?.allow_customer_autoconnect === false) return new Map();
+  // One sorted upsert for everyone, so concurrent orders sharing people lock rows in one order.
+  return connectCustomersByEmail(trx, input.tenantId, [
+    ...draft.participants.flatMap((p) => (p.email ? [{ email: p.email, name: `${p.firstname} ${p.lastname}`, phone: p.phone }] : [])),
+    ...(draft.bookerEmail ? [{ email: draft.bookerEmail, name: request.booker?.name ?? '', phone: request.booker?.phone ?? null }] : []),
+  ]);
+}
+
+/**
+ * Everything an order holds and consists of — seats, campaign use, voucher value,
+ * participants, priced lines — written inside the caller's transaction. Returns business
+ * errors (full occurrence, code used up meanwhile) instead of writing a partial order: the
+ * caller rolls back.
+ */
+export async function writeOrderContents(trx: Kysely<Database>, input: OrderContentsInput, customers: Map<string, string>): Promise<BusinessError[]> {
+  const { draft, tenantId, orderId } = input;
+  const errors = await holdSeats(trx, tenantId, orderId, draft.holds);
+  if (draft.campaignCode) {
+    const used = await trx.updateTable('campaigns').set({ uses: sql`uses + 1` })
+      .where('tenant_id', '=', tenantId)
+      .where(sql`upper(code)`, '=', draft.campaignCode.toUpperCase())
+      .where(sql<boolean>`(max_uses IS NULL OR uses < max_uses)`)
+      .returning('id').executeTakeFirst();
+    if (!used) errors.push({ code: 'campaign_code_used_up', message: 'The campaign code has no uses left', field: 'campaign_code' });
+  }
+  if (draft.voucherCode) {
+    const applied = draft.pricing.voucherApplied;
+    const taken = await trx.updateTable('vouchers')
+      .set({
+        remaining_value: sql`CASE WHEN kind = 'value' THEN remaining_value - ${applied} ELSE remaining_value END`,
+        redeemed_at: sql`CASE WHEN kind = 'percent' OR remaining_value - ${applied} = 0 THEN now() ELSE redeemed_at END`,
+      })
+      .where('tenant_id', '=', tenantId)
+      .where(sql`upper(code)`, '=', draft.voucherCode.toUpperCase())
+      .where('redeemed_at', 'is', null)
+      .where(sql<boolean>`(kind = 'percent' OR remaining_value >= ${applied})`)
+      .returning('id').executeTakeFirst();
+    if (!taken) errors.push({ code: 'voucher_code_already_used', message: 'The voucher has been used meanwhile', field: 'voucher_code' });
+  }
+  if (errors.length > 0) return errors;
+
+  const participantIds = new Map<number, string>();
+  if (draft.participants.length > 0) {
+    await trx.insertInto('participants').values(draft.participants.map((p) => {
+      const id = crypto.randomUUID();
+      participantIds.set(p.position, id);
+      return {
+        id, tenant_id: tenantId, order_id: orderId, position: p.position,
+        firstname: p.firstname, lastname: p.lastname, email: p.email, phone: p.phone,
+        date_of_birth: p.dateOfBirth, details: JSON.stringify(p.details),
+        customer_id: p.email ? (customers.get(p.email.trim().toLowerCase()) ?? null) : null,
+      };
+    })).execute();
+  }
+  const pricedByKey = new Map(draft.pricing.lines.map((l) => [l.key, l]));
+  await trx.insertInto('order_lines').values(draft.lines.map((line) => {
+    const priced = pricedByKey.get(line.key);
+    if (!priced) throw new Error(`line ${line.key} has no price`);
+    return {
+      id: crypto.randomUUID(), tenant_id: tenantId, order_id: orderId, position: line.position,
+      product_id: line.productId, occurrence_id: line.occurrenceId, inventory_date: line.inventoryDate,
+      participant_id: line.participantPosition === null ? null : (participantIds.get(line.participantPosition) ?? null),
+      description: line.description, quantity: line.quantity, unit_price: line.unitPrice,
+      discount_percent: line.discountPercent === null ? null : String(line.discountPercent),
+      before_discounts: priced.beforeDiscounts, discount: priced.discount, vat_rate_bp: priced.vatRateBp,
+      excl_vat: priced.exclVat, vat: priced.vat, incl_vat: priced.inclVat,
+    };
+  })).execute();
+  return [];
+}
+
+/**
+ * Gives back what the order holds (seats, campaign use, voucher value) — once: the seat
+ * release is guarded by the reservation status, and the codes go back only with it.
+ */
+export async function giveBackOrderHolds(
+  trx: Kysely<Database>,
+  tenantId: string,
+  orderId: string,
+  order: { campaign_code: string | null; voucher_code: string | null; voucher_applied: number },
+  statuses: ('held' | 'booked')[] = ['held'],
+): Promise<number> {
+  const seats = await releaseSeats(trx, orderId, statuses);
+  if (order.campaign_code) {
+    await trx.updateTable('campaigns').set({ uses: sql`greatest(uses - 1, 0)` })
+      .where('tenant_id', '=', tenantId).where(sql`upper(code)`, '=', order.campaign_code.toUpperCase()).execute();
+  }
+  if (order.voucher_code) {
+    await trx.updateTable('vouchers')
+      .set({
+        remaining_value: sql`CASE WHEN kind = 'value' THEN remaining_value + ${order.voucher_applied} ELSE remaining_value END`,
+        redeemed_at: null,
+      })
+      .where('tenant_id', '=', tenantId).where(sql`upper(code)`, '=', order.voucher_code.toUpperCase()).execute();
+  }
+  return seats;
+}
+
+/** Removes participants and lines so the order can be written anew (a change before payment). */
+export async function clearOrderContents(trx: Kysely<Database>, orderId: string): Promise<void> {
+  await trx.deleteFrom('order_lines').where('order_id', '=', orderId).execute();
+  await trx.deleteFrom('participants').where('order_id', '=', orderId).execute();
+  await trx.deleteFrom('reservations').where('order_id', '=', orderId).where('status', '=', 'released').execute();
+}

@@ -1,0 +1,18 @@
+import type { ChangeOrderRequest, OrderSubmission } from './order-messages';
+
+// What a PATCH changes, decided without I/O (runs inside the workflow).
+
+/** Codes, lines and confirmation touch money and seats; notes do not. */
+export function isContentChange(change: ChangeOrderRequest): boolean {
+  return change.campaignCode !== undefined || change.voucherCode !== undefined || Boolean(change.lines) || Boolean(change.addLines) || Boolean(change.confirm);
+}
+
+/** The order request as it would read after the change (what validation and pricing see). */
+export function changedRequest(request: OrderSubmission['request'], change: ChangeOrderRequest): OrderSubmission['request'] {
+  const next = { ...request, lines: change.lines ?? [...request.lines, ...(change.addLines ?? [])] };
+  if (change.notes) next.notes = { ...request.notes, ...change.notes };
+  if (change.campaignCode !== undefined) next.campaign_code = change.campaignCode ?? undefined;
+  if (change.voucherCode !== undefined) next.voucher_code = change.voucherCode ?? undefined;
+  return next;
+}
+
