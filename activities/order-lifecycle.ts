@@ -2,12 +2,15 @@ import { sql } from 'kysely';
 import type { OrderStatus } from '../domain/order-status';
 import { appendOrderEvent } from '../db/queries/order-events';
 import { giveBackOrderHolds } from '../db/queries/order-contents';
+import { holdSeats } from '../db/queries/seat-holds';
 import type { ActivityDeps } from './activity-deps';
 
 interface OrderRef {
   tenantId: string;
   orderId: string;
 }
+
+class SeatsGone extends Error {}
 
 export function createOrderLifecycleActivities({ db, paymentProviders }: ActivityDeps) {
   return {
@@ -66,6 +69,38 @@ export function createOrderLifecycleActivities({ db, paymentProviders }: Activit
         return charges.flatMap((c) => (c.provider_session_id ? [{ provider: c.provider, sessionId: c.provider_session_id }] : []));
       });
       for (const { provider, sessionId } of sessions) await paymentProviders.byName(provider).closeSession(tenantId, sessionId);
+    },
+
+    /**
+     * A payment arrived after expiry and the tenant prefers re-booking to refunding: the seats
+     * the order held are taken again if they are still free (conditional updates, like at
+     * placement). All or nothing; when they are gone the caller refunds.
+     */
+    async rebookAfterLatePayment({ tenantId, orderId }: OrderRef): Promise<{ rebooked: boolean; reason: string }> {
+      const tenant = await db.selectFrom('tenants').select('late_payment_policy').where('id', '=', tenantId).executeTakeFirstOrThrow();
+      if (tenant.late_payment_policy !== 'rebook') return { rebooked: false, reason: 'the tenant refunds late payments' };
+      try {
+        return await db.transaction().execute(async (trx) => {
+          const order = await trx.selectFrom('orders').select('status').where('id', '=', orderId).where('tenant_id', '=', tenantId).forUpdate().executeTakeFirstOrThrow();
+          if (order.status !== 'expired') return { rebooked: order.status === 'paid', reason: `order is ${order.status}` };
+          const released = await trx.selectFrom('reservations').select(['occurrence_id', 'product_id', 'inventory_date', 'quantity'])
+            .where('order_id', '=', orderId).where('status', '=', 'released').execute();
+          const errors = await holdSeats(trx, tenantId, orderId, released.map((r) => ({
+            occurrenceId: r.occurrence_id, productId: r.product_id, inventoryDate: r.inventory_date, quantity: r.quantity,
+          })));
+          if (errors.length > 0) throw new SeatsGone(errors.map((e) => e.message).join('; '));
+          await trx.deleteFrom('reservations').where('order_id', '=', orderId).where('status', '=', 'released').execute();
+          await trx.updateTable('orders').set({ status: 'paid', preliminary_until: null, updated_at: sql`now()` }).where('id', '=', orderId).execute();
+          await appendOrderEvent(trx, {
+            tenantId, orderId, eventKey: 'rebooked_after_late_payment', type: 'order.rebooked',
+            message: 'Paid after expiry; the seats were still free and are booked again',
+          });
+          return { rebooked: true, reason: 'seats still free' };
+        });
+      } catch (error) {
+        if (error instanceof SeatsGone) return { rebooked: false, reason: `seats gone: ${error.message}` };
+        throw error;
+      }
     },
 
     /** Puts the order on the operators' list (attention_reason) without changing its status. */

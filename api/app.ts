@@ -17,6 +17,7 @@ import { registerInvoiceRoutes } from './routes/invoices';
 import { registerOrderListRoutes } from './routes/order-list';
 import { registerOrderCancellationRoutes } from './routes/order-cancellation';
 import { registerOrderChangeRoutes } from './routes/order-changes';
+import { registerOrderPaymentRoutes } from './routes/order-payments';
 import { registerOrderRoutes } from './routes/orders';
 import { registerPaymentWebhookRoutes } from './routes/payment-webhooks';
 import { registerSandboxPspPage } from './routes/sandbox-psp-page';
@@ -72,6 +73,7 @@ export function createApp(deps: AppDeps): App {
   registerOrderRoutes(app);
   registerOrderCancellationRoutes(app);
   registerOrderChangeRoutes(app);
+  registerOrderPaymentRoutes(app);
   registerOrderListRoutes(app);
   registerVoucherRoutes(app);
   registerCustomerRoutes(app);

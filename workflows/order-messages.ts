@@ -94,6 +94,10 @@ export interface ChangeOrderRequest {
 
 export type ChangeResult = { ok: true; summary: OrderSummary } | { ok: false; errors: BusinessError[] };
 
+export type StartPaymentResult =
+  | { ok: true; leftToPay: 0 }
+  | { ok: true; leftToPay: number; sessionId: string; redirectUrl: string };
+
 /** Failure type of an update the order's state does not allow (the API answers 409). */
 export const ORDER_STATE_CONFLICT = 'OrderStateConflict';
 
@@ -111,4 +115,5 @@ export const paymentResultSignal = defineSignal<[PaymentResultSignal]>('paymentR
 export const invoicePaidSignal = defineSignal<[InvoicePaidSignal]>('invoicePaid');
 export const cancelOrderUpdate = defineUpdate<CancelResult, [CancelOrderRequest]>('cancel');
 export const changeOrderUpdate = defineUpdate<ChangeResult, [ChangeOrderRequest]>('change');
+export const startPaymentUpdate = defineUpdate<StartPaymentResult, []>('startPayment');
 export const orderProgressQuery = defineQuery<OrderProgress>('progress');

@@ -28,6 +28,8 @@ import {
   type OrderWorkflowStart,
   type PaymentResultSignal,
   paymentResultSignal,
+  type StartPaymentResult,
+  startPaymentUpdate,
   type SubmitResult,
   submitOrderUpdate,
 } from './order-messages';
@@ -51,6 +53,12 @@ const intakeActivities = proxyActivities<OrderActivities>({
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 6 },
 });
 
+/** Booking is retried for a while; if it still fails after payment, the payment is given back. */
+const bookingActivities = proxyActivities<OrderActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+});
+
 /** How long an unsubmitted workflow waits before giving up (Update-with-Start submits at once). */
 const SUBMIT_WAIT = '10 minutes';
 /** After expiry a late card payment is still caught (and refunded) this long. */
@@ -58,6 +66,8 @@ const LATE_PAYMENT_WINDOW = '24 hours';
 const DAY_MS = 86_400_000;
 /** The customer is reminded this long before a held card order expires (if the window allows). */
 const EXPIRY_NOTICE_MS = 5 * 60_000;
+/** While a card order waits, the provider is asked this often whether it was paid. */
+const PAYMENT_CHECK_EVERY_MS = 10 * 60_000;
 /** Reminders before an overdue invoice goes to the operators. */
 const INVOICE_REMINDERS = 2;
 
@@ -283,6 +293,38 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
     },
   );
 
+  setHandler(
+    startPaymentUpdate,
+    async (): Promise<StartPaymentResult> => {
+      amending = true;
+      try {
+        await condition(() => !stepRunning);
+        if (status !== 'awaiting_payment' && status !== 'payment_failed') return { ok: true, leftToPay: 0 };
+        // A new attempt replaces the open session; money that got through on it counts.
+        const check = await activities.closePaymentSession(scope);
+        if (check.event) {
+          paymentEvents.push(check.event);
+          return { ok: true, leftToPay: 0 };
+        }
+        paymentAttempt += 1;
+        const session = await activities.createPaymentSession({ ...scope, attempt: paymentAttempt });
+        return { ok: true, leftToPay: amountDue, sessionId: session.sessionId, redirectUrl: session.redirectUrl };
+      } finally {
+        amending = false;
+      }
+    },
+    {
+      validator: () => {
+        if (!['awaiting_payment', 'payment_failed', 'paid', 'booked'].includes(status)) {
+          throw stateConflict('order_not_payable', status === 'invoiced'
+            ? 'This order is paid by invoice (bank transfer)'
+            : `An order in status ${status} takes no payment`);
+        }
+        if (amending) throw stateConflict('change_in_progress', 'Another change of this order is in progress');
+      },
+    },
+  );
+
   function isCancellable(): boolean {
     return Boolean(submitResult?.ok) && !cancelled && !['received', 'rejected', 'expired', 'cancelled'].includes(status);
   }
@@ -380,7 +422,12 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
 
   async function bookAndConfirm(document: 'receipt' | 'none'): Promise<void> {
     await step(async () => {
-      await activities.bookOrder(scope);
+      try {
+        await bookingActivities.bookOrder(scope);
+      } catch (error) {
+        await compensateFailedBooking(String(error));
+        return;
+      }
       moveTo('booked', 'the receipt');
       if (document === 'receipt' && amountDue > 0) await activities.issueDocument({ ...scope, kind: 'receipt' });
       await activities.queueOrderEmail({ ...scope, kind: 'receipt' });
@@ -388,6 +435,28 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
       await activities.setOrderStatus({ ...scope, status: 'completed', eventKey: 'completed', message: 'Order completed' });
       moveTo('completed', null);
     });
+  }
+
+  /**
+   * Saga compensation: the order was paid but could not be booked. Everything it holds goes
+   * back and the payment is refunded (keyed, so never twice); operators see why.
+   */
+  async function compensateFailedBooking(reason: string): Promise<void> {
+    log.error('booking failed after payment; refunding', { reason });
+    cancellations += 1;
+    const outcome = await activities.cancelOrder({
+      ...scope,
+      cancellationId: `booking-failed-${cancellations}`,
+      request: { by: 'operator', reason: 'booking failed after payment' },
+      decision: { feePercent: 0, participantPositions: null },
+    });
+    if (outcome.refundVia === 'card' && outcome.refundSessionId) {
+      await activities.refundPayment({ ...scope, sessionId: outcome.refundSessionId, amount: outcome.refundAmount, reason: 'booking_failed' });
+    }
+    await activities.flagForAttention({ ...scope, reason: `Booking failed after payment (${reason}); refunded ${outcome.refundAmount}`, eventKey: 'booking_failed' });
+    await activities.queueOrderEmail({ ...scope, kind: 'refund' });
+    cancelled = true;
+    moveTo('cancelled', null);
   }
 
   /** Gift vouchers bought in this order get their codes once it is paid, and go to the buyer. */
@@ -459,6 +528,25 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
     let noticeSent = false;
     let seenChanges = changes;
     const woken = () => paymentEvents.length > 0 || cancelled || confirmed || changes !== seenChanges;
+    // Added later too: the provider is asked every 10 minutes while the order waits.
+    const checksEnabled = patched('periodic-payment-check');
+    let nextCheckAt = Date.now() + PAYMENT_CHECK_EVERY_MS;
+    /** Waits until `at` or until woken; in between, asks the provider now and then. */
+    async function waitFor(at: number, summary: string): Promise<boolean> {
+      if (!checksEnabled) return condition(woken, Math.max(0, at - Date.now()), { summary });
+      for (;;) {
+        const sliceEnd = Math.min(at, nextCheckAt);
+        if (await condition(woken, Math.max(0, sliceEnd - Date.now()), { summary: sliceEnd === at ? summary : 'payment status check' })) return true;
+        if (sliceEnd === at) return false;
+        nextCheckAt = Date.now() + PAYMENT_CHECK_EVERY_MS;
+        const found = await activities.checkPaymentSession(scope);
+        if (found.event && !seenPaymentEvents.has(found.event.eventId)) {
+          seenPaymentEvents.add(found.event.eventId);
+          paymentEvents.push(found.event);
+          return true;
+        }
+      }
+    }
     for (;;) {
       if (changes !== seenChanges) {
         // The order was changed: a new amount, maybe a later deadline (and so a later notice).
@@ -472,7 +560,7 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
       }
       if (amountDue === 0) break;
       if (noticeAt !== null && !noticeSent) {
-        const early = await condition(woken, Math.max(0, noticeAt - Date.now()), { summary: 'expiry notice' });
+        const early = await waitFor(noticeAt, 'expiry notice');
         if (!early) {
           noticeSent = true;
           await activities.queueOrderEmail({ ...scope, kind: 'expiring_soon' });
@@ -481,7 +569,7 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
         if (paymentEvents.length === 0) continue;
       }
       const remaining = Math.max(0, preliminaryUntil! - Date.now());
-      const signalled = await condition(woken, remaining, { summary: 'preliminary deadline' });
+      const signalled = await waitFor(Date.now() + remaining, 'preliminary deadline');
       if (cancelled) return;
       if (signalled && paymentEvents.length === 0) continue;
       let outcome = 'pending' as PaymentProgress;
@@ -505,7 +593,7 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
         return;
       }
       if (expired) {
-        await refundLatePayments();
+        if (await refundLatePayments()) break;
         return;
       }
       if (outcome === 'paid') break;
@@ -542,19 +630,29 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
     moveTo('expired', 'late payments to refund');
   }
 
-  async function refundLatePayments(): Promise<void> {
-    // A payment that lands after expiry (the customer kept the page open) is refunded.
+  /** After expiry: a late payment is refunded, or re-books the order (tenant setting). */
+  async function refundLatePayments(): Promise<boolean> {
+    const rebookEnabled = patched('late-payment-rebook');
     for (;;) {
       const late = await condition(() => paymentEvents.length > 0, LATE_PAYMENT_WINDOW, { summary: 'late payment window' });
       if (!late) break;
       for (const event of paymentEvents.splice(0)) {
         if (event.outcome !== 'succeeded') continue;
-        await activities.recordPaymentOutcome({ ...scope, event });
+        const recorded = await activities.recordPaymentOutcome({ ...scope, event });
+        if (rebookEnabled && recorded.accepted) {
+          const rebook = await activities.rebookAfterLatePayment(scope);
+          if (rebook.rebooked) {
+            moveTo('paid', 'booking');
+            return true;
+          }
+        }
         await activities.refundPayment({ ...scope, sessionId: event.sessionId, amount: event.amount, reason: 'paid_after_expiry' });
         await activities.queueOrderEmail({ ...scope, kind: 'refund' });
       }
     }
     waitingFor = null;
     setCurrentDetails(describe());
+    return false;
   }
+
 }

@@ -91,6 +91,23 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
      * At the deadline: close the provider session unless it was paid. Returns the payment as
      * an event when the provider has it, so a lost webhook never expires a paid order.
      */
+    /**
+     * While the order waits: ask the provider whether the open session was paid (a webhook may
+     * be lost or late). Read-only: the session stays open.
+     */
+    async checkPaymentSession({ tenantId, orderId }: OrderRef): Promise<{ event: PaymentResultSignal | null }> {
+      const charge = await currentCharge(orderId);
+      if (!charge?.provider_session_id || charge.status !== 'pending') return { event: null };
+      const session = await paymentProviders.byName(charge.provider).getSession(tenantId, charge.provider_session_id);
+      if (session.state !== 'paid') return { event: null };
+      return {
+        event: {
+          eventId: `reconciled:${session.sessionId}`, provider: charge.provider, sessionId: session.sessionId,
+          outcome: 'succeeded', amount: session.amount, currency: session.currency,
+        },
+      };
+    },
+
     async closePaymentSession({ tenantId, orderId }: OrderRef): Promise<{ event: PaymentResultSignal | null }> {
       const charge = await currentCharge(orderId);
       if (!charge?.provider_session_id) return { event: null };

@@ -80,4 +80,26 @@ describe('preliminary deadline', () => {
     expect(session.refunded_amount).toBe(placed.body.totals.incl_vat);
     await eventually(async () => (await stack.mail()).find((m) => m.to.includes('refund@example.com') && /refund|refusjon|tilbakebetal/i.test(m.subject)));
   });
+
+  it('a payment after expiry re-books the order when the tenant allows it and the seats are still free', async () => {
+    const rebooking = await createTenant(stack.database.db);
+    await stack.database.db.updateTable('tenants').set({ late_payment_policy: 'rebook' }).where('id', '=', rebooking.id).execute();
+    const course = await createProduct(stack.database.db, rebooking.id, { price: 40_000, name: 'Course' });
+    const occurrence = await createOccurrence(stack.database.db, rebooking.id, course, { capacity: 5 });
+    const theirs = orderClient(stack, rebooking.apiKey);
+    const placed = await theirs.placeOrder({ payment_method: 'card', booker: { email: 'rebook@example.com' }, lines: [{ occurrence_id: occurrence, quantity: 2 }] });
+    await eventually(async () => ((await theirs.getOrder(placed.body.id)).body.status === 'expired' ? true : undefined));
+    expect((await theirs.occurrence(occurrence)).seats_left).toBe(5);
+    const sessionId = placed.body.payment.session_id;
+    await stack.database.db.updateTable('sandbox_psp_sessions').set({ status: 'paid' }).where('id', '=', sessionId).execute();
+    expect(await sendSandboxWebhook(stack.database.db, sessionId, 'succeeded', `${sessionId}_late`)).toBe(true);
+    const order = await eventually(async () => {
+      const { body } = await theirs.getOrder(placed.body.id);
+      return body.status === 'completed' ? body : undefined;
+    });
+    expect(order.payments.filter((p: { kind: string }) => p.kind === 'refund')).toEqual([]);
+    expect(order.reservations.filter((r: { status: string }) => r.status === 'booked')).toEqual([expect.objectContaining({ quantity: 2 })]);
+    expect(order.timeline.map((e: { type: string }) => e.type)).toContain('order.rebooked');
+    expect((await theirs.occurrence(occurrence)).seats_left).toBe(3);
+  });
 });

@@ -55,6 +55,11 @@ function closedAt(run: ScenarioRun): number {
   return eventTimeMs(events[events.length - 1]?.eventTime);
 }
 
+/** Activity names without the periodic provider checks (their count depends on timing). */
+function withoutChecks(run: ScenarioRun): string[] {
+  return run.stubs.names().filter((n) => n !== 'checkPaymentSession');
+}
+
 function expectScopeOnEveryCall(run: ScenarioRun): void {
   for (const call of run.calls) {
     expect(call.input, call.name).toMatchObject({ tenantId: TENANT_ID });
@@ -168,9 +173,11 @@ describe('card order never paid', () => {
 
   it('asks the provider at the deadline, expires, mails and ends after the late-payment window', () => {
     const r = run();
-    expect(r.stubs.names()).toEqual([
+    expect(withoutChecks(r)).toEqual([
       'validateOrder', 'placeOrder', 'createPaymentSession', 'queueOrderEmail', 'closePaymentSession', 'expireOrder', 'queueOrderEmail',
     ]);
+    // While it waited, the provider was asked every 10 minutes (at 10 and 20 of the 30).
+    expect(r.stubs.names().filter((n) => n === 'checkPaymentSession')).toHaveLength(2);
     expect(r.stubs.inputsOf('queueOrderEmail')).toEqual([
       { tenantId: TENANT_ID, orderId: r.start.orderId, kind: 'expiring_soon' },
       { tenantId: TENANT_ID, orderId: r.start.orderId, kind: 'expired' },
@@ -215,7 +222,7 @@ describe('card order declined and never retried', () => {
     const asked = scheduledAt(r.history, 'closePaymentSession')!;
     expect(asked).toBeGreaterThanOrEqual(deadline);
     expect(asked).toBeLessThan(deadline + MINUTE);
-    expect(r.stubs.names()).toEqual([
+    expect(withoutChecks(r)).toEqual([
       'validateOrder', 'placeOrder', 'createPaymentSession', 'recordPaymentOutcome', 'queueOrderEmail', 'queueOrderEmail',
       'closePaymentSession', 'expireOrder', 'queueOrderEmail',
     ]);
@@ -233,9 +240,9 @@ describe('card payment after expiry', () => {
 
   it('records and refunds the late payment, mails the refund, ignores the late decline', () => {
     const r = run();
-    expect(r.stubs.names()).toEqual([
+    expect(withoutChecks(r)).toEqual([
       'validateOrder', 'placeOrder', 'createPaymentSession', 'queueOrderEmail', 'closePaymentSession', 'expireOrder', 'queueOrderEmail',
-      'recordPaymentOutcome', 'refundPayment', 'queueOrderEmail',
+      'recordPaymentOutcome', 'rebookAfterLatePayment', 'refundPayment', 'queueOrderEmail',
     ]);
     expect(r.stubs.inputsOf('recordPaymentOutcome').map((i) => i.event.eventId)).toEqual(['evt-late-paid']);
     expect(r.stubs.inputsOf('refundPayment')).toEqual([
@@ -499,5 +506,44 @@ describe('changes before payment', () => {
     expect(names).not.toContain('expireOrder');
     expect(searchAttributeUpserts(r.history).PaymentMethod).toEqual(['card', 'invoice']);
     expect(r.result).toBe('completed');
+  });
+});
+
+describe('card payment after expiry, tenant re-books', () => {
+  const run = runOnce(scenarios.cardPaidAfterExpiryRebooked);
+
+  it('takes the seats again instead of refunding, then books and completes', () => {
+    const r = run();
+    const names = withoutChecks(r);
+    expect(names.slice(names.indexOf('expireOrder'))).toEqual([
+      'expireOrder', 'queueOrderEmail', 'recordPaymentOutcome', 'rebookAfterLatePayment', 'bookOrder', 'issueDocument', 'queueOrderEmail', 'setOrderStatus',
+    ]);
+    expect(names).not.toContain('refundPayment');
+    expect(searchAttributeUpserts(r.history).OrderStatus).toEqual(['awaiting_payment', 'expired', 'paid', 'booked', 'completed']);
+    expect(r.result).toBe('completed');
+  });
+});
+
+describe('another payment attempt (POST /v1/orders/{id}/payments)', () => {
+  const run = runOnce(scenarios.cardNewPaymentAttempt);
+
+  it('closes the open session and opens attempt 2 for what is due; paying it completes the order', () => {
+    const r = run();
+    expect(r.notes.newAttempt).toMatchObject({ ok: true, leftToPay: CARD_TOTAL, sessionId: 'sess-2' });
+    expect(r.stubs.inputsOf('createPaymentSession').map((i) => i.attempt ?? 1)).toEqual([1, 2]);
+    expect(r.result).toBe('completed');
+  });
+});
+
+describe('booking fails after payment (saga)', () => {
+  const run = runOnce(scenarios.cardBookingFails);
+
+  it('gives everything back and refunds the payment once', () => {
+    const r = run();
+    const names = withoutChecks(r);
+    expect(names.slice(names.indexOf('bookOrder'))).toEqual(['bookOrder', 'cancelOrder', 'refundPayment', 'flagForAttention', 'queueOrderEmail']);
+    expect(r.stubs.inputsOf('refundPayment')).toEqual([expect.objectContaining({ amount: CARD_TOTAL, reason: 'booking_failed' })]);
+    expect(r.stubs.inputsOf('queueOrderEmail').map((i) => i.kind)).toEqual(['refund']);
+    expect(r.result).toBe('cancelled');
   });
 });

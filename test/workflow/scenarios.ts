@@ -31,7 +31,9 @@ import {
   type OrderWorkflowStart,
   type PaymentResultSignal,
   paymentResultSignal,
+  type StartPaymentResult,
   type SubmitResult,
+  startPaymentUpdate,
   submitOrderUpdate,
 } from '../../workflows/order-messages';
 import type { orderWorkflow } from '../../workflows/order-workflow';
@@ -123,6 +125,10 @@ export interface StubBehaviour {
   serviceStartsInDays?: number;
   /** What the cancellation policy says (default: allowed, no fee, the whole order). */
   cancellation?: CancellationDecision;
+  /** bookOrder fails for good (after payment): the saga compensates with a refund. */
+  bookingFails?: boolean;
+  /** The tenant re-books a late payment when the seats are free (default: refund). */
+  rebookLatePayment?: boolean;
   /** Invoices fall due this many days after issue (default: no due date, no reminders). */
   invoiceDueInDays?: number;
   /** placeOrder keeps failing (the database is unreachable): intake gives up and abandons. */
@@ -162,6 +168,7 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
     },
     async bookOrder(input) {
       record('bookOrder', input);
+      if (behaviour.bookingFails) throw ApplicationFailure.nonRetryable('occurrence was deleted', 'BookingImpossible');
       return { seatsBooked: 1 };
     },
     async expireOrder(input) {
@@ -186,6 +193,14 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
       record('confirmOrderAsInvoice', input);
       return summaryFor({ tenantId: input.tenantId, orderId: input.orderId, orderNumber: 1001, workflowId: 'wf', paymentMethod: 'invoice', submission: makeSubmission(), draft: makeDraft({ paymentMethod: 'invoice' }), preliminaryUntil: null });
     },
+    async checkPaymentSession(input) {
+      record('checkPaymentSession', input);
+      return { event: null };
+    },
+    async rebookAfterLatePayment(input) {
+      record('rebookAfterLatePayment', input);
+      return behaviour.rebookLatePayment ? { rebooked: true, reason: 'seats still free' } : { rebooked: false, reason: 'the tenant refunds late payments' };
+    },
     async issueGiftVouchers(input) {
       record('issueGiftVouchers', input);
       return { issued: 1 };
@@ -208,7 +223,8 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
     },
     async createPaymentSession(input) {
       record('createPaymentSession', input);
-      return { sessionId: 'sess-1', redirectUrl: 'https://psp.example/pay/sess-1' };
+      const id = `sess-${input.attempt ?? 1}`;
+      return { sessionId: id, redirectUrl: `https://psp.example/pay/${id}` };
     },
     async recordPaymentOutcome(input) {
       record('recordPaymentOutcome', input);
@@ -317,6 +333,8 @@ export interface ScenarioContext {
   submit(submission?: OrderSubmission, updateId?: string): Promise<SubmitResult>;
   signalPayment(event: PaymentResultSignal): Promise<void>;
   signalInvoicePaid(payment: InvoicePaidSignal): Promise<void>;
+  /** The startPayment Update (POST /v1/orders/{id}/payments). */
+  startPayment(): Promise<StartPaymentResult>;
   /** The change Update; its answer is kept in run.notes.change (the last one). */
   change(request: ChangeOrderRequest): Promise<ChangeResult>;
   /** The cancel Update; its answer is kept in run.notes.cancel (the last one). */
@@ -412,6 +430,7 @@ export async function runScenario(env: TestWorkflowEnvironment, scenario: Scenar
       },
       signalPayment: (event) => handle.signal(paymentResultSignal, event),
       signalInvoicePaid: (payment) => handle.signal(invoicePaidSignal, payment),
+      startPayment: () => handle.executeUpdate(startPaymentUpdate, { args: [] }),
       async change(request) {
         const answer = await handle.executeUpdate(changeOrderUpdate, { args: [request] });
         notes.change = answer;
@@ -697,6 +716,36 @@ export const scenarios = {
       await ctx.waitForCall((c) => c.name === 'flagForAttention');
       ctx.note('progressWhenOverdue', await ctx.progress());
       await ctx.signalInvoicePaid({ invoiceId: 'doc-1', amount: CARD_TOTAL, reference: 'bank-late' });
+    },
+  },
+  cardPaidAfterExpiryRebooked: {
+    name: 'card-paid-after-expiry-rebooked',
+    description: 'expired, then paid late; the tenant re-books when seats are free → booked and completed, no refund',
+    behaviour: { rebookLatePayment: true },
+    async drive(ctx) {
+      await ctx.submit();
+      await ctx.skipTime(PRELIMINARY_MINUTES * MINUTE + MINUTE);
+      await ctx.waitForStatus('expired');
+      await ctx.signalPayment(paymentEvent('evt-late-paid', 'succeeded'));
+    },
+  },
+  cardBookingFails: {
+    name: 'card-booking-fails',
+    description: 'paid, but booking fails for good → compensation: cancelled, refunded, flagged, refund email',
+    behaviour: { bookingFails: true },
+    async drive(ctx) {
+      await ctx.submit();
+      await ctx.signalPayment(paymentEvent('evt-paid', 'succeeded'));
+    },
+  },
+  cardNewPaymentAttempt: {
+    name: 'card-new-payment-attempt',
+    description: 'the client starts another payment → old session closed, attempt 2 opened; paid on it',
+    async drive(ctx) {
+      await ctx.submit();
+      await ctx.waitForStatus('awaiting_payment');
+      ctx.note('newAttempt', await ctx.startPayment());
+      await ctx.signalPayment({ ...paymentEvent('evt-paid-2', 'succeeded'), sessionId: 'sess-2' });
     },
   },
   cardChangedThenPaid: {

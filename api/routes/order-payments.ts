@@ -1,0 +1,54 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ORDER_STATE_CONFLICT, startPaymentUpdate } from '../../workflows/order-messages';
+import type { App } from '../app';
+import { requireScope } from '../auth';
+import { problems } from '../problem';
+import { problemResponses } from '../schemas/common';
+
+const paymentStarted = z.object({
+  session_id: z.string(),
+  redirect_url: z.string(),
+  amount: z.number().int(),
+  currency: z.string(),
+}).openapi('PaymentStarted');
+
+export function registerOrderPaymentRoutes(app: App): void {
+  app.use('/v1/orders/:id/payments', requireScope('orders:write'));
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/v1/orders/{id}/payments', tags: ['payments'],
+      summary: 'Start (another) payment for what is left to pay (seed 004)',
+      description: '201 + Location of the provider\'s page for a new attempt (the previous session is closed first; money that got through on it counts), or 200 when nothing is left to pay. 409 `order_not_payable` once the order is expired, invoiced, completed or cancelled.',
+      request: { params: z.object({ id: z.string() }) },
+      responses: {
+        201: { description: 'A new payment session', headers: { Location: { schema: { type: 'string' } } }, content: { 'application/json': { schema: paymentStarted } } },
+        200: { description: 'Nothing left to pay', content: { 'application/json': { schema: z.object({ left_to_pay: z.literal(0) }) } } },
+        ...problemResponses(401, 403, 404, 409),
+      },
+    }),
+    async (c) => {
+      const id = c.req.valid('param').id;
+      if (!z.string().uuid().safeParse(id).success) throw problems.notFound('order');
+      const order = await c.var.deps.db.selectFrom('orders').select(['workflow_id', 'currency'])
+        .where('tenant_id', '=', c.var.auth.tenantId).where('id', '=', id).executeTakeFirst();
+      if (!order) throw problems.notFound('order');
+      try {
+        const result = await c.var.deps.temporal.workflow.getHandle(order.workflow_id).executeUpdate(startPaymentUpdate, { args: [] });
+        if (!('sessionId' in result)) return c.json({ left_to_pay: 0 as const }, 200);
+        c.header('Location', result.redirectUrl);
+        return c.json({ session_id: result.sessionId, redirect_url: result.redirectUrl, amount: result.leftToPay, currency: order.currency }, 201);
+      } catch (error) {
+        if (error instanceof WorkflowUpdateFailedError) {
+          const cause = error.cause as { type?: string; details?: unknown[]; message?: string } | undefined;
+          if (cause?.type === ORDER_STATE_CONFLICT) throw problems.conflict(String(cause.details?.[0] ?? 'order_not_payable'), cause.message ?? 'Not payable');
+        }
+        if (error instanceof WorkflowNotFoundError || (error instanceof Error && /already completed/i.test(error.message))) {
+          throw problems.conflict('order_not_payable', 'The order\'s process has ended; it takes no payment');
+        }
+        throw error;
+      }
+    },
+  );
+}
