@@ -57,6 +57,10 @@ export async function startOrderWorker(options: OrderWorkerOptions): Promise<Run
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
     // Activities finish their current attempt on SIGTERM; Temporal retries anything cut off.
     shutdownGraceTime: '20 seconds',
+    // Orders wait minutes for payment: a bounded sticky cache keeps a worker with 10,000 waiting
+    // orders well under 1 GiB (each cached workflow is ~0.25 MiB); an evicted one replays its
+    // short history when its next event comes (docs/performance.md).
+    maxCachedWorkflows: 1000,
   });
   const dispatcher = startEmailDispatcher(options.db, mailTransport, { from, logger: options.logger });
   const done = worker.run().finally(async () => {

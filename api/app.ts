@@ -20,6 +20,7 @@ import { registerOrderChangeRoutes } from './routes/order-changes';
 import { registerOrderPaymentRoutes } from './routes/order-payments';
 import { registerOrderRoutes } from './routes/orders';
 import { registerPaymentWebhookRoutes } from './routes/payment-webhooks';
+import { registerSavedCardRoutes } from './routes/saved-cards';
 import { registerSandboxPspPage } from './routes/sandbox-psp-page';
 import { registerStripeWebhookRoutes } from './routes/stripe-webhooks';
 import { registerVoucherRoutes } from './routes/vouchers';
@@ -74,6 +75,7 @@ export function createApp(deps: AppDeps): App {
   registerOrderCancellationRoutes(app);
   registerOrderChangeRoutes(app);
   registerOrderPaymentRoutes(app);
+  registerSavedCardRoutes(app);
   registerOrderListRoutes(app);
   registerVoucherRoutes(app);
   registerCustomerRoutes(app);

@@ -5,6 +5,7 @@ import * as orderListIndexes from './migrations/0003_order_list_indexes';
 import * as orderPolicies from './migrations/0004_order_policies';
 import * as paymentProviders from './migrations/0005_payment_providers';
 import * as sandboxWebhookDeliveries from './migrations/0006_sandbox_webhook_deliveries';
+import * as savedCards from './migrations/0007_saved_cards';
 
 // Migrations are listed in code (not read from a folder) so the same list works under tsx,
 // in a bundled build and in tests.
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0004_order_policies': orderPolicies,
   '0005_payment_providers': paymentProviders,
   '0006_sandbox_webhook_deliveries': sandboxWebhookDeliveries,
+  '0007_saved_cards': savedCards,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -356,6 +356,26 @@ export interface SandboxWebhookDeliveriesTable {
   created_at: DefaultTimestamp;
 }
 
+export interface SandboxPspCardsTable {
+  token: string;
+  tenant_id: string;
+  brand: string;
+  last4: string;
+  created_at: DefaultTimestamp;
+}
+
+export interface SavedCardsTable {
+  id: string;
+  tenant_id: string;
+  customer_id: string;
+  provider: string;
+  provider_token: string;
+  brand: string;
+  last4: string;
+  created_at: DefaultTimestamp;
+  deleted_at: Timestamp | null;
+}
+
 export interface EmailOutboxTable {
   id: string;
   tenant_id: string;
@@ -410,6 +430,8 @@ export interface Database {
   sandbox_psp_sessions: SandboxPspSessionsTable;
   sandbox_psp_refunds: SandboxPspRefundsTable;
   sandbox_webhook_deliveries: SandboxWebhookDeliveriesTable;
+  sandbox_psp_cards: SandboxPspCardsTable;
+  saved_cards: SavedCardsTable;
   email_outbox: EmailOutboxTable;
   order_events: OrderEventsTable;
 }

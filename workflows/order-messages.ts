@@ -115,5 +115,10 @@ export const paymentResultSignal = defineSignal<[PaymentResultSignal]>('paymentR
 export const invoicePaidSignal = defineSignal<[InvoicePaidSignal]>('invoicePaid');
 export const cancelOrderUpdate = defineUpdate<CancelResult, [CancelOrderRequest]>('cancel');
 export const changeOrderUpdate = defineUpdate<ChangeResult, [ChangeOrderRequest]>('change');
-export const startPaymentUpdate = defineUpdate<StartPaymentResult, []>('startPayment');
+export interface StartPaymentRequest {
+  /** Pay with a card the provider keeps for the order's customer (seed 004). */
+  savedCardId?: string;
+}
+
+export const startPaymentUpdate = defineUpdate<StartPaymentResult, [StartPaymentRequest]>('startPayment');
 export const orderProgressQuery = defineQuery<OrderProgress>('progress');

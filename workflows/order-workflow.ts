@@ -28,6 +28,7 @@ import {
   type OrderWorkflowStart,
   type PaymentResultSignal,
   paymentResultSignal,
+  type StartPaymentRequest,
   type StartPaymentResult,
   startPaymentUpdate,
   type SubmitResult,
@@ -48,10 +49,8 @@ const activities = proxyActivities<OrderActivities>({
  * Intake runs while the client waits for its answer, so it retries for a bounded time; if the
  * database stays unreachable the order is abandoned cleanly and the client is told to retry.
  */
-const intakeActivities = proxyActivities<OrderActivities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 6 },
-});
+const INTAKE_RETRY = { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 6 } as const;
+const intakeActivities = proxyActivities<OrderActivities>({ startToCloseTimeout: '10 seconds', retry: INTAKE_RETRY });
 
 /** Booking is retried for a while; if it still fails after payment, the payment is given back. */
 const bookingActivities = proxyActivities<OrderActivities>({
@@ -295,7 +294,7 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
 
   setHandler(
     startPaymentUpdate,
-    async (): Promise<StartPaymentResult> => {
+    async (request: StartPaymentRequest): Promise<StartPaymentResult> => {
       amending = true;
       try {
         await condition(() => !stepRunning);
@@ -307,14 +306,20 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
           return { ok: true, leftToPay: 0 };
         }
         paymentAttempt += 1;
-        const session = await activities.createPaymentSession({ ...scope, attempt: paymentAttempt });
+        const session = await activities.createPaymentSession({
+          ...scope, attempt: paymentAttempt, ...(request?.savedCardId ? { savedCardId: request.savedCardId } : {}),
+        });
+        if (session.paidEvent && !seenPaymentEvents.has(session.paidEvent.eventId)) {
+          seenPaymentEvents.add(session.paidEvent.eventId);
+          paymentEvents.push(session.paidEvent);
+        }
         return { ok: true, leftToPay: amountDue, sessionId: session.sessionId, redirectUrl: session.redirectUrl };
       } finally {
         amending = false;
       }
     },
     {
-      validator: () => {
+      validator: (_request: StartPaymentRequest) => {
         if (!['awaiting_payment', 'payment_failed', 'paid', 'booked'].includes(status)) {
           throw stateConflict('order_not_payable', status === 'invoiced'
             ? 'This order is paid by invoice (bank transfer)'
@@ -343,7 +348,8 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
   }
 
   async function acceptOrder(submission: OrderSubmission): Promise<SubmitResult> {
-    const validation = await intakeActivities.validateOrder({ tenantId: start.tenantId, submission });
+    const intake = intakeActivities;
+    const validation = await intake.validateOrder({ tenantId: start.tenantId, submission });
     if (!validation.ok) return { ok: false, errors: validation.errors };
     const { draft, preliminaryMinutes } = validation;
     serviceStartsAt = validation.firstStartsAt ? Date.parse(validation.firstStartsAt) : null;
@@ -353,7 +359,7 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
     windowMs = start.preliminaryWindowOverrideMs ?? preliminaryMinutes * 60_000;
     currentSubmission = submission;
     preliminaryUntil = paymentMethod === 'card' ? Date.now() + windowMs : null;
-    const placed = await intakeActivities.placeOrder({
+    const placed = await intake.placeOrder({
       ...scope,
       orderNumber: start.orderNumber,
       workflowId: workflowInfo().workflowId,
@@ -368,7 +374,7 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
       ...(draft.bookerEmail ? [{ key: CustomerEmailKey, value: draft.bookerEmail }] : []),
     ]);
     if (paymentMethod !== 'card') return { ok: true, summary: placed.summary };
-    const session = await intakeActivities.createPaymentSession(scope);
+    const session = await intake.createPaymentSession(scope);
     return {
       ok: true,
       summary: {

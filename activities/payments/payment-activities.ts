@@ -17,7 +17,7 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
 
   return {
     /** Opens the provider session for what the order costs; one per order attempt, keyed. */
-    async createPaymentSession({ tenantId, orderId, attempt = 1 }: OrderRef & { attempt?: number }): Promise<{ sessionId: string; redirectUrl: string }> {
+    async createPaymentSession({ tenantId, orderId, attempt = 1, savedCardId }: OrderRef & { attempt?: number; savedCardId?: string }): Promise<{ sessionId: string; redirectUrl: string; paidEvent?: PaymentResultSignal }> {
       // One session per attempt: a changed order gets a new one for its new amount.
       const idempotencyKey = `${orderId}:charge:${attempt}`;
       const existing = await db.selectFrom('payments').select(['provider_session_id', 'redirect_url'])
@@ -29,7 +29,18 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
         .select(['orders.number', 'orders.total_incl_vat', 'orders.currency', 'orders.payment_complete_url', 'orders.payment_cancel_url', 'tenants.slug', 'tenants.name'])
         .where('orders.id', '=', orderId).where('orders.tenant_id', '=', tenantId).executeTakeFirstOrThrow();
       const paymentProvider = await paymentProviders.forTenant(tenantId);
+      let savedCardToken: string | undefined;
+      if (savedCardId) {
+        // Only the order's own customer's cards, and only cards of this provider.
+        const card = await db.selectFrom('saved_cards').innerJoin('orders', 'orders.customer_id', 'saved_cards.customer_id')
+          .select('saved_cards.provider_token').where('orders.id', '=', orderId).where('saved_cards.id', '=', savedCardId)
+          .where('saved_cards.tenant_id', '=', tenantId).where('saved_cards.provider', '=', paymentProvider.name)
+          .where('saved_cards.deleted_at', 'is', null).executeTakeFirst();
+        if (!card) throw ApplicationFailure.nonRetryable('The saved card does not belong to this order\'s customer', 'SavedCardInvalid');
+        savedCardToken = card.provider_token;
+      }
       const session = await paymentProvider.createSession({
+        savedCardToken,
         tenantId,
         reference: orderId,
         amount: order.total_incl_vat,
@@ -51,7 +62,17 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
           message: `Card payment session opened at ${paymentProvider.name}`, data: { session_id: session.sessionId },
         });
       });
-      return session;
+      if (!savedCardToken) return session;
+      // A saved card is charged at once; the webhook may even beat our payments row, so the
+      // workflow is handed the result directly (the later webhook is a known event id).
+      const charged = await paymentProvider.getSession(tenantId, session.sessionId);
+      return charged.state !== 'paid' ? session : {
+        ...session,
+        paidEvent: {
+          eventId: `reconciled:${session.sessionId}`, provider: paymentProvider.name, sessionId: session.sessionId,
+          outcome: 'succeeded', amount: charged.amount, currency: charged.currency,
+        },
+      };
     },
 
     /**

@@ -13,6 +13,8 @@ export interface CreateSessionInput {
   cancelUrl: string | null;
   /** Same key → same session (a retried activity never opens a second one). */
   idempotencyKey: string;
+  /** Charge a card the provider keeps (seed 004) instead of sending the customer to a page. */
+  savedCardToken?: string;
 }
 
 export interface PaymentSession {

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
 import { sql } from 'kysely';
+import { enqueueSandboxWebhook } from './sandbox-webhook-sender';
 import type { Db } from '../../db/database';
 import type { CreateSessionInput, PaymentProvider, PaymentSession, ProviderSessionStatus } from './payment-provider';
 
@@ -23,6 +25,7 @@ export class SandboxPaymentProvider implements PaymentProvider {
 
   async createSession(input: CreateSessionInput): Promise<PaymentSession> {
     const sessionId = SandboxPaymentProvider.sessionIdFor(input.idempotencyKey);
+    if (input.savedCardToken) return this.chargeSavedCard(input, sessionId, input.savedCardToken);
     await this.db.insertInto('sandbox_psp_sessions').values({
       id: sessionId,
       tenant_id: input.tenantId,
@@ -35,6 +38,20 @@ export class SandboxPaymentProvider implements PaymentProvider {
       complete_url: input.completeUrl,
       cancel_url: input.cancelUrl,
     }).onConflict((oc) => oc.column('id').doNothing()).execute();
+    return { sessionId, redirectUrl: this.hostedPageUrl(sessionId) };
+  }
+
+  /** A saved card is charged at once: the session is born paid and the webhook follows. */
+  private async chargeSavedCard(input: CreateSessionInput, sessionId: string, token: string): Promise<PaymentSession> {
+    await this.db.transaction().execute(async (trx) => {
+      const card = await trx.selectFrom('sandbox_psp_cards').select('token').where('token', '=', token).where('tenant_id', '=', input.tenantId).executeTakeFirst();
+      if (!card) throw ApplicationFailure.nonRetryable('The saved card is unknown to the provider', 'SavedCardInvalid');
+      const created = await trx.insertInto('sandbox_psp_sessions').values({
+        id: sessionId, tenant_id: input.tenantId, reference: input.reference, amount: input.amount, currency: input.currency,
+        description: input.description, status: 'paid', webhook_url: input.webhookUrl, complete_url: input.completeUrl, cancel_url: input.cancelUrl,
+      }).onConflict((oc) => oc.column('id').doNothing()).returning('id').executeTakeFirst();
+      if (created) await enqueueSandboxWebhook(trx, { sessionId, outcome: 'succeeded', attemptId: `${sessionId}_paid` });
+    });
     return { sessionId, redirectUrl: this.hostedPageUrl(sessionId) };
   }
 

@@ -10,7 +10,7 @@ export interface SandboxWebhookPayload {
   id: string;
   type: `payment.${SandboxOutcome}`;
   created: number;
-  data: { session_id: string; reference: string; amount: number; currency: string; failure_reason?: SandboxFailureReason };
+  data: { session_id: string; reference: string; amount: number; currency: string; failure_reason?: SandboxFailureReason; saved_card?: { token: string; brand: string; last4: string } };
 }
 
 export interface SandboxWebhookEvent {
@@ -19,6 +19,8 @@ export interface SandboxWebhookEvent {
   /** The event id is `evt_<attemptId>`; a second webhook with the same id is a redelivery. */
   attemptId: string;
   failureReason?: SandboxFailureReason;
+  /** The card the customer asked the provider to keep (sent with a success). */
+  savedCard?: { token: string; brand: string; last4: string };
 }
 
 /**
@@ -42,6 +44,7 @@ export async function enqueueSandboxWebhook(db: Db, event: SandboxWebhookEvent):
       data: {
         session_id: session.id, reference: session.reference, amount: session.amount, currency: session.currency,
         ...(event.failureReason ? { failure_reason: event.failureReason } : {}),
+        ...(event.savedCard ? { saved_card: event.savedCard } : {}),
       },
     };
     payload = JSON.stringify(body);

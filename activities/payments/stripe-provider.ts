@@ -109,6 +109,7 @@ export class StripePaymentProvider implements PaymentProvider {
   }
 
   async createSession(input: CreateSessionInput): Promise<PaymentSession> {
+    if (input.savedCardToken) throw ApplicationFailure.nonRetryable('Saved cards are not supported with Stripe yet', 'SavedCardUnsupported');
     const { stripe, slug } = await this.client(input.tenantId);
     const order = await this.options.db.selectFrom('orders').select(['created_at', 'preliminary_until'])
       .where('id', '=', input.reference).where('tenant_id', '=', input.tenantId).executeTakeFirst();

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { sql } from 'kysely';
 import type { SandboxWebhookPayload } from '../../activities/payments/sandbox-webhook-sender';
 import { SIGNATURE_HEADER, verifySignature } from '../../activities/payments/webhook-signature';
 import type { App } from '../app';
@@ -43,6 +44,17 @@ export function registerPaymentWebhookRoutes(app: App): void {
         provider: 'sandbox', tenantId: tenant.id, eventId: payload.id, type: payload.type, rawBody, sessionId: payload.data.session_id,
         result: { outcome, amount: payload.data.amount, currency: payload.data.currency },
       });
+      const card = payload.data.saved_card;
+      if (outcome === 'succeeded' && card?.token) {
+        // The customer asked to keep the card: remember its token for the order's customer.
+        await sql`
+          INSERT INTO saved_cards (id, tenant_id, customer_id, provider, provider_token, brand, last4)
+          SELECT ${crypto.randomUUID()}, o.tenant_id, o.customer_id, 'sandbox', ${card.token}, ${card.brand}, ${card.last4}
+          FROM payments p JOIN orders o ON o.id = p.order_id
+          WHERE p.provider = 'sandbox' AND p.provider_session_id = ${payload.data.session_id} AND p.tenant_id = ${tenant.id} AND o.customer_id IS NOT NULL
+          LIMIT 1
+          ON CONFLICT (provider, provider_token) DO NOTHING`.execute(db);
+      }
       return c.json(taken, 200);
     },
   );

@@ -87,6 +87,7 @@ ${state.notice ? html`<p class="notice" role="alert" data-testid="notice">${stat
 <input id="card-number" name="card_number" type="text" value="${state.cardValue ?? DEFAULT_CARD}" inputmode="numeric" autocomplete="cc-number" spellcheck="false" aria-describedby="${describedBy}"${state.fieldError ? html` aria-invalid="true" autofocus` : ''}>
 <p class="hint" id="card-hint">Use a test card below; no real card is charged.</p>
 ${state.fieldError ? html`<p class="field-error" id="card-error" role="alert" data-testid="card-error">${state.fieldError}</p>` : ''}
+<p><label><input type="checkbox" name="save_card" value="1"> Save this card for my next purchase</label></p>
 <div class="actions">
 <button type="submit" class="primary" name="action" value="pay">Pay</button>
 <button type="submit" name="action" value="decline">Decline</button>
@@ -150,11 +151,18 @@ export function registerSandboxPspPage(app: App): void {
         .where('id', '=', id).where('status', 'in', ['open', 'declined', 'cancelled'])
         .returning('id').executeTakeFirst();
       if (!updated) return null;
+      // The provider keeps the card in its vault and tells the merchant only a token.
+      let savedCard: { token: string; brand: string; last4: string } | undefined;
+      if (!failureReason && form.save_card === '1') {
+        savedCard = { token: `sbx_card_${crypto.randomUUID().replace(/-/g, '')}`, brand: card.startsWith('4') ? 'visa' : card.startsWith('5') ? 'mastercard' : 'card', last4: card.slice(-4) };
+        await trx.insertInto('sandbox_psp_cards').values({ token: savedCard.token, tenant_id: session.tenant_id, brand: savedCard.brand, last4: savedCard.last4 }).execute();
+      }
       return enqueueSandboxWebhook(trx, {
         sessionId: id,
         outcome: failureReason ? 'failed' : 'succeeded',
         attemptId: failureReason ? `${id}_failed_${crypto.randomUUID().slice(0, 8)}` : `${id}_paid`,
         failureReason,
+        savedCard,
       });
     });
     if (!deliveryId) return c.redirect(`/psp/sandbox/pay/${id}`, 303);

@@ -430,7 +430,7 @@ export async function runScenario(env: TestWorkflowEnvironment, scenario: Scenar
       },
       signalPayment: (event) => handle.signal(paymentResultSignal, event),
       signalInvoicePaid: (payment) => handle.signal(invoicePaidSignal, payment),
-      startPayment: () => handle.executeUpdate(startPaymentUpdate, { args: [] }),
+      startPayment: () => handle.executeUpdate(startPaymentUpdate, { args: [{}] }),
       async change(request) {
         const answer = await handle.executeUpdate(changeOrderUpdate, { args: [request] });
         notes.change = answer;
