@@ -1,9 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Context } from 'hono';
-import { type CancelOrderRequest, cancelOrderUpdate, ORDER_STATE_CONFLICT } from '../../workflows/order-messages';
+import { type CancelOrderRequest, cancelOrderUpdate } from '../../workflows/order-messages';
 import type { App } from '../app';
 import type { AppEnv } from '../app-env';
+import { findOrder, orderUpdateProblem } from '../order-workflow-calls';
 import { problems } from '../problem';
 import { problemResponses } from '../schemas/common';
 
@@ -31,9 +31,7 @@ async function cancel(c: Context<AppEnv>, orderId: string, body: z.infer<typeof 
   if (!scopes.has('orders:write') && !scopes.has('ops')) throw problems.forbidden('orders:write');
   if ((body.override || body.fee_percent !== undefined) && !scopes.has('ops')) throw problems.forbidden('ops');
   if (body.override && !body.reason) throw problems.badRequest('validation_failed', 'An override needs a reason', [{ code: 'field_required', message: 'A reason is required with override', field: 'reason' }]);
-  if (!z.string().uuid().safeParse(orderId).success) throw problems.notFound('order');
-  const order = await c.var.deps.db.selectFrom('orders').select(['workflow_id']).where('tenant_id', '=', c.var.auth.tenantId).where('id', '=', orderId).executeTakeFirst();
-  if (!order) throw problems.notFound('order');
+  const order = await findOrder(c, orderId);
 
   const request: CancelOrderRequest = {
     by: scopes.has('ops') && body.override ? 'operator' : 'client',
@@ -46,15 +44,7 @@ async function cancel(c: Context<AppEnv>, orderId: string, body: z.infer<typeof 
     if (!result.ok) throw problems.conflict(result.code, result.message);
     return result;
   } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError) {
-      const cause = error.cause as { type?: string; details?: unknown[]; message?: string } | undefined;
-      if (cause?.type === ORDER_STATE_CONFLICT) throw problems.conflict(String(cause.details?.[0] ?? 'order_not_cancellable'), cause.message ?? 'Not possible now');
-    }
-    if (error instanceof WorkflowNotFoundError || (error instanceof Error && /already completed/i.test(error.message))) {
-      // The order's process has ended: the service has started, or the order was closed.
-      throw problems.conflict('order_not_cancellable', 'The order can no longer be cancelled: its service has started or it has ended');
-    }
-    throw error;
+    throw orderUpdateProblem(error, 'order_not_cancellable', 'The order can no longer be cancelled: its service has started or it has ended');
   }
 }
 

@@ -1,9 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { type ChangeOrderRequest, changeOrderUpdate, ORDER_STATE_CONFLICT } from '../../workflows/order-messages';
+import { type ChangeOrderRequest, changeOrderUpdate } from '../../workflows/order-messages';
 import type { App } from '../app';
 import { requireScope } from '../auth';
-import { ApiProblem, problems } from '../problem';
+import { findOrder, orderUpdateProblem } from '../order-workflow-calls';
+import { problems } from '../problem';
 import { problemResponses } from '../schemas/common';
 import { orderLineRequestSchema } from '../schemas/order-request';
 import { orderSummarySchema } from '../schemas/order-response';
@@ -33,9 +33,7 @@ export function registerOrderChangeRoutes(app: App): void {
       const id = c.req.valid('param').id;
       if (Object.keys(body).length === 0) throw problems.badRequest('validation_failed', 'Nothing to change', [{ code: 'field_required', message: 'Give at least one field to change' }]);
       if (body.lines && body.add_lines) throw problems.badRequest('validation_failed', 'Use lines or add_lines, not both', [{ code: 'invalid_value', message: 'lines and add_lines exclude each other', field: 'add_lines' }]);
-      if (!z.string().uuid().safeParse(id).success) throw problems.notFound('order');
-      const order = await c.var.deps.db.selectFrom('orders').select(['workflow_id']).where('tenant_id', '=', c.var.auth.tenantId).where('id', '=', id).executeTakeFirst();
-      if (!order) throw problems.notFound('order');
+      const order = await findOrder(c, id);
 
       const change: ChangeOrderRequest = {
         ...(body.notes ? { notes: body.notes } : {}),
@@ -54,15 +52,7 @@ export function registerOrderChangeRoutes(app: App): void {
         }
         throw problems.unprocessable(result.errors.length === 1 && first ? first.code : 'order_invalid', `The change was not made: ${result.errors.map((e) => e.message).join('; ')}`, result.errors);
       } catch (error) {
-        if (error instanceof ApiProblem) throw error;
-        if (error instanceof WorkflowUpdateFailedError) {
-          const cause = error.cause as { type?: string; details?: unknown[]; message?: string } | undefined;
-          if (cause?.type === ORDER_STATE_CONFLICT) throw problems.conflict(String(cause.details?.[0] ?? 'order_not_changeable'), cause.message ?? 'Not possible now');
-        }
-        if (error instanceof WorkflowNotFoundError || (error instanceof Error && /already completed/i.test(error.message))) {
-          throw problems.conflict('order_not_changeable', 'The order\'s process has ended; it can no longer be changed');
-        }
-        throw error;
+        throw orderUpdateProblem(error, 'order_not_changeable', 'The order\'s process has ended; it can no longer be changed');
       }
     },
   );

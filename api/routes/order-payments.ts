@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ORDER_STATE_CONFLICT, startPaymentUpdate } from '../../workflows/order-messages';
+import { startPaymentUpdate } from '../../workflows/order-messages';
 import type { App } from '../app';
 import { requireScope } from '../auth';
+import { findOrder, orderUpdateProblem } from '../order-workflow-calls';
 import { problems } from '../problem';
 import { problemResponses } from '../schemas/common';
 
@@ -34,10 +34,7 @@ export function registerOrderPaymentRoutes(app: App): void {
     }),
     async (c) => {
       const id = c.req.valid('param').id;
-      if (!z.string().uuid().safeParse(id).success) throw problems.notFound('order');
-      const order = await c.var.deps.db.selectFrom('orders').select(['workflow_id', 'currency', 'customer_id'])
-        .where('tenant_id', '=', c.var.auth.tenantId).where('id', '=', id).executeTakeFirst();
-      if (!order) throw problems.notFound('order');
+      const order = await findOrder(c, id);
       const body = (c.req.header('content-length') ?? '0') === '0' ? {} : c.req.valid('json');
       if (body.saved_card_id) {
         const card = await c.var.deps.db.selectFrom('saved_cards').select('id').where('id', '=', body.saved_card_id)
@@ -55,14 +52,7 @@ export function registerOrderPaymentRoutes(app: App): void {
           requires_redirect: !body.saved_card_id,
         }, 201);
       } catch (error) {
-        if (error instanceof WorkflowUpdateFailedError) {
-          const cause = error.cause as { type?: string; details?: unknown[]; message?: string } | undefined;
-          if (cause?.type === ORDER_STATE_CONFLICT) throw problems.conflict(String(cause.details?.[0] ?? 'order_not_payable'), cause.message ?? 'Not payable');
-        }
-        if (error instanceof WorkflowNotFoundError || (error instanceof Error && /already completed/i.test(error.message))) {
-          throw problems.conflict('order_not_payable', 'The order\'s process has ended; it takes no payment');
-        }
-        throw error;
+        throw orderUpdateProblem(error, 'order_not_payable', 'The order\'s process has ended; it takes no payment');
       }
     },
   );
