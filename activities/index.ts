@@ -3,6 +3,7 @@ import { createDocumentActivities } from './documents/issue-document';
 import { createGiftVoucherActivities } from './gift-vouchers';
 import { type EmailKind, queueOrderEmail } from './notifications/queue-order-email';
 import { createOrderCancellationActivities } from './order-cancellation';
+import { createOrderCompletionActivities } from './order-completion';
 import { createOrderIntakeActivities } from './order-intake';
 import { createOrderLifecycleActivities } from './order-lifecycle';
 import { createPaymentActivities } from './payments/payment-activities';
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createOrderIntakeActivities(deps),
     ...createOrderLifecycleActivities(deps),
     ...createOrderCancellationActivities(deps),
+    ...createOrderCompletionActivities(deps),
     ...createPaymentActivities(deps),
     ...createDocumentActivities(deps),
     ...createGiftVoucherActivities(deps),

@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/schema';
 import type { OrderStatus } from '../domain/order-status';
 import { appendOrderEvent } from '../db/queries/order-events';
 import { giveBackOrderHolds } from '../db/queries/order-contents';
@@ -12,24 +13,44 @@ interface OrderRef {
 
 class SeatsGone extends Error {}
 
+/** Held seats become bookings; each participant gets a booking id. Safe to repeat. */
+export async function bookOrderInTransaction(trx: Kysely<Database>, tenantId: string, orderId: string): Promise<{ seatsBooked: number }> {
+  const booked = await trx.updateTable('reservations')
+    .set({ status: 'booked', booked_at: sql`now()` })
+    .where('order_id', '=', orderId).where('tenant_id', '=', tenantId).where('status', '=', 'held')
+    .returning('quantity').execute();
+  await trx.updateTable('participants').set({ booking_id: sql`gen_random_uuid()` })
+    .where('order_id', '=', orderId).where('booking_id', 'is', null).execute();
+  await trx.updateTable('orders').set({ status: 'booked', updated_at: sql`now()` })
+    .where('id', '=', orderId).where('tenant_id', '=', tenantId)
+    .where('status', 'in', ['reserved', 'awaiting_payment', 'payment_failed', 'paid']).execute();
+  const seats = booked.reduce((n, r) => n + r.quantity, 0);
+  await appendOrderEvent(trx, { tenantId, orderId, eventKey: 'booked', type: 'order.booked', message: `Booked ${seats} seat(s)` });
+  return { seatsBooked: seats };
+}
+
+export async function setOrderStatusInTransaction(
+  trx: Kysely<Database>,
+  input: OrderRef & { status: OrderStatus; eventKey: string; message: string; data?: Record<string, unknown> },
+): Promise<void> {
+  await trx.updateTable('orders')
+    .set({
+      status: input.status,
+      updated_at: sql`now()`,
+      ...(input.status === 'completed' ? { completed_at: sql`coalesce(completed_at, now())` } : {}),
+    })
+    .where('id', '=', input.orderId).where('tenant_id', '=', input.tenantId).execute();
+  await appendOrderEvent(trx, {
+    tenantId: input.tenantId, orderId: input.orderId, eventKey: input.eventKey,
+    type: `order.${input.status}`, message: input.message, data: input.data,
+  });
+}
+
 export function createOrderLifecycleActivities({ db, paymentProviders }: ActivityDeps) {
   return {
     /** Held seats become bookings; each participant gets a booking id. Safe to repeat. */
     async bookOrder({ tenantId, orderId }: OrderRef): Promise<{ seatsBooked: number }> {
-      return db.transaction().execute(async (trx) => {
-        const booked = await trx.updateTable('reservations')
-          .set({ status: 'booked', booked_at: sql`now()` })
-          .where('order_id', '=', orderId).where('tenant_id', '=', tenantId).where('status', '=', 'held')
-          .returning('quantity').execute();
-        await trx.updateTable('participants').set({ booking_id: sql`gen_random_uuid()` })
-          .where('order_id', '=', orderId).where('booking_id', 'is', null).execute();
-        await trx.updateTable('orders').set({ status: 'booked', updated_at: sql`now()` })
-          .where('id', '=', orderId).where('tenant_id', '=', tenantId)
-          .where('status', 'in', ['reserved', 'awaiting_payment', 'payment_failed', 'paid']).execute();
-        const seats = booked.reduce((n, r) => n + r.quantity, 0);
-        await appendOrderEvent(trx, { tenantId, orderId, eventKey: 'booked', type: 'order.booked', message: `Booked ${seats} seat(s)` });
-        return { seatsBooked: seats };
-      });
+      return db.transaction().execute((trx) => bookOrderInTransaction(trx, tenantId, orderId));
     },
 
     /**
@@ -115,19 +136,7 @@ export function createOrderLifecycleActivities({ db, paymentProviders }: Activit
     },
 
     async setOrderStatus(input: OrderRef & { status: OrderStatus; eventKey: string; message: string; data?: Record<string, unknown> }): Promise<void> {
-      await db.transaction().execute(async (trx) => {
-        await trx.updateTable('orders')
-          .set({
-            status: input.status,
-            updated_at: sql`now()`,
-            ...(input.status === 'completed' ? { completed_at: sql`coalesce(completed_at, now())` } : {}),
-          })
-          .where('id', '=', input.orderId).where('tenant_id', '=', input.tenantId).execute();
-        await appendOrderEvent(trx, {
-          tenantId: input.tenantId, orderId: input.orderId, eventKey: input.eventKey,
-          type: `order.${input.status}`, message: input.message, data: input.data,
-        });
-      });
+      await db.transaction().execute((trx) => setOrderStatusInTransaction(trx, input));
     },
   };
 }

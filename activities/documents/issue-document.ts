@@ -31,6 +31,67 @@ export async function takeDocumentNumber(trx: Kysely<Database>, tenantId: string
   return { series, number: counter.number, documentNumber: `${counter.prefix}${String(counter.number).padStart(6, '0')}` };
 }
 
+/** issueDocument's work inside the caller's transaction (the completion step shares one). */
+export async function issueDocumentInTransaction(trx: Kysely<Database>, input: { tenantId: string; orderId: string; kind: DocumentKind }): Promise<IssuedDocument> {
+  const tenant = await trx.selectFrom('tenants').select(['invoice_due_days', 'invoice_reminder_interval_days'])
+    .where('id', '=', input.tenantId).executeTakeFirstOrThrow();
+  const schedule = input.kind === 'invoice'
+    ? { dueInDays: tenant.invoice_due_days, reminderIntervalDays: tenant.invoice_reminder_interval_days }
+    : { dueInDays: null, reminderIntervalDays: null };
+  const existing = await trx.selectFrom('invoices').select(['id', 'document_number'])
+    .where('order_id', '=', input.orderId).where('kind', '=', input.kind).executeTakeFirst();
+  if (existing) return { invoiceId: existing.id, documentNumber: existing.document_number, ...schedule };
+
+  const order = await trx.selectFrom('orders').innerJoin('tenants', 'tenants.id', 'orders.tenant_id')
+    .selectAll('orders').select(['tenants.name as tenant_name', 'tenants.slug as tenant_slug'])
+    .where('orders.id', '=', input.orderId).where('orders.tenant_id', '=', input.tenantId).executeTakeFirstOrThrow();
+  const counter = await takeDocumentNumber(trx, input.tenantId);
+  const year = counter.series;
+  // A concurrent retry of this same activity waited on the counter lock; look again.
+  const raced = await trx.selectFrom('invoices').select(['id', 'document_number'])
+    .where('order_id', '=', input.orderId).where('kind', '=', input.kind).executeTakeFirst();
+  if (raced) throw new Error('document issued concurrently; retrying');
+
+  const lines = await trx.selectFrom('order_lines').selectAll().where('order_id', '=', input.orderId).orderBy('position').execute();
+  const documentNumber = counter.documentNumber;
+  const dueAt = schedule.dueInDays === null ? null : new Date(Date.now() + schedule.dueInDays * 86_400_000);
+  const id = crypto.randomUUID();
+  const booker = (order.booker ?? {}) as Record<string, unknown>;
+  await trx.insertInto('invoices').values({
+    id,
+    tenant_id: input.tenantId,
+    order_id: input.orderId,
+    kind: input.kind,
+    series: year,
+    number: counter.number,
+    document_number: documentNumber,
+    currency: order.currency,
+    exchange_rate: order.exchange_rate,
+    total_excl_vat: order.total_excl_vat,
+    total_vat: order.total_vat,
+    total_incl_vat: order.total_incl_vat,
+    vat_summary: JSON.stringify(order.vat_summary),
+    lines: JSON.stringify(lines.map((l) => ({
+      description: l.description, quantity: l.quantity, unit_price: l.unit_price, discount: l.discount,
+      discount_percent: l.discount_percent, vat_rate_bp: l.vat_rate_bp, excl_vat: l.excl_vat, vat: l.vat, incl_vat: l.incl_vat,
+    }))),
+    seller: JSON.stringify(await loadSellerSnapshot(trx, input.tenantId)),
+    buyer: JSON.stringify({
+      name: booker.name ?? null, email: order.booker_email, company: order.company, invoice: order.invoice_details,
+    }),
+    status: input.kind === 'receipt' ? 'paid' : 'open',
+    payment_reference: `${order.number}`,
+    external_id: order.external_id,
+    due_at: dueAt,
+    paid_at: input.kind === 'receipt' ? sql`now()` : null,
+  }).execute();
+  await appendOrderEvent(trx, {
+    tenantId: input.tenantId, orderId: input.orderId, eventKey: `document:${input.kind}`, type: `document.${input.kind}_issued`,
+    message: `${input.kind === 'invoice' ? 'Invoice' : 'Receipt'} ${documentNumber} issued`, data: { invoice_id: id, document_number: documentNumber },
+  });
+  return { invoiceId: id, documentNumber, ...schedule };
+}
+
 export function createDocumentActivities({ db }: ActivityDeps) {
   return {
     /**
@@ -39,65 +100,7 @@ export function createDocumentActivities({ db }: ActivityDeps) {
      * back attempt gives its number back and the series never has a gap or a duplicate.
      */
     async issueDocument(input: { tenantId: string; orderId: string; kind: DocumentKind }): Promise<IssuedDocument> {
-      return db.transaction().execute(async (trx) => {
-        const tenant = await trx.selectFrom('tenants').select(['invoice_due_days', 'invoice_reminder_interval_days'])
-          .where('id', '=', input.tenantId).executeTakeFirstOrThrow();
-        const schedule = input.kind === 'invoice'
-          ? { dueInDays: tenant.invoice_due_days, reminderIntervalDays: tenant.invoice_reminder_interval_days }
-          : { dueInDays: null, reminderIntervalDays: null };
-        const existing = await trx.selectFrom('invoices').select(['id', 'document_number'])
-          .where('order_id', '=', input.orderId).where('kind', '=', input.kind).executeTakeFirst();
-        if (existing) return { invoiceId: existing.id, documentNumber: existing.document_number, ...schedule };
-
-        const order = await trx.selectFrom('orders').innerJoin('tenants', 'tenants.id', 'orders.tenant_id')
-          .selectAll('orders').select(['tenants.name as tenant_name', 'tenants.slug as tenant_slug'])
-          .where('orders.id', '=', input.orderId).where('orders.tenant_id', '=', input.tenantId).executeTakeFirstOrThrow();
-        const counter = await takeDocumentNumber(trx, input.tenantId);
-        const year = counter.series;
-        // A concurrent retry of this same activity waited on the counter lock; look again.
-        const raced = await trx.selectFrom('invoices').select(['id', 'document_number'])
-          .where('order_id', '=', input.orderId).where('kind', '=', input.kind).executeTakeFirst();
-        if (raced) throw new Error('document issued concurrently; retrying');
-
-        const lines = await trx.selectFrom('order_lines').selectAll().where('order_id', '=', input.orderId).orderBy('position').execute();
-        const documentNumber = counter.documentNumber;
-        const dueAt = schedule.dueInDays === null ? null : new Date(Date.now() + schedule.dueInDays * 86_400_000);
-        const id = crypto.randomUUID();
-        const booker = (order.booker ?? {}) as Record<string, unknown>;
-        await trx.insertInto('invoices').values({
-          id,
-          tenant_id: input.tenantId,
-          order_id: input.orderId,
-          kind: input.kind,
-          series: year,
-          number: counter.number,
-          document_number: documentNumber,
-          currency: order.currency,
-          exchange_rate: order.exchange_rate,
-          total_excl_vat: order.total_excl_vat,
-          total_vat: order.total_vat,
-          total_incl_vat: order.total_incl_vat,
-          vat_summary: JSON.stringify(order.vat_summary),
-          lines: JSON.stringify(lines.map((l) => ({
-            description: l.description, quantity: l.quantity, unit_price: l.unit_price, discount: l.discount,
-            discount_percent: l.discount_percent, vat_rate_bp: l.vat_rate_bp, excl_vat: l.excl_vat, vat: l.vat, incl_vat: l.incl_vat,
-          }))),
-          seller: JSON.stringify(await loadSellerSnapshot(trx, input.tenantId)),
-          buyer: JSON.stringify({
-            name: booker.name ?? null, email: order.booker_email, company: order.company, invoice: order.invoice_details,
-          }),
-          status: input.kind === 'receipt' ? 'paid' : 'open',
-          payment_reference: `${order.number}`,
-          external_id: order.external_id,
-          due_at: dueAt,
-          paid_at: input.kind === 'receipt' ? sql`now()` : null,
-        }).execute();
-        await appendOrderEvent(trx, {
-          tenantId: input.tenantId, orderId: input.orderId, eventKey: `document:${input.kind}`, type: `document.${input.kind}_issued`,
-          message: `${input.kind === 'invoice' ? 'Invoice' : 'Receipt'} ${documentNumber} issued`, data: { invoice_id: id, document_number: documentNumber },
-        });
-        return { invoiceId: id, documentNumber, ...schedule };
-      });
+      return db.transaction().execute((trx) => issueDocumentInTransaction(trx, input));
     },
 
     /** Books an invoice payment against the order; `settled` marks the invoice paid. */

@@ -76,7 +76,8 @@ function expectDeadline(run: ScenarioRun, iso: string | null | undefined, window
   expect(deadline).toBeLessThanOrEqual(after + windowMs + 1_000);
 }
 
-const bookedAndConfirmed: ActivityName[] = ['bookOrder', 'issueDocument', 'queueOrderEmail', 'setOrderStatus'];
+/** Booking, receipt, completion and the receipt mail: one activity since 'single-completion-activity'. */
+const bookedAndConfirmed: ActivityName[] = ['completePaidOrder'];
 
 describe('card order paid by webhook', () => {
   const run = runOnce(scenarios.cardPaid);
@@ -113,9 +114,8 @@ describe('card order paid by webhook', () => {
     const r = run();
     expect(r.stubs.names()).toEqual(['validateOrder', 'placeOrder', 'createPaymentSession', 'recordPaymentOutcome', ...bookedAndConfirmed]);
     expect(r.stubs.inputsOf('recordPaymentOutcome').map((i) => i.event.eventId)).toEqual(['evt-paid']);
-    expect(r.stubs.inputsOf('issueDocument')).toEqual([{ tenantId: TENANT_ID, orderId: r.start.orderId, kind: 'receipt' }]);
-    expect(r.stubs.inputsOf('queueOrderEmail')).toEqual([{ tenantId: TENANT_ID, orderId: r.start.orderId, kind: 'receipt' }]);
-    expect(r.stubs.inputsOf('setOrderStatus')).toEqual([expect.objectContaining({ status: 'completed', eventKey: 'completed' })]);
+    // Booking, the receipt (with a number), completion and the receipt mail in one activity.
+    expect(r.stubs.inputsOf('completePaidOrder')).toEqual([{ tenantId: TENANT_ID, orderId: r.start.orderId, receipt: true }]);
     expectScopeOnEveryCall(r);
     expect(r.result).toBe('completed');
     expect(r.finalProgress).toEqual({ status: 'completed', waitingFor: null, preliminaryUntil: expect.any(String) });
@@ -125,7 +125,7 @@ describe('card order paid by webhook', () => {
     expect(searchAttributeUpserts(run().history)).toEqual({
       PaymentMethod: ['card'],
       CustomerEmail: [BOOKER_EMAIL],
-      OrderStatus: ['awaiting_payment', 'paid', 'booked', 'completed'],
+      OrderStatus: ['awaiting_payment', 'paid', 'completed'],
     });
   });
 });
@@ -151,9 +151,9 @@ describe('card order declined, then paid', () => {
     expect(r.stubs.names()).toEqual([
       'validateOrder', 'placeOrder', 'createPaymentSession', 'recordPaymentOutcome', 'queueOrderEmail', 'recordPaymentOutcome', ...bookedAndConfirmed,
     ]);
-    expect(r.stubs.inputsOf('queueOrderEmail').map((i) => i.kind)).toEqual(['payment_failed', 'receipt']);
+    expect(r.stubs.inputsOf('queueOrderEmail').map((i) => i.kind)).toEqual(['payment_failed']);
     expect(r.result).toBe('completed');
-    expect(searchAttributeUpserts(r.history).OrderStatus).toEqual(['awaiting_payment', 'payment_failed', 'paid', 'booked', 'completed']);
+    expect(searchAttributeUpserts(r.history).OrderStatus).toEqual(['awaiting_payment', 'payment_failed', 'paid', 'completed']);
   });
 });
 
@@ -163,7 +163,7 @@ describe('card webhooks redelivered', () => {
   it('handles one payment event id once', () => {
     const r = run();
     expect(r.stubs.inputsOf('recordPaymentOutcome').map((i) => i.event.eventId)).toEqual(['evt-declined', 'evt-paid']);
-    expect(r.stubs.names().filter((n) => n === 'bookOrder')).toHaveLength(1);
+    expect(r.stubs.names().filter((n) => n === 'completePaidOrder')).toHaveLength(1);
     expect(r.result).toBe('completed');
   });
 });
@@ -268,8 +268,7 @@ describe('card webhook lost', () => {
       'validateOrder', 'placeOrder', 'createPaymentSession', 'closePaymentSession', 'recordPaymentOutcome', ...bookedAndConfirmed,
     ]);
     expect(r.stubs.inputsOf('recordPaymentOutcome')[0]!.event).toMatchObject({ eventId: 'reconciled:sess-1', outcome: 'succeeded' });
-    expect(r.stubs.inputsOf('issueDocument').map((i) => i.kind)).toEqual(['receipt']);
-    expect(r.stubs.inputsOf('setOrderStatus')).toEqual([expect.objectContaining({ status: 'completed' })]);
+    expect(r.stubs.inputsOf('completePaidOrder')).toEqual([expect.objectContaining({ receipt: true })]);
     expect(r.result).toBe('completed');
   });
 });
@@ -332,9 +331,9 @@ describe('free order', () => {
     const r = run();
     expect(r.stubs.inputsOf('placeOrder')[0]).toMatchObject({ paymentMethod: 'free', preliminaryUntil: null });
     expect(r.submits).toEqual([{ ok: true, summary: expect.objectContaining({ payment: expect.objectContaining({ method: 'free' }) }) }]);
-    expect(r.stubs.names()).toEqual(['validateOrder', 'placeOrder', 'bookOrder', 'queueOrderEmail', 'setOrderStatus']);
-    expect(r.stubs.inputsOf('queueOrderEmail')).toEqual([{ tenantId: TENANT_ID, orderId: r.start.orderId, kind: 'receipt' }]);
-    expect(r.stubs.inputsOf('setOrderStatus')).toEqual([expect.objectContaining({ status: 'completed' })]);
+    expect(r.stubs.names()).toEqual(['validateOrder', 'placeOrder', 'completePaidOrder']);
+    // Nothing to pay, so no receipt document (the confirmation mail still goes out).
+    expect(r.stubs.inputsOf('completePaidOrder')).toEqual([{ tenantId: TENANT_ID, orderId: r.start.orderId, receipt: false }]);
     expect(r.result).toBe('completed');
     expect(searchAttributeUpserts(r.history).PaymentMethod).toEqual(['free']);
   });
@@ -450,7 +449,7 @@ describe('cancellation', () => {
     expect(r.stubs.inputsOf('cancelOrder')).toEqual([expect.objectContaining({ cancellationId: '1', request: { by: 'client' } })]);
     expect(r.stubs.inputsOf('refundPayment')).toEqual([expect.objectContaining({ sessionId: 'sess-1', amount: CARD_TOTAL, reason: 'cancellation-1' })]);
     expect(r.notes.cancel).toMatchObject({ ok: true, full: true, refund_amount: CARD_TOTAL, refund_via: 'card', credit_note_number: 'CN-1' });
-    expect(searchAttributeUpserts(r.history).OrderStatus).toEqual(['awaiting_payment', 'paid', 'booked', 'completed', 'cancelled']);
+    expect(searchAttributeUpserts(r.history).OrderStatus).toEqual(['awaiting_payment', 'paid', 'completed', 'cancelled']);
     expect(r.result).toBe('cancelled');
   });
 
@@ -516,10 +515,10 @@ describe('card payment after expiry, tenant re-books', () => {
     const r = run();
     const names = withoutChecks(r);
     expect(names.slice(names.indexOf('expireOrder'))).toEqual([
-      'expireOrder', 'queueOrderEmail', 'recordPaymentOutcome', 'rebookAfterLatePayment', 'bookOrder', 'issueDocument', 'queueOrderEmail', 'setOrderStatus',
+      'expireOrder', 'queueOrderEmail', 'recordPaymentOutcome', 'rebookAfterLatePayment', 'completePaidOrder',
     ]);
     expect(names).not.toContain('refundPayment');
-    expect(searchAttributeUpserts(r.history).OrderStatus).toEqual(['awaiting_payment', 'expired', 'paid', 'booked', 'completed']);
+    expect(searchAttributeUpserts(r.history).OrderStatus).toEqual(['awaiting_payment', 'expired', 'paid', 'completed']);
     expect(r.result).toBe('completed');
   });
 });
@@ -541,7 +540,7 @@ describe('booking fails after payment (saga)', () => {
   it('gives everything back and refunds the payment once', () => {
     const r = run();
     const names = withoutChecks(r);
-    expect(names.slice(names.indexOf('bookOrder'))).toEqual(['bookOrder', 'cancelOrder', 'refundPayment', 'flagForAttention', 'queueOrderEmail']);
+    expect(names.slice(names.indexOf('completePaidOrder'))).toEqual(['completePaidOrder', 'cancelOrder', 'refundPayment', 'flagForAttention', 'queueOrderEmail']);
     expect(r.stubs.inputsOf('refundPayment')).toEqual([expect.objectContaining({ amount: CARD_TOTAL, reason: 'booking_failed' })]);
     expect(r.stubs.inputsOf('queueOrderEmail').map((i) => i.kind)).toEqual(['refund']);
     expect(r.result).toBe('cancelled');

@@ -166,6 +166,11 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
       if (behaviour.placementErrors) return { ok: false, errors: behaviour.placementErrors };
       return { ok: true, summary: summaryFor(input) };
     },
+    async completePaidOrder(input) {
+      record('completePaidOrder', input);
+      if (behaviour.bookingFails) throw ApplicationFailure.nonRetryable('occurrence was deleted', 'BookingImpossible');
+      return { seatsBooked: 1, documentNumber: input.receipt ? '10001' : null };
+    },
     async bookOrder(input) {
       record('bookOrder', input);
       if (behaviour.bookingFails) throw ApplicationFailure.nonRetryable('occurrence was deleted', 'BookingImpossible');
