@@ -10,6 +10,7 @@ import { DefaultLogger, makeTelemetryFilterString, Runtime, Worker, type WorkerO
 import type { WorkflowHandle } from '@temporalio/client';
 import type { OrderActivities } from '../../activities';
 import type { CancellationDecision } from '../../activities/order-cancellation';
+import { createIntakeInOneActivity } from '../../activities/order-intake-in-one';
 import type { ValidateOrderResult } from '../../activities/order-intake';
 import type { BusinessError } from '../../domain/business-error';
 import type { OrderDraft } from '../../domain/order-draft';
@@ -151,7 +152,7 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
     calls.push({ name, input } as ActivityCall);
   };
   let documents = 0;
-  const activities: OrderActivities = {
+  const steps: Omit<OrderActivities, 'intakeOrder'> = {
     async validateOrder(input) {
       record('validateOrder', input);
       const validation = behaviour.validation ?? { ok: true, draft: makeDraft(), preliminaryMinutes: PRELIMINARY_MINUTES };
@@ -262,6 +263,9 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
       return { queued: 1 };
     },
   };
+  // The one-round-trip intake is the real composition (createIntakeInOneActivity) over the
+  // stubbed steps, so the steps are what gets recorded — as with the step-by-step intake.
+  const activities: OrderActivities = { ...steps, ...createIntakeInOneActivity(steps) };
   return {
     activities,
     calls,

@@ -1,0 +1,77 @@
+import type { OrderDraft } from '../domain/order-draft';
+import type { BusinessError } from '../domain/business-error';
+import type { OrderSubmission, OrderSummary } from '../workflows/order-messages';
+import type { PlaceOrderInput, PlaceOrderResult, ValidateOrderResult } from './order-intake';
+
+export interface IntakeOrderInput {
+  tenantId: string;
+  orderId: string;
+  orderNumber: number;
+  workflowId: string;
+  submission: OrderSubmission;
+  /** The workflow's clock when it asked: the deadline counts from here, as its timer does. */
+  startedAtMs: number;
+  windowOverrideMs?: number;
+}
+
+export type IntakeOrderResult =
+  | { ok: false; errors: BusinessError[] }
+  | {
+      ok: true;
+      summary: OrderSummary;
+      draft: OrderDraft;
+      paymentMethod: 'card' | 'invoice' | 'free';
+      windowMs: number;
+      preliminaryUntil: number | null;
+      firstStartsAt: string | null;
+      sellsGiftVouchers: boolean;
+    };
+
+interface IntakeSteps {
+  validateOrder(input: { tenantId: string; submission: OrderSubmission }): Promise<ValidateOrderResult>;
+  placeOrder(input: PlaceOrderInput): Promise<PlaceOrderResult>;
+  createPaymentSession(input: { tenantId: string; orderId: string }): Promise<{ sessionId: string; redirectUrl: string }>;
+}
+
+/**
+ * The whole intake — validate, place (seats, codes, rows), open the payment session — as one
+ * activity: the client waits for it, and three round trips through the task queue become one.
+ * Each step is idempotent on its own (placement keyed by order id, session by attempt), so a
+ * retry of the whole is safe.
+ */
+export function createIntakeInOneActivity(steps: IntakeSteps) {
+  return {
+    async intakeOrder(input: IntakeOrderInput): Promise<IntakeOrderResult> {
+      const scope = { tenantId: input.tenantId, orderId: input.orderId };
+      const validation = await steps.validateOrder({ tenantId: input.tenantId, submission: input.submission });
+      if (!validation.ok) return validation;
+      const { draft } = validation;
+      const paymentMethod = draft.pricing.totals.inclVat === 0 ? 'free' : draft.paymentMethod;
+      const windowMs = input.windowOverrideMs ?? validation.preliminaryMinutes * 60_000;
+      const preliminaryUntil = paymentMethod === 'card' ? input.startedAtMs + windowMs : null;
+      const placed = await steps.placeOrder({
+        ...scope,
+        orderNumber: input.orderNumber,
+        workflowId: input.workflowId,
+        submission: input.submission,
+        draft,
+        paymentMethod,
+        preliminaryUntil: preliminaryUntil ? new Date(preliminaryUntil).toISOString() : null,
+      });
+      if (!placed.ok) return placed;
+      let summary = placed.summary;
+      if (paymentMethod === 'card') {
+        const session = await steps.createPaymentSession(scope);
+        summary = {
+          ...summary,
+          status: 'awaiting_payment',
+          payment: { method: 'card', requires_redirect: true, session_id: session.sessionId, redirect_url: session.redirectUrl },
+        };
+      }
+      return {
+        ok: true, summary, draft, paymentMethod, windowMs, preliminaryUntil,
+        firstStartsAt: validation.firstStartsAt ?? null, sellsGiftVouchers: validation.sellsGiftVouchers === true,
+      };
+    },
+  };
+}
