@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { startPollingLoop } from '../../runtime/polling-loop';
 import { sql } from 'kysely';
 import nodemailer, { type SMTPPoolOptions, type SMTPPoolSentMessageInfo, type Transporter } from 'nodemailer';
 import type { Db } from '../../db/database';
@@ -278,51 +279,18 @@ export interface EmailDispatcher {
 
 /** Polls the outbox and delivers due rows until stopped. Its timer never keeps the process alive. */
 export function startEmailDispatcher(db: Db, transport: MailTransport, opts: EmailDispatcherOptions): EmailDispatcher {
-  const intervalMs = opts.intervalMs ?? 1000;
   const limit = opts.limit ?? DEFAULT_BATCH_LIMIT;
   const logger = opts.logger;
-  let stopped = false;
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<void> | null = null;
-  let consecutiveErrors = 0;
-
-  const schedule = (delayMs: number) => {
-    if (stopped) return;
-    timer = setTimeout(runRound, delayMs);
-    timer.unref();
-  };
-
-  function runRound(): void {
-    timer = null;
-    running = (async () => {
-      let delay = intervalMs;
-      try {
-        const { sent, failed } = await deliverPendingEmails(db, transport, { limit, from: opts.from });
-        consecutiveErrors = 0;
-        if (failed > 0) logger?.warn({ sent, failed }, 'email delivery round had failures; they will be retried');
-        else if (sent > 0) logger?.info({ sent }, 'emails delivered');
-        if (sent + failed >= limit) delay = 0;
-      } catch (error) {
-        consecutiveErrors += 1;
-        // Database trouble: back off up to 30 s instead of hammering it every interval.
-        delay = Math.min(intervalMs * 2 ** Math.min(consecutiveErrors, 10), Math.max(intervalMs, 30_000));
-        logger?.error({ err: error }, 'email delivery round failed');
-      } finally {
-        running = null;
-        schedule(delay);
-      }
-    })();
-  }
-
-  schedule(0);
-  return {
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      timer = null;
-      if (running) await running;
+  return startPollingLoop({
+    intervalMs: opts.intervalMs ?? 1000,
+    async round() {
+      const { sent, failed } = await deliverPendingEmails(db, transport, { limit, from: opts.from });
+      if (failed > 0) logger?.warn({ sent, failed }, 'email delivery round had failures; they will be retried');
+      else if (sent > 0) logger?.info({ sent }, 'emails delivered');
+      return sent + failed >= limit;
     },
-  };
+    onError: (error) => logger?.error({ err: error }, 'email delivery round failed'),
+  });
 }
 
 /**

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { startPollingLoop } from '../../runtime/polling-loop';
 import type { Db } from '../../db/database';
 import { SIGNATURE_HEADER, signPayload } from './webhook-signature';
 
@@ -153,50 +154,17 @@ export interface WebhookDeliveryLoop {
  * process alive.
  */
 export function startSandboxWebhookDelivery(db: Db, opts: WebhookDeliveryLoopOptions = {}): WebhookDeliveryLoop {
-  const intervalMs = opts.intervalMs ?? 1000;
   const limit = opts.limit ?? DEFAULT_BATCH_LIMIT;
   const logger = opts.logger;
-  let stopped = false;
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<void> | null = null;
-  let consecutiveErrors = 0;
-
-  const schedule = (delayMs: number) => {
-    if (stopped) return;
-    timer = setTimeout(runRound, delayMs);
-    timer.unref();
-  };
-
-  function runRound(): void {
-    timer = null;
-    running = (async () => {
-      let delay = intervalMs;
-      try {
-        const { delivered, failed, gaveUp } = await deliverDueSandboxWebhooks(db, { limit, baseDelaySeconds: opts.baseDelaySeconds });
-        consecutiveErrors = 0;
-        if (gaveUp > 0) logger?.error({ delivered, failed, gave_up: gaveUp }, 'sandbox webhooks given up after 24 h of failed deliveries');
-        if (failed > 0) logger?.warn({ delivered, failed }, 'sandbox webhook deliveries failed; they will be retried');
-        else if (delivered > 0) logger?.info({ delivered }, 'sandbox webhooks delivered');
-        if (delivered + failed + gaveUp >= limit) delay = 0;
-      } catch (error) {
-        consecutiveErrors += 1;
-        // Database trouble: back off up to 30 s instead of hammering it every interval.
-        delay = Math.min(intervalMs * 2 ** Math.min(consecutiveErrors, 10), Math.max(intervalMs, 30_000));
-        logger?.error({ err: error }, 'sandbox webhook delivery round failed');
-      } finally {
-        running = null;
-        schedule(delay);
-      }
-    })();
-  }
-
-  schedule(0);
-  return {
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      timer = null;
-      if (running) await running;
+  return startPollingLoop({
+    intervalMs: opts.intervalMs ?? 1000,
+    async round() {
+      const { delivered, failed, gaveUp } = await deliverDueSandboxWebhooks(db, { limit, baseDelaySeconds: opts.baseDelaySeconds });
+      if (gaveUp > 0) logger?.error({ delivered, failed, gave_up: gaveUp }, 'sandbox webhooks given up after 24 h of failed deliveries');
+      if (failed > 0) logger?.warn({ delivered, failed }, 'sandbox webhook deliveries failed; they will be retried');
+      else if (delivered > 0) logger?.info({ delivered }, 'sandbox webhooks delivered');
+      return delivered + failed + gaveUp >= limit;
     },
-  };
+    onError: (error) => logger?.error({ err: error }, 'sandbox webhook delivery round failed'),
+  });
 }
