@@ -298,6 +298,10 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
       amending = true;
       try {
         await condition(() => !stepRunning);
+        // The step we waited for may have finished the order: then it takes no payment.
+        if (['completed', 'expired', 'cancelled', 'invoiced'].includes(status)) {
+          throw stateConflict('order_not_payable', `An order in status ${status} takes no payment`);
+        }
         if (status !== 'awaiting_payment' && status !== 'payment_failed') return { ok: true, leftToPay: 0 };
         // A new attempt replaces the open session; money that got through on it counts.
         const check = await activities.closePaymentSession(scope);
