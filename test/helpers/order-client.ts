@@ -1,5 +1,5 @@
 import { jsonOf } from './fixtures';
-import type { TestStack } from './test-stack';
+import { eventually, type TestStack } from './test-stack';
 
 /** A thin HTTP client for the tests: what an API client or a browser would send. */
 export function orderClient(stack: TestStack, apiKey: string) {
@@ -16,6 +16,13 @@ export function orderClient(stack: TestStack, apiKey: string) {
     async getOrder(id: string) {
       const response = await fetch(`${stack.baseUrl}/v1/orders/${id}`, { headers: headers() });
       return { status: response.status, body: await jsonOf(response) };
+    },
+    /** Polls GET /v1/orders/{id} until the order has the status; answers the order. */
+    async waitForStatus(id: string, status: string, timeoutMs = 20_000) {
+      return eventually(async () => {
+        const { body } = await this.getOrder(id);
+        return body.status === status ? body : undefined;
+      }, timeoutMs);
     },
     async occurrence(id: string) {
       const response = await fetch(`${stack.baseUrl}/v1/catalog/occurrences?limit=200`, { headers: headers() });

@@ -16,12 +16,6 @@ beforeAll(async () => {
 });
 afterAll(async () => stack.stop());
 
-async function waitForStatus(id: string, status: string) {
-  return eventually(async () => {
-    const { body } = await client.getOrder(id);
-    return body.status === status ? body : undefined;
-  });
-}
 
 function post(path: string, body: unknown, key = tenant.apiKey) {
   return fetch(`${stack.baseUrl}${path}`, { method: 'POST', headers: { 'X-API-Key': key, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
@@ -35,7 +29,7 @@ describe('cancelling orders', () => {
     const placed = await client.placeOrder({ payment_method: 'card', booker: { email: 'cancel-card@example.com' }, lines: [{ occurrence_id: occurrence, participants: participants(2) }] });
     expect(placed.status).toBe(201);
     await client.actOnPaymentPage(placed.body.payment.redirect_url, 'pay');
-    await waitForStatus(placed.body.id, 'completed');
+    await client.waitForStatus(placed.body.id, 'completed');
     expect((await client.occurrence(occurrence)).seats_left).toBe(3);
 
     const response = await post(`/v1/orders/${placed.body.id}/cancel`, { reason: 'cannot attend' });
@@ -62,7 +56,7 @@ describe('cancelling orders', () => {
     const placed = await client.placeOrder({ payment_method: 'card', booker: { email: 'unpaid@example.com' }, lines: [{ occurrence_id: occurrence, quantity: 2 }] });
     const response = await fetch(`${stack.baseUrl}/v1/orders/${placed.body.id}`, { method: 'DELETE', headers: { 'X-API-Key': tenant.apiKey } });
     expect(response.status).toBe(204);
-    const order = await waitForStatus(placed.body.id, 'cancelled');
+    const order = await client.waitForStatus(placed.body.id, 'cancelled');
     expect(order.payments.filter((p: { kind: string }) => p.kind === 'refund')).toEqual([]);
     expect((await client.occurrence(occurrence)).seats_left).toBe(5);
     const page = await fetch(placed.body.payment.redirect_url);
@@ -72,10 +66,10 @@ describe('cancelling orders', () => {
   it('an invoice order: the open invoice is credited', async () => {
     const occurrence = await createOccurrence(stack.database.db, tenant.id, courseId, { capacity: 5 });
     const placed = await client.placeOrder({ payment_method: 'invoice', booker: { email: 'inv-cancel@example.com' }, lines: [{ occurrence_id: occurrence, participants: participants(1) }] });
-    await waitForStatus(placed.body.id, 'invoiced');
+    await client.waitForStatus(placed.body.id, 'invoiced');
     const response = await fetch(`${stack.baseUrl}/v1/orders/${placed.body.id}`, { method: 'DELETE', headers: { 'X-API-Key': tenant.apiKey } });
     expect(response.status).toBe(204);
-    const order = await waitForStatus(placed.body.id, 'cancelled');
+    const order = await client.waitForStatus(placed.body.id, 'cancelled');
     const invoice = order.documents.find((d: { kind: string }) => d.kind === 'invoice');
     const credit = order.documents.find((d: { kind: string }) => d.kind === 'credit_note');
     expect(invoice.status).toBe('credited');
@@ -88,7 +82,7 @@ describe('cancelling orders', () => {
       payment_method: 'invoice', external_id: `partial-${crypto.randomUUID()}`, booker: { email: 'partial@example.com' },
       lines: [{ occurrence_id: occurrence, participants: participants(2) }],
     });
-    await waitForStatus(placed.body.id, 'invoiced');
+    await client.waitForStatus(placed.body.id, 'invoiced');
     const response = await post(`/v1/orders/${placed.body.id}/cancel`, { participant_indexes: [1] });
     expect(response.status).toBe(200);
     expect(await jsonOf(response)).toMatchObject({ full: false, seats_released: 1, refund_amount: 0, status: 'invoiced' });
@@ -101,13 +95,13 @@ describe('cancelling orders', () => {
       method: 'PUT', headers: { 'X-API-Key': tenant.apiKey, 'Content-Type': 'application/json' }, body: JSON.stringify({ amount: 125_000, reference: 'bank-1' }),
     });
     expect(paid.status).toBe(204);
-    await waitForStatus(placed.body.id, 'completed');
+    await client.waitForStatus(placed.body.id, 'completed');
   });
 
   it('after the deadline: 409 naming the rule; an operator may override with a reason', async () => {
     const soon = await createOccurrence(stack.database.db, tenant.id, courseId, { capacity: 5, startsInDays: 0.25 });
     const placed = await client.placeOrder({ payment_method: 'invoice', booker: { email: 'late@example.com' }, lines: [{ occurrence_id: soon, participants: participants(1) }] });
-    await waitForStatus(placed.body.id, 'invoiced');
+    await client.waitForStatus(placed.body.id, 'invoiced');
     const refused = await post(`/v1/orders/${placed.body.id}/cancel`, {});
     expect(refused.status).toBe(409);
     const problem = await jsonOf(refused);
@@ -122,13 +116,13 @@ describe('cancelling orders', () => {
     expect(noReason.status).toBe(400);
     const override = await post(`/v1/orders/${placed.body.id}/cancel`, { override: true, reason: 'goodwill' }, opsKey);
     expect(override.status).toBe(200);
-    await waitForStatus(placed.body.id, 'cancelled');
+    await client.waitForStatus(placed.body.id, 'cancelled');
   });
 
   it('two cancellations at once: exactly one succeeds', async () => {
     const occurrence = await createOccurrence(stack.database.db, tenant.id, courseId, { capacity: 5 });
     const placed = await client.placeOrder({ payment_method: 'invoice', booker: { email: 'twice@example.com' }, lines: [{ occurrence_id: occurrence, participants: participants(2) }] });
-    await waitForStatus(placed.body.id, 'invoiced');
+    await client.waitForStatus(placed.body.id, 'invoiced');
     const answers = await Promise.all([post(`/v1/orders/${placed.body.id}/cancel`, {}), post(`/v1/orders/${placed.body.id}/cancel`, {})]);
     const statuses = answers.map((a) => a.status).sort();
     expect(statuses).toEqual([200, 409]);

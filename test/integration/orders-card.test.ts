@@ -29,12 +29,6 @@ function cardOrder(participants = [{ firstname: 'John', lastname: 'Doe', email: 
   };
 }
 
-async function waitForStatus(id: string, status: string) {
-  return eventually(async () => {
-    const { body } = await client.getOrder(id);
-    return body.status === status ? body : undefined;
-  });
-}
 
 describe('card order through the sandbox provider', () => {
   it('is priced, holds seats and answers with the payment redirect', async () => {
@@ -59,7 +53,7 @@ describe('card order through the sandbox provider', () => {
     const paid = await client.actOnPaymentPage(placed.body.payment.redirect_url, 'pay');
     expect(paid).toEqual({ status: 303, location: 'https://shop.example/thanks' });
 
-    const order = await waitForStatus(placed.body.id, 'completed');
+    const order = await client.waitForStatus(placed.body.id, 'completed');
     expect(order.participants[0].booking_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(order.reservations).toEqual([expect.objectContaining({ occurrence_id: occurrenceId, quantity: 1, status: 'booked' })]);
     expect(order.payments).toEqual([expect.objectContaining({ kind: 'charge', status: 'succeeded', amount: 162_500 })]);
@@ -81,16 +75,16 @@ describe('card order through the sandbox provider', () => {
     const declined = await client.actOnPaymentPage(placed.body.payment.redirect_url, 'pay', '4000 0000 0000 0002');
     expect(declined.status).toBe(303);
     expect(declined.location).toContain('declined=1');
-    await waitForStatus(placed.body.id, 'payment_failed');
+    await client.waitForStatus(placed.body.id, 'payment_failed');
     await client.actOnPaymentPage(placed.body.payment.redirect_url, 'pay');
-    const order = await waitForStatus(placed.body.id, 'completed');
+    const order = await client.waitForStatus(placed.body.id, 'completed');
     expect(order.payments[0].status).toBe('succeeded');
   });
 
   it('a repeated webhook changes nothing the second time', async () => {
     const placed = await client.placeOrder(cardOrder());
     await client.actOnPaymentPage(placed.body.payment.redirect_url, 'pay');
-    await waitForStatus(placed.body.id, 'completed');
+    await client.waitForStatus(placed.body.id, 'completed');
     // The provider redelivers the same signed event.
     const { sendSandboxWebhook } = await import('../../activities/payments/sandbox-webhook-sender');
     const sessionId = placed.body.payment.session_id;

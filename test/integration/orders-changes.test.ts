@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOccurrence, createProduct, createTenant, jsonOf, type TestTenant } from '../helpers/fixtures';
 import { orderClient } from '../helpers/order-client';
-import { eventually, startTestStack, type TestStack } from '../helpers/test-stack';
+import { startTestStack, type TestStack } from '../helpers/test-stack';
 
 let stack: TestStack;
 let tenant: TestTenant;
@@ -25,12 +25,6 @@ function patch(id: string, body: unknown) {
   });
 }
 
-async function waitForStatus(id: string, status: string) {
-  return eventually(async () => {
-    const { body } = await client.getOrder(id);
-    return body.status === status ? body : undefined;
-  });
-}
 
 const person = (n: number) => ({ firstname: `P${n}`, lastname: 'Doe', email: `p${n}@example.com` });
 
@@ -61,7 +55,7 @@ describe('PATCH /v1/orders/{id}', () => {
     // The old payment page is closed; the new one takes the new amount.
     expect((await fetch(order.payment.redirect_url)).status).toBe(410);
     await client.actOnPaymentPage(changed.payment.redirect_url, 'pay');
-    const completed = await waitForStatus(order.id, 'completed');
+    const completed = await client.waitForStatus(order.id, 'completed');
     expect(completed.amount_paid).toBe(250_000);
     expect(completed.notes).toMatchObject({ mark: 'Tennis' });
     expect(completed.timeline.map((e: { type: string }) => e.type)).toContain('order.changed');
@@ -95,7 +89,7 @@ describe('PATCH /v1/orders/{id}', () => {
     // It can still be paid (a new session was opened for the unchanged amount).
     expect(still.payment.redirect_url).toBeTruthy();
     await client.actOnPaymentPage(still.payment.redirect_url, 'pay');
-    await waitForStatus(order.id, 'completed');
+    await client.waitForStatus(order.id, 'completed');
   });
 
   it('confirms a preliminary order (preliminary: false): no deadline, invoiced instead', async () => {
@@ -103,7 +97,7 @@ describe('PATCH /v1/orders/{id}', () => {
     const order = await cardOrder(occurrence);
     const response = await patch(order.id, { preliminary: false });
     expect(response.status).toBe(200);
-    const invoiced = await waitForStatus(order.id, 'invoiced');
+    const invoiced = await client.waitForStatus(order.id, 'invoiced');
     expect(invoiced.preliminary_until).toBeNull();
     expect(invoiced.documents).toEqual([expect.objectContaining({ kind: 'invoice', status: 'open' })]);
   });
@@ -112,7 +106,7 @@ describe('PATCH /v1/orders/{id}', () => {
     const occurrence = await createOccurrence(stack.database.db, tenant.id, courseId, { capacity: 5 });
     const order = await cardOrder(occurrence);
     await client.actOnPaymentPage(order.payment.redirect_url, 'pay');
-    await waitForStatus(order.id, 'completed');
+    await client.waitForStatus(order.id, 'completed');
     const refused = await patch(order.id, { add_lines: [{ occurrence_id: occurrence, participants: [person(5)] }] });
     expect(refused.status).toBe(409);
     expect((await jsonOf(refused)).code).toBe('order_not_changeable');
@@ -140,7 +134,7 @@ describe('PATCH /v1/orders/{id}', () => {
       // The payment won: the change is refused and the order completes as it was.
       expect(changed.status).toBe(409);
       expect((await jsonOf(changed)).code).toBe('order_paid_meanwhile');
-      const completed = await waitForStatus(order.id, 'completed');
+      const completed = await client.waitForStatus(order.id, 'completed');
       expect(completed.totals.incl_vat).toBe(125_000);
       expect(completed.amount_paid).toBe(125_000);
     }

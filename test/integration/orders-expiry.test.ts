@@ -28,19 +28,13 @@ const cardOrder = (email: string) => ({
   lines: [{ occurrence_id: occurrenceId, quantity: 2 }],
 });
 
-async function waitForStatus(id: string, status: string) {
-  return eventually(async () => {
-    const { body } = await client.getOrder(id);
-    return body.status === status ? body : undefined;
-  }, 20_000);
-}
 
 describe('preliminary deadline', () => {
   it('expires an unpaid card order: seats released exactly once, session closed, email sent', async () => {
     const placed = await client.placeOrder(cardOrder('late@example.com'));
     expect(placed.status).toBe(201);
     expect((await client.occurrence(occurrenceId)).seats_left).toBe(3);
-    const order = await waitForStatus(placed.body.id, 'expired');
+    const order = await client.waitForStatus(placed.body.id, 'expired');
     expect(order.reservations).toEqual([expect.objectContaining({ status: 'released', quantity: 2 })]);
     expect(order.left_to_pay).toBe(0);
     expect(order.timeline.map((e: { type: string }) => e.type)).toContain('order.expired');
@@ -56,7 +50,7 @@ describe('preliminary deadline', () => {
     // The customer paid, but the provider's webhook never reached us.
     await stack.database.db.updateTable('sandbox_psp_sessions').set({ status: 'paid', updated_at: sql`now()` })
       .where('id', '=', placed.body.payment.session_id).execute();
-    const order = await waitForStatus(placed.body.id, 'completed');
+    const order = await client.waitForStatus(placed.body.id, 'completed');
     expect(order.payments[0]).toMatchObject({ status: 'succeeded', amount: placed.body.totals.incl_vat });
     expect(order.reservations[0].status).toBe('booked');
     expect(order.timeline.map((e: { type: string }) => e.type)).not.toContain('order.expired');
@@ -65,7 +59,7 @@ describe('preliminary deadline', () => {
   it('a payment that lands after expiry is refunded automatically', async () => {
     const placed = await client.placeOrder(cardOrder('refund@example.com'));
     expect(placed.status).toBe(201);
-    await waitForStatus(placed.body.id, 'expired');
+    await client.waitForStatus(placed.body.id, 'expired');
     const sessionId = placed.body.payment.session_id;
     // The provider took the money anyway (a race at its end) and tells us late.
     await stack.database.db.updateTable('sandbox_psp_sessions').set({ status: 'paid' }).where('id', '=', sessionId).execute();

@@ -23,12 +23,6 @@ beforeAll(async () => {
 });
 afterAll(async () => stack.stop());
 
-async function waitForStatus(id: string, status: string) {
-  return eventually(async () => {
-    const { body } = await client.getOrder(id);
-    return body.status === status ? body : undefined;
-  });
-}
 
 describe('invoice order', () => {
   it('books at once, issues an invoice, and completes when the invoice is marked paid', async () => {
@@ -44,7 +38,7 @@ describe('invoice order', () => {
     expect(placed.body.payment).toEqual({ method: 'invoice', requires_redirect: false, session_id: null, redirect_url: null });
     expect(placed.body.preliminary_until).toBeNull();
 
-    const invoiced = await waitForStatus(placed.body.id, 'invoiced');
+    const invoiced = await client.waitForStatus(placed.body.id, 'invoiced');
     expect(invoiced.participants[0].booking_id).toBeTruthy();
     expect(invoiced.documents).toEqual([expect.objectContaining({ kind: 'invoice', status: 'open', total_incl_vat: 156_250 })]);
     expect(invoiced.left_to_pay).toBe(156_250);
@@ -54,7 +48,7 @@ describe('invoice order', () => {
 
     const markPaid = await fetch(`${stack.baseUrl}/v1/invoices/by-external-id/erp-4711/paid`, { method: 'PUT', headers: { 'X-API-Key': tenant.apiKey } });
     expect(markPaid.status).toBe(204);
-    const completed = await waitForStatus(placed.body.id, 'completed');
+    const completed = await client.waitForStatus(placed.body.id, 'completed');
     expect(completed.documents[0].status).toBe('paid');
     expect(completed.left_to_pay).toBe(0);
 
@@ -72,7 +66,7 @@ describe('free order', () => {
     });
     expect(placed.status).toBe(201);
     expect(placed.body.totals.incl_vat).toBe(0);
-    const order = await waitForStatus(placed.body.id, 'completed');
+    const order = await client.waitForStatus(placed.body.id, 'completed');
     expect(order.reservations).toEqual([expect.objectContaining({ quantity: 3, status: 'booked' })]);
     expect(order.payments).toEqual([]);
     await eventually(async () => (await stack.mail()).find((m) => m.to.includes('free@example.com')));
@@ -114,13 +108,14 @@ describe('rejected order', () => {
     const placed = await client.placeOrder({ payment_method: 'card', lines: [] });
     expect(placed.status).toBe(422);
     expect(placed.body.errors[0].code).toBe('order_lines_empty');
-    const handles = stack.temporal.workflow.list({ query: `TenantId = '${tenant.id}' AND OrderStatus = 'rejected'` });
-    const found = await eventually(async () => {
-      for await (const wf of handles) return wf;
-      return undefined;
-    }, 15_000, 500).catch(() => undefined);
-    // Visibility is eventually consistent; the workflow's own result is authoritative.
-    if (found) expect(found.status.name).toBe('COMPLETED');
+    // The rejected order took the tenant's latest number; its workflow is order-<slug>-<number>.
+    const { order_counter: number } = await stack.database.db.selectFrom('tenants').select('order_counter').where('id', '=', tenant.id).executeTakeFirstOrThrow();
+    const handle = stack.temporal.workflow.getHandle(`order-${tenant.slug}-${number}`);
+    expect(await handle.result()).toBe('rejected');
+    const described = await handle.describe();
+    expect(described.status.name).toBe('COMPLETED');
+    expect(described.searchAttributes.OrderStatus).toEqual(['rejected']);
+    expect(described.searchAttributes.TenantId).toEqual([tenant.id]);
   });
 });
 

@@ -3,7 +3,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOccurrence, createProduct, createTenant, type TestTenant } from '../helpers/fixtures';
 import { orderClient } from '../helpers/order-client';
-import { eventually, startTestStack, type TestStack } from '../helpers/test-stack';
+import { startTestStack, type TestStack } from '../helpers/test-stack';
 
 // The sandbox provider's hosted page in a real browser (Debian's Chromium, driven by
 // playwright-core; no browser is ever downloaded), through the whole stack: order over HTTP,
@@ -52,12 +52,6 @@ describe.skipIf(!hasChromium)('the hosted payment page in Chromium', () => {
     return placed.body as { id: string; totals: { incl_vat: number }; payment: { session_id: string; redirect_url: string } };
   }
 
-  async function waitForStatus(id: string, status: string) {
-    return eventually(async () => {
-      const { body } = await client.getOrder(id);
-      return body.status === status ? body : undefined;
-    });
-  }
 
   async function withPage<T>(options: { javaScriptEnabled?: boolean }, run: (page: Page) => Promise<T>): Promise<T> {
     const context: BrowserContext = await browser.newContext({ javaScriptEnabled: options.javaScriptEnabled ?? true });
@@ -83,7 +77,7 @@ describe.skipIf(!hasChromium)('the hosted payment page in Chromium', () => {
       await page.getByRole('heading', { name: 'Payment complete' }).waitFor();
       expect(await page.getByRole('status').textContent()).toMatch(/was paid/);
     });
-    const completed = await waitForStatus(order.id, 'completed');
+    const completed = await client.waitForStatus(order.id, 'completed');
     expect(completed.payments).toEqual([expect.objectContaining({ kind: 'charge', status: 'succeeded', amount: order.totals.incl_vat })]);
     expect(completed.reservations).toEqual([expect.objectContaining({ status: 'booked' })]);
   });
@@ -98,14 +92,14 @@ describe.skipIf(!hasChromium)('the hosted payment page in Chromium', () => {
       const alert = page.getByRole('alert');
       await alert.waitFor();
       expect(await alert.textContent()).toMatch(/card was declined/i);
-      await waitForStatus(order.id, 'payment_failed');
+      await client.waitForStatus(order.id, 'payment_failed');
 
       // Still payable on the same page.
       await page.getByLabel('Card number').fill('4242 4242 4242 4242');
       await Promise.all([page.waitForURL('**/psp/sandbox/done/**'), page.getByRole('button', { name: 'Pay' }).click()]);
       await page.getByRole('heading', { name: 'Payment complete' }).waitFor();
     });
-    const completed = await waitForStatus(order.id, 'completed');
+    const completed = await client.waitForStatus(order.id, 'completed');
     expect(completed.payments).toEqual([expect.objectContaining({ kind: 'charge', status: 'succeeded' })]);
   });
 

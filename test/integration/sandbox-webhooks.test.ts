@@ -36,12 +36,6 @@ async function placeCardOrder(email?: string, quantity?: number) {
   return placed.body as { id: string; number: number; totals: { incl_vat: number }; payment: { session_id: string; redirect_url: string } };
 }
 
-async function waitForStatus(id: string, status: string, timeoutMs = 20_000) {
-  return eventually(async () => {
-    const { body } = await client.getOrder(id);
-    return body.status === status ? body : undefined;
-  }, timeoutMs);
-}
 
 function deliveriesOf(sessionId: string) {
   return stack.database.db.selectFrom('sandbox_webhook_deliveries').selectAll().where('session_id', '=', sessionId).orderBy('created_at').execute();
@@ -85,7 +79,7 @@ describe('sandbox webhook delivery', () => {
     expect(new Set(deliveries.map((d) => d.event_id))).toEqual(new Set([`evt_${sessionId}_paid`]));
     expect(new Set(deliveries.map((d) => d.payload)).size).toBe(1);
 
-    const completed = await waitForStatus(order.id, 'completed');
+    const completed = await client.waitForStatus(order.id, 'completed');
     await new Promise((r) => setTimeout(r, 1_000)); // room for a duplicate to show up, if any
     const final = (await client.getOrder(order.id)).body;
     expect(final.status).toBe('completed');
@@ -176,7 +170,7 @@ describe('sandbox webhook delivery', () => {
     const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
     try {
       await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-      const completed = await waitForStatus(order.id, 'completed', 30_000);
+      const completed = await client.waitForStatus(order.id, 'completed', 30_000);
       expect(completed.payments).toEqual([expect.objectContaining({ kind: 'charge', status: 'succeeded' })]);
       const [row] = await deliveriesOf(sessionId);
       expect(row!.delivered_at).not.toBeNull();
@@ -241,7 +235,7 @@ describe('test cards on the hosted page (HTTP, as a browser without JavaScript s
     const [delivery] = await deliveriesOf(sessionId);
     expect(delivery!.delivered_at).not.toBeNull();
     expect(JSON.parse(delivery!.payload)).toMatchObject({ type: 'payment.failed', data: { session_id: sessionId, failure_reason: reason } });
-    await waitForStatus(order.id, 'payment_failed');
+    await client.waitForStatus(order.id, 'payment_failed');
     const stored = await stack.database.db.selectFrom('payment_events').select('raw_body').where('order_id', '=', order.id).executeTakeFirstOrThrow();
     expect(JSON.parse(stored.raw_body).data.failure_reason).toBe(reason);
 
@@ -285,7 +279,7 @@ describe('test cards on the hosted page (HTTP, as a browser without JavaScript s
 
     const paid = await postCard(order.payment.redirect_url, '5555 5555 5555 4444');
     expect(paid).toMatchObject({ status: 303, location: `/psp/sandbox/done/${order.payment.session_id}` });
-    await waitForStatus(order.id, 'completed');
+    await client.waitForStatus(order.id, 'completed');
     expect(await (await fetch(new URL(paid.location!, stack.baseUrl))).text()).toContain('Payment complete');
   });
 });
