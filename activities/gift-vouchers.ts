@@ -16,8 +16,8 @@ function newCode(): string {
 export function createGiftVoucherActivities({ db }: ActivityDeps) {
   return {
     /**
-     * Gift vouchers sold as products (seed 002): once the order is paid, one value voucher per
-     * unit bought, worth what the buyer paid for it. Idempotent: vouchers are keyed by the order
+     * Gift vouchers sold as products: once the order is paid, one value voucher per unit
+     * bought, worth the product's face value (its unit price). Idempotent: vouchers are keyed by the order
      * and the line position, so a retry issues none twice.
      */
     async issueGiftVouchers(input: { tenantId: string; orderId: string }): Promise<{ issued: number }> {
@@ -26,14 +26,16 @@ export function createGiftVoucherActivities({ db }: ActivityDeps) {
           .where('issued_by_order_id', '=', input.orderId).executeTakeFirstOrThrow();
         if (Number(existing.n) > 0) return { issued: 0 };
         const lines = await trx.selectFrom('order_lines').innerJoin('products', 'products.id', 'order_lines.product_id')
-          .innerJoin('orders', 'orders.id', 'order_lines.order_id')
-          .select(['order_lines.quantity', 'order_lines.incl_vat', 'orders.currency'])
+          .innerJoin('orders', 'orders.id', 'order_lines.order_id').innerJoin('tenants', 'tenants.id', 'orders.tenant_id')
+          .select(['order_lines.quantity', 'order_lines.unit_price', 'order_lines.vat_rate_bp', 'orders.currency', 'tenants.prices_include_vat'])
           .where('order_lines.order_id', '=', input.orderId).where('products.type', '=', 'voucher').execute();
         let issued = 0;
         for (const line of lines) {
-          // The value is what was paid per unit (after discounts), so a discounted voucher
-          // never becomes worth more than it cost.
-          const unitValue = Math.floor(line.incl_vat / line.quantity);
+          // A gift card is worth its face value, whatever a discount made it cost; a product
+          // without a face value (priced 0) makes no card.
+          const unitValue = line.prices_include_vat
+            ? line.unit_price
+            : line.unit_price + Math.round((line.unit_price * line.vat_rate_bp) / 10_000);
           if (unitValue <= 0) continue;
           for (let i = 0; i < line.quantity; i++) {
             await trx.insertInto('vouchers').values({

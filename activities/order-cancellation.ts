@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
-import { allocateProportionally } from '../domain/money';
+import { allocateCredit, amountDue, cancellationMoney, leftToPay, planRefunds, refundable } from '../domain/order-money';
 import { appendOrderEvent } from '../db/queries/order-events';
+import { loadOrderLedger, loadRefundableCardCharges, MANUAL_REFUND_PROVIDER } from '../db/queries/order-ledger';
 import { releaseSeats } from '../db/queries/seat-holds';
 import type { Database } from '../db/schema';
 import type { CancelOrderRequest } from '../workflows/order-messages';
@@ -14,13 +15,20 @@ export type CancellationDecision =
 export interface CancellationOutcome {
   full: boolean;
   seatsReleased: number;
-  /** The cancelled part's value after the fee (what the credit note says). */
+  /** The fee the policy asked for on the cancelled part. */
+  fee: number;
+  /** What this cancellation credited (the credit note's total). */
   creditAmount: number;
-  /** What goes back to the customer (after the fee), and how. */
+  /** What goes back to the customer: on the card sessions that took it, and the rest by hand. */
   refundAmount: number;
-  refundSessionId: string | null;
+  cardRefunds: { sessionId: string; amount: number }[];
+  manualRefund: number;
   refundVia: 'card' | 'manual' | null;
   creditNoteNumber: string | null;
+  /** What the order still owes in total after this cancellation (before subtracting payments). */
+  amountDue: number;
+  /** What is left to pay after this cancellation and its refunds. */
+  leftToPay: number;
 }
 
 interface CancelInput {
@@ -29,10 +37,38 @@ interface CancelInput {
   cancellationId: string;
   request: CancelOrderRequest;
   decision: { feePercent: number; participantPositions: number[] | null };
+  /** `manual`: an operator refunds by bank transfer, even where a card could take it. */
+  refundVia?: 'provider' | 'manual';
 }
 
 export function createOrderCancellationActivities({ db }: ActivityDeps) {
   return {
+    /**
+     * What an operator's settlement gives back: everything paid beyond what is due, on the
+     * cards that took it (or all by hand). Planned from the ledger, keyed by the settlement.
+     */
+    async planSettlementRefund(input: { tenantId: string; orderId: string; settlementId: string; refundVia: 'provider' | 'manual' }):
+      Promise<{ amount: number; cardRefunds: { sessionId: string; amount: number }[]; manualRefund: number }> {
+      return db.transaction().execute(async (trx) => {
+        const eventKey = `settlement_refund:${input.settlementId}`;
+        const done = await trx.selectFrom('order_events').select('data').where('order_id', '=', input.orderId).where('event_key', '=', eventKey).executeTakeFirst();
+        if (done) return done.data as unknown as { amount: number; cardRefunds: { sessionId: string; amount: number }[]; manualRefund: number };
+        await trx.selectFrom('orders').select('id').where('id', '=', input.orderId).where('tenant_id', '=', input.tenantId).forUpdate().executeTakeFirstOrThrow();
+        const ledger = await loadOrderLedger(trx, input.orderId);
+        const amount = refundable(ledger);
+        const cards = input.refundVia === 'manual' ? [] : await loadRefundableCardCharges(trx, input.orderId);
+        const plan = planRefunds(amount, cards);
+        await recordManualRefund(trx, input, plan.manual, ledger.currency, `settlement:${input.settlementId}`);
+        const result = { amount, cardRefunds: plan.card, manualRefund: plan.manual };
+        await appendOrderEvent(trx, {
+          tenantId: input.tenantId, orderId: input.orderId, eventKey, type: 'order.settlement_refund',
+          message: `${amount} ${ledger.currency} to refund after an operator's settlement${plan.manual > 0 ? ` (${plan.manual} by hand)` : ''}`,
+          data: result,
+        });
+        return result;
+      });
+    },
+
     /**
      * The tenant's cancellation policy: a client may cancel until N hours before the first
      * occurrence starts, for a fee percent; an operator may override both, with a reason.
@@ -54,10 +90,12 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
           return { allowed: false, code: 'participant_not_cancellable', message: `Participant index ${unknown.join(', ')} is not an active participant of this order` };
         }
         // Cancelling every remaining participant is cancelling the order.
-        positions = request.participantIndexes.length === active.size ? null : [...new Set(request.participantIndexes)].sort((a, b) => a - b);
+        const distinct = [...new Set(request.participantIndexes)].sort((a, b) => a - b);
+        positions = distinct.length === active.size ? null : distinct;
       }
       if (request.by === 'operator' && request.override) {
-        return { allowed: true, feePercent: request.feePercent ?? 0, participantPositions: positions };
+        const fee = request.feePercent ?? (request.tenantFee ? Number(tenant.cancellation_fee_percent) : 0);
+        return { allowed: true, feePercent: fee, participantPositions: positions };
       }
       const startsAt = firstStart.starts_at ? new Date(firstStart.starts_at) : null;
       if (startsAt) {
@@ -74,9 +112,10 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
     },
 
     /**
-     * One transaction: seats back, participants or the order cancelled, a credit note for the
-     * issued document, and the refund worked out. Keyed by the cancellation id, so a retry
-     * answers what the first attempt did.
+     * One transaction: seats back, participants or the order cancelled, the credit worked out
+     * from the ledger (domain/order-money.ts) and written per line, a credit note for the issued
+     * document, and the refund planned (card sessions first, the rest by hand). Keyed by the
+     * cancellation id, so a retry answers what the first attempt did.
      */
     async cancelOrder(input: CancelInput): Promise<CancellationOutcome> {
       return db.transaction().execute(async (trx) => {
@@ -89,47 +128,65 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
         const positions = input.decision.participantPositions;
         const full = positions === null;
         const participants = await trx.selectFrom('participants').select(['id', 'position', 'status']).where('order_id', '=', input.orderId).execute();
+        const active = new Set(participants.filter((p) => p.status === 'active').map((p) => p.id));
         const affectedParticipantIds = full
-          ? participants.filter((p) => p.status === 'active').map((p) => p.id)
+          ? [...active]
           : participants.filter((p) => positions.includes(p.position) && p.status === 'active').map((p) => p.id);
         const lines = await trx.selectFrom('order_lines').selectAll().where('order_id', '=', input.orderId).orderBy('position').execute();
-        const affectedLines = full ? lines : lines.filter((l) => l.participant_id && affectedParticipantIds.includes(l.participant_id));
+        const isLive = (l: (typeof lines)[number]) => l.participant_id === null || active.has(l.participant_id);
+        const affectedLines = full
+          ? lines.filter(isLive)
+          : lines.filter((l) => l.participant_id !== null && affectedParticipantIds.includes(l.participant_id));
 
         const seatsReleased = full ? await releaseAll(trx, input, order) : await releaseParticipantSeats(trx, input.orderId, affectedLines);
         if (affectedParticipantIds.length > 0) {
           await trx.updateTable('participants').set({ status: 'cancelled' }).where('id', 'in', affectedParticipantIds).execute();
         }
 
-        const charges = await trx.selectFrom('payments').select(['kind', 'status', 'amount', 'provider', 'provider_session_id'])
-          .where('order_id', '=', input.orderId).execute();
-        const paid = charges.filter((p) => p.kind === 'charge' && p.status === 'succeeded').reduce((n, p) => n + p.amount, 0)
-          - charges.filter((p) => p.kind === 'refund' && p.status === 'succeeded').reduce((n, p) => n + p.amount, 0);
-        const affectedTotal = affectedLines.reduce((n, l) => n + l.incl_vat, 0);
-        const keep = Math.round((affectedTotal * input.decision.feePercent) / 100);
-        const creditAmount = affectedTotal - keep;
-        const refundAmount = Math.max(0, Math.min(paid, creditAmount));
-        const cardCharge = charges.find((p) => p.kind === 'charge' && p.status === 'succeeded' && p.provider !== 'invoice' && p.provider_session_id);
+        const ledger = await loadOrderLedger(trx, input.orderId);
+        const partValue = affectedLines.reduce((n, l) => n + l.incl_vat - l.credited, 0);
+        const money = cancellationMoney(ledger, { value: partValue, feePercent: input.decision.feePercent, full });
+        // A full cancellation may also give up fees kept on earlier parts (when they were never
+        // paid), so its credit spreads over every line with value left, not only the live ones.
+        const creditedLines = full ? lines : affectedLines;
+        const shares = allocateCredit(money.credit, creditedLines.map((l) => l.incl_vat - l.credited));
+        const lineCredits = creditedLines.map((line, i) => ({ line, amount: shares[i] ?? 0 })).filter((c) => c.amount > 0);
+        for (const { line, amount } of lineCredits) {
+          await trx.updateTable('order_lines').set({ credited: sql`credited + ${amount}` }).where('id', '=', line.id).execute();
+        }
+        await trx.updateTable('orders').set({ credited: sql`credited + ${money.credit}`, updated_at: sql`now()` })
+          .where('id', '=', input.orderId).execute();
+        const creditNoteNumber = await issueCreditNote(trx, input, lineCredits, money.credit, full);
 
-        const creditNoteNumber = await issueCreditNote(trx, input, affectedLines, creditAmount, full);
+        const cards = input.refundVia === 'manual' ? [] : await loadRefundableCardCharges(trx, input.orderId);
+        const plan = planRefunds(money.refund, cards);
+        await recordManualRefund(trx, input, plan.manual, order.currency, `cancellation:${input.cancellationId}`);
         if (full) {
           await trx.updateTable('orders').set({
             status: 'cancelled', cancelled_at: sql`now()`, cancellation_reason: input.request.reason ?? `cancelled by ${input.request.by}`, updated_at: sql`now()`,
           }).where('id', '=', input.orderId).execute();
         }
+        const after = { ...ledger, credited: ledger.credited + money.credit, refunded: ledger.refunded + money.refund };
         const outcome: CancellationOutcome = {
           full,
           seatsReleased,
-          creditAmount,
-          refundAmount,
-          refundSessionId: refundAmount > 0 && cardCharge ? cardCharge.provider_session_id : null,
-          refundVia: refundAmount === 0 ? null : cardCharge ? 'card' : 'manual',
+          fee: money.fee,
+          creditAmount: money.credit,
+          refundAmount: money.refund,
+          cardRefunds: plan.card,
+          manualRefund: plan.manual,
+          refundVia: money.refund === 0 ? null : plan.manual > 0 ? 'manual' : 'card',
           creditNoteNumber,
+          amountDue: amountDue(after),
+          leftToPay: leftToPay(after),
         };
+        const currency = order.currency;
         await appendOrderEvent(trx, {
           tenantId: input.tenantId, orderId: input.orderId, eventKey, type: full ? 'order.cancelled' : 'order.participants_cancelled',
           message: `${full ? 'Order' : `Participant(s) ${positions?.join(', ')}`} cancelled by ${input.request.by}`
             + `${input.request.reason ? ` (${input.request.reason})` : ''}; ${seatsReleased} seat(s) released`
-            + `${keep > 0 ? `, fee ${keep} ${order.currency}` : ''}${refundAmount > 0 ? `, ${refundAmount} ${order.currency} to refund (${outcome.refundVia})` : ''}`
+            + `${money.fee > 0 ? `, fee ${money.fee} ${currency}` : ''}, ${money.credit} ${currency} credited`
+            + `${money.refund > 0 ? `, ${money.refund} ${currency} to refund (${outcome.refundVia})` : ''}`
             + `${creditNoteNumber ? `, credit note ${creditNoteNumber}` : ''}`,
           data: outcome as unknown as Record<string, unknown>,
         });
@@ -137,6 +194,17 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
       });
     },
   };
+}
+
+/** A refund an operator owes by bank transfer: in the ledger at once, so it is never promised twice. */
+async function recordManualRefund(
+  trx: Kysely<Database>, ref: { tenantId: string; orderId: string }, amount: number, currency: string, key: string,
+): Promise<void> {
+  if (amount <= 0) return;
+  await trx.insertInto('payments').values({
+    id: crypto.randomUUID(), tenant_id: ref.tenantId, order_id: ref.orderId, kind: 'refund', provider: MANUAL_REFUND_PROVIDER,
+    amount, currency, status: 'pending', idempotency_key: `${ref.orderId}:refund:manual:${key}`,
+  }).onConflict((oc) => oc.column('idempotency_key').doNothing()).execute();
 }
 
 async function releaseAll(trx: Kysely<Database>, input: CancelInput, order: { campaign_code: string | null; voucher_code: string | null; voucher_applied: number }) {
@@ -176,18 +244,19 @@ async function releaseParticipantSeats(trx: Kysely<Database>, orderId: string, l
 async function issueCreditNote(
   trx: Kysely<Database>,
   input: CancelInput,
-  lines: { description: string; quantity: number; unit_price: number; vat_rate_bp: number; incl_vat: number }[],
+  credits: { line: { id: string; description: string; quantity: number; unit_price: number; vat_rate_bp: number }; amount: number }[],
   creditAmount: number,
   full: boolean,
 ): Promise<string | null> {
   const original = await trx.selectFrom('invoices').selectAll().where('order_id', '=', input.orderId)
     .where('kind', 'in', ['invoice', 'receipt']).orderBy('issued_at', 'desc').executeTakeFirst();
   if (!original || creditAmount <= 0) return null;
-  const shares = allocateProportionally(creditAmount, lines.map((l) => l.incl_vat));
-  const creditLines = lines.map((line, i) => {
-    const incl = shares[i] ?? 0;
+  const creditLines = credits.map(({ line, amount: incl }) => {
     const vat = Math.round((incl * line.vat_rate_bp) / (10_000 + line.vat_rate_bp));
-    return { description: `Credit: ${line.description}`, quantity: line.quantity, unit_price: line.unit_price, vat_rate_bp: line.vat_rate_bp, excl_vat: incl - vat, vat, incl_vat: incl };
+    return {
+      order_line_id: line.id, description: `Credit: ${line.description}`, quantity: line.quantity, unit_price: line.unit_price,
+      vat_rate_bp: line.vat_rate_bp, excl_vat: incl - vat, vat, incl_vat: incl,
+    };
   });
   const byRate = new Map<number, { base: number; amount: number }>();
   for (const l of creditLines) {
@@ -207,7 +276,12 @@ async function issueCreditNote(
     status: 'paid', payment_reference: original.payment_reference, external_id: original.external_id,
   }).execute();
   if (full && original.status === 'open') {
-    await trx.updateTable('invoices').set({ status: 'credited' }).where('id', '=', original.id).execute();
+    // A full cancellation leaves nothing to collect: what was not credited was paid (the fees kept).
+    const credited = await trx.selectFrom('invoices').select(sql<number>`coalesce(sum(total_incl_vat), 0)::bigint`.as('n'))
+      .where('credits_invoice_id', '=', original.id).executeTakeFirstOrThrow();
+    await trx.updateTable('invoices')
+      .set(Number(credited.n) >= original.total_incl_vat ? { status: 'credited' } : { status: 'paid', paid_at: sql`coalesce(paid_at, now())` })
+      .where('id', '=', original.id).execute();
   }
   return number.documentNumber;
 }

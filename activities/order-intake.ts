@@ -129,7 +129,11 @@ export function createOrderIntakeActivities({ db }: ActivityDeps) {
      * replaced by the new draft in one transaction — held seats given back and taken anew, so a
      * full occurrence refuses the change and leaves the order as it was.
      */
-    async replaceOrderContents(input: { tenantId: string; orderId: string; submission: OrderSubmission; draft: OrderDraft; preliminaryUntil: string | null; changeId: string }): Promise<PlaceOrderResult> {
+    async replaceOrderContents(input: {
+      tenantId: string; orderId: string; submission: OrderSubmission; draft: OrderDraft; preliminaryUntil: string | null; changeId: string;
+      /** Notes changed together with the contents: merged into the notes the order has. */
+      notes?: Record<string, string | undefined>;
+    }): Promise<PlaceOrderResult> {
       const { draft } = input;
       const request = input.submission.request;
       try {
@@ -147,7 +151,7 @@ export function createOrderIntakeActivities({ db }: ActivityDeps) {
           if (errors.length > 0) throw new PlacementRejected(errors);
           await trx.updateTable('orders').set({
             ...pricedOrderColumns(draft),
-            notes: JSON.stringify(request.notes ?? {}),
+            ...(input.notes ? { notes: sql`notes || ${JSON.stringify(input.notes)}::jsonb` } : {}),
             preliminary_until: input.preliminaryUntil,
             updated_at: sql`now()`,
           }).where('id', '=', input.orderId).execute();

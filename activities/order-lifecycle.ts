@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/schema';
 import type { OrderStatus } from '../domain/order-status';
 import { appendOrderEvent } from '../db/queries/order-events';
-import { giveBackOrderHolds } from '../db/queries/order-contents';
+import { giveBackOrderHolds, takeOrderCodes } from '../db/queries/order-contents';
 import { holdSeats } from '../db/queries/seat-holds';
 import type { ActivityDeps } from './activity-deps';
 
@@ -60,7 +60,8 @@ export function createOrderLifecycleActivities({ db, paymentProviders }: Activit
     async expireOrder({ tenantId, orderId }: OrderRef): Promise<{ seatsReleased: number }> {
       return db.transaction().execute(async (trx) => {
         const order = await trx.updateTable('orders')
-          .set({ status: 'expired', updated_at: sql`now()` })
+          // An expired order owes nothing: the ledger's due amount goes to zero with it.
+          .set({ status: 'expired', credited: sql`total_incl_vat`, updated_at: sql`now()` })
           .where('id', '=', orderId).where('tenant_id', '=', tenantId)
           .where('status', 'in', ['awaiting_payment', 'payment_failed', 'reserved'])
           .returning(['campaign_code', 'voucher_code', 'voucher_applied']).executeTakeFirst();
@@ -102,16 +103,20 @@ export function createOrderLifecycleActivities({ db, paymentProviders }: Activit
       if (tenant.late_payment_policy !== 'rebook') return { rebooked: false, reason: 'the tenant refunds late payments' };
       try {
         return await db.transaction().execute(async (trx) => {
-          const order = await trx.selectFrom('orders').select('status').where('id', '=', orderId).where('tenant_id', '=', tenantId).forUpdate().executeTakeFirstOrThrow();
+          const order = await trx.selectFrom('orders').select(['status', 'campaign_code', 'voucher_code', 'voucher_applied'])
+            .where('id', '=', orderId).where('tenant_id', '=', tenantId).forUpdate().executeTakeFirstOrThrow();
           if (order.status !== 'expired') return { rebooked: order.status === 'paid', reason: `order is ${order.status}` };
           const released = await trx.selectFrom('reservations').select(['occurrence_id', 'product_id', 'inventory_date', 'quantity'])
             .where('order_id', '=', orderId).where('status', '=', 'released').execute();
           const errors = await holdSeats(trx, tenantId, orderId, released.map((r) => ({
             occurrenceId: r.occurrence_id, productId: r.product_id, inventoryDate: r.inventory_date, quantity: r.quantity,
           })));
+          // Expiry gave back the campaign use and the voucher value too: the price paid relied on them.
+          errors.push(...(await takeOrderCodes(trx, tenantId, order)));
           if (errors.length > 0) throw new SeatsGone(errors.map((e) => e.message).join('; '));
           await trx.deleteFrom('reservations').where('order_id', '=', orderId).where('status', '=', 'released').execute();
-          await trx.updateTable('orders').set({ status: 'paid', preliminary_until: null, updated_at: sql`now()` }).where('id', '=', orderId).execute();
+          await trx.updateTable('orders').set({ status: 'paid', credited: 0, preliminary_until: null, updated_at: sql`now()` })
+            .where('id', '=', orderId).execute();
           await appendOrderEvent(trx, {
             tenantId, orderId, eventKey: 'rebooked_after_late_payment', type: 'order.rebooked',
             message: 'Paid after expiry; the seats were still free and are booked again',
@@ -122,6 +127,25 @@ export function createOrderLifecycleActivities({ db, paymentProviders }: Activit
         if (error instanceof SeatsGone) return { rebooked: false, reason: `seats gone: ${error.message}` };
         throw error;
       }
+    },
+
+    /** The order waits for an operator (status needs_attention) and says why. */
+    async parkOrder(input: OrderRef & { reason: string; eventKey: string }): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        await trx.updateTable('orders').set({ status: 'needs_attention', attention_reason: input.reason, updated_at: sql`now()` })
+          .where('id', '=', input.orderId).where('tenant_id', '=', input.tenantId).execute();
+        await appendOrderEvent(trx, {
+          tenantId: input.tenantId, orderId: input.orderId, eventKey: input.eventKey, type: 'order.needs_attention', message: input.reason,
+        });
+      });
+    },
+
+    /** An operator settled the order: it takes the status the settlement decided, the reason goes to the timeline. */
+    async resumeOrder(input: OrderRef & { status: OrderStatus; eventKey: string; message: string }): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        await trx.updateTable('orders').set({ attention_reason: null }).where('id', '=', input.orderId).where('tenant_id', '=', input.tenantId).execute();
+        await setOrderStatusInTransaction(trx, { ...input });
+      });
     },
 
     /** Puts the order on the operators' list (attention_reason) without changing its status. */

@@ -18,12 +18,14 @@ import { registerOrderListRoutes } from './routes/order-list';
 import { registerOrderCancellationRoutes } from './routes/order-cancellation';
 import { registerOrderChangeRoutes } from './routes/order-changes';
 import { registerOrderPaymentRoutes } from './routes/order-payments';
+import { registerOrderSettlementRoutes } from './routes/order-settlement';
 import { registerOrderRoutes } from './routes/orders';
 import { registerPaymentWebhookRoutes } from './routes/payment-webhooks';
 import { registerSavedCardRoutes } from './routes/saved-cards';
 import { registerSandboxPspPage } from './routes/sandbox-psp-page';
 import { registerStripeWebhookRoutes } from './routes/stripe-webhooks';
 import { registerVoucherRoutes } from './routes/vouchers';
+import { applyRequestRules } from './request-rules';
 import { validationHook } from './validation-hook';
 
 const DEFAULT_BODY_LIMIT = 256 * 1024;
@@ -33,6 +35,7 @@ export type App = OpenAPIHono<AppEnv>;
 
 export function createApp(deps: AppDeps): App {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  applyRequestRules(app);
   const limit = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
 
   app.use(requestId({ headerName: 'X-Request-Id' }));
@@ -52,15 +55,6 @@ export function createApp(deps: AppDeps): App {
       problemResponse(c, new ApiProblem(405, 'method_not_allowed', 'Method Not Allowed', `Use ${allowed.join(', ')}`, undefined, { Allow: allowed.join(', ') })),
   }));
   app.use(bodyLimit({ maxSize: limit, onError: () => { throw problems.payloadTooLarge(limit); } }));
-  app.use(async (c, next) => {
-    // JSON is the only body we read on the API; a form or text body is a client bug worth naming.
-    if (['POST', 'PUT', 'PATCH'].includes(c.req.method) && c.req.path.startsWith('/v1/') && !c.req.path.startsWith('/v1/webhooks/')) {
-      const type = c.req.header('content-type');
-      const hasBody = c.req.header('content-length') !== '0' && (c.req.header('content-length') || c.req.header('transfer-encoding'));
-      if (hasBody && !/^application\/([\w.+-]*\+)?json\b/i.test(type ?? '')) throw problems.unsupportedMediaType();
-    }
-    await next();
-  });
   app.use('/v1/*', async (c, next) => {
     if (PUBLIC_PREFIXES.some((prefix) => c.req.path.startsWith(prefix))) return next();
     return authenticate(c, next);
@@ -75,6 +69,7 @@ export function createApp(deps: AppDeps): App {
   registerOrderCancellationRoutes(app);
   registerOrderChangeRoutes(app);
   registerOrderPaymentRoutes(app);
+  registerOrderSettlementRoutes(app);
   registerSavedCardRoutes(app);
   registerOrderListRoutes(app);
   registerVoucherRoutes(app);

@@ -2,13 +2,13 @@ import type { z } from 'zod';
 import { type ProblemFieldError, problems } from './problem';
 
 /** zod issues → our field errors: `lines.0.quantity` style paths a client can map to its form. */
-export function zodIssuesToFieldErrors(issues: readonly z.core.$ZodIssue[]): ProblemFieldError[] {
+export function zodIssuesToFieldErrors(issues: readonly z.core.$ZodIssue[], noun = 'field'): ProblemFieldError[] {
   return issues.flatMap((issue): ProblemFieldError[] => {
     const base = issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({
         code: 'unknown_field',
-        message: `Unknown field "${key}"`,
+        message: `Unknown ${noun} "${key}"`,
         field: base ? `${base}.${key}` : key,
       }));
     }
@@ -26,6 +26,8 @@ export function zodIssuesToFieldErrors(issues: readonly z.core.$ZodIssue[]): Pro
 export function validationHook(result: { success: boolean; error?: z.ZodError; target?: string }): void {
   if (!result.success && result.error) {
     const where = result.target === 'json' ? 'body' : result.target === 'query' ? 'query string' : (result.target ?? 'request');
-    throw problems.badRequest('validation_failed', `The request ${where} is not valid`, zodIssuesToFieldErrors(result.error.issues));
+    const noun = result.target === 'query' ? 'query parameter' : 'field';
+    const errors = zodIssuesToFieldErrors(result.error.issues, noun);
+    throw problems.badRequest('validation_failed', `The request ${where} is not valid`, errors);
   }
 }

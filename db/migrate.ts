@@ -6,6 +6,7 @@ import * as orderPolicies from './migrations/0004_order_policies';
 import * as paymentProviders from './migrations/0005_payment_providers';
 import * as sandboxWebhookDeliveries from './migrations/0006_sandbox_webhook_deliveries';
 import * as savedCards from './migrations/0007_saved_cards';
+import * as orderCredits from './migrations/0008_order_credits';
 
 // Migrations are listed in code (not read from a folder) so the same list works under tsx,
 // in a bundled build and in tests.
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0005_payment_providers': paymentProviders,
   '0006_sandbox_webhook_deliveries': sandboxWebhookDeliveries,
   '0007_saved_cards': savedCards,
+  '0008_order_credits': orderCredits,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

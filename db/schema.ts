@@ -181,6 +181,8 @@ export interface OrdersTable {
   total_excl_vat: number;
   total_vat: number;
   total_incl_vat: number;
+  /** Sum of the cancellations' credits: what is due is total_incl_vat − credited. */
+  credited: Generated<number>;
   vat_summary: Json<VatSummaryJson[]>;
   preliminary_until: Timestamp | null;
   attention_reason: string | null;
@@ -226,6 +228,8 @@ export interface OrderLinesTable {
   excl_vat: number;
   vat: number;
   incl_vat: number;
+  /** What cancellations credited of this line (never more than incl_vat). */
+  credited: Generated<number>;
 }
 
 export interface ReservationsTable {

@@ -52,10 +52,13 @@ export const ORDER_ERROR_CODES = {
   occurrence_in_past: 'The occurrence has already started or is in the past.',
   occurrence_full: 'The occurrence has fewer seats left than the order asks for.',
   product_identifier_invalid: 'The product does not exist or is not for sale.',
+  product_inactive: "The occurrence's product has been deactivated; its occurrences are not for sale.",
   occurrence_required: 'The product is sold per occurrence (course, ticket, facility slot); order it with an occurrence_id.',
   date_required: 'The product has inventory per date; the line needs a date.',
+  date_not_allowed: 'The line has a date, but its product has no inventory per date (or it books an occurrence).',
   date_invalid: 'The date is not a real calendar date.',
   date_in_past: 'The date is before today.',
+  participants_empty: 'A line has participants: []; name at least one, or leave participants out and give a quantity.',
   quantity_invalid: 'The quantity must be an integer from 1 to 100, and equal the number of participants when participants are given.',
   participant_name_invalid_empty: 'A participant must have both a first name and a last name.',
   participant_email_invalid_empty: 'A participant must have an email address.',
@@ -208,6 +211,15 @@ export function validateOrder(
     participantCounter += lineParticipants.length;
 
     checkOverride(line.price, `${lf}.price`, li, `Line ${li + 1}`);
+    // An empty list once booked one anonymous seat: the client meant somebody, so say so.
+    if (line.participants !== undefined && line.participants.length === 0) {
+      fail(
+        'participants_empty',
+        `Line ${li + 1} has an empty participants list; name them, or leave participants out and give a quantity`,
+        `${lf}.participants`,
+        li,
+      );
+    }
 
     // Participant identity and overrides: checked whatever the line targets.
     lineParticipants.forEach((p, pj) => {
@@ -306,6 +318,14 @@ export function validateOrder(
         fail('default_course_product_missing', `Line ${li + 1}: ${occ.name} has no product; the course is not correctly configured`, field, li);
         return;
       }
+      if (!product.active) {
+        const message = `Line ${li + 1}: ${product.name} is deactivated; ${occ.name} is not for sale`;
+        fail('product_inactive', message, field, li);
+        usable = false;
+      }
+      if (line.date !== undefined) {
+        fail('date_not_allowed', `Line ${li + 1}: ${occ.name} is an occurrence; leave out date`, `${lf}.date`, li);
+      }
       if (!usable) return;
       occurrence = occ;
       mainProduct = product;
@@ -337,6 +357,10 @@ export function validateOrder(
           return;
         }
         inventoryDate = line.date;
+      } else if (line.date !== undefined) {
+        // Without per-date inventory nothing would hold the date: it would be dropped silently.
+        const message = `Line ${li + 1}: ${product.name} has no inventory per date; leave out date`;
+        fail('date_not_allowed', message, `${lf}.date`, li);
       }
       mainProduct = product;
       baseUnitPrice = product.price;

@@ -7,10 +7,13 @@ export function isContentChange(change: ChangeOrderRequest): boolean {
   return change.campaignCode !== undefined || change.voucherCode !== undefined || Boolean(change.lines) || Boolean(change.addLines) || Boolean(change.confirm);
 }
 
-/** The order request as it would read after the change (what validation and pricing see). */
+/**
+ * The order request as it would read after the change (what validation and pricing see).
+ * Notes are not part of it: the database owns them and a change merges into what it holds.
+ */
 export function changedRequest(request: OrderSubmission['request'], change: ChangeOrderRequest): OrderSubmission['request'] {
-  const next = { ...request, lines: change.lines ?? [...request.lines, ...(change.addLines ?? [])] };
-  if (change.notes) next.notes = { ...request.notes, ...change.notes };
+  const { notes: _notes, ...rest } = request;
+  const next: OrderSubmission['request'] = { ...rest, lines: change.lines ?? [...request.lines, ...(change.addLines ?? [])] };
   if (change.campaignCode !== undefined) next.campaign_code = change.campaignCode ?? undefined;
   if (change.voucherCode !== undefined) next.voucher_code = change.voucherCode ?? undefined;
   return next;

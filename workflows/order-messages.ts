@@ -73,10 +73,32 @@ export interface CancelOrderRequest {
   feePercent?: number;
   /** Cancel only these participants (partial cancellation); absent = the whole order. */
   participantIndexes?: number[];
+  /** With `override` and no `feePercent`: the tenant's usual fee instead of none. */
+  tenantFee?: boolean;
 }
 
 export type CancelResult =
-  | { ok: true; status: OrderStatus; full: boolean; seats_released: number; refund_amount: number; refund_via: 'card' | 'manual' | null; credit_note_number: string | null }
+  | {
+      ok: true; status: OrderStatus; full: boolean; seats_released: number; fee: number; credit_amount: number;
+      refund_amount: number; refund_via: 'card' | 'manual' | null; credit_note_number: string | null;
+      /** Set when the provider refused the refund: the order went to an operator. */
+      attention_reason: string | null;
+    }
+  | { ok: false; code: string; message: string };
+
+/**
+ * An operator's decision on an order that needs attention: `accept` what was paid (book it),
+ * `refund` everything the ledger holds, or `cancel` under the tenant's fee and refund the rest.
+ */
+export interface SettleOrderRequest {
+  action: 'accept' | 'refund' | 'cancel';
+  reason: string;
+  /** `manual`: the operator refunds by bank transfer instead of through the provider. */
+  refundVia?: 'provider' | 'manual';
+}
+
+export type SettleResult =
+  | { ok: true; status: OrderStatus; refund_amount: number; attention_reason: string | null }
   | { ok: false; code: string; message: string };
 
 export interface ChangeOrderRequest {
@@ -114,6 +136,7 @@ export const submitOrderUpdate = defineUpdate<SubmitResult, [OrderSubmission]>('
 export const paymentResultSignal = defineSignal<[PaymentResultSignal]>('paymentResult');
 export const invoicePaidSignal = defineSignal<[InvoicePaidSignal]>('invoicePaid');
 export const cancelOrderUpdate = defineUpdate<CancelResult, [CancelOrderRequest]>('cancel');
+export const settleOrderUpdate = defineUpdate<SettleResult, [SettleOrderRequest]>('settle');
 export const changeOrderUpdate = defineUpdate<ChangeResult, [ChangeOrderRequest]>('change');
 export interface StartPaymentRequest {
   /** Pay with a card the provider keeps for the order's customer (seed 004). */

@@ -2,7 +2,6 @@ import {
   ApplicationFailure,
   condition,
   log,
-  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -28,6 +27,9 @@ import {
   type OrderWorkflowStart,
   type PaymentResultSignal,
   paymentResultSignal,
+  type SettleOrderRequest,
+  type SettleResult,
+  settleOrderUpdate,
   type StartPaymentRequest,
   type StartPaymentResult,
   startPaymentUpdate,
@@ -58,6 +60,15 @@ const bookingActivities = proxyActivities<OrderActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 });
 
+/**
+ * Refunds are retried for about a minute; a provider that refuses, or stays down that long,
+ * hands the order to an operator instead of holding the request that asked for the refund.
+ */
+const refundActivities = proxyActivities<OrderActivities>({
+  startToCloseTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 6 },
+});
+
 /** How long an unsubmitted workflow waits before giving up (Update-with-Start submits at once). */
 const SUBMIT_WAIT = '10 minutes';
 /** After expiry a late card payment is still caught (and refunded) this long. */
@@ -65,6 +76,8 @@ const LATE_PAYMENT_WINDOW = '24 hours';
 const DAY_MS = 86_400_000;
 /** The customer is reminded this long before a held card order expires (if the window allows). */
 const EXPIRY_NOTICE_MS = 5 * 60_000;
+/** A card order still unpaid this long after it was taken gets the "order received" mail with the payment link. */
+const RECEIVED_NOTICE_AFTER_MS = 60_000;
 /** While a card order waits, the provider is asked this often whether it was paid. */
 const PAYMENT_CHECK_EVERY_MS = 10 * 60_000;
 /** Reminders before an overdue invoice goes to the operators. */
@@ -99,7 +112,13 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
   let paymentFailureMailed = false;
   let sellsGiftVouchers = false;
   let paymentMethod: 'card' | 'invoice' | 'free' = 'card';
+  /** What the process still expects to be paid (the ledger's left to pay, as last reported). */
   let amountDue = 0;
+  let orderTotal = 0;
+  /** Why the order is with an operator: a payment that differs from the order, or a refused refund. */
+  let attentionCause: 'payment' | 'refund' | null = null;
+  let statusBeforeAttention: OrderStatus = 'received';
+  let settlements = 0;
   const paymentEvents: PaymentResultSignal[] = [];
   const seenPaymentEvents = new Set<string>();
   const invoicePayments: InvoicePaidSignal[] = [];
@@ -179,20 +198,19 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
         }
         cancellations += 1;
         const outcome = await activities.cancelOrder({ ...scope, cancellationId: String(cancellations), request, decision });
-        if (outcome.refundVia === 'card' && outcome.refundSessionId) {
-          await activities.refundPayment({ ...scope, sessionId: outcome.refundSessionId, amount: outcome.refundAmount, reason: `cancellation-${cancellations}` });
-        }
         await activities.queueOrderEmail({ ...scope, kind: 'cancelled', sequence: cancellations });
         if (outcome.full) {
           cancelled = true;
-          moveTo('cancelled', outcome.refundVia === 'manual' ? 'an operator to refund by bank transfer' : null);
+          moveTo('cancelled', outcome.manualRefund > 0 ? 'an operator to refund by bank transfer' : null);
         } else {
-          amountDue = Math.max(0, amountDue - outcome.creditAmount);
+          amountDue = outcome.leftToPay;
           setCurrentDetails(`${describe()} — ${request.participantIndexes?.length ?? 0} participant(s) cancelled`);
         }
+        const refusal = await refundOrPark(outcome.cardRefunds, `cancellation-${cancellations}`);
         return {
-          ok: true, status, full: outcome.full, seats_released: outcome.seatsReleased, refund_amount: outcome.refundAmount,
-          refund_via: outcome.refundVia, credit_note_number: outcome.creditNoteNumber,
+          ok: true, status, full: outcome.full, seats_released: outcome.seatsReleased, fee: outcome.fee, credit_amount: outcome.creditAmount,
+          refund_amount: outcome.refundAmount, refund_via: outcome.refundVia, credit_note_number: outcome.creditNoteNumber,
+          attention_reason: refusal,
         };
       } finally {
         amending = false;
@@ -253,6 +271,7 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
           const until = change.lines || change.addLines ? Math.max(preliminaryUntil!, Date.now() + windowMs) : preliminaryUntil!;
           const placed = await activities.replaceOrderContents({
             ...scope, submission, draft: validation.draft, preliminaryUntil: new Date(until).toISOString(), changeId: String(changes + 1),
+            ...(change.notes ? { notes: change.notes } : {}),
           });
           if (placed.ok) {
             currentSubmission = submission;
@@ -334,6 +353,92 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
     },
   );
 
+  setHandler(
+    settleOrderUpdate,
+    async (request: SettleOrderRequest): Promise<SettleResult> => {
+      amending = true;
+      try {
+        await condition(() => !stepRunning);
+        if (status !== 'needs_attention') return { ok: false, code: 'order_not_in_attention', message: `An order in status ${status} needs no settlement` };
+        settlements += 1;
+        const key = `settlement-${settlements}`;
+        if (request.action === 'accept') {
+          if (attentionCause !== 'payment') {
+            return { ok: false, code: 'settlement_not_allowed', message: 'Only a payment that differs from the order can be accepted' };
+          }
+          attentionCause = null;
+          await activities.resumeOrder({ ...scope, status: 'paid', eventKey: key, message: `Payment accepted by an operator: ${request.reason}` });
+          moveTo('paid', 'booking');
+          return { ok: true, status, refund_amount: 0, attention_reason: null };
+        }
+        const via = request.refundVia ?? 'provider';
+        let refunds: { sessionId: string; amount: number }[];
+        let refundAmount: number;
+        if (!cancelled && (attentionCause === 'payment' || request.action === 'cancel')) {
+          // Nothing was booked for a payment that differs; settling it cancels the order.
+          cancellations += 1;
+          const cancelRequest = { by: 'operator' as const, reason: request.reason, override: true, tenantFee: request.action === 'cancel' };
+          const decision = await activities.evaluateCancellation({ ...scope, request: cancelRequest });
+          if (!decision.allowed) return { ok: false, code: decision.code, message: decision.message };
+          const outcome = await activities.cancelOrder({ ...scope, cancellationId: String(cancellations), request: cancelRequest, decision, refundVia: via });
+          await activities.queueOrderEmail({ ...scope, kind: 'cancelled', sequence: cancellations });
+          cancelled = true;
+          statusBeforeAttention = 'cancelled';
+          refunds = outcome.cardRefunds;
+          refundAmount = outcome.refundAmount;
+        } else {
+          const plan = await activities.planSettlementRefund({ ...scope, settlementId: String(settlements), refundVia: via });
+          refunds = plan.cardRefunds;
+          refundAmount = plan.amount;
+        }
+        attentionCause = null;
+        const refusal = await refundOrPark(refunds, key);
+        if (refusal === null) {
+          await activities.resumeOrder({ ...scope, status: statusBeforeAttention, eventKey: key, message: `Settled by an operator (${request.action}): ${request.reason}` });
+          moveTo(statusBeforeAttention, null);
+        }
+        return { ok: true, status, refund_amount: refundAmount, attention_reason: refusal };
+      } finally {
+        amending = false;
+      }
+    },
+    {
+      validator: (_request: SettleOrderRequest) => {
+        if (status !== 'needs_attention') throw stateConflict('order_not_in_attention', `An order in status ${status} needs no settlement`);
+        if (amending) throw stateConflict('change_in_progress', 'Another change of this order is in progress');
+      },
+    },
+  );
+
+  /** The order waits for an operator, who settles it (settleOrderUpdate). */
+  async function park(cause: 'payment' | 'refund', reason: string, eventKey: string): Promise<void> {
+    if (status !== 'needs_attention') statusBeforeAttention = status;
+    attentionCause = cause;
+    await activities.parkOrder({ ...scope, reason, eventKey });
+    moveTo('needs_attention', `an operator: ${reason}`);
+  }
+
+  /**
+   * Refunds on the cards that took the money. A refund the provider refuses, or that fails
+   * past its retries, parks the order for an operator; answers the reason, or null when all went back.
+   */
+  async function refundOrPark(refunds: { sessionId: string; amount: number }[], reason: string): Promise<string | null> {
+    for (const refund of refunds) {
+      let result: Awaited<ReturnType<OrderActivities['refundPayment']>>;
+      try {
+        result = await refundActivities.refundPayment({ ...scope, sessionId: refund.sessionId, amount: refund.amount, reason });
+      } catch (error) {
+        result = { ok: false, reason: `the provider did not answer: ${error instanceof Error ? error.message : String(error)}` };
+      }
+      if (!result.ok) {
+        const why = `refund of ${refund.amount} refused: ${result.reason}`;
+        await park('refund', why, `refund_refused:${reason}:${refund.sessionId}`);
+        return why;
+      }
+    }
+    return null;
+  }
+
   function isCancellable(): boolean {
     return Boolean(submitResult?.ok) && !cancelled && !['received', 'rejected', 'expired', 'cancelled'].includes(status);
   }
@@ -352,66 +457,30 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
   }
 
   async function acceptOrder(submission: OrderSubmission): Promise<SubmitResult> {
-    // Later versions take the order in one activity (one round trip instead of three, while
-    // the client waits); patched() keeps the step-by-step histories replaying.
-    if (patched('single-intake-activity')) {
-      const taken = await intakeActivities.intakeOrder({
-        ...scope,
-        orderNumber: start.orderNumber,
-        workflowId: workflowInfo().workflowId,
-        submission,
-        startedAtMs: Date.now(),
-        ...(start.preliminaryWindowOverrideMs ? { windowOverrideMs: start.preliminaryWindowOverrideMs } : {}),
-      });
-      if (!taken.ok) return { ok: false, errors: taken.errors };
-      serviceStartsAt = taken.firstStartsAt ? Date.parse(taken.firstStartsAt) : null;
-      sellsGiftVouchers = taken.sellsGiftVouchers;
-      paymentMethod = taken.paymentMethod;
-      amountDue = taken.draft.pricing.totals.inclVat;
-      windowMs = taken.windowMs;
-      currentSubmission = submission;
-      preliminaryUntil = taken.preliminaryUntil;
-      upsertSearchAttributes([
-        { key: PaymentMethodKey, value: paymentMethod },
-        ...(taken.draft.bookerEmail ? [{ key: CustomerEmailKey, value: taken.draft.bookerEmail }] : []),
-      ]);
-      return { ok: true, summary: taken.summary };
-    }
-    const intake = intakeActivities;
-    const validation = await intake.validateOrder({ tenantId: start.tenantId, submission });
-    if (!validation.ok) return { ok: false, errors: validation.errors };
-    const { draft, preliminaryMinutes } = validation;
-    serviceStartsAt = validation.firstStartsAt ? Date.parse(validation.firstStartsAt) : null;
-    sellsGiftVouchers = validation.sellsGiftVouchers === true;
-    paymentMethod = draft.pricing.totals.inclVat === 0 ? 'free' : draft.paymentMethod;
-    amountDue = draft.pricing.totals.inclVat;
-    windowMs = start.preliminaryWindowOverrideMs ?? preliminaryMinutes * 60_000;
-    currentSubmission = submission;
-    preliminaryUntil = paymentMethod === 'card' ? Date.now() + windowMs : null;
-    const placed = await intake.placeOrder({
+    // One activity takes the order (validate, place, open the payment session): the client
+    // waits for it, so one round trip instead of three (docs/performance.md).
+    const taken = await intakeActivities.intakeOrder({
       ...scope,
       orderNumber: start.orderNumber,
       workflowId: workflowInfo().workflowId,
       submission,
-      draft,
-      paymentMethod,
-      preliminaryUntil: preliminaryUntil ? new Date(preliminaryUntil).toISOString() : null,
+      startedAtMs: Date.now(),
+      ...(start.preliminaryWindowOverrideMs ? { windowOverrideMs: start.preliminaryWindowOverrideMs } : {}),
     });
-    if (!placed.ok) return { ok: false, errors: placed.errors };
+    if (!taken.ok) return { ok: false, errors: taken.errors };
+    serviceStartsAt = taken.firstStartsAt ? Date.parse(taken.firstStartsAt) : null;
+    sellsGiftVouchers = taken.sellsGiftVouchers;
+    paymentMethod = taken.paymentMethod;
+    orderTotal = taken.draft.pricing.totals.inclVat;
+    amountDue = orderTotal;
+    windowMs = taken.windowMs;
+    currentSubmission = submission;
+    preliminaryUntil = taken.preliminaryUntil;
     upsertSearchAttributes([
       { key: PaymentMethodKey, value: paymentMethod },
-      ...(draft.bookerEmail ? [{ key: CustomerEmailKey, value: draft.bookerEmail }] : []),
+      ...(taken.draft.bookerEmail ? [{ key: CustomerEmailKey, value: taken.draft.bookerEmail }] : []),
     ]);
-    if (paymentMethod !== 'card') return { ok: true, summary: placed.summary };
-    const session = await intake.createPaymentSession(scope);
-    return {
-      ok: true,
-      summary: {
-        ...placed.summary,
-        status: 'awaiting_payment',
-        payment: { method: 'card', requires_redirect: true, session_id: session.sessionId, redirect_url: session.redirectUrl },
-      },
-    };
+    return { ok: true, summary: taken.summary };
   }
 
   // ---- the business process ----
@@ -428,7 +497,7 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
 
   switch (paymentMethod as 'card' | 'invoice' | 'free') {
     case 'free':
-      await bookAndConfirm('receipt');
+      await bookAndConfirm();
       break;
     case 'invoice':
       await bookAndInvoice();
@@ -438,6 +507,8 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
       break;
   }
   await acceptCancellationsUntilServiceStarts();
+  // An order with an operator stays open until it is settled.
+  await condition(() => status !== 'needs_attention' && !amending);
   return status;
 
   /** A completed order can still be cancelled (refund, credit note) until its service starts. */
@@ -449,38 +520,22 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
     setCurrentDetails(describe());
     await condition(() => cancelled, remaining, { summary: 'service starts' });
     await condition(() => !amending);
-    if (!cancelled) {
+    if (!cancelled && status === 'completed') {
       waitingFor = null;
       setCurrentDetails(describe());
     }
   }
 
-  async function bookAndConfirm(document: 'receipt' | 'none'): Promise<void> {
+  /** A paid or free order: booked, receipt numbered (when money changed hands), completed, mailed. */
+  async function bookAndConfirm(): Promise<void> {
     await step(async () => {
-      // Later versions complete in one activity (one transaction + the mail): far fewer
-      // round trips per order. patched() keeps the older, step-by-step histories replaying.
-      if (patched('single-completion-activity')) {
-        try {
-          await bookingActivities.completePaidOrder({ ...scope, receipt: document === 'receipt' && amountDue > 0 });
-        } catch (error) {
-          await compensateFailedBooking(String(error));
-          return;
-        }
-        await deliverGiftVouchers();
-        moveTo('completed', null);
-        return;
-      }
       try {
-        await bookingActivities.bookOrder(scope);
+        await bookingActivities.completePaidOrder({ ...scope, receipt: orderTotal > 0 });
       } catch (error) {
         await compensateFailedBooking(String(error));
         return;
       }
-      moveTo('booked', 'the receipt');
-      if (document === 'receipt' && amountDue > 0) await activities.issueDocument({ ...scope, kind: 'receipt' });
-      await activities.queueOrderEmail({ ...scope, kind: 'receipt' });
       await deliverGiftVouchers();
-      await activities.setOrderStatus({ ...scope, status: 'completed', eventKey: 'completed', message: 'Order completed' });
       moveTo('completed', null);
     });
   }
@@ -498,20 +553,18 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
       request: { by: 'operator', reason: 'booking failed after payment' },
       decision: { feePercent: 0, participantPositions: null },
     });
-    if (outcome.refundVia === 'card' && outcome.refundSessionId) {
-      await activities.refundPayment({ ...scope, sessionId: outcome.refundSessionId, amount: outcome.refundAmount, reason: 'booking_failed' });
-    }
-    await activities.flagForAttention({ ...scope, reason: `Booking failed after payment (${reason}); refunded ${outcome.refundAmount}`, eventKey: 'booking_failed' });
-    await activities.queueOrderEmail({ ...scope, kind: 'refund' });
     cancelled = true;
     moveTo('cancelled', null);
+    await activities.flagForAttention({ ...scope, reason: `Booking failed after payment (${reason}); refunding ${outcome.refundAmount}`, eventKey: 'booking_failed' });
+    await activities.queueOrderEmail({ ...scope, kind: 'refund' });
+    await refundOrPark(outcome.cardRefunds, 'booking_failed');
   }
 
   /** Gift vouchers bought in this order get their codes once it is paid, and go to the buyer. */
   async function deliverGiftVouchers(): Promise<void> {
     if (!sellsGiftVouchers) return;
-    await activities.issueGiftVouchers(scope);
-    await activities.queueOrderEmail({ ...scope, kind: 'gift_voucher' });
+    const { issued } = await activities.issueGiftVouchers(scope);
+    if (issued > 0) await activities.queueOrderEmail({ ...scope, kind: 'gift_voucher' });
   }
 
   async function bookAndInvoice(): Promise<void> {
@@ -525,20 +578,21 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
       moveTo('invoiced', 'the invoice to be paid');
     });
     if (!booked || !invoice) return;
-    let paid = 0;
     let reminders = 0;
     // Reminder timers count from issue, in the workflow's own clock (the stored due date agrees).
     let nextReminderAt = invoice.dueInDays ? Date.now() + invoice.dueInDays * DAY_MS : null;
-    while (paid < amountDue && !cancelled) {
-      let woken = true;
-      if (nextReminderAt === null) await condition(() => invoicePayments.length > 0 || cancelled);
+    // A payment, a cancellation or a partial cancellation that leaves nothing to pay wakes it.
+    const woken = () => invoicePayments.length > 0 || cancelled || amountDue === 0;
+    while (amountDue > 0 && !cancelled) {
+      let paidOrChanged = true;
+      if (nextReminderAt === null) await condition(woken);
       else {
-        woken = await condition(() => invoicePayments.length > 0 || cancelled, Math.max(0, nextReminderAt - Date.now()), {
+        paidOrChanged = await condition(woken, Math.max(0, nextReminderAt - Date.now()), {
           summary: reminders === 0 ? 'invoice due date' : `reminder ${reminders} follow-up`,
         });
       }
       if (cancelled) return;
-      if (!woken) {
+      if (!paidOrChanged) {
         reminders += 1;
         if (reminders <= INVOICE_REMINDERS) {
           await activities.queueOrderEmail({ ...scope, kind: 'invoice_reminder', sequence: reminders });
@@ -553,10 +607,10 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
         continue;
       }
       for (const payment of invoicePayments.splice(0)) {
-        paid += payment.amount;
-        await activities.recordInvoicePayment({ ...scope, ...payment, settled: paid >= amountDue });
+        // The ledger answers what is left: payments, credits and refunds all count.
+        ({ leftToPay: amountDue } = await activities.recordInvoicePayment({ ...scope, ...payment }));
       }
-      if (paid < amountDue) setCurrentDetails(`${describe()} — ${amountDue - paid} left to pay`);
+      if (amountDue > 0) setCurrentDetails(`${describe()} — ${amountDue} left to pay`);
     }
     if (cancelled) return;
     await step(async () => {
@@ -569,19 +623,21 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
 
   async function collectCardPayment(): Promise<void> {
     moveTo('awaiting_payment', 'the card payment');
-    // Added after the first histories were recorded: patched() keeps those replaying.
-    const noticeEnabled = patched('expiry-notice');
-    const noticeFor = (deadline: number) => (noticeEnabled && deadline - EXPIRY_NOTICE_MS > Date.now() + EXPIRY_NOTICE_MS ? deadline - EXPIRY_NOTICE_MS : null);
-    let noticeAt = noticeFor(preliminaryUntil!);
-    let noticeSent = false;
+    const startedAt = Date.now();
+    // A customer who left the payment page gets the link by mail once; one who pays at once does not.
+    // A window shorter than three minutes (a test tenant's) brings the mail forward with it.
+    const receivedAt = startedAt + Math.min(RECEIVED_NOTICE_AFTER_MS, Math.floor(windowMs / 3));
+    const receivedNoticeFor = (deadline: number) => (receivedAt < deadline ? receivedAt : null);
+    const expiryNoticeFor = (deadline: number) => (deadline - EXPIRY_NOTICE_MS > Date.now() + EXPIRY_NOTICE_MS ? deadline - EXPIRY_NOTICE_MS : null);
+    const notices: { kind: 'order_received' | 'expiring_soon'; at: number | null; sent: boolean }[] = [
+      { kind: 'order_received', at: receivedNoticeFor(preliminaryUntil!), sent: false },
+      { kind: 'expiring_soon', at: expiryNoticeFor(preliminaryUntil!), sent: false },
+    ];
     let seenChanges = changes;
     const woken = () => paymentEvents.length > 0 || cancelled || confirmed || changes !== seenChanges;
-    // Added later too: the provider is asked every 10 minutes while the order waits.
-    const checksEnabled = patched('periodic-payment-check');
     let nextCheckAt = Date.now() + PAYMENT_CHECK_EVERY_MS;
     /** Waits until `at` or until woken; in between, asks the provider now and then. */
     async function waitFor(at: number, summary: string): Promise<boolean> {
-      if (!checksEnabled) return condition(woken, Math.max(0, at - Date.now()), { summary });
       for (;;) {
         const sliceEnd = Math.min(at, nextCheckAt);
         if (await condition(woken, Math.max(0, sliceEnd - Date.now()), { summary: sliceEnd === at ? summary : 'payment status check' })) return true;
@@ -599,7 +655,8 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
       if (changes !== seenChanges) {
         // The order was changed: a new amount, maybe a later deadline (and so a later notice).
         seenChanges = changes;
-        if (!noticeSent) noticeAt = noticeFor(preliminaryUntil!);
+        const expiry = notices[1]!;
+        if (!expiry.sent) expiry.at = expiryNoticeFor(preliminaryUntil!);
       }
       if (cancelled) return;
       if (confirmed) {
@@ -607,11 +664,12 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
         return;
       }
       if (amountDue === 0) break;
-      if (noticeAt !== null && !noticeSent) {
-        const early = await waitFor(noticeAt, 'expiry notice');
+      const notice = notices.find((n) => !n.sent && n.at !== null);
+      if (notice) {
+        const early = await waitFor(notice.at!, notice.kind === 'order_received' ? 'order received notice' : 'expiry notice');
         if (!early) {
-          noticeSent = true;
-          await activities.queueOrderEmail({ ...scope, kind: 'expiring_soon' });
+          notice.sent = true;
+          await activities.queueOrderEmail({ ...scope, kind: notice.kind });
           continue;
         }
         if (paymentEvents.length === 0) continue;
@@ -636,9 +694,10 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
       });
       if (!went) return;
       if (outcome === 'attention') {
-        // Parked: nothing is booked automatically; an operator cancels (and refunds) it.
-        await condition(() => cancelled);
-        return;
+        // Parked: nothing is booked until an operator accepts the payment (or refunds it).
+        await condition(() => status !== 'needs_attention' && !amending);
+        if (status !== 'paid') return;
+        break;
       }
       if (expired) {
         if (await refundLatePayments()) break;
@@ -646,7 +705,7 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
       }
       if (outcome === 'paid') break;
     }
-    await bookAndConfirm('receipt');
+    await bookAndConfirm();
   }
 
   async function handlePaymentEvents(): Promise<PaymentProgress> {
@@ -657,13 +716,15 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
         return 'paid';
       }
       if (event.outcome === 'succeeded' && !recorded.accepted) {
+        statusBeforeAttention = status;
+        attentionCause = 'payment';
         moveTo('needs_attention', `an operator: ${recorded.reason}`);
         return 'attention';
       }
       if (event.outcome !== 'succeeded' && status !== 'payment_failed') {
         moveTo('payment_failed', 'another card payment attempt');
         // One mail for the first failed attempt: the customer is usually still on the page.
-        if (event.outcome === 'failed' && !paymentFailureMailed && patched('payment-failed-email')) {
+        if (event.outcome === 'failed' && !paymentFailureMailed) {
           paymentFailureMailed = true;
           await activities.queueOrderEmail({ ...scope, kind: 'payment_failed' });
         }
@@ -680,27 +741,27 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
 
   /** After expiry: a late payment is refunded, or re-books the order (tenant setting). */
   async function refundLatePayments(): Promise<boolean> {
-    const rebookEnabled = patched('late-payment-rebook');
     for (;;) {
       const late = await condition(() => paymentEvents.length > 0, LATE_PAYMENT_WINDOW, { summary: 'late payment window' });
       if (!late) break;
       for (const event of paymentEvents.splice(0)) {
         if (event.outcome !== 'succeeded') continue;
         const recorded = await activities.recordPaymentOutcome({ ...scope, event });
-        if (rebookEnabled && recorded.accepted) {
+        if (recorded.accepted) {
           const rebook = await activities.rebookAfterLatePayment(scope);
           if (rebook.rebooked) {
             moveTo('paid', 'booking');
             return true;
           }
         }
-        await activities.refundPayment({ ...scope, sessionId: event.sessionId, amount: event.amount, reason: 'paid_after_expiry' });
         await activities.queueOrderEmail({ ...scope, kind: 'refund' });
+        if (await refundOrPark([{ sessionId: event.sessionId, amount: event.amount }], 'paid_after_expiry')) {
+          await condition(() => status !== 'needs_attention' && !amending);
+        }
       }
     }
     waitingFor = null;
     setCurrentDetails(describe());
     return false;
   }
-
 }

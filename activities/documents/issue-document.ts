@@ -2,6 +2,8 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/schema';
 import { loadSellerSnapshot } from '../../db/queries/invoices';
 import { appendOrderEvent } from '../../db/queries/order-events';
+import { loadOrderLedger } from '../../db/queries/order-ledger';
+import { leftToPay } from '../../domain/order-money';
 import type { ActivityDeps } from '../activity-deps';
 
 export type DocumentKind = 'invoice' | 'receipt';
@@ -103,24 +105,29 @@ export function createDocumentActivities({ db }: ActivityDeps) {
       return db.transaction().execute((trx) => issueDocumentInTransaction(trx, input));
     },
 
-    /** Books an invoice payment against the order; `settled` marks the invoice paid. */
-    async recordInvoicePayment(input: { tenantId: string; orderId: string; invoiceId: string; amount: number; reference: string; settled: boolean }): Promise<void> {
-      await db.transaction().execute(async (trx) => {
-        const order = await trx.selectFrom('orders').select(['currency']).where('id', '=', input.orderId).executeTakeFirstOrThrow();
+    /**
+     * Books an invoice payment against the order and answers what the ledger says is left to
+     * pay; the invoice is marked paid when nothing is.
+     */
+    async recordInvoicePayment(input: { tenantId: string; orderId: string; invoiceId: string; amount: number; reference: string }): Promise<{ leftToPay: number }> {
+      return db.transaction().execute(async (trx) => {
+        const order = await trx.selectFrom('orders').select(['currency']).where('id', '=', input.orderId).forUpdate().executeTakeFirstOrThrow();
         const key = `${input.orderId}:invoice:${input.invoiceId}:${input.reference}`;
         await trx.insertInto('payments').values({
           id: crypto.randomUUID(), tenant_id: input.tenantId, order_id: input.orderId, kind: 'charge', provider: 'invoice',
           provider_payment_id: input.reference, amount: input.amount, currency: order.currency, status: 'succeeded', idempotency_key: key,
         }).onConflict((oc) => oc.column('idempotency_key').doNothing()).execute();
-        if (input.settled) {
+        const left = leftToPay(await loadOrderLedger(trx, input.orderId));
+        if (left === 0) {
           await trx.updateTable('invoices').set({ status: 'paid', paid_at: sql`coalesce(paid_at, now())` })
             .where('id', '=', input.invoiceId).where('status', '=', 'open').execute();
         }
         await appendOrderEvent(trx, {
           tenantId: input.tenantId, orderId: input.orderId, eventKey: `invoice_payment:${key}`, type: 'invoice.payment_recorded',
-          message: `Invoice payment of ${input.amount} ${order.currency} recorded${input.settled ? '; invoice settled' : ''}`,
-          data: { invoice_id: input.invoiceId, reference: input.reference },
+          message: `Invoice payment of ${input.amount} ${order.currency} recorded${left === 0 ? '; invoice settled' : `; ${left} left to pay`}`,
+          data: { invoice_id: input.invoiceId, reference: input.reference, amount: input.amount },
         });
+        return { leftToPay: left };
       });
     },
   };

@@ -1,6 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { sql } from 'kysely';
 import { appendOrderEvent } from '../../db/queries/order-events';
+import { loadOrderLedger } from '../../db/queries/order-ledger';
+import { leftToPay } from '../../domain/order-money';
 import type { PaymentResultSignal } from '../../workflows/order-messages';
 import type { ActivityDeps } from '../activity-deps';
 
@@ -26,8 +28,10 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
         return { sessionId: existing.provider_session_id, redirectUrl: existing.redirect_url };
       }
       const order = await db.selectFrom('orders').innerJoin('tenants', 'tenants.id', 'orders.tenant_id')
-        .select(['orders.number', 'orders.total_incl_vat', 'orders.currency', 'orders.payment_complete_url', 'orders.payment_cancel_url', 'tenants.slug', 'tenants.name'])
+        .select(['orders.number', 'orders.currency', 'orders.payment_complete_url', 'orders.payment_cancel_url', 'tenants.slug', 'tenants.name'])
         .where('orders.id', '=', orderId).where('orders.tenant_id', '=', tenantId).executeTakeFirstOrThrow();
+      // The session asks for what the ledger says is left, not for the order's total.
+      const amount = leftToPay(await loadOrderLedger(db, orderId));
       const paymentProvider = await paymentProviders.forTenant(tenantId);
       let savedCardToken: string | undefined;
       if (savedCardId) {
@@ -43,7 +47,7 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
         savedCardToken,
         tenantId,
         reference: orderId,
-        amount: order.total_incl_vat,
+        amount,
         currency: order.currency,
         description: `${order.name} order ${order.number}`,
         webhookUrl: `${publicBaseUrl}/v1/webhooks/${paymentProvider.name}/${order.slug}`,
@@ -54,7 +58,7 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
       await db.transaction().execute(async (trx) => {
         await trx.insertInto('payments').values({
           id: crypto.randomUUID(), tenant_id: tenantId, order_id: orderId, kind: 'charge', provider: paymentProvider.name,
-          provider_session_id: session.sessionId, amount: order.total_incl_vat, currency: order.currency,
+          provider_session_id: session.sessionId, amount, currency: order.currency,
           status: 'pending', redirect_url: session.redirectUrl, idempotency_key: idempotencyKey,
         }).onConflict((oc) => oc.column('idempotency_key').doNothing()).execute();
         await appendOrderEvent(trx, {
@@ -76,20 +80,29 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
     },
 
     /**
-     * Records what the provider said. A success whose amount or currency differs from the
-     * order is recorded but not accepted: the workflow parks the order for an operator.
+     * Records what the provider said, with the amount it says it captured: the ledger holds
+     * what was taken, never what the order cost. A success whose amount or currency differs
+     * from what the session asked for is recorded but not accepted: the workflow parks the
+     * order for an operator.
      */
     async recordPaymentOutcome({ tenantId, orderId, event }: OrderRef & { event: PaymentResultSignal }): Promise<{ accepted: boolean; reason?: string }> {
       const order = await db.selectFrom('orders').select(['total_incl_vat', 'currency', 'status'])
         .where('id', '=', orderId).where('tenant_id', '=', tenantId).executeTakeFirstOrThrow();
-      const mismatch = event.outcome === 'succeeded' && (event.amount !== order.total_incl_vat || event.currency !== order.currency)
-        ? `paid ${event.amount} ${event.currency}, expected ${order.total_incl_vat} ${order.currency}`
+      const charge = await db.selectFrom('payments').select(['amount', 'currency', 'status'])
+        .where('order_id', '=', orderId).where('kind', '=', 'charge').where('provider_session_id', '=', event.sessionId)
+        .executeTakeFirst();
+      const expected = charge && charge.status !== 'succeeded' ? { amount: charge.amount, currency: charge.currency } : { amount: order.total_incl_vat, currency: order.currency };
+      const mismatch = event.outcome === 'succeeded' && (event.amount !== expected.amount || event.currency !== expected.currency)
+        ? `paid ${event.amount} ${event.currency}, expected ${expected.amount} ${expected.currency}`
         : undefined;
       await db.transaction().execute(async (trx) => {
         const status = event.outcome === 'succeeded' ? 'succeeded' : event.outcome === 'failed' ? 'failed' : 'cancelled';
         // Out-of-order delivery: a late "failed" never downgrades a recorded success.
         await trx.updateTable('payments')
-          .set({ status, updated_at: sql`now()`, failure_reason: mismatch ?? (status === 'succeeded' ? null : event.outcome) })
+          .set({
+            status, updated_at: sql`now()`, failure_reason: mismatch ?? (status === 'succeeded' ? null : event.outcome),
+            ...(status === 'succeeded' ? { amount: event.amount, currency: event.currency } : {}),
+          })
           .where('order_id', '=', orderId).where('kind', '=', 'charge').where('provider_session_id', '=', event.sessionId)
           .where('status', '<>', 'succeeded').execute();
         if (event.outcome === 'succeeded') {
@@ -102,7 +115,7 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
         await appendOrderEvent(trx, {
           tenantId, orderId, eventKey: `payment_event:${event.eventId}`, type: `payment.${event.outcome}`,
           message: mismatch ? `Payment received but ${mismatch}: needs attention` : `Card payment ${event.outcome} (${event.amount} ${event.currency})`,
-          data: { event_id: event.eventId, session_id: event.sessionId, provider: event.provider },
+          data: { event_id: event.eventId, session_id: event.sessionId, provider: event.provider, amount: event.amount, currency: event.currency },
         });
       });
       return mismatch ? { accepted: false, reason: mismatch } : { accepted: true };
@@ -151,16 +164,31 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
       };
     },
 
-    /** Refunds at the provider and records it; keyed so a retry never refunds twice. */
-    async refundPayment(input: OrderRef & { sessionId: string; amount: number; reason: string }): Promise<{ refundId: string }> {
+    /**
+     * Refunds at the provider and records it; keyed so a retry never refunds twice. A refund
+     * the provider refuses is answered, not retried: the workflow hands it to an operator.
+     */
+    async refundPayment(input: OrderRef & { sessionId: string; amount: number; reason: string }): Promise<RefundResult> {
       const idempotencyKey = `${input.orderId}:refund:${input.sessionId}:${input.reason}`;
       const order = await db.selectFrom('orders').select(['currency']).where('id', '=', input.orderId).executeTakeFirstOrThrow();
-      if (input.amount <= 0) throw ApplicationFailure.nonRetryable('refund amount must be positive');
+      if (input.amount <= 0) return { ok: false, reason: `refund amount must be positive (${input.amount})` };
       // The provider that took the payment refunds it, whatever the tenant uses today.
       const charge = await db.selectFrom('payments').select('provider').where('order_id', '=', input.orderId)
         .where('kind', '=', 'charge').where('provider_session_id', '=', input.sessionId).executeTakeFirst();
       const paymentProvider = charge ? paymentProviders.byName(charge.provider) : await paymentProviders.forTenant(input.tenantId);
-      const { refundId } = await paymentProvider.refund({ tenantId: input.tenantId, sessionId: input.sessionId, amount: input.amount, idempotencyKey });
+      let refundId: string;
+      try {
+        ({ refundId } = await paymentProvider.refund({ tenantId: input.tenantId, sessionId: input.sessionId, amount: input.amount, idempotencyKey }));
+      } catch (error) {
+        if (error instanceof ApplicationFailure && error.nonRetryable) {
+          await appendOrderEvent(db, {
+            tenantId: input.tenantId, orderId: input.orderId, eventKey: `refund_refused:${idempotencyKey}`, type: 'payment.refund_refused',
+            message: `${paymentProvider.name} refused to refund ${input.amount} ${order.currency}: ${error.message}`,
+          });
+          return { ok: false, reason: error.message };
+        }
+        throw error;
+      }
       await db.transaction().execute(async (trx) => {
         await trx.insertInto('payments').values({
           id: crypto.randomUUID(), tenant_id: input.tenantId, order_id: input.orderId, kind: 'refund', provider: paymentProvider.name,
@@ -172,7 +200,9 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
           message: `Refunded ${input.amount} ${order.currency} (${input.reason})`, data: { refund_id: refundId },
         });
       });
-      return { refundId };
+      return { ok: true, refundId };
     },
   };
 }
+
+export type RefundResult = { ok: true; refundId: string } | { ok: false; reason: string };

@@ -31,6 +31,9 @@ export interface ProviderSessionStatus {
   currency: string;
 }
 
+/** Failure type of a refund the provider refuses for good (nothing left to refund, session not paid). */
+export const REFUND_REFUSED = 'RefundRefused';
+
 export interface PaymentProvider {
   readonly name: string;
   createSession(input: CreateSessionInput): Promise<PaymentSession>;

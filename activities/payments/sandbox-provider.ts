@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { sql } from 'kysely';
 import { enqueueSandboxWebhook } from './sandbox-webhook-sender';
 import type { Db } from '../../db/database';
-import type { CreateSessionInput, PaymentProvider, PaymentSession, ProviderSessionStatus } from './payment-provider';
+import { type CreateSessionInput, type PaymentProvider, type PaymentSession, type ProviderSessionStatus, REFUND_REFUSED } from './payment-provider';
 
 /**
  * The built-in sandbox PSP. Its sessions live in our database (table sandbox_psp_sessions) and
@@ -79,7 +79,10 @@ export class SandboxPaymentProvider implements PaymentProvider {
         .set({ refunded_amount: sql`refunded_amount + ${input.amount}`, updated_at: sql`now()` })
         .where('tenant_id', '=', input.tenantId).where('id', '=', input.sessionId).where('status', '=', 'paid')
         .where(sql<boolean>`refunded_amount + ${input.amount} <= amount`).returning('id').executeTakeFirst();
-      if (!updated) throw new Error(`sandbox refund refused: session ${input.sessionId} is not paid or the amount exceeds what is left`);
+      if (!updated) {
+        throw ApplicationFailure.nonRetryable(
+          `session ${input.sessionId} is not paid or ${input.amount} exceeds what is left to refund`, REFUND_REFUSED);
+      }
     });
     return { refundId };
   }

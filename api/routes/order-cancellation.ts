@@ -4,13 +4,19 @@ import { type CancelOrderRequest, cancelOrderUpdate } from '../../workflows/orde
 import type { App } from '../app';
 import type { AppEnv } from '../app-env';
 import { findOrder, orderUpdateProblem } from '../order-workflow-calls';
-import { problems } from '../problem';
+import { type ProblemFieldError, problems } from '../problem';
 import { problemResponses } from '../schemas/common';
 
 const cancelBody = z.strictObject({
   reason: z.string().min(1).max(500).optional(),
-  participant_indexes: z.array(z.number().int().min(0)).min(1).max(200).optional()
-    .openapi({ description: 'Cancel only these participants (0-based, as in the order); absent = the whole order' }),
+  // Items are plain numbers so that a negative, fractional or repeated index reaches
+  // participantIndexProblem (422 naming it) instead of a generic shape error.
+  participant_indexes: z.array(z.number().openapi({ type: 'integer', minimum: 0 })).min(1).max(200).optional()
+    .openapi({
+      uniqueItems: true,
+      description: 'Cancel only these participants (0-based, as in the order, each once); absent = the whole order. '
+        + 'A negative, fractional or repeated index is `422 participant_indexes_invalid`.',
+    }),
   override: z.boolean().optional().openapi({ description: 'Operators (scope ops) only: ignore the cancellation deadline; needs a reason' }),
   fee_percent: z.number().min(0).max(100).optional().openapi({ description: 'Operators only, with override: the fee to keep (default 0)' }),
 }).openapi('CancelOrderRequest');
@@ -19,18 +25,46 @@ const cancelResult = z.object({
   status: z.string(),
   full: z.boolean(),
   seats_released: z.number().int(),
+  fee: z.number().int().openapi({ description: 'The fee the policy keeps on the cancelled part (docs/payments.md, "Money rules")' }),
+  credit_amount: z.number().int().openapi({ description: 'What this cancellation credited (the credit note total)' }),
   refund_amount: z.number().int(),
   refund_via: z.enum(['card', 'manual']).nullable(),
   credit_note_number: z.string().nullable(),
+  attention_reason: z.string().nullable()
+    .openapi({ description: 'Set when the provider refused the refund: the order went to `needs_attention` for an operator' }),
 }).openapi('CancelOrderResult');
 
 const orderParam = z.object({ id: z.string() });
+
+/**
+ * A repeated index once made `[0, 0]` on a two-participant order count as "everyone" and cancel
+ * and refund the whole order; bad indexes are refused before the workflow is asked.
+ */
+function participantIndexProblem(indexes: readonly number[]) {
+  const seen = new Set<number>();
+  const errors: ProblemFieldError[] = [];
+  indexes.forEach((index, i) => {
+    const field = `participant_indexes.${i}`;
+    if (!Number.isInteger(index) || index < 0) {
+      const message = `${index} is not a participant index (0, 1, 2, …)`;
+      errors.push({ code: 'participant_indexes_invalid', message, field });
+    } else if (seen.has(index)) {
+      errors.push({ code: 'participant_indexes_invalid', message: `Participant index ${index} is given twice`, field });
+    }
+    seen.add(index);
+  });
+  if (errors.length === 0) return undefined;
+  const detail = `participant_indexes must be distinct indexes from 0: ${errors.map((e) => e.message).join('; ')}`;
+  return problems.unprocessable('participant_indexes_invalid', detail, errors);
+}
 
 async function cancel(c: Context<AppEnv>, orderId: string, body: z.infer<typeof cancelBody>) {
   const scopes = c.var.auth.scopes;
   if (!scopes.has('orders:write') && !scopes.has('ops')) throw problems.forbidden('orders:write');
   if ((body.override || body.fee_percent !== undefined) && !scopes.has('ops')) throw problems.forbidden('ops');
   if (body.override && !body.reason) throw problems.badRequest('validation_failed', 'An override needs a reason', [{ code: 'field_required', message: 'A reason is required with override', field: 'reason' }]);
+  const indexProblem = body.participant_indexes && participantIndexProblem(body.participant_indexes);
+  if (indexProblem) throw indexProblem;
   const order = await findOrder(c, orderId);
 
   const request: CancelOrderRequest = {
@@ -55,10 +89,13 @@ export function registerOrderCancellationRoutes(app: App): void {
       summary: 'Cancel an order (or some participants) under the tenant\'s cancellation policy',
       description: 'Seats are released, a card payment is refunded (less the fee), an issued invoice or receipt gets a credit note, and the customer is emailed. 409 names the rule that forbids it (e.g. `cancellation_deadline_passed`). Operators (scope `ops`) may `override` the deadline with a reason.',
       request: { params: orderParam, body: { required: false, content: { 'application/json': { schema: cancelBody } } } },
-      responses: { 200: { description: 'Cancelled', content: { 'application/json': { schema: cancelResult } } }, ...problemResponses(400, 401, 403, 404, 409) },
+      responses: {
+        200: { description: 'Cancelled', content: { 'application/json': { schema: cancelResult } } },
+        ...problemResponses(400, 401, 403, 404, 409, 415, 422),
+      },
     }),
     async (c) => {
-      const body = (c.req.header('content-length') ?? '0') === '0' ? {} : c.req.valid('json');
+      const body = c.req.valid('json');
       const result = await cancel(c, c.req.valid('param').id, body);
       const { ok: _ok, ...rest } = result;
       return c.json(rest, 200);

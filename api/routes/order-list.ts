@@ -1,3 +1,4 @@
+import { leftToPay } from '../../domain/order-money';
 import { createRoute, z } from '@hono/zod-openapi';
 import { XMLBuilder } from 'fast-xml-parser';
 import type { MiddlewareHandler } from 'hono';
@@ -83,7 +84,6 @@ export function encodeOrderCursor(row: OrderListRow): string {
 }
 
 export function presentOrderListItem(row: OrderListRow): OrderListItem {
-  const settled = row.status === 'expired' || row.status === 'cancelled';
   return {
     id: row.id,
     number: row.number,
@@ -102,7 +102,10 @@ export function presentOrderListItem(row: OrderListRow): OrderListItem {
     preliminary_until: row.preliminary_until ? row.preliminary_until.toISOString() : null,
     created_at: row.created_at.toISOString(),
     number_of_participants: Number(row.number_of_participants),
-    left_to_pay: settled ? 0 : Math.max(0, row.total_incl_vat - Number(row.amount_charged)),
+    left_to_pay: row.status === 'expired' ? 0 : leftToPay({
+      total: row.total_incl_vat, credited: Number(row.credited),
+      captured: Number(row.amount_charged), refunded: Number(row.amount_refunded),
+    }),
   };
 }
 

@@ -29,13 +29,13 @@ export function registerOrderPaymentRoutes(app: App): void {
       responses: {
         201: { description: 'A new payment session', headers: { Location: { schema: { type: 'string' } } }, content: { 'application/json': { schema: paymentStarted } } },
         200: { description: 'Nothing left to pay', content: { 'application/json': { schema: z.object({ left_to_pay: z.literal(0) }) } } },
-        ...problemResponses(401, 403, 404, 409),
+        ...problemResponses(400, 401, 403, 404, 409, 415, 422),
       },
     }),
     async (c) => {
       const id = c.req.valid('param').id;
       const order = await findOrder(c, id);
-      const body = (c.req.header('content-length') ?? '0') === '0' ? {} : c.req.valid('json');
+      const body = c.req.valid('json');
       if (body.saved_card_id) {
         const card = await c.var.deps.db.selectFrom('saved_cards').select('id').where('id', '=', body.saved_card_id)
           .where('tenant_id', '=', c.var.auth.tenantId).where('customer_id', '=', order.customer_id ?? '00000000-0000-0000-0000-000000000000')

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { documentAddressSchema } from './invoice';
 
 const totals = z.object({
   before_discounts: z.number().int(), discounts: z.number().int(), excl_vat: z.number().int(), vat: z.number().int(), incl_vat: z.number().int(),
@@ -23,11 +24,28 @@ export const orderSummarySchema = z.object({
   }),
 }).openapi('OrderSummary');
 
+// A union rather than .nullable(): the generator drops the null of a nullable $ref.
+const participantAddress = (whose: string) => z.union([documentAddressSchema, z.null()])
+  .openapi({ description: `The participant's ${whose} address as given in the order (missing parts null), or null` });
+
+const orderParticipantSchema = z.object({
+  index: z.number().int(),
+  firstname: z.string(),
+  lastname: z.string(),
+  email: z.string().nullable(),
+  phone: z.string().nullable(),
+  date_of_birth: z.string().nullable(),
+  booking_id: z.string().nullable(),
+  status: z.string(),
+  home_address: participantAddress('home'),
+  work_address: participantAddress('work'),
+}).openapi('OrderParticipant');
+
 export const orderDetailsSchema = orderSummarySchema.extend({
   external_id: z.string().nullable(),
   amount_paid: z.number().int(),
   left_to_pay: z.number().int(),
-  participants: z.array(z.object({ index: z.number().int(), firstname: z.string(), lastname: z.string(), email: z.string().nullable(), booking_id: z.string().nullable(), status: z.string() }).passthrough()),
+  participants: z.array(orderParticipantSchema),
   payments: z.array(z.object({ id: z.string(), kind: z.string(), status: z.string(), amount: z.number().int() }).passthrough()),
   documents: z.array(z.object({ id: z.string(), kind: z.string(), number: z.string(), status: z.string() }).passthrough()),
   timeline: z.array(z.object({ type: z.string(), message: z.string(), at: z.string() }).passthrough()),

@@ -337,3 +337,44 @@ export async function listInvoiceDocuments(
   const rows = await query.orderBy('invoices.series').orderBy('invoices.number').limit(options.limit).execute();
   return rows.map(toInvoiceDocument);
 }
+
+/** What marking an invoice paid needs to know about a document and its order. */
+export interface InvoicePaymentTarget {
+  id: string;
+  kind: DocumentType;
+  status: 'open' | 'paid' | 'credited';
+  document_number: string;
+  total_incl_vat: number;
+  order_id: string;
+  workflow_id: string;
+}
+
+export type InvoicePaymentMatch = { id: string } | { documentNumber: string } | { externalId: string };
+
+/** The tenant's documents that `match` names, of every kind, in number order. */
+export async function findInvoicePaymentTargets(
+  db: Kysely<Database>,
+  tenantId: string,
+  match: InvoicePaymentMatch,
+): Promise<InvoicePaymentTarget[]> {
+  let query = db.selectFrom('invoices')
+    .innerJoin('orders', (j) => j.onRef('orders.id', '=', 'invoices.order_id')
+      .onRef('orders.tenant_id', '=', 'invoices.tenant_id'))
+    .select([
+      'invoices.id', 'invoices.kind', 'invoices.status', 'invoices.document_number', 'invoices.total_incl_vat',
+      'invoices.order_id', 'orders.workflow_id',
+    ])
+    .where('invoices.tenant_id', '=', tenantId);
+  if ('id' in match) query = query.where('invoices.id', '=', match.id);
+  else if ('documentNumber' in match) query = query.where('invoices.document_number', '=', match.documentNumber);
+  else query = query.where('invoices.external_id', '=', match.externalId);
+  return query.orderBy('invoices.series').orderBy('invoices.number').execute();
+}
+
+/** Minor units the order has received by invoice payment so far. */
+export async function invoicePaymentsReceived(db: Kysely<Database>, orderId: string): Promise<number> {
+  const row = await db.selectFrom('payments').select(sql<number>`coalesce(sum(amount), 0)::int`.as('paid'))
+    .where('order_id', '=', orderId).where('provider', '=', 'invoice').where('status', '=', 'succeeded')
+    .executeTakeFirstOrThrow();
+  return row.paid;
+}

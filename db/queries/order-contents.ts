@@ -33,28 +33,9 @@ export async function connectOrderCustomers(trx: Kysely<Database>, input: OrderC
 export async function writeOrderContents(trx: Kysely<Database>, input: OrderContentsInput, customers: Map<string, string>): Promise<BusinessError[]> {
   const { draft, tenantId, orderId } = input;
   const errors = await holdSeats(trx, tenantId, orderId, draft.holds);
-  if (draft.campaignCode) {
-    const used = await trx.updateTable('campaigns').set({ uses: sql`uses + 1` })
-      .where('tenant_id', '=', tenantId)
-      .where(sql`upper(code)`, '=', draft.campaignCode.toUpperCase())
-      .where(sql<boolean>`(max_uses IS NULL OR uses < max_uses)`)
-      .returning('id').executeTakeFirst();
-    if (!used) errors.push({ code: 'campaign_code_used_up', message: 'The campaign code has no uses left', field: 'campaign_code' });
-  }
-  if (draft.voucherCode) {
-    const applied = draft.pricing.voucherApplied;
-    const taken = await trx.updateTable('vouchers')
-      .set({
-        remaining_value: sql`CASE WHEN kind = 'value' THEN remaining_value - ${applied} ELSE remaining_value END`,
-        redeemed_at: sql`CASE WHEN kind = 'percent' OR remaining_value - ${applied} = 0 THEN now() ELSE redeemed_at END`,
-      })
-      .where('tenant_id', '=', tenantId)
-      .where(sql`upper(code)`, '=', draft.voucherCode.toUpperCase())
-      .where('redeemed_at', 'is', null)
-      .where(sql<boolean>`(kind = 'percent' OR remaining_value >= ${applied})`)
-      .returning('id').executeTakeFirst();
-    if (!taken) errors.push({ code: 'voucher_code_already_used', message: 'The voucher has been used meanwhile', field: 'voucher_code' });
-  }
+  errors.push(...(await takeOrderCodes(trx, tenantId, {
+    campaign_code: draft.campaignCode, voucher_code: draft.voucherCode, voucher_applied: draft.pricing.voucherApplied,
+  })));
   if (errors.length > 0) return errors;
 
   const participantIds = new Map<number, string>();
@@ -85,6 +66,37 @@ export async function writeOrderContents(trx: Kysely<Database>, input: OrderCont
     };
   })).execute();
   return [];
+}
+
+/**
+ * Takes a campaign use and the voucher value the order relies on — at placement, and again
+ * after expiry gave them back — race-free; answers what could not be taken.
+ */
+export async function takeOrderCodes(
+  trx: Kysely<Database>,
+  tenantId: string,
+  order: { campaign_code: string | null; voucher_code: string | null; voucher_applied: number },
+): Promise<BusinessError[]> {
+  const errors: BusinessError[] = [];
+  if (order.campaign_code) {
+    const used = await trx.updateTable('campaigns').set({ uses: sql`uses + 1` })
+      .where('tenant_id', '=', tenantId).where(sql`upper(code)`, '=', order.campaign_code.toUpperCase())
+      .where(sql<boolean>`(max_uses IS NULL OR uses < max_uses)`).returning('id').executeTakeFirst();
+    if (!used) errors.push({ code: 'campaign_code_used_up', message: 'The campaign code has no uses left', field: 'campaign_code' });
+  }
+  if (order.voucher_code) {
+    const applied = order.voucher_applied;
+    const taken = await trx.updateTable('vouchers')
+      .set({
+        remaining_value: sql`CASE WHEN kind = 'value' THEN remaining_value - ${applied} ELSE remaining_value END`,
+        redeemed_at: sql`CASE WHEN kind = 'percent' OR remaining_value - ${applied} = 0 THEN now() ELSE redeemed_at END`,
+      })
+      .where('tenant_id', '=', tenantId).where(sql`upper(code)`, '=', order.voucher_code.toUpperCase())
+      .where('redeemed_at', 'is', null).where(sql<boolean>`(kind = 'percent' OR remaining_value >= ${applied})`)
+      .returning('id').executeTakeFirst();
+    if (!taken) errors.push({ code: 'voucher_code_already_used', message: 'The voucher has been used meanwhile', field: 'voucher_code' });
+  }
+  return errors;
 }
 
 /**

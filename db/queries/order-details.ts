@@ -1,5 +1,8 @@
 import type { Db } from '../database';
+import { normalizeAddress } from './invoices';
+import { ledgerOf } from './order-ledger';
 import { loadOrderSummary } from './order-summary';
+import { leftToPay, netPaid } from '../../domain/order-money';
 
 /** GET /v1/orders/{id}: the summary plus people, payments, documents and the timeline. */
 export async function loadOrderDetails(db: Db, tenantId: string, orderId: string) {
@@ -15,8 +18,7 @@ export async function loadOrderDetails(db: Db, tenantId: string, orderId: string
     db.selectFrom('reservations').select(['occurrence_id', 'product_id', 'inventory_date', 'quantity', 'status'])
       .where('order_id', '=', orderId).execute(),
   ]);
-  const paid = payments.filter((p) => p.kind === 'charge' && p.status === 'succeeded').reduce((n, p) => n + p.amount, 0);
-  const refunded = payments.filter((p) => p.kind === 'refund' && p.status === 'succeeded').reduce((n, p) => n + p.amount, 0);
+  const ledger = ledgerOf(order, payments);
   return {
     ...summary,
     external_id: order.external_id,
@@ -35,11 +37,14 @@ export async function loadOrderDetails(db: Db, tenantId: string, orderId: string
     created_at: order.created_at.toISOString(),
     updated_at: order.updated_at.toISOString(),
     completed_at: order.completed_at ? order.completed_at.toISOString() : null,
-    amount_paid: paid - refunded,
-    left_to_pay: order.status === 'expired' || order.status === 'cancelled' ? 0 : Math.max(0, order.total_incl_vat - paid),
+    amount_paid: netPaid(ledger),
+    amount_credited: ledger.credited,
+    left_to_pay: order.status === 'expired' ? 0 : leftToPay(ledger),
     participants: participants.map((p) => ({
       index: p.position, firstname: p.firstname, lastname: p.lastname, email: p.email, phone: p.phone,
       date_of_birth: p.date_of_birth, booking_id: p.booking_id, status: p.status,
+      home_address: normalizeAddress(p.details?.home_address),
+      work_address: normalizeAddress(p.details?.work_address),
     })),
     reservations: reservations.map((r) => ({
       occurrence_id: r.occurrence_id, product_id: r.product_id, date: r.inventory_date, quantity: r.quantity, status: r.status,

@@ -43,6 +43,8 @@ export interface OrderListRow {
   created_at_key: string;
   number_of_participants: number;
   amount_charged: number;
+  amount_refunded: number;
+  credited: number;
   /** Only when asked with `rolesOf`: the customer booked the order / takes part in it. */
   is_booker?: boolean;
   is_participant?: boolean;
@@ -77,8 +79,12 @@ export function orderListQuery(
       'o.preliminary_until', 'o.created_at',
       sql<string>`to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('created_at_key'),
       sql<number>`(SELECT count(*) FROM participants p WHERE p.order_id = o.id)`.as('number_of_participants'),
+      'o.credited',
       sql<number>`(SELECT coalesce(sum(pm.amount), 0) FROM payments pm
                    WHERE pm.order_id = o.id AND pm.kind = 'charge' AND pm.status = 'succeeded')`.as('amount_charged'),
+      sql<number>`(SELECT coalesce(sum(pm.amount), 0) FROM payments pm
+                   WHERE pm.order_id = o.id AND pm.kind = 'refund'
+                     AND (pm.status = 'succeeded' OR (pm.status = 'pending' AND pm.provider = 'manual')))`.as('amount_refunded'),
     ])
     .where('o.tenant_id', '=', tenantId)
     .orderBy('o.created_at', 'desc')

@@ -518,7 +518,7 @@ describe('validateOrder — product lines and per-date holds', () => {
           { product_id: PARKING, date: '2025-06-10', quantity: 2 },
           { product_id: PARKING, date: '2025-06-11' },
           { product_id: PARKING, date: '2025-06-10', participants: [person(1), person(2), person(3)] },
-          { product_id: BOOK, date: '2025-06-10', quantity: 4 },
+          { product_id: BOOK, quantity: 4 },
         ],
       }),
     );
@@ -567,6 +567,21 @@ describe('validateOrder — product lines and per-date holds', () => {
       ['quantity_invalid', 'lines.7.quantity', 7],
     ]);
   });
+
+  it('date_not_allowed: a date that no per-date inventory would hold is refused, not dropped', () => {
+    const errors = errorsOf(
+      request({
+        lines: [
+          { product_id: BOOK, date: '2025-06-10', quantity: 4 },
+          { occurrence_id: OCC, date: '2025-06-20', participants: [person(1)] },
+        ],
+      }),
+    );
+    expect(triples(errors)).toEqual([
+      ['date_not_allowed', 'lines.0.date', 0],
+      ['date_not_allowed', 'lines.1.date', 1],
+    ]);
+  });
 });
 
 describe('validateOrder — occurrence lines', () => {
@@ -595,6 +610,21 @@ describe('validateOrder — occurrence lines', () => {
       ['quantity_invalid', 'lines.6.quantity', 6],
       ['quantity_invalid', 'lines.7.quantity', 7],
     ]);
+  });
+
+  it('participants_empty: an empty list is refused instead of booking one anonymous seat', () => {
+    const lines = [{ occurrence_id: OCC, participants: [] }, { product_id: BOOK, participants: [] }];
+    const errors = errorsOf(request({ lines }));
+    expect(triples(errors)).toEqual([
+      ['participants_empty', 'lines.0.participants', 0],
+      ['participants_empty', 'lines.1.participants', 1],
+    ]);
+  });
+
+  it("product_inactive: a deactivated product's occurrences are not for sale", () => {
+    const snap = snapshot();
+    snap.products[COURSE] = { ...snap.products[COURSE]!, active: false };
+    expect(triples(errorsOf(request(), snap))).toEqual([['product_inactive', 'lines.0.occurrence_id', 0]]);
   });
 
   it('an occurrence starting exactly now is in the past', () => {

@@ -174,11 +174,13 @@ describe('card order never paid', () => {
   it('asks the provider at the deadline, expires, mails and ends after the late-payment window', () => {
     const r = run();
     expect(withoutChecks(r)).toEqual([
-      'validateOrder', 'placeOrder', 'createPaymentSession', 'queueOrderEmail', 'closePaymentSession', 'expireOrder', 'queueOrderEmail',
+      'validateOrder', 'placeOrder', 'createPaymentSession', 'queueOrderEmail', 'queueOrderEmail', 'closePaymentSession', 'expireOrder',
+      'queueOrderEmail',
     ]);
     // While it waited, the provider was asked every 10 minutes (at 10 and 20 of the 30).
     expect(r.stubs.names().filter((n) => n === 'checkPaymentSession')).toHaveLength(2);
     expect(r.stubs.inputsOf('queueOrderEmail')).toEqual([
+      { tenantId: TENANT_ID, orderId: r.start.orderId, kind: 'order_received' },
       { tenantId: TENANT_ID, orderId: r.start.orderId, kind: 'expiring_soon' },
       { tenantId: TENANT_ID, orderId: r.start.orderId, kind: 'expired' },
     ]);
@@ -188,10 +190,19 @@ describe('card order never paid', () => {
     expect(searchAttributeUpserts(r.history).OrderStatus).toEqual(['awaiting_payment', 'expired']);
   });
 
+  it('mails the order with its payment link once, a minute after it was taken unpaid', () => {
+    const r = run();
+    const deadline = Date.parse(r.progress['awaiting payment']!.preliminaryUntil!);
+    const received = scheduledAt(r.history, 'queueOrderEmail', 0)!;
+    const taken = deadline - PRELIMINARY_MINUTES * MINUTE;
+    expect(received).toBeGreaterThanOrEqual(taken + MINUTE);
+    expect(received).toBeLessThan(taken + 2 * MINUTE);
+  });
+
   it('reminds the customer five minutes before the deadline', () => {
     const r = run();
     const deadline = Date.parse(r.progress['awaiting payment']!.preliminaryUntil!);
-    const notice = scheduledAt(r.history, 'queueOrderEmail')!;
+    const notice = scheduledAt(r.history, 'queueOrderEmail', 1)!;
     expect(notice).toBeGreaterThanOrEqual(deadline - 5 * MINUTE);
     expect(notice).toBeLessThan(deadline - 4 * MINUTE);
   });
@@ -224,9 +235,9 @@ describe('card order declined and never retried', () => {
     expect(asked).toBeLessThan(deadline + MINUTE);
     expect(withoutChecks(r)).toEqual([
       'validateOrder', 'placeOrder', 'createPaymentSession', 'recordPaymentOutcome', 'queueOrderEmail', 'queueOrderEmail',
-      'closePaymentSession', 'expireOrder', 'queueOrderEmail',
+      'queueOrderEmail', 'closePaymentSession', 'expireOrder', 'queueOrderEmail',
     ]);
-    expect(r.stubs.inputsOf('queueOrderEmail').map((i) => i.kind)).toEqual(['payment_failed', 'expiring_soon', 'expired']);
+    expect(r.stubs.inputsOf('queueOrderEmail').map((i) => i.kind)).toEqual(['payment_failed', 'order_received', 'expiring_soon', 'expired']);
     expect(r.result).toBe('expired');
   });
 });
@@ -241,14 +252,14 @@ describe('card payment after expiry', () => {
   it('records and refunds the late payment, mails the refund, ignores the late decline', () => {
     const r = run();
     expect(withoutChecks(r)).toEqual([
-      'validateOrder', 'placeOrder', 'createPaymentSession', 'queueOrderEmail', 'closePaymentSession', 'expireOrder', 'queueOrderEmail',
-      'recordPaymentOutcome', 'rebookAfterLatePayment', 'refundPayment', 'queueOrderEmail',
+      'validateOrder', 'placeOrder', 'createPaymentSession', 'queueOrderEmail', 'queueOrderEmail', 'closePaymentSession', 'expireOrder',
+      'queueOrderEmail', 'recordPaymentOutcome', 'rebookAfterLatePayment', 'queueOrderEmail', 'refundPayment',
     ]);
     expect(r.stubs.inputsOf('recordPaymentOutcome').map((i) => i.event.eventId)).toEqual(['evt-late-paid']);
     expect(r.stubs.inputsOf('refundPayment')).toEqual([
       { tenantId: TENANT_ID, orderId: r.start.orderId, sessionId: 'sess-1', amount: CARD_TOTAL, reason: 'paid_after_expiry' },
     ]);
-    expect(r.stubs.inputsOf('queueOrderEmail').map((i) => i.kind)).toEqual(['expiring_soon', 'expired', 'refund']);
+    expect(r.stubs.inputsOf('queueOrderEmail').map((i) => i.kind)).toEqual(['order_received', 'expiring_soon', 'expired', 'refund']);
     expect(r.result).toBe('expired');
   });
 });
@@ -265,7 +276,8 @@ describe('card webhook lost', () => {
   it('completes with the payment the provider reports at the deadline, never expires', () => {
     const r = run();
     expect(r.stubs.names()).toEqual([
-      'validateOrder', 'placeOrder', 'createPaymentSession', 'closePaymentSession', 'recordPaymentOutcome', ...bookedAndConfirmed,
+      'validateOrder', 'placeOrder', 'createPaymentSession', 'queueOrderEmail', 'closePaymentSession', 'recordPaymentOutcome',
+      ...bookedAndConfirmed,
     ]);
     expect(r.stubs.inputsOf('recordPaymentOutcome')[0]!.event).toMatchObject({ eventId: 'reconciled:sess-1', outcome: 'succeeded' });
     expect(r.stubs.inputsOf('completePaidOrder')).toEqual([expect.objectContaining({ receipt: true })]);
@@ -310,8 +322,8 @@ describe('invoice order', () => {
   it('records each payment and completes once the invoice is paid in full', () => {
     const r = run();
     expect(r.stubs.inputsOf('recordInvoicePayment')).toEqual([
-      { tenantId: TENANT_ID, orderId: r.start.orderId, invoiceId: 'doc-1', amount: 100_000, reference: 'bank-1', settled: false },
-      { tenantId: TENANT_ID, orderId: r.start.orderId, invoiceId: 'doc-1', amount: CARD_TOTAL - 100_000, reference: 'bank-2', settled: true },
+      { tenantId: TENANT_ID, orderId: r.start.orderId, invoiceId: 'doc-1', amount: 100_000, reference: 'bank-1' },
+      { tenantId: TENANT_ID, orderId: r.start.orderId, invoiceId: 'doc-1', amount: CARD_TOTAL - 100_000, reference: 'bank-2' },
     ]);
     expect(r.stubs.names().slice(6)).toEqual(['recordInvoicePayment', 'recordInvoicePayment', 'setOrderStatus', 'queueOrderEmail']);
     expect(r.stubs.inputsOf('setOrderStatus')[1]).toMatchObject({ status: 'completed', eventKey: 'completed' });
@@ -423,7 +435,7 @@ describe('invoice payment reported twice', () => {
       r.progress['after the repeated payment'],
       'invoicePaid with a reference already counted must not count again (here it settled 100 000 of 162 500)',
     ).toMatchObject({ status: 'invoiced' });
-    expect(r.stubs.inputsOf('recordInvoicePayment').filter((i) => i.settled).map((i) => i.reference)).toEqual(['bank-2']);
+    expect(r.stubs.inputsOf('recordInvoicePayment').map((i) => i.reference)).toEqual(['bank-1', 'bank-2']);
     expect(r.result).toBe('completed');
   });
 });
@@ -540,9 +552,39 @@ describe('booking fails after payment (saga)', () => {
   it('gives everything back and refunds the payment once', () => {
     const r = run();
     const names = withoutChecks(r);
-    expect(names.slice(names.indexOf('completePaidOrder'))).toEqual(['completePaidOrder', 'cancelOrder', 'refundPayment', 'flagForAttention', 'queueOrderEmail']);
+    expect(names.slice(names.indexOf('completePaidOrder'))).toEqual(['completePaidOrder', 'cancelOrder', 'flagForAttention', 'queueOrderEmail', 'refundPayment']);
     expect(r.stubs.inputsOf('refundPayment')).toEqual([expect.objectContaining({ amount: CARD_TOTAL, reason: 'booking_failed' })]);
     expect(r.stubs.inputsOf('queueOrderEmail').map((i) => i.kind)).toEqual(['refund']);
     expect(r.result).toBe('cancelled');
   });
 });
+
+describe('a refund the provider refuses', () => {
+  const run = runOnce(scenarios.cardRefundRefused);
+
+  it('answers the cancellation, parks the order with the reason, and an operator settles it', () => {
+    const r = run();
+    expect(r.notes.cancel).toMatchObject({ ok: true, full: true, attention_reason: expect.stringContaining('card account closed') });
+    expect(r.progress['after the refused refund']).toMatchObject({ status: 'needs_attention' });
+    expect(r.stubs.inputsOf('refundPayment')).toHaveLength(1);
+    expect(r.stubs.inputsOf('parkOrder')).toEqual([expect.objectContaining({ reason: expect.stringContaining('card account closed') })]);
+    expect(r.notes.settle).toMatchObject({ ok: true, status: 'cancelled', refund_amount: CARD_TOTAL, attention_reason: null });
+    expect(r.stubs.inputsOf('planSettlementRefund')).toEqual([expect.objectContaining({ refundVia: 'manual' })]);
+    expect(r.stubs.inputsOf('resumeOrder')).toEqual([expect.objectContaining({ status: 'cancelled' })]);
+    expect(r.result).toBe('cancelled');
+  });
+});
+
+describe('a payment of another amount accepted by an operator', () => {
+  const run = runOnce(scenarios.cardAmountMismatchAccepted);
+
+  it('books and completes the order once accepted', () => {
+    const r = run();
+    expect(r.progress['needs attention']).toMatchObject({ status: 'needs_attention' });
+    expect(r.notes.settle).toMatchObject({ ok: true, status: 'paid' });
+    expect(r.stubs.inputsOf('resumeOrder')).toEqual([expect.objectContaining({ status: 'paid' })]);
+    expect(r.stubs.names()).toContain('completePaidOrder');
+    expect(r.result).toBe('completed');
+  });
+});
+

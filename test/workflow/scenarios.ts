@@ -32,6 +32,9 @@ import {
   type OrderWorkflowStart,
   type PaymentResultSignal,
   paymentResultSignal,
+  type SettleOrderRequest,
+  type SettleResult,
+  settleOrderUpdate,
   type StartPaymentResult,
   type SubmitResult,
   startPaymentUpdate,
@@ -134,6 +137,8 @@ export interface StubBehaviour {
   invoiceDueInDays?: number;
   /** placeOrder keeps failing (the database is unreachable): intake gives up and abandons. */
   placementFails?: boolean;
+  /** The provider refuses every refund with this reason: the order goes to an operator. */
+  refundRefusedBecause?: string;
 }
 
 export interface StubActivities {
@@ -152,6 +157,7 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
     calls.push({ name, input } as ActivityCall);
   };
   let documents = 0;
+  let invoicePaid = 0;
   const steps: Omit<OrderActivities, 'intakeOrder'> = {
     async validateOrder(input) {
       record('validateOrder', input);
@@ -223,9 +229,22 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
       const paid = calls.some((c) => c.name === 'recordPaymentOutcome' && (c.input as ActivityInput<'recordPaymentOutcome'>).event.outcome === 'succeeded');
       const full = input.decision.participantPositions === null;
       return {
-        full, seatsReleased: 1, creditAmount: CARD_TOTAL, refundAmount: paid ? CARD_TOTAL : 0,
-        refundSessionId: paid ? 'sess-1' : null, refundVia: paid ? 'card' : null, creditNoteNumber: paid ? 'CN-1' : null,
+        full, seatsReleased: 1, fee: 0, creditAmount: CARD_TOTAL, refundAmount: paid ? CARD_TOTAL : 0,
+        cardRefunds: paid ? [{ sessionId: 'sess-1', amount: CARD_TOTAL }] : [], manualRefund: 0,
+        refundVia: paid ? 'card' : null, creditNoteNumber: paid ? 'CN-1' : null, amountDue: 0, leftToPay: 0,
       };
+    },
+    async planSettlementRefund(input) {
+      record('planSettlementRefund', input);
+      return input.refundVia === 'manual'
+        ? { amount: CARD_TOTAL, cardRefunds: [], manualRefund: CARD_TOTAL }
+        : { amount: CARD_TOTAL, cardRefunds: [{ sessionId: 'sess-1', amount: CARD_TOTAL }], manualRefund: 0 };
+    },
+    async parkOrder(input) {
+      record('parkOrder', input);
+    },
+    async resumeOrder(input) {
+      record('resumeOrder', input);
     },
     async createPaymentSession(input) {
       record('createPaymentSession', input);
@@ -245,7 +264,8 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
     },
     async refundPayment(input) {
       record('refundPayment', input);
-      return { refundId: `refund-${input.sessionId}` };
+      if (behaviour.refundRefusedBecause) return { ok: false, reason: behaviour.refundRefusedBecause };
+      return { ok: true, refundId: `refund-${input.sessionId}` };
     },
     async issueDocument(input) {
       record('issueDocument', input);
@@ -257,6 +277,9 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
     },
     async recordInvoicePayment(input) {
       record('recordInvoicePayment', input);
+      invoicePaid += input.amount;
+      const total = behaviour.validation?.ok ? behaviour.validation.draft.pricing.totals.inclVat : CARD_TOTAL;
+      return { leftToPay: Math.max(0, total - invoicePaid) };
     },
     async queueOrderEmail(input) {
       record('queueOrderEmail', input);
@@ -348,6 +371,8 @@ export interface ScenarioContext {
   change(request: ChangeOrderRequest): Promise<ChangeResult>;
   /** The cancel Update; its answer is kept in run.notes.cancel (the last one). */
   cancel(request: CancelOrderRequest): Promise<CancelResult>;
+  /** The settle Update (an operator's decision); its answer is kept in run.notes.settle (the last one). */
+  settle(request: SettleOrderRequest): Promise<SettleResult>;
   /** Queries progress; with a label the answer is kept in run.progress[label]. */
   progress(label?: string): Promise<OrderProgress>;
   /** Polls the progress query (real time, time skipping stays locked) until the status is reached. */
@@ -450,6 +475,11 @@ export async function runScenario(env: TestWorkflowEnvironment, scenario: Scenar
         notes.cancel = answer;
         return answer;
       },
+      async settle(request) {
+        const answer = await handle.executeUpdate(settleOrderUpdate, { args: [request] });
+        notes.settle = answer;
+        return answer;
+      },
       async progress(label) {
         const answer = await handle.query(orderProgressQuery);
         if (label) progress[label] = answer;
@@ -519,8 +549,9 @@ function isIdle(history: History): boolean {
 }
 
 /** Server time at which the workflow scheduled the first call of this activity (from the history). */
-export function scheduledAt(history: History, activityType: ActivityName): number | undefined {
-  const event = (history.events ?? []).find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activityType);
+/** When the nth (0-based) task of this activity type was scheduled, in the server's clock. */
+export function scheduledAt(history: History, activityType: ActivityName, nth = 0): number | undefined {
+  const event = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activityType)[nth];
   if (!event?.eventTime) return undefined;
   return Number(event.eventTime.seconds ?? 0) * 1000 + Math.floor((event.eventTime.nanos ?? 0) / 1e6);
 }
@@ -694,6 +725,31 @@ export const scenarios = {
       await ctx.signalPayment(paymentEvent('evt-paid', 'succeeded'));
       await ctx.waitForStatus('completed');
       await ctx.cancel({ by: 'client' });
+    },
+  },
+  cardRefundRefused: {
+    name: 'card-refund-refused',
+    description: 'paid; the client cancels; the provider refuses the refund → needs_attention, the cancel answers; '
+      + 'an operator settles it with a manual refund → cancelled',
+    behaviour: { serviceStartsInDays: 30, refundRefusedBecause: 'card account closed' },
+    async drive(ctx) {
+      await ctx.submit();
+      await ctx.signalPayment(paymentEvent('evt-paid', 'succeeded'));
+      await ctx.waitForStatus('completed');
+      await ctx.cancel({ by: 'client' });
+      await ctx.progress('after the refused refund');
+      await ctx.settle({ action: 'refund', reason: 'refunded by bank transfer', refundVia: 'manual' });
+    },
+  },
+  cardAmountMismatchAccepted: {
+    name: 'card-amount-mismatch-accepted',
+    description: 'card: a payment of another amount parks the order; an operator accepts it → booked and completed',
+    behaviour: { rejectSuccessBecause: 'paid 162400 nok, expected 162500 nok' },
+    async drive(ctx) {
+      await ctx.submit();
+      await ctx.signalPayment(paymentEvent('evt-short', 'succeeded', CARD_TOTAL - 100));
+      await ctx.waitForStatus('needs_attention', 'needs attention');
+      await ctx.settle({ action: 'accept', reason: 'customer paid the old price' });
     },
   },
   cancellationRefused: {

@@ -1,0 +1,75 @@
+import { type Kysely, sql } from 'kysely';
+import type { OrderLedger } from '../../domain/order-money';
+import type { Database } from '../schema';
+
+/** A refund an operator makes by bank transfer: owed as soon as it is recorded. */
+export const MANUAL_REFUND_PROVIDER = 'manual';
+
+export interface CardCharge {
+  provider: string;
+  sessionId: string;
+  /** What this session captured less what was refunded on it. */
+  refundable: number;
+}
+
+/**
+ * The order's money as the ledger has it. `refunded` counts refunds that succeeded and manual
+ * refunds still owed, so nothing is ever promised back twice.
+ */
+export async function loadOrderLedger(db: Kysely<Database>, orderId: string): Promise<OrderLedger & { currency: string }> {
+  const row = await db.selectFrom('orders')
+    .select((eb) => [
+      'orders.total_incl_vat', 'orders.credited', 'orders.currency',
+      eb.selectFrom('payments').select(sql<number>`coalesce(sum(amount), 0)::bigint`.as('n'))
+        .whereRef('payments.order_id', '=', 'orders.id').where('kind', '=', 'charge').where('status', '=', 'succeeded')
+        .as('captured'),
+      eb.selectFrom('payments').select(sql<number>`coalesce(sum(amount), 0)::bigint`.as('n'))
+        .whereRef('payments.order_id', '=', 'orders.id').where('kind', '=', 'refund')
+        .where((w) => w.or([
+          w('status', '=', 'succeeded'),
+          w.and([w('status', '=', 'pending'), w('provider', '=', MANUAL_REFUND_PROVIDER)]),
+        ]))
+        .as('refunded'),
+    ])
+    .where('orders.id', '=', orderId).executeTakeFirstOrThrow();
+  return {
+    total: row.total_incl_vat,
+    credited: row.credited,
+    captured: Number(row.captured ?? 0),
+    refunded: Number(row.refunded ?? 0),
+    currency: row.currency,
+  };
+}
+
+/** Card sessions that captured money, with what each can still refund, largest first. */
+export async function loadRefundableCardCharges(db: Kysely<Database>, orderId: string): Promise<CardCharge[]> {
+  const rows = await db.selectFrom('payments as c')
+    .select((eb) => [
+      'c.provider', 'c.provider_session_id', 'c.amount',
+      eb.selectFrom('payments as r').select(sql<number>`coalesce(sum(r.amount), 0)::bigint`.as('n'))
+        .whereRef('r.order_id', '=', 'c.order_id').whereRef('r.provider_session_id', '=', 'c.provider_session_id')
+        .where('r.kind', '=', 'refund').where('r.status', '=', 'succeeded')
+        .as('refunded'),
+    ])
+    .where('c.order_id', '=', orderId).where('c.kind', '=', 'charge').where('c.status', '=', 'succeeded')
+    .where('c.provider', 'not in', ['invoice', MANUAL_REFUND_PROVIDER]).where('c.provider_session_id', 'is not', null)
+    .execute();
+  return rows
+    .map((r) => ({ provider: r.provider, sessionId: r.provider_session_id!, refundable: r.amount - Number(r.refunded ?? 0) }))
+    .filter((c) => c.refundable > 0)
+    .sort((a, b) => b.refundable - a.refundable);
+}
+
+/** The same ledger from rows already loaded (the order and all its payments). */
+export function ledgerOf(
+  order: { total_incl_vat: number; credited: number },
+  payments: readonly { kind: string; status: string; provider: string; amount: number }[],
+): OrderLedger {
+  const sum = (keep: (p: (typeof payments)[number]) => boolean) => payments.filter(keep).reduce((n, p) => n + p.amount, 0);
+  return {
+    total: order.total_incl_vat,
+    credited: order.credited,
+    captured: sum((p) => p.kind === 'charge' && p.status === 'succeeded'),
+    refunded: sum((p) => p.kind === 'refund' && (p.status === 'succeeded' || (p.status === 'pending' && p.provider === MANUAL_REFUND_PROVIDER))),
+  };
+}
