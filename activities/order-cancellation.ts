@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { allocateCredit, amountDue, cancellationMoney, leftToPay, planRefunds, refundable } from '../domain/order-money';
 import { appendOrderEvent } from '../db/queries/order-events';
-import { loadOrderLedger, loadRefundableCardCharges, MANUAL_REFUND_PROVIDER } from '../db/queries/order-ledger';
+import { addLineCredits, loadOrderLedger, loadRefundableCardCharges, MANUAL_REFUND_PROVIDER } from '../db/queries/order-ledger';
 import { releaseSeats } from '../db/queries/seat-holds';
 import type { Database } from '../db/schema';
 import type { CancelOrderRequest } from '../workflows/order-messages';
@@ -151,9 +151,7 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
         const creditedLines = full ? lines : affectedLines;
         const shares = allocateCredit(money.credit, creditedLines.map((l) => l.incl_vat - l.credited));
         const lineCredits = creditedLines.map((line, i) => ({ line, amount: shares[i] ?? 0 })).filter((c) => c.amount > 0);
-        for (const { line, amount } of lineCredits) {
-          await trx.updateTable('order_lines').set({ credited: sql`credited + ${amount}` }).where('id', '=', line.id).execute();
-        }
+        await addLineCredits(trx, lineCredits.map(({ line, amount }) => ({ lineId: line.id, amount })));
         await trx.updateTable('orders').set({ credited: sql`credited + ${money.credit}`, updated_at: sql`now()` })
           .where('id', '=', input.orderId).execute();
         const creditNoteNumber = await issueCreditNote(trx, input, lineCredits, money.credit, full);

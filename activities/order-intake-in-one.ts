@@ -1,6 +1,5 @@
-import type { OrderDraft } from '../domain/order-draft';
 import type { BusinessError } from '../domain/business-error';
-import type { OrderSubmission, OrderSummary } from '../workflows/order-messages';
+import type { OrderSubmission } from '../workflows/order-messages';
 import type { PlaceOrderInput, PlaceOrderResult, ValidateOrderResult } from './order-intake';
 
 export interface IntakeOrderInput {
@@ -14,13 +13,18 @@ export interface IntakeOrderInput {
   windowOverrideMs?: number;
 }
 
+/**
+ * What the workflow decides on — never the order's contents, which stay in PostgreSQL (the
+ * API answers the client from there), so the workflow's history stays small whatever the
+ * order's size.
+ */
 export type IntakeOrderResult =
   | { ok: false; errors: BusinessError[] }
   | {
       ok: true;
-      summary: OrderSummary;
-      draft: OrderDraft;
       paymentMethod: 'card' | 'invoice' | 'free';
+      total: number;
+      bookerEmail: string | null;
       windowMs: number;
       preliminaryUntil: number | null;
       firstStartsAt: string | null;
@@ -59,17 +63,9 @@ export function createIntakeInOneActivity(steps: IntakeSteps) {
         preliminaryUntil: preliminaryUntil ? new Date(preliminaryUntil).toISOString() : null,
       });
       if (!placed.ok) return placed;
-      let summary = placed.summary;
-      if (paymentMethod === 'card') {
-        const session = await steps.createPaymentSession(scope);
-        summary = {
-          ...summary,
-          status: 'awaiting_payment',
-          payment: { method: 'card', requires_redirect: true, session_id: session.sessionId, redirect_url: session.redirectUrl },
-        };
-      }
+      if (paymentMethod === 'card') await steps.createPaymentSession(scope);
       return {
-        ok: true, summary, draft, paymentMethod, windowMs, preliminaryUntil,
+        ok: true, paymentMethod, total: draft.pricing.totals.inclVat, bookerEmail: draft.bookerEmail, windowMs, preliminaryUntil,
         firstStartsAt: validation.firstStartsAt ?? null, sellsGiftVouchers: validation.sellsGiftVouchers === true,
       };
     },

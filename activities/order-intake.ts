@@ -5,8 +5,9 @@ import { validateOrder as validateOrderRules } from '../domain/order-validation'
 import { loadCatalogSnapshot } from '../db/queries/catalog-snapshot';
 import { clearOrderContents, connectOrderCustomers, giveBackOrderHolds, writeOrderContents } from '../db/queries/order-contents';
 import { appendOrderEvent } from '../db/queries/order-events';
-import { loadOrderSummary } from '../db/queries/order-summary';
-import type { OrderSubmission, OrderSummary } from '../workflows/order-messages';
+import type { OrderRequest } from '../api/schemas/order-request';
+import { changedRequest } from '../workflows/order-change-rules';
+import type { ChangeOrderRequest, OrderSubmission } from '../workflows/order-messages';
 import type { ActivityDeps } from './activity-deps';
 
 export type ValidateOrderResult =
@@ -24,7 +25,9 @@ export interface PlaceOrderInput {
   preliminaryUntil: string | null;
 }
 
-export type PlaceOrderResult = { ok: true; summary: OrderSummary } | { ok: false; errors: BusinessError[] };
+export type PlaceOrderResult = { ok: true } | { ok: false; errors: BusinessError[] };
+
+export type ChangeContentsResult = { ok: true; total: number } | { ok: false; errors: BusinessError[] };
 
 /** The order row's columns that follow from pricing (written at placement and on a change). */
 function pricedOrderColumns(draft: OrderDraft) {
@@ -72,11 +75,12 @@ export function createOrderIntakeActivities({ db }: ActivityDeps) {
     /**
      * One transaction: seats, campaign use, voucher value, customer, order, participants,
      * lines, timeline. Either all of it is written or nothing (a rejected order leaves no row).
-     * Idempotent by order id: a retry after commit returns the stored summary.
+     * Idempotent by order id: a retry after commit finds the order placed.
      */
     async placeOrder(input: PlaceOrderInput): Promise<PlaceOrderResult> {
-      const existing = await loadOrderSummary(db, input.tenantId, input.orderId);
-      if (existing) return { ok: true, summary: existing };
+      const existing = await db.selectFrom('orders').select('id').where('id', '=', input.orderId)
+        .where('tenant_id', '=', input.tenantId).executeTakeFirst();
+      if (existing) return { ok: true };
       const { draft, submission } = input;
       const request = submission.request;
       try {
@@ -106,6 +110,7 @@ export function createOrderIntakeActivities({ db }: ActivityDeps) {
             payment_cancel_url: request.payment_cancel_url ?? null,
             ...pricedOrderColumns(draft),
             preliminary_until: input.preliminaryUntil,
+            request: JSON.stringify(request),
           }).execute();
           const errors = await writeOrderContents(trx, contents, customers);
           if (errors.length > 0) throw new PlacementRejected(errors);
@@ -119,30 +124,33 @@ export function createOrderIntakeActivities({ db }: ActivityDeps) {
         if (error instanceof PlacementRejected) return { ok: false, errors: error.errors };
         throw error;
       }
-      const summary = await loadOrderSummary(db, input.tenantId, input.orderId);
-      if (!summary) throw new Error(`order ${input.orderId} vanished after commit`);
-      return { ok: true, summary };
+      return { ok: true };
     },
 
     /**
-     * A change before payment (seed 003): the order's seats, codes, participants and lines are
-     * replaced by the new draft in one transaction — held seats given back and taken anew, so a
-     * full occurrence refuses the change and leaves the order as it was.
+     * A change before payment: the stored request with the change applied is validated and
+     * priced again (the order's own seats count as free), and the order's seats, codes,
+     * participants and lines are replaced in one transaction — held seats given back and taken
+     * anew, so a full occurrence refuses the change and leaves the order as it was. Keyed by the
+     * change id: a retry answers what the first attempt did.
      */
-    async replaceOrderContents(input: {
-      tenantId: string; orderId: string; submission: OrderSubmission; draft: OrderDraft; preliminaryUntil: string | null; changeId: string;
-      /** Notes changed together with the contents: merged into the notes the order has. */
-      notes?: Record<string, string | undefined>;
-    }): Promise<PlaceOrderResult> {
-      const { draft } = input;
-      const request = input.submission.request;
+    async changeOrderContents(input: {
+      tenantId: string; orderId: string; changeId: string; change: ChangeOrderRequest; preliminaryUntil: string | null;
+    }): Promise<ChangeContentsResult> {
+      const stored = await db.selectFrom('orders').select(['request', 'total_incl_vat']).where('id', '=', input.orderId)
+        .where('tenant_id', '=', input.tenantId).executeTakeFirstOrThrow();
+      const done = await db.selectFrom('order_events').select('id').where('order_id', '=', input.orderId)
+        .where('event_key', '=', `change:${input.changeId}`).executeTakeFirst();
+      if (done) return { ok: true, total: stored.total_incl_vat };
+      const request = changedRequest(stored.request as unknown as OrderRequest, input.change);
+      const snapshot = await loadCatalogSnapshot(db, input.tenantId, request, input.orderId);
+      const outcome = validateOrderRules(request, snapshot, { canOverridePrice: input.change.canOverridePrice === true });
+      if (!outcome.ok) return outcome;
+      const { draft } = outcome;
       try {
         await db.transaction().execute(async (trx) => {
           const order = await trx.selectFrom('orders').select(['campaign_code', 'voucher_code', 'voucher_applied', 'status'])
             .where('id', '=', input.orderId).where('tenant_id', '=', input.tenantId).forUpdate().executeTakeFirstOrThrow();
-          const done = await trx.selectFrom('order_events').select('id').where('order_id', '=', input.orderId)
-            .where('event_key', '=', `change:${input.changeId}`).executeTakeFirst();
-          if (done) return;
           await giveBackOrderHolds(trx, input.tenantId, input.orderId, order);
           await clearOrderContents(trx, input.orderId);
           const contents = { tenantId: input.tenantId, orderId: input.orderId, draft, request };
@@ -151,7 +159,8 @@ export function createOrderIntakeActivities({ db }: ActivityDeps) {
           if (errors.length > 0) throw new PlacementRejected(errors);
           await trx.updateTable('orders').set({
             ...pricedOrderColumns(draft),
-            ...(input.notes ? { notes: sql`notes || ${JSON.stringify(input.notes)}::jsonb` } : {}),
+            ...(input.change.notes ? { notes: sql`notes || ${JSON.stringify(input.change.notes)}::jsonb` } : {}),
+            request: JSON.stringify(request),
             preliminary_until: input.preliminaryUntil,
             updated_at: sql`now()`,
           }).where('id', '=', input.orderId).execute();
@@ -166,13 +175,11 @@ export function createOrderIntakeActivities({ db }: ActivityDeps) {
         if (error instanceof PlacementRejected) return { ok: false, errors: error.errors };
         throw error;
       }
-      const summary = await loadOrderSummary(db, input.tenantId, input.orderId);
-      if (!summary) throw new Error(`order ${input.orderId} not found`);
-      return { ok: true, summary };
+      return { ok: true, total: draft.pricing.totals.inclVat };
     },
 
     /** Notes and mark can change in any state: they carry no money and no seats. */
-    async updateOrderNotes(input: { tenantId: string; orderId: string; notes: Record<string, string | undefined>; changeId: string }): Promise<OrderSummary> {
+    async updateOrderNotes(input: { tenantId: string; orderId: string; notes: Record<string, string | undefined>; changeId: string }): Promise<void> {
       await db.transaction().execute(async (trx) => {
         await trx.updateTable('orders')
           .set({ notes: sql`notes || ${JSON.stringify(input.notes)}::jsonb`, updated_at: sql`now()` })
@@ -182,13 +189,10 @@ export function createOrderIntakeActivities({ db }: ActivityDeps) {
           message: `Notes changed: ${Object.keys(input.notes).join(', ')}`,
         });
       });
-      const summary = await loadOrderSummary(db, input.tenantId, input.orderId);
-      if (!summary) throw new Error(`order ${input.orderId} not found`);
-      return summary;
     },
 
     /** Confirming a preliminary card order (seed 003): no deadline any more; it is invoiced instead. */
-    async confirmOrderAsInvoice(input: { tenantId: string; orderId: string }): Promise<OrderSummary> {
+    async confirmOrderAsInvoice(input: { tenantId: string; orderId: string }): Promise<void> {
       await db.transaction().execute(async (trx) => {
         await trx.updateTable('orders').set({ payment_method: 'invoice', preliminary_until: null, status: 'reserved', updated_at: sql`now()` })
           .where('id', '=', input.orderId).where('tenant_id', '=', input.tenantId).execute();
@@ -197,9 +201,6 @@ export function createOrderIntakeActivities({ db }: ActivityDeps) {
           message: 'Preliminary order confirmed: it will be invoiced instead of paid by card',
         });
       });
-      const summary = await loadOrderSummary(db, input.tenantId, input.orderId);
-      if (!summary) throw new Error(`order ${input.orderId} not found`);
-      return summary;
     },
   };
 }

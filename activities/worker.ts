@@ -1,6 +1,6 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createDb } from '../db/database';
-import { exitOnConfigError, loadConfig, publicBaseUrl, requireConfig } from '../runtime/config';
+import { dbPoolOptions, exitOnConfigError, loadConfig, publicBaseUrl, requireConfig } from '../runtime/config';
 import { createLogger } from '../runtime/logger';
 import { startOrderWorker } from './worker-runtime';
 
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
       logger[level]({ sdk: true, ...entry.meta }, entry.message);
     }),
   });
-  const db = createDb(config.DATABASE_URL, { maxConnections: 20 });
+  const db = createDb(config.DATABASE_URL, dbPoolOptions(config));
   const running = await startOrderWorker({
     db,
     temporalAddress: config.TEMPORAL_ADDRESS,

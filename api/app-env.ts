@@ -15,12 +15,25 @@ export interface AppDeps {
   logger: Logger;
   taskQueue: string;
   publicBaseUrl: string;
-  /** Set when the local SMTP sink runs: serves GET /dev/mail. */
-  mailSinkDir?: string;
+  /**
+   * Development-only routes (DEV_ROUTES): absent in production. GET /dev/mail* is mounted only
+   * with a mail sink folder; callers must present an API key and, unless allowRemote, connect
+   * from loopback.
+   */
+  devRoutes?: { mailSinkDir?: string; allowRemote?: boolean };
+  /** How long an API key lookup is cached per process (API_KEY_CACHE_TTL_MS); 0 = not cached. */
+  apiKeyCacheTtlMs?: number;
   /** Tests only: a short preliminary window instead of the tenant's minutes. */
   preliminaryWindowOverrideMs?: number;
   /** Raw request bodies above this are answered 413. */
   bodyLimitBytes?: number;
+  /** Every request answers within this (REQUEST_TIMEOUT_MS; default 15 s), else 503 request_timeout. */
+  requestTimeoutMs?: number;
+  /**
+   * /ready counts a worker as present when it polled the task queue this recently. A live idle
+   * worker re-polls about once a minute (Temporal's long poll), so the default is 90 s.
+   */
+  workerPollMaxAgeMs?: number;
 }
 
 export interface AppEnv {
@@ -29,5 +42,7 @@ export interface AppEnv {
     logger: Logger;
     auth: AuthContext;
     deps: AppDeps;
+    /** When this request must have answered (ms since the epoch): idempotency leases end then. */
+    deadline: number;
   };
 }

@@ -5,9 +5,12 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
 import type { AppDeps, AppEnv } from './app-env';
 import { authenticate } from './auth';
+import { answerProblem, dependencyUnavailable, failedDependency } from './outages';
 import { ApiProblem, problemResponse, problems } from './problem';
+import { requestDeadline } from './request-deadline';
 import { registerCatalogRoutes } from './routes/catalog';
 import { registerCustomerRoutes } from './routes/customers';
 import { registerDevMailRoutes } from './routes/dev-mail';
@@ -25,10 +28,11 @@ import { registerSavedCardRoutes } from './routes/saved-cards';
 import { registerSandboxPspPage } from './routes/sandbox-psp-page';
 import { registerStripeWebhookRoutes } from './routes/stripe-webhooks';
 import { registerVoucherRoutes } from './routes/vouchers';
-import { applyRequestRules } from './request-rules';
+import { applyRequestRules, rejectControlCharacters } from './request-rules';
 import { validationHook } from './validation-hook';
 
-const DEFAULT_BODY_LIMIT = 256 * 1024;
+/** Room for the largest order (5,000 participants, docs/api-examples.md); anything larger is a 413. */
+const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
 const PUBLIC_PREFIXES = ['/v1/webhooks/'];
 
 export type App = OpenAPIHono<AppEnv>;
@@ -49,6 +53,19 @@ export function createApp(deps: AppDeps): App {
       'request',
     );
   });
+  // Every answer carries the usual security headers. No page of ours may be framed (clickjacking
+  // of the payment page's buttons); pages that need a stricter policy set their own
+  // Content-Security-Policy, which is kept (overwrite: false). The global policy sets nothing
+  // else, so Swagger UI's scripts and styles from its CDN still load on /docs.
+  app.use(secureHeaders({
+    xFrameOptions: 'DENY',
+    contentSecurityPolicy: { frameAncestors: ["'none'"] },
+    overwrite: false,
+  }));
+  app.use(rejectControlCharacters);
+  // Inside secureHeaders (its headers reach a timeout answer too), outside auth (whose key lookup
+  // queries the database): every request answers within the deadline.
+  app.use(requestDeadline(deps));
   app.use(methodNotAllowed({
     app,
     onMethodNotAllowed: (c, allowed) =>
@@ -79,14 +96,17 @@ export function createApp(deps: AppDeps): App {
   registerPaymentWebhookRoutes(app);
   registerStripeWebhookRoutes(app);
   registerSandboxPspPage(app);
-  if (deps.mailSinkDir) registerDevMailRoutes(app, deps.mailSinkDir);
+  const devMailDir = deps.devRoutes?.mailSinkDir;
+  if (devMailDir) registerDevMailRoutes(app, { mailSinkDir: devMailDir, allowRemote: deps.devRoutes?.allowRemote });
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: {
       title: 'Order orchestrator API',
       version: '1.0.0',
-      description: 'Orders for courses, tickets, slots and items, carried durably by one Temporal workflow per order. Errors are application/problem+json (RFC 9457) with a stable `code`.',
+      description: 'Orders for courses, tickets, slots and items, carried durably by one Temporal workflow per order. Errors are application/problem+json (RFC 9457) with a stable `code`. '
+        + 'Any endpoint answers 503 with Retry-After while PostgreSQL or Temporal is unavailable (`dependency_unavailable`) '
+        + 'or when it cannot finish within the request deadline (`request_timeout`).',
     },
     servers: [{ url: deps.publicBaseUrl }],
     security: [{ ApiKey: [] }, { Bearer: [] }],
@@ -98,15 +118,22 @@ export function createApp(deps: AppDeps): App {
   return app;
 }
 
-function handleError(error: Error, c: Context<AppEnv>): Response {
-  if (error instanceof ApiProblem) return problemResponse(c, error);
+function handleError(error: Error, c: Context<AppEnv>): Response | Promise<Response> {
+  if (error instanceof ApiProblem) return answerProblem(c, error);
   if (error instanceof HTTPException) {
     if (error.status === 400) return problemResponse(c, problems.badRequest('malformed_body', error.message || 'Malformed request body'));
     if (error.status === 413) return problemResponse(c, problems.payloadTooLarge(0));
     return problemResponse(c, new ApiProblem(error.status as 400, 'http_error', error.message || 'Error', error.message));
   }
   if (error instanceof SyntaxError) return problemResponse(c, problems.badRequest('malformed_json', 'The body is not valid JSON'));
+  // A dependency that is down is not our bug: 503 with Retry-After, so clients retry.
+  const dependency = failedDependency(error);
+  if (dependency) {
+    c.var.logger?.warn({ err: error, dependency }, 'dependency unavailable');
+    return answerProblem(c, dependencyUnavailable(dependency));
+  }
   c.var.logger?.error({ err: error }, 'unhandled error');
   // No stack trace or message leaks: they may name tables, hosts or secrets.
-  return problemResponse(c, new ApiProblem(500, 'internal_error', 'Internal Server Error', `Something went wrong on our side; quote request id ${c.var.requestId} when reporting it`));
+  const detail = `Something went wrong on our side; quote request id ${c.var.requestId} when reporting it`;
+  return answerProblem(c, new ApiProblem(500, 'internal_error', 'Internal Server Error', detail));
 }

@@ -1,12 +1,13 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv, AuthContext } from './app-env';
 import { hashApiKey } from './api-keys';
 import { problems } from './problem';
 
-const CACHE_TTL_MS = 30_000;
+export const DEFAULT_API_KEY_CACHE_TTL_MS = 30_000;
 const cache = new Map<string, { auth: AuthContext | null; expires: number }>();
 
-function presentedKey(header: (name: string) => string | undefined): string | undefined {
+/** The key a request presents: X-API-Key, else `Authorization: Bearer`. */
+export function presentedKey(header: (name: string) => string | undefined): string | undefined {
   const apiKey = header('x-api-key');
   if (apiKey) return apiKey.trim();
   const authorization = header('authorization');
@@ -14,32 +15,48 @@ function presentedKey(header: (name: string) => string | undefined): string | un
   return match?.[1]?.trim();
 }
 
+/**
+ * The key's tenant and scopes, or null for an unknown or revoked key. Answers come from a
+ * short per-process cache (API_KEY_CACHE_TTL_MS) that keeps auth off the hot path: a key
+ * revoked in the database (`api_keys.revoked_at`) still works on a process that cached it
+ * until the entry expires. 0 turns the cache off.
+ */
+export async function resolveApiKey(c: Context<AppEnv>, key: string): Promise<AuthContext | null> {
+  const hash = hashApiKey(key);
+  const ttl = c.var.deps.apiKeyCacheTtlMs ?? DEFAULT_API_KEY_CACHE_TTL_MS;
+  const now = Date.now();
+  const cached = cache.get(hash);
+  if (ttl > 0 && cached && cached.expires >= now) return cached.auth;
+  const row = await c.var.deps.db
+    .selectFrom('api_keys')
+    .innerJoin('tenants', 'tenants.id', 'api_keys.tenant_id')
+    .select(['api_keys.id', 'api_keys.tenant_id', 'api_keys.scopes', 'tenants.slug'])
+    .where('api_keys.key_hash', '=', hash)
+    .where('api_keys.revoked_at', 'is', null)
+    .executeTakeFirst();
+  const auth = row
+    ? { tenantId: row.tenant_id, tenantSlug: row.slug, keyId: row.id, scopes: new Set(row.scopes) }
+    : null;
+  if (ttl > 0) {
+    if (cache.size > 10_000) cache.clear();
+    cache.set(hash, { auth, expires: now + ttl });
+  }
+  return auth;
+}
+
+/** Sets the request's auth and the tenant on its log lines. */
+export function useAuth(c: Context<AppEnv>, auth: AuthContext): void {
+  c.set('auth', auth);
+  c.set('logger', c.var.logger.child({ tenant: auth.tenantSlug }));
+}
+
 /** Resolves X-API-Key / Bearer to the key's tenant and scopes; 401 otherwise. */
 export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   const key = presentedKey((name) => c.req.header(name));
   if (!key) throw problems.unauthorized();
-  const hash = hashApiKey(key);
-  const now = Date.now();
-  let cached = cache.get(hash);
-  if (!cached || cached.expires < now) {
-    const row = await c.var.deps.db
-      .selectFrom('api_keys')
-      .innerJoin('tenants', 'tenants.id', 'api_keys.tenant_id')
-      .select(['api_keys.id', 'api_keys.tenant_id', 'api_keys.scopes', 'tenants.slug'])
-      .where('api_keys.key_hash', '=', hash)
-      .where('api_keys.revoked_at', 'is', null)
-      .executeTakeFirst();
-    // A short cache keeps auth off the hot path; revocation takes effect within the TTL.
-    cached = {
-      auth: row ? { tenantId: row.tenant_id, tenantSlug: row.slug, keyId: row.id, scopes: new Set(row.scopes) } : null,
-      expires: now + CACHE_TTL_MS,
-    };
-    if (cache.size > 10_000) cache.clear();
-    cache.set(hash, cached);
-  }
-  if (!cached.auth) throw problems.unauthorized('The API key is unknown or revoked');
-  c.set('auth', cached.auth);
-  c.set('logger', c.var.logger.child({ tenant: cached.auth.tenantSlug }));
+  const auth = await resolveApiKey(c, key);
+  if (!auth) throw problems.unauthorized('The API key is unknown or revoked');
+  useAuth(c, auth);
   await next();
 };
 

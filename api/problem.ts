@@ -17,6 +17,8 @@ export class ApiProblem extends Error {
     readonly detail?: string,
     readonly errors?: ProblemFieldError[],
     readonly headers: Record<string, string> = {},
+    /** Extra members of the problem object (RFC 9457 extensions), e.g. `dependency`. */
+    readonly extensions: Record<string, unknown> = {},
   ) {
     super(detail ?? title);
   }
@@ -49,6 +51,7 @@ export function problemResponse(c: Context, problem: ApiProblem): Response {
     code: problem.code,
     ...(problem.detail ? { detail: problem.detail } : {}),
     ...(problem.errors ? { errors: problem.errors } : {}),
+    ...problem.extensions,
     instance: c.req.path,
     request_id: c.get('requestId' as never) as string | undefined,
   };

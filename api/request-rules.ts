@@ -1,8 +1,9 @@
 import { type RouteConfig, z } from '@hono/zod-openapi';
-import type { Context, Handler } from 'hono';
+import type { Context, Handler, MiddlewareHandler } from 'hono';
+import { matchedRoutes } from 'hono/route';
 import type { App } from './app';
 import type { AppEnv } from './app-env';
-import { problems } from './problem';
+import { type ProblemFieldError, problems } from './problem';
 import { validationHook } from './validation-hook';
 
 // How every OpenAPI route reads its request, decided once here instead of in each route:
@@ -14,10 +15,105 @@ import { validationHook } from './validation-hook';
 //    Content-Length, and deciding "no body" from that header once turned a partial cancellation
 //    into a full one. An empty body is `{}`, checked by the route's schema, so whether a body is
 //    optional is the schema's call, never a header's.
+//  - Text is printable. PostgreSQL refuses NUL in text (a 500 where the API writes, retries
+//    ending in a 503 where an activity does), and no name, code, id or parameter of ours has a
+//    use for the other control characters (U+0000–U+001F, U+007F–U+009F), which break headers,
+//    logs and documents downstream. Every string in a JSON body (and every key), every query
+//    parameter (name and value) and every path segment is checked before any route sees it:
+//    400 `control_character`, each offending field named. Tab, line feed and carriage return
+//    are text in free-text fields — any field at or below a key named in FREE_TEXT_KEYS (the
+//    order's notes, descriptions, reasons) — and refused everywhere else.
 
 const JSON_MEDIA_TYPE = /^application\/([\w.+-]*\+)?json\b/i;
 
 type AnyHandler = Handler<AppEnv>;
+
+const FREE_TEXT_KEYS: ReadonlySet<string> = new Set(['notes', 'description', 'reason']);
+const MAX_REPORTED = 20;
+
+/** The first control character's code in `value`, or undefined when there is none. */
+export function controlCharacterIn(value: string, freeText = false): number | undefined {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20) {
+      if (freeText && (code === 0x09 || code === 0x0a || code === 0x0d)) continue;
+      return code;
+    }
+    if (code >= 0x7f && code <= 0x9f) return code;
+  }
+  return undefined;
+}
+
+function codePoint(code: number): string {
+  return `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+function controlCharacterError(field: string, code: number, what: string, freeText = false): ProblemFieldError {
+  const allowed = freeText ? ' (tab, line feed and carriage return are allowed here)' : '';
+  return {
+    code: 'control_character',
+    message: `${what} "${field}" contains the control character ${codePoint(code)}${allowed}`,
+    field,
+  };
+}
+
+function collectInJson(value: unknown, path: string[], freeText: boolean, errors: ProblemFieldError[]): void {
+  if (errors.length >= MAX_REPORTED) return;
+  if (typeof value === 'string') {
+    const code = controlCharacterIn(value, freeText);
+    if (code !== undefined) errors.push(controlCharacterError(path.join('.'), code, 'The field', freeText));
+  } else if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) collectInJson(item, [...path, String(index)], freeText, errors);
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const keyCode = controlCharacterIn(key);
+      if (keyCode !== undefined) {
+        errors.push(controlCharacterError([...path, key].join('.'), keyCode, 'The field name'));
+      }
+      collectInJson(item, [...path, key], freeText || FREE_TEXT_KEYS.has(key), errors);
+    }
+  }
+}
+
+function controlCharacterProblem(where: string, errors: ProblemFieldError[]) {
+  const fields = errors.map((e) => e.field).join(', ');
+  return problems.badRequest('control_character', `The ${where} contains control characters (in ${fields})`, errors);
+}
+
+/** The name of the path parameter at segment `index` of the matched route, else "path". */
+function pathFieldName(c: Context<AppEnv>, index: number): string {
+  const route = matchedRoutes(c).filter((r) => r.method !== 'ALL').at(-1);
+  const segment = route?.path.split('/')[index];
+  const name = segment?.startsWith(':') ? segment.slice(1).replace(/\{.*$/, '').replace(/\?$/, '') : '';
+  return name || 'path';
+}
+
+/**
+ * The path and query half of the control-character rule (bodies are checked in readJsonBody),
+ * for every route, OpenAPI or not: the payment pages and file downloads read them too.
+ */
+export const rejectControlCharacters: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const errors: ProblemFieldError[] = [];
+  const segments = c.req.path.split('/');
+  segments.forEach((segment, index) => {
+    const code = controlCharacterIn(segment);
+    if (code !== undefined) errors.push(controlCharacterError(pathFieldName(c, index), code, 'The path parameter'));
+  });
+  if (errors.length) throw controlCharacterProblem('path', errors);
+  for (const [name, values] of Object.entries(c.req.queries())) {
+    const nameCode = controlCharacterIn(name);
+    if (nameCode !== undefined) errors.push(controlCharacterError(name, nameCode, 'The query parameter name'));
+    for (const value of values) {
+      const code = controlCharacterIn(value);
+      if (code !== undefined) {
+        errors.push(controlCharacterError(name, code, 'The query parameter'));
+        break;
+      }
+    }
+  }
+  if (errors.length) throw controlCharacterProblem('query string', errors.slice(0, MAX_REPORTED));
+  await next();
+};
 
 function strictQuery(query: unknown): unknown {
   return query instanceof z.ZodObject ? query.strict() : query;
@@ -40,6 +136,9 @@ async function readJsonBody(c: Context<AppEnv>, schema: z.ZodType): Promise<void
       throw problems.badRequest('malformed_body', 'Malformed JSON in request body');
     }
   }
+  const errors: ProblemFieldError[] = [];
+  collectInJson(value, [], false, errors);
+  if (errors.length) throw controlCharacterProblem('request body', errors);
   const result = await schema.safeParseAsync(value);
   if (!result.success) validationHook({ success: false, error: result.error, target: 'json' });
   c.req.addValidatedData('json', result.data as object);

@@ -1,7 +1,7 @@
 import { serve } from '@hono/node-server';
 import { startSandboxWebhookDelivery } from '../activities/payments/sandbox-webhook-queue';
 import { createDb } from '../db/database';
-import { exitOnConfigError, loadConfig, publicBaseUrl, requireConfig } from '../runtime/config';
+import { dbPoolOptions, exitOnConfigError, loadConfig, publicBaseUrl, requireConfig } from '../runtime/config';
 import { createLogger } from '../runtime/logger';
 import { connectTemporalClient } from '../runtime/temporal-client';
 import { createApp } from './app';
@@ -9,7 +9,7 @@ import { createApp } from './app';
 async function main(): Promise<void> {
   const config = requireConfig(loadConfig(), ['DATABASE_URL', 'TEMPORAL_ADDRESS']);
   const logger = createLogger('api', config.LOG_LEVEL);
-  const db = createDb(config.DATABASE_URL, { maxConnections: 20 });
+  const db = createDb(config.DATABASE_URL, dbPoolOptions(config));
   const temporal = await connectTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
   const app = createApp({
     db,
@@ -17,8 +17,15 @@ async function main(): Promise<void> {
     logger,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     publicBaseUrl: publicBaseUrl(config),
-    mailSinkDir: config.MAIL_SINK_DIR,
+    devRoutes: config.DEV_ROUTES
+      ? { mailSinkDir: config.MAIL_SINK_DIR, allowRemote: config.DEV_ROUTES_ALLOW_REMOTE }
+      : undefined,
+    apiKeyCacheTtlMs: config.API_KEY_CACHE_TTL_MS,
+    requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
   });
+  if (config.MAIL_SINK_DIR && !config.DEV_ROUTES) {
+    logger.info('MAIL_SINK_DIR is set but DEV_ROUTES is off: /dev/mail is not mounted');
+  }
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: '0.0.0.0' }, (info) => {
     logger.info({ port: info.port }, 'api listening');
   });

@@ -9,12 +9,20 @@ pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
 
 export type Db = Kysely<Database>;
 
-export function createDb(databaseUrl: string, options: { maxConnections?: number } = {}): Db {
+export interface PoolOptions {
+  maxConnections?: number;
+  /** How long a query waits for a free connection before it fails (0 = forever; pg's meaning). */
+  connectionTimeoutMs?: number;
+  /** How long an unused connection stays open (0 = until the pool ends). */
+  idleTimeoutMs?: number;
+}
+
+export function createDb(databaseUrl: string, options: PoolOptions = {}): Db {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: options.maxConnections ?? 10,
-    connectionTimeoutMillis: 5_000,
-    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
+    idleTimeoutMillis: options.idleTimeoutMs ?? 30_000,
   });
   // An idle client that loses its server must not crash the process.
   pool.on('error', () => undefined);

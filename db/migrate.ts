@@ -7,6 +7,9 @@ import * as paymentProviders from './migrations/0005_payment_providers';
 import * as sandboxWebhookDeliveries from './migrations/0006_sandbox_webhook_deliveries';
 import * as savedCards from './migrations/0007_saved_cards';
 import * as orderCredits from './migrations/0008_order_credits';
+import * as paymentEventsPerTenant from './migrations/0009_payment_events_per_tenant';
+import * as sandboxPageTokens from './migrations/0010_sandbox_page_tokens';
+import * as idempotentResponseBytes from './migrations/0011_idempotent_response_bytes';
 
 // Migrations are listed in code (not read from a folder) so the same list works under tsx,
 // in a bundled build and in tests.
@@ -19,6 +22,9 @@ const migrations: Record<string, Migration> = {
   '0006_sandbox_webhook_deliveries': sandboxWebhookDeliveries,
   '0007_saved_cards': savedCards,
   '0008_order_credits': orderCredits,
+  '0009_payment_events_per_tenant': paymentEventsPerTenant,
+  '0010_sandbox_page_tokens': sandboxPageTokens,
+  '0011_idempotent_response_bytes': idempotentResponseBytes,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -183,6 +183,8 @@ export interface OrdersTable {
   total_incl_vat: number;
   /** Sum of the cancellations' credits: what is due is total_incl_vat − credited. */
   credited: Generated<number>;
+  /** The order request as it reads after the latest change (the base of the next change). */
+  request: Json<JsonObject> | null;
   vat_summary: Json<VatSummaryJson[]>;
   preliminary_until: Timestamp | null;
   attention_reason: string | null;
@@ -253,7 +255,11 @@ export interface IdempotencyKeysTable {
   order_number: number;
   order_id: string;
   response_status: number | null;
+  /** Answers stored before migration 0011; newer ones are in response_bytes. */
   response_body: Json<unknown> | null;
+  /** The first answer exactly as sent (a replay sends these bytes unchanged). */
+  response_bytes: Buffer | null;
+  response_content_type: string | null;
   locked_until: Timestamp;
   created_at: DefaultTimestamp;
 }
@@ -322,6 +328,10 @@ export interface InvoicesTable {
 
 export interface SandboxPspSessionsTable {
   id: string;
+  /** The secret in the hosted page's link (random, unique); the id alone opens nothing. */
+  page_token: string;
+  /** The hosted page form's CSRF token (random per session). */
+  form_token: string;
   tenant_id: string;
   reference: string;
   amount: number;

@@ -42,8 +42,12 @@ import {
 } from './pricing';
 
 /** Every code validateOrder can emit, with a one-line description (the docs table). */
+/** Participants one order may name in all (docs/api-examples.md, "Large orders"). */
+export const MAX_PARTICIPANTS_PER_ORDER = 5_000;
+
 export const ORDER_ERROR_CODES = {
   order_lines_empty: 'The order has no lines; at least one line is required.',
+  too_many_participants: `The order names more than ${MAX_PARTICIPANTS_PER_ORDER} participants in all; split it into several orders.`,
   line_target_missing: 'A line names neither an occurrence_id nor a product_id.',
   line_target_ambiguous: 'A line names both an occurrence_id and a product_id; give exactly one.',
   course_date_identifier_invalid: 'The occurrence (course date) does not exist for this tenant.',
@@ -199,6 +203,11 @@ export function validateOrder(
 
   if (request.lines.length === 0) {
     fail('order_lines_empty', 'The order must have at least one line', 'lines');
+  }
+  const participantsInAll = request.lines.reduce((n, line) => n + (line.participants?.length ?? 0), 0);
+  if (participantsInAll > MAX_PARTICIPANTS_PER_ORDER) {
+    fail('too_many_participants', `The order names ${participantsInAll} participants; at most ${MAX_PARTICIPANTS_PER_ORDER} are taken in one order`, 'lines');
+    return { ok: false, errors };
   }
 
   let participantCounter = 0;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { PoolOptions } from '../db/database';
 
 // One schema for every process (launcher, API, worker, migrate). A missing or malformed value
 // stops the process with a message naming the variable, before anything is started.
@@ -13,6 +14,10 @@ const url = (protocols: string[]) =>
   }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
 
 const port = z.coerce.number().int().min(1).max(65535);
+const milliseconds = (max: number) => z.coerce.number().int().min(0).max(max);
+
+// An explicit on/off switch: anything but these spellings is a typo, not "off".
+const flag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
 export const configSchema = z.object({
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
@@ -26,6 +31,17 @@ export const configSchema = z.object({
   DATA_DIR: z.string().min(1).default('./.data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAIL_SINK_DIR: z.string().optional(),
+  // Development-only routes (GET /dev/mail*): off unless the launcher (or an operator) says so.
+  DEV_ROUTES: flag.default(false),
+  DEV_ROUTES_ALLOW_REMOTE: flag.default(false),
+  // Per process (each API and each worker has its own pool).
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(20),
+  DB_CONNECTION_TIMEOUT_MS: milliseconds(600_000).default(5_000),
+  DB_IDLE_TIMEOUT_MS: milliseconds(3_600_000).default(30_000),
+  API_KEY_CACHE_TTL_MS: milliseconds(3_600_000).default(30_000),
+  // Every API request answers within this (503 request_timeout at the latest); Temporal calls get
+  // 80 % of it so their own 503 comes first. At least 2 s: below that a healthy order cannot be taken.
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(2_000).max(600_000).default(30_000),
   TEMPORAL_CLI_PATH: z.string().optional(),
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_PORT: port.default(7233),
@@ -55,6 +71,15 @@ export function requireConfig<K extends keyof Config>(config: Config, keys: K[])
     throw new ConfigError(`Missing configuration: ${missing.join(', ')} must be set (see README "Configuration")`);
   }
   return config as Config & Required<Pick<Config, K>>;
+}
+
+/** The PostgreSQL pool of a long-running role (API, worker), as configured. */
+export function dbPoolOptions(config: Config): Required<PoolOptions> {
+  return {
+    maxConnections: config.DB_POOL_MAX,
+    connectionTimeoutMs: config.DB_CONNECTION_TIMEOUT_MS,
+    idleTimeoutMs: config.DB_IDLE_TIMEOUT_MS,
+  };
 }
 
 export function publicBaseUrl(config: Config): string {

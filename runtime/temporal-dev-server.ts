@@ -19,6 +19,8 @@ export interface TemporalDevServerOptions {
   dbFile?: string; // omit for in-memory (tests)
   namespace?: string;
   log?: (line: string) => void;
+  /** Extra dynamic config values, each a JSON value (tests: e.g. a short long-poll interval, '"3s"'). */
+  dynamicConfig?: Record<string, string>;
 }
 
 /** `temporal server start-dev` with our search attributes, persisted to SQLite in WAL mode. */
@@ -42,6 +44,9 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   }
   // Our own updates are short, and the UI must show them as they happen.
   args.push('--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true');
+  for (const [name, value] of Object.entries(options.dynamicConfig ?? {})) {
+    args.push('--dynamic-config-value', `${name}=${value}`);
+  }
   const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const collect = (chunk: Buffer) => {

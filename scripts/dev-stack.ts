@@ -95,11 +95,17 @@ async function main(): Promise<void> {
     PORT: String(config.PORT),
     PUBLIC_BASE_URL: publicBaseUrl(config),
     ...(mailDir ? { MAIL_SINK_DIR: mailDir } : {}),
+    // This is a development stack: its API serves /dev/mail (key and loopback required) unless
+    // DEV_ROUTES=false was set explicitly.
+    DEV_ROUTES: process.env.DEV_ROUTES || 'true',
   };
   startRole('worker', 'activities/worker.ts', env);
   startRole('api', 'api/server.ts', env);
 
   const base = `http://localhost:${config.PORT}`;
+  const mail = mailDir
+    ? `${base}/dev/mail  (password: the API key; files in ${mailDir})`
+    : `sent through ${smtpUrl!.replace(/\/\/[^@]*@/, '//')}`;
   await waitForReady(`${base}/ready`);
   console.log(`
   Order orchestrator is running
@@ -108,7 +114,7 @@ async function main(): Promise<void> {
   API docs     ${base}/docs       (OpenAPI: ${base}/openapi.json)
   Temporal UI  ${temporalUi ?? `(external Temporal at ${temporalAddress})`}
   Demo API key ${demoKey ?? '(set on an earlier start; set DEMO_API_KEY to add one you know)'}
-  Mail         ${mailDir ? `${base}/dev/mail  (files in ${mailDir})` : `sent through ${smtpUrl!.replace(/\/\/[^@]*@/, '//')}`}
+  Mail         ${mail}
   Data         ${dataDir}
 
   Try: curl -H "X-API-Key: ${demoKey ?? '<key>'}" ${base}/v1/catalog/occurrences

@@ -48,7 +48,8 @@ export interface OrderSummary {
   payment: { method: 'card' | 'invoice' | 'free'; requires_redirect: boolean; session_id: string | null; redirect_url: string | null };
 }
 
-export type SubmitResult = { ok: true; summary: OrderSummary } | { ok: false; errors: BusinessError[] };
+/** The order's contents are in PostgreSQL; the API answers the client from there. */
+export type SubmitResult = { ok: true } | { ok: false; errors: BusinessError[] };
 
 export interface PaymentResultSignal {
   eventId: string;
@@ -110,11 +111,13 @@ export interface ChangeOrderRequest {
   lines?: OrderRequest['lines'];
   /** Appended to the current lines. */
   addLines?: OrderRequest['lines'];
-  /** `preliminary: false` (seed 003): no deadline any more; the order is invoiced. */
+  /** `preliminary: false`: no deadline any more; the order is invoiced. */
   confirm?: boolean;
+  /** The caller may set prices (scope orders:price_override), as at placement. */
+  canOverridePrice?: boolean;
 }
 
-export type ChangeResult = { ok: true; summary: OrderSummary } | { ok: false; errors: BusinessError[] };
+export type ChangeResult = { ok: true } | { ok: false; errors: BusinessError[] };
 
 export type StartPaymentResult =
   | { ok: true; leftToPay: 0 }

@@ -36,7 +36,7 @@ import {
   type SubmitResult,
   submitOrderUpdate,
 } from './order-messages';
-import { changedRequest, isContentChange } from './order-change-rules';
+import { isContentChange } from './order-change-rules';
 import { CustomerEmailKey, OrderStatusKey, PaymentMethodKey } from './search-attributes';
 
 // One workflow per order: it owns the order's process (state machine, timers, waiting for
@@ -103,7 +103,6 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
   let changes = 0;
   let confirmed = false;
   let paymentAttempt = 1;
-  let currentSubmission: OrderSubmission | undefined;
   let windowMs = 0;
   let cancellations = 0;
   /** A step of the main process that a cancellation must not interleave with (booking, expiry). */
@@ -241,9 +240,9 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
           return { ok: false, errors: [{ code: 'order_not_changeable', message: `An order in status ${status} cannot be changed any more` }] };
         }
         if (!contentChange) {
-          const summary = await activities.updateOrderNotes({ ...scope, notes: change.notes ?? {}, changeId: String(changes + 1) });
+          await activities.updateOrderNotes({ ...scope, notes: change.notes ?? {}, changeId: String(changes + 1) });
           changes += 1;
-          return { ok: true, summary };
+          return { ok: true };
         }
         // The customer may be paying the old amount right now: close that session first. If
         // the money got through, the order is paid as it was and the change is refused.
@@ -253,46 +252,29 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
           return { ok: false, errors: [{ code: 'order_paid_meanwhile', message: 'The order was paid while it was being changed; it stays as it was' }] };
         }
         if (change.confirm) {
-          const summary = await activities.confirmOrderAsInvoice(scope);
+          await activities.confirmOrderAsInvoice(scope);
           paymentMethod = 'invoice';
           upsertSearchAttributes([{ key: PaymentMethodKey, value: 'invoice' }]);
           preliminaryUntil = null;
           confirmed = true;
-          return { ok: true, summary };
+          return { ok: true };
         }
-        const request = changedRequest(currentSubmission!.request, change);
-        const submission: OrderSubmission = { ...currentSubmission!, request };
-        const validation = await activities.validateOrder({ ...scope, submission, changingOrderId: start.orderId });
-        let result: ChangeResult;
-        if (!validation.ok) {
-          result = { ok: false, errors: validation.errors };
-        } else {
-          // Seed 003: changing what the order holds extends its deadline.
-          const until = change.lines || change.addLines ? Math.max(preliminaryUntil!, Date.now() + windowMs) : preliminaryUntil!;
-          const placed = await activities.replaceOrderContents({
-            ...scope, submission, draft: validation.draft, preliminaryUntil: new Date(until).toISOString(), changeId: String(changes + 1),
-            ...(change.notes ? { notes: change.notes } : {}),
-          });
-          if (placed.ok) {
-            currentSubmission = submission;
-            preliminaryUntil = until;
-            amountDue = validation.draft.pricing.totals.inclVat;
-            result = { ok: true, summary: placed.summary };
-          } else {
-            result = { ok: false, errors: placed.errors };
-          }
-        }
+        // Changing what the order holds extends its deadline.
+        const until = change.lines || change.addLines ? Math.max(preliminaryUntil!, Date.now() + windowMs) : preliminaryUntil!;
+        const changed = await activities.changeOrderContents({
+          ...scope, changeId: String(changes + 1), change, preliminaryUntil: new Date(until).toISOString(),
+        });
         changes += 1;
+        if (changed.ok) {
+          preliminaryUntil = until;
+          orderTotal = changed.total;
+          amountDue = changed.total;
+        }
+        const result: ChangeResult = changed.ok ? { ok: true } : { ok: false, errors: changed.errors };
         // A session for what is now due (the old one was closed above, whatever the outcome).
         if (amountDue > 0) {
           paymentAttempt += 1;
-          const session = await activities.createPaymentSession({ ...scope, attempt: paymentAttempt });
-          if (result.ok) {
-            result = {
-              ok: true,
-              summary: { ...result.summary, preliminary_until: new Date(preliminaryUntil!).toISOString(), payment: { method: 'card', requires_redirect: true, session_id: session.sessionId, redirect_url: session.redirectUrl } },
-            };
-          }
+          await activities.createPaymentSession({ ...scope, attempt: paymentAttempt });
         }
         setCurrentDetails(describe());
         return result;
@@ -471,16 +453,15 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
     serviceStartsAt = taken.firstStartsAt ? Date.parse(taken.firstStartsAt) : null;
     sellsGiftVouchers = taken.sellsGiftVouchers;
     paymentMethod = taken.paymentMethod;
-    orderTotal = taken.draft.pricing.totals.inclVat;
+    orderTotal = taken.total;
     amountDue = orderTotal;
     windowMs = taken.windowMs;
-    currentSubmission = submission;
     preliminaryUntil = taken.preliminaryUntil;
     upsertSearchAttributes([
       { key: PaymentMethodKey, value: paymentMethod },
-      ...(taken.draft.bookerEmail ? [{ key: CustomerEmailKey, value: taken.draft.bookerEmail }] : []),
+      ...(taken.bookerEmail ? [{ key: CustomerEmailKey, value: taken.bookerEmail }] : []),
     ]);
-    return { ok: true, summary: taken.summary };
+    return { ok: true };
   }
 
   // ---- the business process ----

@@ -23,6 +23,9 @@ export interface QueueOrderEmailInput {
   sequence?: number;
 }
 
+/** How long an order step waits for its mail to leave before it moves on. */
+const FAST_PATH_WAIT_MS = 1_000;
+
 /** The document whose number / due date an e-mail of this kind shows (when the order has one). */
 const DOCUMENT_KIND: Partial<Record<EmailKind, InvoicesTable['kind']>> = {
   receipt: 'receipt',
@@ -98,7 +101,13 @@ export async function queueOrderEmail(deps: QueueOrderEmailDeps, input: QueueOrd
       attachmentInvoiceId,
     })),
   );
-  // Fast path: most mail leaves now; whatever fails stays pending for the dispatcher.
-  await deliverPendingEmails(deps.db, deps.transport, { ids, from: deps.from ?? tenantEmailFrom(deps.db) });
+  // Fast path: most mail leaves now. The order waits for it at most FAST_PATH_WAIT_MS, so a
+  // slow or hung SMTP server never holds up the order's progress; delivery goes on in the
+  // background and whatever fails stays pending for the dispatcher.
+  const delivery = deliverPendingEmails(deps.db, deps.transport, { ids, from: deps.from ?? tenantEmailFrom(deps.db) })
+    .catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([delivery, new Promise<void>((resolve) => { timer = setTimeout(resolve, FAST_PATH_WAIT_MS); })]);
+  clearTimeout(timer);
   return { queued: ids.length };
 }

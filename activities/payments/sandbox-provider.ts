@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { sql } from 'kysely';
 import { enqueueSandboxWebhook } from './sandbox-webhook-sender';
@@ -15,12 +15,34 @@ export class SandboxPaymentProvider implements PaymentProvider {
 
   constructor(private readonly db: Db, private readonly publicBaseUrl: string) {}
 
+  /**
+   * The session id is derived from the idempotency key so that a retried activity finds the
+   * session it opened before. It is therefore guessable from the order id and is never what
+   * lets anyone act on the session: the hosted page is reached through the page token.
+   */
   static sessionIdFor(idempotencyKey: string): string {
     return `sbx_${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}`;
   }
 
-  hostedPageUrl(sessionId: string): string {
-    return `${this.publicBaseUrl}/psp/sandbox/pay/${sessionId}`;
+  /** The secret in the payment link (192 random bits), stored with the session. */
+  static newPageToken(): string {
+    return `sbxpay_${randomBytes(24).toString('base64url')}`;
+  }
+
+  /** The hosted page form's CSRF token, also random per session. */
+  static newFormToken(): string {
+    return randomBytes(24).toString('base64url');
+  }
+
+  hostedPageUrl(pageToken: string): string {
+    return `${this.publicBaseUrl}/psp/sandbox/pay/${pageToken}`;
+  }
+
+  /** The link of a session, read back: a retried create keeps the token the first one stored. */
+  private async pageUrlOf(tenantId: string, sessionId: string): Promise<string> {
+    const row = await this.db.selectFrom('sandbox_psp_sessions').select('page_token')
+      .where('tenant_id', '=', tenantId).where('id', '=', sessionId).executeTakeFirstOrThrow();
+    return this.hostedPageUrl(row.page_token);
   }
 
   async createSession(input: CreateSessionInput): Promise<PaymentSession> {
@@ -28,6 +50,8 @@ export class SandboxPaymentProvider implements PaymentProvider {
     if (input.savedCardToken) return this.chargeSavedCard(input, sessionId, input.savedCardToken);
     await this.db.insertInto('sandbox_psp_sessions').values({
       id: sessionId,
+      page_token: SandboxPaymentProvider.newPageToken(),
+      form_token: SandboxPaymentProvider.newFormToken(),
       tenant_id: input.tenantId,
       reference: input.reference,
       amount: input.amount,
@@ -38,7 +62,7 @@ export class SandboxPaymentProvider implements PaymentProvider {
       complete_url: input.completeUrl,
       cancel_url: input.cancelUrl,
     }).onConflict((oc) => oc.column('id').doNothing()).execute();
-    return { sessionId, redirectUrl: this.hostedPageUrl(sessionId) };
+    return { sessionId, redirectUrl: await this.pageUrlOf(input.tenantId, sessionId) };
   }
 
   /** A saved card is charged at once: the session is born paid and the webhook follows. */
@@ -47,12 +71,15 @@ export class SandboxPaymentProvider implements PaymentProvider {
       const card = await trx.selectFrom('sandbox_psp_cards').select('token').where('token', '=', token).where('tenant_id', '=', input.tenantId).executeTakeFirst();
       if (!card) throw ApplicationFailure.nonRetryable('The saved card is unknown to the provider', 'SavedCardInvalid');
       const created = await trx.insertInto('sandbox_psp_sessions').values({
-        id: sessionId, tenant_id: input.tenantId, reference: input.reference, amount: input.amount, currency: input.currency,
+        id: sessionId,
+        page_token: SandboxPaymentProvider.newPageToken(),
+        form_token: SandboxPaymentProvider.newFormToken(),
+        tenant_id: input.tenantId, reference: input.reference, amount: input.amount, currency: input.currency,
         description: input.description, status: 'paid', webhook_url: input.webhookUrl, complete_url: input.completeUrl, cancel_url: input.cancelUrl,
       }).onConflict((oc) => oc.column('id').doNothing()).returning('id').executeTakeFirst();
       if (created) await enqueueSandboxWebhook(trx, { sessionId, outcome: 'succeeded', attemptId: `${sessionId}_paid` });
     });
-    return { sessionId, redirectUrl: this.hostedPageUrl(sessionId) };
+    return { sessionId, redirectUrl: await this.pageUrlOf(input.tenantId, sessionId) };
   }
 
   async getSession(tenantId: string, sessionId: string): Promise<ProviderSessionStatus> {

@@ -100,7 +100,8 @@ export class StripePaymentProvider implements PaymentProvider {
         ...this.baseOptions,
         // Temporal retries the activity; the SDK retries a dropped connection once (keyed, so safe).
         maxNetworkRetries: 1,
-        timeout: this.options.timeoutMs ?? 20_000,
+        // Two tries of 10 s stay well inside the 30-s activity timeout.
+        timeout: this.options.timeoutMs ?? 10_000,
         appInfo: { name: 'order-orchestrator' },
       });
       this.clients.set(key, stripe);

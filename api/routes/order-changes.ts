@@ -1,3 +1,4 @@
+import { loadOrderSummary } from '../../db/queries/order-summary';
 import { createRoute, z } from '@hono/zod-openapi';
 import { type ChangeOrderRequest, changeOrderUpdate } from '../../workflows/order-messages';
 import type { App } from '../app';
@@ -42,10 +43,16 @@ export function registerOrderChangeRoutes(app: App): void {
         ...(body.lines ? { lines: body.lines } : {}),
         ...(body.add_lines ? { addLines: body.add_lines } : {}),
         ...(body.preliminary === false ? { confirm: true } : {}),
+        ...(c.var.auth.scopes.has('orders:price_override') ? { canOverridePrice: true } : {}),
       };
       try {
         const result = await c.var.deps.temporal.workflow.getHandle(order.workflow_id).executeUpdate(changeOrderUpdate, { args: [change] });
-        if (result.ok) return c.json(result.summary, 200);
+        if (result.ok) {
+          // The workflow answers only "changed"; the order as it now reads comes from PostgreSQL.
+          const summary = await loadOrderSummary(c.var.deps.db, c.var.auth.tenantId, order.id);
+          if (summary) return c.json(summary, 200);
+          throw new Error(`order ${order.id} was changed but is not in the database`);
+        }
         const [first] = result.errors;
         if (result.errors.length === 1 && first && ['order_not_changeable', 'order_paid_meanwhile'].includes(first.code)) {
           throw problems.conflict(first.code, first.message);

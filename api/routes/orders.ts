@@ -1,18 +1,19 @@
 import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { Db } from '../../db/database';
 import { loadOrderDetails } from '../../db/queries/order-details';
-import { claimIdempotencyKey, nextOrderNumber, releaseIdempotencyLease, storeIdempotentResponse } from '../../db/queries/order-numbers';
+import {
+  claimIdempotencyKey, nextOrderNumber, releaseIdempotencyLease, renewIdempotencyIdentity,
+} from '../../db/queries/order-numbers';
 import { loadOrderSummary } from '../../db/queries/order-summary';
 import type { OrderSubmission, OrderWorkflowStart, SubmitResult } from '../../workflows/order-messages';
 import { ORDER_INTAKE_UNAVAILABLE, submitOrderUpdate } from '../../workflows/order-messages';
 import type { orderWorkflow } from '../../workflows/order-workflow';
 import { OrderNumberKey, OrderStatusKey, TenantIdKey } from '../../workflows/search-attributes';
-import type { Context } from 'hono';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { App } from '../app';
-import type { AppEnv } from '../app-env';
 import { requireScope } from '../auth';
+import { answerOrder, resumeAttempt, sendAnswer, settleInFlight, submitUpdateId } from '../order-idempotency';
 import { ApiProblem, problems } from '../problem';
 import { problemResponses } from '../schemas/common';
 import { type OrderRequest, orderRequestSchema } from '../schemas/order-request';
@@ -60,11 +61,25 @@ export function registerOrderRoutes(app: App): void {
 
       let identity: { orderId: string; orderNumber: number };
       if (key) {
-        const claim = await claimIdempotencyKey(db, tenantId, key, hash);
+        // The lease ends with this request's deadline: a retry after our answer is never blocked.
+        const claim = await claimIdempotencyKey(db, tenantId, key, hash, c.var.deadline - Date.now());
         if (claim.kind === 'mismatch') throw problems.unprocessable('idempotency_key_reused', 'This Idempotency-Key was used with a different request body');
-        if (claim.kind === 'in_flight') throw problems.conflict('request_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly');
-        if (claim.kind === 'replay') return replay(c, claim.status, claim.body) as never;
+        if (claim.kind === 'in_flight') {
+          const { orderId, orderNumber } = claim;
+          const settled = orderId && orderNumber
+            ? await settleInFlight(c, key, { orderId, orderNumber }, orderWorkflowId(tenantSlug, orderNumber))
+            : undefined;
+          if (settled) return settled as never;
+          const detail = 'A request with this Idempotency-Key is still being processed; retry shortly';
+          throw problems.conflict('request_in_progress', detail);
+        }
+        if (claim.kind === 'replay') return sendAnswer(c, claim, claim.orderId) as never;
         identity = claim;
+        if (claim.kind === 'resume') {
+          const resumed = await resumeAttempt(c, key, claim, orderWorkflowId(tenantSlug, claim.orderNumber));
+          if ('response' in resumed) return resumed.response as never;
+          identity = resumed.identity;
+        }
       } else {
         identity = { orderId: crypto.randomUUID(), orderNumber: await nextOrderNumber(db, tenantId) };
       }
@@ -72,19 +87,22 @@ export function registerOrderRoutes(app: App): void {
       try {
         const result = await submitOrder(c, request, hash, identity);
         const { status, body } = result.ok
-          ? { status: 201, body: result.summary }
+          ? { status: 201, body: await placedOrderSummary(db, tenantId, identity.orderId) }
           : { status: 422, body: businessErrorBody(result.errors, c.req.path) };
-        if (key) await storeIdempotentResponse(db, tenantId, key, status, body);
-        return replay(c, status, body) as never;
+        return answerOrder(c, key, identity.orderId, status, body) as never;
       } catch (error) {
         if (key) await releaseIdempotencyLease(db, tenantId, key).catch(() => undefined);
         if (error instanceof WorkflowUpdateFailedError && (error.cause as { type?: string } | undefined)?.type === ORDER_INTAKE_UNAVAILABLE) {
+          // That workflow has ended and its id cannot run again: the key moves on to a fresh order
+          // identity, so the retry is a new attempt. (If the database is down now, the retry's
+          // resumeAttempt finds the failed workflow and renews the key then.)
+          if (key) await renewIdempotencyIdentity(db, tenantId, key, identity.orderId, true).catch(() => undefined);
           throw new ApiProblem(503, 'order_intake_unavailable', 'Service Unavailable', 'The order could not be taken right now; nothing was held. Retry later.', undefined, { 'Retry-After': '5' });
         }
         if (error instanceof WorkflowExecutionAlreadyStartedError) {
           // The workflow ran to its end before; its stored order is the answer.
           const summary = await loadOrderSummary(db, tenantId, identity.orderId);
-          if (summary) return replay(c, 201, summary) as never;
+          if (summary) return answerOrder(c, key, identity.orderId, 201, summary) as never;
           throw problems.conflict('order_already_processed', 'This request was already processed and rejected; send it with a new Idempotency-Key');
         }
         throw error;
@@ -117,7 +135,7 @@ export function registerOrderRoutes(app: App): void {
         return ctx.var.deps.temporal.workflow.executeUpdateWithStart(submitOrderUpdate, {
           args: [submission],
           // One Update id per order: a retried POST is deduplicated by the server.
-          updateId: `submit-${id.orderId}`,
+          updateId: submitUpdateId(id.orderId),
           startWorkflowOperation: operation,
         });
       }
@@ -154,8 +172,9 @@ function businessErrorBody(errors: { code: string; message: string; field?: stri
   };
 }
 
-function replay(c: Context<AppEnv>, status: number, body: unknown): Response {
-  const headers: Record<string, string> = { 'Content-Type': status >= 400 ? 'application/problem+json' : 'application/json' };
-  if (status === 201 && body && typeof body === 'object' && 'id' in body) headers.Location = `/v1/orders/${(body as { id: string }).id}`;
-  return c.body(JSON.stringify(status >= 400 ? { ...(body as object), request_id: c.var.requestId } : body), status as ContentfulStatusCode, headers);
+/** The workflow answers only "taken"; what the client gets is read from PostgreSQL, which owns it. */
+async function placedOrderSummary(db: Db, tenantId: string, orderId: string) {
+  const summary = await loadOrderSummary(db, tenantId, orderId);
+  if (!summary) throw new Error(`order ${orderId} was taken but is not in the database`);
+  return summary;
 }

@@ -2,12 +2,14 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Context } from 'hono';
 import { type PaymentResultSignal, paymentResultSignal } from '../../workflows/order-messages';
 import type { AppEnv } from '../app-env';
+import { problems } from '../problem';
+import { controlCharacterIn } from '../request-rules';
 
 /** A provider's webhook event, verified and understood by the provider's route. */
 export interface VerifiedPaymentEvent {
   provider: string;
   tenantId: string;
-  /** The provider's event id: stored once per provider. */
+  /** The provider's event id: stored once per tenant and provider. */
   eventId: string;
   type: string;
   rawBody: string;
@@ -22,9 +24,20 @@ export interface VerifiedPaymentEvent {
  * payment_events (with the raw body), and signal the order's workflow. A repeat is signalled
  * again — if the first delivery was stored but its signal was lost, this one carries it; the
  * workflow ignores an event id it has seen.
+ *
+ * "Once" is per tenant and provider: event ids come from each tenant's own provider account
+ * and are predictable (the sandbox's are derived from the session), so another tenant's
+ * event with the same id is not a repeat of ours and never stops ours from being stored.
  */
 export async function takePaymentEvent(c: Context<AppEnv>, event: VerifiedPaymentEvent): Promise<{ received: true; duplicate: boolean }> {
   const { db, temporal } = c.var.deps;
+  // Signed by the provider, but still text bound for PostgreSQL (which refuses NUL).
+  const texts = [['id', event.eventId], ['type', event.type], ['session_id', event.sessionId]] as const;
+  for (const [field, value] of texts) {
+    if (typeof value === 'string' && controlCharacterIn(value) !== undefined) {
+      throw problems.badRequest('webhook_payload_invalid', `The event's ${field} contains a control character`);
+    }
+  }
   const payment = event.sessionId
     ? await db.selectFrom('payments').innerJoin('orders', 'orders.id', 'payments.order_id')
       .select(['orders.id as order_id', 'orders.workflow_id'])
@@ -34,7 +47,8 @@ export async function takePaymentEvent(c: Context<AppEnv>, event: VerifiedPaymen
   const inserted = await db.insertInto('payment_events').values({
     id: crypto.randomUUID(), provider: event.provider, provider_event_id: event.eventId, tenant_id: event.tenantId,
     order_id: payment?.order_id ?? null, type: event.type, raw_body: event.rawBody,
-  }).onConflict((oc) => oc.columns(['provider', 'provider_event_id']).doNothing()).returning('id').executeTakeFirst();
+  }).onConflict((oc) => oc.columns(['tenant_id', 'provider', 'provider_event_id']).doNothing())
+    .returning('id').executeTakeFirst();
   const duplicate = !inserted;
   if (!payment) {
     c.var.logger.warn({ provider: event.provider, session: event.sessionId, event: event.eventId }, 'webhook for an unknown payment session');

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { sql } from 'kysely';
 import { html } from 'hono/html';
 import type { Context } from 'hono';
@@ -5,9 +6,19 @@ import { deliverSandboxWebhookNow, enqueueSandboxWebhook, type SandboxFailureRea
 import { formatMinor } from '../../domain/money';
 import type { App } from '../app';
 import type { AppEnv } from '../app-env';
+import { ApiProblem } from '../problem';
 
 // The sandbox provider's hosted payment page. Plain HTML forms (Post/Redirect/Get), no
 // JavaScript: it works in any browser and in tests that only speak HTTP.
+//
+// The page acts for whoever holds the link, so the link must be a secret and the form must
+// only be submitted by the page itself:
+//  - it is reached through the session's random page token, never the session id (which is
+//    derived from the order id);
+//  - a POST must come from our own origin (Sec-Fetch-Site, Origin) and carry the session's
+//    form token, rendered into the form; another site cannot read it;
+//  - the page may not be framed (clickjacking of its buttons), loads nothing but its inline
+//    style, and sends no Referer to other sites (the link is in its URL).
 
 /** Test cards, as a real provider's sandbox has them; any other valid number succeeds. */
 export const SANDBOX_TEST_CARDS: ReadonlyArray<{ number: string; outcome: string; failureReason?: SandboxFailureReason }> = [
@@ -58,10 +69,17 @@ table{border-collapse:collapse;font-size:.9rem;margin-top:.5rem}td{padding:.15re
 code{font-size:.95rem;white-space:nowrap}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}`;
 
-type PageStatus = 200 | 404 | 410 | 422;
+type PageStatus = 200 | 404 | 410 | 422 | 500 | 503;
+
+export const PAYMENT_PAGE_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'";
 
 function page(c: Context<AppEnv>, title: string, body: unknown, status: PageStatus = 200) {
   c.header('Cache-Control', 'no-store');
+  c.header('Content-Security-Policy', PAYMENT_PAGE_CSP);
+  // same-origin, not no-referrer: with no-referrer the browser sends `Origin: null` on the
+  // form's POST, and the origin check below would refuse the customer.
+  c.header('Referrer-Policy', 'same-origin');
   return c.html(html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · Sandbox Pay</title><style>${STYLE}</style></head>
@@ -70,7 +88,8 @@ function page(c: Context<AppEnv>, title: string, body: unknown, status: PageStat
 }
 
 interface SessionView {
-  id: string;
+  page_token: string;
+  form_token: string;
   description: string;
   amount: number;
   currency: string;
@@ -82,7 +101,8 @@ function paymentForm(session: SessionView, state: { notice?: string; fieldError?
   return html`<h1>${session.description}</h1>
 <p class="amount" data-testid="amount"><span class="visually-hidden">Amount: </span>${amount}</p>
 ${state.notice ? html`<p class="notice" role="alert" data-testid="notice">${state.notice}</p>` : ''}
-<form method="post" action="/psp/sandbox/pay/${session.id}">
+<form method="post" action="/psp/sandbox/pay/${session.page_token}">
+<input type="hidden" name="csrf_token" value="${session.form_token}">
 <label for="card-number">Card number</label>
 <input id="card-number" name="card_number" type="text" value="${state.cardValue ?? DEFAULT_CARD}" inputmode="numeric" autocomplete="cc-number" spellcheck="false" aria-describedby="${describedBy}"${state.fieldError ? html` aria-invalid="true" autofocus` : ''}>
 <p class="hint" id="card-hint">Use a test card below; no real card is charged.</p>
@@ -103,9 +123,50 @@ function failureReasonOf(value: string | undefined): SandboxFailureReason | unde
   return value && Object.hasOwn(FAILURE_MESSAGES, value) ? (value as SandboxFailureReason) : undefined;
 }
 
+function forbidden(code: string, detail: string): ApiProblem {
+  return new ApiProblem(403, code, 'Forbidden', detail);
+}
+
+/** Why a POST did not come from our own page, or undefined when it did (as far as we can tell). */
+function crossSiteReason(c: Context<AppEnv>): string | undefined {
+  // Sent by every current browser and not settable by a page: the strongest signal.
+  const site = c.req.header('sec-fetch-site');
+  if (site !== undefined && site !== 'same-origin') return `the browser says the form came from a ${site} page`;
+  const origin = c.req.header('origin');
+  if (origin === undefined) return undefined;
+  const ours = new Set([new URL(c.req.url).origin, new URL(c.var.deps.publicBaseUrl).origin]);
+  return ours.has(origin) ? undefined : `the form came from ${origin}`;
+}
+
+function sameToken(presented: unknown, expected: string): boolean {
+  if (typeof presented !== 'string') return false;
+  const a = Buffer.from(presented);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * What the page shows when it cannot answer — the database or Temporal is down, or the request
+ * ran out of time: a page a customer understands, with the problem's status and Retry-After,
+ * instead of a JSON problem in the browser.
+ */
+export function paymentPageUnavailable(c: Context<AppEnv>, problem: ApiProblem): Response | Promise<Response> {
+  for (const [name, value] of Object.entries(problem.headers)) c.header(name, value);
+  if (problem.status !== 503) {
+    return page(c, 'Something went wrong', html`<h1 data-testid="result">Something went wrong</h1>
+<p role="alert">This page could not be shown. Please try again later.</p>
+<p>Reference: <code>${c.var.requestId}</code></p>`, 500);
+  }
+  return page(c, 'Try again shortly', html`<h1 data-testid="result">Please try again shortly</h1>
+<p role="alert">The payment service is briefly unavailable. Wait a few seconds, then reload this page.</p>
+<p>If you had already pressed Pay, reloading shows whether the payment went through; nothing is charged twice.</p>`,
+  503);
+}
+
 export function registerSandboxPspPage(app: App): void {
-  app.get('/psp/sandbox/pay/:session', async (c) => {
-    const session = await c.var.deps.db.selectFrom('sandbox_psp_sessions').selectAll().where('id', '=', c.req.param('session')).executeTakeFirst();
+  app.get('/psp/sandbox/pay/:token', async (c) => {
+    const session = await c.var.deps.db.selectFrom('sandbox_psp_sessions').selectAll()
+      .where('page_token', '=', c.req.param('token')).executeTakeFirst();
     if (!session) return page(c, 'Unknown payment', html`<h1>Unknown payment session</h1><p>This payment link is not valid.</p>`, 404);
     if (session.status === 'paid') {
       return page(c, 'Paid', html`<h1 data-testid="result">Already paid</h1><p class="success" role="status">${formatMinor(session.amount, session.currency)} was paid.</p>`);
@@ -119,23 +180,32 @@ export function registerSandboxPspPage(app: App): void {
     return page(c, declined ? 'Payment declined' : 'Pay', paymentForm(session, { notice }));
   });
 
-  app.post('/psp/sandbox/pay/:session', async (c) => {
+  app.post('/psp/sandbox/pay/:token', async (c) => {
     const { db } = c.var.deps;
-    const id = c.req.param('session');
+    const token = c.req.param('token');
+    const crossSite = crossSiteReason(c);
+    if (crossSite) throw forbidden('cross_site_request', `Refused: ${crossSite}. Submit the payment page itself.`);
     const form = await c.req.parseBody();
     const rawCard = typeof form.card_number === 'string' ? form.card_number.slice(0, 64) : '';
     const card = rawCard.replace(/[\s-]+/g, '');
     const action = String(form.action ?? '');
-    if (!['pay', 'decline', 'cancel'].includes(action)) return c.text('unknown action', 400);
 
-    const session = await db.selectFrom('sandbox_psp_sessions').selectAll().where('id', '=', id).executeTakeFirst();
+    const session = await db.selectFrom('sandbox_psp_sessions').selectAll()
+      .where('page_token', '=', token).executeTakeFirst();
     if (!session) return page(c, 'Unknown payment', html`<h1>Unknown payment session</h1><p>This payment link is not valid.</p>`, 404);
-    if (session.status === 'paid' || session.status === 'expired') return c.redirect(`/psp/sandbox/pay/${id}`, 303);
+    if (!sameToken(form.csrf_token, session.form_token)) {
+      throw forbidden('csrf_token_invalid', 'The form token is missing or wrong; reload the payment page, try again.');
+    }
+    if (!['pay', 'decline', 'cancel'].includes(action)) {
+      throw new ApiProblem(400, 'payment_action_invalid', 'Bad Request', 'action must be pay, decline or cancel');
+    }
+    const id = session.id;
+    if (session.status === 'paid' || session.status === 'expired') return c.redirect(`/psp/sandbox/pay/${token}`, 303);
 
     if (action === 'cancel') {
       // The customer leaves the page: like a hosted checkout, nothing is reported and the
       // session stays payable until the order's deadline closes it.
-      return c.redirect(session.cancel_url ?? `/psp/sandbox/done/${id}`, 303);
+      return c.redirect(session.cancel_url ?? `/psp/sandbox/done/${token}`, 303);
     }
     if (action === 'pay' && !isValidCardNumber(card)) {
       // Checked here, on the page: nobody else is contacted about a mistyped number.
@@ -165,16 +235,17 @@ export function registerSandboxPspPage(app: App): void {
         savedCard,
       });
     });
-    if (!deliveryId) return c.redirect(`/psp/sandbox/pay/${id}`, 303);
+    if (!deliveryId) return c.redirect(`/psp/sandbox/pay/${token}`, 303);
     const delivered = await deliverSandboxWebhookNow(db, deliveryId);
     if (!delivered) c.var.logger.warn({ session: id, delivery: deliveryId }, 'sandbox webhook not delivered yet; the delivery loop retries it');
-    if (failureReason) return c.redirect(`/psp/sandbox/pay/${id}?declined=1&reason=${failureReason}`, 303);
-    return c.redirect(session.complete_url ?? `/psp/sandbox/done/${id}`, 303);
+    if (failureReason) return c.redirect(`/psp/sandbox/pay/${token}?declined=1&reason=${failureReason}`, 303);
+    return c.redirect(session.complete_url ?? `/psp/sandbox/done/${token}`, 303);
   });
 
-  app.get('/psp/sandbox/done/:session', async (c) => {
-    const session = await c.var.deps.db.selectFrom('sandbox_psp_sessions').select(['id', 'status', 'amount', 'currency'])
-      .where('id', '=', c.req.param('session')).executeTakeFirst();
+  app.get('/psp/sandbox/done/:token', async (c) => {
+    const session = await c.var.deps.db.selectFrom('sandbox_psp_sessions')
+      .select(['page_token', 'status', 'amount', 'currency'])
+      .where('page_token', '=', c.req.param('token')).executeTakeFirst();
     if (!session) return page(c, 'Unknown payment', html`<h1>Unknown payment session</h1><p>This payment link is not valid.</p>`, 404);
     const amount = formatMinor(session.amount, session.currency);
     if (session.status === 'paid') {
@@ -186,6 +257,6 @@ export function registerSandboxPspPage(app: App): void {
     }
     return page(c, 'Payment cancelled', html`<h1 data-testid="result">Payment cancelled</h1>
 <p role="status">Nothing was charged. The order stays reserved until its payment deadline.</p>
-<p><a href="/psp/sandbox/pay/${session.id}">Return to payment</a></p>`);
+<p><a href="/psp/sandbox/pay/${session.page_token}">Return to payment</a></p>`);
   });
 }

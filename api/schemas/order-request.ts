@@ -1,3 +1,4 @@
+import { MAX_PARTICIPANTS_PER_ORDER } from '../../domain/order-validation';
 import { z } from '@hono/zod-openapi';
 import { currencyCode } from './common';
 
@@ -43,7 +44,7 @@ export const orderLineRequestSchema = z.strictObject({
   quantity: z.number().int().optional(),
   discount_percent: z.number().min(0).max(100).optional(),
   price: z.number().int().min(0).optional(),
-  participants: z.array(participant).max(200).optional(),
+  participants: z.array(participant).max(MAX_PARTICIPANTS_PER_ORDER).optional(),
 }).openapi('OrderLineRequest');
 
 export const orderRequestSchema = z.strictObject({

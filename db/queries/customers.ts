@@ -1,3 +1,4 @@
+import { batchesOf } from './batches';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Db } from '../database';
 import type { CustomersTable, Database } from '../schema';
@@ -27,14 +28,18 @@ export async function connectCustomersByEmail(db: Kysely<Database>, tenantId: st
   }
   if (byEmail.size === 0) return new Map();
   const rows = [...byEmail.values()].sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
-  const values = sql.join(rows.map((r) => sql`(${crypto.randomUUID()}::uuid, ${tenantId}::uuid, ${r.email}, ${r.name}, ${r.phone})`));
-  const result = await sql<{ id: string; email: string }>`
-    INSERT INTO customers (id, tenant_id, email, name, phone)
-    VALUES ${values}
-    ON CONFLICT (tenant_id, lower(email)) DO UPDATE
-      SET name = CASE WHEN customers.name = '' THEN EXCLUDED.name ELSE customers.name END
-    RETURNING id, email`.execute(db);
-  return new Map(result.rows.map((r) => [r.email.toLowerCase(), r.id]));
+  const ids = new Map<string, string>();
+  for (const batch of batchesOf(rows)) {
+    const values = sql.join(batch.map((r) => sql`(${crypto.randomUUID()}::uuid, ${tenantId}::uuid, ${r.email}, ${r.name}, ${r.phone})`));
+    const result = await sql<{ id: string; email: string }>`
+      INSERT INTO customers (id, tenant_id, email, name, phone)
+      VALUES ${values}
+      ON CONFLICT (tenant_id, lower(email)) DO UPDATE
+        SET name = CASE WHEN customers.name = '' THEN EXCLUDED.name ELSE customers.name END
+      RETURNING id, email`.execute(db);
+    for (const r of result.rows) ids.set(r.email.toLowerCase(), r.id);
+  }
+  return ids;
 }
 
 export async function listCustomers(db: Db, tenantId: string, opts: { email?: string; afterEmail?: string; limit: number }): Promise<CustomerRow[]> {

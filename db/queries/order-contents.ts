@@ -3,6 +3,7 @@ import type { OrderRequest } from '../../api/schemas/order-request';
 import type { BusinessError } from '../../domain/business-error';
 import type { OrderDraft } from '../../domain/order-draft';
 import type { Database } from '../schema';
+import { batchesOf } from './batches';
 import { connectCustomersByEmail } from './customers';
 import { holdSeats, releaseSeats } from './seat-holds';
 
@@ -40,7 +41,7 @@ export async function writeOrderContents(trx: Kysely<Database>, input: OrderCont
 
   const participantIds = new Map<number, string>();
   if (draft.participants.length > 0) {
-    await trx.insertInto('participants').values(draft.participants.map((p) => {
+    const participantRows = draft.participants.map((p) => {
       const id = crypto.randomUUID();
       participantIds.set(p.position, id);
       return {
@@ -49,10 +50,11 @@ export async function writeOrderContents(trx: Kysely<Database>, input: OrderCont
         date_of_birth: p.dateOfBirth, details: JSON.stringify(p.details),
         customer_id: p.email ? (customers.get(p.email.trim().toLowerCase()) ?? null) : null,
       };
-    })).execute();
+    });
+    for (const batch of batchesOf(participantRows)) await trx.insertInto('participants').values(batch).execute();
   }
   const pricedByKey = new Map(draft.pricing.lines.map((l) => [l.key, l]));
-  await trx.insertInto('order_lines').values(draft.lines.map((line) => {
+  const lineRows = draft.lines.map((line) => {
     const priced = pricedByKey.get(line.key);
     if (!priced) throw new Error(`line ${line.key} has no price`);
     return {
@@ -64,7 +66,8 @@ export async function writeOrderContents(trx: Kysely<Database>, input: OrderCont
       before_discounts: priced.beforeDiscounts, discount: priced.discount, vat_rate_bp: priced.vatRateBp,
       excl_vat: priced.exclVat, vat: priced.vat, incl_vat: priced.inclVat,
     };
-  })).execute();
+  });
+  for (const batch of batchesOf(lineRows)) await trx.insertInto('order_lines').values(batch).execute();
   return [];
 }
 

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { OrderLedger } from '../../domain/order-money';
 import type { Database } from '../schema';
+import { batchesOf } from './batches';
 
 /** A refund an operator makes by bank transfer: owed as soon as it is recorded. */
 export const MANUAL_REFUND_PROVIDER = 'manual';
@@ -72,4 +73,13 @@ export function ledgerOf(
     captured: sum((p) => p.kind === 'charge' && p.status === 'succeeded'),
     refunded: sum((p) => p.kind === 'refund' && (p.status === 'succeeded' || (p.status === 'pending' && p.provider === MANUAL_REFUND_PROVIDER))),
   };
+}
+
+/** Adds each line's share of a credit, a statement per batch (an order may have thousands of lines). */
+export async function addLineCredits(db: Kysely<Database>, credits: readonly { lineId: string; amount: number }[]): Promise<void> {
+  for (const batch of batchesOf(credits)) {
+    const values = sql.join(batch.map((c) => sql`(${c.lineId}::uuid, ${c.amount}::bigint)`));
+    await sql`UPDATE order_lines SET credited = order_lines.credited + v.amount
+              FROM (VALUES ${values}) AS v(id, amount) WHERE order_lines.id = v.id`.execute(db);
+  }
 }

@@ -173,12 +173,19 @@ export async function runLoad(target: LoadTarget, occurrenceId: string, options:
       if (kind === 'card') {
         const redirectUrl = created.body.payment?.redirect_url as string | undefined;
         if (!redirectUrl) throw new OrderError('no_redirect_url');
-        // What the customer's browser submits on the provider's page; the provider then sends
-        // its signed webhook to our API.
-        const paid = await fetch(redirectUrl.replace(/^https?:\/\/[^/]+/, target.apiUrl), {
+        // What the customer's browser does on the provider's page: load it (the form carries a
+        // CSRF token), then submit it; the provider then sends its signed webhook to our API.
+        const pageUrl = redirectUrl.replace(/^https?:\/\/[^/]+/, target.apiUrl);
+        const form = await fetch(pageUrl, { signal: AbortSignal.timeout(60_000) }).then((r) => r.text()).catch((e) => {
+          throw new OrderError('network_pay_page', (e as Error).message);
+        });
+        const csrfToken = form.match(/name="csrf_token" value="([^"]+)"/)?.[1];
+        if (!csrfToken) throw new OrderError('no_csrf_token');
+        const paid = await fetch(pageUrl, {
           method: 'POST',
           headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ action: 'pay', card_number: '4242424242424242' }).toString(),
+          body: new URLSearchParams({ action: 'pay', card_number: '4242424242424242', csrf_token: csrfToken })
+            .toString(),
           redirect: 'manual',
           signal: AbortSignal.timeout(60_000),
         }).catch((e) => {

@@ -2,6 +2,7 @@
 // does, per POST /v1/orders, what the API and the workflow's submit update do together —
 // numbering (Idempotency-Key claim), validateOrder → placeOrder → createPaymentSession (the same
 // activity functions, called directly) — against the stack's own database.
+import { loadOrderSummary } from '../../db/queries/order-summary';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -62,11 +63,8 @@ export async function startSyncBaseline(options: { databaseUrl: string; apiKey: 
       preliminaryUntil: paymentMethod === 'card' ? new Date(Date.now() + preliminaryMinutes * 60_000).toISOString() : null,
     });
     if (!placed.ok) return { status: 422, body: { errors: placed.errors } };
-    let summary = placed.summary;
-    if (paymentMethod === 'card') {
-      const session = await activities.createPaymentSession({ tenantId, orderId: identity.orderId });
-      summary = { ...summary, status: 'awaiting_payment', payment: { method: 'card', requires_redirect: true, session_id: session.sessionId, redirect_url: session.redirectUrl } };
-    }
+    if (paymentMethod === 'card') await activities.createPaymentSession({ tenantId, orderId: identity.orderId });
+    const summary = await loadOrderSummary(db, tenantId, identity.orderId);
     if (idempotencyKey) await storeIdempotentResponse(db, tenantId, idempotencyKey, 201, summary);
     return { status: 201, body: summary };
   }

@@ -14,7 +14,10 @@ export interface ExtraApi {
  * whose orders get a short preliminary window while the stack's own API keeps the tenant's.
  * Payment pages and webhooks still go through the stack's API (the worker's public base URL).
  */
-export async function startExtraApi(stack: TestStack, options: { preliminaryWindowMs?: number } = {}): Promise<ExtraApi> {
+export async function startExtraApi(
+  stack: TestStack,
+  options: { preliminaryWindowMs?: number } = {},
+): Promise<ExtraApi> {
   const port = await findFreePort();
   const app = createApp({
     db: stack.database.db,

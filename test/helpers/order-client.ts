@@ -1,6 +1,13 @@
 import { jsonOf } from './fixtures';
 import { eventually, type TestStack } from './test-stack';
 
+/** The CSRF token the sandbox payment page renders into its form, as a browser submits it. */
+export function paymentFormToken(pageHtml: string): string {
+  const token = pageHtml.match(/name="csrf_token" value="([^"]+)"/)?.[1];
+  if (!token) throw new Error('the payment page has no csrf_token field');
+  return token;
+}
+
 /** A thin HTTP client for the tests: what an API client or a browser would send. */
 export function orderClient(stack: TestStack, apiKey: string) {
   const headers = (extra: Record<string, string> = {}) => ({ 'X-API-Key': apiKey, 'Content-Type': 'application/json', ...extra });
@@ -33,10 +40,11 @@ export function orderClient(stack: TestStack, apiKey: string) {
     async actOnPaymentPage(redirectUrl: string, action: 'pay' | 'decline' | 'cancel', cardNumber = '4242424242424242') {
       const page = await fetch(redirectUrl);
       if (page.status !== 200) throw new Error(`payment page answered ${page.status}`);
+      const csrfToken = paymentFormToken(await page.text());
       const response = await fetch(redirectUrl, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ action, card_number: cardNumber }).toString(),
+        body: new URLSearchParams({ action, card_number: cardNumber, csrf_token: csrfToken }).toString(),
         redirect: 'manual',
       });
       return { status: response.status, location: response.headers.get('location') };

@@ -13,6 +13,7 @@ import { clearAuthCache } from '../../api/auth';
 import { findFreePort } from '../../runtime/free-port';
 import { createLogger } from '../../runtime/logger';
 import { readSinkMessages, type SinkMessage, startSmtpSink } from '../../runtime/smtp-sink';
+import { temporalConnectionOptions } from '../../runtime/temporal-client';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 // The SDK's INFO lines (worker state changes) would drown the test output.
@@ -36,11 +37,21 @@ export interface TestStack {
  * The real thing for one test file: its own database, SMTP sink, worker (own task queue) and
  * API over HTTP, on the run's Temporal dev server and PostgreSQL.
  */
-export async function startTestStack(options: { worker?: boolean; preliminaryWindowMs?: number } = {}): Promise<TestStack> {
+export async function startTestStack(
+  options: {
+    worker?: boolean; preliminaryWindowMs?: number; /** Another SMTP server than the stack's sink. */ smtpUrl?: string;
+    /** Another Temporal server than the run's (outage tests start and stop their own). */
+    temporalAddress?: string;
+    /** The API's request deadline and /ready's worker poll age (AppDeps). */
+    requestTimeoutMs?: number; workerPollMaxAgeMs?: number;
+  } = {},
+): Promise<TestStack> {
   const database = await createTestDatabase(inject('adminDatabaseUrl'));
   const mailDir = mkdtempSync(path.join(os.tmpdir(), 'orders-mail-'));
   const sink = await startSmtpSink({ port: await findFreePort(), dir: mailDir });
-  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  const temporalAddress = options.temporalAddress ?? inject('temporalAddress');
+  // As in api/server.ts: the API's retry and reconnect settings.
+  const connection = await Connection.connect(temporalConnectionOptions(temporalAddress));
   const temporal = new Client({ connection, namespace: 'default' });
   const taskQueue = `test-${path.basename(database.name)}`;
   const logger = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
@@ -51,18 +62,19 @@ export async function startTestStack(options: { worker?: boolean; preliminaryWin
   if (options.worker !== false) {
     worker = await startOrderWorker({
       db: database.db,
-      temporalAddress: inject('temporalAddress'),
+      temporalAddress,
       namespace: 'default',
       taskQueue,
-      smtpUrl: sink.url,
+      smtpUrl: options.smtpUrl ?? sink.url,
       publicBaseUrl: baseUrl,
       logger,
       workflowBundle: { codePath: inject('workflowBundlePath') },
     });
   }
   const app = createApp({
-    db: database.db, temporal, logger, taskQueue, publicBaseUrl: baseUrl, mailSinkDir: mailDir,
+    db: database.db, temporal, logger, taskQueue, publicBaseUrl: baseUrl, devRoutes: { mailSinkDir: mailDir },
     preliminaryWindowOverrideMs: options.preliminaryWindowMs,
+    requestTimeoutMs: options.requestTimeoutMs, workerPollMaxAgeMs: options.workerPollMaxAgeMs,
   });
   const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));

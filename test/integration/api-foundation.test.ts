@@ -39,10 +39,12 @@ describe('health, readiness and the contract', () => {
     expect(await jsonOf(response)).toEqual({ status: 'ok' });
   });
 
-  it('GET /ready checks PostgreSQL and Temporal', async () => {
+  it('GET /ready checks PostgreSQL, Temporal and that a worker polls the task queue (this stack runs none)', async () => {
     const response = await call('/ready', { key: null });
-    expect(response.status).toBe(200);
-    expect(await jsonOf(response)).toEqual({ status: 'ready', checks: { postgres: 'ok', temporal: 'ok' } });
+    expect(response.status).toBe(503);
+    expect(await jsonOf(response)).toMatchObject({
+      status: 'unavailable', checks: { postgres: 'ok', temporal: 'ok', worker: expect.stringMatching(/^down: no worker polls/) },
+    });
   });
 
   it('serves the OpenAPI document and the docs page', async () => {
@@ -131,7 +133,7 @@ describe('problem+json for every error class', () => {
   });
 
   it('413 for a body over the limit', async () => {
-    const body = JSON.stringify({ payment_method: 'card', lines: [], notes: { internal: 'x'.repeat(300_000) } });
+    const body = JSON.stringify({ payment_method: 'card', lines: [], notes: { internal: 'x'.repeat(2_200_000) } });
     await expectProblem(await call('/v1/orders', { method: 'POST', headers: json, body }), 413, 'payload_too_large');
   });
 

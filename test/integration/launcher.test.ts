@@ -103,6 +103,9 @@ describe('npm start (the launcher)', () => {
     const occurrences = await fetch(`${base}/v1/catalog/occurrences`, { headers: { 'X-API-Key': key! } });
     expect(occurrences.status).toBe(200);
     expect(((await occurrences.json()) as { data: unknown[] }).data.length).toBeGreaterThan(0);
+    // The launcher is a development stack: /dev/mail is there, for the key's tenant only.
+    expect((await fetch(`${base}/dev/mail.json`)).status).toBe(401);
+    expect((await fetch(`${base}/dev/mail.json`, { headers: { 'X-API-Key': key! } })).status).toBe(200);
     expect(await isPortOpen(first.ports.temporal)).toBe(true);
     await stop(first);
     expect(await isPortOpen(first.ports.api)).toBe(false);

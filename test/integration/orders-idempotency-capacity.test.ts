@@ -61,6 +61,34 @@ describe('Idempotency-Key', () => {
     expect((await client.occurrence(occurrence)).seats_left).toBe(4);
   });
 
+  it('a replay is the first answer byte for byte, with its Content-Type (201 and 422)', async () => {
+    const occurrence = await createOccurrence(stack.database.db, tenant.id, courseId, { capacity: 5 });
+    const post = async (body: unknown, key: string) => {
+      const response = await fetch(`${stack.baseUrl}/v1/orders`, {
+        method: 'POST',
+        headers: { 'X-API-Key': tenant.apiKey, 'Content-Type': 'application/json', 'Idempotency-Key': key },
+        body: JSON.stringify(body),
+      });
+      const bytes = Buffer.from(await response.arrayBuffer());
+      const type = response.headers.get('content-type');
+      return { status: response.status, type, location: response.headers.get('location'), bytes };
+    };
+    const placedKey = `key-${crypto.randomUUID()}`;
+    const placed = await post(order(occurrence), placedKey);
+    expect(placed.status).toBe(201);
+    // The order moves on (its payment session, later its status); the replay stays the first answer.
+    const again = await post(order(occurrence), placedKey);
+    expect(again).toEqual(placed);
+    const rejectedKey = `key-${crypto.randomUUID()}`;
+    const rejected = await post({ payment_method: 'card', lines: [] }, rejectedKey);
+    expect(rejected.status).toBe(422);
+    expect(rejected.type).toBe('application/problem+json');
+    const rejectedAgain = await post({ payment_method: 'card', lines: [] }, rejectedKey);
+    // Including the first request's request_id: it is the same answer.
+    expect(rejectedAgain.bytes.equals(rejected.bytes)).toBe(true);
+    expect(rejectedAgain.type).toBe(rejected.type);
+  });
+
   it('a rejected order replays its 422 for the same key', async () => {
     const key = `key-${crypto.randomUUID()}`;
     const first = await client.placeOrder({ payment_method: 'card', lines: [] }, key);

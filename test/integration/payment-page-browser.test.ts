@@ -48,7 +48,10 @@ describe.skipIf(!hasChromium)('the hosted payment page in Chromium', () => {
       lines: [{ occurrence_id: occurrenceId, quantity: 1 }],
     });
     expect(placed.status).toBe(201);
-    expect(placed.body.payment.redirect_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/psp\/sandbox\/pay\/sbx_/);
+    // The link's secret is a random page token, not the session id (derived from the order id).
+    const link = /^http:\/\/127\.0\.0\.1:\d+\/psp\/sandbox\/pay\/sbxpay_[\w-]{32}$/;
+    expect(placed.body.payment.redirect_url).toMatch(link);
+    expect(placed.body.payment.redirect_url).not.toContain(placed.body.payment.session_id);
     return placed.body as { id: string; totals: { incl_vat: number }; payment: { session_id: string; redirect_url: string } };
   }
 
@@ -73,7 +76,8 @@ describe.skipIf(!hasChromium)('the hosted payment page in Chromium', () => {
       await expect.poll(() => page.getByTestId('amount').textContent()).toContain('1000');
       const card = page.getByLabel('Card number');
       expect(await card.inputValue()).toBe('4242 4242 4242 4242');
-      await Promise.all([page.waitForURL(`**/psp/sandbox/done/${order.payment.session_id}`), page.getByRole('button', { name: 'Pay' }).click()]);
+      const doneUrl = `**/psp/sandbox/done/${order.payment.redirect_url.split('/').at(-1)}`;
+      await Promise.all([page.waitForURL(doneUrl), page.getByRole('button', { name: 'Pay' }).click()]);
       await page.getByRole('heading', { name: 'Payment complete' }).waitFor();
       expect(await page.getByRole('status').textContent()).toMatch(/was paid/);
     });

@@ -25,10 +25,15 @@ describe('/ready when PostgreSQL is unreachable', () => {
     });
     const response = await app.request('/ready');
     expect(response.status).toBe(503);
-    const body = (await response.json()) as { status: string; checks: { postgres: string; temporal: string } };
+    expect(response.headers.get('retry-after')).toBe('5');
+    const body = (await response.json()) as {
+      status: string; checks: { postgres: string; temporal: string; worker: string };
+    };
     expect(body.status).toBe('unavailable');
     expect(body.checks.postgres).toMatch(/^down: /);
     expect(body.checks.temporal).toBe('ok');
+    // Nobody polls this task queue.
+    expect(body.checks.worker).toMatch(/^down: no worker polls task queue "unused"/);
     // Liveness does not depend on the database.
     expect((await app.request('/health')).status).toBe(200);
   });

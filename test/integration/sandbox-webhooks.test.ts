@@ -9,7 +9,7 @@ import { createApp } from '../../api/app';
 import { findFreePort } from '../../runtime/free-port';
 import { createLogger } from '../../runtime/logger';
 import { createOccurrence, createProduct, createTenant, type TestTenant } from '../helpers/fixtures';
-import { orderClient } from '../helpers/order-client';
+import { orderClient, paymentFormToken } from '../helpers/order-client';
 import { eventually, startTestStack, type TestStack } from '../helpers/test-stack';
 
 let stack: TestStack;
@@ -212,10 +212,11 @@ describe('sandbox webhook delivery', () => {
 
 describe('test cards on the hosted page (HTTP, as a browser without JavaScript sends them)', () => {
   async function postCard(redirectUrl: string, card: string, action = 'pay') {
+    const csrfToken = paymentFormToken(await (await fetch(redirectUrl)).text());
     const response = await fetch(redirectUrl, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ action, card_number: card }).toString(),
+      body: new URLSearchParams({ action, card_number: card, csrf_token: csrfToken }).toString(),
       redirect: 'manual',
     });
     return { status: response.status, location: response.headers.get('location'), text: await response.text() };
@@ -231,7 +232,7 @@ describe('test cards on the hosted page (HTTP, as a browser without JavaScript s
     const sessionId = order.payment.session_id;
     const answer = await postCard(order.payment.redirect_url, card, action);
     expect(answer.status).toBe(303);
-    expect(answer.location).toBe(`/psp/sandbox/pay/${sessionId}?declined=1&reason=${reason}`);
+    expect(answer.location).toBe(`${new URL(order.payment.redirect_url).pathname}?declined=1&reason=${reason}`);
     const [delivery] = await deliveriesOf(sessionId);
     expect(delivery!.delivered_at).not.toBeNull();
     expect(JSON.parse(delivery!.payload)).toMatchObject({ type: 'payment.failed', data: { session_id: sessionId, failure_reason: reason } });
@@ -271,14 +272,15 @@ describe('test cards on the hosted page (HTTP, as a browser without JavaScript s
   it('any other valid number pays; cancel sends nothing and keeps the order payable', async () => {
     const order = await placeCardOrder('other-card@example.com');
     const cancelled = await postCard(order.payment.redirect_url, '', 'cancel');
-    expect(cancelled).toMatchObject({ status: 303, location: `/psp/sandbox/done/${order.payment.session_id}` });
+    const pageToken = new URL(order.payment.redirect_url).pathname.split('/').at(-1);
+    expect(cancelled).toMatchObject({ status: 303, location: `/psp/sandbox/done/${pageToken}` });
     expect(await deliveriesOf(order.payment.session_id)).toEqual([]);
     const done = await (await fetch(new URL(cancelled.location!, stack.baseUrl))).text();
     expect(done).toContain('Payment cancelled');
     expect((await client.getOrder(order.id)).body.status).toBe('awaiting_payment');
 
     const paid = await postCard(order.payment.redirect_url, '5555 5555 5555 4444');
-    expect(paid).toMatchObject({ status: 303, location: `/psp/sandbox/done/${order.payment.session_id}` });
+    expect(paid).toMatchObject({ status: 303, location: `/psp/sandbox/done/${pageToken}` });
     await client.waitForStatus(order.id, 'completed');
     expect(await (await fetch(new URL(paid.location!, stack.baseUrl))).text()).toContain('Payment complete');
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOccurrence, createProduct, createTenant, jsonOf, type TestTenant } from '../helpers/fixtures';
-import { orderClient } from '../helpers/order-client';
+import { orderClient, paymentFormToken } from '../helpers/order-client';
 import { eventually, startTestStack, type TestStack } from '../helpers/test-stack';
 
 let stack: TestStack;
@@ -25,9 +25,13 @@ describe('saved cards (seed 004)', () => {
   it('a card saved on the payment page pays the next order without a redirect', async () => {
     const first = await order('saver@example.com');
     // The customer ticks "save this card" on the provider's page.
+    const csrfToken = paymentFormToken(await (await fetch(first.body.payment.redirect_url)).text());
     const paid = await fetch(first.body.payment.redirect_url, {
       method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ action: 'pay', card_number: '5555 5555 5555 4444', save_card: '1' }).toString(), redirect: 'manual',
+      body: new URLSearchParams({
+        action: 'pay', card_number: '5555 5555 5555 4444', save_card: '1', csrf_token: csrfToken,
+      }).toString(),
+      redirect: 'manual',
     });
     expect(paid.status).toBe(303);
     await completed(first.body.id);

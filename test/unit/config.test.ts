@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, publicBaseUrl, requireConfig } from '../../runtime/config';
+import { ConfigError, dbPoolOptions, loadConfig, publicBaseUrl, requireConfig } from '../../runtime/config';
 
 describe('configuration', () => {
   it('applies the documented defaults', () => {
@@ -23,6 +23,35 @@ describe('configuration', () => {
     expect(() => requireConfig(loadConfig({}), ['DATABASE_URL', 'TEMPORAL_ADDRESS'])).toThrow(/DATABASE_URL, TEMPORAL_ADDRESS must be set/);
     const config = requireConfig(loadConfig({ DATABASE_URL: 'postgres://u@h/db', TEMPORAL_ADDRESS: 'h:7233' }), ['DATABASE_URL', 'TEMPORAL_ADDRESS']);
     expect(config.TEMPORAL_ADDRESS).toBe('h:7233');
+  });
+
+  it('keeps development routes off unless switched on explicitly', () => {
+    expect(loadConfig({})).toMatchObject({ DEV_ROUTES: false, DEV_ROUTES_ALLOW_REMOTE: false });
+    expect(loadConfig({ DEV_ROUTES: 'true', DEV_ROUTES_ALLOW_REMOTE: '1' }))
+      .toMatchObject({ DEV_ROUTES: true, DEV_ROUTES_ALLOW_REMOTE: true });
+    expect(loadConfig({ DEV_ROUTES: '0' }).DEV_ROUTES).toBe(false);
+    // A typo is an error, not "off" (or "on").
+    expect(() => loadConfig({ DEV_ROUTES: 'yes' })).toThrow(/DEV_ROUTES/);
+  });
+
+  it('pool sizes, timeouts and the API key cache are configuration with documented defaults', () => {
+    const defaults = loadConfig({});
+    expect(dbPoolOptions(defaults)).toEqual({ maxConnections: 20, connectionTimeoutMs: 5_000, idleTimeoutMs: 30_000 });
+    expect(defaults.API_KEY_CACHE_TTL_MS).toBe(30_000);
+    const set = loadConfig({
+      DB_POOL_MAX: '5', DB_CONNECTION_TIMEOUT_MS: '1500', DB_IDLE_TIMEOUT_MS: '0', API_KEY_CACHE_TTL_MS: '0',
+    });
+    expect(dbPoolOptions(set)).toEqual({ maxConnections: 5, connectionTimeoutMs: 1_500, idleTimeoutMs: 0 });
+    expect(set.API_KEY_CACHE_TTL_MS).toBe(0);
+    expect(() => loadConfig({ DB_POOL_MAX: '0', DB_IDLE_TIMEOUT_MS: '-1' }))
+      .toThrow(/DB_POOL_MAX[\s\S]*DB_IDLE_TIMEOUT_MS/);
+  });
+
+  it('the request deadline defaults to 30 s and refuses values a healthy request cannot meet', () => {
+    expect(loadConfig({}).REQUEST_TIMEOUT_MS).toBe(30_000);
+    expect(loadConfig({ REQUEST_TIMEOUT_MS: '4000' }).REQUEST_TIMEOUT_MS).toBe(4_000);
+    expect(() => loadConfig({ REQUEST_TIMEOUT_MS: '500' })).toThrow(/REQUEST_TIMEOUT_MS/);
+    expect(() => loadConfig({ REQUEST_TIMEOUT_MS: 'soon' })).toThrow(/REQUEST_TIMEOUT_MS/);
   });
 
   it('treats an empty variable as unset', () => {

@@ -10,7 +10,7 @@ import type {
   CatalogVoucher,
   OrderDraft,
 } from '../../domain/order-draft';
-import { ORDER_ERROR_CODES, validateOrder } from '../../domain/order-validation';
+import { MAX_PARTICIPANTS_PER_ORDER, ORDER_ERROR_CODES, validateOrder } from '../../domain/order-validation';
 
 // ── Hand-built catalogue ─────────────────────────────────────────────────────────────────
 
@@ -631,6 +631,12 @@ describe('validateOrder — occurrence lines', () => {
     const snap = snapshot();
     snap.occurrences[OCC] = occurrence({ id: OCC, startsAt: NOW });
     expect(triples(errorsOf(request(), snap))).toEqual([['occurrence_in_past', 'lines.0.occurrence_id', 0]]);
+  });
+
+  it('too_many_participants: more than the limit in all is refused before anything else is checked', () => {
+    const people = (n: number) => Array.from({ length: n }, (_, i) => ({ firstname: 'P', lastname: String(i) }));
+    const lines = [{ occurrence_id: OCC, participants: people(MAX_PARTICIPANTS_PER_ORDER) }, { occurrence_id: OCC, participants: people(1) }];
+    expect(triples(errorsOf(request({ lines })))).toEqual([['too_many_participants', 'lines', undefined]]);
   });
 
   it('order_lines_empty', () => {
