@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import { allocateCredit, amountDue, cancellationMoney, leftToPay, planRefunds, refundable } from '../domain/order-money';
 import { appendOrderEvent } from '../db/queries/order-events';
 import { addLineCredits, loadOrderLedger, loadRefundableCardCharges, MANUAL_REFUND_PROVIDER } from '../db/queries/order-ledger';
-import { releaseSeats } from '../db/queries/seat-holds';
+import { giveBackOrderHolds } from '../db/queries/order-contents';
 import type { Database } from '../db/schema';
 import type { CancelOrderRequest } from '../workflows/order-messages';
 import type { ActivityDeps } from './activity-deps';
@@ -205,18 +205,9 @@ async function recordManualRefund(
   }).onConflict((oc) => oc.column('idempotency_key').doNothing()).execute();
 }
 
+/** Everything the order holds goes back once: seats (held or booked), the campaign use and the voucher. */
 async function releaseAll(trx: Kysely<Database>, input: CancelInput, order: { campaign_code: string | null; voucher_code: string | null; voucher_applied: number }) {
-  const seats = await releaseSeats(trx, input.orderId, ['held', 'booked']);
-  if (order.campaign_code) {
-    await trx.updateTable('campaigns').set({ uses: sql`greatest(uses - 1, 0)` })
-      .where('tenant_id', '=', input.tenantId).where(sql`upper(code)`, '=', order.campaign_code.toUpperCase()).execute();
-  }
-  if (order.voucher_code && order.voucher_applied > 0) {
-    await trx.updateTable('vouchers')
-      .set({ remaining_value: sql`remaining_value + ${order.voucher_applied}`, redeemed_at: null })
-      .where('tenant_id', '=', input.tenantId).where(sql`upper(code)`, '=', order.voucher_code.toUpperCase()).where('kind', '=', 'value').execute();
-  }
-  return seats;
+  return giveBackOrderHolds(trx, input.tenantId, input.orderId, order, ['held', 'booked']);
 }
 
 /** One seat per cancelled participant goes back on each occurrence they were booked on. */

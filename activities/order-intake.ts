@@ -192,9 +192,13 @@ export function createOrderIntakeActivities({ db }: ActivityDeps) {
     },
 
     /** Confirming a preliminary card order (seed 003): no deadline any more; it is invoiced instead. */
-    async confirmOrderAsInvoice(input: { tenantId: string; orderId: string }): Promise<void> {
+    async confirmOrderAsInvoice(input: { tenantId: string; orderId: string; notes?: Record<string, string | undefined> }): Promise<void> {
       await db.transaction().execute(async (trx) => {
-        await trx.updateTable('orders').set({ payment_method: 'invoice', preliminary_until: null, status: 'reserved', updated_at: sql`now()` })
+        await trx.updateTable('orders').set({
+          payment_method: 'invoice', preliminary_until: null, status: 'reserved', updated_at: sql`now()`,
+          // Notes sent with the confirmation are part of the same change.
+          ...(input.notes ? { notes: sql`notes || ${JSON.stringify(input.notes)}::jsonb` } : {}),
+        })
           .where('id', '=', input.orderId).where('tenant_id', '=', input.tenantId).execute();
         await appendOrderEvent(trx, {
           tenantId: input.tenantId, orderId: input.orderId, eventKey: 'confirmed', type: 'order.confirmed',

@@ -252,7 +252,7 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
           return { ok: false, errors: [{ code: 'order_paid_meanwhile', message: 'The order was paid while it was being changed; it stays as it was' }] };
         }
         if (change.confirm) {
-          await activities.confirmOrderAsInvoice(scope);
+          await activities.confirmOrderAsInvoice({ ...scope, ...(change.notes ? { notes: change.notes } : {}) });
           paymentMethod = 'invoice';
           upsertSearchAttributes([{ key: PaymentMethodKey, value: 'invoice' }]);
           preliminaryUntil = null;

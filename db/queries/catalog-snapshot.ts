@@ -40,6 +40,14 @@ export async function loadCatalogSnapshot(db: Db, tenantId: string, request: Ord
       const occurrence = occurrences.find((o) => o.id === hold.occurrence_id);
       if (occurrence) occurrence.seats_taken -= hold.quantity;
     }
+    // Its own campaign use and voucher value count as free too: the change gives them back first.
+    const order = await db.selectFrom('orders').select(['campaign_code', 'voucher_code', 'voucher_applied'])
+      .where('id', '=', changingOrderId).executeTakeFirst();
+    if (campaign && order?.campaign_code?.toUpperCase() === campaign.code.toUpperCase()) campaign.uses = Math.max(0, campaign.uses - 1);
+    if (voucher && order?.voucher_code?.toUpperCase() === voucher.code.toUpperCase()) {
+      if (voucher.kind === 'value') voucher.remaining_value = (voucher.remaining_value ?? 0) + order.voucher_applied;
+      voucher.redeemed_at = null;
+    }
   }
   const products = productIds.size
     ? await db.selectFrom('products').selectAll().where('tenant_id', '=', tenantId).where('id', 'in', [...productIds]).execute()

@@ -226,3 +226,33 @@ describe('a late payment that re-books', () => {
     expect(await uses()).toBe(1);
   });
 });
+
+describe('found by the model-based test', () => {
+  it('notes sent with preliminary=false are kept', async () => {
+    const occurrence = await createOccurrence(stack.database.db, tenant.id, courseId, { capacity: 5, startsInDays: 10 });
+    const placed = await client.placeOrder({ payment_method: 'card', booker: { email: 'confirm-notes@example.com' }, lines: [{ occurrence_id: occurrence, quantity: 1 }] });
+    const confirmed = await call('PATCH', `/v1/orders/${placed.body.id}`, { preliminary: false, notes: { external: 'gate B' } });
+    expect(confirmed.status).toBe(200);
+    expect((await client.getOrder(placed.body.id)).body.notes).toEqual({ external: 'gate B' });
+  });
+
+  it('a cancelled order gives its percent voucher back; a change keeps the order\'s own voucher usable', async () => {
+    const { db } = stack.database;
+    await db.insertInto('vouchers').values({
+      id: crypto.randomUUID(), tenant_id: tenant.id, code: 'PCT-ONCE', kind: 'percent', percent: '20', currency: null,
+      initial_value: null, remaining_value: null,
+    }).execute();
+    const occurrence = await createOccurrence(stack.database.db, tenant.id, courseId, { capacity: 5, startsInDays: 10 });
+    const first = await client.placeOrder({ payment_method: 'card', voucher_code: 'PCT-ONCE', booker: { email: 'pct1@example.com' }, lines: [{ occurrence_id: occurrence, quantity: 1 }] });
+    expect(first.status).toBe(201);
+    // A change of the order keeps its own (single-use) voucher.
+    const changed = await call('PATCH', `/v1/orders/${first.body.id}`, { lines: [{ occurrence_id: occurrence, quantity: 2 }] });
+    expect(changed.status).toBe(200);
+    expect(await jsonOf(changed)).toMatchObject({ totals: { incl_vat: 200_000 } });
+    expect((await call('POST', `/v1/orders/${first.body.id}/cancel`, {})).status).toBe(200);
+    const voucher = await db.selectFrom('vouchers').select('redeemed_at').where('tenant_id', '=', tenant.id).where('code', '=', 'PCT-ONCE').executeTakeFirstOrThrow();
+    expect(voucher.redeemed_at).toBeNull();
+    const second = await client.placeOrder({ payment_method: 'card', voucher_code: 'PCT-ONCE', booker: { email: 'pct2@example.com' }, lines: [{ occurrence_id: occurrence, quantity: 1 }] });
+    expect(second.status).toBe(201);
+  });
+});
