@@ -165,6 +165,11 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
           }).where('id', '=', input.orderId).execute();
         }
         const after = { ...ledger, credited: ledger.credited + money.credit, refunded: ledger.refunded + money.refund };
+        if (!full && leftToPay(after) === 0) {
+          // Nothing is left to pay on the part that goes on: its open invoice is settled.
+          await trx.updateTable('invoices').set({ status: 'paid', paid_at: sql`coalesce(paid_at, now())` })
+            .where('order_id', '=', input.orderId).where('kind', '=', 'invoice').where('status', '=', 'open').execute();
+        }
         const outcome: CancellationOutcome = {
           full,
           seatsReleased,

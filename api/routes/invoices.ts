@@ -1,3 +1,5 @@
+import { loadOrderLedger } from '../../db/queries/order-ledger';
+import { leftToPay as leftToPayOf } from '../../domain/order-money';
 import { createRoute, z } from '@hono/zod-openapi';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Context } from 'hono';
@@ -5,7 +7,6 @@ import {
   findInvoicePaymentTargets,
   type InvoicePaymentMatch,
   type InvoicePaymentTarget,
-  invoicePaymentsReceived,
 } from '../../db/queries/invoices';
 import { invoicePaidSignal } from '../../workflows/order-messages';
 import type { App } from '../app';
@@ -48,7 +49,8 @@ async function markPaid(c: Context<AppEnv>, invoice: InvoicePaymentTarget, body:
     throw problems.conflict('invoice_not_payable', `Invoice ${invoice.document_number} is credited; nothing is due`);
   }
   const { db, temporal } = c.var.deps;
-  const leftToPay = Math.max(0, invoice.total_incl_vat - (await invoicePaymentsReceived(db, invoice.order_id)));
+  // What is left is what the ledger says: payments, credits of cancelled parts and refunds all count.
+  const leftToPay = leftToPayOf(await loadOrderLedger(db, invoice.order_id));
   try {
     await temporal.workflow.getHandle(invoice.workflow_id).signal(invoicePaidSignal, {
       invoiceId: invoice.id,
