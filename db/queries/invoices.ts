@@ -370,11 +370,3 @@ export async function findInvoicePaymentTargets(
   else query = query.where('invoices.external_id', '=', match.externalId);
   return query.orderBy('invoices.series').orderBy('invoices.number').execute();
 }
-
-/** Minor units the order has received by invoice payment so far. */
-export async function invoicePaymentsReceived(db: Kysely<Database>, orderId: string): Promise<number> {
-  const row = await db.selectFrom('payments').select(sql<number>`coalesce(sum(amount), 0)::int`.as('paid'))
-    .where('order_id', '=', orderId).where('provider', '=', 'invoice').where('status', '=', 'succeeded')
-    .executeTakeFirstOrThrow();
-  return row.paid;
-}
