@@ -1,6 +1,6 @@
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../db/database';
-import type { PaymentProviderRegistry } from './payments/provider-registry';
+import type { PaymentProviderRegistry } from '../payments/provider-registry';
 
 export interface ActivityDeps {
   db: Db;

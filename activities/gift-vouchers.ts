@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { sql } from 'kysely';
+import { countGiftVouchersOf, insertGiftVoucher, loadGiftVoucherLines } from '../db/queries/gift-vouchers';
 import { appendOrderEvent } from '../db/queries/order-events';
 import type { ActivityDeps } from './activity-deps';
 
@@ -22,13 +22,8 @@ export function createGiftVoucherActivities({ db }: ActivityDeps) {
      */
     async issueGiftVouchers(input: { tenantId: string; orderId: string }): Promise<{ issued: number }> {
       return db.transaction().execute(async (trx) => {
-        const existing = await trx.selectFrom('vouchers').select(({ fn }) => fn.countAll<number>().as('n'))
-          .where('issued_by_order_id', '=', input.orderId).executeTakeFirstOrThrow();
-        if (Number(existing.n) > 0) return { issued: 0 };
-        const lines = await trx.selectFrom('order_lines').innerJoin('products', 'products.id', 'order_lines.product_id')
-          .innerJoin('orders', 'orders.id', 'order_lines.order_id').innerJoin('tenants', 'tenants.id', 'orders.tenant_id')
-          .select(['order_lines.quantity', 'order_lines.unit_price', 'order_lines.vat_rate_bp', 'orders.currency', 'tenants.prices_include_vat'])
-          .where('order_lines.order_id', '=', input.orderId).where('products.type', '=', 'voucher').execute();
+        if (await countGiftVouchersOf(trx, input.orderId) > 0) return { issued: 0 };
+        const lines = await loadGiftVoucherLines(trx, input.orderId);
         let issued = 0;
         for (const line of lines) {
           // A gift card is worth its face value, whatever a discount made it cost; a product
@@ -38,11 +33,10 @@ export function createGiftVoucherActivities({ db }: ActivityDeps) {
             : line.unit_price + Math.round((line.unit_price * line.vat_rate_bp) / 10_000);
           if (unitValue <= 0) continue;
           for (let i = 0; i < line.quantity; i++) {
-            await trx.insertInto('vouchers').values({
-              id: crypto.randomUUID(), tenant_id: input.tenantId, code: newCode(), kind: 'value', currency: line.currency,
-              initial_value: unitValue, remaining_value: unitValue, valid_until: sql`now() + make_interval(days => ${VALID_FOR_DAYS})`,
-              issued_by_order_id: input.orderId,
-            }).execute();
+            await insertGiftVoucher(trx, {
+              tenantId: input.tenantId, orderId: input.orderId, code: newCode(), currency: line.currency, value: unitValue,
+              validForDays: VALID_FOR_DAYS,
+            });
             issued += 1;
           }
         }

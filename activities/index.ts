@@ -1,25 +1,30 @@
 import type { ActivityDeps } from './activity-deps';
+import { createCardPaymentCompletion } from './card-payment-completion';
 import { createDocumentActivities } from './documents/issue-document';
 import { createGiftVoucherActivities } from './gift-vouchers';
 import { type EmailKind, queueOrderEmail } from './notifications/queue-order-email';
 import { createOrderCancellationActivities } from './order-cancellation';
 import { createOrderCompletionActivities } from './order-completion';
-import { createOrderIntakeActivities } from './order-intake';
-import { createIntakeInOneActivity } from './order-intake-in-one';
+import { createIntakeStepActivities } from './intake/intake-steps';
+import { createTakeOrderActivity } from './intake/take-order';
+import { createOrderChangeActivities } from './order-changes';
 import { createOrderLifecycleActivities } from './order-lifecycle';
-import { createPaymentActivities } from './payments/payment-activities';
+import { createPaymentActivities } from './payment-activities';
 
 /** Every activity the order workflow calls, bound to their dependencies. */
 export function createActivities(deps: ActivityDeps) {
-  const intake = createOrderIntakeActivities(deps);
+  const intake = createIntakeStepActivities(deps);
   const payments = createPaymentActivities(deps);
+  const completion = createOrderCompletionActivities(deps);
   return {
     ...intake,
-    ...createIntakeInOneActivity({ ...intake, createPaymentSession: payments.createPaymentSession }),
+    ...createTakeOrderActivity({ ...intake, createPaymentSession: payments.createPaymentSession }),
+    ...createOrderChangeActivities(deps),
     ...createOrderLifecycleActivities(deps),
     ...createOrderCancellationActivities(deps),
-    ...createOrderCompletionActivities(deps),
+    ...completion,
     ...payments,
+    ...createCardPaymentCompletion({ ...payments, ...completion }),
     ...createDocumentActivities(deps),
     ...createGiftVoucherActivities(deps),
     queueOrderEmail: (input: { tenantId: string; orderId: string; kind: EmailKind; sequence?: number }) =>

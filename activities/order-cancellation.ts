@@ -1,12 +1,21 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { allocateCredit, amountDue, cancellationMoney, leftToPay, planRefunds, refundable } from '../domain/order-money';
+import {
+  cancelParticipants, listOrderLines, listParticipantStates, loadFirstStart, lockOrder, releaseParticipantSeats,
+} from '../db/queries/cancellations';
+import { closeCreditedDocument, findCreditedDocument, insertCreditNote } from '../db/queries/credit-notes';
+import { takeDocumentNumber } from '../db/queries/document-numbers';
 import { appendOrderEvent } from '../db/queries/order-events';
-import { addLineCredits, loadOrderLedger, loadRefundableCardCharges, MANUAL_REFUND_PROVIDER } from '../db/queries/order-ledger';
+import { findOrderEvent } from '../db/queries/order-event-lookup';
+import { addLineCredits, loadOrderLedger, loadRefundableCardCharges } from '../db/queries/order-ledger';
 import { giveBackOrderHolds } from '../db/queries/order-contents';
+import { markOrderInvoicePaid } from '../db/queries/order-documents';
+import { addOrderCredit, markOrderCancelled } from '../db/queries/order-status';
+import { insertManualRefund } from '../db/queries/payments';
+import { loadCancellationPolicy } from '../db/queries/tenant-settings';
 import type { Database } from '../db/schema';
 import type { CancelOrderRequest } from '../workflows/order-messages';
 import type { ActivityDeps } from './activity-deps';
-import { takeDocumentNumber } from './documents/issue-document';
 
 export type CancellationDecision =
   | { allowed: true; feePercent: number; participantPositions: number[] | null }
@@ -51,9 +60,9 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
       Promise<{ amount: number; cardRefunds: { sessionId: string; amount: number }[]; manualRefund: number }> {
       return db.transaction().execute(async (trx) => {
         const eventKey = `settlement_refund:${input.settlementId}`;
-        const done = await trx.selectFrom('order_events').select('data').where('order_id', '=', input.orderId).where('event_key', '=', eventKey).executeTakeFirst();
-        if (done) return done.data as unknown as { amount: number; cardRefunds: { sessionId: string; amount: number }[]; manualRefund: number };
-        await trx.selectFrom('orders').select('id').where('id', '=', input.orderId).where('tenant_id', '=', input.tenantId).forUpdate().executeTakeFirstOrThrow();
+        const done = await findOrderEvent(trx, input.orderId, eventKey);
+        if (done) return done.data as { amount: number; cardRefunds: { sessionId: string; amount: number }[]; manualRefund: number };
+        await lockOrder(trx, input);
         const ledger = await loadOrderLedger(trx, input.orderId);
         const amount = refundable(ledger);
         const cards = input.refundVia === 'manual' ? [] : await loadRefundableCardCharges(trx, input.orderId);
@@ -75,12 +84,10 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
      */
     async evaluateCancellation(input: { tenantId: string; orderId: string; request: CancelOrderRequest }): Promise<CancellationDecision> {
       const { request } = input;
-      const [tenant, firstStart, participants] = await Promise.all([
-        db.selectFrom('tenants').select(['cancellation_deadline_hours', 'cancellation_fee_percent']).where('id', '=', input.tenantId).executeTakeFirstOrThrow(),
-        db.selectFrom('order_lines').leftJoin('occurrences', 'occurrences.id', 'order_lines.occurrence_id')
-          .select(sql<Date | null>`min(coalesce(occurrences.starts_at, order_lines.inventory_date::timestamptz))`.as('starts_at'))
-          .where('order_lines.order_id', '=', input.orderId).executeTakeFirstOrThrow(),
-        db.selectFrom('participants').select(['position', 'status']).where('order_id', '=', input.orderId).execute(),
+      const [tenant, startsAt, participants] = await Promise.all([
+        loadCancellationPolicy(db, input.tenantId),
+        loadFirstStart(db, input.orderId),
+        listParticipantStates(db, input.orderId),
       ]);
       let positions: number[] | null = null;
       if (request.participantIndexes && request.participantIndexes.length > 0) {
@@ -97,7 +104,6 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
         const fee = request.feePercent ?? (request.tenantFee ? Number(tenant.cancellation_fee_percent) : 0);
         return { allowed: true, feePercent: fee, participantPositions: positions };
       }
-      const startsAt = firstStart.starts_at ? new Date(firstStart.starts_at) : null;
       if (startsAt) {
         const deadline = startsAt.getTime() - tenant.cancellation_deadline_hours * 3_600_000;
         if (Date.now() > deadline) {
@@ -120,28 +126,25 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
     async cancelOrder(input: CancelInput): Promise<CancellationOutcome> {
       return db.transaction().execute(async (trx) => {
         const eventKey = `cancellation:${input.cancellationId}`;
-        const done = await trx.selectFrom('order_events').select('data').where('order_id', '=', input.orderId).where('event_key', '=', eventKey).executeTakeFirst();
-        if (done) return done.data as unknown as CancellationOutcome;
+        const done = await findOrderEvent(trx, input.orderId, eventKey);
+        if (done) return done.data as CancellationOutcome;
 
-        const order = await trx.selectFrom('orders').selectAll().where('id', '=', input.orderId).where('tenant_id', '=', input.tenantId)
-          .forUpdate().executeTakeFirstOrThrow();
+        const order = await lockOrder(trx, input);
         const positions = input.decision.participantPositions;
         const full = positions === null;
-        const participants = await trx.selectFrom('participants').select(['id', 'position', 'status']).where('order_id', '=', input.orderId).execute();
+        const participants = await listParticipantStates(trx, input.orderId);
         const active = new Set(participants.filter((p) => p.status === 'active').map((p) => p.id));
         const affectedParticipantIds = full
           ? [...active]
           : participants.filter((p) => positions.includes(p.position) && p.status === 'active').map((p) => p.id);
-        const lines = await trx.selectFrom('order_lines').selectAll().where('order_id', '=', input.orderId).orderBy('position').execute();
+        const lines = await listOrderLines(trx, input.orderId);
         const isLive = (l: (typeof lines)[number]) => l.participant_id === null || active.has(l.participant_id);
         const affectedLines = full
           ? lines.filter(isLive)
           : lines.filter((l) => l.participant_id !== null && affectedParticipantIds.includes(l.participant_id));
 
         const seatsReleased = full ? await releaseAll(trx, input, order) : await releaseParticipantSeats(trx, input.orderId, affectedLines);
-        if (affectedParticipantIds.length > 0) {
-          await trx.updateTable('participants').set({ status: 'cancelled' }).where('id', 'in', affectedParticipantIds).execute();
-        }
+        await cancelParticipants(trx, affectedParticipantIds);
 
         const ledger = await loadOrderLedger(trx, input.orderId);
         const partValue = affectedLines.reduce((n, l) => n + l.incl_vat - l.credited, 0);
@@ -152,23 +155,17 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
         const shares = allocateCredit(money.credit, creditedLines.map((l) => l.incl_vat - l.credited));
         const lineCredits = creditedLines.map((line, i) => ({ line, amount: shares[i] ?? 0 })).filter((c) => c.amount > 0);
         await addLineCredits(trx, lineCredits.map(({ line, amount }) => ({ lineId: line.id, amount })));
-        await trx.updateTable('orders').set({ credited: sql`credited + ${money.credit}`, updated_at: sql`now()` })
-          .where('id', '=', input.orderId).execute();
+        await addOrderCredit(trx, input.orderId, money.credit);
         const creditNoteNumber = await issueCreditNote(trx, input, lineCredits, money.credit, full);
 
         const cards = input.refundVia === 'manual' ? [] : await loadRefundableCardCharges(trx, input.orderId);
         const plan = planRefunds(money.refund, cards);
         await recordManualRefund(trx, input, plan.manual, order.currency, `cancellation:${input.cancellationId}`);
-        if (full) {
-          await trx.updateTable('orders').set({
-            status: 'cancelled', cancelled_at: sql`now()`, cancellation_reason: input.request.reason ?? `cancelled by ${input.request.by}`, updated_at: sql`now()`,
-          }).where('id', '=', input.orderId).execute();
-        }
+        if (full) await markOrderCancelled(trx, input.orderId, input.request.reason ?? `cancelled by ${input.request.by}`);
         const after = { ...ledger, credited: ledger.credited + money.credit, refunded: ledger.refunded + money.refund };
         if (!full && leftToPay(after) === 0) {
           // Nothing is left to pay on the part that goes on: its open invoice is settled.
-          await trx.updateTable('invoices').set({ status: 'paid', paid_at: sql`coalesce(paid_at, now())` })
-            .where('order_id', '=', input.orderId).where('kind', '=', 'invoice').where('status', '=', 'open').execute();
+          await markOrderInvoicePaid(trx, input.orderId);
         }
         const outcome: CancellationOutcome = {
           full,
@@ -204,34 +201,12 @@ async function recordManualRefund(
   trx: Kysely<Database>, ref: { tenantId: string; orderId: string }, amount: number, currency: string, key: string,
 ): Promise<void> {
   if (amount <= 0) return;
-  await trx.insertInto('payments').values({
-    id: crypto.randomUUID(), tenant_id: ref.tenantId, order_id: ref.orderId, kind: 'refund', provider: MANUAL_REFUND_PROVIDER,
-    amount, currency, status: 'pending', idempotency_key: `${ref.orderId}:refund:manual:${key}`,
-  }).onConflict((oc) => oc.column('idempotency_key').doNothing()).execute();
+  await insertManualRefund(trx, { ...ref, amount, currency, idempotencyKey: `${ref.orderId}:refund:manual:${key}` });
 }
 
 /** Everything the order holds goes back once: seats (held or booked), the campaign use and the voucher. */
 async function releaseAll(trx: Kysely<Database>, input: CancelInput, order: { campaign_code: string | null; voucher_code: string | null; voucher_applied: number }) {
   return giveBackOrderHolds(trx, input.tenantId, input.orderId, order, ['held', 'booked']);
-}
-
-/** One seat per cancelled participant goes back on each occurrence they were booked on. */
-async function releaseParticipantSeats(trx: Kysely<Database>, orderId: string, lines: { occurrence_id: string | null; quantity: number }[]): Promise<number> {
-  let released = 0;
-  for (const line of lines) {
-    if (!line.occurrence_id) continue;
-    const shrunk = await trx.updateTable('reservations').set({ quantity: sql`quantity - ${line.quantity}` })
-      .where('order_id', '=', orderId).where('occurrence_id', '=', line.occurrence_id).where('status', 'in', ['held', 'booked'])
-      .where('quantity', '>', line.quantity).returning('id').executeTakeFirst();
-    if (!shrunk) {
-      await trx.updateTable('reservations').set({ status: 'released', released_at: sql`now()` })
-        .where('order_id', '=', orderId).where('occurrence_id', '=', line.occurrence_id).where('status', 'in', ['held', 'booked']).execute();
-    }
-    await trx.updateTable('occurrences').set({ seats_taken: sql`seats_taken - ${line.quantity}`, updated_at: sql`now()` })
-      .where('id', '=', line.occurrence_id).execute();
-    released += line.quantity;
-  }
-  return released;
 }
 
 /** A credit note refers to the issued invoice or receipt; an open invoice that is fully credited is closed. */
@@ -242,8 +217,7 @@ async function issueCreditNote(
   creditAmount: number,
   full: boolean,
 ): Promise<string | null> {
-  const original = await trx.selectFrom('invoices').selectAll().where('order_id', '=', input.orderId)
-    .where('kind', 'in', ['invoice', 'receipt']).orderBy('issued_at', 'desc').executeTakeFirst();
+  const original = await findCreditedDocument(trx, input.orderId);
   if (!original || creditAmount <= 0) return null;
   const creditLines = credits.map(({ line, amount: incl }) => {
     const vat = Math.round((incl * line.vat_rate_bp) / (10_000 + line.vat_rate_bp));
@@ -261,21 +235,11 @@ async function issueCreditNote(
   }
   const totalVat = creditLines.reduce((n, l) => n + l.vat, 0);
   const number = await takeDocumentNumber(trx, input.tenantId);
-  await trx.insertInto('invoices').values({
-    id: crypto.randomUUID(), tenant_id: input.tenantId, order_id: input.orderId, kind: 'credit_note', series: number.series,
-    number: number.number, document_number: number.documentNumber, credits_invoice_id: original.id, currency: original.currency,
-    exchange_rate: original.exchange_rate, total_excl_vat: creditAmount - totalVat, total_vat: totalVat, total_incl_vat: creditAmount,
-    vat_summary: JSON.stringify([...byRate].sort((a, b) => b[0] - a[0]).map(([rate_bp, r]) => ({ rate_bp, base: r.base, amount: r.amount }))),
-    lines: JSON.stringify(creditLines), seller: JSON.stringify(original.seller), buyer: JSON.stringify(original.buyer),
-    status: 'paid', payment_reference: original.payment_reference, external_id: original.external_id,
-  }).execute();
-  if (full && original.status === 'open') {
-    // A full cancellation leaves nothing to collect: what was not credited was paid (the fees kept).
-    const credited = await trx.selectFrom('invoices').select(sql<number>`coalesce(sum(total_incl_vat), 0)::bigint`.as('n'))
-      .where('credits_invoice_id', '=', original.id).executeTakeFirstOrThrow();
-    await trx.updateTable('invoices')
-      .set(Number(credited.n) >= original.total_incl_vat ? { status: 'credited' } : { status: 'paid', paid_at: sql`coalesce(paid_at, now())` })
-      .where('id', '=', original.id).execute();
-  }
+  await insertCreditNote(trx, {
+    tenantId: input.tenantId, orderId: input.orderId, number, original, lines: creditLines, totalVat, totalInclVat: creditAmount,
+    vatSummary: [...byRate].sort((a, b) => b[0] - a[0]).map(([rate_bp, r]) => ({ rate_bp, base: r.base, amount: r.amount })),
+  });
+  // A full cancellation leaves nothing to collect on the document.
+  if (full && original.status === 'open') await closeCreditedDocument(trx, original);
   return number.documentNumber;
 }

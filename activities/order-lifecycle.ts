@@ -1,9 +1,16 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import type { OrderStatus } from '../domain/order-status';
 import { appendOrderEvent } from '../db/queries/order-events';
 import { giveBackOrderHolds, takeOrderCodes } from '../db/queries/order-contents';
+import { bookHeldSeats, deleteReleasedReservations, loadReleasedHolds } from '../db/queries/order-booking';
+import { listChargeSessions } from '../db/queries/payments';
+import {
+  deleteOrder, lockOrderCodes, markOrderExpired, markOrderNeedsAttention, markOrderRebooked, setAttentionReason,
+  setOrderStatus,
+} from '../db/queries/order-status';
 import { holdSeats } from '../db/queries/seat-holds';
+import { loadLatePaymentPolicy } from '../db/queries/tenant-settings';
 import type { ActivityDeps } from './activity-deps';
 
 interface OrderRef {
@@ -15,16 +22,7 @@ class SeatsGone extends Error {}
 
 /** Held seats become bookings; each participant gets a booking id. Safe to repeat. */
 export async function bookOrderInTransaction(trx: Kysely<Database>, tenantId: string, orderId: string): Promise<{ seatsBooked: number }> {
-  const booked = await trx.updateTable('reservations')
-    .set({ status: 'booked', booked_at: sql`now()` })
-    .where('order_id', '=', orderId).where('tenant_id', '=', tenantId).where('status', '=', 'held')
-    .returning('quantity').execute();
-  await trx.updateTable('participants').set({ booking_id: sql`gen_random_uuid()` })
-    .where('order_id', '=', orderId).where('booking_id', 'is', null).execute();
-  await trx.updateTable('orders').set({ status: 'booked', updated_at: sql`now()` })
-    .where('id', '=', orderId).where('tenant_id', '=', tenantId)
-    .where('status', 'in', ['reserved', 'awaiting_payment', 'payment_failed', 'paid']).execute();
-  const seats = booked.reduce((n, r) => n + r.quantity, 0);
+  const seats = await bookHeldSeats(trx, { tenantId, orderId });
   await appendOrderEvent(trx, { tenantId, orderId, eventKey: 'booked', type: 'order.booked', message: `Booked ${seats} seat(s)` });
   return { seatsBooked: seats };
 }
@@ -33,13 +31,7 @@ export async function setOrderStatusInTransaction(
   trx: Kysely<Database>,
   input: OrderRef & { status: OrderStatus; eventKey: string; message: string; data?: Record<string, unknown> },
 ): Promise<void> {
-  await trx.updateTable('orders')
-    .set({
-      status: input.status,
-      updated_at: sql`now()`,
-      ...(input.status === 'completed' ? { completed_at: sql`coalesce(completed_at, now())` } : {}),
-    })
-    .where('id', '=', input.orderId).where('tenant_id', '=', input.tenantId).execute();
+  await setOrderStatus(trx, input, input.status);
   await appendOrderEvent(trx, {
     tenantId: input.tenantId, orderId: input.orderId, eventKey: input.eventKey,
     type: `order.${input.status}`, message: input.message, data: input.data,
@@ -59,12 +51,7 @@ export function createOrderLifecycleActivities({ db, paymentProviders }: Activit
      */
     async expireOrder({ tenantId, orderId }: OrderRef): Promise<{ seatsReleased: number }> {
       return db.transaction().execute(async (trx) => {
-        const order = await trx.updateTable('orders')
-          // An expired order owes nothing: the ledger's due amount goes to zero with it.
-          .set({ status: 'expired', credited: sql`total_incl_vat`, updated_at: sql`now()` })
-          .where('id', '=', orderId).where('tenant_id', '=', tenantId)
-          .where('status', 'in', ['awaiting_payment', 'payment_failed', 'reserved'])
-          .returning(['campaign_code', 'voucher_code', 'voucher_applied']).executeTakeFirst();
+        const order = await markOrderExpired(trx, { tenantId, orderId });
         if (!order) return { seatsReleased: 0 };
         const seats = await giveBackOrderHolds(trx, tenantId, orderId, order);
         await appendOrderEvent(trx, {
@@ -81,14 +68,12 @@ export function createOrderLifecycleActivities({ db, paymentProviders }: Activit
      */
     async abandonOrder({ tenantId, orderId }: OrderRef): Promise<void> {
       const sessions = await db.transaction().execute(async (trx) => {
-        const order = await trx.selectFrom('orders').select(['campaign_code', 'voucher_code', 'voucher_applied'])
-          .where('id', '=', orderId).where('tenant_id', '=', tenantId).forUpdate().executeTakeFirst();
+        const order = await lockOrderCodes(trx, { tenantId, orderId });
         if (!order) return [];
         await giveBackOrderHolds(trx, tenantId, orderId, order);
-        const charges = await trx.selectFrom('payments').select(['provider', 'provider_session_id'])
-          .where('order_id', '=', orderId).where('kind', '=', 'charge').execute();
-        await trx.deleteFrom('orders').where('id', '=', orderId).execute();
-        return charges.flatMap((c) => (c.provider_session_id ? [{ provider: c.provider, sessionId: c.provider_session_id }] : []));
+        const charges = await listChargeSessions(trx, orderId);
+        await deleteOrder(trx, orderId);
+        return charges;
       });
       for (const { provider, sessionId } of sessions) await paymentProviders.byName(provider).closeSession(tenantId, sessionId);
     },
@@ -99,24 +84,18 @@ export function createOrderLifecycleActivities({ db, paymentProviders }: Activit
      * placement). All or nothing; when they are gone the caller refunds.
      */
     async rebookAfterLatePayment({ tenantId, orderId }: OrderRef): Promise<{ rebooked: boolean; reason: string }> {
-      const tenant = await db.selectFrom('tenants').select('late_payment_policy').where('id', '=', tenantId).executeTakeFirstOrThrow();
-      if (tenant.late_payment_policy !== 'rebook') return { rebooked: false, reason: 'the tenant refunds late payments' };
+      if (await loadLatePaymentPolicy(db, tenantId) !== 'rebook') return { rebooked: false, reason: 'the tenant refunds late payments' };
       try {
         return await db.transaction().execute(async (trx) => {
-          const order = await trx.selectFrom('orders').select(['status', 'campaign_code', 'voucher_code', 'voucher_applied'])
-            .where('id', '=', orderId).where('tenant_id', '=', tenantId).forUpdate().executeTakeFirstOrThrow();
+          const order = await lockOrderCodes(trx, { tenantId, orderId });
+          if (!order) throw new Error(`order ${orderId} not found`);
           if (order.status !== 'expired') return { rebooked: order.status === 'paid', reason: `order is ${order.status}` };
-          const released = await trx.selectFrom('reservations').select(['occurrence_id', 'product_id', 'inventory_date', 'quantity'])
-            .where('order_id', '=', orderId).where('status', '=', 'released').execute();
-          const errors = await holdSeats(trx, tenantId, orderId, released.map((r) => ({
-            occurrenceId: r.occurrence_id, productId: r.product_id, inventoryDate: r.inventory_date, quantity: r.quantity,
-          })));
+          const errors = await holdSeats(trx, tenantId, orderId, await loadReleasedHolds(trx, orderId));
           // Expiry gave back the campaign use and the voucher value too: the price paid relied on them.
           errors.push(...(await takeOrderCodes(trx, tenantId, order)));
           if (errors.length > 0) throw new SeatsGone(errors.map((e) => e.message).join('; '));
-          await trx.deleteFrom('reservations').where('order_id', '=', orderId).where('status', '=', 'released').execute();
-          await trx.updateTable('orders').set({ status: 'paid', credited: 0, preliminary_until: null, updated_at: sql`now()` })
-            .where('id', '=', orderId).execute();
+          await deleteReleasedReservations(trx, orderId);
+          await markOrderRebooked(trx, orderId);
           await appendOrderEvent(trx, {
             tenantId, orderId, eventKey: 'rebooked_after_late_payment', type: 'order.rebooked',
             message: 'Paid after expiry; the seats were still free and are booked again',
@@ -132,8 +111,7 @@ export function createOrderLifecycleActivities({ db, paymentProviders }: Activit
     /** The order waits for an operator (status needs_attention) and says why. */
     async parkOrder(input: OrderRef & { reason: string; eventKey: string }): Promise<void> {
       await db.transaction().execute(async (trx) => {
-        await trx.updateTable('orders').set({ status: 'needs_attention', attention_reason: input.reason, updated_at: sql`now()` })
-          .where('id', '=', input.orderId).where('tenant_id', '=', input.tenantId).execute();
+        await markOrderNeedsAttention(trx, input, input.reason);
         await appendOrderEvent(trx, {
           tenantId: input.tenantId, orderId: input.orderId, eventKey: input.eventKey, type: 'order.needs_attention', message: input.reason,
         });
@@ -143,7 +121,7 @@ export function createOrderLifecycleActivities({ db, paymentProviders }: Activit
     /** An operator settled the order: it takes the status the settlement decided, the reason goes to the timeline. */
     async resumeOrder(input: OrderRef & { status: OrderStatus; eventKey: string; message: string }): Promise<void> {
       await db.transaction().execute(async (trx) => {
-        await trx.updateTable('orders').set({ attention_reason: null }).where('id', '=', input.orderId).where('tenant_id', '=', input.tenantId).execute();
+        await setAttentionReason(trx, input, null);
         await setOrderStatusInTransaction(trx, { ...input });
       });
     },
@@ -151,8 +129,7 @@ export function createOrderLifecycleActivities({ db, paymentProviders }: Activit
     /** Puts the order on the operators' list (attention_reason) without changing its status. */
     async flagForAttention(input: OrderRef & { reason: string; eventKey: string }): Promise<void> {
       await db.transaction().execute(async (trx) => {
-        await trx.updateTable('orders').set({ attention_reason: input.reason, updated_at: sql`now()` })
-          .where('id', '=', input.orderId).where('tenant_id', '=', input.tenantId).execute();
+        await setAttentionReason(trx, input, input.reason);
         await appendOrderEvent(trx, {
           tenantId: input.tenantId, orderId: input.orderId, eventKey: input.eventKey, type: 'order.needs_attention', message: input.reason,
         });

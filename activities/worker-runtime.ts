@@ -3,8 +3,8 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { Db } from '../db/database';
 import type { Logger } from '../runtime/logger';
 import { createActivities } from '.';
-import { startEmailDispatcher, createSmtpTransport } from './notifications/outbox';
-import { createDefaultPaymentProviders } from './payments/provider-registry';
+import { createDefaultPaymentProviders } from '../payments/provider-registry';
+import { createSmtpTransport, startEmailDispatcher, tenantEmailFrom } from './notifications/outbox';
 
 export interface OrderWorkerOptions {
   db: Db;
@@ -32,16 +32,8 @@ export function workflowsPath(): string {
 /** Builds the worker (workflows + activities + email dispatcher) and starts it. */
 export async function startOrderWorker(options: OrderWorkerOptions): Promise<RunningOrderWorker> {
   const mailTransport = createSmtpTransport(options.smtpUrl);
-  const fromByTenant = new Map<string, string>();
-  const from = async (tenantId: string) => {
-    let value = fromByTenant.get(tenantId);
-    if (!value) {
-      const tenant = await options.db.selectFrom('tenants').select(['email_from', 'name']).where('id', '=', tenantId).executeTakeFirstOrThrow();
-      value = `"${tenant.name.replace(/"/g, '')}" <${tenant.email_from}>`;
-      fromByTenant.set(tenantId, value);
-    }
-    return value;
-  };
+  // One From per tenant, as the fast path in queueOrderEmail writes it (the tenant's email_from).
+  const from = tenantEmailFrom(options.db);
   const deps = {
     db: options.db,
     publicBaseUrl: options.publicBaseUrl,

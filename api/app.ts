@@ -11,24 +11,25 @@ import { authenticate } from './auth';
 import { answerProblem, dependencyUnavailable, failedDependency } from './outages';
 import { ApiProblem, problemResponse, problems } from './problem';
 import { requestDeadline } from './request-deadline';
-import { registerCatalogRoutes } from './routes/catalog';
-import { registerCustomerRoutes } from './routes/customers';
-import { registerDevMailRoutes } from './routes/dev-mail';
-import { registerHealthRoutes } from './routes/health';
-import { registerInvoiceDocumentRoutes } from './routes/invoice-documents';
-import { registerInvoiceRoutes } from './routes/invoices';
-import { registerOrderListRoutes } from './routes/order-list';
-import { registerOrderCancellationRoutes } from './routes/order-cancellation';
-import { registerOrderChangeRoutes } from './routes/order-changes';
-import { registerOrderPaymentRoutes } from './routes/order-payments';
-import { registerOrderSettlementRoutes } from './routes/order-settlement';
-import { registerOrderRoutes } from './routes/orders';
-import { registerPaymentWebhookRoutes } from './routes/payment-webhooks';
-import { registerSavedCardRoutes } from './routes/saved-cards';
-import { registerSandboxPspPage } from './routes/sandbox-psp-page';
-import { registerStripeWebhookRoutes } from './routes/stripe-webhooks';
-import { registerVoucherRoutes } from './routes/vouchers';
-import { applyRequestRules, rejectControlCharacters } from './request-rules';
+import { rejectControlCharacters } from './request-rules';
+import { catalogRoutes } from './routes/catalog';
+import { catalogAdminRoutes } from './routes/catalog-admin';
+import { customerRoutes } from './routes/customers';
+import { devMailRoutes } from './routes/dev-mail';
+import { healthRoutes } from './routes/health';
+import { invoiceDocumentRoutes } from './routes/invoice-documents';
+import { invoiceRoutes } from './routes/invoices';
+import { orderCancellationRoutes } from './routes/order-cancellation';
+import { orderChangeRoutes } from './routes/order-changes';
+import { orderListRoutes } from './routes/order-list';
+import { orderPaymentRoutes } from './routes/order-payments';
+import { orderSettlementRoutes } from './routes/order-settlement';
+import { orderRoutes } from './routes/orders';
+import { sandboxWebhookRoutes } from './routes/payment-webhooks';
+import { sandboxPaymentPageRoutes } from './routes/sandbox-psp-page';
+import { savedCardRoutes } from './routes/saved-cards';
+import { stripeReturnPageRoutes, stripeWebhookRoutes } from './routes/stripe-webhooks';
+import { voucherRoutes } from './routes/vouchers';
 import { validationHook } from './validation-hook';
 
 /** Room for the largest order (5,000 participants, docs/api-examples.md); anything larger is a 413. */
@@ -39,7 +40,6 @@ export type App = OpenAPIHono<AppEnv>;
 
 export function createApp(deps: AppDeps): App {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  applyRequestRules(app);
   const limit = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
 
   app.use(requestId({ headerName: 'X-Request-Id' }));
@@ -80,24 +80,30 @@ export function createApp(deps: AppDeps): App {
   app.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', { type: 'apiKey', in: 'header', name: 'X-API-Key' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' });
 
-  registerHealthRoutes(app);
-  registerCatalogRoutes(app);
-  registerOrderRoutes(app);
-  registerOrderCancellationRoutes(app);
-  registerOrderChangeRoutes(app);
-  registerOrderPaymentRoutes(app);
-  registerOrderSettlementRoutes(app);
-  registerSavedCardRoutes(app);
-  registerOrderListRoutes(app);
-  registerVoucherRoutes(app);
-  registerCustomerRoutes(app);
-  registerInvoiceRoutes(app);
-  registerInvoiceDocumentRoutes(app);
-  registerPaymentWebhookRoutes(app);
-  registerStripeWebhookRoutes(app);
-  registerSandboxPspPage(app);
+  // One sub-app per resource; each route in it declares the scope it needs. The mounting order
+  // is the order of the paths in /openapi.json.
+  app.route('/', healthRoutes);
+  app.route('/v1/catalog', catalogRoutes);
+  app.route('/v1/catalog', catalogAdminRoutes);
+  app.route('/v1/orders', orderRoutes);
+  app.route('/v1/orders', orderCancellationRoutes);
+  app.route('/v1/orders', orderChangeRoutes);
+  app.route('/v1/orders', orderPaymentRoutes);
+  app.route('/v1/orders', orderSettlementRoutes);
+  app.route('/v1/customers', savedCardRoutes);
+  app.route('/v1/orders', orderListRoutes);
+  app.route('/v1/vouchers', voucherRoutes);
+  app.route('/v1/customers', customerRoutes);
+  app.route('/v1/invoices', invoiceRoutes);
+  app.route('/v1/invoices', invoiceDocumentRoutes);
+  app.route('/v1/webhooks/sandbox', sandboxWebhookRoutes);
+  app.route('/v1/webhooks/stripe', stripeWebhookRoutes);
+  app.route('/psp/stripe', stripeReturnPageRoutes);
+  app.route('/psp/sandbox', sandboxPaymentPageRoutes);
   const devMailDir = deps.devRoutes?.mailSinkDir;
-  if (devMailDir) registerDevMailRoutes(app, { mailSinkDir: devMailDir, allowRemote: deps.devRoutes?.allowRemote });
+  if (devMailDir) {
+    app.route('/dev', devMailRoutes({ mailSinkDir: devMailDir, allowRemote: deps.devRoutes?.allowRemote }));
+  }
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

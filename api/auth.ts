@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv, AuthContext } from './app-env';
-import { hashApiKey } from './api-keys';
+import { findActiveApiKey } from '../db/queries/api-keys';
+import { hashApiKey, type Scope } from '../domain/api-key';
 import { problems } from './problem';
 
 export const DEFAULT_API_KEY_CACHE_TTL_MS = 30_000;
@@ -27,13 +28,7 @@ export async function resolveApiKey(c: Context<AppEnv>, key: string): Promise<Au
   const now = Date.now();
   const cached = cache.get(hash);
   if (ttl > 0 && cached && cached.expires >= now) return cached.auth;
-  const row = await c.var.deps.db
-    .selectFrom('api_keys')
-    .innerJoin('tenants', 'tenants.id', 'api_keys.tenant_id')
-    .select(['api_keys.id', 'api_keys.tenant_id', 'api_keys.scopes', 'tenants.slug'])
-    .where('api_keys.key_hash', '=', hash)
-    .where('api_keys.revoked_at', 'is', null)
-    .executeTakeFirst();
+  const row = await findActiveApiKey(c.var.deps.db, hash);
   const auth = row
     ? { tenantId: row.tenant_id, tenantSlug: row.slug, keyId: row.id, scopes: new Set(row.scopes) }
     : null;
@@ -60,9 +55,15 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
-export function requireScope(scope: string): MiddlewareHandler<AppEnv> {
+/** A route's scope check (its `middleware`): 403 naming the scope unless the key has it. */
+export function requireScope(scope: Scope): MiddlewareHandler<AppEnv> {
+  return requireAnyScope(scope);
+}
+
+/** For routes that several roles may use: any one of `scopes` will do; the 403 names the first. */
+export function requireAnyScope(...scopes: [Scope, ...Scope[]]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (!c.var.auth.scopes.has(scope)) throw problems.forbidden(scope);
+    if (!scopes.some((scope) => c.var.auth.scopes.has(scope))) throw problems.forbidden(scopes[0]);
     await next();
   };
 }

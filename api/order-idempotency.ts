@@ -6,9 +6,11 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import {
   type OrderIdentity, renewIdempotencyIdentity, type StoredAnswer, storeIdempotentAnswer,
 } from '../db/queries/order-numbers';
+import { orderHasCharge } from '../db/queries/order-charges';
 import { loadOrderSummary } from '../db/queries/order-summary';
 import type { Db } from '../db/database';
-import type { OrderSummary, SubmitResult } from '../workflows/order-messages';
+import type { OrderSummary } from '../domain/order-summary';
+import type { SubmitResult } from '../workflows/order-messages';
 import type { AppEnv } from './app-env';
 import { problems } from './problem';
 
@@ -56,9 +58,7 @@ export function sendAnswer(c: Context<AppEnv>, answer: StoredAnswer, orderId: st
 async function completedOrder(db: Db, tenantId: string, orderId: string): Promise<OrderSummary | undefined> {
   const summary = await loadOrderSummary(db, tenantId, orderId);
   if (summary?.payment.method !== 'card') return summary;
-  const charge = await db.selectFrom('payments').select('id').where('tenant_id', '=', tenantId)
-    .where('order_id', '=', orderId).where('kind', '=', 'charge').limit(1).executeTakeFirst();
-  return charge ? summary : undefined;
+  return (await orderHasCharge(db, tenantId, orderId)) ? summary : undefined;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Context } from 'hono';
+import { findOrderForTenant } from '../db/queries/orders';
 import { ORDER_STATE_CONFLICT } from '../workflows/order-messages';
 import type { AppEnv } from './app-env';
 import { ApiProblem, problems } from './problem';
@@ -8,8 +9,7 @@ import { ApiProblem, problems } from './problem';
 /** The caller's order (404 for an unknown id, a malformed one, or another tenant's). */
 export async function findOrder(c: Context<AppEnv>, id: string) {
   if (!z.string().uuid().safeParse(id).success) throw problems.notFound('order');
-  const order = await c.var.deps.db.selectFrom('orders').select(['id', 'workflow_id', 'currency', 'customer_id'])
-    .where('tenant_id', '=', c.var.auth.tenantId).where('id', '=', id).executeTakeFirst();
+  const order = await findOrderForTenant(c.var.deps.db, c.var.auth.tenantId, id);
   if (!order) throw problems.notFound('order');
   return order;
 }

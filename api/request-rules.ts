@@ -1,7 +1,7 @@
 import { type RouteConfig, z } from '@hono/zod-openapi';
 import type { Context, Handler, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
-import type { App } from './app';
+import type { ResourceApp } from './resource-app';
 import type { AppEnv } from './app-env';
 import { type ProblemFieldError, problems } from './problem';
 import { validationHook } from './validation-hook';
@@ -148,7 +148,7 @@ async function readJsonBody(c: Context<AppEnv>, schema: z.ZodType): Promise<void
  * Wraps `app.openapi` so every route registered afterwards follows the rules above. Body errors
  * go through validationHook, the app's default hook: a route-level hook would not see them.
  */
-export function applyRequestRules(app: App): void {
+export function applyRequestRules(app: ResourceApp): void {
   const register = app.openapi;
   const openapi = (route: RouteConfig, handler: AnyHandler, hook?: unknown) => {
     const { middleware, hide, ...doc } = route;
@@ -173,7 +173,7 @@ export function applyRequestRules(app: App): void {
           return handler(c, next);
         }
       : handler;
-    return (register as unknown as (r: RouteConfig, h: AnyHandler, k?: unknown) => App)(runtime, handle, hook);
+    return (register as unknown as (r: RouteConfig, h: AnyHandler, k?: unknown) => ResourceApp)(runtime, handle, hook);
   };
-  app.openapi = openapi as unknown as App['openapi'];
+  app.openapi = openapi as unknown as ResourceApp['openapi'];
 }

@@ -1,5 +1,5 @@
 import { serve } from '@hono/node-server';
-import { startSandboxWebhookDelivery } from '../activities/payments/sandbox-webhook-queue';
+import { startSandboxWebhookDelivery } from '../payments/sandbox-webhook-queue';
 import { createDb } from '../db/database';
 import { dbPoolOptions, exitOnConfigError, loadConfig, publicBaseUrl, requireConfig } from '../runtime/config';
 import { createLogger } from '../runtime/logger';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { ALL_SCOPES, apiKeyPrefix, generateApiKey, hashApiKey } from '../api/api-keys';
+import { ALL_SCOPES, apiKeyPrefix, generateApiKey, hashApiKey } from '../domain/api-key';
 import type { Db } from './database';
 
 export const DEMO_TENANT_SLUG = 'demo';

@@ -12,13 +12,13 @@
 // Conventions:
 //  - `field` is a dotted path into the request, e.g. `lines.0.participants.1.email`.
 //  - `index` is the participant index for participant errors — the 0-based position of the
-//    participant across the whole order, in request order (with one line, as in seed 000, that
+//    participant across the whole order, in request order (with one line, as a course-booking client sends, that
 //    is the index in the line's `participants`); messages count from 1 ("Participant 2 …").
 //    For other line errors it is the line index; order-level errors have no index.
 //  - Catalogue prices are in the tenant base currency and are converted per unit to the order
 //    currency. Price overrides in the request are taken to be in the order currency already.
 
-import type { OrderRequest } from '../api/schemas/order-request';
+import type { OrderRequest } from './order-request';
 import type { BusinessError } from './business-error';
 import { isValidEmail } from './email-address';
 import { convertMinor, ExchangeError, parseRate } from './exchange';

@@ -11,7 +11,7 @@
 // Existing histories are kept unless --overwrite is given: they stand for workflows already
 // running in production. When the replay test fails after a workflow change, the change is
 // what needs fixing (a `patched()` branch), not the history — re-record only when no
-// workflow started by the old code can still be running.
+// workflow started by the old code can still be running (docs/workflow-versioning.md).
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';

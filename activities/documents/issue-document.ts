@@ -1,6 +1,8 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema';
-import { loadSellerSnapshot } from '../../db/queries/invoices';
+import { findOrderDocument, insertOrderDocument, loadInvoiceSchedule, markInvoicePaid } from '../../db/queries/order-documents';
+import { lockOrderCurrency } from '../../db/queries/payment-orders';
+import { insertInvoicePayment } from '../../db/queries/payments';
 import { appendOrderEvent } from '../../db/queries/order-events';
 import { loadOrderLedger } from '../../db/queries/order-ledger';
 import { leftToPay } from '../../domain/order-money';
@@ -16,82 +18,23 @@ export interface IssuedDocument {
   reminderIntervalDays: number | null;
 }
 
-/**
- * The tenant's next document number (invoices, receipts and credit notes share one series per
- * year). The counter row stays locked until the caller's transaction ends, and the number is
- * only used if that transaction commits: no gap, no duplicate.
- */
-export async function takeDocumentNumber(trx: Kysely<Database>, tenantId: string): Promise<{ series: string; number: number; documentNumber: string }> {
-  const series = String(new Date().getUTCFullYear());
-  // The tenant's invoice_prefix (e.g. "DA-") is fixed into a series when its first number is taken.
-  const { invoice_prefix } = await trx.selectFrom('tenants').select('invoice_prefix').where('id', '=', tenantId).executeTakeFirstOrThrow();
-  await trx.insertInto('invoice_series').values({ tenant_id: tenantId, series, prefix: `${invoice_prefix ?? ''}${series}-` })
-    .onConflict((oc) => oc.columns(['tenant_id', 'series']).doNothing()).execute();
-  const counter = await trx.updateTable('invoice_series').set({ next_number: sql`next_number + 1` })
-    .where('tenant_id', '=', tenantId).where('series', '=', series)
-    .returning([sql<number>`next_number - 1`.as('number'), 'prefix']).executeTakeFirstOrThrow();
-  return { series, number: counter.number, documentNumber: `${counter.prefix}${String(counter.number).padStart(6, '0')}` };
-}
-
 /** issueDocument's work inside the caller's transaction (the completion step shares one). */
 export async function issueDocumentInTransaction(trx: Kysely<Database>, input: { tenantId: string; orderId: string; kind: DocumentKind }): Promise<IssuedDocument> {
-  const tenant = await trx.selectFrom('tenants').select(['invoice_due_days', 'invoice_reminder_interval_days'])
-    .where('id', '=', input.tenantId).executeTakeFirstOrThrow();
+  const tenant = await loadInvoiceSchedule(trx, input.tenantId);
   const schedule = input.kind === 'invoice'
     ? { dueInDays: tenant.invoice_due_days, reminderIntervalDays: tenant.invoice_reminder_interval_days }
     : { dueInDays: null, reminderIntervalDays: null };
-  const existing = await trx.selectFrom('invoices').select(['id', 'document_number'])
-    .where('order_id', '=', input.orderId).where('kind', '=', input.kind).executeTakeFirst();
+  const existing = await findOrderDocument(trx, input.orderId, input.kind);
   if (existing) return { invoiceId: existing.id, documentNumber: existing.document_number, ...schedule };
 
-  const order = await trx.selectFrom('orders').innerJoin('tenants', 'tenants.id', 'orders.tenant_id')
-    .selectAll('orders').select(['tenants.name as tenant_name', 'tenants.slug as tenant_slug'])
-    .where('orders.id', '=', input.orderId).where('orders.tenant_id', '=', input.tenantId).executeTakeFirstOrThrow();
-  const counter = await takeDocumentNumber(trx, input.tenantId);
-  const year = counter.series;
-  // A concurrent retry of this same activity waited on the counter lock; look again.
-  const raced = await trx.selectFrom('invoices').select(['id', 'document_number'])
-    .where('order_id', '=', input.orderId).where('kind', '=', input.kind).executeTakeFirst();
-  if (raced) throw new Error('document issued concurrently; retrying');
-
-  const lines = await trx.selectFrom('order_lines').selectAll().where('order_id', '=', input.orderId).orderBy('position').execute();
-  const documentNumber = counter.documentNumber;
   const dueAt = schedule.dueInDays === null ? null : new Date(Date.now() + schedule.dueInDays * 86_400_000);
-  const id = crypto.randomUUID();
-  const booker = (order.booker ?? {}) as Record<string, unknown>;
-  await trx.insertInto('invoices').values({
-    id,
-    tenant_id: input.tenantId,
-    order_id: input.orderId,
-    kind: input.kind,
-    series: year,
-    number: counter.number,
-    document_number: documentNumber,
-    currency: order.currency,
-    exchange_rate: order.exchange_rate,
-    total_excl_vat: order.total_excl_vat,
-    total_vat: order.total_vat,
-    total_incl_vat: order.total_incl_vat,
-    vat_summary: JSON.stringify(order.vat_summary),
-    lines: JSON.stringify(lines.map((l) => ({
-      description: l.description, quantity: l.quantity, unit_price: l.unit_price, discount: l.discount,
-      discount_percent: l.discount_percent, vat_rate_bp: l.vat_rate_bp, excl_vat: l.excl_vat, vat: l.vat, incl_vat: l.incl_vat,
-    }))),
-    seller: JSON.stringify(await loadSellerSnapshot(trx, input.tenantId)),
-    buyer: JSON.stringify({
-      name: booker.name ?? null, email: order.booker_email, company: order.company, invoice: order.invoice_details,
-    }),
-    status: input.kind === 'receipt' ? 'paid' : 'open',
-    payment_reference: `${order.number}`,
-    external_id: order.external_id,
-    due_at: dueAt,
-    paid_at: input.kind === 'receipt' ? sql`now()` : null,
-  }).execute();
+  const { invoiceId, documentNumber } = await insertOrderDocument(trx, { ...input, dueAt });
   await appendOrderEvent(trx, {
     tenantId: input.tenantId, orderId: input.orderId, eventKey: `document:${input.kind}`, type: `document.${input.kind}_issued`,
-    message: `${input.kind === 'invoice' ? 'Invoice' : 'Receipt'} ${documentNumber} issued`, data: { invoice_id: id, document_number: documentNumber },
+    message: `${input.kind === 'invoice' ? 'Invoice' : 'Receipt'} ${documentNumber} issued`,
+    data: { invoice_id: invoiceId, document_number: documentNumber },
   });
-  return { invoiceId: id, documentNumber, ...schedule };
+  return { invoiceId, documentNumber, ...schedule };
 }
 
 export function createDocumentActivities({ db }: ActivityDeps) {
@@ -111,20 +54,17 @@ export function createDocumentActivities({ db }: ActivityDeps) {
      */
     async recordInvoicePayment(input: { tenantId: string; orderId: string; invoiceId: string; amount: number; reference: string }): Promise<{ leftToPay: number }> {
       return db.transaction().execute(async (trx) => {
-        const order = await trx.selectFrom('orders').select(['currency']).where('id', '=', input.orderId).forUpdate().executeTakeFirstOrThrow();
+        const currency = await lockOrderCurrency(trx, input.orderId);
         const key = `${input.orderId}:invoice:${input.invoiceId}:${input.reference}`;
-        await trx.insertInto('payments').values({
-          id: crypto.randomUUID(), tenant_id: input.tenantId, order_id: input.orderId, kind: 'charge', provider: 'invoice',
-          provider_payment_id: input.reference, amount: input.amount, currency: order.currency, status: 'succeeded', idempotency_key: key,
-        }).onConflict((oc) => oc.column('idempotency_key').doNothing()).execute();
+        await insertInvoicePayment(trx, {
+          tenantId: input.tenantId, orderId: input.orderId, reference: input.reference, amount: input.amount, currency,
+          idempotencyKey: key,
+        });
         const left = leftToPay(await loadOrderLedger(trx, input.orderId));
-        if (left === 0) {
-          await trx.updateTable('invoices').set({ status: 'paid', paid_at: sql`coalesce(paid_at, now())` })
-            .where('id', '=', input.invoiceId).where('status', '=', 'open').execute();
-        }
+        if (left === 0) await markInvoicePaid(trx, input.invoiceId);
         await appendOrderEvent(trx, {
           tenantId: input.tenantId, orderId: input.orderId, eventKey: `invoice_payment:${key}`, type: 'invoice.payment_recorded',
-          message: `Invoice payment of ${input.amount} ${order.currency} recorded${left === 0 ? '; invoice settled' : `; ${left} left to pay`}`,
+          message: `Invoice payment of ${input.amount} ${currency} recorded${left === 0 ? '; invoice settled' : `; ${left} left to pay`}`,
           data: { invoice_id: input.invoiceId, reference: input.reference, amount: input.amount },
         });
         return { leftToPay: left };

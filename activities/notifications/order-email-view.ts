@@ -1,4 +1,5 @@
 import type { Db } from '../../db/database';
+import { loadOrderEmailData } from '../../db/queries/order-email-data';
 import type { InvoicesTable } from '../../db/schema';
 import type { OrderEmailView } from './email-templates';
 
@@ -62,66 +63,9 @@ function absoluteUrl(url: string | null, base: string | undefined): string | nul
 
 /** Everything an order e-mail needs, read from the order's rows. Throws OrderNotFoundError. */
 export async function loadOrderEmailView(db: Db, orderId: string, options: LoadOrderEmailViewOptions = {}): Promise<LoadedOrderEmailView> {
-  const order = await db
-    .selectFrom('orders')
-    .innerJoin('tenants', 'tenants.id', 'orders.tenant_id')
-    .select([
-      'orders.id',
-      'orders.tenant_id',
-      'orders.number',
-      'orders.currency',
-      'orders.booker',
-      'orders.booker_email',
-      'orders.company',
-      'orders.invoice_details',
-      'orders.client',
-      'orders.config',
-      'orders.total_excl_vat',
-      'orders.total_vat',
-      'orders.total_incl_vat',
-      'orders.vat_summary',
-      'orders.preliminary_until',
-      'tenants.name as tenant_name',
-      'tenants.locale as tenant_locale',
-    ])
-    .where('orders.id', '=', orderId)
-    .executeTakeFirst();
-  if (!order) throw new OrderNotFoundError(orderId);
-
-  const [lines, participants, documents, payments, giftVouchers] = await Promise.all([
-    db
-      .selectFrom('order_lines')
-      .select(['description', 'quantity', 'incl_vat'])
-      .where('order_id', '=', orderId)
-      .orderBy('position')
-      .execute(),
-    db
-      .selectFrom('participants')
-      .select(['firstname', 'lastname', 'email'])
-      .where('order_id', '=', orderId)
-      .where('status', '=', 'active')
-      .orderBy('position')
-      .execute(),
-    db
-      .selectFrom('invoices')
-      .select(['kind', 'document_number', 'due_at'])
-      .where('order_id', '=', orderId)
-      .orderBy('issued_at', 'desc')
-      .orderBy('number', 'desc')
-      .execute(),
-    db
-      .selectFrom('payments')
-      .select(['kind', 'status', 'amount', 'redirect_url'])
-      .where('order_id', '=', orderId)
-      .orderBy('created_at', 'desc')
-      .execute(),
-    db
-      .selectFrom('vouchers')
-      .select(['code', 'initial_value', 'valid_until'])
-      .where('issued_by_order_id', '=', orderId)
-      .orderBy('code')
-      .execute(),
-  ]);
+  const data = await loadOrderEmailData(db, orderId);
+  if (!data) throw new OrderNotFoundError(orderId);
+  const { order, lines, participants, documents, payments, giftVouchers } = data;
 
   const booker = asRecord(order.booker);
   const invoiceDetails = asRecord(order.invoice_details);

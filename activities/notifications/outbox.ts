@@ -1,8 +1,12 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { startPollingLoop } from '../../runtime/polling-loop';
-import { sql } from 'kysely';
 import nodemailer, { type SMTPPoolOptions, type SMTPPoolSentMessageInfo, type Transporter } from 'nodemailer';
 import type { Db } from '../../db/database';
+import {
+  claimDueEmail, insertOutboxRows, listOutboxKeys, markEmailSent, recordEmailFailure,
+  type NewOutboxRow,
+} from '../../db/queries/email-outbox';
+import { findTenantSender } from '../../db/queries/tenant-settings';
 import { invoicePdfAttachments } from '../documents/invoice-attachment';
 
 // Transactional outbox for e-mail. An order activity only INSERTs a row (idempotent on
@@ -24,17 +28,8 @@ export type MailTransport = Pick<Transporter<any, any>, 'sendMail'>;
 /** Resolves the From header for a tenant (the tenant's email_from). */
 export type FromResolver = (tenantId: string) => string | Promise<string>;
 
-export interface OutboxEmail {
-  tenantId: string;
-  orderId: string;
-  kind: string;
-  recipient: string;
-  subject: string;
-  html: string;
-  text: string;
-  /** An invoice whose PDF is attached when the mail is sent (rendered then, not stored here). */
-  attachmentInvoiceId?: string | null;
-}
+/** A mail to queue; an invoice named here gets its PDF attached when sent (rendered then, not stored). */
+export type OutboxEmail = Omit<NewOutboxRow, 'messageId' | 'attachmentInvoiceId'> & { attachmentInvoiceId?: string | null };
 
 function recipientKey(recipient: string): string {
   return recipient.trim().toLowerCase();
@@ -71,34 +66,15 @@ export async function queueEmails(db: Db, rows: readonly OutboxEmail[]): Promise
   if (unique.size === 0) return [];
   const values = [...unique.values()];
 
-  await db
-    .insertInto('email_outbox')
-    .values(
-      values.map((row) => ({
-        id: randomUUID(),
-        tenant_id: row.tenantId,
-        order_id: row.orderId,
-        kind: row.kind,
-        recipient: row.recipient,
-        subject: row.subject,
-        html: row.html,
-        text: row.text,
-        message_id: outboxMessageId(row.kind, row.orderId, row.recipient),
-        attachment_invoice_id: row.attachmentInvoiceId ?? null,
-      })),
-    )
-    // The conflict target is the expression index email_outbox_once_key.
-    .onConflict((oc) => oc.expression(sql`order_id, kind, lower(recipient)`).doNothing())
-    .execute();
+  await insertOutboxRows(db, values.map((row) => ({
+    ...row,
+    messageId: outboxMessageId(row.kind, row.orderId, row.recipient),
+    attachmentInvoiceId: row.attachmentInvoiceId ?? null,
+  })));
 
   const orderIds = [...new Set(values.map((r) => r.orderId))];
   const kinds = [...new Set(values.map((r) => r.kind))];
-  const existing = await db
-    .selectFrom('email_outbox')
-    .select(['id', 'order_id', 'kind', 'recipient'])
-    .where('order_id', 'in', orderIds)
-    .where('kind', 'in', kinds)
-    .execute();
+  const existing = await listOutboxKeys(db, orderIds, kinds);
   const idByKey = new Map(existing.map((r) => [`${r.order_id}\n${r.kind}\n${recipientKey(r.recipient)}`, r.id]));
   return [...unique.keys()].map((key) => {
     const id = idByKey.get(key);
@@ -167,20 +143,7 @@ export async function deliverPendingEmails(db: Db, transport: MailTransport, opt
 
   while (tried.length < limit) {
     const outcome = await db.transaction().execute(async (trx) => {
-      let query = trx
-        .selectFrom('email_outbox')
-        .selectAll()
-        .where('status', '=', 'pending')
-        .where('next_attempt_at', '<=', sql<Date>`now()`);
-      if (opts.ids) query = query.where('id', 'in', opts.ids);
-      if (tried.length > 0) query = query.where('id', 'not in', tried);
-      const row = await query
-        .orderBy('next_attempt_at')
-        .orderBy('created_at')
-        .limit(1)
-        .forUpdate()
-        .skipLocked()
-        .executeTakeFirst();
+      const row = await claimDueEmail(trx, { ids: opts.ids, skip: tried });
       if (!row) return null;
       tried.push(row.id);
 
@@ -209,24 +172,13 @@ export async function deliverPendingEmails(db: Db, transport: MailTransport, opt
       }
 
       if (error === null) {
-        await trx
-          .updateTable('email_outbox')
-          .set((eb) => ({ status: 'sent', attempts: eb('attempts', '+', 1), sent_at: sql<Date>`clock_timestamp()` }))
-          .where('id', '=', row.id)
-          .execute();
+        await markEmailSent(trx, row.id);
         return 'sent' as const;
       }
       const attempts = row.attempts + 1;
-      await trx
-        .updateTable('email_outbox')
-        .set({
-          attempts,
-          last_error: error,
-          status: attempts >= MAX_EMAIL_ATTEMPTS ? 'failed' : 'pending',
-          next_attempt_at: sql<Date>`clock_timestamp() + make_interval(secs => ${emailRetryDelaySeconds(attempts)})`,
-        })
-        .where('id', '=', row.id)
-        .execute();
+      await recordEmailFailure(trx, row.id, {
+        attempts, error, giveUp: attempts >= MAX_EMAIL_ATTEMPTS, retryInSeconds: emailRetryDelaySeconds(attempts),
+      });
       return 'failed' as const;
     });
     if (outcome === null) break;
@@ -249,7 +201,7 @@ export function tenantEmailFrom(db: Db, options: { cacheMs?: number } = {}): Fro
   return async (tenantId) => {
     const hit = cache.get(tenantId);
     if (hit && Date.now() - hit.at < cacheMs) return hit.value;
-    const tenant = await db.selectFrom('tenants').select(['name', 'email_from']).where('id', '=', tenantId).executeTakeFirst();
+    const tenant = await findTenantSender(db, tenantId);
     if (!tenant) throw new Error(`tenant ${tenantId} not found`);
     const value = formatTenantFrom(tenant.name, tenant.email_from);
     cache.set(tenantId, { value, at: Date.now() });

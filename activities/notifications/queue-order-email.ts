@@ -1,4 +1,5 @@
 import type { Db } from '../../db/database';
+import { findOrderInvoiceId } from '../../db/queries/order-email-data';
 import type { InvoicesTable } from '../../db/schema';
 import { type EmailKind, renderOrderEmail } from './email-templates';
 
@@ -86,9 +87,7 @@ export async function queueOrderEmail(deps: QueueOrderEmailDeps, input: QueueOrd
 
   const email = renderOrderEmail(input.kind, loaded.language, loaded.view);
   // The invoice mail carries the invoice as a PDF, rendered when the mail is sent.
-  const attachmentInvoiceId = input.kind === 'invoice'
-    ? (await deps.db.selectFrom('invoices').select('id').where('order_id', '=', input.orderId).where('kind', '=', 'invoice').executeTakeFirst())?.id ?? null
-    : null;
+  const attachmentInvoiceId = input.kind === 'invoice' ? await findOrderInvoiceId(deps.db, input.orderId) : null;
   const ids = await queueEmails(
     deps.db,
     recipients.map((recipient) => ({

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
 import { getOccurrence } from '../../db/queries/catalog';
 import {
   type CampaignRow,
@@ -20,8 +19,7 @@ import {
   upsertExchangeRate,
   type VoucherRow,
 } from '../../db/queries/catalog-admin';
-import type { App } from '../app';
-import type { AppEnv } from '../app-env';
+import { createResourceApp } from '../resource-app';
 import { requireScope } from '../auth';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { type ProblemFieldError, problems } from '../problem';
@@ -45,14 +43,10 @@ import {
 import { currencyCode, limitQuery, problemResponses, uuidParam } from '../schemas/common';
 import { presentOccurrence, presentProduct } from './catalog';
 
-const ADMIN_SCOPE = 'catalog:admin';
 const locationHeader = { Location: { schema: { type: 'string' as const } } };
 const idParams = z.object({ id: z.string() });
 const json = <T>(schema: T) => ({ 'application/json': { schema } });
 
-/** Reads stay open to every key of the tenant; anything that changes the catalogue needs catalog:admin. */
-const writesNeedAdmin: MiddlewareHandler<AppEnv> = async (c, next) =>
-  c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : requireScope(ADMIN_SCOPE)(c, next);
 
 /** Percent (25, 12.5) → basis points (2500, 1250). */
 export function vatRateToBasisPoints(vatRate: number): number {
@@ -179,276 +173,281 @@ function invalid(code: string, what: string, errors: ProblemFieldError[]) {
   return problems.unprocessable(code, `The ${what} is not valid: ${errors.map((e) => e.message).join('; ')}`, errors);
 }
 
-export function registerCatalogAdminRoutes(app: App): void {
-  for (const path of ['/v1/catalog/products/*', '/v1/catalog/occurrences/*', '/v1/catalog/exchange-rates/*', '/v1/catalog/campaigns/*', '/v1/catalog/vouchers/*']) {
-    app.use(path, writesNeedAdmin);
-  }
+// Reading the catalogue is open to every key of the tenant; each route that changes it needs
+// catalog:admin.
+export const catalogAdminRoutes = createResourceApp();
 
-  // ── Products ──────────────────────────────────────────────────────────────────────────
+// ── Products ──────────────────────────────────────────────────────────────────────────
 
-  app.openapi(
-    createRoute({
-      method: 'post', path: '/v1/catalog/products', tags: ['catalog admin'], summary: 'Create a product',
-      description: 'Needs the `catalog:admin` scope. `vat_rate` is a percent (25, 12.5); amounts are minor units.',
-      request: { body: { required: true, content: json(productCreateSchema) } },
-      responses: {
-        201: { description: 'Created', headers: locationHeader, content: json(productSchema) },
-        ...problemResponses(400, 401, 403, 409, 413, 415, 422),
-      },
-    }),
-    async (c) => {
-      const body = c.req.valid('json');
-      const row = await guarded(() => insertProduct(c.var.deps.db, c.var.auth.tenantId, {
-        type: body.type, name: body.name, description: body.description, price: body.price,
-        vatRateBp: vatRateToBasisPoints(body.vat_rate), dailyCapacity: body.daily_capacity, active: body.active,
-      }));
-      return c.json(presentProduct(row), 201, { Location: `/v1/catalog/products/${row.id}` });
+catalogAdminRoutes.openapi(
+  createRoute({
+    method: 'post', path: '/products', tags: ['catalog admin'], summary: 'Create a product',
+    middleware: [requireScope('catalog:admin')],
+    description: 'Needs the `catalog:admin` scope. `vat_rate` is a percent (25, 12.5); amounts are minor units.',
+    request: { body: { required: true, content: json(productCreateSchema) } },
+    responses: {
+      201: { description: 'Created', headers: locationHeader, content: json(productSchema) },
+      ...problemResponses(400, 401, 403, 409, 413, 415, 422),
     },
-  );
+  }),
+  async (c) => {
+    const body = c.req.valid('json');
+    const row = await guarded(() => insertProduct(c.var.deps.db, c.var.auth.tenantId, {
+      type: body.type, name: body.name, description: body.description, price: body.price,
+      vatRateBp: vatRateToBasisPoints(body.vat_rate), dailyCapacity: body.daily_capacity, active: body.active,
+    }));
+    return c.json(presentProduct(row), 201, { Location: `/v1/catalog/products/${row.id}` });
+  },
+);
 
-  app.openapi(
-    createRoute({
-      method: 'get', path: '/v1/catalog/products/{id}', tags: ['catalog'], summary: 'One product',
-      request: { params: idParams },
-      responses: { 200: { description: 'The product', content: json(productSchema) }, ...problemResponses(401, 404) },
-    }),
-    async (c) => {
-      const { id } = c.req.valid('param');
-      assertUuid(id, 'product');
-      const row = await getProduct(c.var.deps.db, c.var.auth.tenantId, id);
-      if (!row) throw problems.notFound('product');
-      return c.json(presentProduct(row), 200);
+catalogAdminRoutes.openapi(
+  createRoute({
+    method: 'get', path: '/products/{id}', tags: ['catalog'], summary: 'One product',
+    request: { params: idParams },
+    responses: { 200: { description: 'The product', content: json(productSchema) }, ...problemResponses(401, 404) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param');
+    assertUuid(id, 'product');
+    const row = await getProduct(c.var.deps.db, c.var.auth.tenantId, id);
+    if (!row) throw problems.notFound('product');
+    return c.json(presentProduct(row), 200);
+  },
+);
+
+catalogAdminRoutes.openapi(
+  createRoute({
+    method: 'patch', path: '/products/{id}', tags: ['catalog admin'], summary: 'Change a product (any subset of its fields)',
+    middleware: [requireScope('catalog:admin')],
+    description: 'Needs the `catalog:admin` scope. `daily_capacity: null` removes the per-date inventory.',
+    request: { params: idParams, body: { required: true, content: json(productPatchSchema) } },
+    responses: { 200: { description: 'The changed product', content: json(productSchema) }, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param');
+    const body = c.req.valid('json');
+    assertUuid(id, 'product');
+    const row = await guarded(() => updateProduct(c.var.deps.db, c.var.auth.tenantId, id, {
+      type: body.type, name: body.name, description: body.description, price: body.price,
+      vatRateBp: body.vat_rate === undefined ? undefined : vatRateToBasisPoints(body.vat_rate),
+      dailyCapacity: body.daily_capacity, active: body.active,
+    }));
+    if (!row) throw problems.notFound('product');
+    return c.json(presentProduct(row), 200);
+  },
+);
+
+// ── Occurrences ───────────────────────────────────────────────────────────────────────
+
+catalogAdminRoutes.openapi(
+  createRoute({
+    method: 'post', path: '/occurrences', tags: ['catalog admin'], summary: 'Create a dated occurrence of a product',
+    middleware: [requireScope('catalog:admin')],
+    description: 'Needs the `catalog:admin` scope. `price: null` (or absent) sells at the product price.',
+    request: { body: { required: true, content: json(occurrenceCreateSchema) } },
+    responses: {
+      201: { description: 'Created', headers: locationHeader, content: json(occurrenceSchema) },
+      ...problemResponses(400, 401, 403, 409, 413, 415, 422),
     },
-  );
+  }),
+  async (c) => {
+    const body = c.req.valid('json');
+    const startsAt = new Date(body.starts_at);
+    const endsAt = body.ends_at ? new Date(body.ends_at) : null;
+    if (endsAt && endsAt < startsAt) {
+      throw invalid('occurrence_invalid', 'occurrence', [{ code: 'invalid_value', message: '"ends_at" must not be before "starts_at"', field: 'ends_at' }]);
+    }
+    const result = await guarded(() => insertOccurrence(c.var.deps.db, c.var.auth.tenantId, {
+      productId: body.product_id, name: body.name, startsAt, endsAt, capacity: body.capacity, price: body.price,
+    }));
+    if (!result.ok) {
+      throw problems.unprocessable('product_identifier_invalid', `No product ${body.product_id} in this catalogue`, [
+        { code: 'product_identifier_invalid', message: 'Not a product of this tenant', field: 'product_id' },
+      ]);
+    }
+    return c.json(presentOccurrence(result.row), 201, { Location: `/v1/catalog/occurrences/${result.row.id}` });
+  },
+);
 
-  app.openapi(
-    createRoute({
-      method: 'patch', path: '/v1/catalog/products/{id}', tags: ['catalog admin'], summary: 'Change a product (any subset of its fields)',
-      description: 'Needs the `catalog:admin` scope. `daily_capacity: null` removes the per-date inventory.',
-      request: { params: idParams, body: { required: true, content: json(productPatchSchema) } },
-      responses: { 200: { description: 'The changed product', content: json(productSchema) }, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422) },
-    }),
-    async (c) => {
-      const { id } = c.req.valid('param');
-      const body = c.req.valid('json');
-      assertUuid(id, 'product');
-      const row = await guarded(() => updateProduct(c.var.deps.db, c.var.auth.tenantId, id, {
-        type: body.type, name: body.name, description: body.description, price: body.price,
-        vatRateBp: body.vat_rate === undefined ? undefined : vatRateToBasisPoints(body.vat_rate),
-        dailyCapacity: body.daily_capacity, active: body.active,
-      }));
-      if (!row) throw problems.notFound('product');
-      return c.json(presentProduct(row), 200);
-    },
-  );
+catalogAdminRoutes.openapi(
+  createRoute({
+    method: 'get', path: '/occurrences/{id}', tags: ['catalog'], summary: 'One occurrence with capacity and seats left',
+    request: { params: idParams },
+    responses: { 200: { description: 'The occurrence', content: json(occurrenceSchema) }, ...problemResponses(401, 404) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param');
+    assertUuid(id, 'occurrence');
+    const row = await getOccurrence(c.var.deps.db, c.var.auth.tenantId, id);
+    if (!row) throw problems.notFound('occurrence');
+    return c.json(presentOccurrence(row), 200);
+  },
+);
 
-  // ── Occurrences ───────────────────────────────────────────────────────────────────────
+catalogAdminRoutes.openapi(
+  createRoute({
+    method: 'patch', path: '/occurrences/{id}', tags: ['catalog admin'], summary: 'Change an occurrence: name, times, capacity, price, status',
+    middleware: [requireScope('catalog:admin')],
+    description: 'Needs the `catalog:admin` scope. The capacity never drops below the seats taken (held or booked): 409 `capacity_below_seats_taken`.',
+    request: { params: idParams, body: { required: true, content: json(occurrencePatchSchema) } },
+    responses: { 200: { description: 'The changed occurrence', content: json(occurrenceSchema) }, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param');
+    const body = c.req.valid('json');
+    assertUuid(id, 'occurrence');
+    const startsAt = body.starts_at === undefined ? undefined : new Date(body.starts_at);
+    const endsAt = body.ends_at === undefined ? undefined : body.ends_at === null ? null : new Date(body.ends_at);
+    const endsBeforeStarts = () =>
+      invalid('occurrence_invalid', 'occurrence', [{ code: 'invalid_value', message: '"ends_at" must not be before "starts_at"', field: 'ends_at' }]);
+    if (startsAt && endsAt && endsAt < startsAt) throw endsBeforeStarts();
 
-  app.openapi(
-    createRoute({
-      method: 'post', path: '/v1/catalog/occurrences', tags: ['catalog admin'], summary: 'Create a dated occurrence of a product',
-      description: 'Needs the `catalog:admin` scope. `price: null` (or absent) sells at the product price.',
-      request: { body: { required: true, content: json(occurrenceCreateSchema) } },
-      responses: {
-        201: { description: 'Created', headers: locationHeader, content: json(occurrenceSchema) },
-        ...problemResponses(400, 401, 403, 409, 413, 415, 422),
-      },
-    }),
-    async (c) => {
-      const body = c.req.valid('json');
-      const startsAt = new Date(body.starts_at);
-      const endsAt = body.ends_at ? new Date(body.ends_at) : null;
-      if (endsAt && endsAt < startsAt) {
-        throw invalid('occurrence_invalid', 'occurrence', [{ code: 'invalid_value', message: '"ends_at" must not be before "starts_at"', field: 'ends_at' }]);
+    const result = await guarded(() => updateOccurrence(c.var.deps.db, c.var.auth.tenantId, id, {
+      name: body.name, startsAt, endsAt, capacity: body.capacity, price: body.price, status: body.status,
+    }));
+    if (result.ok) return c.json(presentOccurrence(result.row), 200);
+    switch (result.reason) {
+      case 'not_found':
+        throw problems.notFound('occurrence');
+      case 'capacity_below_seats_taken':
+        throw problems.conflict(
+          'capacity_below_seats_taken',
+          `${result.seatsTaken} seat(s) are taken (held or booked); the capacity cannot be set below ${result.seatsTaken}`,
+        );
+      case 'ends_before_starts':
+        throw endsBeforeStarts();
+      case 'contended':
+        throw problems.conflict('occurrence_busy', 'Seats of this occurrence are changing right now; retry the request');
+    }
+  },
+);
+
+// ── Exchange rates ────────────────────────────────────────────────────────────────────
+
+catalogAdminRoutes.openapi(
+  createRoute({
+    method: 'put', path: '/exchange-rates/{currency}', tags: ['catalog admin'],
+    middleware: [requireScope('catalog:admin')],
+    summary: 'Set the rate of a currency against the tenant base currency (insert or replace)',
+    description: 'Needs the `catalog:admin` scope. `rate` is a decimal string: units of `currency` per one unit of the base currency.',
+    request: { params: z.object({ currency: currencyCode }), body: { required: true, content: json(exchangeRatePutSchema) } },
+    responses: { 200: { description: 'The rate now in force', content: json(exchangeRateSchema) }, ...problemResponses(400, 401, 403, 413, 415, 422) },
+  }),
+  async (c) => {
+    const { currency } = c.req.valid('param');
+    const { rate } = c.req.valid('json');
+    const { db } = c.var.deps;
+    const base = await tenantBaseCurrency(db, c.var.auth.tenantId);
+    if (currency === base) {
+      throw problems.unprocessable('exchange_rate_base_currency', `${currency.toUpperCase()} is the base currency: its rate is always 1`, [
+        { code: 'exchange_rate_base_currency', message: 'The base currency has no exchange rate', field: 'currency' },
+      ]);
+    }
+    const row = await guarded(() => upsertExchangeRate(db, c.var.auth.tenantId, currency, rate));
+    return c.json(presentExchangeRate(row), 200);
+  },
+);
+
+catalogAdminRoutes.openapi(
+  createRoute({
+    method: 'get', path: '/exchange-rates', tags: ['catalog'], summary: 'The exchange rates of the tenant',
+    responses: { 200: { description: 'Rates by currency', content: json(exchangeRateListSchema) }, ...problemResponses(401) },
+  }),
+  async (c) => {
+    const rows = await listExchangeRates(c.var.deps.db, c.var.auth.tenantId);
+    return c.json({ data: rows.map(presentExchangeRate) }, 200);
+  },
+);
+
+// ── Campaigns ─────────────────────────────────────────────────────────────────────────
+
+catalogAdminRoutes.openapi(
+  createRoute({
+    method: 'post', path: '/campaigns', tags: ['catalog admin'], summary: 'Create a campaign code',
+    middleware: [requireScope('catalog:admin')],
+    description: 'Needs the `catalog:admin` scope. Kind `percent` needs `percent`; kind `amount` needs `amount` and `currency` (422 `campaign_invalid` otherwise). Codes are unique per tenant regardless of case (409 `campaign_code_taken`).',
+    request: { body: { required: true, content: json(campaignCreateSchema) } },
+    responses: { 201: { description: 'Created', content: json(campaignSchema) }, ...problemResponses(400, 401, 403, 409, 413, 415, 422) },
+  }),
+  async (c) => {
+    const body = c.req.valid('json');
+    const { db } = c.var.deps;
+    const { tenantId } = c.var.auth;
+    const errors = campaignErrors(body);
+    if (errors.length > 0) throw invalid('campaign_invalid', 'campaign', errors);
+
+    const productIds = body.product_ids ? [...new Set(body.product_ids)] : null;
+    if (body.product_ids) {
+      const foreign = new Set(await foreignProductIds(db, tenantId, body.product_ids));
+      if (foreign.size > 0) {
+        const productErrors = body.product_ids.flatMap((id, index): ProblemFieldError[] =>
+          foreign.has(id) ? [{ code: 'product_identifier_invalid', message: `No product ${id} in this catalogue`, field: `product_ids.${index}`, index }] : [],
+        );
+        throw problems.unprocessable('product_identifier_invalid', 'The campaign names products that are not in this catalogue', productErrors);
       }
-      const result = await guarded(() => insertOccurrence(c.var.deps.db, c.var.auth.tenantId, {
-        productId: body.product_id, name: body.name, startsAt, endsAt, capacity: body.capacity, price: body.price,
-      }));
-      if (!result.ok) {
-        throw problems.unprocessable('product_identifier_invalid', `No product ${body.product_id} in this catalogue`, [
-          { code: 'product_identifier_invalid', message: 'Not a product of this tenant', field: 'product_id' },
-        ]);
-      }
-      return c.json(presentOccurrence(result.row), 201, { Location: `/v1/catalog/occurrences/${result.row.id}` });
-    },
-  );
+    }
 
-  app.openapi(
-    createRoute({
-      method: 'get', path: '/v1/catalog/occurrences/{id}', tags: ['catalog'], summary: 'One occurrence with capacity and seats left',
-      request: { params: idParams },
-      responses: { 200: { description: 'The occurrence', content: json(occurrenceSchema) }, ...problemResponses(401, 404) },
-    }),
-    async (c) => {
-      const { id } = c.req.valid('param');
-      assertUuid(id, 'occurrence');
-      const row = await getOccurrence(c.var.deps.db, c.var.auth.tenantId, id);
-      if (!row) throw problems.notFound('occurrence');
-      return c.json(presentOccurrence(row), 200);
-    },
-  );
+    const result = await guarded(() => insertCampaign(db, tenantId, {
+      code: body.code,
+      kind: body.kind,
+      percent: body.percent ?? null,
+      amount: body.amount ?? null,
+      currency: body.currency ?? null,
+      validFrom: body.valid_from ? new Date(body.valid_from) : null,
+      validUntil: body.valid_until ? new Date(body.valid_until) : null,
+      maxUses: body.max_uses ?? null,
+      minOrderAmount: body.min_order_amount ?? null,
+      productIds,
+    }));
+    if (!result.ok) throw problems.conflict('campaign_code_taken', `The campaign code ${body.code} is already in use (codes are case-insensitive)`);
+    return c.json(presentCampaign(result.row), 201);
+  },
+);
 
-  app.openapi(
-    createRoute({
-      method: 'patch', path: '/v1/catalog/occurrences/{id}', tags: ['catalog admin'], summary: 'Change an occurrence: name, times, capacity, price, status',
-      description: 'Needs the `catalog:admin` scope. The capacity never drops below the seats taken (held or booked): 409 `capacity_below_seats_taken`.',
-      request: { params: idParams, body: { required: true, content: json(occurrencePatchSchema) } },
-      responses: { 200: { description: 'The changed occurrence', content: json(occurrenceSchema) }, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422) },
-    }),
-    async (c) => {
-      const { id } = c.req.valid('param');
-      const body = c.req.valid('json');
-      assertUuid(id, 'occurrence');
-      const startsAt = body.starts_at === undefined ? undefined : new Date(body.starts_at);
-      const endsAt = body.ends_at === undefined ? undefined : body.ends_at === null ? null : new Date(body.ends_at);
-      const endsBeforeStarts = () =>
-        invalid('occurrence_invalid', 'occurrence', [{ code: 'invalid_value', message: '"ends_at" must not be before "starts_at"', field: 'ends_at' }]);
-      if (startsAt && endsAt && endsAt < startsAt) throw endsBeforeStarts();
+catalogAdminRoutes.openapi(
+  createRoute({
+    method: 'get', path: '/campaigns', tags: ['catalog'], summary: 'List campaigns with their uses, by code',
+    request: { query: z.object({ limit: limitQuery, cursor: z.string().optional() }) },
+    responses: { 200: { description: 'Campaigns', content: json(campaignListSchema) }, ...problemResponses(400, 401) },
+  }),
+  async (c) => {
+    const { limit, cursor } = c.req.valid('query');
+    const after = decodeCursor<{ c: string }>(cursor, ['c']);
+    const rows = await listCampaigns(c.var.deps.db, c.var.auth.tenantId, { afterCode: after?.c, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return c.json({ data: page.map(presentCampaign), next_cursor: rows.length > limit && last ? encodeCursor({ c: last.code }) : null }, 200);
+  },
+);
 
-      const result = await guarded(() => updateOccurrence(c.var.deps.db, c.var.auth.tenantId, id, {
-        name: body.name, startsAt, endsAt, capacity: body.capacity, price: body.price, status: body.status,
-      }));
-      if (result.ok) return c.json(presentOccurrence(result.row), 200);
-      switch (result.reason) {
-        case 'not_found':
-          throw problems.notFound('occurrence');
-        case 'capacity_below_seats_taken':
-          throw problems.conflict(
-            'capacity_below_seats_taken',
-            `${result.seatsTaken} seat(s) are taken (held or booked); the capacity cannot be set below ${result.seatsTaken}`,
-          );
-        case 'ends_before_starts':
-          throw endsBeforeStarts();
-        case 'contended':
-          throw problems.conflict('occurrence_busy', 'Seats of this occurrence are changing right now; retry the request');
-      }
-    },
-  );
+// ── Vouchers ──────────────────────────────────────────────────────────────────────────
 
-  // ── Exchange rates ────────────────────────────────────────────────────────────────────
-
-  app.openapi(
-    createRoute({
-      method: 'put', path: '/v1/catalog/exchange-rates/{currency}', tags: ['catalog admin'],
-      summary: 'Set the rate of a currency against the tenant base currency (insert or replace)',
-      description: 'Needs the `catalog:admin` scope. `rate` is a decimal string: units of `currency` per one unit of the base currency.',
-      request: { params: z.object({ currency: currencyCode }), body: { required: true, content: json(exchangeRatePutSchema) } },
-      responses: { 200: { description: 'The rate now in force', content: json(exchangeRateSchema) }, ...problemResponses(400, 401, 403, 413, 415, 422) },
-    }),
-    async (c) => {
-      const { currency } = c.req.valid('param');
-      const { rate } = c.req.valid('json');
-      const { db } = c.var.deps;
-      const base = await tenantBaseCurrency(db, c.var.auth.tenantId);
-      if (currency === base) {
-        throw problems.unprocessable('exchange_rate_base_currency', `${currency.toUpperCase()} is the base currency: its rate is always 1`, [
-          { code: 'exchange_rate_base_currency', message: 'The base currency has no exchange rate', field: 'currency' },
-        ]);
-      }
-      const row = await guarded(() => upsertExchangeRate(db, c.var.auth.tenantId, currency, rate));
-      return c.json(presentExchangeRate(row), 200);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'get', path: '/v1/catalog/exchange-rates', tags: ['catalog'], summary: 'The exchange rates of the tenant',
-      responses: { 200: { description: 'Rates by currency', content: json(exchangeRateListSchema) }, ...problemResponses(401) },
-    }),
-    async (c) => {
-      const rows = await listExchangeRates(c.var.deps.db, c.var.auth.tenantId);
-      return c.json({ data: rows.map(presentExchangeRate) }, 200);
-    },
-  );
-
-  // ── Campaigns ─────────────────────────────────────────────────────────────────────────
-
-  app.openapi(
-    createRoute({
-      method: 'post', path: '/v1/catalog/campaigns', tags: ['catalog admin'], summary: 'Create a campaign code',
-      description: 'Needs the `catalog:admin` scope. Kind `percent` needs `percent`; kind `amount` needs `amount` and `currency` (422 `campaign_invalid` otherwise). Codes are unique per tenant regardless of case (409 `campaign_code_taken`).',
-      request: { body: { required: true, content: json(campaignCreateSchema) } },
-      responses: { 201: { description: 'Created', content: json(campaignSchema) }, ...problemResponses(400, 401, 403, 409, 413, 415, 422) },
-    }),
-    async (c) => {
-      const body = c.req.valid('json');
-      const { db } = c.var.deps;
-      const { tenantId } = c.var.auth;
-      const errors = campaignErrors(body);
-      if (errors.length > 0) throw invalid('campaign_invalid', 'campaign', errors);
-
-      const productIds = body.product_ids ? [...new Set(body.product_ids)] : null;
-      if (body.product_ids) {
-        const foreign = new Set(await foreignProductIds(db, tenantId, body.product_ids));
-        if (foreign.size > 0) {
-          const productErrors = body.product_ids.flatMap((id, index): ProblemFieldError[] =>
-            foreign.has(id) ? [{ code: 'product_identifier_invalid', message: `No product ${id} in this catalogue`, field: `product_ids.${index}`, index }] : [],
-          );
-          throw problems.unprocessable('product_identifier_invalid', 'The campaign names products that are not in this catalogue', productErrors);
-        }
-      }
-
-      const result = await guarded(() => insertCampaign(db, tenantId, {
-        code: body.code,
-        kind: body.kind,
-        percent: body.percent ?? null,
-        amount: body.amount ?? null,
-        currency: body.currency ?? null,
-        validFrom: body.valid_from ? new Date(body.valid_from) : null,
-        validUntil: body.valid_until ? new Date(body.valid_until) : null,
-        maxUses: body.max_uses ?? null,
-        minOrderAmount: body.min_order_amount ?? null,
-        productIds,
-      }));
-      if (!result.ok) throw problems.conflict('campaign_code_taken', `The campaign code ${body.code} is already in use (codes are case-insensitive)`);
-      return c.json(presentCampaign(result.row), 201);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'get', path: '/v1/catalog/campaigns', tags: ['catalog'], summary: 'List campaigns with their uses, by code',
-      request: { query: z.object({ limit: limitQuery, cursor: z.string().optional() }) },
-      responses: { 200: { description: 'Campaigns', content: json(campaignListSchema) }, ...problemResponses(400, 401) },
-    }),
-    async (c) => {
-      const { limit, cursor } = c.req.valid('query');
-      const after = decodeCursor<{ c: string }>(cursor, ['c']);
-      const rows = await listCampaigns(c.var.deps.db, c.var.auth.tenantId, { afterCode: after?.c, limit: limit + 1 });
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      return c.json({ data: page.map(presentCampaign), next_cursor: rows.length > limit && last ? encodeCursor({ c: last.code }) : null }, 200);
-    },
-  );
-
-  // ── Vouchers ──────────────────────────────────────────────────────────────────────────
-
-  app.openapi(
-    createRoute({
-      method: 'post', path: '/v1/catalog/vouchers', tags: ['catalog admin'], summary: 'Issue a gift voucher',
-      description: 'Needs the `catalog:admin` scope. Without `code` one is generated (`GIFT-` + 8 characters). Kind `value` needs `value` and `currency`; kind `percent` needs `percent` (422 `voucher_invalid` otherwise).',
-      request: { body: { required: true, content: json(voucherCreateSchema) } },
-      responses: { 201: { description: 'Issued', content: json(voucherSchema) }, ...problemResponses(400, 401, 403, 409, 413, 415, 422) },
-    }),
-    async (c) => {
-      const body = c.req.valid('json');
-      const errors = voucherErrors(body);
-      if (errors.length > 0) throw invalid('voucher_invalid', 'voucher', errors);
-      const values = {
-        kind: body.kind,
-        value: body.value ?? null,
-        currency: body.currency ?? null,
-        percent: body.percent ?? null,
-        validUntil: body.valid_until ? new Date(body.valid_until) : null,
-      };
-      // A generated code that happens to exist already is simply drawn again.
-      for (let attempt = 0; attempt < 5; attempt++) {
-        const code = body.code ?? generateVoucherCode();
-        const result = await guarded(() => insertVoucher(c.var.deps.db, c.var.auth.tenantId, { ...values, code }));
-        if (result.ok) return c.json(presentVoucher(result.row), 201);
-        if (body.code !== undefined) break;
-      }
-      throw problems.conflict('voucher_code_taken', body.code ? `The voucher code ${body.code} is already in use (codes are case-insensitive)` : 'No free voucher code was found; retry');
-    },
-  );
-}
+catalogAdminRoutes.openapi(
+  createRoute({
+    method: 'post', path: '/vouchers', tags: ['catalog admin'], summary: 'Issue a gift voucher',
+    middleware: [requireScope('catalog:admin')],
+    description: 'Needs the `catalog:admin` scope. Without `code` one is generated (`GIFT-` + 8 characters). Kind `value` needs `value` and `currency`; kind `percent` needs `percent` (422 `voucher_invalid` otherwise).',
+    request: { body: { required: true, content: json(voucherCreateSchema) } },
+    responses: { 201: { description: 'Issued', content: json(voucherSchema) }, ...problemResponses(400, 401, 403, 409, 413, 415, 422) },
+  }),
+  async (c) => {
+    const body = c.req.valid('json');
+    const errors = voucherErrors(body);
+    if (errors.length > 0) throw invalid('voucher_invalid', 'voucher', errors);
+    const values = {
+      kind: body.kind,
+      value: body.value ?? null,
+      currency: body.currency ?? null,
+      percent: body.percent ?? null,
+      validUntil: body.valid_until ? new Date(body.valid_until) : null,
+    };
+    // A generated code that happens to exist already is simply drawn again.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const code = body.code ?? generateVoucherCode();
+      const result = await guarded(() => insertVoucher(c.var.deps.db, c.var.auth.tenantId, { ...values, code }));
+      if (result.ok) return c.json(presentVoucher(result.row), 201);
+      if (body.code !== undefined) break;
+    }
+    throw problems.conflict('voucher_code_taken', body.code ? `The voucher code ${body.code} is already in use (codes are case-insensitive)` : 'No free voucher code was found; retry');
+  },
+);

@@ -1,10 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { listOccurrences, listProducts, type OccurrenceRow, type ProductRow } from '../../db/queries/catalog';
-import type { App } from '../app';
+import { createResourceApp } from '../resource-app';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { limitQuery, problemResponses } from '../schemas/common';
 import { occurrenceListSchema, productListSchema, productTypeSchema } from '../schemas/catalog';
-import { registerCatalogAdminRoutes } from './catalog-admin';
 
 export function presentProduct(p: ProductRow) {
   return {
@@ -36,55 +35,53 @@ export function presentOccurrence(o: OccurrenceRow) {
   };
 }
 
-export function registerCatalogRoutes(app: App): void {
-  app.openapi(
-    createRoute({
-      method: 'get', path: '/v1/catalog/products', tags: ['catalog'], summary: 'List products',
-      request: { query: z.object({ type: productTypeSchema.optional(), limit: limitQuery, cursor: z.string().optional() }) },
-      responses: { 200: { description: 'Products', content: { 'application/json': { schema: productListSchema } } }, ...problemResponses(400, 401) },
-    }),
-    async (c) => {
-      const { type, limit, cursor } = c.req.valid('query');
-      const after = decodeCursor<{ id: string }>(cursor, ['id']);
-      const rows = await listProducts(c.var.deps.db, c.var.auth.tenantId, { type, afterId: after?.id, limit: limit + 1 });
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      return c.json({ data: page.map(presentProduct), next_cursor: rows.length > limit && last ? encodeCursor({ id: last.id }) : null }, 200);
-    },
-  );
+export const catalogRoutes = createResourceApp();
 
-  app.openapi(
-    createRoute({
-      method: 'get', path: '/v1/catalog/occurrences', tags: ['catalog'], summary: 'List dated occurrences (course dates, events, slots) with capacity and seats left',
-      request: {
-        query: z.object({
-          product_id: z.string().uuid().optional(),
-          from: z.string().datetime({ offset: true }).optional(),
-          to: z.string().datetime({ offset: true }).optional(),
-          limit: limitQuery,
-          cursor: z.string().optional(),
-        }),
-      },
-      responses: { 200: { description: 'Occurrences', content: { 'application/json': { schema: occurrenceListSchema } } }, ...problemResponses(400, 401) },
-    }),
-    async (c) => {
-      const q = c.req.valid('query');
-      const after = decodeCursor<{ s: string; id: string }>(q.cursor, ['s', 'id']);
-      const rows = await listOccurrences(c.var.deps.db, c.var.auth.tenantId, {
-        productId: q.product_id,
-        from: q.from ? new Date(q.from) : undefined,
-        to: q.to ? new Date(q.to) : undefined,
-        after: after ? { startsAt: new Date(after.s), id: after.id } : undefined,
-        limit: q.limit + 1,
-      });
-      const page = rows.slice(0, q.limit);
-      const last = page.at(-1);
-      return c.json({
-        data: page.map(presentOccurrence),
-        next_cursor: rows.length > q.limit && last ? encodeCursor({ s: last.starts_at.toISOString(), id: last.id }) : null,
-      }, 200);
-    },
-  );
+catalogRoutes.openapi(
+  createRoute({
+    method: 'get', path: '/products', tags: ['catalog'], summary: 'List products',
+    request: { query: z.object({ type: productTypeSchema.optional(), limit: limitQuery, cursor: z.string().optional() }) },
+    responses: { 200: { description: 'Products', content: { 'application/json': { schema: productListSchema } } }, ...problemResponses(400, 401) },
+  }),
+  async (c) => {
+    const { type, limit, cursor } = c.req.valid('query');
+    const after = decodeCursor<{ id: string }>(cursor, ['id']);
+    const rows = await listProducts(c.var.deps.db, c.var.auth.tenantId, { type, afterId: after?.id, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return c.json({ data: page.map(presentProduct), next_cursor: rows.length > limit && last ? encodeCursor({ id: last.id }) : null }, 200);
+  },
+);
 
-  registerCatalogAdminRoutes(app);
-}
+catalogRoutes.openapi(
+  createRoute({
+    method: 'get', path: '/occurrences', tags: ['catalog'], summary: 'List dated occurrences (course dates, events, slots) with capacity and seats left',
+    request: {
+      query: z.object({
+        product_id: z.string().uuid().optional(),
+        from: z.string().datetime({ offset: true }).optional(),
+        to: z.string().datetime({ offset: true }).optional(),
+        limit: limitQuery,
+        cursor: z.string().optional(),
+      }),
+    },
+    responses: { 200: { description: 'Occurrences', content: { 'application/json': { schema: occurrenceListSchema } } }, ...problemResponses(400, 401) },
+  }),
+  async (c) => {
+    const q = c.req.valid('query');
+    const after = decodeCursor<{ s: string; id: string }>(q.cursor, ['s', 'id']);
+    const rows = await listOccurrences(c.var.deps.db, c.var.auth.tenantId, {
+      productId: q.product_id,
+      from: q.from ? new Date(q.from) : undefined,
+      to: q.to ? new Date(q.to) : undefined,
+      after: after ? { startsAt: new Date(after.s), id: after.id } : undefined,
+      limit: q.limit + 1,
+    });
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    return c.json({
+      data: page.map(presentOccurrence),
+      next_cursor: rows.length > q.limit && last ? encodeCursor({ s: last.starts_at.toISOString(), id: last.id }) : null,
+    }, 200);
+  },
+);

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { type CustomerRow, getCustomer, listCustomers } from '../../db/queries/customers';
 import { listOrders } from '../../db/queries/order-list';
-import type { App } from '../app';
+import { createResourceApp } from '../resource-app';
 import { requireScope } from '../auth';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { problems } from '../problem';
@@ -42,60 +42,60 @@ function presentCustomer(c: CustomerRow) {
   return { id: c.id, email: c.email, name: c.name, phone: c.phone, created_at: c.created_at.toISOString() };
 }
 
-export function registerCustomerRoutes(app: App): void {
-  for (const path of ['/v1/customers', '/v1/customers/*']) app.use(path, requireScope('orders:read'));
+export const customerRoutes = createResourceApp();
 
-  app.openapi(
-    createRoute({
-      method: 'get', path: '/v1/customers', tags: ['customers'], summary: 'List customers (bookers and participants, connected by email), by email',
-      description: 'Needs `orders:read`. `email` finds one customer regardless of case.',
-      request: {
-        query: z.strictObject({
-          email: z.string().min(1).max(254).optional(),
-          limit: limitQuery,
-          cursor: z.string().max(500).optional(),
-        }),
-      },
-      responses: { 200: { description: 'Customers, ordered by email', content: json(customerListSchema) }, ...problemResponses(400, 401, 403) },
-    }),
-    async (c) => {
-      const q = c.req.valid('query');
-      const after = decodeCursor<{ e: string }>(q.cursor, ['e']);
-      if (after && typeof after.e !== 'string') throw problems.badRequest('cursor_invalid', 'The cursor is not one this API handed out');
-      const rows = await listCustomers(c.var.deps.db, c.var.auth.tenantId, { email: q.email, afterEmail: after?.e, limit: q.limit + 1 });
-      const page = rows.slice(0, q.limit);
-      const last = page.at(-1);
-      return c.json({
-        data: page.map(presentCustomer),
-        next_cursor: rows.length > q.limit && last ? encodeCursor({ e: last.email.toLowerCase() }) : null,
-      }, 200);
+customerRoutes.openapi(
+  createRoute({
+    method: 'get', path: '/', tags: ['customers'], summary: 'List customers (bookers and participants, connected by email), by email',
+    middleware: [requireScope('orders:read')],
+    description: 'Needs `orders:read`. `email` finds one customer regardless of case.',
+    request: {
+      query: z.strictObject({
+        email: z.string().min(1).max(254).optional(),
+        limit: limitQuery,
+        cursor: z.string().max(500).optional(),
+      }),
     },
-  );
+    responses: { 200: { description: 'Customers, ordered by email', content: json(customerListSchema) }, ...problemResponses(400, 401, 403) },
+  }),
+  async (c) => {
+    const q = c.req.valid('query');
+    const after = decodeCursor<{ e: string }>(q.cursor, ['e']);
+    if (after && typeof after.e !== 'string') throw problems.badRequest('cursor_invalid', 'The cursor is not one this API handed out');
+    const rows = await listCustomers(c.var.deps.db, c.var.auth.tenantId, { email: q.email, afterEmail: after?.e, limit: q.limit + 1 });
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    return c.json({
+      data: page.map(presentCustomer),
+      next_cursor: rows.length > q.limit && last ? encodeCursor({ e: last.email.toLowerCase() }) : null,
+    }, 200);
+  },
+);
 
-  app.openapi(
-    createRoute({
-      method: 'get', path: '/v1/customers/{id}', tags: ['customers'], summary: 'One customer with their newest orders, as booker or participant',
-      description: 'Needs `orders:read`. Another tenant\'s customer is `404 not_found`, like an unknown id.',
-      request: { params: z.object({ id: z.string() }) },
-      responses: { 200: { description: 'The customer', content: json(customerDetailsSchema) }, ...problemResponses(401, 403, 404) },
-    }),
-    async (c) => {
-      const { id } = c.req.valid('param');
-      if (!uuidParam.safeParse(id).success) throw problems.notFound('customer');
-      const { db } = c.var.deps;
-      const customer = await getCustomer(db, c.var.auth.tenantId, id);
-      if (!customer) throw problems.notFound('customer');
-      const rows = await listOrders(db, c.var.auth.tenantId, { customerId: id }, { limit: CUSTOMER_ORDERS_SHOWN + 1, rolesOf: id });
-      const orders = rows.slice(0, CUSTOMER_ORDERS_SHOWN).map((row) => ({
-        ...presentOrderListItem(row),
-        roles: [...(row.is_booker ? ['booker' as const] : []), ...(row.is_participant ? ['participant' as const] : [])],
-      }));
-      return c.json({
-        ...presentCustomer(customer),
-        orders,
-        more_orders: rows.length > CUSTOMER_ORDERS_SHOWN,
-        orders_url: `/v1/orders?customer_id=${id}&created_from=2000-01-01`,
-      }, 200);
-    },
-  );
-}
+customerRoutes.openapi(
+  createRoute({
+    method: 'get', path: '/{id}', tags: ['customers'], summary: 'One customer with their newest orders, as booker or participant',
+    middleware: [requireScope('orders:read')],
+    description: 'Needs `orders:read`. Another tenant\'s customer is `404 not_found`, like an unknown id.',
+    request: { params: z.object({ id: z.string() }) },
+    responses: { 200: { description: 'The customer', content: json(customerDetailsSchema) }, ...problemResponses(401, 403, 404) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param');
+    if (!uuidParam.safeParse(id).success) throw problems.notFound('customer');
+    const { db } = c.var.deps;
+    const customer = await getCustomer(db, c.var.auth.tenantId, id);
+    if (!customer) throw problems.notFound('customer');
+    const rows = await listOrders(db, c.var.auth.tenantId, { customerId: id }, { limit: CUSTOMER_ORDERS_SHOWN + 1, rolesOf: id });
+    const orders = rows.slice(0, CUSTOMER_ORDERS_SHOWN).map((row) => ({
+      ...presentOrderListItem(row),
+      roles: [...(row.is_booker ? ['booker' as const] : []), ...(row.is_participant ? ['participant' as const] : [])],
+    }));
+    return c.json({
+      ...presentCustomer(customer),
+      orders,
+      more_orders: rows.length > CUSTOMER_ORDERS_SHOWN,
+      orders_url: `/v1/orders?customer_id=${id}&created_from=2000-01-01`,
+    }, 200);
+  },
+);

@@ -2,11 +2,12 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import { html, raw } from 'hono/html';
 import type { Db } from '../../db/database';
+import { tenantMessageIds } from '../../db/queries/tenant-mail';
 import { readSinkMessages, type SinkMessage } from '../../runtime/smtp-sink';
-import type { App } from '../app';
 import type { AppEnv } from '../app-env';
 import { presentedKey, resolveApiKey, useAuth } from '../auth';
 import { ApiProblem, problems } from '../problem';
+import { createResourceApp, type ResourceApp } from '../resource-app';
 
 // What the demo "sent", read from the local SMTP sink's folder. Mounted only when DEV_ROUTES is
 // on (the launcher turns it on). The mail holds live payment links, so even on a developer's
@@ -76,20 +77,17 @@ async function tenantMessages(db: Db, dir: string, tenantId: string): Promise<Si
   const messages = await readSinkMessages(dir);
   const ids = [...new Set(messages.flatMap((m) => (m.messageId ? [m.messageId] : [])))];
   if (ids.length === 0) return [];
-  const own = new Set<string>();
-  for (let i = 0; i < ids.length; i += 1000) {
-    const rows = await db.selectFrom('email_outbox').select('message_id')
-      .where('tenant_id', '=', tenantId).where('message_id', 'in', ids.slice(i, i + 1000)).execute();
-    for (const row of rows) own.add(row.message_id);
-  }
+  const own = await tenantMessageIds(db, tenantId, ids);
   return messages.filter((m) => m.messageId !== undefined && own.has(m.messageId));
 }
 
-export function registerDevMailRoutes(app: App, options: { mailSinkDir: string; allowRemote?: boolean }): void {
+/** GET /mail and /mail.json, to be mounted under /dev; every path there is behind devGuard. */
+export function devMailRoutes(options: { mailSinkDir: string; allowRemote?: boolean }): ResourceApp {
   const dir = options.mailSinkDir;
-  app.use('/dev/*', devGuard(options.allowRemote ?? false));
-  app.get('/dev/mail.json', async (c) => c.json(await tenantMessages(c.var.deps.db, dir, c.var.auth.tenantId)));
-  app.get('/dev/mail', async (c) => {
+  const app = createResourceApp();
+  app.use('*', devGuard(options.allowRemote ?? false));
+  app.get('/mail.json', async (c) => c.json(await tenantMessages(c.var.deps.db, dir, c.var.auth.tenantId)));
+  app.get('/mail', async (c) => {
     const messages = (await tenantMessages(c.var.deps.db, dir, c.var.auth.tenantId)).reverse();
     c.header('Content-Security-Policy', DEV_PAGE_CSP);
     return c.html(html`<!doctype html><html><head><meta charset="utf-8"><title>Local mail</title>
@@ -99,4 +97,5 @@ ${messages.map((m) => html`<details><summary><b>${m.subject}</b> → ${m.to.join
 <pre>${m.text}</pre>${m.attachments.length ? html`<p>Attachments: ${m.attachments.map((a) => `${a.filename ?? 'unnamed'} (${a.contentType})`).join(', ')}</p>` : raw('')}</details>`)}
 </body></html>`);
   });
+  return app;
 }

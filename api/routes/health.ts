@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { sql } from 'kysely';
-import type { App } from '../app';
+import { pingDatabase } from '../../db/queries/database-ping';
+import { createResourceApp } from '../resource-app';
 import type { AppDeps } from '../app-env';
 import { RETRY_AFTER_SECONDS } from '../outages';
 
@@ -47,40 +47,40 @@ async function workerCheck(deps: AppDeps): Promise<string> {
   return `down: no worker polls task queue "${deps.taskQueue}" (${what.join('; ')})`;
 }
 
-export function registerHealthRoutes(app: App): void {
-  app.openapi(
-    createRoute({
-      method: 'get', path: '/health', tags: ['ops'], security: [],
-      summary: 'Liveness: the process is up',
-      responses: { 200: { description: 'Up', content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } } } },
-    }),
-    (c) => c.json({ status: 'ok' as const }, 200),
-  );
+export const healthRoutes = createResourceApp();
 
-  app.openapi(
-    createRoute({
-      method: 'get', path: '/ready', tags: ['ops'], security: [],
-      summary: 'Readiness: PostgreSQL and Temporal answer, and a worker polls the task queue',
-      responses: {
-        200: { description: 'Ready', content: { 'application/json': { schema: readyResponse } } },
-        503: { description: 'A dependency is down (named in checks)', content: { 'application/json': { schema: readyResponse } } },
-      },
-    }),
-    async (c) => {
-      const { db, temporal } = c.var.deps;
-      const [postgres, temporalCheck, worker] = await Promise.all([
-        withTimeout(sql`SELECT 1`.execute(db), CHECK_TIMEOUT_MS).then(() => 'ok', (e: Error) => `down: ${e.message}`),
-        withTimeout(temporal.connection.workflowService.getSystemInfo({}), CHECK_TIMEOUT_MS).then(() => 'ok', (e: Error) => `down: ${e.message}`),
-        withTimeout(workerCheck(c.var.deps), CHECK_TIMEOUT_MS).catch((e: Error) => `unknown: ${e.message}`),
-      ]);
-      const ok = postgres === 'ok' && temporalCheck === 'ok' && worker === 'ok';
-      // Not ready is a 503 with Retry-After, like every other outage answer.
-      if (!ok) c.header('Retry-After', String(RETRY_AFTER_SECONDS));
-      const body = {
-        status: ok ? ('ready' as const) : ('unavailable' as const),
-        checks: { postgres, temporal: temporalCheck, worker },
-      };
-      return c.json(body, ok ? 200 : 503);
+healthRoutes.openapi(
+  createRoute({
+    method: 'get', path: '/health', tags: ['ops'], security: [],
+    summary: 'Liveness: the process is up',
+    responses: { 200: { description: 'Up', content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } } } },
+  }),
+  (c) => c.json({ status: 'ok' as const }, 200),
+);
+
+healthRoutes.openapi(
+  createRoute({
+    method: 'get', path: '/ready', tags: ['ops'], security: [],
+    summary: 'Readiness: PostgreSQL and Temporal answer, and a worker polls the task queue',
+    responses: {
+      200: { description: 'Ready', content: { 'application/json': { schema: readyResponse } } },
+      503: { description: 'A dependency is down (named in checks)', content: { 'application/json': { schema: readyResponse } } },
     },
-  );
-}
+  }),
+  async (c) => {
+    const { db, temporal } = c.var.deps;
+    const [postgres, temporalCheck, worker] = await Promise.all([
+      withTimeout(pingDatabase(db), CHECK_TIMEOUT_MS).then(() => 'ok', (e: Error) => `down: ${e.message}`),
+      withTimeout(temporal.connection.workflowService.getSystemInfo({}), CHECK_TIMEOUT_MS).then(() => 'ok', (e: Error) => `down: ${e.message}`),
+      withTimeout(workerCheck(c.var.deps), CHECK_TIMEOUT_MS).catch((e: Error) => `unknown: ${e.message}`),
+    ]);
+    const ok = postgres === 'ok' && temporalCheck === 'ok' && worker === 'ok';
+    // Not ready is a 503 with Retry-After, like every other outage answer.
+    if (!ok) c.header('Retry-After', String(RETRY_AFTER_SECONDS));
+    const body = {
+      status: ok ? ('ready' as const) : ('unavailable' as const),
+      checks: { postgres, temporal: temporalCheck, worker },
+    };
+    return c.json(body, ok ? 200 : 503);
+  },
+);

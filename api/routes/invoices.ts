@@ -9,7 +9,7 @@ import {
   type InvoicePaymentTarget,
 } from '../../db/queries/invoices';
 import { invoicePaidSignal } from '../../workflows/order-messages';
-import type { App } from '../app';
+import { createResourceApp } from '../resource-app';
 import type { AppEnv } from '../app-env';
 import { requireScope } from '../auth';
 import { problems } from '../problem';
@@ -74,70 +74,69 @@ async function findOne(c: Context<AppEnv>, match: InvoicePaymentMatch, what: str
   return invoice;
 }
 
-export function registerInvoiceRoutes(app: App): void {
-  app.use('/v1/invoices/*', requireScope('invoices'));
+export const invoiceRoutes = createResourceApp();
 
-  app.openapi(
-    createRoute({
-      method: 'put', path: '/v1/invoices/{id}/paid', tags: ['invoices'],
-      summary: 'Mark the invoice with this id paid; completes the order once it is settled',
-      description: [
-        'For any open invoice, with or without an external id. `amount` (default: all that is left) and `reference`',
-        '(a repeat counts once) as for the external-id route. `204` when recorded or already paid;',
-        '`409 invoice_not_payable` for a receipt, a credit note or a credited invoice; `404` for an unknown id or',
-        'another tenant\'s.',
-      ].join(' '),
-      request: markPaidRequest(z.object({ id: z.string() })),
-      responses: markPaidResponses,
-    }),
-    async (c) => {
-      const { id } = c.req.valid('param');
-      if (!uuidParam.safeParse(id).success) throw problems.notFound('invoice');
-      return markPaid(c, await findOne(c, { id }, 'invoice'), c.req.valid('json'));
-    },
-  );
+invoiceRoutes.openapi(
+  createRoute({
+    method: 'put', path: '/{id}/paid', middleware: [requireScope('invoices')], tags: ['invoices'],
+    summary: 'Mark the invoice with this id paid; completes the order once it is settled',
+    description: [
+      'For any open invoice, with or without an external id. `amount` (default: all that is left) and `reference`',
+      '(a repeat counts once) as for the external-id route. `204` when recorded or already paid;',
+      '`409 invoice_not_payable` for a receipt, a credit note or a credited invoice; `404` for an unknown id or',
+      'another tenant\'s.',
+    ].join(' '),
+    request: markPaidRequest(z.object({ id: z.string() })),
+    responses: markPaidResponses,
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param');
+    if (!uuidParam.safeParse(id).success) throw problems.notFound('invoice');
+    return markPaid(c, await findOne(c, { id }, 'invoice'), c.req.valid('json'));
+  },
+);
 
-  app.openapi(
-    createRoute({
-      method: 'put', path: '/v1/invoices/by-number/{number}/paid', tags: ['invoices'],
-      summary: 'Mark the invoice with this document number (e.g. 2026-000042) paid; completes the order when settled',
-      description: `The document number as printed on the invoice; otherwise as ${BY_ID_ROUTE}.`,
-      request: markPaidRequest(z.object({ number: z.string().min(1).max(60).openapi({ example: '2026-000042' }) })),
-      responses: markPaidResponses,
-    }),
-    async (c) => {
-      const { number } = c.req.valid('param');
-      return markPaid(c, await findOne(c, { documentNumber: number }, 'invoice with this number'), c.req.valid('json'));
-    },
-  );
+invoiceRoutes.openapi(
+  createRoute({
+    method: 'put', path: '/by-number/{number}/paid', middleware: [requireScope('invoices')], tags: ['invoices'],
+    summary: 'Mark the invoice with this document number (e.g. 2026-000042) paid; completes the order when settled',
+    description: `The document number as printed on the invoice; otherwise as ${BY_ID_ROUTE}.`,
+    request: markPaidRequest(z.object({ number: z.string().min(1).max(60).openapi({ example: '2026-000042' }) })),
+    responses: markPaidResponses,
+  }),
+  async (c) => {
+    const { number } = c.req.valid('param');
+    return markPaid(c, await findOne(c, { documentNumber: number }, 'invoice with this number'), c.req.valid('json'));
+  },
+);
 
-  app.openapi(
-    createRoute({
-      method: 'put', path: '/v1/invoices/by-external-id/{external_id}/paid', tags: ['invoices'],
-      summary: 'Mark the invoice with this external id paid (seed 004); completes the order',
-      description: [
-        'Answers 409 `external_id_ambiguous` when several open invoices share the external id (seed 004 answers 406;',
-        `a conflict describes it better): mark one of them paid with ${BY_ID_ROUTE}, the problem names their ids.`,
-      ].join(' '),
-      request: markPaidRequest(z.object({ external_id: z.string().min(1).max(100) })),
-      responses: markPaidResponses,
-    }),
-    async (c) => {
-      const externalId = c.req.valid('param').external_id;
-      const found = await findInvoicePaymentTargets(c.var.deps.db, c.var.auth.tenantId, { externalId });
-      const invoices = found.filter((i) => i.kind === 'invoice');
-      if (invoices.length === 0) throw problems.notFound('invoice with this external id');
-      const open = invoices.filter((i) => i.status === 'open');
-      if (open.length === 0) return c.body(null, 204);
-      if (open.length > 1) {
-        const listed = open.map((i) => `${i.document_number} (id ${i.id})`).join(', ');
-        throw problems.conflict(
-          'external_id_ambiguous',
-          `${open.length} open invoices have external id "${externalId}": ${listed}. `
-            + `Mark one paid by its id with ${BY_ID_ROUTE}`,
-        );
-      }
-      return markPaid(c, open[0]!, c.req.valid('json'));
-    },
-  );
-}
+invoiceRoutes.openapi(
+  createRoute({
+    method: 'put', path: '/by-external-id/{external_id}/paid', middleware: [requireScope('invoices')],
+    tags: ['invoices'],
+    summary: 'Mark the invoice with this external id paid (the id the accounting system knows it by); completes the order',
+    description: [
+      'Answers 409 `external_id_ambiguous` when several open invoices share the external id (some shop APIs answer 406;',
+      `a conflict describes it better): mark one of them paid with ${BY_ID_ROUTE}, the problem names their ids.`,
+    ].join(' '),
+    request: markPaidRequest(z.object({ external_id: z.string().min(1).max(100) })),
+    responses: markPaidResponses,
+  }),
+  async (c) => {
+    const externalId = c.req.valid('param').external_id;
+    const found = await findInvoicePaymentTargets(c.var.deps.db, c.var.auth.tenantId, { externalId });
+    const invoices = found.filter((i) => i.kind === 'invoice');
+    if (invoices.length === 0) throw problems.notFound('invoice with this external id');
+    const open = invoices.filter((i) => i.status === 'open');
+    if (open.length === 0) return c.body(null, 204);
+    if (open.length > 1) {
+      const listed = open.map((i) => `${i.document_number} (id ${i.id})`).join(', ');
+      throw problems.conflict(
+        'external_id_ambiguous',
+        `${open.length} open invoices have external id "${externalId}": ${listed}. `
+          + `Mark one paid by its id with ${BY_ID_ROUTE}`,
+      );
+    }
+    return markPaid(c, open[0]!, c.req.valid('json'));
+  },
+);

@@ -1,7 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { type CancelOrderRequest, cancelOrderUpdate } from '../../workflows/order-messages';
-import type { App } from '../app';
+import { requireAnyScope } from '../auth';
+import { createResourceApp } from '../resource-app';
 import type { AppEnv } from '../app-env';
 import { findOrder, orderUpdateProblem } from '../order-workflow-calls';
 import { type ProblemFieldError, problems } from '../problem';
@@ -60,7 +61,6 @@ function participantIndexProblem(indexes: readonly number[]) {
 
 async function cancel(c: Context<AppEnv>, orderId: string, body: z.infer<typeof cancelBody>) {
   const scopes = c.var.auth.scopes;
-  if (!scopes.has('orders:write') && !scopes.has('ops')) throw problems.forbidden('orders:write');
   if ((body.override || body.fee_percent !== undefined) && !scopes.has('ops')) throw problems.forbidden('ops');
   if (body.override && !body.reason) throw problems.badRequest('validation_failed', 'An override needs a reason', [{ code: 'field_required', message: 'A reason is required with override', field: 'reason' }]);
   const indexProblem = body.participant_indexes && participantIndexProblem(body.participant_indexes);
@@ -82,36 +82,36 @@ async function cancel(c: Context<AppEnv>, orderId: string, body: z.infer<typeof 
   }
 }
 
-export function registerOrderCancellationRoutes(app: App): void {
-  app.openapi(
-    createRoute({
-      method: 'post', path: '/v1/orders/{id}/cancel', tags: ['orders'],
-      summary: 'Cancel an order (or some participants) under the tenant\'s cancellation policy',
-      description: 'Seats are released, a card payment is refunded (less the fee), an issued invoice or receipt gets a credit note, and the customer is emailed. 409 names the rule that forbids it (e.g. `cancellation_deadline_passed`). Operators (scope `ops`) may `override` the deadline with a reason.',
-      request: { params: orderParam, body: { required: false, content: { 'application/json': { schema: cancelBody } } } },
-      responses: {
-        200: { description: 'Cancelled', content: { 'application/json': { schema: cancelResult } } },
-        ...problemResponses(400, 401, 403, 404, 409, 415, 422),
-      },
-    }),
-    async (c) => {
-      const body = c.req.valid('json');
-      const result = await cancel(c, c.req.valid('param').id, body);
-      const { ok: _ok, ...rest } = result;
-      return c.json(rest, 200);
-    },
-  );
+export const orderCancellationRoutes = createResourceApp();
 
-  app.openapi(
-    createRoute({
-      method: 'delete', path: '/v1/orders/{id}', tags: ['orders'],
-      summary: 'Cancel the whole order (seed 003): 204, or 409 naming the rule that forbids it',
-      request: { params: orderParam },
-      responses: { 204: { description: 'Cancelled' }, ...problemResponses(401, 403, 404, 409) },
-    }),
-    async (c) => {
-      await cancel(c, c.req.valid('param').id, {});
-      return c.body(null, 204);
+orderCancellationRoutes.openapi(
+  createRoute({
+    method: 'post', path: '/{id}/cancel', middleware: [requireAnyScope('orders:write', 'ops')], tags: ['orders'],
+    summary: 'Cancel an order (or some participants) under the tenant\'s cancellation policy',
+    description: 'Seats are released, a card payment is refunded (less the fee), an issued invoice or receipt gets a credit note, and the customer is emailed. 409 names the rule that forbids it (e.g. `cancellation_deadline_passed`). Operators (scope `ops`) may `override` the deadline with a reason.',
+    request: { params: orderParam, body: { required: false, content: { 'application/json': { schema: cancelBody } } } },
+    responses: {
+      200: { description: 'Cancelled', content: { 'application/json': { schema: cancelResult } } },
+      ...problemResponses(400, 401, 403, 404, 409, 415, 422),
     },
-  );
-}
+  }),
+  async (c) => {
+    const body = c.req.valid('json');
+    const result = await cancel(c, c.req.valid('param').id, body);
+    const { ok: _ok, ...rest } = result;
+    return c.json(rest, 200);
+  },
+);
+
+orderCancellationRoutes.openapi(
+  createRoute({
+    method: 'delete', path: '/{id}', middleware: [requireAnyScope('orders:write', 'ops')], tags: ['orders'],
+    summary: 'Cancel the whole order (the DELETE clients of booking systems send): 204, or 409 naming the rule that forbids it',
+    request: { params: orderParam },
+    responses: { 204: { description: 'Cancelled' }, ...problemResponses(401, 403, 404, 409) },
+  }),
+  async (c) => {
+    await cancel(c, c.req.valid('param').id, {});
+    return c.body(null, 204);
+  },
+);

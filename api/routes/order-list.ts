@@ -1,11 +1,10 @@
 import { leftToPay } from '../../domain/order-money';
 import { createRoute, z } from '@hono/zod-openapi';
 import { XMLBuilder } from 'fast-xml-parser';
-import type { MiddlewareHandler } from 'hono';
 import { listOrders, type OrderListFilter, type OrderListRow } from '../../db/queries/order-list';
 import type { OrderStatus, PaymentMethod } from '../../db/schema';
-import type { App } from '../app';
-import type { AppEnv } from '../app-env';
+import { requireAnyScope } from '../auth';
+import { createResourceApp } from '../resource-app';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { problems } from '../problem';
 import { problemResponses } from '../schemas/common';
@@ -21,17 +20,15 @@ import {
 
 const DAY_MS = 86_400_000;
 
-/** orders:read, or orders:write (a key that places orders may read them back); checked before the query is. */
-export const ordersReadScope: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (!c.var.auth.scopes.has('orders:read') && !c.var.auth.scopes.has('orders:write')) throw problems.forbidden('orders:read');
-  await next();
-};
-
 function utcDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
-/** Seed 003's defaults: from one year ago to tomorrow, both as dates (UTC days). */
+/**
+ * From one year ago to tomorrow, both as dates (UTC days): the default window of facility-booking
+ * order lists, so a client moving from one sees the same orders without filters
+ * (docs/seed-mapping.md).
+ */
 export function defaultWindow(now = Date.now()): { from: string; to: string } {
   const yearAgo = new Date(now);
   yearAgo.setUTCFullYear(yearAgo.getUTCFullYear() - 1);
@@ -127,7 +124,7 @@ export function wantsXml(accept: string | undefined): boolean {
 
 const xmlBuilder = new XMLBuilder({ format: true, indentBy: '  ', ignoreAttributes: false, suppressEmptyNode: false });
 
-/** null → empty element: every tag is always there, as in seed 003's XML. */
+/** null → empty element: every tag is always there, so XML clients can read fixed paths without checking for absence. */
 function forXml(value: unknown): unknown {
   if (value === null || value === undefined) return '';
   if (Array.isArray(value)) return value.map(forXml);
@@ -142,47 +139,48 @@ export function ordersXml(body: z.infer<typeof orderListSchema>): string {
   });
 }
 
-export function registerOrderListRoutes(app: App): void {
-  app.use('/v1/orders', async (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? ordersReadScope(c, next) : next()));
-  app.openapi(
-    createRoute({
-      method: 'get', path: '/v1/orders', tags: ['orders'],
-      summary: 'List orders, newest first, with filters (seed 003), as JSON or XML',
-      description: [
-        'Needs `orders:read` or `orders:write`. Keyset pagination on (created_at, id) descending: pass `next_cursor` back as `cursor` with the same filters.',
-        'Without `created_from` / `created_to` the window is one year ago to tomorrow (seed 003). Unknown or malformed filters are `400 validation_failed`.',
-        'Send `Accept: application/xml` for XML: root `<orders>`, one `<order>` per order, then `<next_cursor>`; null values are empty elements.',
-      ].join('\n\n'),
-      request: { query: orderListQuerySchema },
-      responses: {
-        200: {
-          description: 'One page of orders',
-          content: {
-            'application/json': { schema: orderListSchema },
-            'application/xml': { schema: z.string().openapi({ example: orderListXmlExample }) },
-          },
+export const orderListRoutes = createResourceApp();
+
+orderListRoutes.openapi(
+  createRoute({
+    method: 'get', path: '/', tags: ['orders'],
+    // orders:read, or orders:write (a key that places orders may read them back); checked before the query is.
+    middleware: [requireAnyScope('orders:read', 'orders:write')],
+    summary: 'List orders, newest first, with filters, as JSON or XML',
+    description: [
+      'Needs `orders:read` or `orders:write`. Keyset pagination on (created_at, id) descending: pass `next_cursor` back as `cursor` with the same filters.',
+      'Without `created_from` / `created_to` the window is one year ago to tomorrow. Unknown or malformed filters are `400 validation_failed`.',
+      'Send `Accept: application/xml` for XML: root `<orders>`, one `<order>` per order, then `<next_cursor>`; null values are empty elements.',
+    ].join('\n\n'),
+    request: { query: orderListQuerySchema },
+    responses: {
+      200: {
+        description: 'One page of orders',
+        content: {
+          'application/json': { schema: orderListSchema },
+          'application/xml': { schema: z.string().openapi({ example: orderListXmlExample }) },
         },
-        ...problemResponses(400, 401, 403),
       },
-    }),
-    async (c) => {
-      const q = c.req.valid('query');
-      const after = decodeOrderCursor(q.cursor);
-      const { filter, window } = filterFromQuery(q);
-      const rows = await listOrders(c.var.deps.db, c.var.auth.tenantId, filter, { after, limit: q.limit + 1 });
-      const page = rows.slice(0, q.limit);
-      const last = page.at(-1);
-      const body = {
-        data: page.map(presentOrderListItem),
-        next_cursor: rows.length > q.limit && last ? encodeOrderCursor(last) : null,
-        created_from: window.from,
-        created_to: window.to,
-      };
-      c.header('Vary', 'Accept');
-      if (wantsXml(c.req.header('accept'))) {
-        return c.body(ordersXml(body), 200, { 'Content-Type': 'application/xml; charset=utf-8' }) as never;
-      }
-      return c.json(body, 200);
+      ...problemResponses(400, 401, 403),
     },
-  );
-}
+  }),
+  async (c) => {
+    const q = c.req.valid('query');
+    const after = decodeOrderCursor(q.cursor);
+    const { filter, window } = filterFromQuery(q);
+    const rows = await listOrders(c.var.deps.db, c.var.auth.tenantId, filter, { after, limit: q.limit + 1 });
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    const body = {
+      data: page.map(presentOrderListItem),
+      next_cursor: rows.length > q.limit && last ? encodeOrderCursor(last) : null,
+      created_from: window.from,
+      created_to: window.to,
+    };
+    c.header('Vary', 'Accept');
+    if (wantsXml(c.req.header('accept'))) {
+      return c.body(ordersXml(body), 200, { 'Content-Type': 'application/xml; charset=utf-8' }) as never;
+    }
+    return c.json(body, 200);
+  },
+);

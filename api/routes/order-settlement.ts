@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { type SettleOrderRequest, settleOrderUpdate } from '../../workflows/order-messages';
-import type { App } from '../app';
+import { requireScope } from '../auth';
+import { createResourceApp } from '../resource-app';
 import { findOrder, orderUpdateProblem } from '../order-workflow-calls';
 import { problems } from '../problem';
 import { problemResponses } from '../schemas/common';
@@ -22,37 +23,36 @@ const settleResult = z.object({
   attention_reason: z.string().nullable().openapi({ description: 'Set when the provider refused the refund again' }),
 }).openapi('SettleOrderResult');
 
-export function registerOrderSettlementRoutes(app: App): void {
-  app.openapi(
-    createRoute({
-      method: 'post', path: '/v1/orders/{id}/settle', tags: ['orders'],
-      summary: 'Settle an order that needs attention (operators, scope ops)',
-      description: 'An order goes to `needs_attention` when a payment differs from what it asked for, or when the '
-        + 'provider refuses a refund. An operator decides here; the decision and its reason go to the timeline. '
-        + '409 `order_not_in_attention` when the order is not waiting for one; 409 `settlement_not_allowed` for '
-        + '`accept` on a refused refund.',
-      request: {
-        params: z.object({ id: z.string() }),
-        body: { required: true, content: { 'application/json': { schema: settleBody } } },
-      },
-      responses: {
-        200: { description: 'Settled (or parked again, with the reason)', content: { 'application/json': { schema: settleResult } } },
-        ...problemResponses(400, 401, 403, 404, 409, 415, 422),
-      },
-    }),
-    async (c) => {
-      if (!c.var.auth.scopes.has('ops')) throw problems.forbidden('ops');
-      const body = c.req.valid('json');
-      const order = await findOrder(c, c.req.valid('param').id);
-      const request: SettleOrderRequest = { action: body.action, reason: body.reason, ...(body.refund_via ? { refundVia: body.refund_via } : {}) };
-      try {
-        const result = await c.var.deps.temporal.workflow.getHandle(order.workflow_id).executeUpdate(settleOrderUpdate, { args: [request] });
-        if (!result.ok) throw problems.conflict(result.code, result.message);
-        const { ok: _ok, ...rest } = result;
-        return c.json(rest, 200);
-      } catch (error) {
-        throw orderUpdateProblem(error, 'order_not_in_attention', 'The order is not waiting for an operator');
-      }
+export const orderSettlementRoutes = createResourceApp();
+
+orderSettlementRoutes.openapi(
+  createRoute({
+    method: 'post', path: '/{id}/settle', middleware: [requireScope('ops')], tags: ['orders'],
+    summary: 'Settle an order that needs attention (operators, scope ops)',
+    description: 'An order goes to `needs_attention` when a payment differs from what it asked for, or when the '
+      + 'provider refuses a refund. An operator decides here; the decision and its reason go to the timeline. '
+      + '409 `order_not_in_attention` when the order is not waiting for one; 409 `settlement_not_allowed` for '
+      + '`accept` on a refused refund.',
+    request: {
+      params: z.object({ id: z.string() }),
+      body: { required: true, content: { 'application/json': { schema: settleBody } } },
     },
-  );
-}
+    responses: {
+      200: { description: 'Settled (or parked again, with the reason)', content: { 'application/json': { schema: settleResult } } },
+      ...problemResponses(400, 401, 403, 404, 409, 415, 422),
+    },
+  }),
+  async (c) => {
+    const body = c.req.valid('json');
+    const order = await findOrder(c, c.req.valid('param').id);
+    const request: SettleOrderRequest = { action: body.action, reason: body.reason, ...(body.refund_via ? { refundVia: body.refund_via } : {}) };
+    try {
+      const result = await c.var.deps.temporal.workflow.getHandle(order.workflow_id).executeUpdate(settleOrderUpdate, { args: [request] });
+      if (!result.ok) throw problems.conflict(result.code, result.message);
+      const { ok: _ok, ...rest } = result;
+      return c.json(rest, 200);
+    } catch (error) {
+      throw orderUpdateProblem(error, 'order_not_in_attention', 'The order is not waiting for an operator');
+    }
+  },
+);

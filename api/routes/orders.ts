@@ -11,8 +11,8 @@ import type { OrderSubmission, OrderWorkflowStart, SubmitResult } from '../../wo
 import { ORDER_INTAKE_UNAVAILABLE, submitOrderUpdate } from '../../workflows/order-messages';
 import type { orderWorkflow } from '../../workflows/order-workflow';
 import { OrderNumberKey, OrderStatusKey, TenantIdKey } from '../../workflows/search-attributes';
-import type { App } from '../app';
-import { requireScope } from '../auth';
+import { createResourceApp } from '../resource-app';
+import { requireAnyScope, requireScope } from '../auth';
 import { answerOrder, resumeAttempt, sendAnswer, settleInFlight, submitUpdateId } from '../order-idempotency';
 import { ApiProblem, problems } from '../problem';
 import { problemResponses } from '../schemas/common';
@@ -35,130 +35,128 @@ export function orderWorkflowId(tenantSlug: string, orderNumber: number): string
 
 const idempotencyKeyHeader = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces').optional();
 
-export function registerOrderRoutes(app: App): void {
-  app.use('/v1/orders', async (c, next) => (c.req.method === 'POST' ? requireScope('orders:write')(c, next) : next()));
+export const orderRoutes = createResourceApp();
 
-  app.openapi(
-    createRoute({
-      method: 'post', path: '/v1/orders', tags: ['orders'],
-      summary: 'Place an order: validated, priced, seats held, payment started — in one round trip',
-      description: 'Starts the order\'s workflow with Update-with-Start and answers with its `submit` result. Retrying with the same `Idempotency-Key` and body answers the same again.',
-      request: {
-        headers: z.object({ 'idempotency-key': idempotencyKeyHeader }),
-        body: { required: true, content: { 'application/json': { schema: orderRequestSchema } } },
-      },
-      responses: {
-        201: { description: 'Order accepted', headers: { Location: { schema: { type: 'string' } } }, content: { 'application/json': { schema: orderSummarySchema } } },
-        ...problemResponses(400, 401, 403, 409, 413, 415, 422, 503),
-      },
-    }),
-    async (c) => {
-      const request = c.req.valid('json');
-      const key = c.req.valid('header')['idempotency-key'];
-      const { db } = c.var.deps;
-      const { tenantId, tenantSlug } = c.var.auth;
-      const hash = requestHash(request);
-
-      let identity: { orderId: string; orderNumber: number };
-      if (key) {
-        // The lease ends with this request's deadline: a retry after our answer is never blocked.
-        const claim = await claimIdempotencyKey(db, tenantId, key, hash, c.var.deadline - Date.now());
-        if (claim.kind === 'mismatch') throw problems.unprocessable('idempotency_key_reused', 'This Idempotency-Key was used with a different request body');
-        if (claim.kind === 'in_flight') {
-          const { orderId, orderNumber } = claim;
-          const settled = orderId && orderNumber
-            ? await settleInFlight(c, key, { orderId, orderNumber }, orderWorkflowId(tenantSlug, orderNumber))
-            : undefined;
-          if (settled) return settled as never;
-          const detail = 'A request with this Idempotency-Key is still being processed; retry shortly';
-          throw problems.conflict('request_in_progress', detail);
-        }
-        if (claim.kind === 'replay') return sendAnswer(c, claim, claim.orderId) as never;
-        identity = claim;
-        if (claim.kind === 'resume') {
-          const resumed = await resumeAttempt(c, key, claim, orderWorkflowId(tenantSlug, claim.orderNumber));
-          if ('response' in resumed) return resumed.response as never;
-          identity = resumed.identity;
-        }
-      } else {
-        identity = { orderId: crypto.randomUUID(), orderNumber: await nextOrderNumber(db, tenantId) };
-      }
-
-      try {
-        const result = await submitOrder(c, request, hash, identity);
-        const { status, body } = result.ok
-          ? { status: 201, body: await placedOrderSummary(db, tenantId, identity.orderId) }
-          : { status: 422, body: businessErrorBody(result.errors, c.req.path) };
-        return answerOrder(c, key, identity.orderId, status, body) as never;
-      } catch (error) {
-        if (key) await releaseIdempotencyLease(db, tenantId, key).catch(() => undefined);
-        if (error instanceof WorkflowUpdateFailedError && (error.cause as { type?: string } | undefined)?.type === ORDER_INTAKE_UNAVAILABLE) {
-          // That workflow has ended and its id cannot run again: the key moves on to a fresh order
-          // identity, so the retry is a new attempt. (If the database is down now, the retry's
-          // resumeAttempt finds the failed workflow and renews the key then.)
-          if (key) await renewIdempotencyIdentity(db, tenantId, key, identity.orderId, true).catch(() => undefined);
-          throw new ApiProblem(503, 'order_intake_unavailable', 'Service Unavailable', 'The order could not be taken right now; nothing was held. Retry later.', undefined, { 'Retry-After': '5' });
-        }
-        if (error instanceof WorkflowExecutionAlreadyStartedError) {
-          // The workflow ran to its end before; its stored order is the answer.
-          const summary = await loadOrderSummary(db, tenantId, identity.orderId);
-          if (summary) return answerOrder(c, key, identity.orderId, 201, summary) as never;
-          throw problems.conflict('order_already_processed', 'This request was already processed and rejected; send it with a new Idempotency-Key');
-        }
-        throw error;
-      }
-
-      async function submitOrder(ctx: typeof c, body: OrderRequest, requestHashValue: string, id: { orderId: string; orderNumber: number }): Promise<SubmitResult> {
-        const start: OrderWorkflowStart = {
-          tenantId, tenantSlug, orderId: id.orderId, orderNumber: id.orderNumber,
-          ...(ctx.var.deps.preliminaryWindowOverrideMs ? { preliminaryWindowOverrideMs: ctx.var.deps.preliminaryWindowOverrideMs } : {}),
-        };
-        const submission: OrderSubmission = {
-          request: body,
-          requestHash: requestHashValue,
-          canOverridePrice: ctx.var.auth.scopes.has('orders:price_override'),
-        };
-        const operation = new WithStartWorkflowOperation<typeof orderWorkflow>('orderWorkflow', {
-          workflowId: orderWorkflowId(tenantSlug, id.orderNumber),
-          taskQueue: ctx.var.deps.taskQueue,
-          args: [start],
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          // A finished order's id is never reused for a second run.
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          staticSummary: `Order ${id.orderNumber} (${tenantSlug}) · ${body.payment_method} · ${body.lines.length} line(s)`,
-          typedSearchAttributes: [
-            { key: OrderNumberKey, value: String(id.orderNumber) },
-            { key: OrderStatusKey, value: 'received' },
-            { key: TenantIdKey, value: tenantId },
-          ],
-        });
-        return ctx.var.deps.temporal.workflow.executeUpdateWithStart(submitOrderUpdate, {
-          args: [submission],
-          // One Update id per order: a retried POST is deduplicated by the server.
-          updateId: submitUpdateId(id.orderId),
-          startWorkflowOperation: operation,
-        });
-      }
+orderRoutes.openapi(
+  createRoute({
+    method: 'post', path: '/', middleware: [requireScope('orders:write')], tags: ['orders'],
+    summary: 'Place an order: validated, priced, seats held, payment started — in one round trip',
+    description: 'Starts the order\'s workflow with Update-with-Start and answers with its `submit` result. Retrying with the same `Idempotency-Key` and body answers the same again.',
+    request: {
+      headers: z.object({ 'idempotency-key': idempotencyKeyHeader }),
+      body: { required: true, content: { 'application/json': { schema: orderRequestSchema } } },
     },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'get', path: '/v1/orders/{id}', tags: ['orders'], summary: 'One order: status, lines, participants, payments, documents, timeline',
-      request: { params: z.object({ id: z.string() }) },
-      responses: { 200: { description: 'The order', content: { 'application/json': { schema: orderDetailsSchema } } }, ...problemResponses(401, 403, 404) },
-    }),
-    async (c) => {
-      if (!c.var.auth.scopes.has('orders:read') && !c.var.auth.scopes.has('orders:write')) throw problems.forbidden('orders:read');
-      const { id } = c.req.valid('param');
-      // Another tenant's order, or no order at all: the same 404, so ids cannot be probed.
-      if (!z.string().uuid().safeParse(id).success) throw problems.notFound('order');
-      const details = await loadOrderDetails(c.var.deps.db, c.var.auth.tenantId, id);
-      if (!details) throw problems.notFound('order');
-      return c.json(details as z.infer<typeof orderDetailsSchema>, 200);
+    responses: {
+      201: { description: 'Order accepted', headers: { Location: { schema: { type: 'string' } } }, content: { 'application/json': { schema: orderSummarySchema } } },
+      ...problemResponses(400, 401, 403, 409, 413, 415, 422, 503),
     },
-  );
-}
+  }),
+  async (c) => {
+    const request = c.req.valid('json');
+    const key = c.req.valid('header')['idempotency-key'];
+    const { db } = c.var.deps;
+    const { tenantId, tenantSlug } = c.var.auth;
+    const hash = requestHash(request);
+
+    let identity: { orderId: string; orderNumber: number };
+    if (key) {
+      // The lease ends with this request's deadline: a retry after our answer is never blocked.
+      const claim = await claimIdempotencyKey(db, tenantId, key, hash, c.var.deadline - Date.now());
+      if (claim.kind === 'mismatch') throw problems.unprocessable('idempotency_key_reused', 'This Idempotency-Key was used with a different request body');
+      if (claim.kind === 'in_flight') {
+        const { orderId, orderNumber } = claim;
+        const settled = orderId && orderNumber
+          ? await settleInFlight(c, key, { orderId, orderNumber }, orderWorkflowId(tenantSlug, orderNumber))
+          : undefined;
+        if (settled) return settled as never;
+        const detail = 'A request with this Idempotency-Key is still being processed; retry shortly';
+        throw problems.conflict('request_in_progress', detail);
+      }
+      if (claim.kind === 'replay') return sendAnswer(c, claim, claim.orderId) as never;
+      identity = claim;
+      if (claim.kind === 'resume') {
+        const resumed = await resumeAttempt(c, key, claim, orderWorkflowId(tenantSlug, claim.orderNumber));
+        if ('response' in resumed) return resumed.response as never;
+        identity = resumed.identity;
+      }
+    } else {
+      identity = { orderId: crypto.randomUUID(), orderNumber: await nextOrderNumber(db, tenantId) };
+    }
+
+    try {
+      const result = await submitOrder(c, request, hash, identity);
+      const { status, body } = result.ok
+        ? { status: 201, body: await placedOrderSummary(db, tenantId, identity.orderId) }
+        : { status: 422, body: businessErrorBody(result.errors, c.req.path) };
+      return answerOrder(c, key, identity.orderId, status, body) as never;
+    } catch (error) {
+      if (key) await releaseIdempotencyLease(db, tenantId, key).catch(() => undefined);
+      if (error instanceof WorkflowUpdateFailedError && (error.cause as { type?: string } | undefined)?.type === ORDER_INTAKE_UNAVAILABLE) {
+        // That workflow has ended and its id cannot run again: the key moves on to a fresh order
+        // identity, so the retry is a new attempt. (If the database is down now, the retry's
+        // resumeAttempt finds the failed workflow and renews the key then.)
+        if (key) await renewIdempotencyIdentity(db, tenantId, key, identity.orderId, true).catch(() => undefined);
+        throw new ApiProblem(503, 'order_intake_unavailable', 'Service Unavailable', 'The order could not be taken right now; nothing was held. Retry later.', undefined, { 'Retry-After': '5' });
+      }
+      if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        // The workflow ran to its end before; its stored order is the answer.
+        const summary = await loadOrderSummary(db, tenantId, identity.orderId);
+        if (summary) return answerOrder(c, key, identity.orderId, 201, summary) as never;
+        throw problems.conflict('order_already_processed', 'This request was already processed and rejected; send it with a new Idempotency-Key');
+      }
+      throw error;
+    }
+
+    async function submitOrder(ctx: typeof c, body: OrderRequest, requestHashValue: string, id: { orderId: string; orderNumber: number }): Promise<SubmitResult> {
+      const start: OrderWorkflowStart = {
+        tenantId, tenantSlug, orderId: id.orderId, orderNumber: id.orderNumber,
+        ...(ctx.var.deps.preliminaryWindowOverrideMs ? { preliminaryWindowOverrideMs: ctx.var.deps.preliminaryWindowOverrideMs } : {}),
+      };
+      const submission: OrderSubmission = {
+        request: body,
+        requestHash: requestHashValue,
+        canOverridePrice: ctx.var.auth.scopes.has('orders:price_override'),
+      };
+      const operation = new WithStartWorkflowOperation<typeof orderWorkflow>('orderWorkflow', {
+        workflowId: orderWorkflowId(tenantSlug, id.orderNumber),
+        taskQueue: ctx.var.deps.taskQueue,
+        args: [start],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        // A finished order's id is never reused for a second run.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        staticSummary: `Order ${id.orderNumber} (${tenantSlug}) · ${body.payment_method} · ${body.lines.length} line(s)`,
+        typedSearchAttributes: [
+          { key: OrderNumberKey, value: String(id.orderNumber) },
+          { key: OrderStatusKey, value: 'received' },
+          { key: TenantIdKey, value: tenantId },
+        ],
+      });
+      return ctx.var.deps.temporal.workflow.executeUpdateWithStart(submitOrderUpdate, {
+        args: [submission],
+        // One Update id per order: a retried POST is deduplicated by the server.
+        updateId: submitUpdateId(id.orderId),
+        startWorkflowOperation: operation,
+      });
+    }
+  },
+);
+
+orderRoutes.openapi(
+  createRoute({
+    method: 'get', path: '/{id}', middleware: [requireAnyScope('orders:read', 'orders:write')], tags: ['orders'],
+    summary: 'One order: status, lines, participants, payments, documents, timeline',
+    request: { params: z.object({ id: z.string() }) },
+    responses: { 200: { description: 'The order', content: { 'application/json': { schema: orderDetailsSchema } } }, ...problemResponses(401, 403, 404) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param');
+    // Another tenant's order, or no order at all: the same 404, so ids cannot be probed.
+    if (!z.string().uuid().safeParse(id).success) throw problems.notFound('order');
+    const details = await loadOrderDetails(c.var.deps.db, c.var.auth.tenantId, id);
+    if (!details) throw problems.notFound('order');
+    return c.json(details as z.infer<typeof orderDetailsSchema>, 200);
+  },
+);
 
 function businessErrorBody(errors: { code: string; message: string; field?: string; index?: number }[], instance: string) {
   return {

@@ -1,61 +1,58 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { sql } from 'kysely';
-import type { SandboxWebhookPayload } from '../../activities/payments/sandbox-webhook-sender';
-import { SIGNATURE_HEADER, verifySignature } from '../../activities/payments/webhook-signature';
-import type { App } from '../app';
+import type { SandboxWebhookPayload } from '../../payments/sandbox-webhook-sender';
+import { SIGNATURE_HEADER, verifySignature } from '../../payments/webhook-signature';
+import { saveSandboxCard } from '../../db/queries/saved-cards';
+import { findWebhookTenant } from '../../db/queries/webhook-tenants';
+import { createResourceApp } from '../resource-app';
 import { ApiProblem, problems } from '../problem';
 import { problemResponses } from '../schemas/common';
-import { takePaymentEvent } from './payment-event-intake';
+import { takePaymentEvent } from '../../payments/payment-event-intake';
 
 const OUTCOMES = { 'payment.succeeded': 'succeeded', 'payment.failed': 'failed', 'payment.cancelled': 'cancelled' } as const;
 
-export function registerPaymentWebhookRoutes(app: App): void {
-  app.openapi(
-    createRoute({
-      method: 'post', path: '/v1/webhooks/sandbox/{tenant}', tags: ['payments'], security: [],
-      summary: 'Sandbox payment provider webhook (signed, see docs/payments.md)',
-      request: { params: z.object({ tenant: z.string() }) },
-      responses: {
-        200: { description: 'Accepted (or a repeat of an event already handled)', content: { 'application/json': { schema: z.object({ received: z.boolean(), duplicate: z.boolean() }) } } },
-        ...problemResponses(400, 401),
-      },
-    }),
-    async (c) => {
-      const { db } = c.var.deps;
-      const tenant = await db.selectFrom('tenants').select(['id', 'webhook_secret']).where('slug', '=', c.req.valid('param').tenant).executeTakeFirst();
-      // The raw bytes are verified before anything is parsed.
-      const rawBody = await c.req.text();
-      const check = tenant
-        ? verifySignature([tenant.webhook_secret], c.req.header(SIGNATURE_HEADER), rawBody, Math.floor(Date.now() / 1000))
-        : ({ ok: false, reason: 'mismatch' } as const);
-      if (!check.ok || !tenant) {
-        throw new ApiProblem(401, 'webhook_signature_invalid', 'Unauthorized', `Webhook signature ${check.ok ? 'mismatch' : check.reason}`);
-      }
-      let payload: SandboxWebhookPayload;
-      try {
-        payload = JSON.parse(rawBody) as SandboxWebhookPayload;
-      } catch {
-        throw problems.badRequest('malformed_json', 'The webhook body is not JSON');
-      }
-      const outcome = OUTCOMES[payload.type];
-      if (!outcome || !payload.id || !payload.data?.session_id) throw problems.badRequest('webhook_payload_invalid', 'Unknown event type or missing fields');
+export const sandboxWebhookRoutes = createResourceApp();
 
-      const taken = await takePaymentEvent(c, {
-        provider: 'sandbox', tenantId: tenant.id, eventId: payload.id, type: payload.type, rawBody, sessionId: payload.data.session_id,
-        result: { outcome, amount: payload.data.amount, currency: payload.data.currency },
-      });
-      const card = payload.data.saved_card;
-      if (outcome === 'succeeded' && card?.token) {
-        // The customer asked to keep the card: remember its token for the order's customer.
-        await sql`
-          INSERT INTO saved_cards (id, tenant_id, customer_id, provider, provider_token, brand, last4)
-          SELECT ${crypto.randomUUID()}, o.tenant_id, o.customer_id, 'sandbox', ${card.token}, ${card.brand}, ${card.last4}
-          FROM payments p JOIN orders o ON o.id = p.order_id
-          WHERE p.provider = 'sandbox' AND p.provider_session_id = ${payload.data.session_id} AND p.tenant_id = ${tenant.id} AND o.customer_id IS NOT NULL
-          LIMIT 1
-          ON CONFLICT (provider, provider_token) DO NOTHING`.execute(db);
-      }
-      return c.json(taken, 200);
+sandboxWebhookRoutes.openapi(
+  createRoute({
+    method: 'post', path: '/{tenant}', tags: ['payments'], security: [],
+    summary: 'Sandbox payment provider webhook (signed, see docs/payments.md)',
+    request: { params: z.object({ tenant: z.string() }) },
+    responses: {
+      200: { description: 'Accepted (or a repeat of an event already handled)', content: { 'application/json': { schema: z.object({ received: z.boolean(), duplicate: z.boolean() }) } } },
+      ...problemResponses(400, 401),
     },
-  );
-}
+  }),
+  async (c) => {
+    const { db } = c.var.deps;
+    const tenant = await findWebhookTenant(db, c.req.valid('param').tenant);
+    // The raw bytes are verified before anything is parsed.
+    const rawBody = await c.req.text();
+    const check = tenant
+      ? verifySignature([tenant.webhook_secret], c.req.header(SIGNATURE_HEADER), rawBody, Math.floor(Date.now() / 1000))
+      : ({ ok: false, reason: 'mismatch' } as const);
+    if (!check.ok || !tenant) {
+      throw new ApiProblem(401, 'webhook_signature_invalid', 'Unauthorized', `Webhook signature ${check.ok ? 'mismatch' : check.reason}`);
+    }
+    let payload: SandboxWebhookPayload;
+    try {
+      payload = JSON.parse(rawBody) as SandboxWebhookPayload;
+    } catch {
+      throw problems.badRequest('malformed_json', 'The webhook body is not JSON');
+    }
+    const outcome = OUTCOMES[payload.type];
+    if (!outcome || !payload.id || !payload.data?.session_id) throw problems.badRequest('webhook_payload_invalid', 'Unknown event type or missing fields');
+
+    const taken = await takePaymentEvent(c, {
+      provider: 'sandbox', tenantId: tenant.id, eventId: payload.id, type: payload.type, rawBody, sessionId: payload.data.session_id,
+      result: { outcome, amount: payload.data.amount, currency: payload.data.currency },
+    });
+    const card = payload.data.saved_card;
+    if (outcome === 'succeeded' && card?.token) {
+      // The customer asked to keep the card: remember its token for the order's customer.
+      await saveSandboxCard(db, {
+        tenantId: tenant.id, sessionId: payload.data.session_id, token: card.token, brand: card.brand, last4: card.last4,
+      });
+    }
+    return c.json(taken, 200);
+  },
+);

@@ -1,10 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
-import { sql } from 'kysely';
 import { html } from 'hono/html';
 import type { Context } from 'hono';
-import { deliverSandboxWebhookNow, enqueueSandboxWebhook, type SandboxFailureReason } from '../../activities/payments/sandbox-webhook-sender';
+import { deliverSandboxWebhookNow, enqueueSandboxWebhook, type SandboxFailureReason } from '../../payments/sandbox-webhook-sender';
 import { formatMinor } from '../../domain/money';
-import type { App } from '../app';
+import {
+  findSandboxSessionByPageToken, settleSandboxAttempt, vaultSandboxCard,
+} from '../../db/queries/sandbox-payment-page';
+import { createResourceApp } from '../resource-app';
 import type { AppEnv } from '../app-env';
 import { ApiProblem } from '../problem';
 
@@ -163,100 +165,93 @@ export function paymentPageUnavailable(c: Context<AppEnv>, problem: ApiProblem):
   503);
 }
 
-export function registerSandboxPspPage(app: App): void {
-  app.get('/psp/sandbox/pay/:token', async (c) => {
-    const session = await c.var.deps.db.selectFrom('sandbox_psp_sessions').selectAll()
-      .where('page_token', '=', c.req.param('token')).executeTakeFirst();
-    if (!session) return page(c, 'Unknown payment', html`<h1>Unknown payment session</h1><p>This payment link is not valid.</p>`, 404);
-    if (session.status === 'paid') {
-      return page(c, 'Paid', html`<h1 data-testid="result">Already paid</h1><p class="success" role="status">${formatMinor(session.amount, session.currency)} was paid.</p>`);
-    }
-    if (session.status === 'expired') {
-      return page(c, 'Expired', html`<h1 data-testid="result">This payment has expired</h1><p>The reservation ran out before it was paid. Nothing was charged.</p>`, 410);
-    }
-    const declined = c.req.query('declined') === '1' || session.status === 'declined';
-    const reason = failureReasonOf(c.req.query('reason'));
-    const notice = declined ? (reason ? FAILURE_MESSAGES[reason] : 'The last payment attempt did not go through. Nothing was charged. Try another card.') : undefined;
-    return page(c, declined ? 'Payment declined' : 'Pay', paymentForm(session, { notice }));
-  });
+export const sandboxPaymentPageRoutes = createResourceApp();
 
-  app.post('/psp/sandbox/pay/:token', async (c) => {
-    const { db } = c.var.deps;
-    const token = c.req.param('token');
-    const crossSite = crossSiteReason(c);
-    if (crossSite) throw forbidden('cross_site_request', `Refused: ${crossSite}. Submit the payment page itself.`);
-    const form = await c.req.parseBody();
-    const rawCard = typeof form.card_number === 'string' ? form.card_number.slice(0, 64) : '';
-    const card = rawCard.replace(/[\s-]+/g, '');
-    const action = String(form.action ?? '');
+sandboxPaymentPageRoutes.get('/pay/:token', async (c) => {
+  const session = await findSandboxSessionByPageToken(c.var.deps.db, c.req.param('token'));
+  if (!session) return page(c, 'Unknown payment', html`<h1>Unknown payment session</h1><p>This payment link is not valid.</p>`, 404);
+  if (session.status === 'paid') {
+    return page(c, 'Paid', html`<h1 data-testid="result">Already paid</h1><p class="success" role="status">${formatMinor(session.amount, session.currency)} was paid.</p>`);
+  }
+  if (session.status === 'expired') {
+    return page(c, 'Expired', html`<h1 data-testid="result">This payment has expired</h1><p>The reservation ran out before it was paid. Nothing was charged.</p>`, 410);
+  }
+  const declined = c.req.query('declined') === '1' || session.status === 'declined';
+  const reason = failureReasonOf(c.req.query('reason'));
+  const notice = declined ? (reason ? FAILURE_MESSAGES[reason] : 'The last payment attempt did not go through. Nothing was charged. Try another card.') : undefined;
+  return page(c, declined ? 'Payment declined' : 'Pay', paymentForm(session, { notice }));
+});
 
-    const session = await db.selectFrom('sandbox_psp_sessions').selectAll()
-      .where('page_token', '=', token).executeTakeFirst();
-    if (!session) return page(c, 'Unknown payment', html`<h1>Unknown payment session</h1><p>This payment link is not valid.</p>`, 404);
-    if (!sameToken(form.csrf_token, session.form_token)) {
-      throw forbidden('csrf_token_invalid', 'The form token is missing or wrong; reload the payment page, try again.');
-    }
-    if (!['pay', 'decline', 'cancel'].includes(action)) {
-      throw new ApiProblem(400, 'payment_action_invalid', 'Bad Request', 'action must be pay, decline or cancel');
-    }
-    const id = session.id;
-    if (session.status === 'paid' || session.status === 'expired') return c.redirect(`/psp/sandbox/pay/${token}`, 303);
+sandboxPaymentPageRoutes.post('/pay/:token', async (c) => {
+  const { db } = c.var.deps;
+  const token = c.req.param('token');
+  const crossSite = crossSiteReason(c);
+  if (crossSite) throw forbidden('cross_site_request', `Refused: ${crossSite}. Submit the payment page itself.`);
+  const form = await c.req.parseBody();
+  const rawCard = typeof form.card_number === 'string' ? form.card_number.slice(0, 64) : '';
+  const card = rawCard.replace(/[\s-]+/g, '');
+  const action = String(form.action ?? '');
 
-    if (action === 'cancel') {
-      // The customer leaves the page: like a hosted checkout, nothing is reported and the
-      // session stays payable until the order's deadline closes it.
-      return c.redirect(session.cancel_url ?? `/psp/sandbox/done/${token}`, 303);
-    }
-    if (action === 'pay' && !isValidCardNumber(card)) {
-      // Checked here, on the page: nobody else is contacted about a mistyped number.
-      const fieldError = card === '' ? 'Enter a card number.' : 'This card number is not valid. Check the digits and try again.';
-      return page(c, 'Check the card number', paymentForm(session, { fieldError, cardValue: rawCard }), 422);
-    }
+  const session = await findSandboxSessionByPageToken(db, token);
+  if (!session) return page(c, 'Unknown payment', html`<h1>Unknown payment session</h1><p>This payment link is not valid.</p>`, 404);
+  if (!sameToken(form.csrf_token, session.form_token)) {
+    throw forbidden('csrf_token_invalid', 'The form token is missing or wrong; reload the payment page, try again.');
+  }
+  if (!['pay', 'decline', 'cancel'].includes(action)) {
+    throw new ApiProblem(400, 'payment_action_invalid', 'Bad Request', 'action must be pay, decline or cancel');
+  }
+  const id = session.id;
+  if (session.status === 'paid' || session.status === 'expired') return c.redirect(`/psp/sandbox/pay/${token}`, 303);
 
-    const failureReason: SandboxFailureReason | undefined = action === 'decline' ? 'card_declined' : FAILING_CARDS.get(card);
-    const next = failureReason ? 'declined' : 'paid';
-    // The session change and the webhook reporting it commit together (the provider's outbox).
-    const deliveryId = await db.transaction().execute(async (trx) => {
-      const updated = await trx.updateTable('sandbox_psp_sessions').set({ status: next, updated_at: sql`now()` })
-        .where('id', '=', id).where('status', 'in', ['open', 'declined', 'cancelled'])
-        .returning('id').executeTakeFirst();
-      if (!updated) return null;
-      // The provider keeps the card in its vault and tells the merchant only a token.
-      let savedCard: { token: string; brand: string; last4: string } | undefined;
-      if (!failureReason && form.save_card === '1') {
-        savedCard = { token: `sbx_card_${crypto.randomUUID().replace(/-/g, '')}`, brand: card.startsWith('4') ? 'visa' : card.startsWith('5') ? 'mastercard' : 'card', last4: card.slice(-4) };
-        await trx.insertInto('sandbox_psp_cards').values({ token: savedCard.token, tenant_id: session.tenant_id, brand: savedCard.brand, last4: savedCard.last4 }).execute();
-      }
-      return enqueueSandboxWebhook(trx, {
-        sessionId: id,
-        outcome: failureReason ? 'failed' : 'succeeded',
-        attemptId: failureReason ? `${id}_failed_${crypto.randomUUID().slice(0, 8)}` : `${id}_paid`,
-        failureReason,
-        savedCard,
-      });
+  if (action === 'cancel') {
+    // The customer leaves the page: like a hosted checkout, nothing is reported and the
+    // session stays payable until the order's deadline closes it.
+    return c.redirect(session.cancel_url ?? `/psp/sandbox/done/${token}`, 303);
+  }
+  if (action === 'pay' && !isValidCardNumber(card)) {
+    // Checked here, on the page: nobody else is contacted about a mistyped number.
+    const fieldError = card === '' ? 'Enter a card number.' : 'This card number is not valid. Check the digits and try again.';
+    return page(c, 'Check the card number', paymentForm(session, { fieldError, cardValue: rawCard }), 422);
+  }
+
+  const failureReason: SandboxFailureReason | undefined = action === 'decline' ? 'card_declined' : FAILING_CARDS.get(card);
+  const next = failureReason ? 'declined' : 'paid';
+  // The session change and the webhook reporting it commit together (the provider's outbox).
+  const deliveryId = await db.transaction().execute(async (trx) => {
+    if (!(await settleSandboxAttempt(trx, id, next))) return null;
+    // The provider keeps the card in its vault and tells the merchant only a token.
+    let savedCard: { token: string; brand: string; last4: string } | undefined;
+    if (!failureReason && form.save_card === '1') {
+      savedCard = { token: `sbx_card_${crypto.randomUUID().replace(/-/g, '')}`, brand: card.startsWith('4') ? 'visa' : card.startsWith('5') ? 'mastercard' : 'card', last4: card.slice(-4) };
+      await vaultSandboxCard(trx, { ...savedCard, tenantId: session.tenant_id });
+    }
+    return enqueueSandboxWebhook(trx, {
+      sessionId: id,
+      outcome: failureReason ? 'failed' : 'succeeded',
+      attemptId: failureReason ? `${id}_failed_${crypto.randomUUID().slice(0, 8)}` : `${id}_paid`,
+      failureReason,
+      savedCard,
     });
-    if (!deliveryId) return c.redirect(`/psp/sandbox/pay/${token}`, 303);
-    const delivered = await deliverSandboxWebhookNow(db, deliveryId);
-    if (!delivered) c.var.logger.warn({ session: id, delivery: deliveryId }, 'sandbox webhook not delivered yet; the delivery loop retries it');
-    if (failureReason) return c.redirect(`/psp/sandbox/pay/${token}?declined=1&reason=${failureReason}`, 303);
-    return c.redirect(session.complete_url ?? `/psp/sandbox/done/${token}`, 303);
   });
+  if (!deliveryId) return c.redirect(`/psp/sandbox/pay/${token}`, 303);
+  const delivered = await deliverSandboxWebhookNow(db, deliveryId);
+  if (!delivered) c.var.logger.warn({ session: id, delivery: deliveryId }, 'sandbox webhook not delivered yet; the delivery loop retries it');
+  if (failureReason) return c.redirect(`/psp/sandbox/pay/${token}?declined=1&reason=${failureReason}`, 303);
+  return c.redirect(session.complete_url ?? `/psp/sandbox/done/${token}`, 303);
+});
 
-  app.get('/psp/sandbox/done/:token', async (c) => {
-    const session = await c.var.deps.db.selectFrom('sandbox_psp_sessions')
-      .select(['page_token', 'status', 'amount', 'currency'])
-      .where('page_token', '=', c.req.param('token')).executeTakeFirst();
-    if (!session) return page(c, 'Unknown payment', html`<h1>Unknown payment session</h1><p>This payment link is not valid.</p>`, 404);
-    const amount = formatMinor(session.amount, session.currency);
-    if (session.status === 'paid') {
-      return page(c, 'Payment complete', html`<h1 data-testid="result">Payment complete</h1>
+sandboxPaymentPageRoutes.get('/done/:token', async (c) => {
+  const session = await findSandboxSessionByPageToken(c.var.deps.db, c.req.param('token'));
+  if (!session) return page(c, 'Unknown payment', html`<h1>Unknown payment session</h1><p>This payment link is not valid.</p>`, 404);
+  const amount = formatMinor(session.amount, session.currency);
+  if (session.status === 'paid') {
+    return page(c, 'Payment complete', html`<h1 data-testid="result">Payment complete</h1>
 <p class="success" role="status">${amount} was paid. You can close this page.</p>`);
-    }
-    if (session.status === 'expired') {
-      return page(c, 'Payment expired', html`<h1 data-testid="result">This payment has expired</h1><p>Nothing was charged.</p>`);
-    }
-    return page(c, 'Payment cancelled', html`<h1 data-testid="result">Payment cancelled</h1>
+  }
+  if (session.status === 'expired') {
+    return page(c, 'Payment expired', html`<h1 data-testid="result">This payment has expired</h1><p>Nothing was charged.</p>`);
+  }
+  return page(c, 'Payment cancelled', html`<h1 data-testid="result">Payment cancelled</h1>
 <p role="status">Nothing was charged. The order stays reserved until its payment deadline.</p>
 <p><a href="/psp/sandbox/pay/${session.page_token}">Return to payment</a></p>`);
-  });
-}
+});

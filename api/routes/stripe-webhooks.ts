@@ -1,12 +1,14 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { html } from 'hono/html';
 import Stripe from 'stripe';
-import { stripeWebhookSecret, stripeWebhookSecretVariable } from '../../activities/payments/stripe-provider';
+import { stripeWebhookSecret, stripeWebhookSecretVariable } from '../../payments/stripe-provider';
 import type { Db } from '../../db/database';
-import type { App } from '../app';
+import { findLatestStripeChargeSession } from '../../db/queries/order-charges';
+import { findWebhookTenant } from '../../db/queries/webhook-tenants';
+import { createResourceApp } from '../resource-app';
 import { ApiProblem, problems } from '../problem';
 import { problemResponses } from '../schemas/common';
-import { takePaymentEvent, type VerifiedPaymentEvent } from './payment-event-intake';
+import { takePaymentEvent, type VerifiedPaymentEvent } from '../../payments/payment-event-intake';
 
 // Stripe's webhooks for tenants whose card payments go through Stripe. Configure the endpoint
 // in the tenant's Stripe dashboard as <PUBLIC_BASE_URL>/v1/webhooks/stripe/<tenant slug> with the
@@ -49,55 +51,57 @@ export function verifyStripeWebhook(rawBody: string | Uint8Array, header: string
   }
 }
 
-export function registerStripeWebhookRoutes(app: App): void {
-  app.openapi(
-    createRoute({
-      method: 'post', path: '/v1/webhooks/stripe/{tenant}', tags: ['payments'], security: [],
-      summary: 'Stripe webhook (Stripe-Signature verified with the tenant\'s endpoint secret, see docs/payments.md)',
-      request: { params: z.object({ tenant: z.string() }) },
-      responses: {
-        200: { description: 'Accepted, a repeat of an event already handled, or an event type we ignore', content: { 'application/json': { schema: webhookAnswer } } },
-        ...problemResponses(400, 401),
-      },
-    }),
-    async (c) => {
-      const { db } = c.var.deps;
-      const slug = c.req.valid('param').tenant;
-      const tenant = await db.selectFrom('tenants').select(['id', 'slug']).where('slug', '=', slug).executeTakeFirst();
-      const secret = tenant ? stripeWebhookSecret(tenant.slug) : undefined;
-      if (tenant && !secret) c.var.logger.warn({ tenant: tenant.slug, variable: stripeWebhookSecretVariable(tenant.slug) }, 'Stripe webhook for a tenant without a webhook secret');
-      // The raw bytes are verified before anything is parsed (constructEvent parses only after).
-      const rawBytes = Buffer.from(await c.req.arrayBuffer());
-      const header = c.req.header(STRIPE_SIGNATURE_HEADER);
-      // An unknown tenant or one without a secret answers like a wrong signature: nothing to learn.
-      if (!tenant || !secret) throw new ApiProblem(401, 'webhook_signature_invalid', 'Unauthorized', `Webhook signature ${header ? 'mismatch' : 'missing'}`);
-      const check = verifyStripeWebhook(rawBytes, header, secret);
-      if (!check.ok) {
-        if (check.reason === 'not_json') throw problems.badRequest('malformed_json', 'The webhook body is not JSON');
-        if (check.reason === 'unreadable') throw problems.badRequest('webhook_payload_invalid', 'Not a Stripe snapshot event');
-        throw new ApiProblem(401, 'webhook_signature_invalid', 'Unauthorized', `Webhook signature ${check.reason}`);
-      }
-      const { event } = check;
-      if (!event?.id || !event.type) throw problems.badRequest('webhook_payload_invalid', 'Missing event id or type');
+export const stripeWebhookRoutes = createResourceApp();
 
-      const understood = await understand(db, tenant.id, event);
-      if (!understood) return c.json({ received: true, duplicate: false, ignored: true }, 200);
-      const taken = await takePaymentEvent(c, {
-        provider: 'stripe', tenantId: tenant.id, eventId: event.id, type: event.type, rawBody: rawBytes.toString('utf8'), ...understood,
-      });
-      return c.json(taken, 200);
+stripeWebhookRoutes.openapi(
+  createRoute({
+    method: 'post', path: '/{tenant}', tags: ['payments'], security: [],
+    summary: 'Stripe webhook (Stripe-Signature verified with the tenant\'s endpoint secret, see docs/payments.md)',
+    request: { params: z.object({ tenant: z.string() }) },
+    responses: {
+      200: { description: 'Accepted, a repeat of an event already handled, or an event type we ignore', content: { 'application/json': { schema: webhookAnswer } } },
+      ...problemResponses(400, 401),
     },
-  );
+  }),
+  async (c) => {
+    const { db } = c.var.deps;
+    const slug = c.req.valid('param').tenant;
+    const tenant = await findWebhookTenant(db, slug);
+    const secret = tenant ? stripeWebhookSecret(tenant.slug) : undefined;
+    if (tenant && !secret) c.var.logger.warn({ tenant: tenant.slug, variable: stripeWebhookSecretVariable(tenant.slug) }, 'Stripe webhook for a tenant without a webhook secret');
+    // The raw bytes are verified before anything is parsed (constructEvent parses only after).
+    const rawBytes = Buffer.from(await c.req.arrayBuffer());
+    const header = c.req.header(STRIPE_SIGNATURE_HEADER);
+    // An unknown tenant or one without a secret answers like a wrong signature: nothing to learn.
+    if (!tenant || !secret) throw new ApiProblem(401, 'webhook_signature_invalid', 'Unauthorized', `Webhook signature ${header ? 'mismatch' : 'missing'}`);
+    const check = verifyStripeWebhook(rawBytes, header, secret);
+    if (!check.ok) {
+      if (check.reason === 'not_json') throw problems.badRequest('malformed_json', 'The webhook body is not JSON');
+      if (check.reason === 'unreadable') throw problems.badRequest('webhook_payload_invalid', 'Not a Stripe snapshot event');
+      throw new ApiProblem(401, 'webhook_signature_invalid', 'Unauthorized', `Webhook signature ${check.reason}`);
+    }
+    const { event } = check;
+    if (!event?.id || !event.type) throw problems.badRequest('webhook_payload_invalid', 'Missing event id or type');
 
-  // Where Stripe Checkout sends the customer when the order brought no URLs of its own.
-  app.get('/psp/stripe/return', (c) => {
-    const paid = c.req.query('result') === 'success';
-    return c.html(html`<!doctype html>
+    const understood = await understand(db, tenant.id, event);
+    if (!understood) return c.json({ received: true, duplicate: false, ignored: true }, 200);
+    const taken = await takePaymentEvent(c, {
+      provider: 'stripe', tenantId: tenant.id, eventId: event.id, type: event.type, rawBody: rawBytes.toString('utf8'), ...understood,
+    });
+    return c.json(taken, 200);
+  },
+);
+
+/** Where Stripe Checkout sends the customer when the order brought no URLs of its own (under /psp/stripe). */
+export const stripeReturnPageRoutes = createResourceApp();
+
+stripeReturnPageRoutes.get('/return', (c) => {
+  const paid = c.req.query('result') === 'success';
+  return c.html(html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${paid ? 'Payment received' : 'Payment cancelled'}</title></head>
 <body><h1 data-testid="result">${paid ? 'Thank you — your payment is being confirmed' : 'Payment cancelled'}</h1>
 <p>${paid ? 'You will receive a confirmation by email. You can close this page.' : 'Nothing was charged. You can close this page.'}</p></body></html>`);
-  });
-}
+});
 
 /** What a Stripe event means for one of our payments; undefined = an event we do not act on. */
 async function understand(db: Db, tenantId: string, event: Stripe.Event): Promise<Understood | undefined> {
@@ -126,11 +130,8 @@ async function understand(db: Db, tenantId: string, event: Stripe.Event): Promis
       // PaymentIntent carries our order id (payment_intent_data.metadata), not the session id.
       const intent = event.data.object;
       const orderId = intent.metadata?.order_id;
-      const charge = orderId && UUID.test(orderId)
-        ? await db.selectFrom('payments').select('provider_session_id').where('order_id', '=', orderId).where('tenant_id', '=', tenantId)
-          .where('provider', '=', 'stripe').where('kind', '=', 'charge').orderBy('created_at', 'desc').executeTakeFirst()
-        : undefined;
-      return { sessionId: charge?.provider_session_id ?? null, result: { outcome: 'failed', amount: intent.amount, currency: intent.currency } };
+      const sessionId = orderId && UUID.test(orderId) ? await findLatestStripeChargeSession(db, tenantId, orderId) : null;
+      return { sessionId, result: { outcome: 'failed', amount: intent.amount, currency: intent.currency } };
     }
     default:
       return undefined;

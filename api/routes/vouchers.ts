@@ -1,11 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { findVoucherByCode, redeemVoucher, type VoucherStateRow } from '../../db/queries/vouchers';
-import type { App } from '../app';
-import { requireScope } from '../auth';
+import { createResourceApp } from '../resource-app';
+import { requireAnyScope, requireScope } from '../auth';
 import { problems } from '../problem';
 import { problemResponses } from '../schemas/common';
 import { voucherCodeParam, voucherRedeemSchema, voucherRedemptionSchema, voucherStateSchema } from '../schemas/voucher';
-import { ordersReadScope } from './order-list';
 
 const json = <T>(schema: T) => ({ 'application/json': { schema } });
 
@@ -34,67 +33,67 @@ export function presentVoucherState(v: VoucherStateRow) {
 
 const voucherNotFound = () => problems.notFound('voucher', 'voucher_not_found');
 
-export function registerVoucherRoutes(app: App): void {
-  app.use('/v1/vouchers/*', async (c, next) =>
-    c.req.method === 'POST' ? requireScope('orders:write')(c, next) : ordersReadScope(c, next));
-  app.openapi(
-    createRoute({
-      method: 'get', path: '/v1/vouchers/{code}', tags: ['vouchers'], summary: 'Look up a voucher code (seed 004): can it be used, and what is left',
-      description: 'Needs `orders:read` or `orders:write`. Codes are matched regardless of case. A known code that cannot be used answers `200` with `valid: false` and a `message`; an unknown code (or another tenant\'s) is `404 voucher_not_found`.',
-      request: { params: z.object({ code: voucherCodeParam }) },
-      responses: { 200: { description: 'The voucher\'s state', content: json(voucherStateSchema) }, ...problemResponses(400, 401, 403, 404) },
-    }),
-    async (c) => {
-      const { code } = c.req.valid('param');
-      const voucher = await findVoucherByCode(c.var.deps.db, c.var.auth.tenantId, code);
-      if (!voucher) throw voucherNotFound();
-      return c.json(presentVoucherState(voucher), 200);
-    },
-  );
+export const voucherRoutes = createResourceApp();
 
-  app.openapi(
-    createRoute({
-      method: 'post', path: '/v1/vouchers/{code}/redeem', tags: ['vouchers'], summary: 'Redeem a voucher without an order (seed 004)',
-      description: [
-        'Needs `orders:write`. A value voucher gives `amount` minor units (default: everything left); a percent voucher is used up (send no `amount`).',
-        'One conditional update: of two redemptions at once that together want more than is left, exactly one succeeds.',
-        '`409 voucher_already_redeemed` when the voucher is used up or has less than `amount` left (seed 004 answers 403; this is a conflict with the voucher\'s state, not a permission problem), `409 voucher_code_expired` after `valid_until`, `404 voucher_not_found` for an unknown code, `422 voucher_amount_not_allowed` for an `amount` on a percent voucher.',
-      ].join('\n\n'),
-      request: {
-        params: z.object({ code: voucherCodeParam }),
-        body: { required: false, content: json(voucherRedeemSchema) },
-      },
-      responses: {
-        200: { description: 'Redeemed; the voucher\'s new state and the redemption', content: json(voucherRedemptionSchema) },
-        ...problemResponses(400, 401, 403, 404, 409, 415, 422),
-      },
-    }),
-    async (c) => {
-      const { code } = c.req.valid('param');
-      const body = c.req.valid('json');
-      const outcome = await redeemVoucher(c.var.deps.db, c.var.auth.tenantId, code, body.amount);
-      if (outcome.ok) {
-        const { redemption } = outcome;
-        return c.json({
-          ...presentVoucherState(outcome.voucher),
-          redemption: { id: redemption.id, amount: redemption.amount, created_at: redemption.created_at.toISOString() },
-        }, 200);
-      }
-      const v = outcome.voucher;
-      switch (outcome.reason) {
-        case 'not_found':
-          throw voucherNotFound();
-        case 'expired':
-          throw problems.conflict('voucher_code_expired', `The voucher ${v?.code ?? code} expired at ${v?.valid_until?.toISOString()}`);
-        case 'insufficient_value':
-          throw problems.conflict('voucher_already_redeemed', `The voucher ${v?.code ?? code} has only ${v?.remaining_value ?? 0} (minor units) left; ${body.amount} was asked`);
-        case 'amount_not_allowed':
-          throw problems.unprocessable('voucher_amount_not_allowed', `The voucher ${v?.code ?? code} is a percent voucher: redeem it without an amount`, [
-            { code: 'voucher_amount_not_allowed', message: 'A percent voucher is redeemed whole; leave out "amount"', field: 'amount' },
-          ]);
-        default:
-          throw problems.conflict('voucher_already_redeemed', `The voucher ${v?.code ?? code} has already been redeemed or has no value left`);
-      }
+voucherRoutes.openapi(
+  createRoute({
+    method: 'get', path: '/{code}', middleware: [requireAnyScope('orders:read', 'orders:write')], tags: ['vouchers'],
+    summary: 'Look up a voucher code: can it be used, and what is left',
+    description: 'Needs `orders:read` or `orders:write`. Codes are matched regardless of case. A known code that cannot be used answers `200` with `valid: false` and a `message`; an unknown code (or another tenant\'s) is `404 voucher_not_found`.',
+    request: { params: z.object({ code: voucherCodeParam }) },
+    responses: { 200: { description: 'The voucher\'s state', content: json(voucherStateSchema) }, ...problemResponses(400, 401, 403, 404) },
+  }),
+  async (c) => {
+    const { code } = c.req.valid('param');
+    const voucher = await findVoucherByCode(c.var.deps.db, c.var.auth.tenantId, code);
+    if (!voucher) throw voucherNotFound();
+    return c.json(presentVoucherState(voucher), 200);
+  },
+);
+
+voucherRoutes.openapi(
+  createRoute({
+    method: 'post', path: '/{code}/redeem', middleware: [requireScope('orders:write')], tags: ['vouchers'],
+    summary: 'Redeem a voucher without an order (e.g. at a till or a gate)',
+    description: [
+      'Needs `orders:write`. A value voucher gives `amount` minor units (default: everything left); a percent voucher is used up (send no `amount`).',
+      'One conditional update: of two redemptions at once that together want more than is left, exactly one succeeds.',
+      '`409 voucher_already_redeemed` when the voucher is used up or has less than `amount` left (some shop APIs answer 403 here; this is a conflict with the voucher\'s state, not a permission problem), `409 voucher_code_expired` after `valid_until`, `404 voucher_not_found` for an unknown code, `422 voucher_amount_not_allowed` for an `amount` on a percent voucher.',
+    ].join('\n\n'),
+    request: {
+      params: z.object({ code: voucherCodeParam }),
+      body: { required: false, content: json(voucherRedeemSchema) },
     },
-  );
-}
+    responses: {
+      200: { description: 'Redeemed; the voucher\'s new state and the redemption', content: json(voucherRedemptionSchema) },
+      ...problemResponses(400, 401, 403, 404, 409, 415, 422),
+    },
+  }),
+  async (c) => {
+    const { code } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const outcome = await redeemVoucher(c.var.deps.db, c.var.auth.tenantId, code, body.amount);
+    if (outcome.ok) {
+      const { redemption } = outcome;
+      return c.json({
+        ...presentVoucherState(outcome.voucher),
+        redemption: { id: redemption.id, amount: redemption.amount, created_at: redemption.created_at.toISOString() },
+      }, 200);
+    }
+    const v = outcome.voucher;
+    switch (outcome.reason) {
+      case 'not_found':
+        throw voucherNotFound();
+      case 'expired':
+        throw problems.conflict('voucher_code_expired', `The voucher ${v?.code ?? code} expired at ${v?.valid_until?.toISOString()}`);
+      case 'insufficient_value':
+        throw problems.conflict('voucher_already_redeemed', `The voucher ${v?.code ?? code} has only ${v?.remaining_value ?? 0} (minor units) left; ${body.amount} was asked`);
+      case 'amount_not_allowed':
+        throw problems.unprocessable('voucher_amount_not_allowed', `The voucher ${v?.code ?? code} is a percent voucher: redeem it without an amount`, [
+          { code: 'voucher_amount_not_allowed', message: 'A percent voucher is redeemed whole; leave out "amount"', field: 'amount' },
+        ]);
+      default:
+        throw problems.conflict('voucher_already_redeemed', `The voucher ${v?.code ?? code} has already been redeemed or has no value left`);
+    }
+  },
+);

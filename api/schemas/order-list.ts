@@ -41,11 +41,11 @@ export const orderListQuerySchema = z.strictObject({
   number: z.string().regex(/^\d{1,15}$/, 'an order number').optional().openapi({ description: 'Order number (exact)', example: '42' }),
   status: listOf(ORDER_STATUSES, 'statuses').optional().openapi({ description: 'Comma-separated statuses', example: 'awaiting_payment,reserved' }),
   created_from: dateOrDateTime.optional().openapi({
-    description: 'Created at or after (inclusive). A date is that day 00:00 UTC. Default: one year ago (a date, as seed 003)',
+    description: 'Created at or after (inclusive). A date is that day 00:00 UTC. Default: one year ago (a date; the default facility-booking order lists use, so clients coming from one see the same orders)',
     example: '2026-01-01',
   }),
   created_to: dateOrDateTime.optional().openapi({
-    description: 'Created at or before (inclusive). A date covers that whole UTC day. Default: tomorrow (a date, as seed 003)',
+    description: 'Created at or before (inclusive). A date covers that whole UTC day. Default: tomorrow (a date; the same facility-booking default)',
     example: '2026-12-31',
   }),
   occurrence_id: z.string().uuid().optional().openapi({ description: 'Orders with a line on this occurrence' }),
@@ -74,7 +74,7 @@ export const orderListItemSchema = z
     preliminary_until: z.string().nullable(),
     created_at: z.string(),
     number_of_participants: z.number().int(),
-    left_to_pay: z.number().int().openapi({ description: "Seed 003's lefttopay: 0 once paid in full, and for expired or cancelled orders" }),
+    left_to_pay: z.number().int().openapi({ description: 'What is still to pay (`lefttopay` in facility-booking APIs): 0 once paid in full, and for expired or cancelled orders' }),
   })
   .openapi('OrderListItem');
 

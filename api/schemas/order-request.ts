@@ -1,5 +1,7 @@
 import { MAX_PARTICIPANTS_PER_ORDER } from '../../domain/order-validation';
 import { z } from '@hono/zod-openapi';
+import type { OrderLineRequest, OrderRequest } from '../../domain/order-request';
+import type { SameType } from '../../domain/same-type';
 import { currencyCode } from './common';
 
 // Shape checks only (types, lengths, formats): a failure here is a 400. Whether an occurrence
@@ -30,7 +32,7 @@ const participant = z.strictObject({
   email: text(254).optional(),
   phone: text(40).optional(),
   date_of_birth: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD').optional(),
-  price: z.number().int().min(0).optional().openapi({ description: 'Overrides the main product price (seed 000); needs orders:price_override' }),
+  price: z.number().int().min(0).optional().openapi({ description: 'Overrides the main product price (a course-booking client sets a negotiated price per participant this way); needs orders:price_override' }),
   discount_percent: z.number().min(0).max(100).optional().openapi({ description: 'Discount on the main product' }),
   products: z.array(participantProduct).max(20).optional(),
   home_address: address.optional(),
@@ -40,7 +42,7 @@ const participant = z.strictObject({
 export const orderLineRequestSchema = z.strictObject({
   occurrence_id: z.string().uuid().optional(),
   product_id: z.string().uuid().optional(),
-  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD').optional().openapi({ description: 'For products with inventory per date (seed 004)' }),
+  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD').optional().openapi({ description: 'For products with inventory per date (a ticket or day pass sold for a day rather than for a scheduled occurrence)' }),
   quantity: z.number().int().optional(),
   discount_percent: z.number().min(0).max(100).optional(),
   price: z.number().int().min(0).optional(),
@@ -79,4 +81,11 @@ export const orderRequestSchema = z.strictObject({
   }).optional(),
 }).openapi('OrderRequest');
 
-export type OrderRequest = z.infer<typeof orderRequestSchema>;
+// The domain owns the contract (domain/order-request.ts); these fail to compile as soon as the
+// JSON this schema accepts and the type the order domain reads differ in any field.
+const requestMatchesDomain: SameType<z.infer<typeof orderRequestSchema>, OrderRequest> = true;
+const lineMatchesDomain: SameType<z.infer<typeof orderLineRequestSchema>, OrderLineRequest> = true;
+void requestMatchesDomain;
+void lineMatchesDomain;
+
+export type { OrderRequest };

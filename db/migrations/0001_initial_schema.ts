@@ -84,7 +84,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.createIndex('occurrences_tenant_starts_idx').on('occurrences').columns(['tenant_id', 'starts_at']).execute();
 
-  // Per-date inventory for undated products sold for a day (seed 004's `date`); rows are
+  // Per-date inventory for undated products sold for a day (a day ticket: the order line's `date`); rows are
   // created on first use with the product's daily_capacity.
   await db.schema
     .createTable('product_date_inventory')

@@ -14,7 +14,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`CREATE INDEX order_lines_tenant_occurrence_idx ON order_lines (tenant_id, occurrence_id)`.execute(db);
 
   // POST /v1/vouchers/{code}/redeem writes one row per redemption (order_id is null for a
-  // redemption without an order, as in seed 004's "redeem a voucher without an order").
+  // redemption without an order, e.g. a voucher used up at a till or a gate).
   await db.schema
     .createTable('voucher_redemptions')
     .addColumn('id', 'uuid', (c) => c.primaryKey())
@@ -28,7 +28,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('voucher_redemptions_voucher_idx').on('voucher_redemptions').columns(['voucher_id', 'created_at']).execute();
 
   // Participants of orders placed before this migration are connected to customer records by
-  // email, as placeOrder now does for new orders (unless the order opted out with
+  // email, as placeOrder does for every new order (unless the order opted out with
   // config.allow_customer_autoconnect = false).
   await sql`
     INSERT INTO customers (id, tenant_id, email, name)

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 
-// Saved cards (seed 004): the provider keeps the card (sandbox_psp_cards is the sandbox
+// Saved cards, for one-click payment without the provider's page: the provider keeps the card (sandbox_psp_cards is the sandbox
 // provider's vault); we keep only its token, brand and last four digits per customer.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema

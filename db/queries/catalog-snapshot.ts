@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { OrderRequest } from '../../api/schemas/order-request';
+import type { OrderRequest } from '../../domain/order-request';
 import type { CatalogSnapshot } from '../../domain/order-draft';
 import type { Db } from '../database';
 

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { OrderRequest } from '../../api/schemas/order-request';
+import type { OrderRequest } from '../../domain/order-request';
 import type { BusinessError } from '../../domain/business-error';
 import type { OrderDraft } from '../../domain/order-draft';
 import type { Database } from '../schema';

@@ -1,4 +1,4 @@
-import type { OrderSummary } from '../../workflows/order-messages';
+import type { OrderSummary } from '../../domain/order-summary';
 import type { Db } from '../database';
 
 /** The priced summary POST /v1/orders answers with, rebuilt from the stored order. */

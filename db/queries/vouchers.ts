@@ -20,7 +20,7 @@ export type RedeemOutcome =
   | { ok: false; reason: 'not_found' | 'expired' | 'already_redeemed' | 'insufficient_value' | 'amount_not_allowed'; voucher?: VoucherStateRow };
 
 /**
- * Redeems a voucher without an order (seed 004's "set it as used"). The change is one
+ * Redeems a voucher without an order (marks it used, e.g. at a till or a gate). The change is one
  * conditional UPDATE — still unredeemed, not expired, enough value left — so two redemptions at
  * once can never both take the same value; the redemption row is written in the same
  * transaction. `amount` absent takes everything left of a value voucher: the value seen is

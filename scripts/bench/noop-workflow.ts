@@ -64,8 +64,8 @@ export async function noopOrderWorkflow(start: NoopStart): Promise<string> {
       } else if (step.type === 'upsert') {
         upsertSearchAttributes(step.keys.map((key) => ({ key: defineSearchAttributeKey(key, SearchAttributeType.KEYWORD), value: 'bench' })));
       } else {
-        // The order waits for the payment with the deadline timer plus (since the expiry
-        // notice) further timers; the extra ones are cancelled with the wait.
+        // The order waits for the payment with the deadline timer plus further timers (the
+        // expiry notice among them); the extra ones are cancelled with the wait.
         const extra = new CancellationScope();
         const timers = extra.run(() => Promise.all(Array.from({ length: Math.max(0, step.timers - 1) }, () => sleep('25 minutes'))));
         timers.catch(() => undefined);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ALL_SCOPES, apiKeyPrefix, generateApiKey, hashApiKey } from '../../api/api-keys';
+import { ALL_SCOPES, apiKeyPrefix, generateApiKey, hashApiKey } from '../../domain/api-key';
 import type { Db } from '../../db/database';
 
 export interface TestTenant {

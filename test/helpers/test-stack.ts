@@ -6,7 +6,7 @@ import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { startSandboxWebhookDelivery } from '../../activities/payments/sandbox-webhook-queue';
+import { startSandboxWebhookDelivery } from '../../payments/sandbox-webhook-queue';
 import { startOrderWorker, type RunningOrderWorker } from '../../activities/worker-runtime';
 import { createApp } from '../../api/app';
 import { clearAuthCache } from '../../api/auth';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashApiKey } from '../../api/api-keys';
+import { hashApiKey } from '../../domain/api-key';
 import { addApiKey, createOccurrence, createProduct, createTenant, jsonOf, type TestTenant } from '../helpers/fixtures';
 import { startTestStack, type TestStack } from '../helpers/test-stack';
 

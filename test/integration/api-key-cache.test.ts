@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
-import { hashApiKey } from '../../api/api-keys';
+import { hashApiKey } from '../../domain/api-key';
 import { createLogger } from '../../runtime/logger';
 import { addApiKey, createTenant, type TestTenant } from '../helpers/fixtures';
 import { startTestStack, type TestStack } from '../helpers/test-stack';

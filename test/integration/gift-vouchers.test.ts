@@ -14,7 +14,7 @@ beforeAll(async () => {
 });
 afterAll(async () => stack.stop());
 
-describe('gift vouchers sold as a product (seed 002)', () => {
+describe('gift vouchers sold as a product', () => {
   it('are created when the order is paid, emailed to the buyer, and redeemable in a later order', async () => {
     const giftCard = await createProduct(stack.database.db, tenant.id, { type: 'voucher', name: 'Gift card 500', price: 50_000, vatRateBp: 0 });
     const placed = await client.placeOrder({

@@ -170,7 +170,7 @@ describe('invoice email', () => {
   });
 });
 
-describe('listing (seed 004)', () => {
+describe('listing for an accounting export', () => {
   it('pages through invoices and credit notes in number order with after_number (JSON)', async () => {
     const first = await get('/v1/invoices?limit=2');
     expect(first.status).toBe(200);

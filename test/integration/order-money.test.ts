@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendSandboxWebhook } from '../../activities/payments/sandbox-webhook-sender';
+import { sendSandboxWebhook } from '../../payments/sandbox-webhook-sender';
 import { addApiKey, createOccurrence, createProduct, createTenant, jsonOf, type TestTenant } from '../helpers/fixtures';
 import { orderClient } from '../helpers/order-client';
 import { eventually, startTestStack, type TestStack } from '../helpers/test-stack';
 
-// Regression tests for money and state that composed operations once got wrong: every refund
-// and credit comes from the ledger (docs/payments.md, "Money rules").
+// Money and state when operations compose (partial then full cancellation, fees, refused
+// refunds, settlements): every refund and credit comes from the ledger (docs/payments.md, "Money rules").
 
 let stack: TestStack;
 let tenant: TestTenant;
@@ -227,7 +227,7 @@ describe('a late payment that re-books', () => {
   });
 });
 
-describe('found by the model-based test', () => {
+describe('confirmation and changes keep what the order holds', () => {
   it('notes sent with preliminary=false are kept', async () => {
     const occurrence = await createOccurrence(stack.database.db, tenant.id, courseId, { capacity: 5, startsInDays: 10 });
     const placed = await client.placeOrder({ payment_method: 'card', booker: { email: 'confirm-notes@example.com' }, lines: [{ occurrence_id: occurrence, quantity: 1 }] });

@@ -86,7 +86,7 @@ describe('card order through the sandbox provider', () => {
     await client.actOnPaymentPage(placed.body.payment.redirect_url, 'pay');
     await client.waitForStatus(placed.body.id, 'completed');
     // The provider redelivers the same signed event.
-    const { sendSandboxWebhook } = await import('../../activities/payments/sandbox-webhook-sender');
+    const { sendSandboxWebhook } = await import('../../payments/sandbox-webhook-sender');
     const sessionId = placed.body.payment.session_id;
     expect(await sendSandboxWebhook(stack.database.db, sessionId, 'succeeded', `${sessionId}_paid`)).toBe(true);
     await new Promise((r) => setTimeout(r, 500));
@@ -111,5 +111,37 @@ describe('card order through the sandbox provider', () => {
     expect((await response.json() as { code: string }).code).toBe('webhook_signature_invalid');
     await new Promise((r) => setTimeout(r, 300));
     expect((await client.getOrder(placed.body.id)).body.status).toBe('awaiting_payment');
+  });
+});
+
+/** Bytes of every payload in the history (arguments, results, search attributes' values aside). */
+function payloadBytes(value: unknown): number {
+  if (value instanceof Uint8Array || value === null || typeof value !== 'object') return 0;
+  let bytes = 0;
+  for (const [key, inner] of Object.entries(value)) {
+    if (key === 'payloads' && Array.isArray(inner)) {
+      for (const payload of inner) bytes += (payload as { data?: Uint8Array }).data?.length ?? 0;
+    } else if (key !== 'searchAttributes' && key !== 'header') bytes += payloadBytes(inner);
+  }
+  return bytes;
+}
+
+describe('the workflow of a paid card order', () => {
+  it('carries ids, not contents: at most 30 history events and 4 KB of payloads until it rests', async () => {
+    const placed = await client.placeOrder(cardOrder());
+    await client.actOnPaymentPage(placed.body.payment.redirect_url, 'pay');
+    await client.waitForStatus(placed.body.id, 'completed');
+    const row = await stack.database.db.selectFrom('orders').select('workflow_id')
+      .where('id', '=', placed.body.id).executeTakeFirstOrThrow();
+    const handle = stack.temporal.workflow.getHandle(row.workflow_id);
+    // Completed, it rests until the service starts (cancellations are taken until then).
+    const events = await eventually(async () => {
+      const history = (await handle.fetchHistory()).events ?? [];
+      return history.at(-1)?.timerStartedEventAttributes ? history : undefined;
+    });
+    const bytes = payloadBytes(events);
+    console.log(`[history] paid card order: ${events.length} events, ${bytes} bytes of payloads`);
+    expect(events.length).toBeLessThanOrEqual(30);
+    expect(bytes).toBeLessThanOrEqual(4096);
   });
 });

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendSandboxWebhook } from '../../activities/payments/sandbox-webhook-sender';
+import { sendSandboxWebhook } from '../../payments/sandbox-webhook-sender';
 import { createOccurrence, createProduct, createTenant, type TestTenant } from '../helpers/fixtures';
 import { orderClient } from '../helpers/order-client';
 import { eventually, startTestStack, type TestStack } from '../helpers/test-stack';

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { type Browser, chromium } from 'playwright-core';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { SandboxPaymentProvider } from '../../activities/payments/sandbox-provider';
+import { SandboxPaymentProvider } from '../../payments/sandbox-provider';
 import { createMigrator } from '../../db/migrate';
 import { createOccurrence, createProduct, createTenant, type TestTenant } from '../helpers/fixtures';
 import { orderClient, paymentFormToken } from '../helpers/order-client';

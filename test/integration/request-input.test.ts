@@ -4,8 +4,10 @@ import { createOccurrence, createProduct, createTenant, jsonOf, type TestTenant 
 import { orderClient } from '../helpers/order-client';
 import { eventually, startTestStack, type TestStack } from '../helpers/test-stack';
 
-// Input the API used to ignore or misread: unknown query parameters, order fields that were
-// dropped, chunked bodies read as "no body", repeated participant indexes.
+// Input that is easy to ignore or misread: unknown query parameters (refused, not ignored),
+// order input the order cannot honour (a 422 naming the field), participant addresses
+// (returned), chunked bodies (read, not taken for "no body"), repeated participant indexes
+// (refused).
 
 let stack: TestStack;
 let tenant: TestTenant;
@@ -114,7 +116,7 @@ describe('B: unknown query parameters are refused on every endpoint that takes q
   });
 });
 
-describe('C: order input that was silently ignored is a 422 naming the field', () => {
+describe('C: order input the order cannot honour is a 422 naming the field', () => {
   it('a date on a line whose product has no per-date inventory', async () => {
     const book = await createProduct(stack.database.db, tenant.id, { type: 'item', price: 5_000, name: 'Book' });
     const placed = await client.placeOrder({

@@ -21,7 +21,7 @@ const headers = () => ({ 'X-API-Key': tenant.apiKey, 'Content-Type': 'applicatio
 const order = (email: string) => client.placeOrder({ payment_method: 'card', booker: { email }, lines: [{ occurrence_id: occurrenceId, quantity: 1 }] });
 const completed = (id: string) => eventually(async () => ((await client.getOrder(id)).body.status === 'completed' ? true : undefined));
 
-describe('saved cards (seed 004)', () => {
+describe('saved cards', () => {
   it('a card saved on the payment page pays the next order without a redirect', async () => {
     const first = await order('saver@example.com');
     // The customer ticks "save this card" on the provider's page.

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stripeSecretKeyVariable, stripeWebhookSecretVariable } from '../../activities/payments/stripe-provider';
+import { stripeSecretKeyVariable, stripeWebhookSecretVariable } from '../../payments/stripe-provider';
 import type { Db } from '../../db/database';
 import { createOccurrence, createProduct, createTenant, jsonOf, type TestTenant } from '../helpers/fixtures';
 import { orderClient } from '../helpers/order-client';

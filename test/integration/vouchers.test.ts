@@ -250,7 +250,7 @@ describe('campaign codes in orders', () => {
     await campaign({ code: 'WINDOW-NOW', kind: 'percent', percent: 10, valid_from: new Date(Date.now() - 86_400_000).toISOString(), valid_until: new Date(Date.now() + 86_400_000).toISOString() });
     const placed = await client.placeOrder(order('window-now'));
     expect(placed.status).toBe(201);
-    // 100 000 − 10 % = 90 000 excl. VAT, + 25 % VAT (totals before VAT, like seed 000's summary).
+    // 100 000 − 10 % = 90 000 excl. VAT, + 25 % VAT (discounts apply before VAT, as the order summary shows them).
     expect(placed.body.totals).toMatchObject({ before_discounts: 100_000, discounts: 10_000, excl_vat: 90_000, incl_vat: 112_500 });
     expect(await usesOf('WINDOW-NOW')).toBe(1);
   });

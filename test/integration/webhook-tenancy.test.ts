@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SandboxPaymentProvider } from '../../activities/payments/sandbox-provider';
-import { sendSandboxWebhook } from '../../activities/payments/sandbox-webhook-sender';
-import { SIGNATURE_HEADER, signPayload } from '../../activities/payments/webhook-signature';
+import { SandboxPaymentProvider } from '../../payments/sandbox-provider';
+import { sendSandboxWebhook } from '../../payments/sandbox-webhook-sender';
+import { SIGNATURE_HEADER, signPayload } from '../../payments/webhook-signature';
 import { createOccurrence, createProduct, createTenant, jsonOf, type TestTenant } from '../helpers/fixtures';
 import { orderClient } from '../helpers/order-client';
 import { startTestStack, type TestStack } from '../helpers/test-stack';

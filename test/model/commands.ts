@@ -4,7 +4,7 @@ import {
   deliverSandboxWebhookNow,
   enqueueSandboxWebhook,
   sendSandboxWebhook,
-} from '../../activities/payments/sandbox-webhook-sender';
+} from '../../payments/sandbox-webhook-sender';
 import { orderClient } from '../helpers/order-client';
 import { type HttpAnswer, violation, withDeadline } from './http';
 import { checkAfterStep } from './invariants';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ALL_SCOPES } from '../../api/api-keys';
+import { ALL_SCOPES } from '../../domain/api-key';
 import type { ExtraApi } from '../helpers/extra-api';
 import { addApiKey, createOccurrence, createProduct, createTenant } from '../helpers/fixtures';
 import type { TestStack } from '../helpers/test-stack';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { OrderRequest } from '../../api/schemas/order-request';
+import type { OrderRequest } from '../../domain/order-request';
 import type { BusinessError } from '../../domain/business-error';
 import { isValidEmail } from '../../domain/email-address';
 import type {

@@ -2,7 +2,7 @@ import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import {
   checkoutExpiry, sessionState, stripeApiBaseOptions, stripeSecretKeyVariable, stripeWebhookSecret, stripeWebhookSecretVariable,
-} from '../../activities/payments/stripe-provider';
+} from '../../payments/stripe-provider';
 import { verifyStripeWebhook } from '../../api/routes/stripe-webhooks';
 
 const secret = 'whsec_test_0123456789abcdef';

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TOLERANCE_SECONDS, signPayload, verifySignature } from '../../activities/payments/webhook-signature';
+import { DEFAULT_TOLERANCE_SECONDS, signPayload, verifySignature } from '../../payments/webhook-signature';
 
 const SECRET = 'whsec_current_0123456789abcdef';
 const OLD_SECRET = 'whsec_previous_fedcba9876543210';

@@ -9,7 +9,7 @@ import { ALL_SCENARIOS, HISTORY_DIR, installQuietRuntime } from './scenarios';
 // Replays every committed history (test/workflow/histories/*.json, written by
 // scripts/record-workflow-histories.ts from the scenarios) against the current workflow code.
 // A failure means a workflow started by the previous code would break on the new one: guard
-// the change with `patched()` instead of re-recording the history.
+// the change with `patched()` instead of re-recording the history (docs/workflow-versioning.md).
 
 const files = readdirSync(HISTORY_DIR).filter((f) => f.endsWith('.json')).sort();
 const historyOf = (file: string) => historyFromJSONText(readFileSync(path.join(HISTORY_DIR, file), 'utf8'));

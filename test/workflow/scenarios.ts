@@ -10,8 +10,9 @@ import { DefaultLogger, makeTelemetryFilterString, Runtime, Worker, type WorkerO
 import type { WorkflowHandle } from '@temporalio/client';
 import type { OrderActivities } from '../../activities';
 import type { CancellationDecision } from '../../activities/order-cancellation';
-import { createIntakeInOneActivity } from '../../activities/order-intake-in-one';
-import type { ValidateOrderResult } from '../../activities/order-intake';
+import { createCardPaymentCompletion } from '../../activities/card-payment-completion';
+import { createTakeOrderActivity } from '../../activities/intake/take-order';
+import type { ValidateOrderResult } from '../../activities/intake/validate-order';
 import type { BusinessError } from '../../domain/business-error';
 import type { OrderDraft } from '../../domain/order-draft';
 import type { OrderStatus } from '../../domain/order-status';
@@ -157,7 +158,7 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
   };
   let documents = 0;
   let invoicePaid = 0;
-  const steps: Omit<OrderActivities, 'intakeOrder'> = {
+  const steps: Omit<OrderActivities, 'intakeOrder' | 'recordPaymentAndComplete'> = {
     async validateOrder(input) {
       record('validateOrder', input);
       const validation = behaviour.validation ?? { ok: true, draft: makeDraft(), preliminaryMinutes: PRELIMINARY_MINUTES };
@@ -283,9 +284,10 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
       return { queued: 1 };
     },
   };
-  // The one-round-trip intake is the real composition (createIntakeInOneActivity) over the
+  // The one-round-trip intake and the payment-and-completion activity are the real
+  // compositions (createTakeOrderActivity, createCardPaymentCompletion) over the
   // stubbed steps, so the steps are what gets recorded — as with the step-by-step intake.
-  const activities: OrderActivities = { ...steps, ...createIntakeInOneActivity(steps) };
+  const activities: OrderActivities = { ...steps, ...createTakeOrderActivity(steps), ...createCardPaymentCompletion(steps) };
   return {
     activities,
     calls,

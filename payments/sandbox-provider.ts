@@ -1,8 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import { sql } from 'kysely';
+import type { Db } from '../db/database';
+import {
+  addSandboxRefundedAmount, expireUnpaidSandboxSession, insertSandboxRefund, insertSandboxSession, loadSandboxPageToken,
+  loadSandboxSessionState, sandboxCardExists,
+} from '../db/queries/sandbox-psp-sessions';
 import { enqueueSandboxWebhook } from './sandbox-webhook-sender';
-import type { Db } from '../../db/database';
 import { type CreateSessionInput, type PaymentProvider, type PaymentSession, type ProviderSessionStatus, REFUND_REFUSED } from './payment-provider';
 
 /**
@@ -40,15 +43,13 @@ export class SandboxPaymentProvider implements PaymentProvider {
 
   /** The link of a session, read back: a retried create keeps the token the first one stored. */
   private async pageUrlOf(tenantId: string, sessionId: string): Promise<string> {
-    const row = await this.db.selectFrom('sandbox_psp_sessions').select('page_token')
-      .where('tenant_id', '=', tenantId).where('id', '=', sessionId).executeTakeFirstOrThrow();
-    return this.hostedPageUrl(row.page_token);
+    return this.hostedPageUrl(await loadSandboxPageToken(this.db, tenantId, sessionId));
   }
 
   async createSession(input: CreateSessionInput): Promise<PaymentSession> {
     const sessionId = SandboxPaymentProvider.sessionIdFor(input.idempotencyKey);
     if (input.savedCardToken) return this.chargeSavedCard(input, sessionId, input.savedCardToken);
-    await this.db.insertInto('sandbox_psp_sessions').values({
+    await insertSandboxSession(this.db, {
       id: sessionId,
       page_token: SandboxPaymentProvider.newPageToken(),
       form_token: SandboxPaymentProvider.newFormToken(),
@@ -61,36 +62,35 @@ export class SandboxPaymentProvider implements PaymentProvider {
       webhook_url: input.webhookUrl,
       complete_url: input.completeUrl,
       cancel_url: input.cancelUrl,
-    }).onConflict((oc) => oc.column('id').doNothing()).execute();
+    });
     return { sessionId, redirectUrl: await this.pageUrlOf(input.tenantId, sessionId) };
   }
 
   /** A saved card is charged at once: the session is born paid and the webhook follows. */
   private async chargeSavedCard(input: CreateSessionInput, sessionId: string, token: string): Promise<PaymentSession> {
     await this.db.transaction().execute(async (trx) => {
-      const card = await trx.selectFrom('sandbox_psp_cards').select('token').where('token', '=', token).where('tenant_id', '=', input.tenantId).executeTakeFirst();
-      if (!card) throw ApplicationFailure.nonRetryable('The saved card is unknown to the provider', 'SavedCardInvalid');
-      const created = await trx.insertInto('sandbox_psp_sessions').values({
+      if (!(await sandboxCardExists(trx, input.tenantId, token))) {
+        throw ApplicationFailure.nonRetryable('The saved card is unknown to the provider', 'SavedCardInvalid');
+      }
+      const created = await insertSandboxSession(trx, {
         id: sessionId,
         page_token: SandboxPaymentProvider.newPageToken(),
         form_token: SandboxPaymentProvider.newFormToken(),
         tenant_id: input.tenantId, reference: input.reference, amount: input.amount, currency: input.currency,
         description: input.description, status: 'paid', webhook_url: input.webhookUrl, complete_url: input.completeUrl, cancel_url: input.cancelUrl,
-      }).onConflict((oc) => oc.column('id').doNothing()).returning('id').executeTakeFirst();
+      });
       if (created) await enqueueSandboxWebhook(trx, { sessionId, outcome: 'succeeded', attemptId: `${sessionId}_paid` });
     });
     return { sessionId, redirectUrl: await this.pageUrlOf(input.tenantId, sessionId) };
   }
 
   async getSession(tenantId: string, sessionId: string): Promise<ProviderSessionStatus> {
-    const row = await this.db.selectFrom('sandbox_psp_sessions').select(['id', 'status', 'amount', 'currency'])
-      .where('tenant_id', '=', tenantId).where('id', '=', sessionId).executeTakeFirstOrThrow();
+    const row = await loadSandboxSessionState(this.db, tenantId, sessionId);
     return { sessionId: row.id, state: row.status, amount: row.amount, currency: row.currency };
   }
 
   async closeSession(tenantId: string, sessionId: string): Promise<ProviderSessionStatus> {
-    await this.db.updateTable('sandbox_psp_sessions').set({ status: 'expired', updated_at: sql`now()` })
-      .where('tenant_id', '=', tenantId).where('id', '=', sessionId).where('status', '<>', 'paid').execute();
+    await expireUnpaidSandboxSession(this.db, tenantId, sessionId);
     return this.getSession(tenantId, sessionId);
   }
 
@@ -98,15 +98,8 @@ export class SandboxPaymentProvider implements PaymentProvider {
     const refundId = `sbx_re_${createHash('sha256').update(input.idempotencyKey).digest('hex').slice(0, 24)}`;
     await this.db.transaction().execute(async (trx) => {
       // Keyed like a real PSP's idempotency keys: the same key refunds once.
-      const inserted = await trx.insertInto('sandbox_psp_refunds')
-        .values({ id: refundId, session_id: input.sessionId, amount: input.amount })
-        .onConflict((oc) => oc.column('id').doNothing()).returning('id').executeTakeFirst();
-      if (!inserted) return;
-      const updated = await trx.updateTable('sandbox_psp_sessions')
-        .set({ refunded_amount: sql`refunded_amount + ${input.amount}`, updated_at: sql`now()` })
-        .where('tenant_id', '=', input.tenantId).where('id', '=', input.sessionId).where('status', '=', 'paid')
-        .where(sql<boolean>`refunded_amount + ${input.amount} <= amount`).returning('id').executeTakeFirst();
-      if (!updated) {
+      if (!(await insertSandboxRefund(trx, { id: refundId, sessionId: input.sessionId, amount: input.amount }))) return;
+      if (!(await addSandboxRefundedAmount(trx, input))) {
         throw ApplicationFailure.nonRetryable(
           `session ${input.sessionId} is not paid or ${input.amount} exceeds what is left to refund`, REFUND_REFUSED);
       }

@@ -1,6 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import Stripe from 'stripe';
-import type { Db } from '../../db/database';
+import type { Db } from '../db/database';
+import { findOrderDeadline } from '../db/queries/payment-orders';
+import { findTenantSlug } from '../db/queries/tenant-settings';
 import type { CreateSessionInput, PaymentProvider, PaymentSession, ProviderSessionState, ProviderSessionStatus } from './payment-provider';
 
 // Card payments through Stripe Checkout, with the official SDK. Each tenant has its own Stripe
@@ -78,9 +80,9 @@ export class StripePaymentProvider implements PaymentProvider {
   }
 
   private async tenantSlug(tenantId: string): Promise<string> {
-    const tenant = await this.options.db.selectFrom('tenants').select('slug').where('id', '=', tenantId).executeTakeFirst();
-    if (!tenant) throw ApplicationFailure.nonRetryable(`unknown tenant ${tenantId}`, STRIPE_NOT_CONFIGURED);
-    return tenant.slug;
+    const slug = await findTenantSlug(this.options.db, tenantId);
+    if (!slug) throw ApplicationFailure.nonRetryable(`unknown tenant ${tenantId}`, STRIPE_NOT_CONFIGURED);
+    return slug;
   }
 
   /** The tenant's Stripe client; a missing key is a configuration error no retry can fix. */
@@ -112,8 +114,7 @@ export class StripePaymentProvider implements PaymentProvider {
   async createSession(input: CreateSessionInput): Promise<PaymentSession> {
     if (input.savedCardToken) throw ApplicationFailure.nonRetryable('Saved cards are not supported with Stripe yet', 'SavedCardUnsupported');
     const { stripe, slug } = await this.client(input.tenantId);
-    const order = await this.options.db.selectFrom('orders').select(['created_at', 'preliminary_until'])
-      .where('id', '=', input.reference).where('tenant_id', '=', input.tenantId).executeTakeFirst();
+    const order = await findOrderDeadline(this.options.db, { tenantId: input.tenantId, orderId: input.reference });
     const returnPage = `${this.options.publicBaseUrl}/psp/stripe/return?session_id={CHECKOUT_SESSION_ID}`;
     const params: Stripe.Checkout.SessionCreateParams = {
       mode: 'payment',

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { Db } from '../../db/database';
+import type { Db } from '../db/database';
+import { findTenantPaymentProvider } from '../db/queries/tenant-settings';
 import type { PaymentProvider } from './payment-provider';
 import { SandboxPaymentProvider } from './sandbox-provider';
 import { StripePaymentProvider } from './stripe-provider';
@@ -23,9 +24,9 @@ export function createPaymentProviderRegistry(db: Db, providers: PaymentProvider
       return provider;
     },
     async forTenant(tenantId) {
-      const tenant = await db.selectFrom('tenants').select('payment_provider').where('id', '=', tenantId).executeTakeFirst();
-      if (!tenant) throw ApplicationFailure.nonRetryable(`unknown tenant ${tenantId}`, 'PaymentProviderUnknown');
-      return registry.byName(tenant.payment_provider);
+      const name = await findTenantPaymentProvider(db, tenantId);
+      if (!name) throw ApplicationFailure.nonRetryable(`unknown tenant ${tenantId}`, 'PaymentProviderUnknown');
+      return registry.byName(name);
     },
   };
   return registry;

@@ -13,7 +13,7 @@ export interface CreateSessionInput {
   cancelUrl: string | null;
   /** Same key → same session (a retried activity never opens a second one). */
   idempotencyKey: string;
-  /** Charge a card the provider keeps (seed 004) instead of sending the customer to a page. */
+  /** Charge a card the provider keeps (a saved card) instead of sending the customer to a page. */
   savedCardToken?: string;
 }
 

@@ -1,4 +1,6 @@
-import type { Db } from '../../db/database';
+import type { Db } from '../db/database';
+import { loadSandboxSessionReference } from '../db/queries/sandbox-psp-sessions';
+import { findQueuedWebhookPayload, insertWebhookDelivery } from '../db/queries/sandbox-webhook-deliveries';
 import { deliverDueSandboxWebhooks } from './sandbox-webhook-queue';
 
 export type SandboxOutcome = 'succeeded' | 'failed' | 'cancelled';
@@ -31,12 +33,9 @@ export interface SandboxWebhookEvent {
  */
 export async function enqueueSandboxWebhook(db: Db, event: SandboxWebhookEvent): Promise<string> {
   const eventId = `evt_${event.attemptId}`;
-  const earlier = await db.selectFrom('sandbox_webhook_deliveries').select('payload')
-    .where('session_id', '=', event.sessionId).where('event_id', '=', eventId).orderBy('created_at').limit(1).executeTakeFirst();
-  let payload = earlier?.payload;
+  let payload = await findQueuedWebhookPayload(db, event.sessionId, eventId);
   if (!payload) {
-    const session = await db.selectFrom('sandbox_psp_sessions').select(['id', 'reference', 'amount', 'currency'])
-      .where('id', '=', event.sessionId).executeTakeFirstOrThrow();
+    const session = await loadSandboxSessionReference(db, event.sessionId);
     const body: SandboxWebhookPayload = {
       id: eventId,
       type: `payment.${event.outcome}`,
@@ -49,9 +48,7 @@ export async function enqueueSandboxWebhook(db: Db, event: SandboxWebhookEvent):
     };
     payload = JSON.stringify(body);
   }
-  const id = crypto.randomUUID();
-  await db.insertInto('sandbox_webhook_deliveries').values({ id, session_id: event.sessionId, event_id: eventId, payload }).execute();
-  return id;
+  return insertWebhookDelivery(db, { sessionId: event.sessionId, eventId, payload });
 }
 
 /**

@@ -1,6 +1,6 @@
-import type { ChangeOrderRequest, OrderSubmission } from './order-messages';
+import type { ChangeOrderRequest, OrderSubmission } from './order-commands';
 
-// What a PATCH changes, decided without I/O (runs inside the workflow).
+// What a PATCH changes, decided without I/O (the workflow and the change activity both ask).
 
 /** Codes, lines and confirmation touch money and seats; notes do not. */
 export function isContentChange(change: ChangeOrderRequest): boolean {

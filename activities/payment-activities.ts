@@ -1,10 +1,17 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { sql } from 'kysely';
-import { appendOrderEvent } from '../../db/queries/order-events';
-import { loadOrderLedger } from '../../db/queries/order-ledger';
-import { leftToPay } from '../../domain/order-money';
-import type { PaymentResultSignal } from '../../workflows/order-messages';
-import type { ActivityDeps } from '../activity-deps';
+import { appendOrderEvent } from '../db/queries/order-events';
+import { loadOrderLedger } from '../db/queries/order-ledger';
+import {
+  findSavedCardToken, loadOrderCurrency, loadOrderForPaymentSession, loadOrderPaymentState,
+} from '../db/queries/payment-orders';
+import {
+  cancelPendingCharge, findChargeByKey, findChargeBySession, findLatestCharge, insertPendingCharge, insertProviderRefund,
+  recordChargeOutcome,
+} from '../db/queries/payments';
+import { markOrderPaymentFailed, setPaymentStatus } from '../db/queries/order-status';
+import { leftToPay } from '../domain/order-money';
+import type { PaymentResultSignal } from '../workflows/order-messages';
+import type { ActivityDeps } from './activity-deps';
 
 interface OrderRef {
   tenantId: string;
@@ -12,36 +19,24 @@ interface OrderRef {
 }
 
 export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }: ActivityDeps) {
-  async function currentCharge(orderId: string) {
-    return db.selectFrom('payments').selectAll().where('order_id', '=', orderId).where('kind', '=', 'charge')
-      .orderBy('created_at', 'desc').limit(1).executeTakeFirst();
-  }
-
   return {
     /** Opens the provider session for what the order costs; one per order attempt, keyed. */
     async createPaymentSession({ tenantId, orderId, attempt = 1, savedCardId }: OrderRef & { attempt?: number; savedCardId?: string }): Promise<{ sessionId: string; redirectUrl: string; paidEvent?: PaymentResultSignal }> {
       // One session per attempt: a changed order gets a new one for its new amount.
       const idempotencyKey = `${orderId}:charge:${attempt}`;
-      const existing = await db.selectFrom('payments').select(['provider_session_id', 'redirect_url'])
-        .where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
+      const existing = await findChargeByKey(db, idempotencyKey);
       if (existing?.provider_session_id && existing.redirect_url) {
         return { sessionId: existing.provider_session_id, redirectUrl: existing.redirect_url };
       }
-      const order = await db.selectFrom('orders').innerJoin('tenants', 'tenants.id', 'orders.tenant_id')
-        .select(['orders.number', 'orders.currency', 'orders.payment_complete_url', 'orders.payment_cancel_url', 'tenants.slug', 'tenants.name'])
-        .where('orders.id', '=', orderId).where('orders.tenant_id', '=', tenantId).executeTakeFirstOrThrow();
+      const order = await loadOrderForPaymentSession(db, { tenantId, orderId });
       // The session asks for what the ledger says is left, not for the order's total.
       const amount = leftToPay(await loadOrderLedger(db, orderId));
       const paymentProvider = await paymentProviders.forTenant(tenantId);
       let savedCardToken: string | undefined;
       if (savedCardId) {
         // Only the order's own customer's cards, and only cards of this provider.
-        const card = await db.selectFrom('saved_cards').innerJoin('orders', 'orders.customer_id', 'saved_cards.customer_id')
-          .select('saved_cards.provider_token').where('orders.id', '=', orderId).where('saved_cards.id', '=', savedCardId)
-          .where('saved_cards.tenant_id', '=', tenantId).where('saved_cards.provider', '=', paymentProvider.name)
-          .where('saved_cards.deleted_at', 'is', null).executeTakeFirst();
-        if (!card) throw ApplicationFailure.nonRetryable('The saved card does not belong to this order\'s customer', 'SavedCardInvalid');
-        savedCardToken = card.provider_token;
+        savedCardToken = await findSavedCardToken(db, { tenantId, orderId, savedCardId, provider: paymentProvider.name });
+        if (!savedCardToken) throw ApplicationFailure.nonRetryable('The saved card does not belong to this order\'s customer', 'SavedCardInvalid');
       }
       const session = await paymentProvider.createSession({
         savedCardToken,
@@ -56,11 +51,10 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
         idempotencyKey,
       });
       await db.transaction().execute(async (trx) => {
-        await trx.insertInto('payments').values({
-          id: crypto.randomUUID(), tenant_id: tenantId, order_id: orderId, kind: 'charge', provider: paymentProvider.name,
-          provider_session_id: session.sessionId, amount, currency: order.currency,
-          status: 'pending', redirect_url: session.redirectUrl, idempotency_key: idempotencyKey,
-        }).onConflict((oc) => oc.column('idempotency_key').doNothing()).execute();
+        await insertPendingCharge(trx, {
+          tenantId, orderId, provider: paymentProvider.name, sessionId: session.sessionId, redirectUrl: session.redirectUrl,
+          amount, currency: order.currency, idempotencyKey,
+        });
         await appendOrderEvent(trx, {
           tenantId, orderId, eventKey: `payment_session:${session.sessionId}`, type: 'payment.session_created',
           message: `Card payment session opened at ${paymentProvider.name}`, data: { session_id: session.sessionId },
@@ -86,31 +80,23 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
      * order for an operator.
      */
     async recordPaymentOutcome({ tenantId, orderId, event }: OrderRef & { event: PaymentResultSignal }): Promise<{ accepted: boolean; reason?: string }> {
-      const order = await db.selectFrom('orders').select(['total_incl_vat', 'currency', 'status'])
-        .where('id', '=', orderId).where('tenant_id', '=', tenantId).executeTakeFirstOrThrow();
-      const charge = await db.selectFrom('payments').select(['amount', 'currency', 'status'])
-        .where('order_id', '=', orderId).where('kind', '=', 'charge').where('provider_session_id', '=', event.sessionId)
-        .executeTakeFirst();
+      const order = await loadOrderPaymentState(db, { tenantId, orderId });
+      const charge = await findChargeBySession(db, orderId, event.sessionId);
       const expected = charge && charge.status !== 'succeeded' ? { amount: charge.amount, currency: charge.currency } : { amount: order.total_incl_vat, currency: order.currency };
       const mismatch = event.outcome === 'succeeded' && (event.amount !== expected.amount || event.currency !== expected.currency)
         ? `paid ${event.amount} ${event.currency}, expected ${expected.amount} ${expected.currency}`
         : undefined;
       await db.transaction().execute(async (trx) => {
         const status = event.outcome === 'succeeded' ? 'succeeded' : event.outcome === 'failed' ? 'failed' : 'cancelled';
-        // Out-of-order delivery: a late "failed" never downgrades a recorded success.
-        await trx.updateTable('payments')
-          .set({
-            status, updated_at: sql`now()`, failure_reason: mismatch ?? (status === 'succeeded' ? null : event.outcome),
-            ...(status === 'succeeded' ? { amount: event.amount, currency: event.currency } : {}),
-          })
-          .where('order_id', '=', orderId).where('kind', '=', 'charge').where('provider_session_id', '=', event.sessionId)
-          .where('status', '<>', 'succeeded').execute();
+        await recordChargeOutcome(trx, {
+          orderId, sessionId: event.sessionId, status, failureReason: mismatch ?? (status === 'succeeded' ? null : event.outcome),
+          ...(status === 'succeeded' ? { captured: { amount: event.amount, currency: event.currency } } : {}),
+        });
         if (event.outcome === 'succeeded') {
           const nextStatus = mismatch ? 'needs_attention' : ['awaiting_payment', 'payment_failed'].includes(order.status) ? 'paid' : order.status;
-          await trx.updateTable('orders').set({ status: nextStatus, attention_reason: mismatch ?? null, updated_at: sql`now()` })
-            .where('id', '=', orderId).execute();
+          await setPaymentStatus(trx, orderId, nextStatus, mismatch ?? null);
         } else if (order.status === 'awaiting_payment') {
-          await trx.updateTable('orders').set({ status: 'payment_failed', updated_at: sql`now()` }).where('id', '=', orderId).execute();
+          await markOrderPaymentFailed(trx, orderId);
         }
         await appendOrderEvent(trx, {
           tenantId, orderId, eventKey: `payment_event:${event.eventId}`, type: `payment.${event.outcome}`,
@@ -122,15 +108,11 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
     },
 
     /**
-     * At the deadline: close the provider session unless it was paid. Returns the payment as
-     * an event when the provider has it, so a lost webhook never expires a paid order.
-     */
-    /**
      * While the order waits: ask the provider whether the open session was paid (a webhook may
      * be lost or late). Read-only: the session stays open.
      */
     async checkPaymentSession({ tenantId, orderId }: OrderRef): Promise<{ event: PaymentResultSignal | null }> {
-      const charge = await currentCharge(orderId);
+      const charge = await findLatestCharge(db, orderId);
       if (!charge?.provider_session_id || charge.status !== 'pending') return { event: null };
       const session = await paymentProviders.byName(charge.provider).getSession(tenantId, charge.provider_session_id);
       if (session.state !== 'paid') return { event: null };
@@ -142,14 +124,17 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
       };
     },
 
+    /**
+     * At the deadline: close the provider session unless it was paid. Returns the payment as
+     * an event when the provider has it, so a lost webhook never expires a paid order.
+     */
     async closePaymentSession({ tenantId, orderId }: OrderRef): Promise<{ event: PaymentResultSignal | null }> {
-      const charge = await currentCharge(orderId);
+      const charge = await findLatestCharge(db, orderId);
       if (!charge?.provider_session_id) return { event: null };
       const paymentProvider = paymentProviders.byName(charge.provider);
       const session = await paymentProvider.closeSession(tenantId, charge.provider_session_id);
       if (session.state !== 'paid') {
-        await db.updateTable('payments').set({ status: 'cancelled', failure_reason: 'session closed', updated_at: sql`now()` })
-          .where('order_id', '=', orderId).where('provider_session_id', '=', session.sessionId).where('status', '=', 'pending').execute();
+        await cancelPendingCharge(db, orderId, session.sessionId);
         return { event: null };
       }
       return {
@@ -170,11 +155,10 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
      */
     async refundPayment(input: OrderRef & { sessionId: string; amount: number; reason: string }): Promise<RefundResult> {
       const idempotencyKey = `${input.orderId}:refund:${input.sessionId}:${input.reason}`;
-      const order = await db.selectFrom('orders').select(['currency']).where('id', '=', input.orderId).executeTakeFirstOrThrow();
+      const currency = await loadOrderCurrency(db, input.orderId);
       if (input.amount <= 0) return { ok: false, reason: `refund amount must be positive (${input.amount})` };
       // The provider that took the payment refunds it, whatever the tenant uses today.
-      const charge = await db.selectFrom('payments').select('provider').where('order_id', '=', input.orderId)
-        .where('kind', '=', 'charge').where('provider_session_id', '=', input.sessionId).executeTakeFirst();
+      const charge = await findChargeBySession(db, input.orderId, input.sessionId);
       const paymentProvider = charge ? paymentProviders.byName(charge.provider) : await paymentProviders.forTenant(input.tenantId);
       let refundId: string;
       try {
@@ -183,21 +167,20 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
         if (error instanceof ApplicationFailure && error.nonRetryable) {
           await appendOrderEvent(db, {
             tenantId: input.tenantId, orderId: input.orderId, eventKey: `refund_refused:${idempotencyKey}`, type: 'payment.refund_refused',
-            message: `${paymentProvider.name} refused to refund ${input.amount} ${order.currency}: ${error.message}`,
+            message: `${paymentProvider.name} refused to refund ${input.amount} ${currency}: ${error.message}`,
           });
           return { ok: false, reason: error.message };
         }
         throw error;
       }
       await db.transaction().execute(async (trx) => {
-        await trx.insertInto('payments').values({
-          id: crypto.randomUUID(), tenant_id: input.tenantId, order_id: input.orderId, kind: 'refund', provider: paymentProvider.name,
-          provider_session_id: input.sessionId, provider_payment_id: refundId, amount: input.amount, currency: order.currency,
-          status: 'succeeded', idempotency_key: idempotencyKey,
-        }).onConflict((oc) => oc.column('idempotency_key').doNothing()).execute();
+        await insertProviderRefund(trx, {
+          tenantId: input.tenantId, orderId: input.orderId, provider: paymentProvider.name, sessionId: input.sessionId, refundId,
+          amount: input.amount, currency, idempotencyKey,
+        });
         await appendOrderEvent(trx, {
           tenantId: input.tenantId, orderId: input.orderId, eventKey: `refund:${idempotencyKey}`, type: 'payment.refunded',
-          message: `Refunded ${input.amount} ${order.currency} (${input.reason})`, data: { refund_id: refundId },
+          message: `Refunded ${input.amount} ${currency} (${input.reason})`, data: { refund_id: refundId },
         });
       });
       return { ok: true, refundId };

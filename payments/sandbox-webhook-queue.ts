@@ -1,6 +1,8 @@
-import { sql } from 'kysely';
-import { startPollingLoop } from '../../runtime/polling-loop';
-import type { Db } from '../../db/database';
+import { startPollingLoop } from '../runtime/polling-loop';
+import type { Db } from '../db/database';
+import {
+  type ClaimedWebhookDelivery, claimDueWebhookDeliveries, markWebhookDelivered, recordWebhookFailure,
+} from '../db/queries/sandbox-webhook-deliveries';
 import { SIGNATURE_HEADER, signPayload } from './webhook-signature';
 
 // Delivery of the sandbox provider's webhooks (table sandbox_webhook_deliveries), the way a
@@ -44,39 +46,11 @@ export interface DeliverWebhooksResult {
   gaveUp: number;
 }
 
-interface ClaimedRow {
-  id: string;
-  event_id: string;
-  payload: string;
-  attempts: number;
-  webhook_url: string;
-  webhook_secret: string;
-  expired: boolean;
-}
-
-async function claimDue(db: Db, opts: DeliverWebhooksOptions): Promise<ClaimedRow[]> {
-  if (opts.ids && opts.ids.length === 0) return [];
-  const limit = opts.limit ?? DEFAULT_BATCH_LIMIT;
-  return db.transaction().execute(async (trx) => {
-    let due = trx.selectFrom('sandbox_webhook_deliveries').select('id')
-      .where('delivered_at', 'is', null).where('gave_up_at', 'is', null)
-      .where('next_attempt_at', '<=', sql<Date>`now()`);
-    if (opts.ids) due = due.where('id', 'in', opts.ids);
-    const rows = await due.orderBy('next_attempt_at').limit(limit).forUpdate().skipLocked().execute();
-    if (rows.length === 0) return [];
-    await trx.updateTable('sandbox_webhook_deliveries')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1), next_attempt_at: sql<Date>`clock_timestamp() + make_interval(secs => ${CLAIM_LEASE_SECONDS})` }))
-      .where('id', 'in', rows.map((r) => r.id))
-      .execute();
-    // The URL and secret are read now, not when the row was written: a merchant that fixes its
-    // endpoint or rotates its secret gets the next attempt at the new address, signed anew.
-    return trx.selectFrom('sandbox_webhook_deliveries as d')
-      .innerJoin('sandbox_psp_sessions as s', 's.id', 'd.session_id')
-      .innerJoin('tenants as t', 't.id', 's.tenant_id')
-      .select(['d.id', 'd.event_id', 'd.payload', 'd.attempts', 's.webhook_url', 't.webhook_secret'])
-      .select(sql<boolean>`d.created_at < now() - make_interval(secs => ${WEBHOOK_GIVE_UP_AFTER_SECONDS})`.as('expired'))
-      .where('d.id', 'in', rows.map((r) => r.id))
-      .execute();
+function claimDue(db: Db, opts: DeliverWebhooksOptions): Promise<ClaimedWebhookDelivery[]> {
+  if (opts.ids && opts.ids.length === 0) return Promise.resolve([]);
+  return claimDueWebhookDeliveries(db, {
+    ids: opts.ids, limit: opts.limit ?? DEFAULT_BATCH_LIMIT, leaseSeconds: CLAIM_LEASE_SECONDS,
+    giveUpAfterSeconds: WEBHOOK_GIVE_UP_AFTER_SECONDS,
   });
 }
 
@@ -110,19 +84,12 @@ export async function deliverDueSandboxWebhooks(db: Db, opts: DeliverWebhooksOpt
   await Promise.all(rows.map(async (row) => {
     const error = await postSignedWebhook(row.webhook_url, row.webhook_secret, row.payload);
     if (error === null) {
-      await db.updateTable('sandbox_webhook_deliveries').set({ delivered_at: sql<Date>`clock_timestamp()` }).where('id', '=', row.id).execute();
+      await markWebhookDelivered(db, row.id);
       result.delivered += 1;
       return;
     }
     const delay = webhookRetryDelaySeconds(row.attempts, opts.baseDelaySeconds);
-    await db.updateTable('sandbox_webhook_deliveries')
-      .set({
-        last_error: error,
-        next_attempt_at: sql<Date>`clock_timestamp() + make_interval(secs => ${delay})`,
-        ...(row.expired ? { gave_up_at: sql<Date>`clock_timestamp()` } : {}),
-      })
-      .where('id', '=', row.id)
-      .execute();
+    await recordWebhookFailure(db, row.id, { error, delaySeconds: delay, giveUp: row.expired });
     if (row.expired) result.gaveUp += 1;
     else result.failed += 1;
   }));

@@ -1,9 +1,10 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Context } from 'hono';
-import { type PaymentResultSignal, paymentResultSignal } from '../../workflows/order-messages';
-import type { AppEnv } from '../app-env';
-import { problems } from '../problem';
-import { controlCharacterIn } from '../request-rules';
+import { type PaymentResultSignal, paymentResultSignal } from '../workflows/order-messages';
+import type { AppEnv } from '../api/app-env';
+import { findChargeOrder, storePaymentEvent } from '../db/queries/payment-events';
+import { problems } from '../api/problem';
+import { controlCharacterIn } from '../api/request-rules';
 
 /** A provider's webhook event, verified and understood by the provider's route. */
 export interface VerifiedPaymentEvent {
@@ -39,17 +40,12 @@ export async function takePaymentEvent(c: Context<AppEnv>, event: VerifiedPaymen
     }
   }
   const payment = event.sessionId
-    ? await db.selectFrom('payments').innerJoin('orders', 'orders.id', 'payments.order_id')
-      .select(['orders.id as order_id', 'orders.workflow_id'])
-      .where('payments.provider', '=', event.provider).where('payments.provider_session_id', '=', event.sessionId)
-      .where('payments.kind', '=', 'charge').where('payments.tenant_id', '=', event.tenantId).executeTakeFirst()
+    ? await findChargeOrder(db, { tenantId: event.tenantId, provider: event.provider, sessionId: event.sessionId })
     : undefined;
-  const inserted = await db.insertInto('payment_events').values({
-    id: crypto.randomUUID(), provider: event.provider, provider_event_id: event.eventId, tenant_id: event.tenantId,
-    order_id: payment?.order_id ?? null, type: event.type, raw_body: event.rawBody,
-  }).onConflict((oc) => oc.columns(['tenant_id', 'provider', 'provider_event_id']).doNothing())
-    .returning('id').executeTakeFirst();
-  const duplicate = !inserted;
+  const duplicate = !(await storePaymentEvent(db, {
+    tenantId: event.tenantId, provider: event.provider, providerEventId: event.eventId,
+    orderId: payment?.order_id ?? null, type: event.type, rawBody: event.rawBody,
+  }));
   if (!payment) {
     c.var.logger.warn({ provider: event.provider, session: event.sessionId, event: event.eventId }, 'webhook for an unknown payment session');
     return { received: true, duplicate };

@@ -1,6 +1,7 @@
-import type { BusinessError } from '../domain/business-error';
-import type { OrderSubmission } from '../workflows/order-messages';
-import type { PlaceOrderInput, PlaceOrderResult, ValidateOrderResult } from './order-intake';
+import type { BusinessError } from '../../domain/business-error';
+import type { OrderSubmission } from '../../workflows/order-messages';
+import type { PlaceOrderInput, PlaceOrderResult } from './place-order';
+import type { ValidateOrderResult } from './validate-order';
 
 export interface IntakeOrderInput {
   tenantId: string;
@@ -31,7 +32,8 @@ export type IntakeOrderResult =
       sellsGiftVouchers: boolean;
     };
 
-interface IntakeSteps {
+/** The steps an order is taken in: activities of their own too (the workflow's tests stub them one by one). */
+export interface IntakeSteps {
   validateOrder(input: { tenantId: string; submission: OrderSubmission }): Promise<ValidateOrderResult>;
   placeOrder(input: PlaceOrderInput): Promise<PlaceOrderResult>;
   createPaymentSession(input: { tenantId: string; orderId: string }): Promise<{ sessionId: string; redirectUrl: string }>;
@@ -43,7 +45,7 @@ interface IntakeSteps {
  * Each step is idempotent on its own (placement keyed by order id, session by attempt), so a
  * retry of the whole is safe.
  */
-export function createIntakeInOneActivity(steps: IntakeSteps) {
+export function createTakeOrderActivity(steps: IntakeSteps) {
   return {
     async intakeOrder(input: IntakeOrderInput): Promise<IntakeOrderResult> {
       const scope = { tenantId: input.tenantId, orderId: input.orderId };

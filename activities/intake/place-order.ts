@@ -1,0 +1,56 @@
+import type { BusinessError } from '../../domain/business-error';
+import type { OrderDraft } from '../../domain/order-draft';
+import type { Db } from '../../db/database';
+import { connectOrderCustomers, writeOrderContents } from '../../db/queries/order-contents';
+import { appendOrderEvent } from '../../db/queries/order-events';
+import { insertPlacedOrder, orderExists } from '../../db/queries/order-placement';
+import type { OrderSubmission } from '../../workflows/order-messages';
+import { PlacementRejected } from './placement-rejected';
+
+export interface PlaceOrderInput {
+  tenantId: string;
+  orderId: string;
+  orderNumber: number;
+  workflowId: string;
+  submission: OrderSubmission;
+  draft: OrderDraft;
+  paymentMethod: 'card' | 'invoice' | 'free';
+  preliminaryUntil: string | null;
+}
+
+export type PlaceOrderResult = { ok: true } | { ok: false; errors: BusinessError[] };
+
+/**
+ * One transaction: seats, campaign use, voucher value, customer, order, participants,
+ * lines, timeline. Either all of it is written or nothing (a rejected order leaves no row).
+ * Idempotent by order id: a retry after commit finds the order placed.
+ */
+export async function placeOrder(db: Db, input: PlaceOrderInput): Promise<PlaceOrderResult> {
+  const scope = { tenantId: input.tenantId, orderId: input.orderId };
+  if (await orderExists(db, scope)) return { ok: true };
+  const { draft, submission } = input;
+  const request = submission.request;
+  try {
+    await db.transaction().execute(async (trx) => {
+      const contents = { ...scope, draft, request };
+      const customers = await connectOrderCustomers(trx, contents);
+      await insertPlacedOrder(trx, {
+        ...scope, number: input.orderNumber, workflowId: input.workflowId, paymentMethod: input.paymentMethod,
+        customerId: draft.bookerEmail ? (customers.get(draft.bookerEmail) ?? null) : null,
+        draft, request, preliminaryUntil: input.preliminaryUntil,
+      });
+      const errors = await writeOrderContents(trx, contents, customers);
+      if (errors.length > 0) throw new PlacementRejected(errors);
+      const seats = draft.holds.reduce((n, h) => n + h.quantity, 0);
+      await appendOrderEvent(trx, {
+        ...scope, eventKey: 'placed', type: 'order.placed',
+        message: `Order placed: ${seats} seat(s) held, ${draft.pricing.totals.inclVat} ${draft.currency} incl. VAT, ${input.paymentMethod}`,
+        data: { payment_method: input.paymentMethod, preliminary_until: input.preliminaryUntil },
+      });
+    });
+  } catch (error) {
+    if (error instanceof PlacementRejected) return { ok: false, errors: error.errors };
+    throw error;
+  }
+  return { ok: true };
+}

@@ -1,0 +1,107 @@
+import { type Kysely, sql } from 'kysely';
+import type { OrderStatus } from '../../domain/order-status';
+import type { Database, Order } from '../schema';
+import type { OrderScope } from './order-scope';
+
+// Writes to the order row that move it through its states. Each guard in a WHERE clause is what
+// makes a retried activity change nothing the second time.
+
+export type OrderCodes = Pick<Order, 'campaign_code' | 'voucher_code' | 'voucher_applied'>;
+
+export async function setOrderStatus(trx: Kysely<Database>, scope: OrderScope, status: OrderStatus): Promise<void> {
+  await trx.updateTable('orders')
+    .set({
+      status,
+      updated_at: sql`now()`,
+      ...(status === 'completed' ? { completed_at: sql`coalesce(completed_at, now())` } : {}),
+    })
+    .where('id', '=', scope.orderId).where('tenant_id', '=', scope.tenantId).execute();
+}
+
+/** The order's codes with its row locked (seats and codes are given back or taken under the lock). */
+export async function lockOrderCodes(
+  trx: Kysely<Database>, scope: OrderScope,
+): Promise<(OrderCodes & Pick<Order, 'status'>) | undefined> {
+  return trx.selectFrom('orders').select(['campaign_code', 'voucher_code', 'voucher_applied', 'status'])
+    .where('id', '=', scope.orderId).where('tenant_id', '=', scope.tenantId).forUpdate().executeTakeFirst();
+}
+
+/**
+ * Expires an unpaid order; undefined when it was not waiting for payment any more (so a retry
+ * releases nothing twice). An expired order owes nothing: the ledger's due amount goes to zero.
+ */
+export async function markOrderExpired(trx: Kysely<Database>, scope: OrderScope): Promise<OrderCodes | undefined> {
+  return trx.updateTable('orders')
+    .set({ status: 'expired', credited: sql`total_incl_vat`, updated_at: sql`now()` })
+    .where('id', '=', scope.orderId).where('tenant_id', '=', scope.tenantId)
+    .where('status', 'in', ['awaiting_payment', 'payment_failed', 'reserved'])
+    .returning(['campaign_code', 'voucher_code', 'voucher_applied']).executeTakeFirst();
+}
+
+/** A late payment took the seats again: the order is paid, owes its total again and has no deadline. */
+export async function markOrderRebooked(trx: Kysely<Database>, orderId: string): Promise<void> {
+  await trx.updateTable('orders').set({ status: 'paid', credited: 0, preliminary_until: null, updated_at: sql`now()` })
+    .where('id', '=', orderId).execute();
+}
+
+/** Removes the order row (its lines, participants and reservations cascade). */
+export async function deleteOrder(trx: Kysely<Database>, orderId: string): Promise<void> {
+  await trx.deleteFrom('orders').where('id', '=', orderId).execute();
+}
+
+export async function markOrderNeedsAttention(trx: Kysely<Database>, scope: OrderScope, reason: string): Promise<void> {
+  await trx.updateTable('orders').set({ status: 'needs_attention', attention_reason: reason, updated_at: sql`now()` })
+    .where('id', '=', scope.orderId).where('tenant_id', '=', scope.tenantId).execute();
+}
+
+/** Puts the order on (a reason) or takes it off (null) the operators' list, whatever its status. */
+export async function setAttentionReason(
+  trx: Kysely<Database>, scope: OrderScope, reason: string | null,
+): Promise<void> {
+  await trx.updateTable('orders').set({ attention_reason: reason, updated_at: sql`now()` })
+    .where('id', '=', scope.orderId).where('tenant_id', '=', scope.tenantId).execute();
+}
+
+/** After a payment event: the status it leads to, and why it needs an operator (or null). */
+export async function setPaymentStatus(
+  trx: Kysely<Database>, orderId: string, status: OrderStatus, attentionReason: string | null,
+): Promise<void> {
+  await trx.updateTable('orders').set({ status, attention_reason: attentionReason, updated_at: sql`now()` })
+    .where('id', '=', orderId).execute();
+}
+
+export async function markOrderPaymentFailed(trx: Kysely<Database>, orderId: string): Promise<void> {
+  await trx.updateTable('orders').set({ status: 'payment_failed', updated_at: sql`now()` }).where('id', '=', orderId)
+    .execute();
+}
+
+/** Appends notes to the order's notes (keys sent replace the same keys). */
+export async function mergeOrderNotes(
+  trx: Kysely<Database>, scope: OrderScope, notes: Record<string, string | undefined>,
+): Promise<void> {
+  await trx.updateTable('orders')
+    .set({ notes: sql`notes || ${JSON.stringify(notes)}::jsonb`, updated_at: sql`now()` })
+    .where('id', '=', scope.orderId).where('tenant_id', '=', scope.tenantId).execute();
+}
+
+/** A confirmed preliminary card order: no deadline any more, invoiced instead; notes sent with it are part of it. */
+export async function markOrderInvoiced(
+  trx: Kysely<Database>, scope: OrderScope, notes: Record<string, string | undefined> | undefined,
+): Promise<void> {
+  await trx.updateTable('orders').set({
+    payment_method: 'invoice', preliminary_until: null, status: 'reserved', updated_at: sql`now()`,
+    ...(notes ? { notes: sql`notes || ${JSON.stringify(notes)}::jsonb` } : {}),
+  })
+    .where('id', '=', scope.orderId).where('tenant_id', '=', scope.tenantId).execute();
+}
+
+export async function addOrderCredit(trx: Kysely<Database>, orderId: string, amount: number): Promise<void> {
+  await trx.updateTable('orders').set({ credited: sql`credited + ${amount}`, updated_at: sql`now()` })
+    .where('id', '=', orderId).execute();
+}
+
+export async function markOrderCancelled(trx: Kysely<Database>, orderId: string, reason: string): Promise<void> {
+  await trx.updateTable('orders').set({
+    status: 'cancelled', cancelled_at: sql`now()`, cancellation_reason: reason, updated_at: sql`now()`,
+  }).where('id', '=', orderId).execute();
+}

@@ -1,0 +1,53 @@
+import type { OrderRequest } from './order-request';
+
+// What clients and operators ask of an existing order, as the order domain reads it: the API
+// maps HTTP bodies onto these, the workflow's Updates take them.
+
+export interface OrderSubmission {
+  request: OrderRequest;
+  requestHash: string;
+  canOverridePrice: boolean;
+}
+
+export interface ChangeOrderRequest {
+  notes?: { mark?: string; external?: string; internal?: string };
+  /** A new code, or null to remove it. */
+  campaignCode?: string | null;
+  voucherCode?: string | null;
+  /** Replaces all lines (and their participants). */
+  lines?: OrderRequest['lines'];
+  /** Appended to the current lines. */
+  addLines?: OrderRequest['lines'];
+  /** `preliminary: false`: no deadline any more; the order is invoiced. */
+  confirm?: boolean;
+  /** The caller may set prices (scope orders:price_override), as at placement. */
+  canOverridePrice?: boolean;
+}
+
+export interface CancelOrderRequest {
+  by: 'client' | 'operator';
+  reason?: string;
+  /** Operators only: ignore the deadline (the fee is then `feePercent`, default 0). */
+  override?: boolean;
+  feePercent?: number;
+  /** Cancel only these participants (partial cancellation); absent = the whole order. */
+  participantIndexes?: number[];
+  /** With `override` and no `feePercent`: the tenant's usual fee instead of none. */
+  tenantFee?: boolean;
+}
+
+/**
+ * An operator's decision on an order that needs attention: `accept` what was paid (book it),
+ * `refund` everything the ledger holds, or `cancel` under the tenant's fee and refund the rest.
+ */
+export interface SettleOrderRequest {
+  action: 'accept' | 'refund' | 'cancel';
+  reason: string;
+  /** `manual`: the operator refunds by bank transfer instead of through the provider. */
+  refundVia?: 'provider' | 'manual';
+}
+
+export interface StartPaymentRequest {
+  /** Pay with a card the provider keeps for the order's customer (docs/payments.md). */
+  savedCardId?: string;
+}

@@ -1,0 +1,83 @@
+// What a client sends to place an order, as the order domain reads it. The contract belongs here
+// rather than to the HTTP layer because validation, pricing, intake and the workflow all consume
+// it; api/schemas/order-request.ts checks the shape of incoming JSON against this type at compile
+// time, so the two cannot drift apart. Every field a client may leave out is optional: which ones
+// an order really needs is business validation (domain/order-validation.ts), not shape.
+
+export type OrderPaymentMethod = 'card' | 'invoice' | 'free';
+
+export interface OrderAddress {
+  line_1?: string;
+  line_2?: string;
+  line_3?: string;
+  zipcode?: string;
+  city?: string;
+  /** ISO 3166-1 alpha-2, e.g. "NO". */
+  country_code?: string;
+}
+
+/** An add-on product booked for one participant. */
+export interface ParticipantProductRequest {
+  id: string;
+  quantity?: number;
+  discount_percent?: number;
+  /** Price override in minor units; needs the orders:price_override scope. */
+  price?: number;
+}
+
+export interface ParticipantRequest {
+  firstname?: string;
+  lastname?: string;
+  email?: string;
+  phone?: string;
+  /** YYYY-MM-DD. */
+  date_of_birth?: string;
+  /** Overrides the main product price; needs the orders:price_override scope. */
+  price?: number;
+  /** Discount on the main product. */
+  discount_percent?: number;
+  products?: ParticipantProductRequest[];
+  home_address?: OrderAddress;
+  work_address?: OrderAddress;
+}
+
+/** One line: an occurrence, or a product (for a date when it has inventory per date). */
+export interface OrderLineRequest {
+  occurrence_id?: string;
+  product_id?: string;
+  /** YYYY-MM-DD, for products with inventory per date. */
+  date?: string;
+  quantity?: number;
+  discount_percent?: number;
+  price?: number;
+  participants?: ParticipantRequest[];
+}
+
+export interface OrderRequest {
+  payment_method: OrderPaymentMethod;
+  currency?: string;
+  campaign_code?: string;
+  voucher_code?: string;
+  payment_complete_url?: string;
+  payment_cancel_url?: string;
+  booker?: { name?: string; email?: string; phone?: string };
+  company?: { name?: string; number?: string; gln?: string; vat_number?: string };
+  invoice?: {
+    reference?: string;
+    email?: string;
+    firstname?: string;
+    lastname?: string;
+    phone?: string;
+    address?: OrderAddress;
+  };
+  delivery?: { name?: string; address?: OrderAddress };
+  lines: OrderLineRequest[];
+  external_id?: string;
+  notes?: { mark?: string; external?: string; internal?: string };
+  client?: { name?: string; os?: string; language?: string; ip_address?: string; user_agent?: string };
+  config?: {
+    send_receipt_email_to_participant?: boolean;
+    auto_append_course_product?: boolean;
+    allow_customer_autoconnect?: boolean;
+  };
+}

@@ -1,0 +1,29 @@
+import type { OrderStatus } from './order-status';
+
+/** An order as the API answers it (built from PostgreSQL, the owner of its contents). */
+export interface OrderSummary {
+  id: string;
+  number: number;
+  status: OrderStatus;
+  currency: string;
+  totals: { before_discounts: number; discounts: number; excl_vat: number; vat: number; incl_vat: number };
+  vat_summary: { rate: number; base: number; amount: number }[];
+  lines: {
+    id: string;
+    product_id: string;
+    occurrence_id: string | null;
+    date: string | null;
+    participant_index: number | null;
+    description: string;
+    quantity: number;
+    unit_price: number;
+    discount: number;
+    vat_rate: number;
+    excl_vat: number;
+    vat: number;
+    incl_vat: number;
+  }[];
+  number_of_participants: number;
+  preliminary_until: string | null;
+  payment: { method: 'card' | 'invoice' | 'free'; requires_redirect: boolean; session_id: string | null; redirect_url: string | null };
+}
