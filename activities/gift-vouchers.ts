@@ -22,7 +22,7 @@ export function createGiftVoucherActivities({ db }: ActivityDeps) {
      */
     async issueGiftVouchers(input: { tenantId: string; orderId: string }): Promise<{ issued: number }> {
       return db.transaction().execute(async (trx) => {
-        if (await countGiftVouchersOf(trx, input.orderId) > 0) return { issued: 0 };
+        if ((await countGiftVouchersOf(trx, input.orderId)) > 0) return { issued: 0 };
         const lines = await loadGiftVoucherLines(trx, input.orderId);
         let issued = 0;
         for (const line of lines) {
@@ -34,14 +34,21 @@ export function createGiftVoucherActivities({ db }: ActivityDeps) {
           if (unitValue <= 0) continue;
           for (let i = 0; i < line.quantity; i++) {
             await insertGiftVoucher(trx, {
-              tenantId: input.tenantId, orderId: input.orderId, code: newCode(), currency: line.currency, value: unitValue,
+              tenantId: input.tenantId,
+              orderId: input.orderId,
+              code: newCode(),
+              currency: line.currency,
+              value: unitValue,
               validForDays: VALID_FOR_DAYS,
             });
             issued += 1;
           }
         }
         await appendOrderEvent(trx, {
-          tenantId: input.tenantId, orderId: input.orderId, eventKey: 'gift_vouchers', type: 'order.gift_vouchers_issued',
+          tenantId: input.tenantId,
+          orderId: input.orderId,
+          eventKey: 'gift_vouchers',
+          type: 'order.gift_vouchers_issued',
           message: `${issued} gift voucher(s) issued`,
         });
         return { issued };

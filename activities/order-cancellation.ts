@@ -1,7 +1,19 @@
 import type { Kysely } from 'kysely';
-import { allocateCredit, amountDue, cancellationMoney, leftToPay, planRefunds, refundable } from '../domain/order-money';
 import {
-  cancelParticipants, listOrderLines, listParticipantStates, loadFirstStart, lockOrder, releaseParticipantSeats,
+  allocateCredit,
+  amountDue,
+  cancellationMoney,
+  leftToPay,
+  planRefunds,
+  refundable,
+} from '../domain/order-money';
+import {
+  cancelParticipants,
+  listOrderLines,
+  listParticipantStates,
+  loadFirstStart,
+  lockOrder,
+  releaseParticipantSeats,
 } from '../db/queries/cancellations';
 import { closeCreditedDocument, findCreditedDocument, insertCreditNote } from '../db/queries/credit-notes';
 import { takeDocumentNumber } from '../db/queries/document-numbers';
@@ -56,12 +68,21 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
      * What an operator's settlement gives back: everything paid beyond what is due, on the
      * cards that took it (or all by hand). Planned from the ledger, keyed by the settlement.
      */
-    async planSettlementRefund(input: { tenantId: string; orderId: string; settlementId: string; refundVia: 'provider' | 'manual' }):
-      Promise<{ amount: number; cardRefunds: { sessionId: string; amount: number }[]; manualRefund: number }> {
+    async planSettlementRefund(input: {
+      tenantId: string;
+      orderId: string;
+      settlementId: string;
+      refundVia: 'provider' | 'manual';
+    }): Promise<{ amount: number; cardRefunds: { sessionId: string; amount: number }[]; manualRefund: number }> {
       return db.transaction().execute(async (trx) => {
         const eventKey = `settlement_refund:${input.settlementId}`;
         const done = await findOrderEvent(trx, input.orderId, eventKey);
-        if (done) return done.data as { amount: number; cardRefunds: { sessionId: string; amount: number }[]; manualRefund: number };
+        if (done)
+          return done.data as {
+            amount: number;
+            cardRefunds: { sessionId: string; amount: number }[];
+            manualRefund: number;
+          };
         await lockOrder(trx, input);
         const ledger = await loadOrderLedger(trx, input.orderId);
         const amount = refundable(ledger);
@@ -70,8 +91,13 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
         await recordManualRefund(trx, input, plan.manual, ledger.currency, `settlement:${input.settlementId}`);
         const result = { amount, cardRefunds: plan.card, manualRefund: plan.manual };
         await appendOrderEvent(trx, {
-          tenantId: input.tenantId, orderId: input.orderId, eventKey, type: 'order.settlement_refund',
-          message: `${amount} ${ledger.currency} to refund after an operator's settlement${plan.manual > 0 ? ` (${plan.manual} by hand)` : ''}`,
+          tenantId: input.tenantId,
+          orderId: input.orderId,
+          eventKey,
+          type: 'order.settlement_refund',
+          message:
+            `${amount} ${ledger.currency} to refund after an operator's ` +
+            `settlement${plan.manual > 0 ? ` (${plan.manual} by hand)` : ''}`,
           data: result,
         });
         return result;
@@ -82,7 +108,11 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
      * The tenant's cancellation policy: a client may cancel until N hours before the first
      * occurrence starts, for a fee percent; an operator may override both, with a reason.
      */
-    async evaluateCancellation(input: { tenantId: string; orderId: string; request: CancelOrderRequest }): Promise<CancellationDecision> {
+    async evaluateCancellation(input: {
+      tenantId: string;
+      orderId: string;
+      request: CancelOrderRequest;
+    }): Promise<CancellationDecision> {
       const { request } = input;
       const [tenant, startsAt, participants] = await Promise.all([
         loadCancellationPolicy(db, input.tenantId),
@@ -94,7 +124,11 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
         const active = new Set(participants.filter((p) => p.status === 'active').map((p) => p.position));
         const unknown = request.participantIndexes.filter((i) => !active.has(i));
         if (unknown.length > 0) {
-          return { allowed: false, code: 'participant_not_cancellable', message: `Participant index ${unknown.join(', ')} is not an active participant of this order` };
+          return {
+            allowed: false,
+            code: 'participant_not_cancellable',
+            message: `Participant index ${unknown.join(', ')} is not an active participant of this order`,
+          };
         }
         // Cancelling every remaining participant is cancelling the order.
         const distinct = [...new Set(request.participantIndexes)].sort((a, b) => a - b);
@@ -110,7 +144,9 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
           return {
             allowed: false,
             code: 'cancellation_deadline_passed',
-            message: `Cancellation is possible until ${tenant.cancellation_deadline_hours} hours before the start (${new Date(deadline).toISOString()})`,
+            message:
+              `Cancellation is possible until ${tenant.cancellation_deadline_hours} hours before ` +
+              `the start (${new Date(deadline).toISOString()})`,
           };
         }
       }
@@ -143,7 +179,9 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
           ? lines.filter(isLive)
           : lines.filter((l) => l.participant_id !== null && affectedParticipantIds.includes(l.participant_id));
 
-        const seatsReleased = full ? await releaseAll(trx, input, order) : await releaseParticipantSeats(trx, input.orderId, affectedLines);
+        const seatsReleased = full
+          ? await releaseAll(trx, input, order)
+          : await releaseParticipantSeats(trx, input.orderId, affectedLines);
         await cancelParticipants(trx, affectedParticipantIds);
 
         const ledger = await loadOrderLedger(trx, input.orderId);
@@ -152,16 +190,25 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
         // A full cancellation may also give up fees kept on earlier parts (when they were never
         // paid), so its credit spreads over every line with value left, not only the live ones.
         const creditedLines = full ? lines : affectedLines;
-        const shares = allocateCredit(money.credit, creditedLines.map((l) => l.incl_vat - l.credited));
-        const lineCredits = creditedLines.map((line, i) => ({ line, amount: shares[i] ?? 0 })).filter((c) => c.amount > 0);
-        await addLineCredits(trx, lineCredits.map(({ line, amount }) => ({ lineId: line.id, amount })));
+        const shares = allocateCredit(
+          money.credit,
+          creditedLines.map((l) => l.incl_vat - l.credited),
+        );
+        const lineCredits = creditedLines
+          .map((line, i) => ({ line, amount: shares[i] ?? 0 }))
+          .filter((c) => c.amount > 0);
+        await addLineCredits(
+          trx,
+          lineCredits.map(({ line, amount }) => ({ lineId: line.id, amount })),
+        );
         await addOrderCredit(trx, input.orderId, money.credit);
         const creditNoteNumber = await issueCreditNote(trx, input, lineCredits, money.credit, full);
 
         const cards = input.refundVia === 'manual' ? [] : await loadRefundableCardCharges(trx, input.orderId);
         const plan = planRefunds(money.refund, cards);
         await recordManualRefund(trx, input, plan.manual, order.currency, `cancellation:${input.cancellationId}`);
-        if (full) await markOrderCancelled(trx, input.orderId, input.request.reason ?? `cancelled by ${input.request.by}`);
+        if (full)
+          await markOrderCancelled(trx, input.orderId, input.request.reason ?? `cancelled by ${input.request.by}`);
         const after = { ...ledger, credited: ledger.credited + money.credit, refunded: ledger.refunded + money.refund };
         if (!full && leftToPay(after) === 0) {
           // Nothing is left to pay on the part that goes on: its open invoice is settled.
@@ -182,12 +229,16 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
         };
         const currency = order.currency;
         await appendOrderEvent(trx, {
-          tenantId: input.tenantId, orderId: input.orderId, eventKey, type: full ? 'order.cancelled' : 'order.participants_cancelled',
-          message: `${full ? 'Order' : `Participant(s) ${positions?.join(', ')}`} cancelled by ${input.request.by}`
-            + `${input.request.reason ? ` (${input.request.reason})` : ''}; ${seatsReleased} seat(s) released`
-            + `${money.fee > 0 ? `, fee ${money.fee} ${currency}` : ''}, ${money.credit} ${currency} credited`
-            + `${money.refund > 0 ? `, ${money.refund} ${currency} to refund (${outcome.refundVia})` : ''}`
-            + `${creditNoteNumber ? `, credit note ${creditNoteNumber}` : ''}`,
+          tenantId: input.tenantId,
+          orderId: input.orderId,
+          eventKey,
+          type: full ? 'order.cancelled' : 'order.participants_cancelled',
+          message:
+            `${full ? 'Order' : `Participant(s) ${positions?.join(', ')}`} cancelled by ${input.request.by}` +
+            `${input.request.reason ? ` (${input.request.reason})` : ''}; ${seatsReleased} seat(s) released` +
+            `${money.fee > 0 ? `, fee ${money.fee} ${currency}` : ''}, ${money.credit} ${currency} credited` +
+            `${money.refund > 0 ? `, ${money.refund} ${currency} to refund (${outcome.refundVia})` : ''}` +
+            `${creditNoteNumber ? `, credit note ${creditNoteNumber}` : ''}`,
           data: outcome as unknown as Record<string, unknown>,
         });
         return outcome;
@@ -198,14 +249,22 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
 
 /** A refund an operator owes by bank transfer: in the ledger at once, so it is never promised twice. */
 async function recordManualRefund(
-  trx: Kysely<Database>, ref: { tenantId: string; orderId: string }, amount: number, currency: string, key: string,
+  trx: Kysely<Database>,
+  ref: { tenantId: string; orderId: string },
+  amount: number,
+  currency: string,
+  key: string,
 ): Promise<void> {
   if (amount <= 0) return;
   await insertManualRefund(trx, { ...ref, amount, currency, idempotencyKey: `${ref.orderId}:refund:manual:${key}` });
 }
 
 /** Everything the order holds goes back once: seats (held or booked), the campaign use and the voucher. */
-async function releaseAll(trx: Kysely<Database>, input: CancelInput, order: { campaign_code: string | null; voucher_code: string | null; voucher_applied: number }) {
+async function releaseAll(
+  trx: Kysely<Database>,
+  input: CancelInput,
+  order: { campaign_code: string | null; voucher_code: string | null; voucher_applied: number },
+) {
   return giveBackOrderHolds(trx, input.tenantId, input.orderId, order, ['held', 'booked']);
 }
 
@@ -213,7 +272,10 @@ async function releaseAll(trx: Kysely<Database>, input: CancelInput, order: { ca
 async function issueCreditNote(
   trx: Kysely<Database>,
   input: CancelInput,
-  credits: { line: { id: string; description: string; quantity: number; unit_price: number; vat_rate_bp: number }; amount: number }[],
+  credits: {
+    line: { id: string; description: string; quantity: number; unit_price: number; vat_rate_bp: number };
+    amount: number;
+  }[],
   creditAmount: number,
   full: boolean,
 ): Promise<string | null> {
@@ -222,8 +284,14 @@ async function issueCreditNote(
   const creditLines = credits.map(({ line, amount: incl }) => {
     const vat = Math.round((incl * line.vat_rate_bp) / (10_000 + line.vat_rate_bp));
     return {
-      order_line_id: line.id, description: `Credit: ${line.description}`, quantity: line.quantity, unit_price: line.unit_price,
-      vat_rate_bp: line.vat_rate_bp, excl_vat: incl - vat, vat, incl_vat: incl,
+      order_line_id: line.id,
+      description: `Credit: ${line.description}`,
+      quantity: line.quantity,
+      unit_price: line.unit_price,
+      vat_rate_bp: line.vat_rate_bp,
+      excl_vat: incl - vat,
+      vat,
+      incl_vat: incl,
     };
   });
   const byRate = new Map<number, { base: number; amount: number }>();
@@ -236,8 +304,16 @@ async function issueCreditNote(
   const totalVat = creditLines.reduce((n, l) => n + l.vat, 0);
   const number = await takeDocumentNumber(trx, input.tenantId);
   await insertCreditNote(trx, {
-    tenantId: input.tenantId, orderId: input.orderId, number, original, lines: creditLines, totalVat, totalInclVat: creditAmount,
-    vatSummary: [...byRate].sort((a, b) => b[0] - a[0]).map(([rate_bp, r]) => ({ rate_bp, base: r.base, amount: r.amount })),
+    tenantId: input.tenantId,
+    orderId: input.orderId,
+    number,
+    original,
+    lines: creditLines,
+    totalVat,
+    totalInclVat: creditAmount,
+    vatSummary: [...byRate]
+      .sort((a, b) => b[0] - a[0])
+      .map(([rate_bp, r]) => ({ rate_bp, base: r.base, amount: r.amount })),
   });
   // A full cancellation leaves nothing to collect on the document.
   if (full && original.status === 'open') await closeCreditedDocument(trx, original);

@@ -12,14 +12,29 @@ export function createOrderCompletionActivities(deps: ActivityDeps) {
      * outbox. Four activities (and their workflow tasks and history events) become one; every
      * part is idempotent, so a retry of the whole is safe (docs/performance.md).
      */
-    async completePaidOrder(input: { tenantId: string; orderId: string; receipt: boolean }): Promise<{ seatsBooked: number; documentNumber: string | null }> {
+    async completePaidOrder(input: {
+      tenantId: string;
+      orderId: string;
+      receipt: boolean;
+    }): Promise<{ seatsBooked: number; documentNumber: string | null }> {
       const result = await db.transaction().execute(async (trx) => {
         const { seatsBooked } = await bookOrderInTransaction(trx, input.tenantId, input.orderId);
-        const document = input.receipt ? await issueDocumentInTransaction(trx, { tenantId: input.tenantId, orderId: input.orderId, kind: 'receipt' }) : null;
-        await setOrderStatusInTransaction(trx, { tenantId: input.tenantId, orderId: input.orderId, status: 'completed', eventKey: 'completed', message: 'Order completed' });
+        const document = input.receipt
+          ? await issueDocumentInTransaction(trx, { tenantId: input.tenantId, orderId: input.orderId, kind: 'receipt' })
+          : null;
+        await setOrderStatusInTransaction(trx, {
+          tenantId: input.tenantId,
+          orderId: input.orderId,
+          status: 'completed',
+          eventKey: 'completed',
+          message: 'Order completed',
+        });
         return { seatsBooked, documentNumber: document?.documentNumber ?? null };
       });
-      await queueOrderEmail({ db, transport: deps.mailTransport, publicBaseUrl: deps.publicBaseUrl }, { tenantId: input.tenantId, orderId: input.orderId, kind: 'receipt' });
+      await queueOrderEmail(
+        { db, transport: deps.mailTransport, publicBaseUrl: deps.publicBaseUrl },
+        { tenantId: input.tenantId, orderId: input.orderId, kind: 'receipt' },
+      );
       return result;
     },
   };

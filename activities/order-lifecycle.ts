@@ -6,7 +6,12 @@ import { giveBackOrderHolds, takeOrderCodes } from '../db/queries/order-contents
 import { bookHeldSeats, deleteReleasedReservations, loadReleasedHolds } from '../db/queries/order-booking';
 import { listChargeSessions } from '../db/queries/payments';
 import {
-  deleteOrder, lockOrderCodes, markOrderExpired, markOrderNeedsAttention, markOrderRebooked, setAttentionReason,
+  deleteOrder,
+  lockOrderCodes,
+  markOrderExpired,
+  markOrderNeedsAttention,
+  markOrderRebooked,
+  setAttentionReason,
   setOrderStatus,
 } from '../db/queries/order-status';
 import { holdSeats } from '../db/queries/seat-holds';
@@ -21,9 +26,19 @@ interface OrderRef {
 class SeatsGone extends Error {}
 
 /** Held seats become bookings; each participant gets a booking id. Safe to repeat. */
-export async function bookOrderInTransaction(trx: Kysely<Database>, tenantId: string, orderId: string): Promise<{ seatsBooked: number }> {
+export async function bookOrderInTransaction(
+  trx: Kysely<Database>,
+  tenantId: string,
+  orderId: string,
+): Promise<{ seatsBooked: number }> {
   const seats = await bookHeldSeats(trx, { tenantId, orderId });
-  await appendOrderEvent(trx, { tenantId, orderId, eventKey: 'booked', type: 'order.booked', message: `Booked ${seats} seat(s)` });
+  await appendOrderEvent(trx, {
+    tenantId,
+    orderId,
+    eventKey: 'booked',
+    type: 'order.booked',
+    message: `Booked ${seats} seat(s)`,
+  });
   return { seatsBooked: seats };
 }
 
@@ -33,8 +48,12 @@ export async function setOrderStatusInTransaction(
 ): Promise<void> {
   await setOrderStatus(trx, input, input.status);
   await appendOrderEvent(trx, {
-    tenantId: input.tenantId, orderId: input.orderId, eventKey: input.eventKey,
-    type: `order.${input.status}`, message: input.message, data: input.data,
+    tenantId: input.tenantId,
+    orderId: input.orderId,
+    eventKey: input.eventKey,
+    type: `order.${input.status}`,
+    message: input.message,
+    data: input.data,
   });
 }
 
@@ -55,7 +74,10 @@ export function createOrderLifecycleActivities({ db, paymentProviders }: Activit
         if (!order) return { seatsReleased: 0 };
         const seats = await giveBackOrderHolds(trx, tenantId, orderId, order);
         await appendOrderEvent(trx, {
-          tenantId, orderId, eventKey: 'expired', type: 'order.expired',
+          tenantId,
+          orderId,
+          eventKey: 'expired',
+          type: 'order.expired',
           message: `Preliminary deadline passed unpaid; ${seats} seat(s) released`,
         });
         return { seatsReleased: seats };
@@ -75,7 +97,8 @@ export function createOrderLifecycleActivities({ db, paymentProviders }: Activit
         await deleteOrder(trx, orderId);
         return charges;
       });
-      for (const { provider, sessionId } of sessions) await paymentProviders.byName(provider).closeSession(tenantId, sessionId);
+      for (const { provider, sessionId } of sessions)
+        await paymentProviders.byName(provider).closeSession(tenantId, sessionId);
     },
 
     /**
@@ -84,12 +107,14 @@ export function createOrderLifecycleActivities({ db, paymentProviders }: Activit
      * placement). All or nothing; when they are gone the caller refunds.
      */
     async rebookAfterLatePayment({ tenantId, orderId }: OrderRef): Promise<{ rebooked: boolean; reason: string }> {
-      if (await loadLatePaymentPolicy(db, tenantId) !== 'rebook') return { rebooked: false, reason: 'the tenant refunds late payments' };
+      if ((await loadLatePaymentPolicy(db, tenantId)) !== 'rebook')
+        return { rebooked: false, reason: 'the tenant refunds late payments' };
       try {
         return await db.transaction().execute(async (trx) => {
           const order = await lockOrderCodes(trx, { tenantId, orderId });
           if (!order) throw new Error(`order ${orderId} not found`);
-          if (order.status !== 'expired') return { rebooked: order.status === 'paid', reason: `order is ${order.status}` };
+          if (order.status !== 'expired')
+            return { rebooked: order.status === 'paid', reason: `order is ${order.status}` };
           const errors = await holdSeats(trx, tenantId, orderId, await loadReleasedHolds(trx, orderId));
           // Expiry gave back the campaign use and the voucher value too: the price paid relied on them.
           errors.push(...(await takeOrderCodes(trx, tenantId, order)));
@@ -97,7 +122,10 @@ export function createOrderLifecycleActivities({ db, paymentProviders }: Activit
           await deleteReleasedReservations(trx, orderId);
           await markOrderRebooked(trx, orderId);
           await appendOrderEvent(trx, {
-            tenantId, orderId, eventKey: 'rebooked_after_late_payment', type: 'order.rebooked',
+            tenantId,
+            orderId,
+            eventKey: 'rebooked_after_late_payment',
+            type: 'order.rebooked',
             message: 'Paid after expiry; the seats were still free and are booked again',
           });
           return { rebooked: true, reason: 'seats still free' };
@@ -113,7 +141,11 @@ export function createOrderLifecycleActivities({ db, paymentProviders }: Activit
       await db.transaction().execute(async (trx) => {
         await markOrderNeedsAttention(trx, input, input.reason);
         await appendOrderEvent(trx, {
-          tenantId: input.tenantId, orderId: input.orderId, eventKey: input.eventKey, type: 'order.needs_attention', message: input.reason,
+          tenantId: input.tenantId,
+          orderId: input.orderId,
+          eventKey: input.eventKey,
+          type: 'order.needs_attention',
+          message: input.reason,
         });
       });
     },
@@ -131,12 +163,18 @@ export function createOrderLifecycleActivities({ db, paymentProviders }: Activit
       await db.transaction().execute(async (trx) => {
         await setAttentionReason(trx, input, input.reason);
         await appendOrderEvent(trx, {
-          tenantId: input.tenantId, orderId: input.orderId, eventKey: input.eventKey, type: 'order.needs_attention', message: input.reason,
+          tenantId: input.tenantId,
+          orderId: input.orderId,
+          eventKey: input.eventKey,
+          type: 'order.needs_attention',
+          message: input.reason,
         });
       });
     },
 
-    async setOrderStatus(input: OrderRef & { status: OrderStatus; eventKey: string; message: string; data?: Record<string, unknown> }): Promise<void> {
+    async setOrderStatus(
+      input: OrderRef & { status: OrderStatus; eventKey: string; message: string; data?: Record<string, unknown> },
+    ): Promise<void> {
       await db.transaction().execute((trx) => setOrderStatusInTransaction(trx, input));
     },
   };

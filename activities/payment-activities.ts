@@ -2,10 +2,18 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { appendOrderEvent } from '../db/queries/order-events';
 import { loadOrderLedger } from '../db/queries/order-ledger';
 import {
-  findSavedCardToken, loadOrderCurrency, loadOrderForPaymentSession, loadOrderPaymentState,
+  findSavedCardToken,
+  loadOrderCurrency,
+  loadOrderForPaymentSession,
+  loadOrderPaymentState,
 } from '../db/queries/payment-orders';
 import {
-  cancelPendingCharge, findChargeByKey, findChargeBySession, findLatestCharge, insertPendingCharge, insertProviderRefund,
+  cancelPendingCharge,
+  findChargeByKey,
+  findChargeBySession,
+  findLatestCharge,
+  insertPendingCharge,
+  insertProviderRefund,
   recordChargeOutcome,
 } from '../db/queries/payments';
 import { markOrderPaymentFailed, setPaymentStatus } from '../db/queries/order-status';
@@ -21,7 +29,16 @@ interface OrderRef {
 export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }: ActivityDeps) {
   return {
     /** Opens the provider session for what the order costs; one per order attempt, keyed. */
-    async createPaymentSession({ tenantId, orderId, attempt = 1, savedCardId }: OrderRef & { attempt?: number; savedCardId?: string }): Promise<{ sessionId: string; redirectUrl: string; paidEvent?: PaymentResultSignal }> {
+    async createPaymentSession({
+      tenantId,
+      orderId,
+      attempt = 1,
+      savedCardId,
+    }: OrderRef & { attempt?: number; savedCardId?: string }): Promise<{
+      sessionId: string;
+      redirectUrl: string;
+      paidEvent?: PaymentResultSignal;
+    }> {
       // One session per attempt: a changed order gets a new one for its new amount.
       const idempotencyKey = `${orderId}:charge:${attempt}`;
       const existing = await findChargeByKey(db, idempotencyKey);
@@ -35,8 +52,17 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
       let savedCardToken: string | undefined;
       if (savedCardId) {
         // Only the order's own customer's cards, and only cards of this provider.
-        savedCardToken = await findSavedCardToken(db, { tenantId, orderId, savedCardId, provider: paymentProvider.name });
-        if (!savedCardToken) throw ApplicationFailure.nonRetryable('The saved card does not belong to this order\'s customer', 'SavedCardInvalid');
+        savedCardToken = await findSavedCardToken(db, {
+          tenantId,
+          orderId,
+          savedCardId,
+          provider: paymentProvider.name,
+        });
+        if (!savedCardToken)
+          throw ApplicationFailure.nonRetryable(
+            "The saved card does not belong to this order's customer",
+            'SavedCardInvalid',
+          );
       }
       const session = await paymentProvider.createSession({
         savedCardToken,
@@ -52,25 +78,41 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
       });
       await db.transaction().execute(async (trx) => {
         await insertPendingCharge(trx, {
-          tenantId, orderId, provider: paymentProvider.name, sessionId: session.sessionId, redirectUrl: session.redirectUrl,
-          amount, currency: order.currency, idempotencyKey,
+          tenantId,
+          orderId,
+          provider: paymentProvider.name,
+          sessionId: session.sessionId,
+          redirectUrl: session.redirectUrl,
+          amount,
+          currency: order.currency,
+          idempotencyKey,
         });
         await appendOrderEvent(trx, {
-          tenantId, orderId, eventKey: `payment_session:${session.sessionId}`, type: 'payment.session_created',
-          message: `Card payment session opened at ${paymentProvider.name}`, data: { session_id: session.sessionId },
+          tenantId,
+          orderId,
+          eventKey: `payment_session:${session.sessionId}`,
+          type: 'payment.session_created',
+          message: `Card payment session opened at ${paymentProvider.name}`,
+          data: { session_id: session.sessionId },
         });
       });
       if (!savedCardToken) return session;
       // A saved card is charged at once; the webhook may even beat our payments row, so the
       // workflow is handed the result directly (the later webhook is a known event id).
       const charged = await paymentProvider.getSession(tenantId, session.sessionId);
-      return charged.state !== 'paid' ? session : {
-        ...session,
-        paidEvent: {
-          eventId: `reconciled:${session.sessionId}`, provider: paymentProvider.name, sessionId: session.sessionId,
-          outcome: 'succeeded', amount: charged.amount, currency: charged.currency,
-        },
-      };
+      return charged.state !== 'paid'
+        ? session
+        : {
+            ...session,
+            paidEvent: {
+              eventId: `reconciled:${session.sessionId}`,
+              provider: paymentProvider.name,
+              sessionId: session.sessionId,
+              outcome: 'succeeded',
+              amount: charged.amount,
+              currency: charged.currency,
+            },
+          };
     },
 
     /**
@@ -79,29 +121,56 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
      * from what the session asked for is recorded but not accepted: the workflow parks the
      * order for an operator.
      */
-    async recordPaymentOutcome({ tenantId, orderId, event }: OrderRef & { event: PaymentResultSignal }): Promise<{ accepted: boolean; reason?: string }> {
+    async recordPaymentOutcome({
+      tenantId,
+      orderId,
+      event,
+    }: OrderRef & { event: PaymentResultSignal }): Promise<{ accepted: boolean; reason?: string }> {
       const order = await loadOrderPaymentState(db, { tenantId, orderId });
       const charge = await findChargeBySession(db, orderId, event.sessionId);
-      const expected = charge && charge.status !== 'succeeded' ? { amount: charge.amount, currency: charge.currency } : { amount: order.total_incl_vat, currency: order.currency };
-      const mismatch = event.outcome === 'succeeded' && (event.amount !== expected.amount || event.currency !== expected.currency)
-        ? `paid ${event.amount} ${event.currency}, expected ${expected.amount} ${expected.currency}`
-        : undefined;
+      const expected =
+        charge && charge.status !== 'succeeded'
+          ? { amount: charge.amount, currency: charge.currency }
+          : { amount: order.total_incl_vat, currency: order.currency };
+      const mismatch =
+        event.outcome === 'succeeded' && (event.amount !== expected.amount || event.currency !== expected.currency)
+          ? `paid ${event.amount} ${event.currency}, expected ${expected.amount} ${expected.currency}`
+          : undefined;
       await db.transaction().execute(async (trx) => {
-        const status = event.outcome === 'succeeded' ? 'succeeded' : event.outcome === 'failed' ? 'failed' : 'cancelled';
+        const status =
+          event.outcome === 'succeeded' ? 'succeeded' : event.outcome === 'failed' ? 'failed' : 'cancelled';
         await recordChargeOutcome(trx, {
-          orderId, sessionId: event.sessionId, status, failureReason: mismatch ?? (status === 'succeeded' ? null : event.outcome),
+          orderId,
+          sessionId: event.sessionId,
+          status,
+          failureReason: mismatch ?? (status === 'succeeded' ? null : event.outcome),
           ...(status === 'succeeded' ? { captured: { amount: event.amount, currency: event.currency } } : {}),
         });
         if (event.outcome === 'succeeded') {
-          const nextStatus = mismatch ? 'needs_attention' : ['awaiting_payment', 'payment_failed'].includes(order.status) ? 'paid' : order.status;
+          const nextStatus = mismatch
+            ? 'needs_attention'
+            : ['awaiting_payment', 'payment_failed'].includes(order.status)
+              ? 'paid'
+              : order.status;
           await setPaymentStatus(trx, orderId, nextStatus, mismatch ?? null);
         } else if (order.status === 'awaiting_payment') {
           await markOrderPaymentFailed(trx, orderId);
         }
         await appendOrderEvent(trx, {
-          tenantId, orderId, eventKey: `payment_event:${event.eventId}`, type: `payment.${event.outcome}`,
-          message: mismatch ? `Payment received but ${mismatch}: needs attention` : `Card payment ${event.outcome} (${event.amount} ${event.currency})`,
-          data: { event_id: event.eventId, session_id: event.sessionId, provider: event.provider, amount: event.amount, currency: event.currency },
+          tenantId,
+          orderId,
+          eventKey: `payment_event:${event.eventId}`,
+          type: `payment.${event.outcome}`,
+          message: mismatch
+            ? `Payment received but ${mismatch}: needs attention`
+            : `Card payment ${event.outcome} (${event.amount} ${event.currency})`,
+          data: {
+            event_id: event.eventId,
+            session_id: event.sessionId,
+            provider: event.provider,
+            amount: event.amount,
+            currency: event.currency,
+          },
         });
       });
       return mismatch ? { accepted: false, reason: mismatch } : { accepted: true };
@@ -118,8 +187,12 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
       if (session.state !== 'paid') return { event: null };
       return {
         event: {
-          eventId: `reconciled:${session.sessionId}`, provider: charge.provider, sessionId: session.sessionId,
-          outcome: 'succeeded', amount: session.amount, currency: session.currency,
+          eventId: `reconciled:${session.sessionId}`,
+          provider: charge.provider,
+          sessionId: session.sessionId,
+          outcome: 'succeeded',
+          amount: session.amount,
+          currency: session.currency,
         },
       };
     },
@@ -153,20 +226,32 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
      * Refunds at the provider and records it; keyed so a retry never refunds twice. A refund
      * the provider refuses is answered, not retried: the workflow hands it to an operator.
      */
-    async refundPayment(input: OrderRef & { sessionId: string; amount: number; reason: string }): Promise<RefundResult> {
+    async refundPayment(
+      input: OrderRef & { sessionId: string; amount: number; reason: string },
+    ): Promise<RefundResult> {
       const idempotencyKey = `${input.orderId}:refund:${input.sessionId}:${input.reason}`;
       const currency = await loadOrderCurrency(db, input.orderId);
       if (input.amount <= 0) return { ok: false, reason: `refund amount must be positive (${input.amount})` };
       // The provider that took the payment refunds it, whatever the tenant uses today.
       const charge = await findChargeBySession(db, input.orderId, input.sessionId);
-      const paymentProvider = charge ? paymentProviders.byName(charge.provider) : await paymentProviders.forTenant(input.tenantId);
+      const paymentProvider = charge
+        ? paymentProviders.byName(charge.provider)
+        : await paymentProviders.forTenant(input.tenantId);
       let refundId: string;
       try {
-        ({ refundId } = await paymentProvider.refund({ tenantId: input.tenantId, sessionId: input.sessionId, amount: input.amount, idempotencyKey }));
+        ({ refundId } = await paymentProvider.refund({
+          tenantId: input.tenantId,
+          sessionId: input.sessionId,
+          amount: input.amount,
+          idempotencyKey,
+        }));
       } catch (error) {
         if (error instanceof ApplicationFailure && error.nonRetryable) {
           await appendOrderEvent(db, {
-            tenantId: input.tenantId, orderId: input.orderId, eventKey: `refund_refused:${idempotencyKey}`, type: 'payment.refund_refused',
+            tenantId: input.tenantId,
+            orderId: input.orderId,
+            eventKey: `refund_refused:${idempotencyKey}`,
+            type: 'payment.refund_refused',
             message: `${paymentProvider.name} refused to refund ${input.amount} ${currency}: ${error.message}`,
           });
           return { ok: false, reason: error.message };
@@ -175,12 +260,22 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
       }
       await db.transaction().execute(async (trx) => {
         await insertProviderRefund(trx, {
-          tenantId: input.tenantId, orderId: input.orderId, provider: paymentProvider.name, sessionId: input.sessionId, refundId,
-          amount: input.amount, currency, idempotencyKey,
+          tenantId: input.tenantId,
+          orderId: input.orderId,
+          provider: paymentProvider.name,
+          sessionId: input.sessionId,
+          refundId,
+          amount: input.amount,
+          currency,
+          idempotencyKey,
         });
         await appendOrderEvent(trx, {
-          tenantId: input.tenantId, orderId: input.orderId, eventKey: `refund:${idempotencyKey}`, type: 'payment.refunded',
-          message: `Refunded ${input.amount} ${currency} (${input.reason})`, data: { refund_id: refundId },
+          tenantId: input.tenantId,
+          orderId: input.orderId,
+          eventKey: `refund:${idempotencyKey}`,
+          type: 'payment.refunded',
+          message: `Refunded ${input.amount} ${currency} (${input.reason})`,
+          data: { refund_id: refundId },
         });
       });
       return { ok: true, refundId };

@@ -57,27 +57,47 @@ export function createApp(deps: AppDeps): App {
   // of the payment page's buttons); pages that need a stricter policy set their own
   // Content-Security-Policy, which is kept (overwrite: false). The global policy sets nothing
   // else, so Swagger UI's scripts and styles from its CDN still load on /docs.
-  app.use(secureHeaders({
-    xFrameOptions: 'DENY',
-    contentSecurityPolicy: { frameAncestors: ["'none'"] },
-    overwrite: false,
-  }));
+  app.use(
+    secureHeaders({
+      xFrameOptions: 'DENY',
+      contentSecurityPolicy: { frameAncestors: ["'none'"] },
+      overwrite: false,
+    }),
+  );
   app.use(rejectControlCharacters);
   // Inside secureHeaders (its headers reach a timeout answer too), outside auth (whose key lookup
   // queries the database): every request answers within the deadline.
   app.use(requestDeadline(deps));
-  app.use(methodNotAllowed({
-    app,
-    onMethodNotAllowed: (c, allowed) =>
-      problemResponse(c, new ApiProblem(405, 'method_not_allowed', 'Method Not Allowed', `Use ${allowed.join(', ')}`, undefined, { Allow: allowed.join(', ') })),
-  }));
-  app.use(bodyLimit({ maxSize: limit, onError: () => { throw problems.payloadTooLarge(limit); } }));
+  app.use(
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, allowed) =>
+        problemResponse(
+          c,
+          new ApiProblem(405, 'method_not_allowed', 'Method Not Allowed', `Use ${allowed.join(', ')}`, undefined, {
+            Allow: allowed.join(', '),
+          }),
+        ),
+    }),
+  );
+  app.use(
+    bodyLimit({
+      maxSize: limit,
+      onError: () => {
+        throw problems.payloadTooLarge(limit);
+      },
+    }),
+  );
   app.use('/v1/*', async (c, next) => {
     if (PUBLIC_PREFIXES.some((prefix) => c.req.path.startsWith(prefix))) return next();
     return authenticate(c, next);
   });
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', { type: 'apiKey', in: 'header', name: 'X-API-Key' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-API-Key',
+  });
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' });
 
   // One sub-app per resource; each route in it declares the scope it needs. The mounting order
@@ -110,9 +130,12 @@ export function createApp(deps: AppDeps): App {
     info: {
       title: 'Order orchestrator API',
       version: '1.0.0',
-      description: 'Orders for courses, tickets, slots and items, carried durably by one Temporal workflow per order. Errors are application/problem+json (RFC 9457) with a stable `code`. '
-        + 'Any endpoint answers 503 with Retry-After while PostgreSQL or Temporal is unavailable (`dependency_unavailable`) '
-        + 'or when it cannot finish within the request deadline (`request_timeout`).',
+      description:
+        'Orders for courses, tickets, slots and items, carried durably by one Temporal workflow ' +
+        'per order. Errors are application/problem+json (RFC 9457) with a stable `code`. ' +
+        'Any endpoint answers 503 with Retry-After while PostgreSQL or Temporal is unavailable ' +
+        '(`dependency_unavailable`) ' +
+        'or when it cannot finish within the request deadline (`request_timeout`).',
     },
     servers: [{ url: deps.publicBaseUrl }],
     security: [{ ApiKey: [] }, { Bearer: [] }],
@@ -127,11 +150,16 @@ export function createApp(deps: AppDeps): App {
 function handleError(error: Error, c: Context<AppEnv>): Response | Promise<Response> {
   if (error instanceof ApiProblem) return answerProblem(c, error);
   if (error instanceof HTTPException) {
-    if (error.status === 400) return problemResponse(c, problems.badRequest('malformed_body', error.message || 'Malformed request body'));
+    if (error.status === 400)
+      return problemResponse(c, problems.badRequest('malformed_body', error.message || 'Malformed request body'));
     if (error.status === 413) return problemResponse(c, problems.payloadTooLarge(0));
-    return problemResponse(c, new ApiProblem(error.status as 400, 'http_error', error.message || 'Error', error.message));
+    return problemResponse(
+      c,
+      new ApiProblem(error.status as 400, 'http_error', error.message || 'Error', error.message),
+    );
   }
-  if (error instanceof SyntaxError) return problemResponse(c, problems.badRequest('malformed_json', 'The body is not valid JSON'));
+  if (error instanceof SyntaxError)
+    return problemResponse(c, problems.badRequest('malformed_json', 'The body is not valid JSON'));
   // A dependency that is down is not our bug: 503 with Retry-After, so clients retry.
   const dependency = failedDependency(error);
   if (dependency) {

@@ -1,10 +1,15 @@
 import {
-  WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import {
-  type OrderIdentity, renewIdempotencyIdentity, type StoredAnswer, storeIdempotentAnswer,
+  type OrderIdentity,
+  renewIdempotencyIdentity,
+  type StoredAnswer,
+  storeIdempotentAnswer,
 } from '../db/queries/order-numbers';
 import { orderHasCharge } from '../db/queries/order-charges';
 import { loadOrderSummary } from '../db/queries/order-summary';
@@ -30,7 +35,11 @@ export function submitUpdateId(orderId: string): string {
  * of the request that produced them, also when replayed.
  */
 export async function answerOrder(
-  c: Context<AppEnv>, key: string | undefined, orderId: string, status: number, body: unknown,
+  c: Context<AppEnv>,
+  key: string | undefined,
+  orderId: string,
+  status: number,
+  body: unknown,
 ): Promise<Response> {
   const problem = status >= 400;
   const answer: StoredAnswer = {
@@ -67,20 +76,26 @@ async function completedOrder(db: Db, tenantId: string, orderId: string): Promis
  * order while we wait, that is the answer; otherwise undefined (the caller answers 409).
  */
 export async function settleInFlight(
-  c: Context<AppEnv>, key: string, identity: OrderIdentity, workflowId: string,
+  c: Context<AppEnv>,
+  key: string,
+  identity: OrderIdentity,
+  workflowId: string,
 ): Promise<Response | undefined> {
   const { db, temporal } = c.var.deps;
   const { tenantId } = c.var.auth;
   const taken = await completedOrder(db, tenantId, identity.orderId);
   if (taken) return answerOrder(c, key, identity.orderId, 201, taken);
   try {
-    const update = temporal.workflow.getHandle(workflowId)
+    const update = temporal.workflow
+      .getHandle(workflowId)
       .getUpdateHandle<SubmitResult>(submitUpdateId(identity.orderId));
     if (!(await update.result()).ok) return undefined;
   } catch (error) {
     // Not started yet, failed, or not done within our deadline: the request holding the key answers.
-    const pending = error instanceof WorkflowNotFoundError || error instanceof WorkflowUpdateFailedError
-      || error instanceof WorkflowUpdateRPCTimeoutOrCancelledError;
+    const pending =
+      error instanceof WorkflowNotFoundError ||
+      error instanceof WorkflowUpdateFailedError ||
+      error instanceof WorkflowUpdateRPCTimeoutOrCancelledError;
     if (pending) return undefined;
     throw error;
   }
@@ -97,7 +112,10 @@ export async function settleInFlight(
  * workflow id cannot run again, REJECT_DUPLICATE).
  */
 export async function resumeAttempt(
-  c: Context<AppEnv>, key: string, identity: OrderIdentity, workflowId: string,
+  c: Context<AppEnv>,
+  key: string,
+  identity: OrderIdentity,
+  workflowId: string,
 ): Promise<{ response: Response } | { identity: OrderIdentity }> {
   const { db, temporal } = c.var.deps;
   const { tenantId } = c.var.auth;
@@ -123,8 +141,14 @@ export async function resumeAttempt(
   const fresh = await renewIdempotencyIdentity(db, tenantId, key, identity.orderId, false);
   // Another request stored the key's answer meanwhile: that request's client has it.
   if (!fresh) {
-    throw problems.conflict('request_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly');
+    throw problems.conflict(
+      'request_in_progress',
+      'A request with this Idempotency-Key is still being processed; retry shortly',
+    );
   }
-  c.var.logger.info({ stale_order: identity.orderNumber, order: fresh.orderNumber }, 'idempotency key renewed after a failed intake');
+  c.var.logger.info(
+    { stale_order: identity.orderNumber, order: fresh.orderNumber },
+    'idempotency key renewed after a failed intake',
+  );
   return { identity: fresh };
 }

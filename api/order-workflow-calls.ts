@@ -22,7 +22,8 @@ export function orderUpdateProblem(error: unknown, closedCode: string, closedMes
   if (error instanceof ApiProblem) return error;
   if (error instanceof WorkflowUpdateFailedError) {
     const cause = error.cause as { type?: string; details?: unknown[]; message?: string } | undefined;
-    if (cause?.type === ORDER_STATE_CONFLICT) return problems.conflict(String(cause.details?.[0] ?? closedCode), cause.message ?? closedMessage);
+    if (cause?.type === ORDER_STATE_CONFLICT)
+      return problems.conflict(String(cause.details?.[0] ?? closedCode), cause.message ?? closedMessage);
   }
   if (error instanceof WorkflowNotFoundError || (error instanceof Error && /already completed/i.test(error.message))) {
     return problems.conflict(closedCode, closedMessage);

@@ -20,19 +20,26 @@ const DEPENDENCY_NAMES: Record<Dependency, string> = {
 
 export function dependencyUnavailable(dependency: Dependency): ApiProblem {
   return new ApiProblem(
-    503, 'dependency_unavailable', 'Service Unavailable',
-    `${DEPENDENCY_NAMES[dependency]} cannot be reached or did not answer in time. Retry after the Retry-After `
-      + 'interval; a retried order with the same Idempotency-Key is never placed twice.',
-    undefined, { 'Retry-After': String(RETRY_AFTER_SECONDS) }, { dependency },
+    503,
+    'dependency_unavailable',
+    'Service Unavailable',
+    `${DEPENDENCY_NAMES[dependency]} cannot be reached or did not answer in time. Retry after the Retry-After ` +
+      'interval; a retried order with the same Idempotency-Key is never placed twice.',
+    undefined,
+    { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+    { dependency },
   );
 }
 
 export function requestTimedOut(timeoutMs: number): ApiProblem {
   return new ApiProblem(
-    503, 'request_timeout', 'Service Unavailable',
-    `The request did not complete within ${Math.round(timeoutMs / 100) / 10} s; it may still complete. Retry after `
-      + 'the Retry-After interval (an order with the same Idempotency-Key).',
-    undefined, { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+    503,
+    'request_timeout',
+    'Service Unavailable',
+    `The request did not complete within ${Math.round(timeoutMs / 100) / 10} s; it may still complete. Retry after ` +
+      'the Retry-After interval (an order with the same Idempotency-Key).',
+    undefined,
+    { 'Retry-After': String(RETRY_AFTER_SECONDS) },
   );
 }
 
@@ -41,15 +48,28 @@ export function requestTimedOut(timeoutMs: number): ApiProblem {
 const PG_OUTAGE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
 // Socket errors of the pg driver's connection (node's net module).
 const SOCKET_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
   'ECONNABORTED',
 ]);
 // pg and pg-pool report a lost or never-made connection with these messages and no code.
-const PG_MESSAGES = new RegExp([
-  'Connection terminated', 'timeout exceeded when trying to connect', 'connection error and is not queryable',
-  'Client was closed and is not queryable', 'the database system is (shutting down|starting up)',
-  'sorry, too many clients',
-].join('|'), 'i');
+const PG_MESSAGES = new RegExp(
+  [
+    'Connection terminated',
+    'timeout exceeded when trying to connect',
+    'connection error and is not queryable',
+    'Client was closed and is not queryable',
+    'the database system is (shutting down|starting up)',
+    'sorry, too many clients',
+  ].join('|'),
+  'i',
+);
 
 // gRPC status codes (numbers, as @grpc/grpc-js defines them) that mean "Temporal is not there
 // right now": CANCELLED (our own deadline or abort), DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED

@@ -39,7 +39,9 @@ export const problems = {
     new ApiProblem(415, 'unsupported_media_type', 'Unsupported Media Type', 'Send the body as application/json'),
   payloadTooLarge: (limit: number) =>
     // The unread rest of the body makes the connection unusable: tell the client not to reuse it.
-    new ApiProblem(413, 'payload_too_large', 'Content Too Large', `The body exceeds ${limit} bytes`, undefined, { Connection: 'close' }),
+    new ApiProblem(413, 'payload_too_large', 'Content Too Large', `The body exceeds ${limit} bytes`, undefined, {
+      Connection: 'close',
+    }),
   unavailable: (code: string, detail: string) => new ApiProblem(503, code, 'Service Unavailable', detail),
 };
 

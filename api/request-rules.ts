@@ -82,7 +82,9 @@ function controlCharacterProblem(where: string, errors: ProblemFieldError[]) {
 
 /** The name of the path parameter at segment `index` of the matched route, else "path". */
 function pathFieldName(c: Context<AppEnv>, index: number): string {
-  const route = matchedRoutes(c).filter((r) => r.method !== 'ALL').at(-1);
+  const route = matchedRoutes(c)
+    .filter((r) => r.method !== 'ALL')
+    .at(-1);
   const segment = route?.path.split('/')[index];
   const name = segment?.startsWith(':') ? segment.slice(1).replace(/\{.*$/, '').replace(/\?$/, '') : '';
   return name || 'path';

@@ -15,7 +15,11 @@ export type PaymentMethod = 'card' | 'invoice' | 'free';
 export type PaymentProviderName = 'sandbox' | 'stripe';
 export type ProductType = 'course' | 'ticket' | 'facility_slot' | 'subscription' | 'item' | 'voucher';
 
-export interface VatSummaryJson { rate_bp: number; base: number; amount: number }
+export interface VatSummaryJson {
+  rate_bp: number;
+  base: number;
+  amount: number;
+}
 
 export interface TenantsTable {
   id: string;

@@ -3,7 +3,14 @@ import { createHash, randomBytes } from 'node:crypto';
 // The format, scopes and stored hash of an API key: authentication (api/auth.ts) checks keys with
 // them and the demo seed (db/seed-demo.ts) issues one, so they live below both.
 
-export const ALL_SCOPES = ['orders:read', 'orders:write', 'orders:price_override', 'invoices', 'catalog:admin', 'ops'] as const;
+export const ALL_SCOPES = [
+  'orders:read',
+  'orders:write',
+  'orders:price_override',
+  'invoices',
+  'catalog:admin',
+  'ops',
+] as const;
 export type Scope = (typeof ALL_SCOPES)[number];
 
 // API keys are 32 random bytes, so a plain SHA-256 is enough to make a stolen table useless

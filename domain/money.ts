@@ -27,15 +27,7 @@ const ZERO_DECIMAL_CURRENCIES: ReadonlySet<string> = new Set([
   'xpf',
 ]);
 
-const THREE_DECIMAL_CURRENCIES: ReadonlySet<string> = new Set([
-  'bhd',
-  'jod',
-  'kwd',
-  'omr',
-  'tnd',
-  'iqd',
-  'lyd',
-]);
+const THREE_DECIMAL_CURRENCIES: ReadonlySet<string> = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd', 'iqd', 'lyd']);
 
 /** Number of decimal places of the currency's minor unit (0, 2 or 3). */
 export function currencyExponent(code: string): number {
@@ -114,9 +106,7 @@ export function allocateProportionally(total: number, weights: readonly number[]
 
   // leftover < number of non-zero remainders, so zero-weight parts never receive a unit.
   let leftover = Number(t - allocated);
-  remainders.sort((a, b) =>
-    a.remainder === b.remainder ? a.index - b.index : a.remainder > b.remainder ? -1 : 1,
-  );
+  remainders.sort((a, b) => (a.remainder === b.remainder ? a.index - b.index : a.remainder > b.remainder ? -1 : 1));
   for (const { index } of remainders) {
     if (leftover === 0) break;
     parts[index] = (parts[index] ?? 0n) + 1n;

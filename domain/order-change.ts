@@ -4,18 +4,29 @@ import type { ChangeOrderRequest, OrderSubmission } from './order-commands';
 
 /** Codes, lines and confirmation touch money and seats; notes do not. */
 export function isContentChange(change: ChangeOrderRequest): boolean {
-  return change.campaignCode !== undefined || change.voucherCode !== undefined || Boolean(change.lines) || Boolean(change.addLines) || Boolean(change.confirm);
+  return (
+    change.campaignCode !== undefined ||
+    change.voucherCode !== undefined ||
+    Boolean(change.lines) ||
+    Boolean(change.addLines) ||
+    Boolean(change.confirm)
+  );
 }
 
 /**
  * The order request as it would read after the change (what validation and pricing see).
  * Notes are not part of it: the database owns them and a change merges into what it holds.
  */
-export function changedRequest(request: OrderSubmission['request'], change: ChangeOrderRequest): OrderSubmission['request'] {
+export function changedRequest(
+  request: OrderSubmission['request'],
+  change: ChangeOrderRequest,
+): OrderSubmission['request'] {
   const { notes: _notes, ...rest } = request;
-  const next: OrderSubmission['request'] = { ...rest, lines: change.lines ?? [...request.lines, ...(change.addLines ?? [])] };
+  const next: OrderSubmission['request'] = {
+    ...rest,
+    lines: change.lines ?? [...request.lines, ...(change.addLines ?? [])],
+  };
   if (change.campaignCode !== undefined) next.campaign_code = change.campaignCode ?? undefined;
   if (change.voucherCode !== undefined) next.voucher_code = change.voucherCode ?? undefined;
   return next;
 }
-

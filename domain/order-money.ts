@@ -87,11 +87,17 @@ export function allocateCredit(credit: number, uncredited: readonly number[]): n
   const room = uncredited.reduce((n, v) => n + Math.max(0, v), 0);
   if (credit > room) throw new RangeError(`credit ${credit} exceeds the lines' uncredited value ${room}`);
   if (credit === 0 || room === 0) return uncredited.map(() => 0);
-  return allocateProportionally(credit, uncredited.map((v) => Math.max(0, v)));
+  return allocateProportionally(
+    credit,
+    uncredited.map((v) => Math.max(0, v)),
+  );
 }
 
 /** Splits a refund over the card sessions that can take it; what no card can take is manual. */
-export function planRefunds(amount: number, charges: readonly { sessionId: string; refundable: number }[]): { card: { sessionId: string; amount: number }[]; manual: number } {
+export function planRefunds(
+  amount: number,
+  charges: readonly { sessionId: string; refundable: number }[],
+): { card: { sessionId: string; amount: number }[]; manual: number } {
   const card: { sessionId: string; amount: number }[] = [];
   let left = amount;
   for (const charge of charges) {

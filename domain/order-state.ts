@@ -15,6 +15,7 @@ export type OrderEvent =
   | 'payment_differs'
   | 'deadline_passed'
   | 'confirmed_as_invoice'
+  | 'nothing_left_to_pay'
   | 'booked'
   | 'invoiced'
   | 'completed'
@@ -44,6 +45,7 @@ export const TRANSITIONS: readonly Transition[] = [
   { from: OPEN_FOR_PAYMENT, event: 'payment_differs', to: 'needs_attention' },
   { from: OPEN_FOR_PAYMENT, event: 'deadline_passed', to: 'expired' },
   { from: OPEN_FOR_PAYMENT, event: 'confirmed_as_invoice', to: 'reserved' },
+  { from: OPEN_FOR_PAYMENT, event: 'nothing_left_to_pay', to: 'reserved' },
   { from: ['reserved'], event: 'booked', to: 'booked' },
   { from: ['booked'], event: 'invoiced', to: 'invoiced' },
   { from: ['paid', 'reserved', 'invoiced'], event: 'completed', to: 'completed' },
@@ -145,7 +147,9 @@ export function mayOrder(state: OrderState, request: OrderRequestKind): Refusal 
       if (open || status === 'paid' || status === 'booked') return null;
       return refuse(
         'order_not_payable',
-        status === 'invoiced' ? 'This order is paid by invoice (bank transfer)' : `An order in status ${status} takes no payment`,
+        status === 'invoiced'
+          ? 'This order is paid by invoice (bank transfer)'
+          : `An order in status ${status} takes no payment`,
       );
     case 'settle':
       if (status !== 'needs_attention') {

@@ -1,6 +1,16 @@
 export const ORDER_STATUSES = [
-  'received', 'rejected', 'reserved', 'awaiting_payment', 'payment_failed', 'paid', 'booked',
-  'invoiced', 'completed', 'expired', 'cancelled', 'needs_attention',
+  'received',
+  'rejected',
+  'reserved',
+  'awaiting_payment',
+  'payment_failed',
+  'paid',
+  'booked',
+  'invoiced',
+  'completed',
+  'expired',
+  'cancelled',
+  'needs_attention',
 ] as const;
 
 export type OrderStatus = (typeof ORDER_STATUSES)[number];

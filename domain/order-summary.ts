@@ -25,5 +25,10 @@ export interface OrderSummary {
   }[];
   number_of_participants: number;
   preliminary_until: string | null;
-  payment: { method: 'card' | 'invoice' | 'free'; requires_redirect: boolean; session_id: string | null; redirect_url: string | null };
+  payment: {
+    method: 'card' | 'invoice' | 'free';
+    requires_redirect: boolean;
+    session_id: string | null;
+    redirect_url: string | null;
+  };
 }

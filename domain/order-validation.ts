@@ -47,29 +47,35 @@ export const MAX_PARTICIPANTS_PER_ORDER = 5_000;
 
 export const ORDER_ERROR_CODES = {
   order_lines_empty: 'The order has no lines; at least one line is required.',
-  too_many_participants: `The order names more than ${MAX_PARTICIPANTS_PER_ORDER} participants in all; split it into several orders.`,
+  too_many_participants:
+    `The order names more than ${MAX_PARTICIPANTS_PER_ORDER} participants in all; split ` + `it into several orders.`,
   line_target_missing: 'A line names neither an occurrence_id nor a product_id.',
   line_target_ambiguous: 'A line names both an occurrence_id and a product_id; give exactly one.',
   course_date_identifier_invalid: 'The occurrence (course date) does not exist for this tenant.',
-  default_course_product_missing: "The occurrence's product is missing from the catalogue; the course is not correctly configured.",
+  default_course_product_missing:
+    "The occurrence's product is missing from the catalogue; the course is not correctly configured.",
   occurrence_cancelled: 'The occurrence has been cancelled and cannot be booked.',
   occurrence_in_past: 'The occurrence has already started or is in the past.',
   occurrence_full: 'The occurrence has fewer seats left than the order asks for.',
   product_identifier_invalid: 'The product does not exist or is not for sale.',
   product_inactive: "The occurrence's product has been deactivated; its occurrences are not for sale.",
-  occurrence_required: 'The product is sold per occurrence (course, ticket, facility slot); order it with an occurrence_id.',
+  occurrence_required:
+    'The product is sold per occurrence (course, ticket, facility slot); order it with an occurrence_id.',
   date_required: 'The product has inventory per date; the line needs a date.',
   date_not_allowed: 'The line has a date, but its product has no inventory per date (or it books an occurrence).',
   date_invalid: 'The date is not a real calendar date.',
   date_in_past: 'The date is before today.',
   participants_empty: 'A line has participants: []; name at least one, or leave participants out and give a quantity.',
-  quantity_invalid: 'The quantity must be an integer from 1 to 100, and equal the number of participants when participants are given.',
+  quantity_invalid:
+    'The quantity must be an integer from 1 to 100, and equal the number of participants when participants are given.',
   participant_name_invalid_empty: 'A participant must have both a first name and a last name.',
   participant_email_invalid_empty: 'A participant must have an email address.',
   participant_email_invalid: "A participant's email address is malformed.",
-  participant_does_not_have_a_course_product: 'With auto_append_course_product false, every participant must list the main (course) product.',
+  participant_does_not_have_a_course_product:
+    'With auto_append_course_product false, every participant must list the main (course) product.',
   participant_have_multiple_course_products: 'A participant lists the main (course) product more than once.',
-  participant_products_invalid: "A participant's product does not exist, is not for sale, or cannot be an add-on (dated or per-date products).",
+  participant_products_invalid:
+    "A participant's product does not exist, is not for sale, or cannot be an add-on (dated or per-date products).",
   price_override_not_allowed: 'A price override needs the orders:price_override permission.',
   card_fields_not_allowed: 'payment_complete_url and payment_cancel_url are only allowed for card payments.',
   invoice_recipient_missing: 'An invoice order needs an invoice.email or a booker.email to send the invoice to.',
@@ -77,7 +83,8 @@ export const ORDER_ERROR_CODES = {
   booker_email_invalid_empty: 'A card order needs an email address for the receipt (booker, invoice or a participant).',
   invoice_email_invalid: 'The invoice email address is malformed.',
   exchange_rate_does_not_exist: 'No exchange rate is configured from the base currency to the order currency.',
-  campaign_code_invalid: 'The campaign code does not exist, is in another currency, or applies to none of the products.',
+  campaign_code_invalid:
+    'The campaign code does not exist, is in another currency, or applies to none of the products.',
   campaign_code_not_yet_valid: 'The campaign code is not valid yet.',
   campaign_code_expired: 'The campaign code has expired.',
   campaign_code_used_up: 'The campaign code has reached its maximum number of uses.',
@@ -181,14 +188,24 @@ export function validateOrder(
       return convertMinor(amount, baseCurrency, currency, exchangeRate);
     } catch (e) {
       if (!(e instanceof ExchangeError)) throw e;
-      fail('pricing_invalid', `The price could not be converted to ${currency.toUpperCase()}: ${e.message}`, field, index);
+      fail(
+        'pricing_invalid',
+        `The price could not be converted to ${currency.toUpperCase()}: ${e.message}`,
+        field,
+        index,
+      );
       return null;
     }
   };
 
   const checkOverride = (price: number | undefined, field: string, index: number, who: string): void => {
     if (price !== undefined && !context.canOverridePrice) {
-      fail('price_override_not_allowed', `${who}: overriding the price needs the orders:price_override permission`, field, index);
+      fail(
+        'price_override_not_allowed',
+        `${who}: overriding the price needs the orders:price_override permission`,
+        field,
+        index,
+      );
     }
   };
 
@@ -206,7 +223,11 @@ export function validateOrder(
   }
   const participantsInAll = request.lines.reduce((n, line) => n + (line.participants?.length ?? 0), 0);
   if (participantsInAll > MAX_PARTICIPANTS_PER_ORDER) {
-    fail('too_many_participants', `The order names ${participantsInAll} participants; at most ${MAX_PARTICIPANTS_PER_ORDER} are taken in one order`, 'lines');
+    fail(
+      'too_many_participants',
+      `The order names ${participantsInAll} participants; at most ${MAX_PARTICIPANTS_PER_ORDER} are taken in one order`,
+      'lines',
+    );
     return { ok: false, errors };
   }
 
@@ -275,7 +296,12 @@ export function validateOrder(
       return;
     }
     if (hasOccurrence && hasProduct) {
-      fail('line_target_ambiguous', `Line ${li + 1} must name either an occurrence_id or a product_id, not both`, lf, li);
+      fail(
+        'line_target_ambiguous',
+        `Line ${li + 1} must name either an occurrence_id or a product_id, not both`,
+        lf,
+        li,
+      );
       return;
     }
 
@@ -286,7 +312,8 @@ export function validateOrder(
       if (line.quantity !== undefined && line.quantity !== units) {
         fail(
           'quantity_invalid',
-          `Line ${li + 1} has quantity ${line.quantity} but ${units} participant(s); leave quantity out or make them equal`,
+          `Line ${li + 1} has quantity ${line.quantity} but ${units} participant(s); leave ` +
+            `quantity out or make them equal`,
           `${lf}.quantity`,
           li,
         );
@@ -294,7 +321,12 @@ export function validateOrder(
     } else {
       const q = line.quantity ?? 1;
       if (!Number.isInteger(q) || q < 1 || q > MAX_LINE_QUANTITY) {
-        fail('quantity_invalid', `Line ${li + 1} quantity must be an integer from 1 to ${MAX_LINE_QUANTITY}`, `${lf}.quantity`, li);
+        fail(
+          'quantity_invalid',
+          `Line ${li + 1} quantity must be an integer from 1 to ${MAX_LINE_QUANTITY}`,
+          `${lf}.quantity`,
+          li,
+        );
       } else {
         units = q;
       }
@@ -324,7 +356,12 @@ export function validateOrder(
       }
       const product = snapshot.products[occ.productId];
       if (product === undefined) {
-        fail('default_course_product_missing', `Line ${li + 1}: ${occ.name} has no product; the course is not correctly configured`, field, li);
+        fail(
+          'default_course_product_missing',
+          `Line ${li + 1}: ${occ.name} has no product; the course is not correctly configured`,
+          field,
+          li,
+        );
         return;
       }
       if (!product.active) {
@@ -345,16 +382,31 @@ export function validateOrder(
       const product = snapshot.products[productId];
       const field = `${lf}.product_id`;
       if (product === undefined || !product.active) {
-        fail('product_identifier_invalid', `Line ${li + 1}: product ${productId} does not exist or is not for sale`, field, li);
+        fail(
+          'product_identifier_invalid',
+          `Line ${li + 1}: product ${productId} does not exist or is not for sale`,
+          field,
+          li,
+        );
         return;
       }
       if (DATED_TYPES.has(product.type)) {
-        fail('occurrence_required', `Line ${li + 1}: ${product.name} is sold per occurrence; order it with an occurrence_id`, field, li);
+        fail(
+          'occurrence_required',
+          `Line ${li + 1}: ${product.name} is sold per occurrence; order it with an occurrence_id`,
+          field,
+          li,
+        );
         return;
       }
       if (product.dailyCapacity !== null) {
         if (line.date === undefined) {
-          fail('date_required', `Line ${li + 1}: ${product.name} is sold per date; the line needs a date`, `${lf}.date`, li);
+          fail(
+            'date_required',
+            `Line ${li + 1}: ${product.name} is sold per date; the line needs a date`,
+            `${lf}.date`,
+            li,
+          );
           return;
         }
         if (!isCalendarDate(line.date)) {
@@ -382,7 +434,12 @@ export function validateOrder(
         const entry = occurrenceHolds.get(occurrence.id);
         if (entry) entry.hold.quantity += units;
         else {
-          const hold: DraftHold = { occurrenceId: occurrence.id, productId: null, inventoryDate: null, quantity: units };
+          const hold: DraftHold = {
+            occurrenceId: occurrence.id,
+            productId: null,
+            inventoryDate: null,
+            quantity: units,
+          };
           holds.push(hold);
           occurrenceHolds.set(occurrence.id, { hold, occurrence, firstLine: li });
         }
@@ -472,7 +529,12 @@ export function validateOrder(
         const field = `${pf}.products.${k}.id`;
         const addOn = snapshot.products[entry.id];
         if (addOn === undefined || !addOn.active) {
-          fail('participant_products_invalid', `One of the products for participant ${position + 1} has an invalid id: ${entry.id}`, field, position);
+          fail(
+            'participant_products_invalid',
+            `One of the products for participant ${position + 1} has an invalid id: ${entry.id}`,
+            field,
+            position,
+          );
           continue;
         }
         if (DATED_TYPES.has(addOn.type) || addOn.dailyCapacity !== null) {
@@ -540,7 +602,11 @@ export function validateOrder(
     participants.map((p) => p.email).find((e): e is string => e !== null && isValidEmail(e)) ?? null;
   const receiptEmail = bookerEmail ?? invoiceEmail ?? firstParticipantEmail;
   if (paymentMethod === 'card' && receiptEmail === null) {
-    fail('booker_email_invalid_empty', 'A card order needs an email address for the receipt: give booker.email', 'booker.email');
+    fail(
+      'booker_email_invalid_empty',
+      'A card order needs an email address for the receipt: give booker.email',
+      'booker.email',
+    );
   }
 
   // ── Campaign ───────────────────────────────────────────────────────────────────────────
@@ -561,7 +627,11 @@ export function validateOrder(
     } else if (c.maxUses !== null && c.uses >= c.maxUses) {
       fail('campaign_code_used_up', `The campaign code ${c.code} has been used the maximum number of times`, field);
     } else if (c.kind === 'amount' && (c.amount === null || c.currency !== currency)) {
-      fail('campaign_code_invalid', `The campaign code ${c.code} is not valid for orders in ${currency.toUpperCase()}`, field);
+      fail(
+        'campaign_code_invalid',
+        `The campaign code ${c.code} is not valid for orders in ${currency.toUpperCase()}`,
+        field,
+      );
     } else if (c.kind === 'percent' && c.percent === null) {
       fail('campaign_code_invalid', `The campaign code ${c.code} is not valid`, field);
     } else {
@@ -593,7 +663,11 @@ export function validateOrder(
     } else if (v.redeemedAt !== null || (v.kind === 'value' && (v.remainingValue ?? 0) <= 0)) {
       fail('voucher_code_already_used', `The voucher code ${v.code} has already been used`, field);
     } else if (v.kind === 'value' && v.currency !== currency) {
-      fail('voucher_code_invalid', `The voucher code ${v.code} is not valid for orders in ${currency.toUpperCase()}`, field);
+      fail(
+        'voucher_code_invalid',
+        `The voucher code ${v.code} is not valid for orders in ${currency.toUpperCase()}`,
+        field,
+      );
     } else if (v.kind === 'percent' && v.percent === null) {
       fail('voucher_code_invalid', `The voucher code ${v.code} is not valid`, field);
     } else {
@@ -643,7 +717,12 @@ export function validateOrder(
         const lineMatch = /^lines\[(\d+)\]/.exec(e.path ?? '');
         const planLine = lineMatch ? planned[Number(lineMatch[1])] : undefined;
         if (planLine) {
-          fail('pricing_invalid', `Line ${planLine.requestLine + 1} could not be priced: ${e.message}`, `lines.${planLine.requestLine}`, planLine.requestLine);
+          fail(
+            'pricing_invalid',
+            `Line ${planLine.requestLine + 1} could not be priced: ${e.message}`,
+            `lines.${planLine.requestLine}`,
+            planLine.requestLine,
+          );
         } else {
           fail('pricing_invalid', `The order could not be priced: ${e.message}`);
         }
@@ -653,20 +732,29 @@ export function validateOrder(
 
     const undiscounted = price();
     if (undiscounted !== null) {
-      if (campaignOk && campaignInput !== undefined && campaignMinimum !== null && undiscounted.totals.inclVat < campaignMinimum) {
+      if (
+        campaignOk &&
+        campaignInput !== undefined &&
+        campaignMinimum !== null &&
+        undiscounted.totals.inclVat < campaignMinimum
+      ) {
         fail(
           'campaign_minimum_not_met',
-          `The campaign code ${campaignInput.code} needs an order total of at least ${campaignMinimum} (minor units, ${currency.toUpperCase()} incl. VAT); this order is ${undiscounted.totals.inclVat}`,
+          `The campaign code ${campaignInput.code} needs an order total of at least ` +
+            `${campaignMinimum} (minor units, ${currency.toUpperCase()} incl. VAT); this order is ` +
+            `${undiscounted.totals.inclVat}`,
           'campaign_code',
         );
         campaignOk = false;
       }
       if (campaignOk && voucherOk) {
-        pricing = campaignInput === undefined && voucherInput === undefined ? undiscounted : price(campaignInput, voucherInput);
+        pricing =
+          campaignInput === undefined && voucherInput === undefined ? undiscounted : price(campaignInput, voucherInput);
         if (pricing !== null && paymentMethod === 'free' && pricing.totals.inclVat > 0) {
           fail(
             'payment_method_free_not_allowed',
-            `Payment method 'free' is not allowed: the order total is ${pricing.totals.inclVat} (minor units, ${currency.toUpperCase()} incl. VAT)`,
+            `Payment method 'free' is not allowed: the order total is ${pricing.totals.inclVat} ` +
+              `(minor units, ${currency.toUpperCase()} incl. VAT)`,
             'payment_method',
           );
         }

@@ -26,12 +26,7 @@
 //  8. Invalid input throws a PricingError (see PricingErrorCode).
 // Percentages may carry at most 2 decimals (12.5 %, 33.33 %); VAT rates are basis points 0..10000.
 
-import {
-  allocateProportionally,
-  type CurrencyCode,
-  isSupportedCurrencyCode,
-  roundHalfAwayFromZero,
-} from './money';
+import { allocateProportionally, type CurrencyCode, isSupportedCurrencyCode, roundHalfAwayFromZero } from './money';
 
 export interface PricingLineInput {
   /** Stable id of the line, echoed back; must be unique within the order. */
@@ -54,11 +49,11 @@ export interface PricingLineInput {
 
 export type CampaignDiscount =
   | { code: string; kind: 'percent'; percent: number }
-  | { code: string; kind: 'amount'; /** minor units, same basis as prices */ amount: number };
+  | { code: string; kind: 'amount' /** minor units, same basis as prices */; amount: number };
 
 export type VoucherDiscount =
   | { code: string; kind: 'percent'; percent: number }
-  | { code: string; kind: 'value'; /** minor units incl. VAT, order currency */ remaining: number };
+  | { code: string; kind: 'value' /** minor units incl. VAT, order currency */; remaining: number };
 
 export interface PricingInput {
   currency: CurrencyCode;
@@ -195,20 +190,38 @@ function validateLine(line: PricingLineInput, index: number, seenKeys: Set<strin
   }
   seenKeys.add(line.key);
   if (typeof line.quantity !== 'number' || !Number.isSafeInteger(line.quantity) || line.quantity < 1) {
-    throw new PricingError('invalid_quantity', `quantity must be an integer >= 1, got ${line.quantity}`, `${path}.quantity`);
+    throw new PricingError(
+      'invalid_quantity',
+      `quantity must be an integer >= 1, got ${line.quantity}`,
+      `${path}.quantity`,
+    );
   }
   nonNegativeInteger(line.unitPrice, 'invalid_price', `${path}.unitPrice`);
-  if (typeof line.vatRateBp !== 'number' || !Number.isSafeInteger(line.vatRateBp) || line.vatRateBp < 0 || line.vatRateBp > 10_000) {
-    throw new PricingError('invalid_vat_rate', `vatRateBp must be an integer in 0..10000, got ${line.vatRateBp}`, `${path}.vatRateBp`);
+  if (
+    typeof line.vatRateBp !== 'number' ||
+    !Number.isSafeInteger(line.vatRateBp) ||
+    line.vatRateBp < 0 ||
+    line.vatRateBp > 10_000
+  ) {
+    throw new PricingError(
+      'invalid_vat_rate',
+      `vatRateBp must be an integer in 0..10000, got ${line.vatRateBp}`,
+      `${path}.vatRateBp`,
+    );
   }
-  const discountBp = line.discountPercent === undefined ? 0 : percentToBp(line.discountPercent, `${path}.discountPercent`);
+  const discountBp =
+    line.discountPercent === undefined ? 0 : percentToBp(line.discountPercent, `${path}.discountPercent`);
   return discountBp;
 }
 
 /** Prices an order. Pure and deterministic; throws PricingError on invalid input. */
 export function priceOrder(input: PricingInput): PricingResult {
   if (typeof input.currency !== 'string' || !isSupportedCurrencyCode(input.currency)) {
-    throw new PricingError('invalid_currency', `currency must be a lowercase ISO 4217 code, got ${String(input.currency)}`, 'currency');
+    throw new PricingError(
+      'invalid_currency',
+      `currency must be a lowercase ISO 4217 code, got ${String(input.currency)}`,
+      'currency',
+    );
   }
   const inclMode = input.pricesIncludeVat;
   const seenKeys = new Set<string>();
@@ -220,7 +233,8 @@ export function priceOrder(input: PricingInput): PricingResult {
   let campaignAmount = 0;
   if (campaign !== undefined) {
     if (campaign.kind === 'percent') campaignBp = percentToBp(campaign.percent, 'campaign.percent');
-    else if (campaign.kind === 'amount') campaignAmount = nonNegativeInteger(campaign.amount, 'invalid_amount', 'campaign.amount');
+    else if (campaign.kind === 'amount')
+      campaignAmount = nonNegativeInteger(campaign.amount, 'invalid_amount', 'campaign.amount');
     else throw new PricingError('invalid_discount', 'unknown campaign kind', 'campaign.kind');
   }
   const voucher = input.voucher;
@@ -228,7 +242,8 @@ export function priceOrder(input: PricingInput): PricingResult {
   let voucherValue = 0;
   if (voucher !== undefined) {
     if (voucher.kind === 'percent') voucherBp = percentToBp(voucher.percent, 'voucher.percent');
-    else if (voucher.kind === 'value') voucherValue = nonNegativeInteger(voucher.remaining, 'invalid_amount', 'voucher.remaining');
+    else if (voucher.kind === 'value')
+      voucherValue = nonNegativeInteger(voucher.remaining, 'invalid_amount', 'voucher.remaining');
     else throw new PricingError('invalid_discount', 'unknown voucher kind', 'voucher.kind');
   }
 

@@ -3,5 +3,4 @@
  * the type it is meant to produce have not drifted apart (assignability either way would let
  * an extra optional field through). Use as `const ok: SameType<A, B> = true`.
  */
-export type SameType<A, B> =
-  (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+export type SameType<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;

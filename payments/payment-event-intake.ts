@@ -30,10 +30,17 @@ export interface VerifiedPaymentEvent {
  * and are predictable (the sandbox's are derived from the session), so another tenant's
  * event with the same id is not a repeat of ours and never stops ours from being stored.
  */
-export async function takePaymentEvent(c: Context<AppEnv>, event: VerifiedPaymentEvent): Promise<{ received: true; duplicate: boolean }> {
+export async function takePaymentEvent(
+  c: Context<AppEnv>,
+  event: VerifiedPaymentEvent,
+): Promise<{ received: true; duplicate: boolean }> {
   const { db, temporal } = c.var.deps;
   // Signed by the provider, but still text bound for PostgreSQL (which refuses NUL).
-  const texts = [['id', event.eventId], ['type', event.type], ['session_id', event.sessionId]] as const;
+  const texts = [
+    ['id', event.eventId],
+    ['type', event.type],
+    ['session_id', event.sessionId],
+  ] as const;
   for (const [field, value] of texts) {
     if (typeof value === 'string' && controlCharacterIn(value) !== undefined) {
       throw problems.badRequest('webhook_payload_invalid', `The event's ${field} contains a control character`);
@@ -43,11 +50,18 @@ export async function takePaymentEvent(c: Context<AppEnv>, event: VerifiedPaymen
     ? await findChargeOrder(db, { tenantId: event.tenantId, provider: event.provider, sessionId: event.sessionId })
     : undefined;
   const duplicate = !(await storePaymentEvent(db, {
-    tenantId: event.tenantId, provider: event.provider, providerEventId: event.eventId,
-    orderId: payment?.order_id ?? null, type: event.type, rawBody: event.rawBody,
+    tenantId: event.tenantId,
+    provider: event.provider,
+    providerEventId: event.eventId,
+    orderId: payment?.order_id ?? null,
+    type: event.type,
+    rawBody: event.rawBody,
   }));
   if (!payment) {
-    c.var.logger.warn({ provider: event.provider, session: event.sessionId, event: event.eventId }, 'webhook for an unknown payment session');
+    c.var.logger.warn(
+      { provider: event.provider, session: event.sessionId, event: event.eventId },
+      'webhook for an unknown payment session',
+    );
     return { received: true, duplicate };
   }
   if (!event.result || !event.sessionId) return { received: true, duplicate };
@@ -61,7 +75,10 @@ export async function takePaymentEvent(c: Context<AppEnv>, event: VerifiedPaymen
   } catch (error) {
     if (!(error instanceof WorkflowNotFoundError)) throw error;
     // The order's process has ended; the stored event is what an operator acts on.
-    c.var.logger.error({ order: payment.order_id, event: event.eventId }, 'payment event for a finished order workflow');
+    c.var.logger.error(
+      { order: payment.order_id, event: event.eventId },
+      'payment event for a finished order workflow',
+    );
   }
   return { received: true, duplicate };
 }

@@ -44,5 +44,10 @@ export interface PaymentProvider {
    * never lost.
    */
   closeSession(tenantId: string, sessionId: string): Promise<ProviderSessionStatus>;
-  refund(input: { tenantId: string; sessionId: string; amount: number; idempotencyKey: string }): Promise<{ refundId: string }>;
+  refund(input: {
+    tenantId: string;
+    sessionId: string;
+    amount: number;
+    idempotencyKey: string;
+  }): Promise<{ refundId: string }>;
 }

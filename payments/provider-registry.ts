@@ -20,7 +20,11 @@ export function createPaymentProviderRegistry(db: Db, providers: PaymentProvider
   const registry: PaymentProviderRegistry = {
     byName(name) {
       const provider = byName.get(name);
-      if (!provider) throw ApplicationFailure.nonRetryable(`payment provider "${name}" is not available on this worker`, 'PaymentProviderUnknown');
+      if (!provider)
+        throw ApplicationFailure.nonRetryable(
+          `payment provider "${name}" is not available on this worker`,
+          'PaymentProviderUnknown',
+        );
       return provider;
     },
     async forTenant(tenantId) {
@@ -33,10 +37,19 @@ export function createPaymentProviderRegistry(db: Db, providers: PaymentProvider
 }
 
 /** The worker's providers: the built-in sandbox and Stripe (configured per tenant from `env`). */
-export function createDefaultPaymentProviders(options: { db: Db; publicBaseUrl: string; env?: NodeJS.ProcessEnv }): PaymentProviderRegistry {
+export function createDefaultPaymentProviders(options: {
+  db: Db;
+  publicBaseUrl: string;
+  env?: NodeJS.ProcessEnv;
+}): PaymentProviderRegistry {
   const env = options.env ?? process.env;
   return createPaymentProviderRegistry(options.db, [
     new SandboxPaymentProvider(options.db, options.publicBaseUrl),
-    new StripePaymentProvider({ db: options.db, publicBaseUrl: options.publicBaseUrl, env, apiBase: env.STRIPE_API_BASE || undefined }),
+    new StripePaymentProvider({
+      db: options.db,
+      publicBaseUrl: options.publicBaseUrl,
+      env,
+      apiBase: env.STRIPE_API_BASE || undefined,
+    }),
   ]);
 }

@@ -2,11 +2,22 @@ import { createHash, randomBytes } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/database';
 import {
-  addSandboxRefundedAmount, expireUnpaidSandboxSession, insertSandboxRefund, insertSandboxSession, loadSandboxPageToken,
-  loadSandboxSessionState, sandboxCardExists,
+  addSandboxRefundedAmount,
+  expireUnpaidSandboxSession,
+  insertSandboxRefund,
+  insertSandboxSession,
+  loadSandboxPageToken,
+  loadSandboxSessionState,
+  sandboxCardExists,
 } from '../db/queries/sandbox-psp-sessions';
 import { enqueueSandboxWebhook } from './sandbox-webhook-sender';
-import { type CreateSessionInput, type PaymentProvider, type PaymentSession, type ProviderSessionStatus, REFUND_REFUSED } from './payment-provider';
+import {
+  type CreateSessionInput,
+  type PaymentProvider,
+  type PaymentSession,
+  type ProviderSessionStatus,
+  REFUND_REFUSED,
+} from './payment-provider';
 
 /**
  * The built-in sandbox PSP. Its sessions live in our database (table sandbox_psp_sessions) and
@@ -16,7 +27,10 @@ import { type CreateSessionInput, type PaymentProvider, type PaymentSession, typ
 export class SandboxPaymentProvider implements PaymentProvider {
   readonly name = 'sandbox';
 
-  constructor(private readonly db: Db, private readonly publicBaseUrl: string) {}
+  constructor(
+    private readonly db: Db,
+    private readonly publicBaseUrl: string,
+  ) {}
 
   /**
    * The session id is derived from the idempotency key so that a retried activity finds the
@@ -76,10 +90,18 @@ export class SandboxPaymentProvider implements PaymentProvider {
         id: sessionId,
         page_token: SandboxPaymentProvider.newPageToken(),
         form_token: SandboxPaymentProvider.newFormToken(),
-        tenant_id: input.tenantId, reference: input.reference, amount: input.amount, currency: input.currency,
-        description: input.description, status: 'paid', webhook_url: input.webhookUrl, complete_url: input.completeUrl, cancel_url: input.cancelUrl,
+        tenant_id: input.tenantId,
+        reference: input.reference,
+        amount: input.amount,
+        currency: input.currency,
+        description: input.description,
+        status: 'paid',
+        webhook_url: input.webhookUrl,
+        complete_url: input.completeUrl,
+        cancel_url: input.cancelUrl,
       });
-      if (created) await enqueueSandboxWebhook(trx, { sessionId, outcome: 'succeeded', attemptId: `${sessionId}_paid` });
+      if (created)
+        await enqueueSandboxWebhook(trx, { sessionId, outcome: 'succeeded', attemptId: `${sessionId}_paid` });
     });
     return { sessionId, redirectUrl: await this.pageUrlOf(input.tenantId, sessionId) };
   }
@@ -94,14 +116,21 @@ export class SandboxPaymentProvider implements PaymentProvider {
     return this.getSession(tenantId, sessionId);
   }
 
-  async refund(input: { tenantId: string; sessionId: string; amount: number; idempotencyKey: string }): Promise<{ refundId: string }> {
+  async refund(input: {
+    tenantId: string;
+    sessionId: string;
+    amount: number;
+    idempotencyKey: string;
+  }): Promise<{ refundId: string }> {
     const refundId = `sbx_re_${createHash('sha256').update(input.idempotencyKey).digest('hex').slice(0, 24)}`;
     await this.db.transaction().execute(async (trx) => {
       // Keyed like a real PSP's idempotency keys: the same key refunds once.
       if (!(await insertSandboxRefund(trx, { id: refundId, sessionId: input.sessionId, amount: input.amount }))) return;
       if (!(await addSandboxRefundedAmount(trx, input))) {
         throw ApplicationFailure.nonRetryable(
-          `session ${input.sessionId} is not paid or ${input.amount} exceeds what is left to refund`, REFUND_REFUSED);
+          `session ${input.sessionId} is not paid or ${input.amount} exceeds what is left to refund`,
+          REFUND_REFUSED,
+        );
       }
     });
     return { refundId };

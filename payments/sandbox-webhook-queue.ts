@@ -1,7 +1,10 @@
 import { startPollingLoop } from '../runtime/polling-loop';
 import type { Db } from '../db/database';
 import {
-  type ClaimedWebhookDelivery, claimDueWebhookDeliveries, markWebhookDelivered, recordWebhookFailure,
+  type ClaimedWebhookDelivery,
+  claimDueWebhookDeliveries,
+  markWebhookDelivered,
+  recordWebhookFailure,
 } from '../db/queries/sandbox-webhook-deliveries';
 import { SIGNATURE_HEADER, signPayload } from './webhook-signature';
 
@@ -49,7 +52,9 @@ export interface DeliverWebhooksResult {
 function claimDue(db: Db, opts: DeliverWebhooksOptions): Promise<ClaimedWebhookDelivery[]> {
   if (opts.ids && opts.ids.length === 0) return Promise.resolve([]);
   return claimDueWebhookDeliveries(db, {
-    ids: opts.ids, limit: opts.limit ?? DEFAULT_BATCH_LIMIT, leaseSeconds: CLAIM_LEASE_SECONDS,
+    ids: opts.ids,
+    limit: opts.limit ?? DEFAULT_BATCH_LIMIT,
+    leaseSeconds: CLAIM_LEASE_SECONDS,
     giveUpAfterSeconds: WEBHOOK_GIVE_UP_AFTER_SECONDS,
   });
 }
@@ -59,7 +64,10 @@ export async function postSignedWebhook(url: string, secret: string, body: strin
   try {
     const response = await fetch(url, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', [SIGNATURE_HEADER]: signPayload(secret, body, Math.floor(Date.now() / 1000)) },
+      headers: {
+        'Content-Type': 'application/json',
+        [SIGNATURE_HEADER]: signPayload(secret, body, Math.floor(Date.now() / 1000)),
+      },
       body,
       redirect: 'manual',
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
@@ -69,7 +77,8 @@ export async function postSignedWebhook(url: string, secret: string, body: strin
     return `HTTP ${response.status}${text ? `: ${text.slice(0, 300)}` : ''}`;
   } catch (error) {
     const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
-    const detail = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : '';
+    const detail =
+      typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : '';
     return `${error instanceof Error ? error.message : String(error)}${detail ? ` (${detail})` : ''}`.slice(0, 500);
   }
 }
@@ -78,21 +87,26 @@ export async function postSignedWebhook(url: string, secret: string, body: strin
  * Claims due rows (optionally only `ids`), POSTs them in parallel and records the outcome.
  * Endpoint failures never throw (they are recorded and retried); database errors do.
  */
-export async function deliverDueSandboxWebhooks(db: Db, opts: DeliverWebhooksOptions = {}): Promise<DeliverWebhooksResult> {
+export async function deliverDueSandboxWebhooks(
+  db: Db,
+  opts: DeliverWebhooksOptions = {},
+): Promise<DeliverWebhooksResult> {
   const result: DeliverWebhooksResult = { delivered: 0, failed: 0, gaveUp: 0 };
   const rows = await claimDue(db, opts);
-  await Promise.all(rows.map(async (row) => {
-    const error = await postSignedWebhook(row.webhook_url, row.webhook_secret, row.payload);
-    if (error === null) {
-      await markWebhookDelivered(db, row.id);
-      result.delivered += 1;
-      return;
-    }
-    const delay = webhookRetryDelaySeconds(row.attempts, opts.baseDelaySeconds);
-    await recordWebhookFailure(db, row.id, { error, delaySeconds: delay, giveUp: row.expired });
-    if (row.expired) result.gaveUp += 1;
-    else result.failed += 1;
-  }));
+  await Promise.all(
+    rows.map(async (row) => {
+      const error = await postSignedWebhook(row.webhook_url, row.webhook_secret, row.payload);
+      if (error === null) {
+        await markWebhookDelivered(db, row.id);
+        result.delivered += 1;
+        return;
+      }
+      const delay = webhookRetryDelaySeconds(row.attempts, opts.baseDelaySeconds);
+      await recordWebhookFailure(db, row.id, { error, delaySeconds: delay, giveUp: row.expired });
+      if (row.expired) result.gaveUp += 1;
+      else result.failed += 1;
+    }),
+  );
   return result;
 }
 
@@ -126,8 +140,15 @@ export function startSandboxWebhookDelivery(db: Db, opts: WebhookDeliveryLoopOpt
   return startPollingLoop({
     intervalMs: opts.intervalMs ?? 1000,
     async round() {
-      const { delivered, failed, gaveUp } = await deliverDueSandboxWebhooks(db, { limit, baseDelaySeconds: opts.baseDelaySeconds });
-      if (gaveUp > 0) logger?.error({ delivered, failed, gave_up: gaveUp }, 'sandbox webhooks given up after 24 h of failed deliveries');
+      const { delivered, failed, gaveUp } = await deliverDueSandboxWebhooks(db, {
+        limit,
+        baseDelaySeconds: opts.baseDelaySeconds,
+      });
+      if (gaveUp > 0)
+        logger?.error(
+          { delivered, failed, gave_up: gaveUp },
+          'sandbox webhooks given up after 24 h of failed deliveries',
+        );
       if (failed > 0) logger?.warn({ delivered, failed }, 'sandbox webhook deliveries failed; they will be retried');
       else if (delivered > 0) logger?.info({ delivered }, 'sandbox webhooks delivered');
       return delivered + failed + gaveUp >= limit;

@@ -12,7 +12,14 @@ export interface SandboxWebhookPayload {
   id: string;
   type: `payment.${SandboxOutcome}`;
   created: number;
-  data: { session_id: string; reference: string; amount: number; currency: string; failure_reason?: SandboxFailureReason; saved_card?: { token: string; brand: string; last4: string } };
+  data: {
+    session_id: string;
+    reference: string;
+    amount: number;
+    currency: string;
+    failure_reason?: SandboxFailureReason;
+    saved_card?: { token: string; brand: string; last4: string };
+  };
 }
 
 export interface SandboxWebhookEvent {
@@ -41,7 +48,10 @@ export async function enqueueSandboxWebhook(db: Db, event: SandboxWebhookEvent):
       type: `payment.${event.outcome}`,
       created: Math.floor(Date.now() / 1000),
       data: {
-        session_id: session.id, reference: session.reference, amount: session.amount, currency: session.currency,
+        session_id: session.id,
+        reference: session.reference,
+        amount: session.amount,
+        currency: session.currency,
         ...(event.failureReason ? { failure_reason: event.failureReason } : {}),
         ...(event.savedCard ? { saved_card: event.savedCard } : {}),
       },
@@ -72,6 +82,11 @@ export async function sendSandboxWebhook(
   attemptId: string,
   options: { failureReason?: SandboxFailureReason } = {},
 ): Promise<boolean> {
-  const deliveryId = await enqueueSandboxWebhook(db, { sessionId, outcome, attemptId, failureReason: options.failureReason });
+  const deliveryId = await enqueueSandboxWebhook(db, {
+    sessionId,
+    outcome,
+    attemptId,
+    failureReason: options.failureReason,
+  });
   return deliverSandboxWebhookNow(db, deliveryId);
 }

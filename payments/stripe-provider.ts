@@ -3,7 +3,13 @@ import Stripe from 'stripe';
 import type { Db } from '../db/database';
 import { findOrderDeadline } from '../db/queries/payment-orders';
 import { findTenantSlug } from '../db/queries/tenant-settings';
-import type { CreateSessionInput, PaymentProvider, PaymentSession, ProviderSessionState, ProviderSessionStatus } from './payment-provider';
+import type {
+  CreateSessionInput,
+  PaymentProvider,
+  PaymentSession,
+  ProviderSessionState,
+  ProviderSessionStatus,
+} from './payment-provider';
 
 // Card payments through Stripe Checkout, with the official SDK. Each tenant has its own Stripe
 // account: the secret key and the webhook signing secret are read from configuration by tenant
@@ -38,7 +44,9 @@ export function stripeWebhookSecret(slug: string, env: NodeJS.ProcessEnv = proce
 }
 
 /** `STRIPE_API_BASE` → the SDK's host/port/protocol options (absent: Stripe's own API). */
-export function stripeApiBaseOptions(apiBase: string | undefined): Pick<Stripe.StripeConfig, 'host' | 'port' | 'protocol'> {
+export function stripeApiBaseOptions(
+  apiBase: string | undefined,
+): Pick<Stripe.StripeConfig, 'host' | 'port' | 'protocol'> {
   if (!apiBase) return {};
   const url = new URL(apiBase);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('STRIPE_API_BASE must be an http(s) URL');
@@ -50,7 +58,9 @@ export function stripeApiBaseOptions(apiBase: string | undefined): Pick<Stripe.S
 }
 
 /** What our workflow needs to know of a Checkout Session. */
-export function sessionState(session: Pick<Stripe.Checkout.Session, 'status' | 'payment_status'>): ProviderSessionState {
+export function sessionState(
+  session: Pick<Stripe.Checkout.Session, 'status' | 'payment_status'>,
+): ProviderSessionState {
   if (session.payment_status === 'paid' || session.payment_status === 'no_payment_required') return 'paid';
   if (session.status === 'expired') return 'expired';
   // 'open', or 'complete' with an asynchronous payment still on its way.
@@ -92,7 +102,8 @@ export class StripePaymentProvider implements PaymentProvider {
     const key = this.env[variable];
     if (!key) {
       throw ApplicationFailure.nonRetryable(
-        `Stripe is not configured for tenant "${slug}": set ${variable} (and ${stripeWebhookSecretVariable(slug)}), see docs/payments.md`,
+        `Stripe is not configured for tenant "${slug}": set ${variable} (and ` +
+          `${stripeWebhookSecretVariable(slug)}), see docs/payments.md`,
         STRIPE_NOT_CONFIGURED,
       );
     }
@@ -112,16 +123,23 @@ export class StripePaymentProvider implements PaymentProvider {
   }
 
   async createSession(input: CreateSessionInput): Promise<PaymentSession> {
-    if (input.savedCardToken) throw ApplicationFailure.nonRetryable('Saved cards are not supported with Stripe yet', 'SavedCardUnsupported');
+    if (input.savedCardToken)
+      throw ApplicationFailure.nonRetryable('Saved cards are not supported with Stripe yet', 'SavedCardUnsupported');
     const { stripe, slug } = await this.client(input.tenantId);
     const order = await findOrderDeadline(this.options.db, { tenantId: input.tenantId, orderId: input.reference });
     const returnPage = `${this.options.publicBaseUrl}/psp/stripe/return?session_id={CHECKOUT_SESSION_ID}`;
     const params: Stripe.Checkout.SessionCreateParams = {
       mode: 'payment',
-      line_items: [{
-        quantity: 1,
-        price_data: { currency: input.currency, unit_amount: input.amount, product_data: { name: input.description } },
-      }],
+      line_items: [
+        {
+          quantity: 1,
+          price_data: {
+            currency: input.currency,
+            unit_amount: input.amount,
+            product_data: { name: input.description },
+          },
+        },
+      ],
       client_reference_id: input.reference,
       metadata: { order_id: input.reference, tenant: slug },
       // Carried on the PaymentIntent too, so its events (payment_intent.payment_failed) find the order.
@@ -132,7 +150,11 @@ export class StripePaymentProvider implements PaymentProvider {
     const expiresAt = order ? checkoutExpiry(order.created_at, order.preliminary_until) : undefined;
     if (expiresAt !== undefined) params.expires_at = expiresAt;
     const session = await call(() => stripe.checkout.sessions.create(params, { idempotencyKey: input.idempotencyKey }));
-    if (!session.url) throw ApplicationFailure.nonRetryable(`Stripe returned checkout session ${session.id} without a URL`, STRIPE_REQUEST_REFUSED);
+    if (!session.url)
+      throw ApplicationFailure.nonRetryable(
+        `Stripe returned checkout session ${session.id} without a URL`,
+        STRIPE_REQUEST_REFUSED,
+      );
     return { sessionId: session.id, redirectUrl: session.url };
   }
 
@@ -153,15 +175,28 @@ export class StripePaymentProvider implements PaymentProvider {
     }
   }
 
-  async refund(input: { tenantId: string; sessionId: string; amount: number; idempotencyKey: string }): Promise<{ refundId: string }> {
+  async refund(input: {
+    tenantId: string;
+    sessionId: string;
+    amount: number;
+    idempotencyKey: string;
+  }): Promise<{ refundId: string }> {
     const { stripe } = await this.client(input.tenantId);
     const session = await call(() => stripe.checkout.sessions.retrieve(input.sessionId));
-    const paymentIntent = typeof session.payment_intent === 'string' ? session.payment_intent : session.payment_intent?.id;
+    const paymentIntent =
+      typeof session.payment_intent === 'string' ? session.payment_intent : session.payment_intent?.id;
     if (!paymentIntent) {
-      throw ApplicationFailure.nonRetryable(`Stripe checkout session ${input.sessionId} has no payment to refund`, STRIPE_REQUEST_REFUSED);
+      throw ApplicationFailure.nonRetryable(
+        `Stripe checkout session ${input.sessionId} has no payment to refund`,
+        STRIPE_REQUEST_REFUSED,
+      );
     }
     const refund = await call(() =>
-      stripe.refunds.create({ payment_intent: paymentIntent, amount: input.amount }, { idempotencyKey: input.idempotencyKey }));
+      stripe.refunds.create(
+        { payment_intent: paymentIntent, amount: input.amount },
+        { idempotencyKey: input.idempotencyKey },
+      ),
+    );
     return { refundId: refund.id };
   }
 }
@@ -180,7 +215,12 @@ export function checkoutExpiry(createdAt: Date, preliminaryUntil: Date | null): 
 }
 
 function toStatus(session: Stripe.Checkout.Session): ProviderSessionStatus {
-  return { sessionId: session.id, state: sessionState(session), amount: session.amount_total ?? 0, currency: session.currency ?? '' };
+  return {
+    sessionId: session.id,
+    state: sessionState(session),
+    amount: session.amount_total ?? 0,
+    currency: session.currency ?? '',
+  };
 }
 
 /**
@@ -193,12 +233,15 @@ async function call<T>(request: () => Promise<T>): Promise<T> {
     return await request();
   } catch (error) {
     if (
-      error instanceof Stripe.errors.StripeAuthenticationError
-      || error instanceof Stripe.errors.StripePermissionError
-      || error instanceof Stripe.errors.StripeInvalidRequestError
-      || error instanceof Stripe.errors.StripeIdempotencyError
+      error instanceof Stripe.errors.StripeAuthenticationError ||
+      error instanceof Stripe.errors.StripePermissionError ||
+      error instanceof Stripe.errors.StripeInvalidRequestError ||
+      error instanceof Stripe.errors.StripeIdempotencyError
     ) {
-      throw ApplicationFailure.nonRetryable(`Stripe refused the request (${error.type}${error.code ? `, ${error.code}` : ''}): ${error.message}`, STRIPE_REQUEST_REFUSED);
+      throw ApplicationFailure.nonRetryable(
+        `Stripe refused the request (${error.type}${error.code ? `, ${error.code}` : ''}): ${error.message}`,
+        STRIPE_REQUEST_REFUSED,
+      );
     }
     throw error;
   }

@@ -28,7 +28,10 @@ export function verifySignature(
   if (!Number.isInteger(timestamp) || signatures.length === 0) return { ok: false, reason: 'malformed' };
   if (Math.abs(nowSeconds - timestamp) > toleranceSeconds) return { ok: false, reason: 'stale' };
   for (const secret of secrets) {
-    const expected = Buffer.from(createHmac('sha256', secret).update(`${timestamp}.${rawBody}`, 'utf8').digest('hex'), 'utf8');
+    const expected = Buffer.from(
+      createHmac('sha256', secret).update(`${timestamp}.${rawBody}`, 'utf8').digest('hex'),
+      'utf8',
+    );
     for (const candidate of signatures) {
       const given = Buffer.from(candidate, 'utf8');
       if (given.length === expected.length && timingSafeEqual(given, expected)) return { ok: true };

@@ -5,13 +5,16 @@ import type { PoolOptions } from '../db/database';
 // stops the process with a message naming the variable, before anything is started.
 
 const url = (protocols: string[]) =>
-  z.string().refine((value) => {
-    try {
-      return protocols.includes(new URL(value).protocol);
-    } catch {
-      return false;
-    }
-  }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+  );
 
 const port = z.coerce.number().int().min(1).max(65535);
 const milliseconds = (max: number) => z.coerce.number().int().min(0).max(max);
@@ -21,7 +24,10 @@ const flag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 
 
 export const configSchema = z.object({
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
-  TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port').optional(),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^:\s]+:\d+$/, 'must be host:port')
+    .optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('orders'),
   SMTP_URL: url(['smtp:', 'smtps:']).optional(),

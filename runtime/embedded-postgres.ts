@@ -34,7 +34,11 @@ async function importEmbeddedPostgres() {
   return module.default;
 }
 
-export async function startEmbeddedPostgres(dataDir: string, port: number, log: (line: string) => void): Promise<EmbeddedPostgresHandle> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  port: number,
+  log: (line: string) => void,
+): Promise<EmbeddedPostgresHandle> {
   const EmbeddedPostgres = await importEmbeddedPostgres();
   const databaseDir = path.resolve(dataDir, 'postgres');
   mkdirSync(path.dirname(databaseDir), { recursive: true });

@@ -7,6 +7,17 @@ export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'inf
     name,
     level,
     // Secrets never reach the log, whatever a caller passes in.
-    redact: { paths: ['*.apiKey', '*.api_key', 'apiKey', 'headers["x-api-key"]', 'headers.authorization', '*.secret', '*.password'], censor: '[redacted]' },
+    redact: {
+      paths: [
+        '*.apiKey',
+        '*.api_key',
+        'apiKey',
+        'headers["x-api-key"]',
+        'headers.authorization',
+        '*.secret',
+        '*.password',
+      ],
+      censor: '[redacted]',
+    },
   });
 }

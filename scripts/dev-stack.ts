@@ -21,7 +21,8 @@ async function stopAll(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     log('stopping…');
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((e) => log(`cleanup failed: ${(e as Error).message}`));
+    for (const cleanup of cleanups.reverse())
+      await cleanup().catch((e) => log(`cleanup failed: ${(e as Error).message}`));
   }
   process.exit(code);
 }
@@ -39,7 +40,9 @@ async function main(): Promise<void> {
     const embedded = await startEmbeddedPostgres(dataDir, config.EMBEDDED_POSTGRES_PORT, log);
     cleanups.push(() => embedded.stop());
     databaseUrl = embedded.databaseUrl;
-    log(`embedded PostgreSQL on 127.0.0.1:${config.EMBEDDED_POSTGRES_PORT} (data in ${path.join(dataDir, 'postgres')})`);
+    log(
+      `embedded PostgreSQL on 127.0.0.1:${config.EMBEDDED_POSTGRES_PORT} (data in ${path.join(dataDir, 'postgres')})`,
+    );
   }
 
   const db = createDb(databaseUrl, { maxConnections: 2 });
@@ -123,7 +126,10 @@ async function main(): Promise<void> {
 }
 
 function startRole(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, '..', entry)], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, '..', entry)], {
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   cleanups.push(() => stopChild(child, 25_000));
   child.on('exit', (code, signal) => {
     if (stopping) return;

@@ -55,7 +55,9 @@ for (const scenario of todo) {
     const file = path.join(HISTORY_DIR, `${scenario.name}.json`);
     writeFileSync(file, historyToJSONText(run.history));
     const outcome = run.result ?? 'terminated';
-    console.log(`${scenario.name}: ${outcome}, ${run.history.events?.length ?? 0} events → ${path.relative(process.cwd(), file)}`);
+    console.log(
+      `${scenario.name}: ${outcome}, ${run.history.events?.length ?? 0} events → ${path.relative(process.cwd(), file)}`,
+    );
   } catch (error) {
     failed = true;
     console.error(`${scenario.name}: FAILED`, error);

@@ -43,8 +43,15 @@ export interface InvoicePaidSignal {
 
 export type CancelResult =
   | {
-      ok: true; status: OrderStatus; full: boolean; seats_released: number; fee: number; credit_amount: number;
-      refund_amount: number; refund_via: 'card' | 'manual' | null; credit_note_number: string | null;
+      ok: true;
+      status: OrderStatus;
+      full: boolean;
+      seats_released: number;
+      fee: number;
+      credit_amount: number;
+      refund_amount: number;
+      refund_via: 'card' | 'manual' | null;
+      credit_note_number: string | null;
       /** Set when the provider refused the refund: the order went to an operator. */
       attention_reason: string | null;
     }

@@ -54,7 +54,9 @@ function percent(value: number): string {
 function addressLines(address: DocumentAddress | null): string[] {
   if (!address) return [];
   const place = [address.zipcode, address.city].filter(Boolean).join(' ');
-  return [address.line_1, address.line_2, address.line_3, place || null, address.country_code].filter((l): l is string => !!l);
+  return [address.line_1, address.line_2, address.line_3, place || null, address.country_code].filter(
+    (l): l is string => !!l,
+  );
 }
 
 function documentTitle(invoice: Pick<InvoiceDocument, 'type'>): string {
@@ -104,11 +106,19 @@ function drawDocument(doc: PDFKit.PDFDocument, invoice: InvoiceDocument, title: 
 
   // Title and seller, side by side.
   doc.font('Helvetica-Bold').fontSize(22).fillColor('black').text(title, MARGIN, MARGIN, { width: 250 });
-  doc.font('Helvetica').fontSize(11).fillColor(GREY).text(invoice.number, MARGIN, doc.y + 2, { width: 250 });
+  doc
+    .font('Helvetica')
+    .fontSize(11)
+    .fillColor(GREY)
+    .text(invoice.number, MARGIN, doc.y + 2, { width: 250 });
   const sellerX = MARGIN + 280;
   const sellerWidth = CONTENT_WIDTH - 280;
   let y = MARGIN;
-  doc.font('Helvetica-Bold').fontSize(11).fillColor('black').text(seller.legal_name ?? seller.name, sellerX, y, { width: sellerWidth, align: 'right' });
+  doc
+    .font('Helvetica-Bold')
+    .fontSize(11)
+    .fillColor('black')
+    .text(seller.legal_name ?? seller.name, sellerX, y, { width: sellerWidth, align: 'right' });
   y = doc.y;
   const sellerLines = [
     ...(seller.legal_name && seller.legal_name !== seller.name ? [seller.name] : []),
@@ -134,7 +144,8 @@ function drawDocument(doc: PDFKit.PDFDocument, invoice: InvoiceDocument, title: 
   left = label(invoice.type === 'receipt' ? 'Customer' : 'Bill to', MARGIN, left, leftWidth);
   const buyerLines: { text: string; bold?: boolean }[] = [];
   if (customer.name) buyerLines.push({ text: customer.name, bold: true });
-  if (customer.contact && customer.contact !== customer.name) buyerLines.push({ text: customer.company ? `Attn. ${customer.contact}` : customer.contact });
+  if (customer.contact && customer.contact !== customer.name)
+    buyerLines.push({ text: customer.company ? `Attn. ${customer.contact}` : customer.contact });
   for (const line of addressLines(customer.address)) buyerLines.push({ text: line });
   if (customer.org_number) buyerLines.push({ text: `Org. no. ${customer.org_number}` });
   if (customer.vat_number) buyerLines.push({ text: `VAT no. ${customer.vat_number}` });
@@ -143,12 +154,18 @@ function drawDocument(doc: PDFKit.PDFDocument, invoice: InvoiceDocument, title: 
   if (customer.email) buyerLines.push({ text: customer.email });
   if (buyerLines.length === 0) buyerLines.push({ text: '—' });
   for (const line of buyerLines) {
-    doc.font(line.bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(10).fillColor('black').text(line.text, MARGIN, left, { width: leftWidth });
+    doc
+      .font(line.bold ? 'Helvetica-Bold' : 'Helvetica')
+      .fontSize(10)
+      .fillColor('black')
+      .text(line.text, MARGIN, left, { width: leftWidth });
     left = doc.y;
   }
   if (invoice.delivery) {
     left = label('Deliver to', MARGIN, left + 10, leftWidth);
-    for (const line of [invoice.delivery.name, ...addressLines(invoice.delivery.address)].filter((l): l is string => !!l)) {
+    for (const line of [invoice.delivery.name, ...addressLines(invoice.delivery.address)].filter(
+      (l): l is string => !!l,
+    )) {
       doc.font('Helvetica').fontSize(10).fillColor('black').text(line, MARGIN, left, { width: leftWidth });
       left = doc.y;
     }
@@ -161,17 +178,25 @@ function drawDocument(doc: PDFKit.PDFDocument, invoice: InvoiceDocument, title: 
   if (invoice.credits) facts.push(['Credits invoice', invoice.credits.number]);
   if (invoice.due_date && invoice.type === 'invoice') facts.push(['Due date', invoice.due_date]);
   facts.push(['Order no.', String(invoice.order_number)]);
-  if (invoice.payment_reference && invoice.type === 'invoice') facts.push(['Payment reference', invoice.payment_reference]);
+  if (invoice.payment_reference && invoice.type === 'invoice')
+    facts.push(['Payment reference', invoice.payment_reference]);
   facts.push(['Currency', currency.toUpperCase()]);
   if (invoice.exchange_rate && invoice.base_currency !== currency) {
-    facts.push(['Exchange rate', `1 ${invoice.base_currency.toUpperCase()} = ${invoice.exchange_rate} ${currency.toUpperCase()}`]);
+    facts.push([
+      'Exchange rate',
+      `1 ${invoice.base_currency.toUpperCase()} = ${invoice.exchange_rate} ${currency.toUpperCase()}`,
+    ]);
   }
   if (invoice.paid_at && invoice.type !== 'credit_note') facts.push(['Paid', invoice.paid_at.slice(0, 10)]);
   let right = blockTop;
   const factsX = MARGIN + 290;
   for (const [key, value] of facts) {
     doc.font('Helvetica').fontSize(9).fillColor(GREY).text(key, factsX, right, { width: 95 });
-    doc.font('Helvetica-Bold').fontSize(9).fillColor('black').text(value, factsX + 95, right, { width: CONTENT_WIDTH - 290 - 95, align: 'right' });
+    doc
+      .font('Helvetica-Bold')
+      .fontSize(9)
+      .fillColor('black')
+      .text(value, factsX + 95, right, { width: CONTENT_WIDTH - 290 - 95, align: 'right' });
     right = doc.y + 2;
   }
 
@@ -180,7 +205,9 @@ function drawDocument(doc: PDFKit.PDFDocument, invoice: InvoiceDocument, title: 
   y = drawTableHeader(doc, y, invoice);
   for (const line of invoice.lines) {
     const cells: Record<Column['key'], string> = {
-      description: line.discount_percent ? `${line.description} (-${percent(line.discount_percent)})` : line.description,
+      description: line.discount_percent
+        ? `${line.description} (-${percent(line.discount_percent)})`
+        : line.description,
       quantity: String(line.quantity),
       unit_price: amount(line.unit_price, currency),
       discount: line.discount ? amount(line.discount, currency) : '',
@@ -197,23 +224,43 @@ function drawDocument(doc: PDFKit.PDFDocument, invoice: InvoiceDocument, title: 
     }
     let x = MARGIN;
     for (const column of COLUMNS) {
-      doc.font('Helvetica').fontSize(9).fillColor('black').text(cells[column.key], x + 2, y + 3, { width: column.width - 4, align: column.align });
+      doc
+        .font('Helvetica')
+        .fontSize(9)
+        .fillColor('black')
+        .text(cells[column.key], x + 2, y + 3, { width: column.width - 4, align: column.align });
       x += column.width;
     }
     y += height;
-    doc.moveTo(MARGIN, y).lineTo(MARGIN + CONTENT_WIDTH, y).strokeColor(RULE).lineWidth(0.5).stroke();
+    doc
+      .moveTo(MARGIN, y)
+      .lineTo(MARGIN + CONTENT_WIDTH, y)
+      .strokeColor(RULE)
+      .lineWidth(0.5)
+      .stroke();
   }
   if (invoice.lines.length === 0) {
-    doc.font('Helvetica').fontSize(9).fillColor(GREY).text('No lines', MARGIN + 2, y + 3);
+    doc
+      .font('Helvetica')
+      .fontSize(9)
+      .fillColor(GREY)
+      .text('No lines', MARGIN + 2, y + 3);
     y = doc.y + 3;
   }
 
   // Totals, with the VAT per rate.
   const totals: { label: string; value: string; bold?: boolean }[] = [];
-  if (invoice.totals.discount) totals.push({ label: `Discounts (${invoice.prices_include_vat ? 'incl.' : 'excl.'} VAT)`, value: money(-invoice.totals.discount, currency) });
+  if (invoice.totals.discount)
+    totals.push({
+      label: `Discounts (${invoice.prices_include_vat ? 'incl.' : 'excl.'} VAT)`,
+      value: money(-invoice.totals.discount, currency),
+    });
   totals.push({ label: 'Total excl. VAT', value: money(invoice.totals.excl_vat, currency) });
   for (const row of invoice.vat_summary) {
-    totals.push({ label: `VAT ${percent(row.vat_percent)} of ${amount(row.base, currency)}`, value: money(row.amount, currency) });
+    totals.push({
+      label: `VAT ${percent(row.vat_percent)} of ${amount(row.base, currency)}`,
+      value: money(row.amount, currency),
+    });
   }
   totals.push({ label: 'Total VAT', value: money(invoice.totals.vat, currency) });
   totals.push({ label: finalAmountLabel(invoice), value: money(invoice.totals.incl_vat, currency), bold: true });
@@ -225,19 +272,39 @@ function drawDocument(doc: PDFKit.PDFDocument, invoice: InvoiceDocument, title: 
   const totalsX = MARGIN + CONTENT_WIDTH - 260;
   for (const row of totals) {
     if (row.bold) {
-      doc.moveTo(totalsX, y).lineTo(MARGIN + CONTENT_WIDTH, y).strokeColor('black').lineWidth(0.8).stroke();
+      doc
+        .moveTo(totalsX, y)
+        .lineTo(MARGIN + CONTENT_WIDTH, y)
+        .strokeColor('black')
+        .lineWidth(0.8)
+        .stroke();
       y += 4;
     }
     const font = row.bold ? 'Helvetica-Bold' : 'Helvetica';
-    doc.font(font).fontSize(row.bold ? 11 : 9).fillColor('black').text(row.label, totalsX, y, { width: 160 });
-    doc.font(font).fontSize(row.bold ? 11 : 9).text(row.value, totalsX + 160, y, { width: 100, align: 'right' });
+    doc
+      .font(font)
+      .fontSize(row.bold ? 11 : 9)
+      .fillColor('black')
+      .text(row.label, totalsX, y, { width: 160 });
+    doc
+      .font(font)
+      .fontSize(row.bold ? 11 : 9)
+      .text(row.value, totalsX + 160, y, { width: 100, align: 'right' });
     y = doc.y + 3;
   }
   if (invoice.exchange_rate && invoice.base_currency !== currency) {
-    doc.font('Helvetica').fontSize(8).fillColor(GREY).text(
-      `Amounts in ${currency.toUpperCase()}, converted from ${invoice.base_currency.toUpperCase()} at 1 ${invoice.base_currency.toUpperCase()} = ${invoice.exchange_rate} ${currency.toUpperCase()}.`,
-      MARGIN, y + 4, { width: CONTENT_WIDTH, align: 'right' },
-    );
+    doc
+      .font('Helvetica')
+      .fontSize(8)
+      .fillColor(GREY)
+      .text(
+        `Amounts in ${currency.toUpperCase()}, converted from ` +
+          `${invoice.base_currency.toUpperCase()} at 1 ${invoice.base_currency.toUpperCase()} = ` +
+          `${invoice.exchange_rate} ${currency.toUpperCase()}.`,
+        MARGIN,
+        y + 4,
+        { width: CONTENT_WIDTH, align: 'right' },
+      );
     y = doc.y;
   }
 
@@ -262,15 +329,26 @@ function drawDocument(doc: PDFKit.PDFDocument, invoice: InvoiceDocument, title: 
 }
 
 function drawTableHeader(doc: PDFKit.PDFDocument, y: number, invoice: InvoiceDocument): number {
-  doc.font('Helvetica').fontSize(8).fillColor(GREY).text(
-    `Amounts in ${invoice.currency.toUpperCase()}; unit prices and discounts ${invoice.prices_include_vat ? 'incl.' : 'excl.'} VAT`,
-    MARGIN, y, { width: CONTENT_WIDTH },
-  );
+  doc
+    .font('Helvetica')
+    .fontSize(8)
+    .fillColor(GREY)
+    .text(
+      `Amounts in ${invoice.currency.toUpperCase()}; unit prices and discounts ` +
+        `${invoice.prices_include_vat ? 'incl.' : 'excl.'} VAT`,
+      MARGIN,
+      y,
+      { width: CONTENT_WIDTH },
+    );
   y = doc.y + 4;
   let x = MARGIN;
   doc.rect(MARGIN, y, CONTENT_WIDTH, 16).fillColor('#f0f0f0').fill();
   for (const column of COLUMNS) {
-    doc.font('Helvetica-Bold').fontSize(8).fillColor('black').text(column.label, x + 2, y + 4, { width: column.width - 4, align: column.align });
+    doc
+      .font('Helvetica-Bold')
+      .fontSize(8)
+      .fillColor('black')
+      .text(column.label, x + 2, y + 4, { width: column.width - 4, align: column.align });
     x += column.width;
   }
   return y + 16;
@@ -278,7 +356,12 @@ function drawTableHeader(doc: PDFKit.PDFDocument, y: number, invoice: InvoiceDoc
 
 function drawFooters(doc: PDFKit.PDFDocument, invoice: InvoiceDocument): void {
   const { seller } = invoice;
-  const footer = [seller.legal_name ?? seller.name, seller.org_number ? `Org. no. ${seller.org_number}` : null, seller.vat_number ? `VAT no. ${seller.vat_number}` : null, seller.bank_account ? `Account ${seller.bank_account}` : null]
+  const footer = [
+    seller.legal_name ?? seller.name,
+    seller.org_number ? `Org. no. ${seller.org_number}` : null,
+    seller.vat_number ? `VAT no. ${seller.vat_number}` : null,
+    seller.bank_account ? `Account ${seller.bank_account}` : null,
+  ]
     .filter(Boolean)
     .join('  ·  ');
   const range = doc.bufferedPageRange();
@@ -287,8 +370,16 @@ function drawFooters(doc: PDFKit.PDFDocument, invoice: InvoiceDocument): void {
     // Writing inside the bottom margin must not trigger pdfkit's automatic page break.
     const bottomMargin = doc.page.margins.bottom;
     doc.page.margins.bottom = 0;
-    doc.font('Helvetica').fontSize(7).fillColor(GREY)
-      .text(`${footer}  ·  ${documentTitle(invoice)} ${invoice.number}  ·  Page ${i - range.start + 1} of ${range.count}`, MARGIN, PAGE_HEIGHT - MARGIN, { width: CONTENT_WIDTH, align: 'center', lineBreak: false });
+    doc
+      .font('Helvetica')
+      .fontSize(7)
+      .fillColor(GREY)
+      .text(
+        `${footer}  ·  ${documentTitle(invoice)} ${invoice.number}  ·  Page ${i - range.start + 1} of ${range.count}`,
+        MARGIN,
+        PAGE_HEIGHT - MARGIN,
+        { width: CONTENT_WIDTH, align: 'center', lineBreak: false },
+      );
     doc.page.margins.bottom = bottomMargin;
   }
 }

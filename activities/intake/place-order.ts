@@ -35,16 +35,25 @@ export async function placeOrder(db: Db, input: PlaceOrderInput): Promise<PlaceO
       const contents = { ...scope, draft, request };
       const customers = await connectOrderCustomers(trx, contents);
       await insertPlacedOrder(trx, {
-        ...scope, number: input.orderNumber, workflowId: input.workflowId, paymentMethod: input.paymentMethod,
+        ...scope,
+        number: input.orderNumber,
+        workflowId: input.workflowId,
+        paymentMethod: input.paymentMethod,
         customerId: draft.bookerEmail ? (customers.get(draft.bookerEmail) ?? null) : null,
-        draft, request, preliminaryUntil: input.preliminaryUntil,
+        draft,
+        request,
+        preliminaryUntil: input.preliminaryUntil,
       });
       const errors = await writeOrderContents(trx, contents, customers);
       if (errors.length > 0) throw new PlacementRejected(errors);
       const seats = draft.holds.reduce((n, h) => n + h.quantity, 0);
       await appendOrderEvent(trx, {
-        ...scope, eventKey: 'placed', type: 'order.placed',
-        message: `Order placed: ${seats} seat(s) held, ${draft.pricing.totals.inclVat} ${draft.currency} incl. VAT, ${input.paymentMethod}`,
+        ...scope,
+        eventKey: 'placed',
+        type: 'order.placed',
+        message:
+          `Order placed: ${seats} seat(s) held, ${draft.pricing.totals.inclVat} ` +
+          `${draft.currency} incl. VAT, ${input.paymentMethod}`,
         data: { payment_method: input.paymentMethod, preliminary_until: input.preliminaryUntil },
       });
     });

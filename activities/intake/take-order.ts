@@ -36,7 +36,10 @@ export type IntakeOrderResult =
 export interface IntakeSteps {
   validateOrder(input: { tenantId: string; submission: OrderSubmission }): Promise<ValidateOrderResult>;
   placeOrder(input: PlaceOrderInput): Promise<PlaceOrderResult>;
-  createPaymentSession(input: { tenantId: string; orderId: string }): Promise<{ sessionId: string; redirectUrl: string }>;
+  createPaymentSession(input: {
+    tenantId: string;
+    orderId: string;
+  }): Promise<{ sessionId: string; redirectUrl: string }>;
 }
 
 /**
@@ -67,8 +70,14 @@ export function createTakeOrderActivity(steps: IntakeSteps) {
       if (!placed.ok) return placed;
       if (paymentMethod === 'card') await steps.createPaymentSession(scope);
       return {
-        ok: true, paymentMethod, total: draft.pricing.totals.inclVat, bookerEmail: draft.bookerEmail, windowMs, preliminaryUntil,
-        firstStartsAt: validation.firstStartsAt ?? null, sellsGiftVouchers: validation.sellsGiftVouchers === true,
+        ok: true,
+        paymentMethod,
+        total: draft.pricing.totals.inclVat,
+        bookerEmail: draft.bookerEmail,
+        windowMs,
+        preliminaryUntil,
+        firstStartsAt: validation.firstStartsAt ?? null,
+        sellsGiftVouchers: validation.sellsGiftVouchers === true,
       };
     },
   };

@@ -6,7 +6,13 @@ import { loadCatalogSnapshot } from '../../db/queries/catalog-snapshot';
 import type { OrderSubmission } from '../../workflows/order-messages';
 
 export type ValidateOrderResult =
-  | { ok: true; draft: OrderDraft; preliminaryMinutes: number; firstStartsAt?: string | null; sellsGiftVouchers?: boolean }
+  | {
+      ok: true;
+      draft: OrderDraft;
+      preliminaryMinutes: number;
+      firstStartsAt?: string | null;
+      sellsGiftVouchers?: boolean;
+    }
   | { ok: false; errors: BusinessError[] };
 
 export interface ValidateOrderInput {
@@ -18,15 +24,27 @@ export interface ValidateOrderInput {
 /** Reads the catalogue rows the request names and applies every business rule at once. */
 export async function validateOrder(db: Db, input: ValidateOrderInput): Promise<ValidateOrderResult> {
   const snapshot = await loadCatalogSnapshot(db, input.tenantId, input.submission.request, input.changingOrderId);
-  const outcome = validateOrderRules(input.submission.request, snapshot, { canOverridePrice: input.submission.canOverridePrice });
+  const outcome = validateOrderRules(input.submission.request, snapshot, {
+    canOverridePrice: input.submission.canOverridePrice,
+  });
   if (!outcome.ok) return outcome;
   // When the service starts: the order can be cancelled (and its workflow stays open) until then.
-  const starts = outcome.draft.holds.map((h) =>
-    h.occurrenceId ? snapshot.occurrences[h.occurrenceId]?.startsAt : h.inventoryDate ? `${h.inventoryDate}T00:00:00.000Z` : undefined,
-  ).filter((s): s is string => Boolean(s)).sort();
+  const starts = outcome.draft.holds
+    .map((h) =>
+      h.occurrenceId
+        ? snapshot.occurrences[h.occurrenceId]?.startsAt
+        : h.inventoryDate
+          ? `${h.inventoryDate}T00:00:00.000Z`
+          : undefined,
+    )
+    .filter((s): s is string => Boolean(s))
+    .sort();
   const sellsGiftVouchers = outcome.draft.lines.some((l) => snapshot.products[l.productId]?.type === 'voucher');
   return {
-    ok: true, draft: outcome.draft, preliminaryMinutes: snapshot.tenant.preliminaryMinutes, firstStartsAt: starts[0] ?? null,
+    ok: true,
+    draft: outcome.draft,
+    preliminaryMinutes: snapshot.tenant.preliminaryMinutes,
+    firstStartsAt: starts[0] ?? null,
     ...(sellsGiftVouchers ? { sellsGiftVouchers } : {}),
   };
 }

@@ -153,7 +153,12 @@ const COPY: Record<EmailLanguage, Record<EmailKind, KindCopy>> = {
       heading: 'Thank you for your order',
       paragraphs: [
         'We have received order {{orderNumber}}.',
-        { if: 'preliminaryUntil', text: 'Your places are held until {{datetime preliminaryUntil}}. Please complete the payment before then to confirm the order.' },
+        {
+          if: 'preliminaryUntil',
+          text:
+            'Your places are held until {{datetime preliminaryUntil}}. Please complete the payment ' +
+            'before then to confirm the order.',
+        },
       ],
       payLink: true,
       summary: true,
@@ -183,7 +188,10 @@ const COPY: Record<EmailLanguage, Record<EmailKind, KindCopy>> = {
       heading: 'The payment did not go through',
       paragraphs: [
         'We could not complete the payment for order {{orderNumber}}.',
-        { if: 'preliminaryUntil', text: 'Your places are still held until {{datetime preliminaryUntil}}, so you can try again.' },
+        {
+          if: 'preliminaryUntil',
+          text: 'Your places are still held until {{datetime preliminaryUntil}}, so you can try again.',
+        },
       ],
       payLink: true,
       summary: true,
@@ -192,7 +200,8 @@ const COPY: Record<EmailLanguage, Record<EmailKind, KindCopy>> = {
       subject: 'Order {{orderNumber}} expires soon – {{tenantName}}',
       heading: 'Your order is waiting for payment',
       paragraphs: [
-        'Order {{orderNumber}} has not been paid yet{{#if preliminaryUntil}} and will expire at {{datetime preliminaryUntil}}{{/if}}.',
+        'Order {{orderNumber}} has not been paid yet{{#if preliminaryUntil}} and will expire at ' +
+          '{{datetime preliminaryUntil}}{{/if}}.',
         'Complete the payment to keep your places.',
       ],
       payLink: true,
@@ -202,8 +211,10 @@ const COPY: Record<EmailLanguage, Record<EmailKind, KindCopy>> = {
       subject: 'Order {{orderNumber}} has expired – {{tenantName}}',
       heading: 'Your order has expired',
       paragraphs: [
-        'We did not receive the payment for order {{orderNumber}} in time, so the order has expired and the reserved places have been released.',
-        'If a payment for this order arrives later, it will be refunded automatically. You are welcome to place a new order.',
+        'We did not receive the payment for order {{orderNumber}} in time, so the order has ' +
+          'expired and the reserved places have been released.',
+        'If a payment for this order arrives later, it will be refunded automatically. You are ' +
+          'welcome to place a new order.',
       ],
       payLink: false,
       summary: true,
@@ -222,7 +233,8 @@ const COPY: Record<EmailLanguage, Record<EmailKind, KindCopy>> = {
       subject: 'Refund for order {{orderNumber}} – {{tenantName}}',
       heading: 'You have been refunded',
       paragraphs: [
-        '{{#if refundAmount}}We have refunded {{money refundAmount}}{{else}}We have issued a refund{{/if}} for order {{orderNumber}}.',
+        '{{#if refundAmount}}We have refunded {{money refundAmount}}{{else}}We have issued a ' +
+          'refund{{/if}} for order {{orderNumber}}.',
         'It may take a few business days before the money shows up on your account.',
       ],
       payLink: false,
@@ -233,16 +245,20 @@ const COPY: Record<EmailLanguage, Record<EmailKind, KindCopy>> = {
       heading: 'Your gift voucher{{#if giftVouchers.[1]}}s{{/if}}',
       paragraphs: [
         'Thank you for your purchase. Use the code{{#if giftVouchers.[1]}}s{{/if}} below when you book:',
-        '{{#each giftVouchers}}{{code}} — {{money value}}{{#if validUntil}}, valid until {{date validUntil}}{{/if}}{{#unless @last}}; {{/unless}}{{/each}}',
+        '{{#each giftVouchers}}{{code}} — {{money value}}{{#if validUntil}}, valid until {{date ' +
+          'validUntil}}{{/if}}{{#unless @last}}; {{/unless}}{{/each}}',
       ],
       payLink: false,
       summary: false,
     },
     invoice_reminder: {
-      subject: 'Reminder: invoice{{#if documentNumber}} {{documentNumber}}{{/if}} for order {{orderNumber}} – {{tenantName}}',
+      subject:
+        'Reminder: invoice{{#if documentNumber}} {{documentNumber}}{{/if}} for order {{orderNumber}} – {{tenantName}}',
       heading: 'Payment reminder',
       paragraphs: [
-        'We have not yet received the payment of {{money totals.inclVat}} for {{#if documentNumber}}invoice {{documentNumber}}{{else}}the invoice{{/if}} for order {{orderNumber}}{{#if dueDate}}, which was due on {{date dueDate}}{{/if}}.',
+        'We have not yet received the payment of {{money totals.inclVat}} for {{#if ' +
+          'documentNumber}}invoice {{documentNumber}}{{else}}the invoice{{/if}} for order ' +
+          '{{orderNumber}}{{#if dueDate}}, which was due on {{date dueDate}}{{/if}}.',
         'Please pay as soon as possible. If you have already paid, please disregard this message.',
       ],
       payLink: true,
@@ -255,7 +271,12 @@ const COPY: Record<EmailLanguage, Record<EmailKind, KindCopy>> = {
       heading: 'Takk for bestillingen',
       paragraphs: [
         'Vi har mottatt bestilling {{orderNumber}}.',
-        { if: 'preliminaryUntil', text: 'Plassene dine er reservert til {{datetime preliminaryUntil}}. Fullfør betalingen innen da for å bekrefte bestillingen.' },
+        {
+          if: 'preliminaryUntil',
+          text:
+            'Plassene dine er reservert til {{datetime preliminaryUntil}}. Fullfør betalingen innen da ' +
+            'for å bekrefte bestillingen.',
+        },
       ],
       payLink: true,
       summary: true,
@@ -271,7 +292,8 @@ const COPY: Record<EmailLanguage, Record<EmailKind, KindCopy>> = {
       summary: true,
     },
     invoice: {
-      subject: 'Faktura{{#if documentNumber}} {{documentNumber}}{{/if}} for bestilling {{orderNumber}} – {{tenantName}}',
+      subject:
+        'Faktura{{#if documentNumber}} {{documentNumber}}{{/if}} for bestilling {{orderNumber}} – {{tenantName}}',
       heading: 'Faktura{{#if documentNumber}} {{documentNumber}}{{/if}}',
       paragraphs: [
         'Bestilling {{orderNumber}} er bekreftet og fakturert.',
@@ -285,7 +307,10 @@ const COPY: Record<EmailLanguage, Record<EmailKind, KindCopy>> = {
       heading: 'Betalingen ble ikke gjennomført',
       paragraphs: [
         'Vi kunne ikke fullføre betalingen for bestilling {{orderNumber}}.',
-        { if: 'preliminaryUntil', text: 'Plassene dine er fortsatt reservert til {{datetime preliminaryUntil}}, så du kan prøve igjen.' },
+        {
+          if: 'preliminaryUntil',
+          text: 'Plassene dine er fortsatt reservert til {{datetime preliminaryUntil}}, så du kan prøve igjen.',
+        },
       ],
       payLink: true,
       summary: true,
@@ -294,7 +319,8 @@ const COPY: Record<EmailLanguage, Record<EmailKind, KindCopy>> = {
       subject: 'Bestilling {{orderNumber}} utløper snart – {{tenantName}}',
       heading: 'Bestillingen din venter på betaling',
       paragraphs: [
-        'Bestilling {{orderNumber}} er ikke betalt ennå{{#if preliminaryUntil}} og utløper {{datetime preliminaryUntil}}{{/if}}.',
+        'Bestilling {{orderNumber}} er ikke betalt ennå{{#if preliminaryUntil}} og utløper ' +
+          '{{datetime preliminaryUntil}}{{/if}}.',
         'Fullfør betalingen for å beholde plassene dine.',
       ],
       payLink: true,
@@ -304,8 +330,10 @@ const COPY: Record<EmailLanguage, Record<EmailKind, KindCopy>> = {
       subject: 'Bestilling {{orderNumber}} er utløpt – {{tenantName}}',
       heading: 'Bestillingen din er utløpt',
       paragraphs: [
-        'Vi mottok ikke betalingen for bestilling {{orderNumber}} i tide, så bestillingen er utløpt og de reserverte plassene er frigitt.',
-        'Hvis det likevel kommer inn en betaling for denne bestillingen, blir den refundert automatisk. Du er velkommen til å bestille på nytt.',
+        'Vi mottok ikke betalingen for bestilling {{orderNumber}} i tide, så bestillingen er ' +
+          'utløpt og de reserverte plassene er frigitt.',
+        'Hvis det likevel kommer inn en betaling for denne bestillingen, blir den refundert ' +
+          'automatisk. Du er velkommen til å bestille på nytt.',
       ],
       payLink: false,
       summary: true,
@@ -324,7 +352,8 @@ const COPY: Record<EmailLanguage, Record<EmailKind, KindCopy>> = {
       subject: 'Refusjon for bestilling {{orderNumber}} – {{tenantName}}',
       heading: 'Du har fått pengene tilbake',
       paragraphs: [
-        '{{#if refundAmount}}Vi har refundert {{money refundAmount}}{{else}}Vi har gjennomført en refusjon{{/if}} for bestilling {{orderNumber}}.',
+        '{{#if refundAmount}}Vi har refundert {{money refundAmount}}{{else}}Vi har gjennomført en ' +
+          'refusjon{{/if}} for bestilling {{orderNumber}}.',
         'Det kan ta noen virkedager før beløpet vises på kontoen din.',
       ],
       payLink: false,
@@ -335,16 +364,21 @@ const COPY: Record<EmailLanguage, Record<EmailKind, KindCopy>> = {
       heading: 'Gavekort',
       paragraphs: [
         'Takk for kjøpet. Bruk koden{{#if giftVouchers.[1]}}e{{/if}} under når du bestiller:',
-        '{{#each giftVouchers}}{{code}} — {{money value}}{{#if validUntil}}, gyldig til {{date validUntil}}{{/if}}{{#unless @last}}; {{/unless}}{{/each}}',
+        '{{#each giftVouchers}}{{code}} — {{money value}}{{#if validUntil}}, gyldig til {{date ' +
+          'validUntil}}{{/if}}{{#unless @last}}; {{/unless}}{{/each}}',
       ],
       payLink: false,
       summary: false,
     },
     invoice_reminder: {
-      subject: 'Påminnelse: faktura{{#if documentNumber}} {{documentNumber}}{{/if}} for bestilling {{orderNumber}} – {{tenantName}}',
+      subject:
+        'Påminnelse: faktura{{#if documentNumber}} {{documentNumber}}{{/if}} for bestilling ' +
+        '{{orderNumber}} – {{tenantName}}',
       heading: 'Betalingspåminnelse',
       paragraphs: [
-        'Vi har ennå ikke mottatt betalingen på {{money totals.inclVat}} for {{#if documentNumber}}faktura {{documentNumber}}{{else}}fakturaen{{/if}} for bestilling {{orderNumber}}{{#if dueDate}}, som forfalt {{date dueDate}}{{/if}}.',
+        'Vi har ennå ikke mottatt betalingen på {{money totals.inclVat}} for {{#if ' +
+          'documentNumber}}faktura {{documentNumber}}{{else}}fakturaen{{/if}} for bestilling ' +
+          '{{orderNumber}}{{#if dueDate}}, som forfalt {{date dueDate}}{{/if}}.',
         'Vennligst betal så snart som mulig. Hvis du allerede har betalt, kan du se bort fra denne meldingen.',
       ],
       payLink: true,
@@ -360,29 +394,44 @@ const P = 'margin:0 0 12px;line-height:1.5';
 const CELL = 'padding:6px 4px;border-bottom:1px solid #e5e5e5';
 const SUM_CELL = 'padding:4px';
 
-const HTML_SUMMARY = `
-<table role="presentation" cellpadding="0" cellspacing="0" style="width:100%;border-collapse:collapse;margin:16px 0;font-size:14px">
-<thead><tr><th align="left" style="${CELL}">{{l.description}}</th><th align="right" style="${CELL}">{{l.quantity}}</th><th align="right" style="${CELL}">{{l.amount}}</th></tr></thead>
+const HTML_SUMMARY =
+  `
+<table role="presentation" cellpadding="0" cellspacing="0" ` +
+  `style="width:100%;border-collapse:collapse;margin:16px 0;font-size:14px">
+<thead><tr><th align="left" style="${CELL}">{{l.description}}</th>` +
+  `<th align="right" style="${CELL}">{{l.quantity}}</th><th align="right" style="${CELL}">{{l.amount}}</th></tr></thead>
 <tbody>
-{{#each lines}}<tr><td style="${CELL}">{{description}}</td><td align="right" style="${CELL}">{{quantity}}</td><td align="right" style="${CELL};white-space:nowrap">{{money inclVat}}</td></tr>
+{{#each lines}}<tr><td style="${CELL}">{{description}}</td><td align="right" style="${CELL}">{{quantity}}</td>` +
+  `<td align="right" style="${CELL};white-space:nowrap">{{money inclVat}}</td></tr>
 {{/each}}</tbody>
 <tfoot>
-<tr><td colspan="2" style="${SUM_CELL}">{{l.exclVat}}</td><td align="right" style="${SUM_CELL};white-space:nowrap">{{money totals.exclVat}}</td></tr>
-{{#each vatSummary}}<tr><td colspan="2" style="${SUM_CELL}">{{@root.l.vat}} {{percent rateBp}} ({{@root.l.of}} {{money base}})</td><td align="right" style="${SUM_CELL};white-space:nowrap">{{money amount}}</td></tr>
-{{/each}}<tr><td colspan="2" style="${SUM_CELL}"><strong>{{l.total}}</strong></td><td align="right" style="${SUM_CELL};white-space:nowrap"><strong>{{money totals.inclVat}}</strong></td></tr>
+<tr><td colspan="2" style="${SUM_CELL}">{{l.exclVat}}</td>` +
+  `<td align="right" style="${SUM_CELL};white-space:nowrap">{{money totals.exclVat}}</td></tr>
+{{#each vatSummary}}<tr><td colspan="2" style="${SUM_CELL}">{{@root.l.vat}} {{percent rateBp}} ` +
+  `({{@root.l.of}} {{money base}})</td>` +
+  `<td align="right" style="${SUM_CELL};white-space:nowrap">{{money amount}}</td></tr>
+{{/each}}<tr><td colspan="2" style="${SUM_CELL}"><strong>{{l.total}}</strong></td>` +
+  `<td align="right" style="${SUM_CELL};white-space:nowrap"><strong>{{money totals.inclVat}}</strong></td></tr>
 </tfoot>
 </table>`;
 
-const HTML_PAY_LINK = `
-{{#if paymentUrl}}<p style="margin:20px 0"><a href="{{paymentUrl}}" style="display:inline-block;background:#1a56db;color:#ffffff;text-decoration:none;padding:10px 18px;border-radius:4px">{{l.payNow}}</a></p>{{/if}}`;
+const HTML_PAY_LINK =
+  `
+{{#if paymentUrl}}<p style="margin:20px 0"><a href="{{paymentUrl}}" ` +
+  `style="display:inline-block;background:#1a56db;color:#ffffff;text-decoration:none;` +
+  `padding:10px 18px;border-radius:4px">{{l.payNow}}</a></p>{{/if}}`;
 
 function htmlSource(copy: KindCopy): string {
   const paragraphs = copy.paragraphs
-    .map((p) => (typeof p === 'string' ? `<p style="${P}">${p}</p>` : `{{#if ${p.if}}}<p style="${P}">${p.text}</p>{{/if}}`))
+    .map((p) =>
+      typeof p === 'string' ? `<p style="${P}">${p}</p>` : `{{#if ${p.if}}}<p style="${P}">${p.text}</p>{{/if}}`,
+    )
     .join('\n');
-  return `<!doctype html>
+  return (
+    `<!doctype html>
 <html lang="{{_lang}}">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{{_subject}}</title></head>
+<head><meta charset="utf-8">` +
+    `<meta name="viewport" content="width=device-width, initial-scale=1"><title>{{_subject}}</title></head>
 <body style="margin:0;padding:24px;background:#f4f4f5;font-family:Arial,Helvetica,sans-serif;color:#1f2937">
 <div style="max-width:600px;margin:0 auto;background:#ffffff;padding:24px;border-radius:6px">
 <p style="margin:0 0 8px;color:#6b7280;font-size:13px">{{tenantName}}</p>
@@ -394,7 +443,8 @@ ${paragraphs}${copy.payLink ? HTML_PAY_LINK : ''}${copy.summary ? HTML_SUMMARY :
 </div>
 </body>
 </html>
-`;
+`
+  );
 }
 
 const TEXT_SUMMARY = `
@@ -520,7 +570,11 @@ function tidyText(text: string): string {
 }
 
 /** Renders one order e-mail. `language` is a client language tag ('nb-NO', 'en', …). */
-export function renderOrderEmail(kind: EmailKind, language: string | null | undefined, view: OrderEmailView): RenderedEmail {
+export function renderOrderEmail(
+  kind: EmailKind,
+  language: string | null | undefined,
+  view: OrderEmailView,
+): RenderedEmail {
   if (!isEmailKind(kind)) throw new Error(`Unknown e-mail kind: ${String(kind)}`);
   const lang = resolveEmailLanguage(language);
   const templates = templatesFor(kind, lang);

@@ -62,7 +62,11 @@ function absoluteUrl(url: string | null, base: string | undefined): string | nul
 }
 
 /** Everything an order e-mail needs, read from the order's rows. Throws OrderNotFoundError. */
-export async function loadOrderEmailView(db: Db, orderId: string, options: LoadOrderEmailViewOptions = {}): Promise<LoadedOrderEmailView> {
+export async function loadOrderEmailView(
+  db: Db,
+  orderId: string,
+  options: LoadOrderEmailViewOptions = {},
+): Promise<LoadedOrderEmailView> {
   const data = await loadOrderEmailData(db, orderId);
   if (!data) throw new OrderNotFoundError(orderId);
   const { order, lines, participants, documents, payments, giftVouchers } = data;
@@ -103,7 +107,11 @@ export async function loadOrderEmailView(db: Db, orderId: string, options: LoadO
     documentNumber: document?.document_number ?? null,
     dueDate: iso(document?.due_at),
     refundAmount,
-    giftVouchers: giftVouchers.map((v) => ({ code: v.code, value: v.initial_value ?? 0, validUntil: iso(v.valid_until) })),
+    giftVouchers: giftVouchers.map((v) => ({
+      code: v.code,
+      value: v.initial_value ?? 0,
+      validUntil: iso(v.valid_until),
+    })),
   };
 
   return {

@@ -3,7 +3,11 @@ import { startPollingLoop } from '../../runtime/polling-loop';
 import nodemailer, { type SMTPPoolOptions, type SMTPPoolSentMessageInfo, type Transporter } from 'nodemailer';
 import type { Db } from '../../db/database';
 import {
-  claimDueEmail, insertOutboxRows, listOutboxKeys, markEmailSent, recordEmailFailure,
+  claimDueEmail,
+  insertOutboxRows,
+  listOutboxKeys,
+  markEmailSent,
+  recordEmailFailure,
   type NewOutboxRow,
 } from '../../db/queries/email-outbox';
 import { findTenantSender } from '../../db/queries/tenant-settings';
@@ -29,7 +33,9 @@ export type MailTransport = Pick<Transporter<any, any>, 'sendMail'>;
 export type FromResolver = (tenantId: string) => string | Promise<string>;
 
 /** A mail to queue; an invoice named here gets its PDF attached when sent (rendered then, not stored). */
-export type OutboxEmail = Omit<NewOutboxRow, 'messageId' | 'attachmentInvoiceId'> & { attachmentInvoiceId?: string | null };
+export type OutboxEmail = Omit<NewOutboxRow, 'messageId' | 'attachmentInvoiceId'> & {
+  attachmentInvoiceId?: string | null;
+};
 
 function recipientKey(recipient: string): string {
   return recipient.trim().toLowerCase();
@@ -66,11 +72,14 @@ export async function queueEmails(db: Db, rows: readonly OutboxEmail[]): Promise
   if (unique.size === 0) return [];
   const values = [...unique.values()];
 
-  await insertOutboxRows(db, values.map((row) => ({
-    ...row,
-    messageId: outboxMessageId(row.kind, row.orderId, row.recipient),
-    attachmentInvoiceId: row.attachmentInvoiceId ?? null,
-  })));
+  await insertOutboxRows(
+    db,
+    values.map((row) => ({
+      ...row,
+      messageId: outboxMessageId(row.kind, row.orderId, row.recipient),
+      attachmentInvoiceId: row.attachmentInvoiceId ?? null,
+    })),
+  );
 
   const orderIds = [...new Set(values.map((r) => r.orderId))];
   const kinds = [...new Set(values.map((r) => r.kind))];
@@ -105,8 +114,18 @@ interface SmtpErrorLike {
 
 /** Errors that say the server could not be reached at all (rather than rejecting a message). */
 const CONNECTION_ERROR_CODES = new Set([
-  'ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ETLS', 'EPROXY',
-  'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+  'ECONNECTION',
+  'ETIMEDOUT',
+  'ESOCKET',
+  'EDNS',
+  'ETLS',
+  'EPROXY',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
 ]);
 
 function isConnectionError(error: unknown): boolean {
@@ -133,7 +152,11 @@ function describeSmtpError(error: unknown): string {
  * those rows are recorded as failed attempts with the same error (one connection timeout per
  * round instead of one per row).
  */
-export async function deliverPendingEmails(db: Db, transport: MailTransport, opts: DeliverOptions): Promise<DeliverResult> {
+export async function deliverPendingEmails(
+  db: Db,
+  transport: MailTransport,
+  opts: DeliverOptions,
+): Promise<DeliverResult> {
   const result: DeliverResult = { sent: 0, failed: 0 };
   if (opts.ids && opts.ids.length === 0) return result;
   const limit = opts.limit ?? DEFAULT_BATCH_LIMIT;
@@ -177,7 +200,10 @@ export async function deliverPendingEmails(db: Db, transport: MailTransport, opt
       }
       const attempts = row.attempts + 1;
       await recordEmailFailure(trx, row.id, {
-        attempts, error, giveUp: attempts >= MAX_EMAIL_ATTEMPTS, retryInSeconds: emailRetryDelaySeconds(attempts),
+        attempts,
+        error,
+        giveUp: attempts >= MAX_EMAIL_ATTEMPTS,
+        retryInSeconds: emailRetryDelaySeconds(attempts),
       });
       return 'failed' as const;
     });

@@ -41,7 +41,10 @@ const DOCUMENT_KIND: Partial<Record<EmailKind, InvoicesTable['kind']>> = {
  * it — to the participants; an invoice to the invoice address, else the booker; everything else
  * to the booker. Deduplicated case-insensitively, first spelling wins.
  */
-export function pickRecipients(kind: EmailKind, loaded: Pick<LoadedOrderEmailView, 'recipients' | 'sendToParticipants'>): string[] {
+export function pickRecipients(
+  kind: EmailKind,
+  loaded: Pick<LoadedOrderEmailView, 'recipients' | 'sendToParticipants'>,
+): string[] {
   const { recipients } = loaded;
   let candidates: (string | null)[];
   switch (kind) {
@@ -74,7 +77,10 @@ export function pickRecipients(kind: EmailKind, loaded: Pick<LoadedOrderEmailVie
  * leave the rows pending for the dispatcher and do not fail the call.
  * `queued` is the number of outbox rows this kind has for the order's recipients.
  */
-export async function queueOrderEmail(deps: QueueOrderEmailDeps, input: QueueOrderEmailInput): Promise<{ queued: number }> {
+export async function queueOrderEmail(
+  deps: QueueOrderEmailDeps,
+  input: QueueOrderEmailInput,
+): Promise<{ queued: number }> {
   const loaded = await loadOrderEmailView(deps.db, input.orderId, {
     documentKind: DOCUMENT_KIND[input.kind],
     publicBaseUrl: deps.publicBaseUrl,
@@ -103,10 +109,17 @@ export async function queueOrderEmail(deps: QueueOrderEmailDeps, input: QueueOrd
   // Fast path: most mail leaves now. The order waits for it at most FAST_PATH_WAIT_MS, so a
   // slow or hung SMTP server never holds up the order's progress; delivery goes on in the
   // background and whatever fails stays pending for the dispatcher.
-  const delivery = deliverPendingEmails(deps.db, deps.transport, { ids, from: deps.from ?? tenantEmailFrom(deps.db) })
-    .catch(() => undefined);
+  const delivery = deliverPendingEmails(deps.db, deps.transport, {
+    ids,
+    from: deps.from ?? tenantEmailFrom(deps.db),
+  }).catch(() => undefined);
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([delivery, new Promise<void>((resolve) => { timer = setTimeout(resolve, FAST_PATH_WAIT_MS); })]);
+  await Promise.race([
+    delivery,
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, FAST_PATH_WAIT_MS);
+    }),
+  ]);
   clearTimeout(timer);
   return { queued: ids.length };
 }

@@ -47,7 +47,6 @@ const locationHeader = { Location: { schema: { type: 'string' as const } } };
 const idParams = z.object({ id: z.string() });
 const json = <T>(schema: T) => ({ 'application/json': { schema } });
 
-
 /** Percent (25, 12.5) → basis points (2500, 1250). */
 export function vatRateToBasisPoints(vatRate: number): number {
   return Math.round(vatRate * 100);
@@ -67,10 +66,20 @@ async function guarded<T>(write: () => Promise<T>): Promise<T> {
     return await write();
   } catch (error) {
     const pg = pgErrorOf(error);
-    if (pg?.code === '23505') throw problems.conflict('catalog_conflict', 'The change conflicts with an existing catalogue entry');
-    if (pg?.code === '23503') throw problems.unprocessable('catalog_reference_invalid', 'The change refers to a catalogue entry that does not exist');
-    if (pg?.code === '23514') throw problems.unprocessable('catalog_constraint_violated', 'The values break a catalogue rule (amounts, capacity or percentages out of range)');
-    if (pg?.code === '22003' || pg?.code === '22008') throw problems.unprocessable('value_out_of_range', 'A number or date is out of the supported range');
+    if (pg?.code === '23505')
+      throw problems.conflict('catalog_conflict', 'The change conflicts with an existing catalogue entry');
+    if (pg?.code === '23503')
+      throw problems.unprocessable(
+        'catalog_reference_invalid',
+        'The change refers to a catalogue entry that does not exist',
+      );
+    if (pg?.code === '23514')
+      throw problems.unprocessable(
+        'catalog_constraint_violated',
+        'The values break a catalogue rule (amounts, capacity or percentages out of range)',
+      );
+    if (pg?.code === '22003' || pg?.code === '22008')
+      throw problems.unprocessable('value_out_of_range', 'A number or date is out of the supported range');
     throw error;
   }
 }
@@ -85,7 +94,12 @@ export function normalizeRate(rate: string): string {
 }
 
 function presentExchangeRate(r: ExchangeRateRow) {
-  return { base_currency: r.base_currency, currency: r.quote_currency, rate: normalizeRate(r.rate), updated_at: r.updated_at.toISOString() };
+  return {
+    base_currency: r.base_currency,
+    currency: r.quote_currency,
+    rate: normalizeRate(r.rate),
+    updated_at: r.updated_at.toISOString(),
+  };
 }
 
 function presentCampaign(c: CampaignRow) {
@@ -181,7 +195,10 @@ export const catalogAdminRoutes = createResourceApp();
 
 catalogAdminRoutes.openapi(
   createRoute({
-    method: 'post', path: '/products', tags: ['catalog admin'], summary: 'Create a product',
+    method: 'post',
+    path: '/products',
+    tags: ['catalog admin'],
+    summary: 'Create a product',
     middleware: [requireScope('catalog:admin')],
     description: 'Needs the `catalog:admin` scope. `vat_rate` is a percent (25, 12.5); amounts are minor units.',
     request: { body: { required: true, content: json(productCreateSchema) } },
@@ -192,17 +209,27 @@ catalogAdminRoutes.openapi(
   }),
   async (c) => {
     const body = c.req.valid('json');
-    const row = await guarded(() => insertProduct(c.var.deps.db, c.var.auth.tenantId, {
-      type: body.type, name: body.name, description: body.description, price: body.price,
-      vatRateBp: vatRateToBasisPoints(body.vat_rate), dailyCapacity: body.daily_capacity, active: body.active,
-    }));
+    const row = await guarded(() =>
+      insertProduct(c.var.deps.db, c.var.auth.tenantId, {
+        type: body.type,
+        name: body.name,
+        description: body.description,
+        price: body.price,
+        vatRateBp: vatRateToBasisPoints(body.vat_rate),
+        dailyCapacity: body.daily_capacity,
+        active: body.active,
+      }),
+    );
     return c.json(presentProduct(row), 201, { Location: `/v1/catalog/products/${row.id}` });
   },
 );
 
 catalogAdminRoutes.openapi(
   createRoute({
-    method: 'get', path: '/products/{id}', tags: ['catalog'], summary: 'One product',
+    method: 'get',
+    path: '/products/{id}',
+    tags: ['catalog'],
+    summary: 'One product',
     request: { params: idParams },
     responses: { 200: { description: 'The product', content: json(productSchema) }, ...problemResponses(401, 404) },
   }),
@@ -217,21 +244,33 @@ catalogAdminRoutes.openapi(
 
 catalogAdminRoutes.openapi(
   createRoute({
-    method: 'patch', path: '/products/{id}', tags: ['catalog admin'], summary: 'Change a product (any subset of its fields)',
+    method: 'patch',
+    path: '/products/{id}',
+    tags: ['catalog admin'],
+    summary: 'Change a product (any subset of its fields)',
     middleware: [requireScope('catalog:admin')],
     description: 'Needs the `catalog:admin` scope. `daily_capacity: null` removes the per-date inventory.',
     request: { params: idParams, body: { required: true, content: json(productPatchSchema) } },
-    responses: { 200: { description: 'The changed product', content: json(productSchema) }, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+    responses: {
+      200: { description: 'The changed product', content: json(productSchema) },
+      ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422),
+    },
   }),
   async (c) => {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
     assertUuid(id, 'product');
-    const row = await guarded(() => updateProduct(c.var.deps.db, c.var.auth.tenantId, id, {
-      type: body.type, name: body.name, description: body.description, price: body.price,
-      vatRateBp: body.vat_rate === undefined ? undefined : vatRateToBasisPoints(body.vat_rate),
-      dailyCapacity: body.daily_capacity, active: body.active,
-    }));
+    const row = await guarded(() =>
+      updateProduct(c.var.deps.db, c.var.auth.tenantId, id, {
+        type: body.type,
+        name: body.name,
+        description: body.description,
+        price: body.price,
+        vatRateBp: body.vat_rate === undefined ? undefined : vatRateToBasisPoints(body.vat_rate),
+        dailyCapacity: body.daily_capacity,
+        active: body.active,
+      }),
+    );
     if (!row) throw problems.notFound('product');
     return c.json(presentProduct(row), 200);
   },
@@ -241,7 +280,10 @@ catalogAdminRoutes.openapi(
 
 catalogAdminRoutes.openapi(
   createRoute({
-    method: 'post', path: '/occurrences', tags: ['catalog admin'], summary: 'Create a dated occurrence of a product',
+    method: 'post',
+    path: '/occurrences',
+    tags: ['catalog admin'],
+    summary: 'Create a dated occurrence of a product',
     middleware: [requireScope('catalog:admin')],
     description: 'Needs the `catalog:admin` scope. `price: null` (or absent) sells at the product price.',
     request: { body: { required: true, content: json(occurrenceCreateSchema) } },
@@ -255,11 +297,20 @@ catalogAdminRoutes.openapi(
     const startsAt = new Date(body.starts_at);
     const endsAt = body.ends_at ? new Date(body.ends_at) : null;
     if (endsAt && endsAt < startsAt) {
-      throw invalid('occurrence_invalid', 'occurrence', [{ code: 'invalid_value', message: '"ends_at" must not be before "starts_at"', field: 'ends_at' }]);
+      throw invalid('occurrence_invalid', 'occurrence', [
+        { code: 'invalid_value', message: '"ends_at" must not be before "starts_at"', field: 'ends_at' },
+      ]);
     }
-    const result = await guarded(() => insertOccurrence(c.var.deps.db, c.var.auth.tenantId, {
-      productId: body.product_id, name: body.name, startsAt, endsAt, capacity: body.capacity, price: body.price,
-    }));
+    const result = await guarded(() =>
+      insertOccurrence(c.var.deps.db, c.var.auth.tenantId, {
+        productId: body.product_id,
+        name: body.name,
+        startsAt,
+        endsAt,
+        capacity: body.capacity,
+        price: body.price,
+      }),
+    );
     if (!result.ok) {
       throw problems.unprocessable('product_identifier_invalid', `No product ${body.product_id} in this catalogue`, [
         { code: 'product_identifier_invalid', message: 'Not a product of this tenant', field: 'product_id' },
@@ -271,9 +322,15 @@ catalogAdminRoutes.openapi(
 
 catalogAdminRoutes.openapi(
   createRoute({
-    method: 'get', path: '/occurrences/{id}', tags: ['catalog'], summary: 'One occurrence with capacity and seats left',
+    method: 'get',
+    path: '/occurrences/{id}',
+    tags: ['catalog'],
+    summary: 'One occurrence with capacity and seats left',
     request: { params: idParams },
-    responses: { 200: { description: 'The occurrence', content: json(occurrenceSchema) }, ...problemResponses(401, 404) },
+    responses: {
+      200: { description: 'The occurrence', content: json(occurrenceSchema) },
+      ...problemResponses(401, 404),
+    },
   }),
   async (c) => {
     const { id } = c.req.valid('param');
@@ -286,11 +343,19 @@ catalogAdminRoutes.openapi(
 
 catalogAdminRoutes.openapi(
   createRoute({
-    method: 'patch', path: '/occurrences/{id}', tags: ['catalog admin'], summary: 'Change an occurrence: name, times, capacity, price, status',
+    method: 'patch',
+    path: '/occurrences/{id}',
+    tags: ['catalog admin'],
+    summary: 'Change an occurrence: name, times, capacity, price, status',
     middleware: [requireScope('catalog:admin')],
-    description: 'Needs the `catalog:admin` scope. The capacity never drops below the seats taken (held or booked): 409 `capacity_below_seats_taken`.',
+    description:
+      'Needs the `catalog:admin` scope. The capacity never drops below the seats taken (held or ' +
+      'booked): 409 `capacity_below_seats_taken`.',
     request: { params: idParams, body: { required: true, content: json(occurrencePatchSchema) } },
-    responses: { 200: { description: 'The changed occurrence', content: json(occurrenceSchema) }, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+    responses: {
+      200: { description: 'The changed occurrence', content: json(occurrenceSchema) },
+      ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422),
+    },
   }),
   async (c) => {
     const { id } = c.req.valid('param');
@@ -299,12 +364,21 @@ catalogAdminRoutes.openapi(
     const startsAt = body.starts_at === undefined ? undefined : new Date(body.starts_at);
     const endsAt = body.ends_at === undefined ? undefined : body.ends_at === null ? null : new Date(body.ends_at);
     const endsBeforeStarts = () =>
-      invalid('occurrence_invalid', 'occurrence', [{ code: 'invalid_value', message: '"ends_at" must not be before "starts_at"', field: 'ends_at' }]);
+      invalid('occurrence_invalid', 'occurrence', [
+        { code: 'invalid_value', message: '"ends_at" must not be before "starts_at"', field: 'ends_at' },
+      ]);
     if (startsAt && endsAt && endsAt < startsAt) throw endsBeforeStarts();
 
-    const result = await guarded(() => updateOccurrence(c.var.deps.db, c.var.auth.tenantId, id, {
-      name: body.name, startsAt, endsAt, capacity: body.capacity, price: body.price, status: body.status,
-    }));
+    const result = await guarded(() =>
+      updateOccurrence(c.var.deps.db, c.var.auth.tenantId, id, {
+        name: body.name,
+        startsAt,
+        endsAt,
+        capacity: body.capacity,
+        price: body.price,
+        status: body.status,
+      }),
+    );
     if (result.ok) return c.json(presentOccurrence(result.row), 200);
     switch (result.reason) {
       case 'not_found':
@@ -312,12 +386,16 @@ catalogAdminRoutes.openapi(
       case 'capacity_below_seats_taken':
         throw problems.conflict(
           'capacity_below_seats_taken',
-          `${result.seatsTaken} seat(s) are taken (held or booked); the capacity cannot be set below ${result.seatsTaken}`,
+          `${result.seatsTaken} seat(s) are taken (held or booked); the capacity cannot be set ` +
+            `below ${result.seatsTaken}`,
         );
       case 'ends_before_starts':
         throw endsBeforeStarts();
       case 'contended':
-        throw problems.conflict('occurrence_busy', 'Seats of this occurrence are changing right now; retry the request');
+        throw problems.conflict(
+          'occurrence_busy',
+          'Seats of this occurrence are changing right now; retry the request',
+        );
     }
   },
 );
@@ -326,12 +404,22 @@ catalogAdminRoutes.openapi(
 
 catalogAdminRoutes.openapi(
   createRoute({
-    method: 'put', path: '/exchange-rates/{currency}', tags: ['catalog admin'],
+    method: 'put',
+    path: '/exchange-rates/{currency}',
+    tags: ['catalog admin'],
     middleware: [requireScope('catalog:admin')],
     summary: 'Set the rate of a currency against the tenant base currency (insert or replace)',
-    description: 'Needs the `catalog:admin` scope. `rate` is a decimal string: units of `currency` per one unit of the base currency.',
-    request: { params: z.object({ currency: currencyCode }), body: { required: true, content: json(exchangeRatePutSchema) } },
-    responses: { 200: { description: 'The rate now in force', content: json(exchangeRateSchema) }, ...problemResponses(400, 401, 403, 413, 415, 422) },
+    description:
+      'Needs the `catalog:admin` scope. `rate` is a decimal string: units of `currency` per one ' +
+      'unit of the base currency.',
+    request: {
+      params: z.object({ currency: currencyCode }),
+      body: { required: true, content: json(exchangeRatePutSchema) },
+    },
+    responses: {
+      200: { description: 'The rate now in force', content: json(exchangeRateSchema) },
+      ...problemResponses(400, 401, 403, 413, 415, 422),
+    },
   }),
   async (c) => {
     const { currency } = c.req.valid('param');
@@ -339,9 +427,11 @@ catalogAdminRoutes.openapi(
     const { db } = c.var.deps;
     const base = await tenantBaseCurrency(db, c.var.auth.tenantId);
     if (currency === base) {
-      throw problems.unprocessable('exchange_rate_base_currency', `${currency.toUpperCase()} is the base currency: its rate is always 1`, [
-        { code: 'exchange_rate_base_currency', message: 'The base currency has no exchange rate', field: 'currency' },
-      ]);
+      throw problems.unprocessable(
+        'exchange_rate_base_currency',
+        `${currency.toUpperCase()} is the base currency: its rate is always 1`,
+        [{ code: 'exchange_rate_base_currency', message: 'The base currency has no exchange rate', field: 'currency' }],
+      );
     }
     const row = await guarded(() => upsertExchangeRate(db, c.var.auth.tenantId, currency, rate));
     return c.json(presentExchangeRate(row), 200);
@@ -350,8 +440,14 @@ catalogAdminRoutes.openapi(
 
 catalogAdminRoutes.openapi(
   createRoute({
-    method: 'get', path: '/exchange-rates', tags: ['catalog'], summary: 'The exchange rates of the tenant',
-    responses: { 200: { description: 'Rates by currency', content: json(exchangeRateListSchema) }, ...problemResponses(401) },
+    method: 'get',
+    path: '/exchange-rates',
+    tags: ['catalog'],
+    summary: 'The exchange rates of the tenant',
+    responses: {
+      200: { description: 'Rates by currency', content: json(exchangeRateListSchema) },
+      ...problemResponses(401),
+    },
   }),
   async (c) => {
     const rows = await listExchangeRates(c.var.deps.db, c.var.auth.tenantId);
@@ -363,11 +459,20 @@ catalogAdminRoutes.openapi(
 
 catalogAdminRoutes.openapi(
   createRoute({
-    method: 'post', path: '/campaigns', tags: ['catalog admin'], summary: 'Create a campaign code',
+    method: 'post',
+    path: '/campaigns',
+    tags: ['catalog admin'],
+    summary: 'Create a campaign code',
     middleware: [requireScope('catalog:admin')],
-    description: 'Needs the `catalog:admin` scope. Kind `percent` needs `percent`; kind `amount` needs `amount` and `currency` (422 `campaign_invalid` otherwise). Codes are unique per tenant regardless of case (409 `campaign_code_taken`).',
+    description:
+      'Needs the `catalog:admin` scope. Kind `percent` needs `percent`; kind `amount` needs ' +
+      '`amount` and `currency` (422 `campaign_invalid` otherwise). Codes are unique per tenant ' +
+      'regardless of case (409 `campaign_code_taken`).',
     request: { body: { required: true, content: json(campaignCreateSchema) } },
-    responses: { 201: { description: 'Created', content: json(campaignSchema) }, ...problemResponses(400, 401, 403, 409, 413, 415, 422) },
+    responses: {
+      201: { description: 'Created', content: json(campaignSchema) },
+      ...problemResponses(400, 401, 403, 409, 413, 415, 422),
+    },
   }),
   async (c) => {
     const body = c.req.valid('json');
@@ -381,32 +486,54 @@ catalogAdminRoutes.openapi(
       const foreign = new Set(await foreignProductIds(db, tenantId, body.product_ids));
       if (foreign.size > 0) {
         const productErrors = body.product_ids.flatMap((id, index): ProblemFieldError[] =>
-          foreign.has(id) ? [{ code: 'product_identifier_invalid', message: `No product ${id} in this catalogue`, field: `product_ids.${index}`, index }] : [],
+          foreign.has(id)
+            ? [
+                {
+                  code: 'product_identifier_invalid',
+                  message: `No product ${id} in this catalogue`,
+                  field: `product_ids.${index}`,
+                  index,
+                },
+              ]
+            : [],
         );
-        throw problems.unprocessable('product_identifier_invalid', 'The campaign names products that are not in this catalogue', productErrors);
+        throw problems.unprocessable(
+          'product_identifier_invalid',
+          'The campaign names products that are not in this catalogue',
+          productErrors,
+        );
       }
     }
 
-    const result = await guarded(() => insertCampaign(db, tenantId, {
-      code: body.code,
-      kind: body.kind,
-      percent: body.percent ?? null,
-      amount: body.amount ?? null,
-      currency: body.currency ?? null,
-      validFrom: body.valid_from ? new Date(body.valid_from) : null,
-      validUntil: body.valid_until ? new Date(body.valid_until) : null,
-      maxUses: body.max_uses ?? null,
-      minOrderAmount: body.min_order_amount ?? null,
-      productIds,
-    }));
-    if (!result.ok) throw problems.conflict('campaign_code_taken', `The campaign code ${body.code} is already in use (codes are case-insensitive)`);
+    const result = await guarded(() =>
+      insertCampaign(db, tenantId, {
+        code: body.code,
+        kind: body.kind,
+        percent: body.percent ?? null,
+        amount: body.amount ?? null,
+        currency: body.currency ?? null,
+        validFrom: body.valid_from ? new Date(body.valid_from) : null,
+        validUntil: body.valid_until ? new Date(body.valid_until) : null,
+        maxUses: body.max_uses ?? null,
+        minOrderAmount: body.min_order_amount ?? null,
+        productIds,
+      }),
+    );
+    if (!result.ok)
+      throw problems.conflict(
+        'campaign_code_taken',
+        `The campaign code ${body.code} is already in use (codes are case-insensitive)`,
+      );
     return c.json(presentCampaign(result.row), 201);
   },
 );
 
 catalogAdminRoutes.openapi(
   createRoute({
-    method: 'get', path: '/campaigns', tags: ['catalog'], summary: 'List campaigns with their uses, by code',
+    method: 'get',
+    path: '/campaigns',
+    tags: ['catalog'],
+    summary: 'List campaigns with their uses, by code',
     request: { query: z.object({ limit: limitQuery, cursor: z.string().optional() }) },
     responses: { 200: { description: 'Campaigns', content: json(campaignListSchema) }, ...problemResponses(400, 401) },
   }),
@@ -416,7 +543,13 @@ catalogAdminRoutes.openapi(
     const rows = await listCampaigns(c.var.deps.db, c.var.auth.tenantId, { afterCode: after?.c, limit: limit + 1 });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    return c.json({ data: page.map(presentCampaign), next_cursor: rows.length > limit && last ? encodeCursor({ c: last.code }) : null }, 200);
+    return c.json(
+      {
+        data: page.map(presentCampaign),
+        next_cursor: rows.length > limit && last ? encodeCursor({ c: last.code }) : null,
+      },
+      200,
+    );
   },
 );
 
@@ -424,11 +557,20 @@ catalogAdminRoutes.openapi(
 
 catalogAdminRoutes.openapi(
   createRoute({
-    method: 'post', path: '/vouchers', tags: ['catalog admin'], summary: 'Issue a gift voucher',
+    method: 'post',
+    path: '/vouchers',
+    tags: ['catalog admin'],
+    summary: 'Issue a gift voucher',
     middleware: [requireScope('catalog:admin')],
-    description: 'Needs the `catalog:admin` scope. Without `code` one is generated (`GIFT-` + 8 characters). Kind `value` needs `value` and `currency`; kind `percent` needs `percent` (422 `voucher_invalid` otherwise).',
+    description:
+      'Needs the `catalog:admin` scope. Without `code` one is generated (`GIFT-` + 8 ' +
+      'characters). Kind `value` needs `value` and `currency`; kind `percent` needs `percent` ' +
+      '(422 `voucher_invalid` otherwise).',
     request: { body: { required: true, content: json(voucherCreateSchema) } },
-    responses: { 201: { description: 'Issued', content: json(voucherSchema) }, ...problemResponses(400, 401, 403, 409, 413, 415, 422) },
+    responses: {
+      201: { description: 'Issued', content: json(voucherSchema) },
+      ...problemResponses(400, 401, 403, 409, 413, 415, 422),
+    },
   }),
   async (c) => {
     const body = c.req.valid('json');
@@ -448,6 +590,11 @@ catalogAdminRoutes.openapi(
       if (result.ok) return c.json(presentVoucher(result.row), 201);
       if (body.code !== undefined) break;
     }
-    throw problems.conflict('voucher_code_taken', body.code ? `The voucher code ${body.code} is already in use (codes are case-insensitive)` : 'No free voucher code was found; retry');
+    throw problems.conflict(
+      'voucher_code_taken',
+      body.code
+        ? `The voucher code ${body.code} is already in use (codes are case-insensitive)`
+        : 'No free voucher code was found; retry',
+    );
   },
 );

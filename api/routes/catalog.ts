@@ -39,9 +39,17 @@ export const catalogRoutes = createResourceApp();
 
 catalogRoutes.openapi(
   createRoute({
-    method: 'get', path: '/products', tags: ['catalog'], summary: 'List products',
-    request: { query: z.object({ type: productTypeSchema.optional(), limit: limitQuery, cursor: z.string().optional() }) },
-    responses: { 200: { description: 'Products', content: { 'application/json': { schema: productListSchema } } }, ...problemResponses(400, 401) },
+    method: 'get',
+    path: '/products',
+    tags: ['catalog'],
+    summary: 'List products',
+    request: {
+      query: z.object({ type: productTypeSchema.optional(), limit: limitQuery, cursor: z.string().optional() }),
+    },
+    responses: {
+      200: { description: 'Products', content: { 'application/json': { schema: productListSchema } } },
+      ...problemResponses(400, 401),
+    },
   }),
   async (c) => {
     const { type, limit, cursor } = c.req.valid('query');
@@ -49,13 +57,22 @@ catalogRoutes.openapi(
     const rows = await listProducts(c.var.deps.db, c.var.auth.tenantId, { type, afterId: after?.id, limit: limit + 1 });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    return c.json({ data: page.map(presentProduct), next_cursor: rows.length > limit && last ? encodeCursor({ id: last.id }) : null }, 200);
+    return c.json(
+      {
+        data: page.map(presentProduct),
+        next_cursor: rows.length > limit && last ? encodeCursor({ id: last.id }) : null,
+      },
+      200,
+    );
   },
 );
 
 catalogRoutes.openapi(
   createRoute({
-    method: 'get', path: '/occurrences', tags: ['catalog'], summary: 'List dated occurrences (course dates, events, slots) with capacity and seats left',
+    method: 'get',
+    path: '/occurrences',
+    tags: ['catalog'],
+    summary: 'List dated occurrences (course dates, events, slots) with capacity and seats left',
     request: {
       query: z.object({
         product_id: z.string().uuid().optional(),
@@ -65,7 +82,10 @@ catalogRoutes.openapi(
         cursor: z.string().optional(),
       }),
     },
-    responses: { 200: { description: 'Occurrences', content: { 'application/json': { schema: occurrenceListSchema } } }, ...problemResponses(400, 401) },
+    responses: {
+      200: { description: 'Occurrences', content: { 'application/json': { schema: occurrenceListSchema } } },
+      ...problemResponses(400, 401),
+    },
   }),
   async (c) => {
     const q = c.req.valid('query');
@@ -79,9 +99,13 @@ catalogRoutes.openapi(
     });
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);
-    return c.json({
-      data: page.map(presentOccurrence),
-      next_cursor: rows.length > q.limit && last ? encodeCursor({ s: last.starts_at.toISOString(), id: last.id }) : null,
-    }, 200);
+    return c.json(
+      {
+        data: page.map(presentOccurrence),
+        next_cursor:
+          rows.length > q.limit && last ? encodeCursor({ s: last.starts_at.toISOString(), id: last.id }) : null,
+      },
+      200,
+    );
   },
 );

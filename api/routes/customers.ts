@@ -24,15 +24,21 @@ const customerSchema = z
   })
   .openapi('Customer');
 
-const customerListSchema = z.object({ data: z.array(customerSchema), next_cursor: z.string().nullable() }).openapi('CustomerList');
+const customerListSchema = z
+  .object({ data: z.array(customerSchema), next_cursor: z.string().nullable() })
+  .openapi('CustomerList');
 
 const customerOrderSchema = orderListItemSchema
-  .extend({ roles: z.array(z.enum(['booker', 'participant'])).openapi({ description: 'How the customer is in the order' }) })
+  .extend({
+    roles: z.array(z.enum(['booker', 'participant'])).openapi({ description: 'How the customer is in the order' }),
+  })
   .openapi('CustomerOrder');
 
 const customerDetailsSchema = customerSchema
   .extend({
-    orders: z.array(customerOrderSchema).openapi({ description: `The ${CUSTOMER_ORDERS_SHOWN} newest orders with the customer as booker or participant` }),
+    orders: z.array(customerOrderSchema).openapi({
+      description: `The ${CUSTOMER_ORDERS_SHOWN} newest orders with the customer as booker or participant`,
+    }),
     more_orders: z.boolean().openapi({ description: 'More orders than shown: page them with orders_url' }),
     orders_url: z.string().openapi({ example: '/v1/orders?customer_id=…&created_from=2000-01-01' }),
   })
@@ -46,7 +52,10 @@ export const customerRoutes = createResourceApp();
 
 customerRoutes.openapi(
   createRoute({
-    method: 'get', path: '/', tags: ['customers'], summary: 'List customers (bookers and participants, connected by email), by email',
+    method: 'get',
+    path: '/',
+    tags: ['customers'],
+    summary: 'List customers (bookers and participants, connected by email), by email',
     middleware: [requireScope('orders:read')],
     description: 'Needs `orders:read`. `email` finds one customer regardless of case.',
     request: {
@@ -56,29 +65,46 @@ customerRoutes.openapi(
         cursor: z.string().max(500).optional(),
       }),
     },
-    responses: { 200: { description: 'Customers, ordered by email', content: json(customerListSchema) }, ...problemResponses(400, 401, 403) },
+    responses: {
+      200: { description: 'Customers, ordered by email', content: json(customerListSchema) },
+      ...problemResponses(400, 401, 403),
+    },
   }),
   async (c) => {
     const q = c.req.valid('query');
     const after = decodeCursor<{ e: string }>(q.cursor, ['e']);
-    if (after && typeof after.e !== 'string') throw problems.badRequest('cursor_invalid', 'The cursor is not one this API handed out');
-    const rows = await listCustomers(c.var.deps.db, c.var.auth.tenantId, { email: q.email, afterEmail: after?.e, limit: q.limit + 1 });
+    if (after && typeof after.e !== 'string')
+      throw problems.badRequest('cursor_invalid', 'The cursor is not one this API handed out');
+    const rows = await listCustomers(c.var.deps.db, c.var.auth.tenantId, {
+      email: q.email,
+      afterEmail: after?.e,
+      limit: q.limit + 1,
+    });
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);
-    return c.json({
-      data: page.map(presentCustomer),
-      next_cursor: rows.length > q.limit && last ? encodeCursor({ e: last.email.toLowerCase() }) : null,
-    }, 200);
+    return c.json(
+      {
+        data: page.map(presentCustomer),
+        next_cursor: rows.length > q.limit && last ? encodeCursor({ e: last.email.toLowerCase() }) : null,
+      },
+      200,
+    );
   },
 );
 
 customerRoutes.openapi(
   createRoute({
-    method: 'get', path: '/{id}', tags: ['customers'], summary: 'One customer with their newest orders, as booker or participant',
+    method: 'get',
+    path: '/{id}',
+    tags: ['customers'],
+    summary: 'One customer with their newest orders, as booker or participant',
     middleware: [requireScope('orders:read')],
-    description: 'Needs `orders:read`. Another tenant\'s customer is `404 not_found`, like an unknown id.',
+    description: "Needs `orders:read`. Another tenant's customer is `404 not_found`, like an unknown id.",
     request: { params: z.object({ id: z.string() }) },
-    responses: { 200: { description: 'The customer', content: json(customerDetailsSchema) }, ...problemResponses(401, 403, 404) },
+    responses: {
+      200: { description: 'The customer', content: json(customerDetailsSchema) },
+      ...problemResponses(401, 403, 404),
+    },
   }),
   async (c) => {
     const { id } = c.req.valid('param');
@@ -86,16 +112,24 @@ customerRoutes.openapi(
     const { db } = c.var.deps;
     const customer = await getCustomer(db, c.var.auth.tenantId, id);
     if (!customer) throw problems.notFound('customer');
-    const rows = await listOrders(db, c.var.auth.tenantId, { customerId: id }, { limit: CUSTOMER_ORDERS_SHOWN + 1, rolesOf: id });
+    const rows = await listOrders(
+      db,
+      c.var.auth.tenantId,
+      { customerId: id },
+      { limit: CUSTOMER_ORDERS_SHOWN + 1, rolesOf: id },
+    );
     const orders = rows.slice(0, CUSTOMER_ORDERS_SHOWN).map((row) => ({
       ...presentOrderListItem(row),
       roles: [...(row.is_booker ? ['booker' as const] : []), ...(row.is_participant ? ['participant' as const] : [])],
     }));
-    return c.json({
-      ...presentCustomer(customer),
-      orders,
-      more_orders: rows.length > CUSTOMER_ORDERS_SHOWN,
-      orders_url: `/v1/orders?customer_id=${id}&created_from=2000-01-01`,
-    }, 200);
+    return c.json(
+      {
+        ...presentCustomer(customer),
+        orders,
+        more_orders: rows.length > CUSTOMER_ORDERS_SHOWN,
+        orders_url: `/v1/orders?customer_id=${id}&created_from=2000-01-01`,
+      },
+      200,
+    );
   },
 );

@@ -54,20 +54,26 @@ function unauthorized(detail: string): ApiProblem {
   return new ApiProblem(401, 'unauthorized', 'Unauthorized', detail, undefined, { 'WWW-Authenticate': BASIC_REALM });
 }
 
-const devGuard = (allowRemote: boolean): MiddlewareHandler<AppEnv> => async (c, next) => {
-  if (!allowRemote && !isLoopbackClient(c)) {
-    throw new ApiProblem(403, 'loopback_only', 'Forbidden',
-      'Development routes answer only clients on this machine (set DEV_ROUTES_ALLOW_REMOTE=true to change that)');
-  }
-  const key = presentedKey((name) => c.req.header(name)) ?? basicCredential(c.req.header('authorization'));
-  if (!key) throw unauthorized('An API key is required (X-API-Key, Bearer, or as the Basic password)');
-  const auth = await resolveApiKey(c, key);
-  if (!auth) throw unauthorized('The API key is unknown or revoked');
-  useAuth(c, auth);
-  if (!auth.scopes.has(READ_SCOPE)) throw problems.forbidden(READ_SCOPE);
-  c.header('Cache-Control', 'no-store');
-  await next();
-};
+const devGuard =
+  (allowRemote: boolean): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    if (!allowRemote && !isLoopbackClient(c)) {
+      throw new ApiProblem(
+        403,
+        'loopback_only',
+        'Forbidden',
+        'Development routes answer only clients on this machine (set DEV_ROUTES_ALLOW_REMOTE=true to change that)',
+      );
+    }
+    const key = presentedKey((name) => c.req.header(name)) ?? basicCredential(c.req.header('authorization'));
+    if (!key) throw unauthorized('An API key is required (X-API-Key, Bearer, or as the Basic password)');
+    const auth = await resolveApiKey(c, key);
+    if (!auth) throw unauthorized('The API key is unknown or revoked');
+    useAuth(c, auth);
+    if (!auth.scopes.has(READ_SCOPE)) throw problems.forbidden(READ_SCOPE);
+    c.header('Cache-Control', 'no-store');
+    await next();
+  };
 
 /**
  * The sink's messages that the tenant's outbox sent: every message carries the Message-ID its
@@ -81,7 +87,17 @@ async function tenantMessages(db: Db, dir: string, tenantId: string): Promise<Si
   return messages.filter((m) => m.messageId !== undefined && own.has(m.messageId));
 }
 
+/** One caught message on the local mail page. */
+function messageDetails(m: SinkMessage) {
+  const to = m.to.join(', ');
+  const received = m.receivedAt.toISOString();
+  const attachments = m.attachments.map((a) => `${a.filename ?? 'unnamed'} (${a.contentType})`).join(', ');
+  return html`<details><summary><b>${m.subject}</b> → ${to} <small>${received}</small></summary>
+<pre>${m.text}</pre>${m.attachments.length ? html`<p>Attachments: ${attachments}</p>` : raw('')}</details>`;
+}
+
 /** GET /mail and /mail.json, to be mounted under /dev; every path there is behind devGuard. */
+
 export function devMailRoutes(options: { mailSinkDir: string; allowRemote?: boolean }): ResourceApp {
   const dir = options.mailSinkDir;
   const app = createResourceApp();
@@ -93,8 +109,7 @@ export function devMailRoutes(options: { mailSinkDir: string; allowRemote?: bool
     return c.html(html`<!doctype html><html><head><meta charset="utf-8"><title>Local mail</title>
 <style>body{font-family:system-ui;margin:2rem}details{border:1px solid #ccc;margin:.5rem 0;padding:.5rem}</style></head>
 <body><h1>Mail of ${c.var.auth.tenantSlug} caught by the local SMTP sink (${messages.length})</h1><p>Files: ${dir}</p>
-${messages.map((m) => html`<details><summary><b>${m.subject}</b> → ${m.to.join(', ')} <small>${m.receivedAt.toISOString()}</small></summary>
-<pre>${m.text}</pre>${m.attachments.length ? html`<p>Attachments: ${m.attachments.map((a) => `${a.filename ?? 'unnamed'} (${a.contentType})`).join(', ')}</p>` : raw('')}</details>`)}
+${messages.map(messageDetails)}
 </body></html>`);
   });
   return app;

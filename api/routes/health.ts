@@ -11,7 +11,10 @@ const TASK_QUEUE_KIND_NORMAL = 1;
 const TASK_QUEUE_TYPES = { workflow: 1, activity: 2 } as const;
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref())]);
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref()),
+  ]);
 }
 
 const readyResponse = z.object({
@@ -27,23 +30,28 @@ const readyResponse = z.object({
  */
 async function workerCheck(deps: AppDeps): Promise<string> {
   const maxAgeMs = deps.workerPollMaxAgeMs ?? DEFAULT_WORKER_POLL_MAX_AGE_MS;
-  const ages = await Promise.all(Object.entries(TASK_QUEUE_TYPES).map(async ([name, taskQueueType]) => {
-    const described = await deps.temporal.workflowService.describeTaskQueue({
-      namespace: deps.temporal.options.namespace,
-      taskQueue: { name: deps.taskQueue, kind: TASK_QUEUE_KIND_NORMAL },
-      taskQueueType,
-    });
-    const newest = Math.max(0, ...(described.pollers ?? []).map((poller) => {
-      const at = poller.lastAccessTime;
-      return at ? Number(at.seconds ?? 0) * 1000 + Math.floor((at.nanos ?? 0) / 1e6) : 0;
-    }));
-    return { name, ageMs: newest === 0 ? undefined : Date.now() - newest };
-  }));
+  const ages = await Promise.all(
+    Object.entries(TASK_QUEUE_TYPES).map(async ([name, taskQueueType]) => {
+      const described = await deps.temporal.workflowService.describeTaskQueue({
+        namespace: deps.temporal.options.namespace,
+        taskQueue: { name: deps.taskQueue, kind: TASK_QUEUE_KIND_NORMAL },
+        taskQueueType,
+      });
+      const newest = Math.max(
+        0,
+        ...(described.pollers ?? []).map((poller) => {
+          const at = poller.lastAccessTime;
+          return at ? Number(at.seconds ?? 0) * 1000 + Math.floor((at.nanos ?? 0) / 1e6) : 0;
+        }),
+      );
+      return { name, ageMs: newest === 0 ? undefined : Date.now() - newest };
+    }),
+  );
   const missing = ages.filter((q) => q.ageMs === undefined || q.ageMs > maxAgeMs);
   if (missing.length === 0) return 'ok';
-  const what = missing.map((q) => (q.ageMs === undefined
-    ? `${q.name}: never polled`
-    : `${q.name}: last poll ${Math.round(q.ageMs / 1000)} s ago`));
+  const what = missing.map((q) =>
+    q.ageMs === undefined ? `${q.name}: never polled` : `${q.name}: last poll ${Math.round(q.ageMs / 1000)} s ago`,
+  );
   return `down: no worker polls task queue "${deps.taskQueue}" (${what.join('; ')})`;
 }
 
@@ -51,27 +59,44 @@ export const healthRoutes = createResourceApp();
 
 healthRoutes.openapi(
   createRoute({
-    method: 'get', path: '/health', tags: ['ops'], security: [],
+    method: 'get',
+    path: '/health',
+    tags: ['ops'],
+    security: [],
     summary: 'Liveness: the process is up',
-    responses: { 200: { description: 'Up', content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } } } },
+    responses: {
+      200: { description: 'Up', content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } } },
+    },
   }),
   (c) => c.json({ status: 'ok' as const }, 200),
 );
 
 healthRoutes.openapi(
   createRoute({
-    method: 'get', path: '/ready', tags: ['ops'], security: [],
+    method: 'get',
+    path: '/ready',
+    tags: ['ops'],
+    security: [],
     summary: 'Readiness: PostgreSQL and Temporal answer, and a worker polls the task queue',
     responses: {
       200: { description: 'Ready', content: { 'application/json': { schema: readyResponse } } },
-      503: { description: 'A dependency is down (named in checks)', content: { 'application/json': { schema: readyResponse } } },
+      503: {
+        description: 'A dependency is down (named in checks)',
+        content: { 'application/json': { schema: readyResponse } },
+      },
     },
   }),
   async (c) => {
     const { db, temporal } = c.var.deps;
     const [postgres, temporalCheck, worker] = await Promise.all([
-      withTimeout(pingDatabase(db), CHECK_TIMEOUT_MS).then(() => 'ok', (e: Error) => `down: ${e.message}`),
-      withTimeout(temporal.connection.workflowService.getSystemInfo({}), CHECK_TIMEOUT_MS).then(() => 'ok', (e: Error) => `down: ${e.message}`),
+      withTimeout(pingDatabase(db), CHECK_TIMEOUT_MS).then(
+        () => 'ok',
+        (e: Error) => `down: ${e.message}`,
+      ),
+      withTimeout(temporal.connection.workflowService.getSystemInfo({}), CHECK_TIMEOUT_MS).then(
+        () => 'ok',
+        (e: Error) => `down: ${e.message}`,
+      ),
       withTimeout(workerCheck(c.var.deps), CHECK_TIMEOUT_MS).catch((e: Error) => `unknown: ${e.message}`),
     ]);
     const ok = postgres === 'ok' && temporalCheck === 'ok' && worker === 'ok';

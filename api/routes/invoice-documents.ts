@@ -1,7 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { XMLBuilder } from 'fast-xml-parser';
 import { renderInvoicePdf } from '../../activities/documents/invoice-pdf';
-import { findDocumentPosition, type InvoiceDocument, listInvoiceDocuments, loadInvoiceDocument } from '../../db/queries/invoices';
+import {
+  findDocumentPosition,
+  type InvoiceDocument,
+  listInvoiceDocuments,
+  loadInvoiceDocument,
+} from '../../db/queries/invoices';
 import { createResourceApp } from '../resource-app';
 import { requireScope } from '../auth';
 import { ApiProblem, problems } from '../problem';
@@ -9,7 +14,8 @@ import { INVOICE_LIST_FORMATS, invoiceDocumentSchema, invoiceListQuery, invoiceL
 import { problemContent, problemResponses } from '../schemas/common';
 
 // Issued documents: the listing an accounting system polls for its export (JSON or XML, cursor =
-// document number; see docs/seed-mapping.md), one document as JSON, and its PDF. Another tenant's id is a 404 like an unknown one.
+// document number; see docs/seed-mapping.md), one document as JSON, and its PDF. Another tenant's id
+// is a 404 like an unknown one.
 
 const xmlBuilder = new XMLBuilder({ format: true, indentBy: '  ', ignoreAttributes: false, suppressEmptyNode: false });
 
@@ -21,10 +27,12 @@ function forXml(value: unknown): unknown {
   if (value === null || value === undefined) return '';
   if (Array.isArray(value)) return value.map(forXml);
   if (typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, v]) => {
-      const item = XML_ITEM_NAMES[key];
-      return [key, item && Array.isArray(v) ? { [item]: v.map(forXml) } : forXml(v)];
-    }));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, v]) => {
+        const item = XML_ITEM_NAMES[key];
+        return [key, item && Array.isArray(v) ? { [item]: v.map(forXml) } : forXml(v)];
+      }),
+    );
   }
   return value;
 }
@@ -69,13 +77,23 @@ export const invoiceDocumentRoutes = createResourceApp();
 
 invoiceDocumentRoutes.openapi(
   createRoute({
-    method: 'get', path: '/', middleware: [requireScope('invoices')], tags: ['invoices'],
-    summary: 'List issued invoices, receipts and credit notes in number order, for an accounting export, as JSON or XML',
+    method: 'get',
+    path: '/',
+    middleware: [requireScope('invoices')],
+    tags: ['invoices'],
+    summary:
+      'List issued invoices, receipts and credit notes in number order, for an accounting export, as JSON or XML',
     description: [
-      'Every document of the tenant — `type` is `invoice`, `receipt` (an invoice paid at once, e.g. by card) or `credit_note` — ordered by (series, number): the gapless per-year numbering.',
-      'Pass the last `number` you have as `after_number` (exclusive) to continue; `next_after_number` is the number to pass for the next page, null on the last one.',
-      '`format=xml` answers `application/xml`: root `<invoices>`, one `<invoice>` per document with `<lines><line>` and `<vat_summary><rate>`, then `<next_after_number>`; null values are empty elements.',
-      'Errors: `400 format_unsupported` for a format other than json or xml, `404 after_number_unknown` when after_number is not one of the tenant\'s documents.',
+      'Every document of the tenant — `type` is `invoice`, `receipt` (an invoice paid at once, ' +
+        'e.g. by card) or `credit_note` — ordered by (series, number): the gapless per-year ' +
+        'numbering.',
+      'Pass the last `number` you have as `after_number` (exclusive) to continue; ' +
+        '`next_after_number` is the number to pass for the next page, null on the last one.',
+      '`format=xml` answers `application/xml`: root `<invoices>`, one `<invoice>` per document ' +
+        'with `<lines><line>` and `<vat_summary><rate>`, then `<next_after_number>`; null values ' +
+        'are empty elements.',
+      'Errors: `400 format_unsupported` for a format other than json or xml, `404 ' +
+        "after_number_unknown` when after_number is not one of the tenant's documents.",
     ].join('\n\n'),
     request: { query: invoiceListQuery },
     responses: {
@@ -100,7 +118,13 @@ invoiceDocumentRoutes.openapi(
     let after: { series: string; number: number } | undefined;
     if (q.after_number !== undefined) {
       after = await findDocumentPosition(db, tenantId, q.after_number);
-      if (!after) throw new ApiProblem(404, 'after_number_unknown', 'Not Found', `"${q.after_number}" is not the number of one of your documents`);
+      if (!after)
+        throw new ApiProblem(
+          404,
+          'after_number_unknown',
+          'Not Found',
+          `"${q.after_number}" is not the number of one of your documents`,
+        );
     }
     const rows = await listInvoiceDocuments(db, tenantId, { after, limit: q.limit + 1 });
     const page = rows.slice(0, q.limit);
@@ -117,14 +141,19 @@ invoiceDocumentRoutes.openapi(
 // Hono reads ":id.pdf" as a parameter named "id.pdf", so the handler uses a regex parameter
 // and the OpenAPI document gets the path on its own.
 invoiceDocumentRoutes.openAPIRegistry.registerPath({
-  method: 'get', path: '/{id}.pdf', tags: ['invoices'],
+  method: 'get',
+  path: '/{id}.pdf',
+  tags: ['invoices'],
   summary: 'The document as a PDF (invoice, receipt or credit note)',
   request: { params: z.object({ id: z.string().uuid() }) },
   responses: {
-    200: { description: 'The PDF', content: { 'application/pdf': { schema: z.string().openapi({ format: 'binary' }) } } },
+    200: {
+      description: 'The PDF',
+      content: { 'application/pdf': { schema: z.string().openapi({ format: 'binary' }) } },
+    },
     401: { description: 'Missing or unknown API key', content: problemContent },
     403: { description: 'The API key lacks the scope', content: problemContent },
-    404: { description: 'Not found (or another tenant\'s)', content: problemContent },
+    404: { description: "Not found (or another tenant's)", content: problemContent },
   },
 });
 invoiceDocumentRoutes.get('/:file{[^/]+\\.pdf}', requireScope('invoices'), async (c) => {
@@ -142,7 +171,10 @@ invoiceDocumentRoutes.get('/:file{[^/]+\\.pdf}', requireScope('invoices'), async
 
 invoiceDocumentRoutes.openapi(
   createRoute({
-    method: 'get', path: '/{id}', middleware: [requireScope('invoices')], tags: ['invoices'],
+    method: 'get',
+    path: '/{id}',
+    middleware: [requireScope('invoices')],
+    tags: ['invoices'],
     summary: 'One issued document (invoice, receipt or credit note) with lines, parties, totals and VAT summary',
     request: { params: z.object({ id: z.string() }) },
     responses: {

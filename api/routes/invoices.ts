@@ -15,10 +15,22 @@ import { requireScope } from '../auth';
 import { problems } from '../problem';
 import { problemResponses, uuidParam } from '../schemas/common';
 
-const markPaidBody = z.strictObject({
-  amount: z.number().int().positive().optional().openapi({ description: 'Minor units paid; default: everything left on the invoice' }),
-  reference: z.string().min(1).max(100).optional().openapi({ description: 'Your payment reference; a repeat with the same reference is counted once' }),
-}).openapi('InvoicePayment');
+const markPaidBody = z
+  .strictObject({
+    amount: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .openapi({ description: 'Minor units paid; default: everything left on the invoice' }),
+    reference: z
+      .string()
+      .min(1)
+      .max(100)
+      .optional()
+      .openapi({ description: 'Your payment reference; a repeat with the same reference is counted once' }),
+  })
+  .openapi('InvoicePayment');
 
 type MarkPaidBody = z.infer<typeof markPaidBody>;
 
@@ -78,13 +90,16 @@ export const invoiceRoutes = createResourceApp();
 
 invoiceRoutes.openapi(
   createRoute({
-    method: 'put', path: '/{id}/paid', middleware: [requireScope('invoices')], tags: ['invoices'],
+    method: 'put',
+    path: '/{id}/paid',
+    middleware: [requireScope('invoices')],
+    tags: ['invoices'],
     summary: 'Mark the invoice with this id paid; completes the order once it is settled',
     description: [
       'For any open invoice, with or without an external id. `amount` (default: all that is left) and `reference`',
       '(a repeat counts once) as for the external-id route. `204` when recorded or already paid;',
       '`409 invoice_not_payable` for a receipt, a credit note or a credited invoice; `404` for an unknown id or',
-      'another tenant\'s.',
+      "another tenant's.",
     ].join(' '),
     request: markPaidRequest(z.object({ id: z.string() })),
     responses: markPaidResponses,
@@ -98,7 +113,10 @@ invoiceRoutes.openapi(
 
 invoiceRoutes.openapi(
   createRoute({
-    method: 'put', path: '/by-number/{number}/paid', middleware: [requireScope('invoices')], tags: ['invoices'],
+    method: 'put',
+    path: '/by-number/{number}/paid',
+    middleware: [requireScope('invoices')],
+    tags: ['invoices'],
     summary: 'Mark the invoice with this document number (e.g. 2026-000042) paid; completes the order when settled',
     description: `The document number as printed on the invoice; otherwise as ${BY_ID_ROUTE}.`,
     request: markPaidRequest(z.object({ number: z.string().min(1).max(60).openapi({ example: '2026-000042' }) })),
@@ -112,11 +130,15 @@ invoiceRoutes.openapi(
 
 invoiceRoutes.openapi(
   createRoute({
-    method: 'put', path: '/by-external-id/{external_id}/paid', middleware: [requireScope('invoices')],
+    method: 'put',
+    path: '/by-external-id/{external_id}/paid',
+    middleware: [requireScope('invoices')],
     tags: ['invoices'],
-    summary: 'Mark the invoice with this external id paid (the id the accounting system knows it by); completes the order',
+    summary:
+      'Mark the invoice with this external id paid (the id the accounting system knows it by); completes the order',
     description: [
-      'Answers 409 `external_id_ambiguous` when several open invoices share the external id (some shop APIs answer 406;',
+      'Answers 409 `external_id_ambiguous` when several open invoices share the external id ' +
+        '(some shop APIs answer 406;',
       `a conflict describes it better): mark one of them paid with ${BY_ID_ROUTE}, the problem names their ids.`,
     ].join(' '),
     request: markPaidRequest(z.object({ external_id: z.string().min(1).max(100) })),
@@ -133,8 +155,8 @@ invoiceRoutes.openapi(
       const listed = open.map((i) => `${i.document_number} (id ${i.id})`).join(', ');
       throw problems.conflict(
         'external_id_ambiguous',
-        `${open.length} open invoices have external id "${externalId}": ${listed}. `
-          + `Mark one paid by its id with ${BY_ID_ROUTE}`,
+        `${open.length} open invoices have external id "${externalId}": ${listed}. ` +
+          `Mark one paid by its id with ${BY_ID_ROUTE}`,
       );
     }
     return markPaid(c, open[0]!, c.req.valid('json'));

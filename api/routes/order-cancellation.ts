@@ -8,32 +8,53 @@ import { findOrder, orderUpdateProblem } from '../order-workflow-calls';
 import { type ProblemFieldError, problems } from '../problem';
 import { problemResponses } from '../schemas/common';
 
-const cancelBody = z.strictObject({
-  reason: z.string().min(1).max(500).optional(),
-  // Items are plain numbers so that a negative, fractional or repeated index reaches
-  // participantIndexProblem (422 naming it) instead of a generic shape error.
-  participant_indexes: z.array(z.number().openapi({ type: 'integer', minimum: 0 })).min(1).max(200).optional()
-    .openapi({
-      uniqueItems: true,
-      description: 'Cancel only these participants (0-based, as in the order, each once); absent = the whole order. '
-        + 'A negative, fractional or repeated index is `422 participant_indexes_invalid`.',
-    }),
-  override: z.boolean().optional().openapi({ description: 'Operators (scope ops) only: ignore the cancellation deadline; needs a reason' }),
-  fee_percent: z.number().min(0).max(100).optional().openapi({ description: 'Operators only, with override: the fee to keep (default 0)' }),
-}).openapi('CancelOrderRequest');
+const cancelBody = z
+  .strictObject({
+    reason: z.string().min(1).max(500).optional(),
+    // Items are plain numbers so that a negative, fractional or repeated index reaches
+    // participantIndexProblem (422 naming it) instead of a generic shape error.
+    participant_indexes: z
+      .array(z.number().openapi({ type: 'integer', minimum: 0 }))
+      .min(1)
+      .max(200)
+      .optional()
+      .openapi({
+        uniqueItems: true,
+        description:
+          'Cancel only these participants (0-based, as in the order, each once); absent = the whole order. ' +
+          'A negative, fractional or repeated index is `422 participant_indexes_invalid`.',
+      }),
+    override: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'Operators (scope ops) only: ignore the cancellation deadline; needs a reason' }),
+    fee_percent: z
+      .number()
+      .min(0)
+      .max(100)
+      .optional()
+      .openapi({ description: 'Operators only, with override: the fee to keep (default 0)' }),
+  })
+  .openapi('CancelOrderRequest');
 
-const cancelResult = z.object({
-  status: z.string(),
-  full: z.boolean(),
-  seats_released: z.number().int(),
-  fee: z.number().int().openapi({ description: 'The fee the policy keeps on the cancelled part (docs/payments.md, "Money rules")' }),
-  credit_amount: z.number().int().openapi({ description: 'What this cancellation credited (the credit note total)' }),
-  refund_amount: z.number().int(),
-  refund_via: z.enum(['card', 'manual']).nullable(),
-  credit_note_number: z.string().nullable(),
-  attention_reason: z.string().nullable()
-    .openapi({ description: 'Set when the provider refused the refund: the order went to `needs_attention` for an operator' }),
-}).openapi('CancelOrderResult');
+const cancelResult = z
+  .object({
+    status: z.string(),
+    full: z.boolean(),
+    seats_released: z.number().int(),
+    fee: z
+      .number()
+      .int()
+      .openapi({ description: 'The fee the policy keeps on the cancelled part (docs/payments.md, "Money rules")' }),
+    credit_amount: z.number().int().openapi({ description: 'What this cancellation credited (the credit note total)' }),
+    refund_amount: z.number().int(),
+    refund_via: z.enum(['card', 'manual']).nullable(),
+    credit_note_number: z.string().nullable(),
+    attention_reason: z.string().nullable().openapi({
+      description: 'Set when the provider refused the refund: the order went to `needs_attention` for an operator',
+    }),
+  })
+  .openapi('CancelOrderResult');
 
 const orderParam = z.object({ id: z.string() });
 
@@ -62,7 +83,10 @@ function participantIndexProblem(indexes: readonly number[]) {
 async function cancel(c: Context<AppEnv>, orderId: string, body: z.infer<typeof cancelBody>) {
   const scopes = c.var.auth.scopes;
   if ((body.override || body.fee_percent !== undefined) && !scopes.has('ops')) throw problems.forbidden('ops');
-  if (body.override && !body.reason) throw problems.badRequest('validation_failed', 'An override needs a reason', [{ code: 'field_required', message: 'A reason is required with override', field: 'reason' }]);
+  if (body.override && !body.reason)
+    throw problems.badRequest('validation_failed', 'An override needs a reason', [
+      { code: 'field_required', message: 'A reason is required with override', field: 'reason' },
+    ]);
   const indexProblem = body.participant_indexes && participantIndexProblem(body.participant_indexes);
   if (indexProblem) throw indexProblem;
   const order = await findOrder(c, orderId);
@@ -74,11 +98,17 @@ async function cancel(c: Context<AppEnv>, orderId: string, body: z.infer<typeof 
     ...(body.participant_indexes ? { participantIndexes: body.participant_indexes } : {}),
   };
   try {
-    const result = await c.var.deps.temporal.workflow.getHandle(order.workflow_id).executeUpdate(cancelOrderUpdate, { args: [request] });
+    const result = await c.var.deps.temporal.workflow
+      .getHandle(order.workflow_id)
+      .executeUpdate(cancelOrderUpdate, { args: [request] });
     if (!result.ok) throw problems.conflict(result.code, result.message);
     return result;
   } catch (error) {
-    throw orderUpdateProblem(error, 'order_not_cancellable', 'The order can no longer be cancelled: its service has started or it has ended');
+    throw orderUpdateProblem(
+      error,
+      'order_not_cancellable',
+      'The order can no longer be cancelled: its service has started or it has ended',
+    );
   }
 }
 
@@ -86,9 +116,16 @@ export const orderCancellationRoutes = createResourceApp();
 
 orderCancellationRoutes.openapi(
   createRoute({
-    method: 'post', path: '/{id}/cancel', middleware: [requireAnyScope('orders:write', 'ops')], tags: ['orders'],
-    summary: 'Cancel an order (or some participants) under the tenant\'s cancellation policy',
-    description: 'Seats are released, a card payment is refunded (less the fee), an issued invoice or receipt gets a credit note, and the customer is emailed. 409 names the rule that forbids it (e.g. `cancellation_deadline_passed`). Operators (scope `ops`) may `override` the deadline with a reason.',
+    method: 'post',
+    path: '/{id}/cancel',
+    middleware: [requireAnyScope('orders:write', 'ops')],
+    tags: ['orders'],
+    summary: "Cancel an order (or some participants) under the tenant's cancellation policy",
+    description:
+      'Seats are released, a card payment is refunded (less the fee), an issued invoice or ' +
+      'receipt gets a credit note, and the customer is emailed. 409 names the rule that forbids ' +
+      'it (e.g. `cancellation_deadline_passed`). Operators (scope `ops`) may `override` the ' +
+      'deadline with a reason.',
     request: { params: orderParam, body: { required: false, content: { 'application/json': { schema: cancelBody } } } },
     responses: {
       200: { description: 'Cancelled', content: { 'application/json': { schema: cancelResult } } },
@@ -105,8 +142,13 @@ orderCancellationRoutes.openapi(
 
 orderCancellationRoutes.openapi(
   createRoute({
-    method: 'delete', path: '/{id}', middleware: [requireAnyScope('orders:write', 'ops')], tags: ['orders'],
-    summary: 'Cancel the whole order (the DELETE clients of booking systems send): 204, or 409 naming the rule that forbids it',
+    method: 'delete',
+    path: '/{id}',
+    middleware: [requireAnyScope('orders:write', 'ops')],
+    tags: ['orders'],
+    summary:
+      'Cancel the whole order (the DELETE clients of booking systems send): 204, or 409 naming ' +
+      'the rule that forbids it',
     request: { params: orderParam },
     responses: { 204: { description: 'Cancelled' }, ...problemResponses(401, 403, 404, 409) },
   }),

@@ -9,30 +9,79 @@ import { problemResponses } from '../schemas/common';
 import { orderLineRequestSchema } from '../schemas/order-request';
 import { orderSummarySchema } from '../schemas/order-response';
 
-const changeBody = z.strictObject({
-  notes: z.strictObject({ mark: z.string().max(200).optional(), external: z.string().max(2000).optional(), internal: z.string().max(2000).optional() }).optional(),
-  campaign_code: z.string().max(64).nullable().optional().openapi({ description: 'A new campaign code, or null to remove it (re-priced)' }),
-  voucher_code: z.string().max(64).nullable().optional().openapi({ description: 'A new voucher code, or null to remove it (re-priced)' }),
-  lines: z.array(orderLineRequestSchema).max(50).optional().openapi({ description: 'Replaces all lines and participants (while awaiting payment)' }),
-  add_lines: z.array(orderLineRequestSchema).max(50).optional().openapi({ description: 'Added to the current lines (while awaiting payment); extends the deadline' }),
-  preliminary: z.literal(false).optional().openapi({ description: 'Confirm a preliminary card order: no deadline; it is invoiced instead' }),
-}).openapi('ChangeOrderRequest');
+const changeBody = z
+  .strictObject({
+    notes: z
+      .strictObject({
+        mark: z.string().max(200).optional(),
+        external: z.string().max(2000).optional(),
+        internal: z.string().max(2000).optional(),
+      })
+      .optional(),
+    campaign_code: z
+      .string()
+      .max(64)
+      .nullable()
+      .optional()
+      .openapi({ description: 'A new campaign code, or null to remove it (re-priced)' }),
+    voucher_code: z
+      .string()
+      .max(64)
+      .nullable()
+      .optional()
+      .openapi({ description: 'A new voucher code, or null to remove it (re-priced)' }),
+    lines: z
+      .array(orderLineRequestSchema)
+      .max(50)
+      .optional()
+      .openapi({ description: 'Replaces all lines and participants (while awaiting payment)' }),
+    add_lines: z
+      .array(orderLineRequestSchema)
+      .max(50)
+      .optional()
+      .openapi({ description: 'Added to the current lines (while awaiting payment); extends the deadline' }),
+    preliminary: z
+      .literal(false)
+      .optional()
+      .openapi({ description: 'Confirm a preliminary card order: no deadline; it is invoiced instead' }),
+  })
+  .openapi('ChangeOrderRequest');
 
 export const orderChangeRoutes = createResourceApp();
 
 orderChangeRoutes.openapi(
   createRoute({
-    method: 'patch', path: '/{id}', middleware: [requireScope('orders:write')], tags: ['orders'],
+    method: 'patch',
+    path: '/{id}',
+    middleware: [requireScope('orders:write')],
+    tags: ['orders'],
     summary: 'Change an order: notes any time; codes, lines, participants or confirmation while it awaits payment',
-    description: 'Runs as a workflow Update: a state that forbids the change answers 409 with a code (`order_not_changeable`, `change_in_progress`, `order_paid_meanwhile`). Changing lines holds and releases seats atomically, re-prices, extends the deadline (a preliminary order gets its full window again when items change) and opens a new payment session (new `payment.redirect_url`). Business errors answer 422 and leave the order as it was.',
-    request: { params: z.object({ id: z.string() }), body: { required: true, content: { 'application/json': { schema: changeBody } } } },
-    responses: { 200: { description: 'The changed order', content: { 'application/json': { schema: orderSummarySchema } } }, ...problemResponses(400, 401, 403, 404, 409, 422) },
+    description:
+      'Runs as a workflow Update: a state that forbids the change answers 409 with a code ' +
+      '(`order_not_changeable`, `change_in_progress`, `order_paid_meanwhile`). Changing lines ' +
+      'holds and releases seats atomically, re-prices, extends the deadline (a preliminary order ' +
+      'gets its full window again when items change) and opens a new payment session (new ' +
+      '`payment.redirect_url`). Business errors answer 422 and leave the order as it was.',
+    request: {
+      params: z.object({ id: z.string() }),
+      body: { required: true, content: { 'application/json': { schema: changeBody } } },
+    },
+    responses: {
+      200: { description: 'The changed order', content: { 'application/json': { schema: orderSummarySchema } } },
+      ...problemResponses(400, 401, 403, 404, 409, 422),
+    },
   }),
   async (c) => {
     const body = c.req.valid('json');
     const id = c.req.valid('param').id;
-    if (Object.keys(body).length === 0) throw problems.badRequest('validation_failed', 'Nothing to change', [{ code: 'field_required', message: 'Give at least one field to change' }]);
-    if (body.lines && body.add_lines) throw problems.badRequest('validation_failed', 'Use lines or add_lines, not both', [{ code: 'invalid_value', message: 'lines and add_lines exclude each other', field: 'add_lines' }]);
+    if (Object.keys(body).length === 0)
+      throw problems.badRequest('validation_failed', 'Nothing to change', [
+        { code: 'field_required', message: 'Give at least one field to change' },
+      ]);
+    if (body.lines && body.add_lines)
+      throw problems.badRequest('validation_failed', 'Use lines or add_lines, not both', [
+        { code: 'invalid_value', message: 'lines and add_lines exclude each other', field: 'add_lines' },
+      ]);
     const order = await findOrder(c, id);
 
     const change: ChangeOrderRequest = {
@@ -45,7 +94,9 @@ orderChangeRoutes.openapi(
       ...(c.var.auth.scopes.has('orders:price_override') ? { canOverridePrice: true } : {}),
     };
     try {
-      const result = await c.var.deps.temporal.workflow.getHandle(order.workflow_id).executeUpdate(changeOrderUpdate, { args: [change] });
+      const result = await c.var.deps.temporal.workflow
+        .getHandle(order.workflow_id)
+        .executeUpdate(changeOrderUpdate, { args: [change] });
       if (result.ok) {
         // The workflow answers only "changed"; the order as it now reads comes from PostgreSQL.
         const summary = await loadOrderSummary(c.var.deps.db, c.var.auth.tenantId, order.id);
@@ -53,12 +104,24 @@ orderChangeRoutes.openapi(
         throw new Error(`order ${order.id} was changed but is not in the database`);
       }
       const [first] = result.errors;
-      if (result.errors.length === 1 && first && ['order_not_changeable', 'order_paid_meanwhile'].includes(first.code)) {
+      if (
+        result.errors.length === 1 &&
+        first &&
+        ['order_not_changeable', 'order_paid_meanwhile'].includes(first.code)
+      ) {
         throw problems.conflict(first.code, first.message);
       }
-      throw problems.unprocessable(result.errors.length === 1 && first ? first.code : 'order_invalid', `The change was not made: ${result.errors.map((e) => e.message).join('; ')}`, result.errors);
+      throw problems.unprocessable(
+        result.errors.length === 1 && first ? first.code : 'order_invalid',
+        `The change was not made: ${result.errors.map((e) => e.message).join('; ')}`,
+        result.errors,
+      );
     } catch (error) {
-      throw orderUpdateProblem(error, 'order_not_changeable', 'The order\'s process has ended; it can no longer be changed');
+      throw orderUpdateProblem(
+        error,
+        'order_not_changeable',
+        "The order's process has ended; it can no longer be changed",
+      );
     }
   },
 );

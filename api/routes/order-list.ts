@@ -50,7 +50,11 @@ export function filterFromQuery(q: OrderListQuery): { filter: OrderListFilter; w
   const bounds = windowBounds(window.from, window.to);
   if (bounds.createdTo && bounds.createdFrom && bounds.createdTo.at.getTime() <= bounds.createdFrom.getTime()) {
     throw problems.badRequest('validation_failed', 'The request query string is not valid', [
-      { code: 'invalid_value', message: `created_to (${window.to}) must be after created_from (${window.from})`, field: 'created_to' },
+      {
+        code: 'invalid_value',
+        message: `created_to (${window.to}) must be after created_from (${window.from})`,
+        field: 'created_to',
+      },
     ]);
   }
   const filter: OrderListFilter = { ...bounds };
@@ -70,7 +74,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function decodeOrderCursor(cursor: string | undefined): { createdAt: string; id: string } | undefined {
   const value = decodeCursor<{ t: string; id: string }>(cursor, ['t', 'id']);
   if (!value) return undefined;
-  if (typeof value.t !== 'string' || Number.isNaN(Date.parse(value.t)) || typeof value.id !== 'string' || !UUID.test(value.id)) {
+  if (
+    typeof value.t !== 'string' ||
+    Number.isNaN(Date.parse(value.t)) ||
+    typeof value.id !== 'string' ||
+    !UUID.test(value.id)
+  ) {
     throw problems.badRequest('cursor_invalid', 'The cursor is not one this API handed out');
   }
   return { createdAt: value.t, id: value.id };
@@ -99,10 +108,15 @@ export function presentOrderListItem(row: OrderListRow): OrderListItem {
     preliminary_until: row.preliminary_until ? row.preliminary_until.toISOString() : null,
     created_at: row.created_at.toISOString(),
     number_of_participants: Number(row.number_of_participants),
-    left_to_pay: row.status === 'expired' ? 0 : leftToPay({
-      total: row.total_incl_vat, credited: Number(row.credited),
-      captured: Number(row.amount_charged), refunded: Number(row.amount_refunded),
-    }),
+    left_to_pay:
+      row.status === 'expired'
+        ? 0
+        : leftToPay({
+            total: row.total_incl_vat,
+            credited: Number(row.credited),
+            captured: Number(row.amount_charged),
+            refunded: Number(row.amount_refunded),
+          }),
   };
 }
 
@@ -112,7 +126,11 @@ export function wantsXml(accept: string | undefined): boolean {
   let json = -1;
   let xml = -1;
   for (const part of accept.split(',')) {
-    const [type = '', ...params] = part.trim().toLowerCase().split(';').map((s) => s.trim());
+    const [type = '', ...params] = part
+      .trim()
+      .toLowerCase()
+      .split(';')
+      .map((s) => s.trim());
     const qParam = params.find((p) => p.startsWith('q='));
     const q = qParam ? Number(qParam.slice(2)) : 1;
     if (Number.isNaN(q)) continue;
@@ -124,7 +142,10 @@ export function wantsXml(accept: string | undefined): boolean {
 
 const xmlBuilder = new XMLBuilder({ format: true, indentBy: '  ', ignoreAttributes: false, suppressEmptyNode: false });
 
-/** null → empty element: every tag is always there, so XML clients can read fixed paths without checking for absence. */
+/**
+ * null → empty element: every tag is always there, so XML clients can read fixed paths without checking for
+ * absence.
+ */
 function forXml(value: unknown): unknown {
   if (value === null || value === undefined) return '';
   if (Array.isArray(value)) return value.map(forXml);
@@ -135,7 +156,12 @@ function forXml(value: unknown): unknown {
 export function ordersXml(body: z.infer<typeof orderListSchema>): string {
   return xmlBuilder.build({
     '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
-    orders: forXml({ order: body.data, next_cursor: body.next_cursor, created_from: body.created_from, created_to: body.created_to }),
+    orders: forXml({
+      order: body.data,
+      next_cursor: body.next_cursor,
+      created_from: body.created_from,
+      created_to: body.created_to,
+    }),
   });
 }
 
@@ -143,14 +169,19 @@ export const orderListRoutes = createResourceApp();
 
 orderListRoutes.openapi(
   createRoute({
-    method: 'get', path: '/', tags: ['orders'],
+    method: 'get',
+    path: '/',
+    tags: ['orders'],
     // orders:read, or orders:write (a key that places orders may read them back); checked before the query is.
     middleware: [requireAnyScope('orders:read', 'orders:write')],
     summary: 'List orders, newest first, with filters, as JSON or XML',
     description: [
-      'Needs `orders:read` or `orders:write`. Keyset pagination on (created_at, id) descending: pass `next_cursor` back as `cursor` with the same filters.',
-      'Without `created_from` / `created_to` the window is one year ago to tomorrow. Unknown or malformed filters are `400 validation_failed`.',
-      'Send `Accept: application/xml` for XML: root `<orders>`, one `<order>` per order, then `<next_cursor>`; null values are empty elements.',
+      'Needs `orders:read` or `orders:write`. Keyset pagination on (created_at, id) descending: ' +
+        'pass `next_cursor` back as `cursor` with the same filters.',
+      'Without `created_from` / `created_to` the window is one year ago to tomorrow. Unknown or ' +
+        'malformed filters are `400 validation_failed`.',
+      'Send `Accept: application/xml` for XML: root `<orders>`, one `<order>` per order, then ' +
+        '`<next_cursor>`; null values are empty elements.',
     ].join('\n\n'),
     request: { query: orderListQuerySchema },
     responses: {

@@ -7,28 +7,50 @@ import { findOrder, orderUpdateProblem } from '../order-workflow-calls';
 import { problems } from '../problem';
 import { problemResponses } from '../schemas/common';
 
-const paymentStarted = z.object({
-  session_id: z.string(),
-  redirect_url: z.string(),
-  amount: z.number().int(),
-  currency: z.string(),
-  requires_redirect: z.boolean(),
-}).openapi('PaymentStarted');
+const paymentStarted = z
+  .object({
+    session_id: z.string(),
+    redirect_url: z.string(),
+    amount: z.number().int(),
+    currency: z.string(),
+    requires_redirect: z.boolean(),
+  })
+  .openapi('PaymentStarted');
 
 export const orderPaymentRoutes = createResourceApp();
 
 orderPaymentRoutes.openapi(
   createRoute({
-    method: 'post', path: '/{id}/payments', middleware: [requireScope('orders:write')], tags: ['payments'],
+    method: 'post',
+    path: '/{id}/payments',
+    middleware: [requireScope('orders:write')],
+    tags: ['payments'],
     summary: 'Start (another) payment for what is left to pay',
-    description: '201 + Location of the provider\'s page for a new attempt (the previous session is closed first; money that got through on it counts), or 200 when nothing is left to pay. 409 `order_not_payable` once the order is expired, invoiced, completed or cancelled.',
+    description:
+      "201 + Location of the provider's page for a new attempt (the previous session is closed " +
+      'first; money that got through on it counts), or 200 when nothing is left to pay. 409 ' +
+      '`order_not_payable` once the order is expired, invoiced, completed or cancelled.',
     request: {
       params: z.object({ id: z.string() }),
-      body: { required: false, content: { 'application/json': { schema: z.strictObject({ saved_card_id: z.string().uuid().optional() }).openapi('StartPaymentRequest') } } },
+      body: {
+        required: false,
+        content: {
+          'application/json': {
+            schema: z.strictObject({ saved_card_id: z.string().uuid().optional() }).openapi('StartPaymentRequest'),
+          },
+        },
+      },
     },
     responses: {
-      201: { description: 'A new payment session', headers: { Location: { schema: { type: 'string' } } }, content: { 'application/json': { schema: paymentStarted } } },
-      200: { description: 'Nothing left to pay', content: { 'application/json': { schema: z.object({ left_to_pay: z.literal(0) }) } } },
+      201: {
+        description: 'A new payment session',
+        headers: { Location: { schema: { type: 'string' } } },
+        content: { 'application/json': { schema: paymentStarted } },
+      },
+      200: {
+        description: 'Nothing left to pay',
+        content: { 'application/json': { schema: z.object({ left_to_pay: z.literal(0) }) } },
+      },
       ...problemResponses(400, 401, 403, 404, 409, 415, 422),
     },
   }),
@@ -40,19 +62,30 @@ orderPaymentRoutes.openapi(
       // An order without a customer has no saved cards: the nil uuid matches no card.
       const customerId = order.customer_id ?? '00000000-0000-0000-0000-000000000000';
       const card = await findUsableSavedCard(c.var.deps.db, c.var.auth.tenantId, customerId, body.saved_card_id);
-      if (!card) throw problems.unprocessable('saved_card_invalid', 'No such saved card for this order\'s customer', [{ code: 'saved_card_invalid', message: 'Unknown saved card', field: 'saved_card_id' }]);
+      if (!card)
+        throw problems.unprocessable('saved_card_invalid', "No such saved card for this order's customer", [
+          { code: 'saved_card_invalid', message: 'Unknown saved card', field: 'saved_card_id' },
+        ]);
     }
     try {
-      const result = await c.var.deps.temporal.workflow.getHandle(order.workflow_id).executeUpdate(startPaymentUpdate, { args: [body.saved_card_id ? { savedCardId: body.saved_card_id } : {}] });
+      const result = await c.var.deps.temporal.workflow
+        .getHandle(order.workflow_id)
+        .executeUpdate(startPaymentUpdate, { args: [body.saved_card_id ? { savedCardId: body.saved_card_id } : {}] });
       if (!('sessionId' in result)) return c.json({ left_to_pay: 0 as const }, 200);
       c.header('Location', result.redirectUrl);
-      return c.json({
-        session_id: result.sessionId, redirect_url: result.redirectUrl, amount: result.leftToPay, currency: order.currency,
-        // A saved card is charged at once: nobody needs to visit the page.
-        requires_redirect: !body.saved_card_id,
-      }, 201);
+      return c.json(
+        {
+          session_id: result.sessionId,
+          redirect_url: result.redirectUrl,
+          amount: result.leftToPay,
+          currency: order.currency,
+          // A saved card is charged at once: nobody needs to visit the page.
+          requires_redirect: !body.saved_card_id,
+        },
+        201,
+      );
     } catch (error) {
-      throw orderUpdateProblem(error, 'order_not_payable', 'The order\'s process has ended; it takes no payment');
+      throw orderUpdateProblem(error, 'order_not_payable', "The order's process has ended; it takes no payment");
     }
   },
 );

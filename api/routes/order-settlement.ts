@@ -6,48 +6,68 @@ import { findOrder, orderUpdateProblem } from '../order-workflow-calls';
 import { problems } from '../problem';
 import { problemResponses } from '../schemas/common';
 
-const settleBody = z.strictObject({
-  action: z.enum(['accept', 'refund', 'cancel']).openapi({
-    description: '`accept` the payment as it came (books the order; only for a payment that differs from the order), '
-      + '`refund` everything the ledger holds (cancels an unbooked order without fee), or `cancel` the order under the '
-      + 'tenant\'s fee and refund the rest',
-  }),
-  reason: z.string().trim().min(1).max(500).openapi({ description: 'Why; kept in the order\'s timeline' }),
-  refund_via: z.enum(['provider', 'manual']).optional()
-    .openapi({ description: '`manual`: the operator refunds by bank transfer (recorded as owed) instead of through the provider' }),
-}).openapi('SettleOrderRequest');
+const settleBody = z
+  .strictObject({
+    action: z.enum(['accept', 'refund', 'cancel']).openapi({
+      description:
+        '`accept` the payment as it came (books the order; only for a payment that differs from the order), ' +
+        '`refund` everything the ledger holds (cancels an unbooked order without fee), or `cancel` ' +
+        'the order under the ' +
+        "tenant's fee and refund the rest",
+    }),
+    reason: z.string().trim().min(1).max(500).openapi({ description: "Why; kept in the order's timeline" }),
+    refund_via: z.enum(['provider', 'manual']).optional().openapi({
+      description: '`manual`: the operator refunds by bank transfer (recorded as owed) instead of through the provider',
+    }),
+  })
+  .openapi('SettleOrderRequest');
 
-const settleResult = z.object({
-  status: z.string(),
-  refund_amount: z.number().int(),
-  attention_reason: z.string().nullable().openapi({ description: 'Set when the provider refused the refund again' }),
-}).openapi('SettleOrderResult');
+const settleResult = z
+  .object({
+    status: z.string(),
+    refund_amount: z.number().int(),
+    attention_reason: z.string().nullable().openapi({ description: 'Set when the provider refused the refund again' }),
+  })
+  .openapi('SettleOrderResult');
 
 export const orderSettlementRoutes = createResourceApp();
 
 orderSettlementRoutes.openapi(
   createRoute({
-    method: 'post', path: '/{id}/settle', middleware: [requireScope('ops')], tags: ['orders'],
+    method: 'post',
+    path: '/{id}/settle',
+    middleware: [requireScope('ops')],
+    tags: ['orders'],
     summary: 'Settle an order that needs attention (operators, scope ops)',
-    description: 'An order goes to `needs_attention` when a payment differs from what it asked for, or when the '
-      + 'provider refuses a refund. An operator decides here; the decision and its reason go to the timeline. '
-      + '409 `order_not_in_attention` when the order is not waiting for one; 409 `settlement_not_allowed` for '
-      + '`accept` on a refused refund.',
+    description:
+      'An order goes to `needs_attention` when a payment differs from what it asked for, or when the ' +
+      'provider refuses a refund. An operator decides here; the decision and its reason go to the timeline. ' +
+      '409 `order_not_in_attention` when the order is not waiting for one; 409 `settlement_not_allowed` for ' +
+      '`accept` on a refused refund.',
     request: {
       params: z.object({ id: z.string() }),
       body: { required: true, content: { 'application/json': { schema: settleBody } } },
     },
     responses: {
-      200: { description: 'Settled (or parked again, with the reason)', content: { 'application/json': { schema: settleResult } } },
+      200: {
+        description: 'Settled (or parked again, with the reason)',
+        content: { 'application/json': { schema: settleResult } },
+      },
       ...problemResponses(400, 401, 403, 404, 409, 415, 422),
     },
   }),
   async (c) => {
     const body = c.req.valid('json');
     const order = await findOrder(c, c.req.valid('param').id);
-    const request: SettleOrderRequest = { action: body.action, reason: body.reason, ...(body.refund_via ? { refundVia: body.refund_via } : {}) };
+    const request: SettleOrderRequest = {
+      action: body.action,
+      reason: body.reason,
+      ...(body.refund_via ? { refundVia: body.refund_via } : {}),
+    };
     try {
-      const result = await c.var.deps.temporal.workflow.getHandle(order.workflow_id).executeUpdate(settleOrderUpdate, { args: [request] });
+      const result = await c.var.deps.temporal.workflow
+        .getHandle(order.workflow_id)
+        .executeUpdate(settleOrderUpdate, { args: [request] });
       if (!result.ok) throw problems.conflict(result.code, result.message);
       const { ok: _ok, ...rest } = result;
       return c.json(rest, 200);

@@ -1,10 +1,17 @@
 import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
-import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
 import type { Db } from '../../db/database';
 import { loadOrderDetails } from '../../db/queries/order-details';
 import {
-  claimIdempotencyKey, nextOrderNumber, releaseIdempotencyLease, renewIdempotencyIdentity,
+  claimIdempotencyKey,
+  nextOrderNumber,
+  releaseIdempotencyLease,
+  renewIdempotencyIdentity,
 } from '../../db/queries/order-numbers';
 import { loadOrderSummary } from '../../db/queries/order-summary';
 import type { OrderSubmission, OrderWorkflowStart, SubmitResult } from '../../workflows/order-messages';
@@ -22,32 +29,53 @@ import { orderDetailsSchema, orderSummarySchema } from '../schemas/order-respons
 /** Stable hash of the body: key order inside objects does not make a different request. */
 function requestHash(body: unknown): string {
   const canonical = (value: unknown): unknown =>
-    Array.isArray(value) ? value.map(canonical)
+    Array.isArray(value)
+      ? value.map(canonical)
       : value && typeof value === 'object'
-        ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]))
+        ? Object.fromEntries(
+            Object.keys(value)
+              .sort()
+              .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+          )
         : value;
-  return createHash('sha256').update(JSON.stringify(canonical(body))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(body)))
+    .digest('hex');
 }
 
 export function orderWorkflowId(tenantSlug: string, orderNumber: number): string {
   return `order-${tenantSlug}-${orderNumber}`;
 }
 
-const idempotencyKeyHeader = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces').optional();
+const idempotencyKeyHeader = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+  .optional();
 
 export const orderRoutes = createResourceApp();
 
 orderRoutes.openapi(
   createRoute({
-    method: 'post', path: '/', middleware: [requireScope('orders:write')], tags: ['orders'],
+    method: 'post',
+    path: '/',
+    middleware: [requireScope('orders:write')],
+    tags: ['orders'],
     summary: 'Place an order: validated, priced, seats held, payment started — in one round trip',
-    description: 'Starts the order\'s workflow with Update-with-Start and answers with its `submit` result. Retrying with the same `Idempotency-Key` and body answers the same again.',
+    description:
+      "Starts the order's workflow with Update-with-Start and answers with its `submit` result. " +
+      'Retrying with the same `Idempotency-Key` and body answers the same again.',
     request: {
       headers: z.object({ 'idempotency-key': idempotencyKeyHeader }),
       body: { required: true, content: { 'application/json': { schema: orderRequestSchema } } },
     },
     responses: {
-      201: { description: 'Order accepted', headers: { Location: { schema: { type: 'string' } } }, content: { 'application/json': { schema: orderSummarySchema } } },
+      201: {
+        description: 'Order accepted',
+        headers: { Location: { schema: { type: 'string' } } },
+        content: { 'application/json': { schema: orderSummarySchema } },
+      },
       ...problemResponses(400, 401, 403, 409, 413, 415, 422, 503),
     },
   }),
@@ -62,12 +90,17 @@ orderRoutes.openapi(
     if (key) {
       // The lease ends with this request's deadline: a retry after our answer is never blocked.
       const claim = await claimIdempotencyKey(db, tenantId, key, hash, c.var.deadline - Date.now());
-      if (claim.kind === 'mismatch') throw problems.unprocessable('idempotency_key_reused', 'This Idempotency-Key was used with a different request body');
+      if (claim.kind === 'mismatch')
+        throw problems.unprocessable(
+          'idempotency_key_reused',
+          'This Idempotency-Key was used with a different request body',
+        );
       if (claim.kind === 'in_flight') {
         const { orderId, orderNumber } = claim;
-        const settled = orderId && orderNumber
-          ? await settleInFlight(c, key, { orderId, orderNumber }, orderWorkflowId(tenantSlug, orderNumber))
-          : undefined;
+        const settled =
+          orderId && orderNumber
+            ? await settleInFlight(c, key, { orderId, orderNumber }, orderWorkflowId(tenantSlug, orderNumber))
+            : undefined;
         if (settled) return settled as never;
         const detail = 'A request with this Idempotency-Key is still being processed; retry shortly';
         throw problems.conflict('request_in_progress', detail);
@@ -91,26 +124,49 @@ orderRoutes.openapi(
       return answerOrder(c, key, identity.orderId, status, body) as never;
     } catch (error) {
       if (key) await releaseIdempotencyLease(db, tenantId, key).catch(() => undefined);
-      if (error instanceof WorkflowUpdateFailedError && (error.cause as { type?: string } | undefined)?.type === ORDER_INTAKE_UNAVAILABLE) {
+      if (
+        error instanceof WorkflowUpdateFailedError &&
+        (error.cause as { type?: string } | undefined)?.type === ORDER_INTAKE_UNAVAILABLE
+      ) {
         // That workflow has ended and its id cannot run again: the key moves on to a fresh order
         // identity, so the retry is a new attempt. (If the database is down now, the retry's
         // resumeAttempt finds the failed workflow and renews the key then.)
         if (key) await renewIdempotencyIdentity(db, tenantId, key, identity.orderId, true).catch(() => undefined);
-        throw new ApiProblem(503, 'order_intake_unavailable', 'Service Unavailable', 'The order could not be taken right now; nothing was held. Retry later.', undefined, { 'Retry-After': '5' });
+        throw new ApiProblem(
+          503,
+          'order_intake_unavailable',
+          'Service Unavailable',
+          'The order could not be taken right now; nothing was held. Retry later.',
+          undefined,
+          { 'Retry-After': '5' },
+        );
       }
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
         // The workflow ran to its end before; its stored order is the answer.
         const summary = await loadOrderSummary(db, tenantId, identity.orderId);
         if (summary) return answerOrder(c, key, identity.orderId, 201, summary) as never;
-        throw problems.conflict('order_already_processed', 'This request was already processed and rejected; send it with a new Idempotency-Key');
+        throw problems.conflict(
+          'order_already_processed',
+          'This request was already processed and rejected; send it with a new Idempotency-Key',
+        );
       }
       throw error;
     }
 
-    async function submitOrder(ctx: typeof c, body: OrderRequest, requestHashValue: string, id: { orderId: string; orderNumber: number }): Promise<SubmitResult> {
+    async function submitOrder(
+      ctx: typeof c,
+      body: OrderRequest,
+      requestHashValue: string,
+      id: { orderId: string; orderNumber: number },
+    ): Promise<SubmitResult> {
       const start: OrderWorkflowStart = {
-        tenantId, tenantSlug, orderId: id.orderId, orderNumber: id.orderNumber,
-        ...(ctx.var.deps.preliminaryWindowOverrideMs ? { preliminaryWindowOverrideMs: ctx.var.deps.preliminaryWindowOverrideMs } : {}),
+        tenantId,
+        tenantSlug,
+        orderId: id.orderId,
+        orderNumber: id.orderNumber,
+        ...(ctx.var.deps.preliminaryWindowOverrideMs
+          ? { preliminaryWindowOverrideMs: ctx.var.deps.preliminaryWindowOverrideMs }
+          : {}),
       };
       const submission: OrderSubmission = {
         request: body,
@@ -124,7 +180,8 @@ orderRoutes.openapi(
         workflowIdConflictPolicy: 'USE_EXISTING',
         // A finished order's id is never reused for a second run.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        staticSummary: `Order ${id.orderNumber} (${tenantSlug}) · ${body.payment_method} · ${body.lines.length} line(s)`,
+        staticSummary:
+          `Order ${id.orderNumber} (${tenantSlug}) · ${body.payment_method} · ` + `${body.lines.length} line(s)`,
         typedSearchAttributes: [
           { key: OrderNumberKey, value: String(id.orderNumber) },
           { key: OrderStatusKey, value: 'received' },
@@ -143,10 +200,16 @@ orderRoutes.openapi(
 
 orderRoutes.openapi(
   createRoute({
-    method: 'get', path: '/{id}', middleware: [requireAnyScope('orders:read', 'orders:write')], tags: ['orders'],
+    method: 'get',
+    path: '/{id}',
+    middleware: [requireAnyScope('orders:read', 'orders:write')],
+    tags: ['orders'],
     summary: 'One order: status, lines, participants, payments, documents, timeline',
     request: { params: z.object({ id: z.string() }) },
-    responses: { 200: { description: 'The order', content: { 'application/json': { schema: orderDetailsSchema } } }, ...problemResponses(401, 403, 404) },
+    responses: {
+      200: { description: 'The order', content: { 'application/json': { schema: orderDetailsSchema } } },
+      ...problemResponses(401, 403, 404),
+    },
   }),
   async (c) => {
     const { id } = c.req.valid('param');
@@ -158,7 +221,10 @@ orderRoutes.openapi(
   },
 );
 
-function businessErrorBody(errors: { code: string; message: string; field?: string; index?: number }[], instance: string) {
+function businessErrorBody(
+  errors: { code: string; message: string; field?: string; index?: number }[],
+  instance: string,
+) {
   return {
     type: 'https://docs.order-orchestrator.dev/problems/order_invalid',
     title: 'Unprocessable Content',

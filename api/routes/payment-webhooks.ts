@@ -8,17 +8,27 @@ import { ApiProblem, problems } from '../problem';
 import { problemResponses } from '../schemas/common';
 import { takePaymentEvent } from '../../payments/payment-event-intake';
 
-const OUTCOMES = { 'payment.succeeded': 'succeeded', 'payment.failed': 'failed', 'payment.cancelled': 'cancelled' } as const;
+const OUTCOMES = {
+  'payment.succeeded': 'succeeded',
+  'payment.failed': 'failed',
+  'payment.cancelled': 'cancelled',
+} as const;
 
 export const sandboxWebhookRoutes = createResourceApp();
 
 sandboxWebhookRoutes.openapi(
   createRoute({
-    method: 'post', path: '/{tenant}', tags: ['payments'], security: [],
+    method: 'post',
+    path: '/{tenant}',
+    tags: ['payments'],
+    security: [],
     summary: 'Sandbox payment provider webhook (signed, see docs/payments.md)',
     request: { params: z.object({ tenant: z.string() }) },
     responses: {
-      200: { description: 'Accepted (or a repeat of an event already handled)', content: { 'application/json': { schema: z.object({ received: z.boolean(), duplicate: z.boolean() }) } } },
+      200: {
+        description: 'Accepted (or a repeat of an event already handled)',
+        content: { 'application/json': { schema: z.object({ received: z.boolean(), duplicate: z.boolean() }) } },
+      },
       ...problemResponses(400, 401),
     },
   }),
@@ -31,7 +41,12 @@ sandboxWebhookRoutes.openapi(
       ? verifySignature([tenant.webhook_secret], c.req.header(SIGNATURE_HEADER), rawBody, Math.floor(Date.now() / 1000))
       : ({ ok: false, reason: 'mismatch' } as const);
     if (!check.ok || !tenant) {
-      throw new ApiProblem(401, 'webhook_signature_invalid', 'Unauthorized', `Webhook signature ${check.ok ? 'mismatch' : check.reason}`);
+      throw new ApiProblem(
+        401,
+        'webhook_signature_invalid',
+        'Unauthorized',
+        `Webhook signature ${check.ok ? 'mismatch' : check.reason}`,
+      );
     }
     let payload: SandboxWebhookPayload;
     try {
@@ -40,17 +55,27 @@ sandboxWebhookRoutes.openapi(
       throw problems.badRequest('malformed_json', 'The webhook body is not JSON');
     }
     const outcome = OUTCOMES[payload.type];
-    if (!outcome || !payload.id || !payload.data?.session_id) throw problems.badRequest('webhook_payload_invalid', 'Unknown event type or missing fields');
+    if (!outcome || !payload.id || !payload.data?.session_id)
+      throw problems.badRequest('webhook_payload_invalid', 'Unknown event type or missing fields');
 
     const taken = await takePaymentEvent(c, {
-      provider: 'sandbox', tenantId: tenant.id, eventId: payload.id, type: payload.type, rawBody, sessionId: payload.data.session_id,
+      provider: 'sandbox',
+      tenantId: tenant.id,
+      eventId: payload.id,
+      type: payload.type,
+      rawBody,
+      sessionId: payload.data.session_id,
       result: { outcome, amount: payload.data.amount, currency: payload.data.currency },
     });
     const card = payload.data.saved_card;
     if (outcome === 'succeeded' && card?.token) {
       // The customer asked to keep the card: remember its token for the order's customer.
       await saveSandboxCard(db, {
-        tenantId: tenant.id, sessionId: payload.data.session_id, token: card.token, brand: card.brand, last4: card.last4,
+        tenantId: tenant.id,
+        sessionId: payload.data.session_id,
+        token: card.token,
+        brand: card.brand,
+        last4: card.last4,
       });
     }
     return c.json(taken, 200);

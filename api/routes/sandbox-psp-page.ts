@@ -1,10 +1,16 @@
 import { timingSafeEqual } from 'node:crypto';
-import { html } from 'hono/html';
+import { html, raw } from 'hono/html';
 import type { Context } from 'hono';
-import { deliverSandboxWebhookNow, enqueueSandboxWebhook, type SandboxFailureReason } from '../../payments/sandbox-webhook-sender';
+import {
+  deliverSandboxWebhookNow,
+  enqueueSandboxWebhook,
+  type SandboxFailureReason,
+} from '../../payments/sandbox-webhook-sender';
 import { formatMinor } from '../../domain/money';
 import {
-  findSandboxSessionByPageToken, settleSandboxAttempt, vaultSandboxCard,
+  findSandboxSessionByPageToken,
+  settleSandboxAttempt,
+  vaultSandboxCard,
 } from '../../db/queries/sandbox-payment-page';
 import { createResourceApp } from '../resource-app';
 import type { AppEnv } from '../app-env';
@@ -23,13 +29,23 @@ import { ApiProblem } from '../problem';
 //    style, and sends no Referer to other sites (the link is in its URL).
 
 /** Test cards, as a real provider's sandbox has them; any other valid number succeeds. */
-export const SANDBOX_TEST_CARDS: ReadonlyArray<{ number: string; outcome: string; failureReason?: SandboxFailureReason }> = [
+export const SANDBOX_TEST_CARDS: ReadonlyArray<{
+  number: string;
+  outcome: string;
+  failureReason?: SandboxFailureReason;
+}> = [
   { number: '4242 4242 4242 4242', outcome: 'succeeds' },
   { number: '4000 0000 0000 0002', outcome: 'is declined (card_declined)', failureReason: 'card_declined' },
   { number: '4000 0000 0000 9995', outcome: 'is declined (insufficient_funds)', failureReason: 'insufficient_funds' },
-  { number: '4000 0000 0000 0119', outcome: 'fails with a processing error (processing_error)', failureReason: 'processing_error' },
+  {
+    number: '4000 0000 0000 0119',
+    outcome: 'fails with a processing error (processing_error)',
+    failureReason: 'processing_error',
+  },
 ];
-const FAILING_CARDS = new Map(SANDBOX_TEST_CARDS.filter((c) => c.failureReason).map((c) => [c.number.replace(/\s/g, ''), c.failureReason!]));
+const FAILING_CARDS = new Map(
+  SANDBOX_TEST_CARDS.filter((c) => c.failureReason).map((c) => [c.number.replace(/\s/g, ''), c.failureReason!]),
+);
 const DEFAULT_CARD = '4242 4242 4242 4242';
 
 const FAILURE_MESSAGES: Record<SandboxFailureReason, string> = {
@@ -53,8 +69,10 @@ export function isValidCardNumber(digits: string): boolean {
   return sum % 10 === 0;
 }
 
-const STYLE = `
-body{font-family:system-ui,sans-serif;font-size:1rem;line-height:1.5;color:#1a1a1a;background:#fff;max-width:30rem;margin:2rem auto;padding:0 1rem}
+const STYLE =
+  `
+body{font-family:system-ui,sans-serif;font-size:1rem;line-height:1.5;color:#1a1a1a;background:#fff;` +
+  `max-width:30rem;margin:2rem auto;padding:0 1rem}
 header{border-bottom:1px solid #ccc;margin-bottom:1.5rem}h1{font-size:1.5rem;margin:.5rem 0}
 .amount{font-size:2rem;font-weight:600;margin:.25rem 0 1rem}
 label{display:block;font-weight:600;margin-bottom:.25rem}
@@ -64,7 +82,8 @@ input[aria-invalid=true]{border-color:#b00020}
 .notice{border-left:4px solid #b00020;background:#fdecee;padding:.5rem .75rem;margin:0 0 1rem}
 .success{border-left:4px solid #1b6e20;background:#e8f5e9;padding:.5rem .75rem}
 .actions{margin-top:1rem;display:flex;gap:.5rem;flex-wrap:wrap}
-button{font-size:1rem;padding:.6rem 1.2rem;border-radius:4px;border:2px solid #1a1a1a;background:#fff;color:#1a1a1a;cursor:pointer}
+button{font-size:1rem;padding:.6rem 1.2rem;border-radius:4px;border:2px solid #1a1a1a;` +
+  `background:#fff;color:#1a1a1a;cursor:pointer}
 button.primary{background:#1a4fd6;border-color:#1a4fd6;color:#fff}
 button:focus-visible,input:focus-visible,a:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}
 table{border-collapse:collapse;font-size:.9rem;margin-top:.5rem}td{padding:.15rem .75rem .15rem 0;vertical-align:top}
@@ -82,11 +101,14 @@ function page(c: Context<AppEnv>, title: string, body: unknown, status: PageStat
   // same-origin, not no-referrer: with no-referrer the browser sends `Origin: null` on the
   // form's POST, and the origin check below would refuse the customer.
   c.header('Referrer-Policy', 'same-origin');
-  return c.html(html`<!doctype html>
+  return c.html(
+    html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · Sandbox Pay</title><style>${STYLE}</style></head>
 <body><header><p><strong>Sandbox Pay</strong> — test payments, no money moves</p></header>
-<main>${body}</main></body></html>`, status);
+<main>${body}</main></body></html>`,
+    status,
+  );
 }
 
 interface SessionView {
@@ -97,18 +119,33 @@ interface SessionView {
   currency: string;
 }
 
+const CARD_INPUT_NAME = raw('id="card-number" name="card_number" type="text"');
+const CARD_INPUT_ATTRIBUTES = raw('inputmode="numeric" autocomplete="cc-number" spellcheck="false"');
+const OTHER_TEST_CARD_ROWS = raw(
+  '<tr><td>any other valid number</td><td>succeeds</td></tr>' +
+    '<tr><td>an invalid number</td><td>is refused on this page</td></tr>',
+);
+
 function paymentForm(session: SessionView, state: { notice?: string; fieldError?: string; cardValue?: string }) {
   const amount = formatMinor(session.amount, session.currency);
   const describedBy = state.fieldError ? 'card-hint card-error' : 'card-hint';
+  const cardValue = state.cardValue ?? DEFAULT_CARD;
+  const ariaInvalid = state.fieldError ? html` aria-invalid="true" autofocus` : '';
+  const fieldError = state.fieldError
+    ? html`<p class="field-error" id="card-error" role="alert" data-testid="card-error">${state.fieldError}</p>`
+    : '';
+  const testCardRows = SANDBOX_TEST_CARDS.map(
+    (card) => html`<tr><td><code>${card.number}</code></td><td>${card.outcome}</td></tr>`,
+  );
   return html`<h1>${session.description}</h1>
 <p class="amount" data-testid="amount"><span class="visually-hidden">Amount: </span>${amount}</p>
 ${state.notice ? html`<p class="notice" role="alert" data-testid="notice">${state.notice}</p>` : ''}
 <form method="post" action="/psp/sandbox/pay/${session.page_token}">
 <input type="hidden" name="csrf_token" value="${session.form_token}">
 <label for="card-number">Card number</label>
-<input id="card-number" name="card_number" type="text" value="${state.cardValue ?? DEFAULT_CARD}" inputmode="numeric" autocomplete="cc-number" spellcheck="false" aria-describedby="${describedBy}"${state.fieldError ? html` aria-invalid="true" autofocus` : ''}>
+<input ${CARD_INPUT_NAME} value="${cardValue}" ${CARD_INPUT_ATTRIBUTES} aria-describedby="${describedBy}"${ariaInvalid}>
 <p class="hint" id="card-hint">Use a test card below; no real card is charged.</p>
-${state.fieldError ? html`<p class="field-error" id="card-error" role="alert" data-testid="card-error">${state.fieldError}</p>` : ''}
+${fieldError}
 <p><label><input type="checkbox" name="save_card" value="1"> Save this card for my next purchase</label></p>
 <div class="actions">
 <button type="submit" class="primary" name="action" value="pay">Pay</button>
@@ -117,8 +154,8 @@ ${state.fieldError ? html`<p class="field-error" id="card-error" role="alert" da
 </div>
 </form>
 <section aria-labelledby="test-cards"><h2 id="test-cards" style="font-size:1rem;margin-top:1.5rem">Test cards</h2>
-<table><tbody>${SANDBOX_TEST_CARDS.map((card) => html`<tr><td><code>${card.number}</code></td><td>${card.outcome}</td></tr>`)}
-<tr><td>any other valid number</td><td>succeeds</td></tr><tr><td>an invalid number</td><td>is refused on this page</td></tr></tbody></table></section>`;
+<table><tbody>${testCardRows}
+${OTHER_TEST_CARD_ROWS}</tbody></table></section>`;
 }
 
 function failureReasonOf(value: string | undefined): SandboxFailureReason | undefined {
@@ -155,30 +192,62 @@ function sameToken(presented: unknown, expected: string): boolean {
 export function paymentPageUnavailable(c: Context<AppEnv>, problem: ApiProblem): Response | Promise<Response> {
   for (const [name, value] of Object.entries(problem.headers)) c.header(name, value);
   if (problem.status !== 503) {
-    return page(c, 'Something went wrong', html`<h1 data-testid="result">Something went wrong</h1>
+    return page(
+      c,
+      'Something went wrong',
+      html`<h1 data-testid="result">Something went wrong</h1>
 <p role="alert">This page could not be shown. Please try again later.</p>
-<p>Reference: <code>${c.var.requestId}</code></p>`, 500);
+<p>Reference: <code>${c.var.requestId}</code></p>`,
+      500,
+    );
   }
-  return page(c, 'Try again shortly', html`<h1 data-testid="result">Please try again shortly</h1>
+  return page(
+    c,
+    'Try again shortly',
+    html`<h1 data-testid="result">Please try again shortly</h1>
 <p role="alert">The payment service is briefly unavailable. Wait a few seconds, then reload this page.</p>
 <p>If you had already pressed Pay, reloading shows whether the payment went through; nothing is charged twice.</p>`,
-  503);
+    503,
+  );
 }
 
 export const sandboxPaymentPageRoutes = createResourceApp();
 
 sandboxPaymentPageRoutes.get('/pay/:token', async (c) => {
   const session = await findSandboxSessionByPageToken(c.var.deps.db, c.req.param('token'));
-  if (!session) return page(c, 'Unknown payment', html`<h1>Unknown payment session</h1><p>This payment link is not valid.</p>`, 404);
+  if (!session)
+    return page(
+      c,
+      'Unknown payment',
+      html`<h1>Unknown payment session</h1><p>This payment link is not valid.</p>`,
+      404,
+    );
   if (session.status === 'paid') {
-    return page(c, 'Paid', html`<h1 data-testid="result">Already paid</h1><p class="success" role="status">${formatMinor(session.amount, session.currency)} was paid.</p>`);
+    const paid = formatMinor(session.amount, session.currency);
+    return page(
+      c,
+      'Paid',
+      html`<h1 data-testid="result">Already paid</h1><p class="success" role="status">${paid} was paid.</p>`,
+    );
   }
   if (session.status === 'expired') {
-    return page(c, 'Expired', html`<h1 data-testid="result">This payment has expired</h1><p>The reservation ran out before it was paid. Nothing was charged.</p>`, 410);
+    return page(
+      c,
+      'Expired',
+      raw(
+        '<h1 data-testid="result">This payment has expired</h1>' +
+          '<p>The reservation ran out before it was paid. Nothing was charged.</p>',
+      ),
+      410,
+    );
   }
   const declined = c.req.query('declined') === '1' || session.status === 'declined';
   const reason = failureReasonOf(c.req.query('reason'));
-  const notice = declined ? (reason ? FAILURE_MESSAGES[reason] : 'The last payment attempt did not go through. Nothing was charged. Try another card.') : undefined;
+  const notice = declined
+    ? reason
+      ? FAILURE_MESSAGES[reason]
+      : 'The last payment attempt did not go through. Nothing was charged. Try another card.'
+    : undefined;
   return page(c, declined ? 'Payment declined' : 'Pay', paymentForm(session, { notice }));
 });
 
@@ -193,7 +262,13 @@ sandboxPaymentPageRoutes.post('/pay/:token', async (c) => {
   const action = String(form.action ?? '');
 
   const session = await findSandboxSessionByPageToken(db, token);
-  if (!session) return page(c, 'Unknown payment', html`<h1>Unknown payment session</h1><p>This payment link is not valid.</p>`, 404);
+  if (!session)
+    return page(
+      c,
+      'Unknown payment',
+      html`<h1>Unknown payment session</h1><p>This payment link is not valid.</p>`,
+      404,
+    );
   if (!sameToken(form.csrf_token, session.form_token)) {
     throw forbidden('csrf_token_invalid', 'The form token is missing or wrong; reload the payment page, try again.');
   }
@@ -210,11 +285,13 @@ sandboxPaymentPageRoutes.post('/pay/:token', async (c) => {
   }
   if (action === 'pay' && !isValidCardNumber(card)) {
     // Checked here, on the page: nobody else is contacted about a mistyped number.
-    const fieldError = card === '' ? 'Enter a card number.' : 'This card number is not valid. Check the digits and try again.';
+    const fieldError =
+      card === '' ? 'Enter a card number.' : 'This card number is not valid. Check the digits and try again.';
     return page(c, 'Check the card number', paymentForm(session, { fieldError, cardValue: rawCard }), 422);
   }
 
-  const failureReason: SandboxFailureReason | undefined = action === 'decline' ? 'card_declined' : FAILING_CARDS.get(card);
+  const failureReason: SandboxFailureReason | undefined =
+    action === 'decline' ? 'card_declined' : FAILING_CARDS.get(card);
   const next = failureReason ? 'declined' : 'paid';
   // The session change and the webhook reporting it commit together (the provider's outbox).
   const deliveryId = await db.transaction().execute(async (trx) => {
@@ -222,7 +299,11 @@ sandboxPaymentPageRoutes.post('/pay/:token', async (c) => {
     // The provider keeps the card in its vault and tells the merchant only a token.
     let savedCard: { token: string; brand: string; last4: string } | undefined;
     if (!failureReason && form.save_card === '1') {
-      savedCard = { token: `sbx_card_${crypto.randomUUID().replace(/-/g, '')}`, brand: card.startsWith('4') ? 'visa' : card.startsWith('5') ? 'mastercard' : 'card', last4: card.slice(-4) };
+      savedCard = {
+        token: `sbx_card_${crypto.randomUUID().replace(/-/g, '')}`,
+        brand: card.startsWith('4') ? 'visa' : card.startsWith('5') ? 'mastercard' : 'card',
+        last4: card.slice(-4),
+      };
       await vaultSandboxCard(trx, { ...savedCard, tenantId: session.tenant_id });
     }
     return enqueueSandboxWebhook(trx, {
@@ -235,23 +316,45 @@ sandboxPaymentPageRoutes.post('/pay/:token', async (c) => {
   });
   if (!deliveryId) return c.redirect(`/psp/sandbox/pay/${token}`, 303);
   const delivered = await deliverSandboxWebhookNow(db, deliveryId);
-  if (!delivered) c.var.logger.warn({ session: id, delivery: deliveryId }, 'sandbox webhook not delivered yet; the delivery loop retries it');
+  if (!delivered)
+    c.var.logger.warn(
+      { session: id, delivery: deliveryId },
+      'sandbox webhook not delivered yet; the delivery loop retries it',
+    );
   if (failureReason) return c.redirect(`/psp/sandbox/pay/${token}?declined=1&reason=${failureReason}`, 303);
   return c.redirect(session.complete_url ?? `/psp/sandbox/done/${token}`, 303);
 });
 
 sandboxPaymentPageRoutes.get('/done/:token', async (c) => {
   const session = await findSandboxSessionByPageToken(c.var.deps.db, c.req.param('token'));
-  if (!session) return page(c, 'Unknown payment', html`<h1>Unknown payment session</h1><p>This payment link is not valid.</p>`, 404);
+  if (!session)
+    return page(
+      c,
+      'Unknown payment',
+      html`<h1>Unknown payment session</h1><p>This payment link is not valid.</p>`,
+      404,
+    );
   const amount = formatMinor(session.amount, session.currency);
   if (session.status === 'paid') {
-    return page(c, 'Payment complete', html`<h1 data-testid="result">Payment complete</h1>
-<p class="success" role="status">${amount} was paid. You can close this page.</p>`);
+    return page(
+      c,
+      'Payment complete',
+      html`<h1 data-testid="result">Payment complete</h1>
+<p class="success" role="status">${amount} was paid. You can close this page.</p>`,
+    );
   }
   if (session.status === 'expired') {
-    return page(c, 'Payment expired', html`<h1 data-testid="result">This payment has expired</h1><p>Nothing was charged.</p>`);
+    return page(
+      c,
+      'Payment expired',
+      html`<h1 data-testid="result">This payment has expired</h1><p>Nothing was charged.</p>`,
+    );
   }
-  return page(c, 'Payment cancelled', html`<h1 data-testid="result">Payment cancelled</h1>
+  return page(
+    c,
+    'Payment cancelled',
+    html`<h1 data-testid="result">Payment cancelled</h1>
 <p role="status">Nothing was charged. The order stays reserved until its payment deadline.</p>
-<p><a href="/psp/sandbox/pay/${session.page_token}">Return to payment</a></p>`);
+<p><a href="/psp/sandbox/pay/${session.page_token}">Return to payment</a></p>`,
+  );
 });

@@ -8,9 +8,15 @@ import { requireAnyScope, requireScope } from '../auth';
 import { problems } from '../problem';
 import { problemResponses } from '../schemas/common';
 
-const savedCard = z.object({
-  id: z.string().uuid(), provider: z.string(), brand: z.string(), last4: z.string(), created_at: z.string(),
-}).openapi('SavedCard');
+const savedCard = z
+  .object({
+    id: z.string().uuid(),
+    provider: z.string(),
+    brand: z.string(),
+    last4: z.string(),
+    created_at: z.string(),
+  })
+  .openapi('SavedCard');
 
 async function customerOf(c: Context<AppEnv>, id: string): Promise<string> {
   if (!z.string().uuid().safeParse(id).success) throw problems.notFound('customer');
@@ -23,11 +29,19 @@ export const savedCardRoutes = createResourceApp();
 
 savedCardRoutes.openapi(
   createRoute({
-    method: 'get', path: '/{id}/saved-cards', tags: ['customers'],
+    method: 'get',
+    path: '/{id}/saved-cards',
+    tags: ['customers'],
     middleware: [requireAnyScope('orders:read', 'orders:write')],
     summary: 'Cards the payment provider keeps for this customer (saved on the payment page)',
     request: { params: z.object({ id: z.string() }) },
-    responses: { 200: { description: 'Saved cards', content: { 'application/json': { schema: z.object({ data: z.array(savedCard) }) } } }, ...problemResponses(401, 403, 404) },
+    responses: {
+      200: {
+        description: 'Saved cards',
+        content: { 'application/json': { schema: z.object({ data: z.array(savedCard) }) } },
+      },
+      ...problemResponses(401, 403, 404),
+    },
   }),
   async (c) => {
     const customerId = await customerOf(c, c.req.valid('param').id);
@@ -38,7 +52,9 @@ savedCardRoutes.openapi(
 
 savedCardRoutes.openapi(
   createRoute({
-    method: 'delete', path: '/{id}/saved-cards/{card_id}', tags: ['customers'],
+    method: 'delete',
+    path: '/{id}/saved-cards/{card_id}',
+    tags: ['customers'],
     middleware: [requireScope('orders:write')],
     summary: 'Forget a saved card',
     request: { params: z.object({ id: z.string(), card_id: z.string() }) },

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { html } from 'hono/html';
+import { html, raw } from 'hono/html';
 import Stripe from 'stripe';
 import { stripeWebhookSecret, stripeWebhookSecretVariable } from '../../payments/stripe-provider';
 import type { Db } from '../../db/database';
@@ -36,14 +36,30 @@ export type StripeWebhookCheck =
  * any of several v1 signatures, the timestamp at most 300 s old. The body is parsed only after.
  * `nowMs` is for tests; default: the clock.
  */
-export function verifyStripeWebhook(rawBody: string | Uint8Array, header: string | undefined, secret: string, nowMs?: number): StripeWebhookCheck {
+export function verifyStripeWebhook(
+  rawBody: string | Uint8Array,
+  header: string | undefined,
+  secret: string,
+  nowMs?: number,
+): StripeWebhookCheck {
   if (!header) return { ok: false, reason: 'missing' };
   try {
-    const event = Stripe.webhooks.constructEvent(rawBody, header, secret, STRIPE_WEBHOOK_TOLERANCE_SECONDS, undefined, nowMs);
+    const event = Stripe.webhooks.constructEvent(
+      rawBody,
+      header,
+      secret,
+      STRIPE_WEBHOOK_TOLERANCE_SECONDS,
+      undefined,
+      nowMs,
+    );
     return { ok: true, event };
   } catch (error) {
     if (error instanceof Stripe.errors.StripeSignatureVerificationError) {
-      const reason = /tolerance/i.test(error.message) ? 'stale' : /unable to extract|expected scheme/i.test(error.message) ? 'malformed' : 'mismatch';
+      const reason = /tolerance/i.test(error.message)
+        ? 'stale'
+        : /unable to extract|expected scheme/i.test(error.message)
+          ? 'malformed'
+          : 'mismatch';
       return { ok: false, reason };
     }
     // Verified, but not a snapshot event we can read (not JSON, or a thin v2 notification).
@@ -55,11 +71,17 @@ export const stripeWebhookRoutes = createResourceApp();
 
 stripeWebhookRoutes.openapi(
   createRoute({
-    method: 'post', path: '/{tenant}', tags: ['payments'], security: [],
-    summary: 'Stripe webhook (Stripe-Signature verified with the tenant\'s endpoint secret, see docs/payments.md)',
+    method: 'post',
+    path: '/{tenant}',
+    tags: ['payments'],
+    security: [],
+    summary: "Stripe webhook (Stripe-Signature verified with the tenant's endpoint secret, see docs/payments.md)",
     request: { params: z.object({ tenant: z.string() }) },
     responses: {
-      200: { description: 'Accepted, a repeat of an event already handled, or an event type we ignore', content: { 'application/json': { schema: webhookAnswer } } },
+      200: {
+        description: 'Accepted, a repeat of an event already handled, or an event type we ignore',
+        content: { 'application/json': { schema: webhookAnswer } },
+      },
       ...problemResponses(400, 401),
     },
   }),
@@ -68,16 +90,27 @@ stripeWebhookRoutes.openapi(
     const slug = c.req.valid('param').tenant;
     const tenant = await findWebhookTenant(db, slug);
     const secret = tenant ? stripeWebhookSecret(tenant.slug) : undefined;
-    if (tenant && !secret) c.var.logger.warn({ tenant: tenant.slug, variable: stripeWebhookSecretVariable(tenant.slug) }, 'Stripe webhook for a tenant without a webhook secret');
+    if (tenant && !secret)
+      c.var.logger.warn(
+        { tenant: tenant.slug, variable: stripeWebhookSecretVariable(tenant.slug) },
+        'Stripe webhook for a tenant without a webhook secret',
+      );
     // The raw bytes are verified before anything is parsed (constructEvent parses only after).
     const rawBytes = Buffer.from(await c.req.arrayBuffer());
     const header = c.req.header(STRIPE_SIGNATURE_HEADER);
     // An unknown tenant or one without a secret answers like a wrong signature: nothing to learn.
-    if (!tenant || !secret) throw new ApiProblem(401, 'webhook_signature_invalid', 'Unauthorized', `Webhook signature ${header ? 'mismatch' : 'missing'}`);
+    if (!tenant || !secret)
+      throw new ApiProblem(
+        401,
+        'webhook_signature_invalid',
+        'Unauthorized',
+        `Webhook signature ${header ? 'mismatch' : 'missing'}`,
+      );
     const check = verifyStripeWebhook(rawBytes, header, secret);
     if (!check.ok) {
       if (check.reason === 'not_json') throw problems.badRequest('malformed_json', 'The webhook body is not JSON');
-      if (check.reason === 'unreadable') throw problems.badRequest('webhook_payload_invalid', 'Not a Stripe snapshot event');
+      if (check.reason === 'unreadable')
+        throw problems.badRequest('webhook_payload_invalid', 'Not a Stripe snapshot event');
       throw new ApiProblem(401, 'webhook_signature_invalid', 'Unauthorized', `Webhook signature ${check.reason}`);
     }
     const { event } = check;
@@ -86,7 +119,12 @@ stripeWebhookRoutes.openapi(
     const understood = await understand(db, tenant.id, event);
     if (!understood) return c.json({ received: true, duplicate: false, ignored: true }, 200);
     const taken = await takePaymentEvent(c, {
-      provider: 'stripe', tenantId: tenant.id, eventId: event.id, type: event.type, rawBody: rawBytes.toString('utf8'), ...understood,
+      provider: 'stripe',
+      tenantId: tenant.id,
+      eventId: event.id,
+      type: event.type,
+      rawBody: rawBytes.toString('utf8'),
+      ...understood,
     });
     return c.json(taken, 200);
   },
@@ -97,10 +135,15 @@ export const stripeReturnPageRoutes = createResourceApp();
 
 stripeReturnPageRoutes.get('/return', (c) => {
   const paid = c.req.query('result') === 'success';
+  const viewport = raw('<meta name="viewport" content="width=device-width, initial-scale=1">');
+  const title = paid ? 'Payment received' : 'Payment cancelled';
+  const message = paid
+    ? 'You will receive a confirmation by email. You can close this page.'
+    : 'Nothing was charged. You can close this page.';
   return c.html(html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${paid ? 'Payment received' : 'Payment cancelled'}</title></head>
+<html lang="en"><head><meta charset="utf-8">${viewport}<title>${title}</title></head>
 <body><h1 data-testid="result">${paid ? 'Thank you — your payment is being confirmed' : 'Payment cancelled'}</h1>
-<p>${paid ? 'You will receive a confirmation by email. You can close this page.' : 'Nothing was charged. You can close this page.'}</p></body></html>`);
+<p>${message}</p></body></html>`);
 });
 
 /** What a Stripe event means for one of our payments; undefined = an event we do not act on. */
@@ -114,23 +157,32 @@ async function understand(db: Db, tenantId: string, event: Stripe.Event): Promis
       const paid = session.payment_status === 'paid';
       return {
         sessionId: session.id,
-        result: paid ? { outcome: 'succeeded', amount: session.amount_total ?? 0, currency: session.currency ?? '' } : null,
+        result: paid
+          ? { outcome: 'succeeded', amount: session.amount_total ?? 0, currency: session.currency ?? '' }
+          : null,
       };
     }
     case 'checkout.session.async_payment_failed': {
       const session = event.data.object;
-      return { sessionId: session.id, result: { outcome: 'failed', amount: session.amount_total ?? 0, currency: session.currency ?? '' } };
+      return {
+        sessionId: session.id,
+        result: { outcome: 'failed', amount: session.amount_total ?? 0, currency: session.currency ?? '' },
+      };
     }
     case 'checkout.session.expired': {
       const session = event.data.object;
-      return { sessionId: session.id, result: { outcome: 'cancelled', amount: session.amount_total ?? 0, currency: session.currency ?? '' } };
+      return {
+        sessionId: session.id,
+        result: { outcome: 'cancelled', amount: session.amount_total ?? 0, currency: session.currency ?? '' },
+      };
     }
     case 'payment_intent.payment_failed': {
       // A declined attempt on the Checkout page; the session stays open for another try. The
       // PaymentIntent carries our order id (payment_intent_data.metadata), not the session id.
       const intent = event.data.object;
       const orderId = intent.metadata?.order_id;
-      const sessionId = orderId && UUID.test(orderId) ? await findLatestStripeChargeSession(db, tenantId, orderId) : null;
+      const sessionId =
+        orderId && UUID.test(orderId) ? await findLatestStripeChargeSession(db, tenantId, orderId) : null;
       return { sessionId, result: { outcome: 'failed', amount: intent.amount, currency: intent.currency } };
     }
     default:

@@ -37,11 +37,20 @@ export const voucherRoutes = createResourceApp();
 
 voucherRoutes.openapi(
   createRoute({
-    method: 'get', path: '/{code}', middleware: [requireAnyScope('orders:read', 'orders:write')], tags: ['vouchers'],
+    method: 'get',
+    path: '/{code}',
+    middleware: [requireAnyScope('orders:read', 'orders:write')],
+    tags: ['vouchers'],
     summary: 'Look up a voucher code: can it be used, and what is left',
-    description: 'Needs `orders:read` or `orders:write`. Codes are matched regardless of case. A known code that cannot be used answers `200` with `valid: false` and a `message`; an unknown code (or another tenant\'s) is `404 voucher_not_found`.',
+    description:
+      'Needs `orders:read` or `orders:write`. Codes are matched regardless of case. A known code ' +
+      'that cannot be used answers `200` with `valid: false` and a `message`; an unknown code ' +
+      "(or another tenant's) is `404 voucher_not_found`.",
     request: { params: z.object({ code: voucherCodeParam }) },
-    responses: { 200: { description: 'The voucher\'s state', content: json(voucherStateSchema) }, ...problemResponses(400, 401, 403, 404) },
+    responses: {
+      200: { description: "The voucher's state", content: json(voucherStateSchema) },
+      ...problemResponses(400, 401, 403, 404),
+    },
   }),
   async (c) => {
     const { code } = c.req.valid('param');
@@ -53,19 +62,30 @@ voucherRoutes.openapi(
 
 voucherRoutes.openapi(
   createRoute({
-    method: 'post', path: '/{code}/redeem', middleware: [requireScope('orders:write')], tags: ['vouchers'],
+    method: 'post',
+    path: '/{code}/redeem',
+    middleware: [requireScope('orders:write')],
+    tags: ['vouchers'],
     summary: 'Redeem a voucher without an order (e.g. at a till or a gate)',
     description: [
-      'Needs `orders:write`. A value voucher gives `amount` minor units (default: everything left); a percent voucher is used up (send no `amount`).',
+      'Needs `orders:write`. A value voucher gives `amount` minor units (default: everything ' +
+        'left); a percent voucher is used up (send no `amount`).',
       'One conditional update: of two redemptions at once that together want more than is left, exactly one succeeds.',
-      '`409 voucher_already_redeemed` when the voucher is used up or has less than `amount` left (some shop APIs answer 403 here; this is a conflict with the voucher\'s state, not a permission problem), `409 voucher_code_expired` after `valid_until`, `404 voucher_not_found` for an unknown code, `422 voucher_amount_not_allowed` for an `amount` on a percent voucher.',
+      '`409 voucher_already_redeemed` when the voucher is used up or has less than `amount` left ' +
+        "(some shop APIs answer 403 here; this is a conflict with the voucher's state, not a " +
+        'permission problem), `409 voucher_code_expired` after `valid_until`, `404 ' +
+        'voucher_not_found` for an unknown code, `422 voucher_amount_not_allowed` for an `amount` ' +
+        'on a percent voucher.',
     ].join('\n\n'),
     request: {
       params: z.object({ code: voucherCodeParam }),
       body: { required: false, content: json(voucherRedeemSchema) },
     },
     responses: {
-      200: { description: 'Redeemed; the voucher\'s new state and the redemption', content: json(voucherRedemptionSchema) },
+      200: {
+        description: "Redeemed; the voucher's new state and the redemption",
+        content: json(voucherRedemptionSchema),
+      },
       ...problemResponses(400, 401, 403, 404, 409, 415, 422),
     },
   }),
@@ -75,25 +95,46 @@ voucherRoutes.openapi(
     const outcome = await redeemVoucher(c.var.deps.db, c.var.auth.tenantId, code, body.amount);
     if (outcome.ok) {
       const { redemption } = outcome;
-      return c.json({
-        ...presentVoucherState(outcome.voucher),
-        redemption: { id: redemption.id, amount: redemption.amount, created_at: redemption.created_at.toISOString() },
-      }, 200);
+      return c.json(
+        {
+          ...presentVoucherState(outcome.voucher),
+          redemption: { id: redemption.id, amount: redemption.amount, created_at: redemption.created_at.toISOString() },
+        },
+        200,
+      );
     }
     const v = outcome.voucher;
     switch (outcome.reason) {
       case 'not_found':
         throw voucherNotFound();
       case 'expired':
-        throw problems.conflict('voucher_code_expired', `The voucher ${v?.code ?? code} expired at ${v?.valid_until?.toISOString()}`);
+        throw problems.conflict(
+          'voucher_code_expired',
+          `The voucher ${v?.code ?? code} expired at ${v?.valid_until?.toISOString()}`,
+        );
       case 'insufficient_value':
-        throw problems.conflict('voucher_already_redeemed', `The voucher ${v?.code ?? code} has only ${v?.remaining_value ?? 0} (minor units) left; ${body.amount} was asked`);
+        throw problems.conflict(
+          'voucher_already_redeemed',
+          `The voucher ${v?.code ?? code} has only ${v?.remaining_value ?? 0} (minor units) ` +
+            `left; ${body.amount} was asked`,
+        );
       case 'amount_not_allowed':
-        throw problems.unprocessable('voucher_amount_not_allowed', `The voucher ${v?.code ?? code} is a percent voucher: redeem it without an amount`, [
-          { code: 'voucher_amount_not_allowed', message: 'A percent voucher is redeemed whole; leave out "amount"', field: 'amount' },
-        ]);
+        throw problems.unprocessable(
+          'voucher_amount_not_allowed',
+          `The voucher ${v?.code ?? code} is a percent voucher: redeem it without an amount`,
+          [
+            {
+              code: 'voucher_amount_not_allowed',
+              message: 'A percent voucher is redeemed whole; leave out "amount"',
+              field: 'amount',
+            },
+          ],
+        );
       default:
-        throw problems.conflict('voucher_already_redeemed', `The voucher ${v?.code ?? code} has already been redeemed or has no value left`);
+        throw problems.conflict(
+          'voucher_already_redeemed',
+          `The voucher ${v?.code ?? code} has already been redeemed or has no value left`,
+        );
     }
   },
 );

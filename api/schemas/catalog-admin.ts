@@ -23,7 +23,11 @@ const percent = z
   .refine((p) => Math.abs(p * 100 - Math.round(p * 100)) < 1e-6, 'at most two decimals')
   .openapi({ example: 15 });
 
-const vatRate = z.number().min(0).max(100).openapi({ description: 'VAT percent, e.g. 25 or 12.5 (stored in basis points)', example: 25 });
+const vatRate = z
+  .number()
+  .min(0)
+  .max(100)
+  .openapi({ description: 'VAT percent, e.g. 25 or 12.5 (stored in basis points)', example: 25 });
 
 /** Campaign and voucher codes: letters, digits, `-` and `_`; matched case-insensitively. */
 export const discountCode = z
@@ -40,7 +44,10 @@ export const productCreateSchema = z
     description: text(5000).optional(),
     price: amount.openapi({ description: 'List price in minor units of the tenant currency' }),
     vat_rate: vatRate,
-    daily_capacity: count.nullable().optional().openapi({ description: 'Seats per date for undated products; null or absent = no per-date inventory' }),
+    daily_capacity: count
+      .nullable()
+      .optional()
+      .openapi({ description: 'Seats per date for undated products; null or absent = no per-date inventory' }),
     active: z.boolean().optional(),
   })
   .openapi('ProductCreate');
@@ -123,7 +130,12 @@ export const campaignCreateSchema = z
     valid_until: timestamp.optional(),
     max_uses: z.number().int().min(1).max(INT4_MAX).optional(),
     min_order_amount: amount.optional().openapi({ description: 'Minimum order total incl. VAT, in minor units' }),
-    product_ids: z.array(z.string().uuid()).min(1).max(500).optional().openapi({ description: 'Limits the campaign to these products; absent = all' }),
+    product_ids: z
+      .array(z.string().uuid())
+      .min(1)
+      .max(500)
+      .optional()
+      .openapi({ description: 'Limits the campaign to these products; absent = all' }),
   })
   .openapi('CampaignCreate');
 
@@ -147,7 +159,9 @@ export const campaignSchema = z
   })
   .openapi('Campaign');
 
-export const campaignListSchema = z.object({ data: z.array(campaignSchema), next_cursor: z.string().nullable() }).openapi('CampaignList');
+export const campaignListSchema = z
+  .object({ data: z.array(campaignSchema), next_cursor: z.string().nullable() })
+  .openapi('CampaignList');
 
 // ── Vouchers ────────────────────────────────────────────────────────────────────────────
 

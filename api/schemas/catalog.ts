@@ -8,7 +8,14 @@ export const productSchema = z
     type: productTypeSchema,
     name: z.string(),
     description: z.string(),
-    price: z.number().int().openapi({ description: 'List price in minor units of the tenant currency, in the tenant price basis (excl. VAT unless prices_include_vat)' }),
+    price: z
+      .number()
+      .int()
+      .openapi({
+        description:
+          'List price in minor units of the tenant currency, in the tenant price basis (excl. VAT ' +
+          'unless prices_include_vat)',
+      }),
     currency: z.string(),
     vat_rate: z.number().openapi({ description: 'VAT percent, e.g. 25' }),
     daily_capacity: z.number().int().nullable(),
@@ -32,5 +39,9 @@ export const occurrenceSchema = z
   })
   .openapi('Occurrence');
 
-export const productListSchema = z.object({ data: z.array(productSchema), next_cursor: z.string().nullable() }).openapi('ProductList');
-export const occurrenceListSchema = z.object({ data: z.array(occurrenceSchema), next_cursor: z.string().nullable() }).openapi('OccurrenceList');
+export const productListSchema = z
+  .object({ data: z.array(productSchema), next_cursor: z.string().nullable() })
+  .openapi('ProductList');
+export const occurrenceListSchema = z
+  .object({ data: z.array(occurrenceSchema), next_cursor: z.string().nullable() })
+  .openapi('OccurrenceList');

@@ -6,7 +6,14 @@ const PAYMENT_METHODS = ['card', 'invoice', 'free'] as const;
 
 /** "a,b,c" → ["a", "b", "c"] without blanks or repeats. */
 export function splitList(value: string): string[] {
-  return [...new Set(value.split(',').map((v) => v.trim()).filter((v) => v !== ''))];
+  return [
+    ...new Set(
+      value
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => v !== ''),
+    ),
+  ];
 }
 
 const listOf = (allowed: readonly string[], what: string) =>
@@ -38,21 +45,43 @@ const dateOrDateTime = z
   .refine(isDateOrDateTime, { message: 'an ISO date (2026-01-31) or a date-time with offset (2026-01-31T12:00:00Z)' });
 
 export const orderListQuerySchema = z.strictObject({
-  number: z.string().regex(/^\d{1,15}$/, 'an order number').optional().openapi({ description: 'Order number (exact)', example: '42' }),
-  status: listOf(ORDER_STATUSES, 'statuses').optional().openapi({ description: 'Comma-separated statuses', example: 'awaiting_payment,reserved' }),
+  number: z
+    .string()
+    .regex(/^\d{1,15}$/, 'an order number')
+    .optional()
+    .openapi({ description: 'Order number (exact)', example: '42' }),
+  status: listOf(ORDER_STATUSES, 'statuses')
+    .optional()
+    .openapi({ description: 'Comma-separated statuses', example: 'awaiting_payment,reserved' }),
   created_from: dateOrDateTime.optional().openapi({
-    description: 'Created at or after (inclusive). A date is that day 00:00 UTC. Default: one year ago (a date; the default facility-booking order lists use, so clients coming from one see the same orders)',
+    description:
+      'Created at or after (inclusive). A date is that day 00:00 UTC. Default: one year ago (a ' +
+      'date; the default facility-booking order lists use, so clients coming from one see the ' +
+      'same orders)',
     example: '2026-01-01',
   }),
   created_to: dateOrDateTime.optional().openapi({
-    description: 'Created at or before (inclusive). A date covers that whole UTC day. Default: tomorrow (a date; the same facility-booking default)',
+    description:
+      'Created at or before (inclusive). A date covers that whole UTC day. Default: tomorrow (a ' +
+      'date; the same facility-booking default)',
     example: '2026-12-31',
   }),
   occurrence_id: z.string().uuid().optional().openapi({ description: 'Orders with a line on this occurrence' }),
-  customer_email: z.string().min(1).max(254).optional().openapi({ description: "Booker email or a participant's email, case-insensitive" }),
-  customer_id: z.string().uuid().optional().openapi({ description: 'Orders of this customer, as booker or as participant' }),
+  customer_email: z
+    .string()
+    .min(1)
+    .max(254)
+    .optional()
+    .openapi({ description: "Booker email or a participant's email, case-insensitive" }),
+  customer_id: z
+    .string()
+    .uuid()
+    .optional()
+    .openapi({ description: 'Orders of this customer, as booker or as participant' }),
   external_id: z.string().min(1).max(100).optional(),
-  payment_method: listOf(PAYMENT_METHODS, 'payment methods').optional().openapi({ description: 'Comma-separated: card, invoice, free' }),
+  payment_method: listOf(PAYMENT_METHODS, 'payment methods')
+    .optional()
+    .openapi({ description: 'Comma-separated: card, invoice, free' }),
   limit: limitQuery,
   cursor: z.string().max(500).optional().openapi({ description: 'next_cursor of the previous page' }),
 });
@@ -66,7 +95,11 @@ export const orderListItemSchema = z
     status: z.enum(ORDER_STATUSES),
     currency: z.string(),
     totals: z.object({
-      before_discounts: z.number().int(), discounts: z.number().int(), excl_vat: z.number().int(), vat: z.number().int(), incl_vat: z.number().int(),
+      before_discounts: z.number().int(),
+      discounts: z.number().int(),
+      excl_vat: z.number().int(),
+      vat: z.number().int(),
+      incl_vat: z.number().int(),
     }),
     payment_method: z.enum(PAYMENT_METHODS),
     booker_email: z.string().nullable(),
@@ -74,7 +107,14 @@ export const orderListItemSchema = z
     preliminary_until: z.string().nullable(),
     created_at: z.string(),
     number_of_participants: z.number().int(),
-    left_to_pay: z.number().int().openapi({ description: 'What is still to pay (`lefttopay` in facility-booking APIs): 0 once paid in full, and for expired or cancelled orders' }),
+    left_to_pay: z
+      .number()
+      .int()
+      .openapi({
+        description:
+          'What is still to pay (`lefttopay` in facility-booking APIs): 0 once paid in full, and for ' +
+          'expired or cancelled orders',
+      }),
   })
   .openapi('OrderListItem');
 
@@ -82,18 +122,24 @@ export const orderListSchema = z
   .object({
     data: z.array(orderListItemSchema),
     next_cursor: z.string().nullable(),
-    created_from: z.string().openapi({ description: 'The created_from applied (the default when none was given)', example: '2025-11-25' }),
-    created_to: z.string().openapi({ description: 'The created_to applied (the default when none was given)', example: '2026-11-26' }),
+    created_from: z
+      .string()
+      .openapi({ description: 'The created_from applied (the default when none was given)', example: '2025-11-25' }),
+    created_to: z
+      .string()
+      .openapi({ description: 'The created_to applied (the default when none was given)', example: '2026-11-26' }),
   })
   .openapi('OrderList');
 
 export type OrderListItem = z.infer<typeof orderListItemSchema>;
 
-export const orderListXmlExample = `<?xml version="1.0" encoding="UTF-8"?>
+export const orderListXmlExample =
+  `<?xml version="1.0" encoding="UTF-8"?>
 <orders>
   <order>
     <id>0b7c…</id><number>42</number><status>completed</status><currency>nok</currency>
-    <totals><before_discounts>125000</before_discounts><discounts>0</discounts><excl_vat>125000</excl_vat><vat>31250</vat><incl_vat>156250</incl_vat></totals>
+    <totals><before_discounts>125000</before_discounts><discounts>0</discounts>` +
+  `<excl_vat>125000</excl_vat><vat>31250</vat><incl_vat>156250</incl_vat></totals>
     <payment_method>invoice</payment_method><booker_email>jane@example.com</booker_email><external_id></external_id>
     <preliminary_until></preliminary_until><created_at>2026-11-25T13:47:00.123Z</created_at>
     <number_of_participants>1</number_of_participants><left_to_pay>0</left_to_pay>

@@ -10,76 +10,132 @@ import { currencyCode } from './common';
 
 const text = (max = 200) => z.string().max(max);
 
-const address = z.strictObject({
-  line_1: text().optional(),
-  line_2: text().optional(),
-  line_3: text().optional(),
-  zipcode: text(20).optional(),
-  city: text(100).optional(),
-  country_code: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, e.g. "NO"').optional(),
-}).openapi('Address');
+const address = z
+  .strictObject({
+    line_1: text().optional(),
+    line_2: text().optional(),
+    line_3: text().optional(),
+    zipcode: text(20).optional(),
+    city: text(100).optional(),
+    country_code: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, e.g. "NO"')
+      .optional(),
+  })
+  .openapi('Address');
 
 const participantProduct = z.strictObject({
   id: z.string().uuid(),
   quantity: z.number().int().min(1).max(100).optional(),
   discount_percent: z.number().min(0).max(100).optional(),
-  price: z.number().int().min(0).optional().openapi({ description: 'Price override in minor units; needs the orders:price_override scope' }),
+  price: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .openapi({ description: 'Price override in minor units; needs the orders:price_override scope' }),
 });
 
-const participant = z.strictObject({
-  firstname: text(100).optional(),
-  lastname: text(100).optional(),
-  email: text(254).optional(),
-  phone: text(40).optional(),
-  date_of_birth: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD').optional(),
-  price: z.number().int().min(0).optional().openapi({ description: 'Overrides the main product price (a course-booking client sets a negotiated price per participant this way); needs orders:price_override' }),
-  discount_percent: z.number().min(0).max(100).optional().openapi({ description: 'Discount on the main product' }),
-  products: z.array(participantProduct).max(20).optional(),
-  home_address: address.optional(),
-  work_address: address.optional(),
-}).openapi('Participant');
-
-export const orderLineRequestSchema = z.strictObject({
-  occurrence_id: z.string().uuid().optional(),
-  product_id: z.string().uuid().optional(),
-  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD').optional().openapi({ description: 'For products with inventory per date (a ticket or day pass sold for a day rather than for a scheduled occurrence)' }),
-  quantity: z.number().int().optional(),
-  discount_percent: z.number().min(0).max(100).optional(),
-  price: z.number().int().min(0).optional(),
-  participants: z.array(participant).max(MAX_PARTICIPANTS_PER_ORDER).optional(),
-}).openapi('OrderLineRequest');
-
-export const orderRequestSchema = z.strictObject({
-  payment_method: z.enum(['card', 'invoice', 'free']),
-  currency: currencyCode.optional(),
-  campaign_code: text(64).optional(),
-  voucher_code: text(64).optional(),
-  payment_complete_url: z.string().url().max(2000).optional(),
-  payment_cancel_url: z.string().url().max(2000).optional(),
-  booker: z.strictObject({ name: text().optional(), email: text(254).optional(), phone: text(40).optional() }).optional(),
-  company: z.strictObject({ name: text().optional(), number: text(40).optional(), gln: text(20).optional(), vat_number: text(40).optional() }).optional(),
-  invoice: z.strictObject({
-    reference: text().optional(),
-    email: text(254).optional(),
+const participant = z
+  .strictObject({
     firstname: text(100).optional(),
     lastname: text(100).optional(),
+    email: text(254).optional(),
     phone: text(40).optional(),
-    address: address.optional(),
-  }).optional(),
-  delivery: z.strictObject({ name: text().optional(), address: address.optional() }).optional(),
-  lines: z.array(orderLineRequestSchema).max(50),
-  external_id: text(100).optional(),
-  notes: z.strictObject({ mark: text(200).optional(), external: text(2000).optional(), internal: text(2000).optional() }).optional(),
-  client: z.strictObject({
-    name: text(100).optional(), os: text(100).optional(), language: text(35).optional(),
-    ip_address: text(64).optional(), user_agent: text(500).optional(),
-  }).optional(),
-  config: z.strictObject({
-    send_receipt_email_to_participant: z.boolean().optional(),
-    auto_append_course_product: z.boolean().optional(),
-    allow_customer_autoconnect: z.boolean().optional(),
-  }).optional(),
-}).openapi('OrderRequest');
+    date_of_birth: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD')
+      .optional(),
+    price: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .openapi({
+        description:
+          'Overrides the main product price (a course-booking client sets a negotiated price per ' +
+          'participant this way); needs orders:price_override',
+      }),
+    discount_percent: z.number().min(0).max(100).optional().openapi({ description: 'Discount on the main product' }),
+    products: z.array(participantProduct).max(20).optional(),
+    home_address: address.optional(),
+    work_address: address.optional(),
+  })
+  .openapi('Participant');
+
+export const orderLineRequestSchema = z
+  .strictObject({
+    occurrence_id: z.string().uuid().optional(),
+    product_id: z.string().uuid().optional(),
+    date: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD')
+      .optional()
+      .openapi({
+        description:
+          'For products with inventory per date (a ticket or day pass sold for a day rather than for ' +
+          'a scheduled occurrence)',
+      }),
+    quantity: z.number().int().optional(),
+    discount_percent: z.number().min(0).max(100).optional(),
+    price: z.number().int().min(0).optional(),
+    participants: z.array(participant).max(MAX_PARTICIPANTS_PER_ORDER).optional(),
+  })
+  .openapi('OrderLineRequest');
+
+export const orderRequestSchema = z
+  .strictObject({
+    payment_method: z.enum(['card', 'invoice', 'free']),
+    currency: currencyCode.optional(),
+    campaign_code: text(64).optional(),
+    voucher_code: text(64).optional(),
+    payment_complete_url: z.string().url().max(2000).optional(),
+    payment_cancel_url: z.string().url().max(2000).optional(),
+    booker: z
+      .strictObject({ name: text().optional(), email: text(254).optional(), phone: text(40).optional() })
+      .optional(),
+    company: z
+      .strictObject({
+        name: text().optional(),
+        number: text(40).optional(),
+        gln: text(20).optional(),
+        vat_number: text(40).optional(),
+      })
+      .optional(),
+    invoice: z
+      .strictObject({
+        reference: text().optional(),
+        email: text(254).optional(),
+        firstname: text(100).optional(),
+        lastname: text(100).optional(),
+        phone: text(40).optional(),
+        address: address.optional(),
+      })
+      .optional(),
+    delivery: z.strictObject({ name: text().optional(), address: address.optional() }).optional(),
+    lines: z.array(orderLineRequestSchema).max(50),
+    external_id: text(100).optional(),
+    notes: z
+      .strictObject({ mark: text(200).optional(), external: text(2000).optional(), internal: text(2000).optional() })
+      .optional(),
+    client: z
+      .strictObject({
+        name: text(100).optional(),
+        os: text(100).optional(),
+        language: text(35).optional(),
+        ip_address: text(64).optional(),
+        user_agent: text(500).optional(),
+      })
+      .optional(),
+    config: z
+      .strictObject({
+        send_receipt_email_to_participant: z.boolean().optional(),
+        auto_append_course_product: z.boolean().optional(),
+        allow_customer_autoconnect: z.boolean().optional(),
+      })
+      .optional(),
+  })
+  .openapi('OrderRequest');
 
 // The domain owns the contract (domain/order-request.ts); these fail to compile as soon as the
 // JSON this schema accepts and the type the order domain reads differ in any field.

@@ -2,51 +2,83 @@ import { z } from '@hono/zod-openapi';
 import { documentAddressSchema } from './invoice';
 
 const totals = z.object({
-  before_discounts: z.number().int(), discounts: z.number().int(), excl_vat: z.number().int(), vat: z.number().int(), incl_vat: z.number().int(),
+  before_discounts: z.number().int(),
+  discounts: z.number().int(),
+  excl_vat: z.number().int(),
+  vat: z.number().int(),
+  incl_vat: z.number().int(),
 });
 
-export const orderSummarySchema = z.object({
-  id: z.string().uuid(),
-  number: z.number().int(),
-  status: z.string().openapi({ example: 'awaiting_payment' }),
-  currency: z.string(),
-  totals,
-  vat_summary: z.array(z.object({ rate: z.number(), base: z.number().int(), amount: z.number().int() })),
-  lines: z.array(z.object({
-    id: z.string().uuid(), product_id: z.string().uuid(), occurrence_id: z.string().uuid().nullable(), date: z.string().nullable(),
-    participant_index: z.number().int().nullable(), description: z.string(), quantity: z.number().int(), unit_price: z.number().int(),
-    discount: z.number().int(), vat_rate: z.number(), excl_vat: z.number().int(), vat: z.number().int(), incl_vat: z.number().int(),
-  })),
-  number_of_participants: z.number().int(),
-  preliminary_until: z.string().nullable(),
-  payment: z.object({
-    method: z.enum(['card', 'invoice', 'free']), requires_redirect: z.boolean(), session_id: z.string().nullable(), redirect_url: z.string().nullable(),
-  }),
-}).openapi('OrderSummary');
+export const orderSummarySchema = z
+  .object({
+    id: z.string().uuid(),
+    number: z.number().int(),
+    status: z.string().openapi({ example: 'awaiting_payment' }),
+    currency: z.string(),
+    totals,
+    vat_summary: z.array(z.object({ rate: z.number(), base: z.number().int(), amount: z.number().int() })),
+    lines: z.array(
+      z.object({
+        id: z.string().uuid(),
+        product_id: z.string().uuid(),
+        occurrence_id: z.string().uuid().nullable(),
+        date: z.string().nullable(),
+        participant_index: z.number().int().nullable(),
+        description: z.string(),
+        quantity: z.number().int(),
+        unit_price: z.number().int(),
+        discount: z.number().int(),
+        vat_rate: z.number(),
+        excl_vat: z.number().int(),
+        vat: z.number().int(),
+        incl_vat: z.number().int(),
+      }),
+    ),
+    number_of_participants: z.number().int(),
+    preliminary_until: z.string().nullable(),
+    payment: z.object({
+      method: z.enum(['card', 'invoice', 'free']),
+      requires_redirect: z.boolean(),
+      session_id: z.string().nullable(),
+      redirect_url: z.string().nullable(),
+    }),
+  })
+  .openapi('OrderSummary');
 
 // A union rather than .nullable(): the generator drops the null of a nullable $ref.
-const participantAddress = (whose: string) => z.union([documentAddressSchema, z.null()])
-  .openapi({ description: `The participant's ${whose} address as given in the order (missing parts null), or null` });
+const participantAddress = (whose: string) =>
+  z
+    .union([documentAddressSchema, z.null()])
+    .openapi({ description: `The participant's ${whose} address as given in the order (missing parts null), or null` });
 
-const orderParticipantSchema = z.object({
-  index: z.number().int(),
-  firstname: z.string(),
-  lastname: z.string(),
-  email: z.string().nullable(),
-  phone: z.string().nullable(),
-  date_of_birth: z.string().nullable(),
-  booking_id: z.string().nullable(),
-  status: z.string(),
-  home_address: participantAddress('home'),
-  work_address: participantAddress('work'),
-}).openapi('OrderParticipant');
+const orderParticipantSchema = z
+  .object({
+    index: z.number().int(),
+    firstname: z.string(),
+    lastname: z.string(),
+    email: z.string().nullable(),
+    phone: z.string().nullable(),
+    date_of_birth: z.string().nullable(),
+    booking_id: z.string().nullable(),
+    status: z.string(),
+    home_address: participantAddress('home'),
+    work_address: participantAddress('work'),
+  })
+  .openapi('OrderParticipant');
 
-export const orderDetailsSchema = orderSummarySchema.extend({
-  external_id: z.string().nullable(),
-  amount_paid: z.number().int(),
-  left_to_pay: z.number().int(),
-  participants: z.array(orderParticipantSchema),
-  payments: z.array(z.object({ id: z.string(), kind: z.string(), status: z.string(), amount: z.number().int() }).passthrough()),
-  documents: z.array(z.object({ id: z.string(), kind: z.string(), number: z.string(), status: z.string() }).passthrough()),
-  timeline: z.array(z.object({ type: z.string(), message: z.string(), at: z.string() }).passthrough()),
-}).passthrough().openapi('OrderDetails');
+export const orderDetailsSchema = orderSummarySchema
+  .extend({
+    external_id: z.string().nullable(),
+    amount_paid: z.number().int(),
+    left_to_pay: z.number().int(),
+    participants: z.array(orderParticipantSchema),
+    payments: z.array(
+      z.object({ id: z.string(), kind: z.string(), status: z.string(), amount: z.number().int() }).passthrough(),
+    ),
+    documents: z.array(
+      z.object({ id: z.string(), kind: z.string(), number: z.string(), status: z.string() }).passthrough(),
+    ),
+    timeline: z.array(z.object({ type: z.string(), message: z.string(), at: z.string() }).passthrough()),
+  })
+  .passthrough()
+  .openapi('OrderDetails');

@@ -1,6 +1,10 @@
 import { z } from '@hono/zod-openapi';
 
-export const voucherCodeParam = z.string().min(1).max(64).openapi({ param: { name: 'code', in: 'path' }, example: 'GIFT-7KQ2M9XA' });
+export const voucherCodeParam = z
+  .string()
+  .min(1)
+  .max(64)
+  .openapi({ param: { name: 'code', in: 'path' }, example: 'GIFT-7KQ2M9XA' });
 
 export const voucherStateSchema = z
   .object({
@@ -13,19 +17,19 @@ export const voucherStateSchema = z
     percent: z.number().nullable(),
     valid_until: z.string().nullable(),
     redeemed_at: z.string().nullable(),
-    message: z.string().nullable().openapi({ description: 'Why the voucher cannot be used (null when valid)', example: 'The voucher has already been redeemed' }),
+    message: z.string().nullable().openapi({
+      description: 'Why the voucher cannot be used (null when valid)',
+      example: 'The voucher has already been redeemed',
+    }),
   })
   .openapi('VoucherState');
 
 export const voucherRedeemSchema = z
   .strictObject({
-    amount: z
-      .number()
-      .int()
-      .min(1)
-      .max(Number.MAX_SAFE_INTEGER)
-      .optional()
-      .openapi({ description: 'Minor units to take from a value voucher; default everything left. Not allowed for percent vouchers.' }),
+    amount: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().openapi({
+      description:
+        'Minor units to take from a value voucher; default everything left. Not allowed for percent vouchers.',
+    }),
   })
   .openapi('VoucherRedeem');
 

@@ -5,8 +5,18 @@ import { type Kysely, sql } from 'kysely';
 // request, operator SQL — can break them.
 
 const ORDER_STATUSES = [
-  'received', 'rejected', 'reserved', 'awaiting_payment', 'payment_failed', 'paid', 'booked',
-  'invoiced', 'completed', 'expired', 'cancelled', 'needs_attention',
+  'received',
+  'rejected',
+  'reserved',
+  'awaiting_payment',
+  'payment_failed',
+  'paid',
+  'booked',
+  'invoiced',
+  'completed',
+  'expired',
+  'cancelled',
+  'needs_attention',
 ];
 
 function inList(values: readonly string[]) {
@@ -75,14 +85,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('capacity', 'integer', (c) => c.notNull().check(sql`capacity >= 0`))
     .addColumn('seats_taken', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('price', 'bigint', (c) => c.check(sql`price >= 0`))
-    .addColumn('status', 'text', (c) => c.notNull().defaultTo('scheduled').check(sql`status IN ('scheduled', 'cancelled')`))
+    .addColumn('status', 'text', (c) =>
+      c.notNull().defaultTo('scheduled').check(sql`status IN ('scheduled', 'cancelled')`),
+    )
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addForeignKeyConstraint('occurrences_product_fk', ['tenant_id', 'product_id'], 'products', ['tenant_id', 'id'])
     .addCheckConstraint('occurrences_seats_within_capacity', sql`seats_taken >= 0 AND seats_taken <= capacity`)
     .addUniqueConstraint('occurrences_tenant_id_id_key', ['tenant_id', 'id'])
     .execute();
-  await db.schema.createIndex('occurrences_tenant_starts_idx').on('occurrences').columns(['tenant_id', 'starts_at']).execute();
+  await db.schema
+    .createIndex('occurrences_tenant_starts_idx')
+    .on('occurrences')
+    .columns(['tenant_id', 'starts_at'])
+    .execute();
 
   // Per-date inventory for undated products sold for a day (a day ticket: the order line's `date`); rows are
   // created on first use with the product's daily_capacity.
@@ -94,7 +110,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('capacity', 'integer', (c) => c.notNull().check(sql`capacity >= 0`))
     .addColumn('seats_taken', 'integer', (c) => c.notNull().defaultTo(0))
     .addPrimaryKeyConstraint('product_date_inventory_pk', ['product_id', 'date'])
-    .addForeignKeyConstraint('product_date_inventory_product_fk', ['tenant_id', 'product_id'], 'products', ['tenant_id', 'id'])
+    .addForeignKeyConstraint('product_date_inventory_product_fk', ['tenant_id', 'product_id'], 'products', [
+      'tenant_id',
+      'id',
+    ])
     .addCheckConstraint('product_date_inventory_within_capacity', sql`seats_taken >= 0 AND seats_taken <= capacity`)
     .execute();
 
@@ -123,7 +142,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('min_order_amount', 'bigint')
     .addColumn('product_ids', sql`uuid[]`)
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
-    .addCheckConstraint('campaigns_kind_value', sql`(kind = 'percent' AND percent IS NOT NULL) OR (kind = 'amount' AND amount IS NOT NULL AND currency IS NOT NULL)`)
+    .addCheckConstraint(
+      'campaigns_kind_value',
+      sql`(kind = 'percent' AND percent IS NOT NULL)
+        OR (kind = 'amount' AND amount IS NOT NULL AND currency IS NOT NULL)`,
+    )
     .addCheckConstraint('campaigns_uses_within_max', sql`uses >= 0 AND (max_uses IS NULL OR uses <= max_uses)`)
     .execute();
   await sql`CREATE UNIQUE INDEX campaigns_tenant_code_key ON campaigns (tenant_id, upper(code))`.execute(db);
@@ -142,7 +165,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('redeemed_at', 'timestamptz')
     .addColumn('issued_by_order_id', 'uuid')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
-    .addCheckConstraint('vouchers_kind_value', sql`(kind = 'value' AND initial_value IS NOT NULL AND remaining_value IS NOT NULL AND currency IS NOT NULL AND remaining_value <= initial_value) OR (kind = 'percent' AND percent IS NOT NULL)`)
+    .addCheckConstraint(
+      'vouchers_kind_value',
+      sql`(kind = 'value' AND initial_value IS NOT NULL AND remaining_value IS NOT NULL AND currency IS NOT NULL
+          AND remaining_value <= initial_value)
+        OR (kind = 'percent' AND percent IS NOT NULL)`,
+    )
     .execute();
   await sql`CREATE UNIQUE INDEX vouchers_tenant_code_key ON vouchers (tenant_id, upper(code))`.execute(db);
 
@@ -195,11 +223,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('completed_at', 'timestamptz')
     .addUniqueConstraint('orders_tenant_number_key', ['tenant_id', 'number'])
     .addUniqueConstraint('orders_tenant_id_id_key', ['tenant_id', 'id'])
-    .addCheckConstraint('orders_totals_add_up', sql`total_excl_vat + total_vat = total_incl_vat AND total_incl_vat >= 0 AND total_discounts >= 0`)
+    .addCheckConstraint(
+      'orders_totals_add_up',
+      sql`total_excl_vat + total_vat = total_incl_vat AND total_incl_vat >= 0 AND total_discounts >= 0`,
+    )
     .execute();
-  await db.schema.createIndex('orders_tenant_created_idx').on('orders').columns(['tenant_id', 'created_at', 'id']).execute();
+  await db.schema
+    .createIndex('orders_tenant_created_idx')
+    .on('orders')
+    .columns(['tenant_id', 'created_at', 'id'])
+    .execute();
   await db.schema.createIndex('orders_tenant_status_idx').on('orders').columns(['tenant_id', 'status']).execute();
-  await db.schema.createIndex('orders_tenant_external_idx').on('orders').columns(['tenant_id', 'external_id']).execute();
+  await db.schema
+    .createIndex('orders_tenant_external_idx')
+    .on('orders')
+    .columns(['tenant_id', 'external_id'])
+    .execute();
 
   await db.schema
     .createTable('participants')
@@ -216,7 +255,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('details', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
     .addColumn('booking_id', 'uuid', (c) => c.unique())
     .addColumn('status', 'text', (c) => c.notNull().defaultTo('active').check(sql`status IN ('active', 'cancelled')`))
-    .addForeignKeyConstraint('participants_order_fk', ['tenant_id', 'order_id'], 'orders', ['tenant_id', 'id'], (c) => c.onDelete('cascade'))
+    .addForeignKeyConstraint('participants_order_fk', ['tenant_id', 'order_id'], 'orders', ['tenant_id', 'id'], (c) =>
+      c.onDelete('cascade'),
+    )
     .addUniqueConstraint('participants_order_position_key', ['order_id', 'position'])
     .execute();
 
@@ -240,9 +281,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('excl_vat', 'bigint', (c) => c.notNull())
     .addColumn('vat', 'bigint', (c) => c.notNull())
     .addColumn('incl_vat', 'bigint', (c) => c.notNull())
-    .addForeignKeyConstraint('order_lines_order_fk', ['tenant_id', 'order_id'], 'orders', ['tenant_id', 'id'], (c) => c.onDelete('cascade'))
+    .addForeignKeyConstraint('order_lines_order_fk', ['tenant_id', 'order_id'], 'orders', ['tenant_id', 'id'], (c) =>
+      c.onDelete('cascade'),
+    )
     .addForeignKeyConstraint('order_lines_product_fk', ['tenant_id', 'product_id'], 'products', ['tenant_id', 'id'])
-    .addForeignKeyConstraint('order_lines_occurrence_fk', ['tenant_id', 'occurrence_id'], 'occurrences', ['tenant_id', 'id'])
+    .addForeignKeyConstraint('order_lines_occurrence_fk', ['tenant_id', 'occurrence_id'], 'occurrences', [
+      'tenant_id',
+      'id',
+    ])
     .addUniqueConstraint('order_lines_order_position_key', ['order_id', 'position'])
     .addCheckConstraint('order_lines_amounts_add_up', sql`excl_vat + vat = incl_vat AND excl_vat >= 0 AND vat >= 0`)
     .execute();
@@ -258,13 +304,24 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('product_id', 'uuid')
     .addColumn('inventory_date', 'date')
     .addColumn('quantity', 'integer', (c) => c.notNull().check(sql`quantity > 0`))
-    .addColumn('status', 'text', (c) => c.notNull().defaultTo('held').check(sql`status IN ('held', 'booked', 'released')`))
+    .addColumn('status', 'text', (c) =>
+      c.notNull().defaultTo('held').check(sql`status IN ('held', 'booked', 'released')`),
+    )
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('booked_at', 'timestamptz')
     .addColumn('released_at', 'timestamptz')
-    .addForeignKeyConstraint('reservations_order_fk', ['tenant_id', 'order_id'], 'orders', ['tenant_id', 'id'], (c) => c.onDelete('cascade'))
-    .addForeignKeyConstraint('reservations_occurrence_fk', ['tenant_id', 'occurrence_id'], 'occurrences', ['tenant_id', 'id'])
-    .addCheckConstraint('reservations_one_target', sql`(occurrence_id IS NOT NULL AND product_id IS NULL AND inventory_date IS NULL) OR (occurrence_id IS NULL AND product_id IS NOT NULL AND inventory_date IS NOT NULL)`)
+    .addForeignKeyConstraint('reservations_order_fk', ['tenant_id', 'order_id'], 'orders', ['tenant_id', 'id'], (c) =>
+      c.onDelete('cascade'),
+    )
+    .addForeignKeyConstraint('reservations_occurrence_fk', ['tenant_id', 'occurrence_id'], 'occurrences', [
+      'tenant_id',
+      'id',
+    ])
+    .addCheckConstraint(
+      'reservations_one_target',
+      sql`(occurrence_id IS NOT NULL AND product_id IS NULL AND inventory_date IS NULL)
+        OR (occurrence_id IS NULL AND product_id IS NOT NULL AND inventory_date IS NOT NULL)`,
+    )
     .execute();
   await db.schema.createIndex('reservations_order_idx').on('reservations').column('order_id').execute();
 
@@ -293,16 +350,21 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('provider_payment_id', 'text')
     .addColumn('amount', 'bigint', (c) => c.notNull().check(sql`amount >= 0`))
     .addColumn('currency', 'text', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull().check(sql`status IN ('pending', 'succeeded', 'failed', 'cancelled')`))
+    .addColumn('status', 'text', (c) =>
+      c.notNull().check(sql`status IN ('pending', 'succeeded', 'failed', 'cancelled')`),
+    )
     .addColumn('redirect_url', 'text')
     .addColumn('idempotency_key', 'text', (c) => c.notNull().unique())
     .addColumn('failure_reason', 'text')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
-    .addForeignKeyConstraint('payments_order_fk', ['tenant_id', 'order_id'], 'orders', ['tenant_id', 'id'], (c) => c.onDelete('cascade'))
+    .addForeignKeyConstraint('payments_order_fk', ['tenant_id', 'order_id'], 'orders', ['tenant_id', 'id'], (c) =>
+      c.onDelete('cascade'),
+    )
     .execute();
   await db.schema.createIndex('payments_order_idx').on('payments').column('order_id').execute();
-  await sql`CREATE UNIQUE INDEX payments_provider_session_key ON payments (provider, provider_session_id) WHERE kind = 'charge'`.execute(db);
+  await sql`CREATE UNIQUE INDEX payments_provider_session_key ON payments (provider, provider_session_id)
+    WHERE kind = 'charge'`.execute(db);
 
   await db.schema
     .createTable('payment_events')
@@ -354,7 +416,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addForeignKeyConstraint('invoices_order_fk', ['tenant_id', 'order_id'], 'orders', ['tenant_id', 'id'])
     .addUniqueConstraint('invoices_tenant_series_number_key', ['tenant_id', 'series', 'number'])
     .execute();
-  await sql`CREATE UNIQUE INDEX invoices_one_per_order_kind ON invoices (order_id, kind) WHERE kind <> 'credit_note'`.execute(db);
+  await sql`CREATE UNIQUE INDEX invoices_one_per_order_kind ON invoices (order_id, kind)
+    WHERE kind <> 'credit_note'`.execute(db);
 
   await db.schema
     .createTable('sandbox_psp_sessions')
@@ -364,8 +427,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('amount', 'bigint', (c) => c.notNull().check(sql`amount > 0`))
     .addColumn('currency', 'text', (c) => c.notNull())
     .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
-    .addColumn('status', 'text', (c) => c.notNull().check(sql`status IN ('open', 'paid', 'declined', 'cancelled', 'expired')`))
-    .addColumn('refunded_amount', 'bigint', (c) => c.notNull().defaultTo(0).check(sql`refunded_amount >= 0 AND refunded_amount <= amount`))
+    .addColumn('status', 'text', (c) =>
+      c.notNull().check(sql`status IN ('open', 'paid', 'declined', 'cancelled', 'expired')`),
+    )
+    .addColumn('refunded_amount', 'bigint', (c) =>
+      c.notNull().defaultTo(0).check(sql`refunded_amount >= 0 AND refunded_amount <= amount`),
+    )
     .addColumn('webhook_url', 'text', (c) => c.notNull())
     .addColumn('complete_url', 'text')
     .addColumn('cancel_url', 'text')
@@ -391,7 +458,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('subject', 'text', (c) => c.notNull())
     .addColumn('html', 'text', (c) => c.notNull())
     .addColumn('text', 'text', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull().defaultTo('pending').check(sql`status IN ('pending', 'sent', 'failed')`))
+    .addColumn('status', 'text', (c) =>
+      c.notNull().defaultTo('pending').check(sql`status IN ('pending', 'sent', 'failed')`),
+    )
     .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('next_attempt_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('last_error', 'text')
@@ -400,7 +469,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('sent_at', 'timestamptz')
     .execute();
   await sql`CREATE UNIQUE INDEX email_outbox_once_key ON email_outbox (order_id, kind, lower(recipient))`.execute(db);
-  await sql`CREATE INDEX email_outbox_pending_idx ON email_outbox (next_attempt_at) WHERE status = 'pending'`.execute(db);
+  await sql`CREATE INDEX email_outbox_pending_idx ON email_outbox (next_attempt_at) WHERE status = 'pending'`.execute(
+    db,
+  );
 
   // The order's timeline. event_key makes an append idempotent for retried activities.
   await db.schema
@@ -413,17 +484,37 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('message', 'text', (c) => c.notNull())
     .addColumn('data', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
-    .addForeignKeyConstraint('order_events_order_fk', ['tenant_id', 'order_id'], 'orders', ['tenant_id', 'id'], (c) => c.onDelete('cascade'))
+    .addForeignKeyConstraint('order_events_order_fk', ['tenant_id', 'order_id'], 'orders', ['tenant_id', 'id'], (c) =>
+      c.onDelete('cascade'),
+    )
     .addUniqueConstraint('order_events_order_key', ['order_id', 'event_key'])
     .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   for (const table of [
-    'order_events', 'email_outbox', 'sandbox_psp_refunds', 'sandbox_psp_sessions', 'invoices', 'invoice_series', 'payment_events',
-    'payments', 'idempotency_keys', 'reservations', 'order_lines', 'participants', 'orders', 'customers',
-    'vouchers', 'campaigns', 'exchange_rates', 'product_date_inventory', 'occurrences', 'products',
-    'api_keys', 'tenants',
+    'order_events',
+    'email_outbox',
+    'sandbox_psp_refunds',
+    'sandbox_psp_sessions',
+    'invoices',
+    'invoice_series',
+    'payment_events',
+    'payments',
+    'idempotency_keys',
+    'reservations',
+    'order_lines',
+    'participants',
+    'orders',
+    'customers',
+    'vouchers',
+    'campaigns',
+    'exchange_rates',
+    'product_date_inventory',
+    'occurrences',
+    'products',
+    'api_keys',
+    'tenants',
   ]) {
     await db.schema.dropTable(table).ifExists().cascade().execute();
   }

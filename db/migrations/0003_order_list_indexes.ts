@@ -25,14 +25,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addForeignKeyConstraint('voucher_redemptions_order_fk', ['tenant_id', 'order_id'], 'orders', ['tenant_id', 'id'])
     .execute();
-  await db.schema.createIndex('voucher_redemptions_voucher_idx').on('voucher_redemptions').columns(['voucher_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('voucher_redemptions_voucher_idx')
+    .on('voucher_redemptions')
+    .columns(['voucher_id', 'created_at'])
+    .execute();
 
   // Participants of orders placed before this migration are connected to customer records by
   // email, as placeOrder does for every new order (unless the order opted out with
   // config.allow_customer_autoconnect = false).
   await sql`
     INSERT INTO customers (id, tenant_id, email, name)
-    SELECT DISTINCT ON (p.tenant_id, lower(p.email)) gen_random_uuid(), p.tenant_id, lower(p.email), trim(p.firstname || ' ' || p.lastname)
+    SELECT DISTINCT ON (p.tenant_id, lower(p.email))
+      gen_random_uuid(), p.tenant_id, lower(p.email), trim(p.firstname || ' ' || p.lastname)
     FROM participants p
     JOIN orders o ON o.id = p.order_id
     WHERE p.email IS NOT NULL AND p.email <> '' AND p.customer_id IS NULL
@@ -51,8 +56,11 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   // Connected participants and the customers created for them stay: they are data, not schema.
   await db.schema.dropTable('voucher_redemptions').ifExists().execute();
   for (const index of [
-    'order_lines_tenant_occurrence_idx', 'participants_tenant_customer_idx', 'participants_tenant_email_idx',
-    'orders_tenant_customer_idx', 'orders_tenant_booker_email_idx',
+    'order_lines_tenant_occurrence_idx',
+    'participants_tenant_customer_idx',
+    'participants_tenant_email_idx',
+    'orders_tenant_customer_idx',
+    'orders_tenant_booker_email_idx',
   ]) {
     await db.schema.dropIndex(index).ifExists().execute();
   }

@@ -26,7 +26,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .where(sql.ref('delivered_at'), 'is', null)
     .where(sql.ref('gave_up_at'), 'is', null)
     .execute();
-  await db.schema.createIndex('sandbox_webhook_deliveries_session').on('sandbox_webhook_deliveries').columns(['session_id', 'event_id']).execute();
+  await db.schema
+    .createIndex('sandbox_webhook_deliveries_session')
+    .on('sandbox_webhook_deliveries')
+    .columns(['session_id', 'event_id'])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 
-// Saved cards, for one-click payment without the provider's page: the provider keeps the card (sandbox_psp_cards is the sandbox
-// provider's vault); we keep only its token, brand and last four digits per customer.
+// Saved cards, for one-click payment without the provider's page: the provider keeps the card (sandbox_psp_cards
+// is the sandbox provider's vault); we keep only its token, brand and last four digits per customer.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('sandbox_psp_cards')
@@ -24,7 +24,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('deleted_at', 'timestamptz')
     .addUniqueConstraint('saved_cards_provider_token_key', ['provider', 'provider_token'])
     .execute();
-  await db.schema.createIndex('saved_cards_customer_idx').on('saved_cards').columns(['tenant_id', 'customer_id']).execute();
+  await db.schema
+    .createIndex('saved_cards_customer_idx')
+    .on('saved_cards')
+    .columns(['tenant_id', 'customer_id'])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

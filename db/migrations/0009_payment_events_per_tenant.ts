@@ -12,8 +12,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`ALTER TABLE payment_events DROP CONSTRAINT payment_events_provider_event_key`.execute(db);
   await sql`
     ALTER TABLE payment_events
-      ADD CONSTRAINT payment_events_tenant_provider_event_key UNIQUE (tenant_id, provider, provider_event_id)`
-    .execute(db);
+      ADD CONSTRAINT payment_events_tenant_provider_event_key UNIQUE (tenant_id, provider, provider_event_id)`.execute(
+    db,
+  );
   await sql`ALTER TABLE payment_events
     ADD CONSTRAINT payment_events_tenant_required CHECK (tenant_id IS NOT NULL) NOT VALID`.execute(db);
 }

@@ -8,19 +8,20 @@ import { type Kysely, type RawBuilder, sql } from 'kysely';
 const RANDOM_TOKEN = sql`replace(gen_random_uuid()::text, '-', '') || replace(gen_random_uuid()::text, '-', '')`;
 
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema.alterTable('sandbox_psp_sessions')
+  await db.schema
+    .alterTable('sandbox_psp_sessions')
     .addColumn('page_token', 'text')
     .addColumn('form_token', 'text')
     .execute();
   await sql`
-    UPDATE sandbox_psp_sessions SET page_token = 'sbxpay_' || ${RANDOM_TOKEN}, form_token = ${RANDOM_TOKEN}`
-    .execute(db);
+    UPDATE sandbox_psp_sessions SET page_token = 'sbxpay_' || ${RANDOM_TOKEN}, form_token = ${RANDOM_TOKEN}`.execute(
+    db,
+  );
   await sql`
     ALTER TABLE sandbox_psp_sessions
       ALTER COLUMN page_token SET NOT NULL,
       ALTER COLUMN form_token SET NOT NULL,
-      ADD CONSTRAINT sandbox_psp_sessions_page_token_key UNIQUE (page_token)`
-    .execute(db);
+      ADD CONSTRAINT sandbox_psp_sessions_page_token_key UNIQUE (page_token)`.execute(db);
   await rewriteLinks(db, sql`s.page_token`);
 }
 
@@ -35,6 +36,5 @@ async function rewriteLinks(db: Kysely<unknown>, segment: RawBuilder<unknown>): 
     SET redirect_url = regexp_replace(p.redirect_url, '/psp/sandbox/pay/[^/?#]+$', '/psp/sandbox/pay/' || ${segment})
     FROM sandbox_psp_sessions s
     WHERE p.provider = 'sandbox' AND p.kind = 'charge' AND p.provider_session_id = s.id
-      AND p.redirect_url IS NOT NULL`
-    .execute(db);
+      AND p.redirect_url IS NOT NULL`.execute(db);
 }

@@ -11,7 +11,8 @@ export interface ActiveApiKey {
 
 /** The unrevoked key with this hash, with its tenant's slug; undefined for unknown or revoked. */
 export async function findActiveApiKey(db: Kysely<Database>, keyHash: string): Promise<ActiveApiKey | undefined> {
-  return db.selectFrom('api_keys')
+  return db
+    .selectFrom('api_keys')
     .innerJoin('tenants', 'tenants.id', 'api_keys.tenant_id')
     .select(['api_keys.id', 'api_keys.tenant_id', 'api_keys.scopes', 'tenants.slug'])
     .where('api_keys.key_hash', '=', keyHash)

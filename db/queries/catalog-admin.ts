@@ -9,7 +9,12 @@ import type { OccurrenceRow, ProductRow } from './catalog';
 
 export type CampaignRow = Selectable<CampaignsTable>;
 export type VoucherRow = Selectable<VouchersTable>;
-export interface ExchangeRateRow { base_currency: string; quote_currency: string; rate: string; updated_at: Date }
+export interface ExchangeRateRow {
+  base_currency: string;
+  quote_currency: string;
+  rate: string;
+  updated_at: Date;
+}
 
 /** The SQLSTATE and constraint of a PostgreSQL error (node-postgres DatabaseError), if it is one. */
 export function pgErrorOf(error: unknown): { code: string; constraint?: string } | undefined {
@@ -37,17 +42,20 @@ export interface ProductValues {
 export async function insertProduct(db: Db, tenantId: string, values: ProductValues): Promise<ProductRow> {
   return db
     .with('inserted', (qb) =>
-      qb.insertInto('products').values({
-        id: crypto.randomUUID(),
-        tenant_id: tenantId,
-        type: values.type,
-        name: values.name,
-        ...(values.description !== undefined ? { description: values.description } : {}),
-        price: values.price,
-        vat_rate_bp: values.vatRateBp,
-        daily_capacity: values.dailyCapacity ?? null,
-        ...(values.active !== undefined ? { active: values.active } : {}),
-      }).returningAll(),
+      qb
+        .insertInto('products')
+        .values({
+          id: crypto.randomUUID(),
+          tenant_id: tenantId,
+          type: values.type,
+          name: values.name,
+          ...(values.description !== undefined ? { description: values.description } : {}),
+          price: values.price,
+          vat_rate_bp: values.vatRateBp,
+          daily_capacity: values.dailyCapacity ?? null,
+          ...(values.active !== undefined ? { active: values.active } : {}),
+        })
+        .returningAll(),
     )
     .selectFrom('inserted')
     .innerJoin('tenants', 'tenants.id', 'inserted.tenant_id')
@@ -57,7 +65,12 @@ export async function insertProduct(db: Db, tenantId: string, values: ProductVal
 }
 
 /** Undefined when the tenant has no such product. */
-export async function updateProduct(db: Db, tenantId: string, id: string, patch: Partial<ProductValues>): Promise<ProductRow | undefined> {
+export async function updateProduct(
+  db: Db,
+  tenantId: string,
+  id: string,
+  patch: Partial<ProductValues>,
+): Promise<ProductRow | undefined> {
   return db
     .updateTable('products')
     .from('tenants')
@@ -117,20 +130,27 @@ export interface OccurrenceValues {
 export type InsertOccurrenceResult = { ok: true; row: OccurrenceRow } | { ok: false; reason: 'product_not_found' };
 
 /** The composite foreign key (tenant_id, product_id) is the tenant check: one statement. */
-export async function insertOccurrence(db: Db, tenantId: string, values: OccurrenceValues): Promise<InsertOccurrenceResult> {
+export async function insertOccurrence(
+  db: Db,
+  tenantId: string,
+  values: OccurrenceValues,
+): Promise<InsertOccurrenceResult> {
   try {
     const row = await db
       .with('inserted', (qb) =>
-        qb.insertInto('occurrences').values({
-          id: crypto.randomUUID(),
-          tenant_id: tenantId,
-          product_id: values.productId,
-          name: values.name,
-          starts_at: values.startsAt,
-          ends_at: values.endsAt ?? null,
-          capacity: values.capacity,
-          price: values.price ?? null,
-        }).returningAll(),
+        qb
+          .insertInto('occurrences')
+          .values({
+            id: crypto.randomUUID(),
+            tenant_id: tenantId,
+            product_id: values.productId,
+            name: values.name,
+            starts_at: values.startsAt,
+            ends_at: values.endsAt ?? null,
+            capacity: values.capacity,
+            price: values.price ?? null,
+          })
+          .returningAll(),
       )
       .selectFrom('inserted')
       .innerJoin('products', 'products.id', 'inserted.product_id')
@@ -141,7 +161,8 @@ export async function insertOccurrence(db: Db, tenantId: string, values: Occurre
     return { ok: true, row };
   } catch (error) {
     const pg = pgErrorOf(error);
-    if (pg?.code === FOREIGN_KEY_VIOLATION && pg.constraint === 'occurrences_product_fk') return { ok: false, reason: 'product_not_found' };
+    if (pg?.code === FOREIGN_KEY_VIOLATION && pg.constraint === 'occurrences_product_fk')
+      return { ok: false, reason: 'product_not_found' };
     throw error;
   }
 }
@@ -167,7 +188,12 @@ export type UpdateOccurrenceResult =
  * seat held between our answer and the write can never be oversold. When no row comes back the
  * occurrence is read once — only to say why (404, 409 or 422); it is never written from it.
  */
-export async function updateOccurrence(db: Db, tenantId: string, id: string, patch: OccurrencePatchValues): Promise<UpdateOccurrenceResult> {
+export async function updateOccurrence(
+  db: Db,
+  tenantId: string,
+  id: string,
+  patch: OccurrencePatchValues,
+): Promise<UpdateOccurrenceResult> {
   const { startsAt, endsAt, capacity } = patch;
   for (let attempt = 0; attempt < 3; attempt++) {
     let query = db
@@ -189,7 +215,9 @@ export async function updateOccurrence(db: Db, tenantId: string, id: string, pat
     if (capacity !== undefined) query = query.where('occurrences.seats_taken', '<=', capacity);
     // The end may not come before the start, whichever of the two the patch changes.
     if (startsAt !== undefined && endsAt === undefined) {
-      query = query.where((eb) => eb.or([eb('occurrences.ends_at', 'is', null), eb('occurrences.ends_at', '>=', startsAt)]));
+      query = query.where((eb) =>
+        eb.or([eb('occurrences.ends_at', 'is', null), eb('occurrences.ends_at', '>=', startsAt)]),
+      );
     } else if (startsAt === undefined && endsAt) {
       query = query.where('occurrences.starts_at', '<=', endsAt);
     }
@@ -220,11 +248,20 @@ export async function updateOccurrence(db: Db, tenantId: string, id: string, pat
 // ── Exchange rates ──────────────────────────────────────────────────────────────────────
 
 export async function tenantBaseCurrency(db: Db, tenantId: string): Promise<string> {
-  const row = await db.selectFrom('tenants').select('base_currency').where('id', '=', tenantId).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('tenants')
+    .select('base_currency')
+    .where('id', '=', tenantId)
+    .executeTakeFirstOrThrow();
   return row.base_currency;
 }
 
-export async function upsertExchangeRate(db: Db, tenantId: string, quoteCurrency: string, rate: string): Promise<ExchangeRateRow> {
+export async function upsertExchangeRate(
+  db: Db,
+  tenantId: string,
+  quoteCurrency: string,
+  rate: string,
+): Promise<ExchangeRateRow> {
   return db
     .with('upserted', (qb) =>
       qb
@@ -235,7 +272,12 @@ export async function upsertExchangeRate(db: Db, tenantId: string, quoteCurrency
     )
     .selectFrom('upserted')
     .innerJoin('tenants', 'tenants.id', 'upserted.tenant_id')
-    .select(['tenants.base_currency', 'upserted.quote_currency', sql<string>`upserted.rate::text`.as('rate'), 'upserted.updated_at'])
+    .select([
+      'tenants.base_currency',
+      'upserted.quote_currency',
+      sql<string>`upserted.rate::text`.as('rate'),
+      'upserted.updated_at',
+    ])
     .executeTakeFirstOrThrow();
 }
 
@@ -243,7 +285,12 @@ export async function listExchangeRates(db: Db, tenantId: string): Promise<Excha
   return db
     .selectFrom('exchange_rates')
     .innerJoin('tenants', 'tenants.id', 'exchange_rates.tenant_id')
-    .select(['tenants.base_currency', 'exchange_rates.quote_currency', sql<string>`exchange_rates.rate::text`.as('rate'), 'exchange_rates.updated_at'])
+    .select([
+      'tenants.base_currency',
+      'exchange_rates.quote_currency',
+      sql<string>`exchange_rates.rate::text`.as('rate'),
+      'exchange_rates.updated_at',
+    ])
     .where('exchange_rates.tenant_id', '=', tenantId)
     .orderBy('exchange_rates.quote_currency')
     .execute();
@@ -289,13 +336,18 @@ export async function insertCampaign(db: Db, tenantId: string, values: CampaignV
     return { ok: true, row };
   } catch (error) {
     const pg = pgErrorOf(error);
-    if (pg?.code === UNIQUE_VIOLATION && pg.constraint === 'campaigns_tenant_code_key') return { ok: false, reason: 'code_taken' };
+    if (pg?.code === UNIQUE_VIOLATION && pg.constraint === 'campaigns_tenant_code_key')
+      return { ok: false, reason: 'code_taken' };
     throw error;
   }
 }
 
 /** Ordered by code (case-insensitively), keyset-paged on upper(code), which is unique per tenant. */
-export async function listCampaigns(db: Db, tenantId: string, opts: { afterCode?: string; limit: number }): Promise<CampaignRow[]> {
+export async function listCampaigns(
+  db: Db,
+  tenantId: string,
+  opts: { afterCode?: string; limit: number },
+): Promise<CampaignRow[]> {
   let query = db
     .selectFrom('campaigns')
     .selectAll()
@@ -339,7 +391,8 @@ export async function insertVoucher(db: Db, tenantId: string, values: VoucherVal
     return { ok: true, row };
   } catch (error) {
     const pg = pgErrorOf(error);
-    if (pg?.code === UNIQUE_VIOLATION && pg.constraint === 'vouchers_tenant_code_key') return { ok: false, reason: 'code_taken' };
+    if (pg?.code === UNIQUE_VIOLATION && pg.constraint === 'vouchers_tenant_code_key')
+      return { ok: false, reason: 'code_taken' };
     throw error;
   }
 }

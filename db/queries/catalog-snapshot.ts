@@ -4,7 +4,12 @@ import type { CatalogSnapshot } from '../../domain/order-draft';
 import type { Db } from '../database';
 
 /** Reads, in a handful of queries, only the catalogue rows an order request names. */
-export async function loadCatalogSnapshot(db: Db, tenantId: string, request: OrderRequest, changingOrderId?: string): Promise<CatalogSnapshot> {
+export async function loadCatalogSnapshot(
+  db: Db,
+  tenantId: string,
+  request: OrderRequest,
+  changingOrderId?: string,
+): Promise<CatalogSnapshot> {
   const occurrenceIds = new Set<string>();
   const productIds = new Set<string>();
   for (const line of request.lines) {
@@ -18,39 +23,66 @@ export async function loadCatalogSnapshot(db: Db, tenantId: string, request: Ord
   const [tenant, occurrences, rates, campaign, voucher, now] = await Promise.all([
     db.selectFrom('tenants').selectAll().where('id', '=', tenantId).executeTakeFirstOrThrow(),
     occurrenceIds.size
-      ? db.selectFrom('occurrences').selectAll().where('tenant_id', '=', tenantId).where('id', 'in', [...occurrenceIds]).execute()
+      ? db
+          .selectFrom('occurrences')
+          .selectAll()
+          .where('tenant_id', '=', tenantId)
+          .where('id', 'in', [...occurrenceIds])
+          .execute()
       : Promise.resolve([]),
     db.selectFrom('exchange_rates').select(['quote_currency', 'rate']).where('tenant_id', '=', tenantId).execute(),
     request.campaign_code
-      ? db.selectFrom('campaigns').selectAll().where('tenant_id', '=', tenantId)
-          .where(sql`upper(code)`, '=', request.campaign_code.trim().toUpperCase()).executeTakeFirst()
+      ? db
+          .selectFrom('campaigns')
+          .selectAll()
+          .where('tenant_id', '=', tenantId)
+          .where(sql`upper(code)`, '=', request.campaign_code.trim().toUpperCase())
+          .executeTakeFirst()
       : Promise.resolve(undefined),
     request.voucher_code
-      ? db.selectFrom('vouchers').selectAll().where('tenant_id', '=', tenantId)
-          .where(sql`upper(code)`, '=', request.voucher_code.trim().toUpperCase()).executeTakeFirst()
+      ? db
+          .selectFrom('vouchers')
+          .selectAll()
+          .where('tenant_id', '=', tenantId)
+          .where(sql`upper(code)`, '=', request.voucher_code.trim().toUpperCase())
+          .executeTakeFirst()
       : Promise.resolve(undefined),
     sql<{ now: Date }>`SELECT now() AS now`.execute(db).then((r) => r.rows[0]!.now),
   ]);
   for (const occurrence of occurrences) productIds.add(occurrence.product_id);
   if (changingOrderId) {
     // A change re-requests the order's own seats: they count as free for the early check.
-    const own = await db.selectFrom('reservations').select(['occurrence_id', 'quantity'])
-      .where('order_id', '=', changingOrderId).where('status', '=', 'held').where('occurrence_id', 'is not', null).execute();
+    const own = await db
+      .selectFrom('reservations')
+      .select(['occurrence_id', 'quantity'])
+      .where('order_id', '=', changingOrderId)
+      .where('status', '=', 'held')
+      .where('occurrence_id', 'is not', null)
+      .execute();
     for (const hold of own) {
       const occurrence = occurrences.find((o) => o.id === hold.occurrence_id);
       if (occurrence) occurrence.seats_taken -= hold.quantity;
     }
     // Its own campaign use and voucher value count as free too: the change gives them back first.
-    const order = await db.selectFrom('orders').select(['campaign_code', 'voucher_code', 'voucher_applied'])
-      .where('id', '=', changingOrderId).executeTakeFirst();
-    if (campaign && order?.campaign_code?.toUpperCase() === campaign.code.toUpperCase()) campaign.uses = Math.max(0, campaign.uses - 1);
+    const order = await db
+      .selectFrom('orders')
+      .select(['campaign_code', 'voucher_code', 'voucher_applied'])
+      .where('id', '=', changingOrderId)
+      .executeTakeFirst();
+    if (campaign && order?.campaign_code?.toUpperCase() === campaign.code.toUpperCase())
+      campaign.uses = Math.max(0, campaign.uses - 1);
     if (voucher && order?.voucher_code?.toUpperCase() === voucher.code.toUpperCase()) {
       if (voucher.kind === 'value') voucher.remaining_value = (voucher.remaining_value ?? 0) + order.voucher_applied;
       voucher.redeemed_at = null;
     }
   }
   const products = productIds.size
-    ? await db.selectFrom('products').selectAll().where('tenant_id', '=', tenantId).where('id', 'in', [...productIds]).execute()
+    ? await db
+        .selectFrom('products')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('id', 'in', [...productIds])
+        .execute()
     : [];
 
   return {
@@ -63,25 +95,62 @@ export async function loadCatalogSnapshot(db: Db, tenantId: string, request: Ord
       preliminaryMinutes: tenant.preliminary_minutes,
       locale: tenant.locale,
     },
-    products: Object.fromEntries(products.map((p) => [p.id, {
-      id: p.id, type: p.type, name: p.name, price: p.price, vatRateBp: p.vat_rate_bp, dailyCapacity: p.daily_capacity, active: p.active,
-    }])),
-    occurrences: Object.fromEntries(occurrences.map((o) => [o.id, {
-      id: o.id, productId: o.product_id, name: o.name, startsAt: o.starts_at.toISOString(), capacity: o.capacity,
-      seatsTaken: o.seats_taken, price: o.price, status: o.status,
-    }])),
+    products: Object.fromEntries(
+      products.map((p) => [
+        p.id,
+        {
+          id: p.id,
+          type: p.type,
+          name: p.name,
+          price: p.price,
+          vatRateBp: p.vat_rate_bp,
+          dailyCapacity: p.daily_capacity,
+          active: p.active,
+        },
+      ]),
+    ),
+    occurrences: Object.fromEntries(
+      occurrences.map((o) => [
+        o.id,
+        {
+          id: o.id,
+          productId: o.product_id,
+          name: o.name,
+          startsAt: o.starts_at.toISOString(),
+          capacity: o.capacity,
+          seatsTaken: o.seats_taken,
+          price: o.price,
+          status: o.status,
+        },
+      ]),
+    ),
     exchangeRates: Object.fromEntries(rates.map((r) => [r.quote_currency, r.rate])),
-    campaign: campaign ? {
-      code: campaign.code, kind: campaign.kind, percent: campaign.percent === null ? null : Number(campaign.percent),
-      amount: campaign.amount, currency: campaign.currency, validFrom: campaign.valid_from?.toISOString() ?? null,
-      validUntil: campaign.valid_until?.toISOString() ?? null, maxUses: campaign.max_uses, uses: campaign.uses,
-      minOrderAmount: campaign.min_order_amount, productIds: campaign.product_ids,
-    } : null,
-    voucher: voucher ? {
-      code: voucher.code, kind: voucher.kind, currency: voucher.currency, remainingValue: voucher.remaining_value,
-      percent: voucher.percent === null ? null : Number(voucher.percent), validUntil: voucher.valid_until?.toISOString() ?? null,
-      redeemedAt: voucher.redeemed_at?.toISOString() ?? null,
-    } : null,
+    campaign: campaign
+      ? {
+          code: campaign.code,
+          kind: campaign.kind,
+          percent: campaign.percent === null ? null : Number(campaign.percent),
+          amount: campaign.amount,
+          currency: campaign.currency,
+          validFrom: campaign.valid_from?.toISOString() ?? null,
+          validUntil: campaign.valid_until?.toISOString() ?? null,
+          maxUses: campaign.max_uses,
+          uses: campaign.uses,
+          minOrderAmount: campaign.min_order_amount,
+          productIds: campaign.product_ids,
+        }
+      : null,
+    voucher: voucher
+      ? {
+          code: voucher.code,
+          kind: voucher.kind,
+          currency: voucher.currency,
+          remainingValue: voucher.remaining_value,
+          percent: voucher.percent === null ? null : Number(voucher.percent),
+          validUntil: voucher.valid_until?.toISOString() ?? null,
+          redeemedAt: voucher.redeemed_at?.toISOString() ?? null,
+        }
+      : null,
     now: now.toISOString(),
   };
 }

@@ -5,7 +5,11 @@ import type { OccurrencesTable, ProductsTable } from '../schema';
 export type ProductRow = Selectable<ProductsTable> & { currency: string };
 export type OccurrenceRow = Selectable<OccurrencesTable> & { product_price: number; currency: string };
 
-export async function listProducts(db: Db, tenantId: string, opts: { type?: string; afterId?: string; limit: number }): Promise<ProductRow[]> {
+export async function listProducts(
+  db: Db,
+  tenantId: string,
+  opts: { type?: string; afterId?: string; limit: number },
+): Promise<ProductRow[]> {
   let query = db
     .selectFrom('products')
     .innerJoin('tenants', 'tenants.id', 'products.tenant_id')
@@ -40,7 +44,10 @@ export async function listOccurrences(
   if (opts.after) {
     const { startsAt, id } = opts.after;
     query = query.where((eb) =>
-      eb.or([eb('occurrences.starts_at', '>', startsAt), eb.and([eb('occurrences.starts_at', '=', startsAt), eb('occurrences.id', '>', id)])]),
+      eb.or([
+        eb('occurrences.starts_at', '>', startsAt),
+        eb.and([eb('occurrences.starts_at', '=', startsAt), eb('occurrences.id', '>', id)]),
+      ]),
     );
   }
   return query.execute();

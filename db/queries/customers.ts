@@ -17,7 +17,11 @@ export interface CustomerContact {
  * share people lock the customer rows in the same order and never deadlock each other. An
  * existing customer keeps its name unless it has none yet.
  */
-export async function connectCustomersByEmail(db: Kysely<Database>, tenantId: string, contacts: CustomerContact[]): Promise<Map<string, string>> {
+export async function connectCustomersByEmail(
+  db: Kysely<Database>,
+  tenantId: string,
+  contacts: CustomerContact[],
+): Promise<Map<string, string>> {
   const byEmail = new Map<string, CustomerContact>();
   for (const contact of contacts) {
     const email = contact.email.trim().toLowerCase();
@@ -30,7 +34,9 @@ export async function connectCustomersByEmail(db: Kysely<Database>, tenantId: st
   const rows = [...byEmail.values()].sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
   const ids = new Map<string, string>();
   for (const batch of batchesOf(rows)) {
-    const values = sql.join(batch.map((r) => sql`(${crypto.randomUUID()}::uuid, ${tenantId}::uuid, ${r.email}, ${r.name}, ${r.phone})`));
+    const values = sql.join(
+      batch.map((r) => sql`(${crypto.randomUUID()}::uuid, ${tenantId}::uuid, ${r.email}, ${r.name}, ${r.phone})`),
+    );
     const result = await sql<{ id: string; email: string }>`
       INSERT INTO customers (id, tenant_id, email, name, phone)
       VALUES ${values}
@@ -42,7 +48,11 @@ export async function connectCustomersByEmail(db: Kysely<Database>, tenantId: st
   return ids;
 }
 
-export async function listCustomers(db: Db, tenantId: string, opts: { email?: string; afterEmail?: string; limit: number }): Promise<CustomerRow[]> {
+export async function listCustomers(
+  db: Db,
+  tenantId: string,
+  opts: { email?: string; afterEmail?: string; limit: number },
+): Promise<CustomerRow[]> {
   let query = db
     .selectFrom('customers')
     .selectAll()
@@ -55,5 +65,10 @@ export async function listCustomers(db: Db, tenantId: string, opts: { email?: st
 }
 
 export async function getCustomer(db: Db, tenantId: string, id: string): Promise<CustomerRow | undefined> {
-  return db.selectFrom('customers').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+  return db
+    .selectFrom('customers')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }

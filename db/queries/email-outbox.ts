@@ -23,18 +23,20 @@ export interface NewOutboxRow {
 export async function insertOutboxRows(db: Kysely<Database>, rows: readonly NewOutboxRow[]): Promise<void> {
   await db
     .insertInto('email_outbox')
-    .values(rows.map((row) => ({
-      id: randomUUID(),
-      tenant_id: row.tenantId,
-      order_id: row.orderId,
-      kind: row.kind,
-      recipient: row.recipient,
-      subject: row.subject,
-      html: row.html,
-      text: row.text,
-      message_id: row.messageId,
-      attachment_invoice_id: row.attachmentInvoiceId,
-    })))
+    .values(
+      rows.map((row) => ({
+        id: randomUUID(),
+        tenant_id: row.tenantId,
+        order_id: row.orderId,
+        kind: row.kind,
+        recipient: row.recipient,
+        subject: row.subject,
+        html: row.html,
+        text: row.text,
+        message_id: row.messageId,
+        attachment_invoice_id: row.attachmentInvoiceId,
+      })),
+    )
     // The conflict target is the expression index email_outbox_once_key.
     .onConflict((oc) => oc.expression(sql`order_id, kind, lower(recipient)`).doNothing())
     .execute();
@@ -42,10 +44,16 @@ export async function insertOutboxRows(db: Kysely<Database>, rows: readonly NewO
 
 /** The outbox rows of these orders and kinds (to find the ids of what was just queued). */
 export async function listOutboxKeys(
-  db: Kysely<Database>, orderIds: readonly string[], kinds: readonly string[],
+  db: Kysely<Database>,
+  orderIds: readonly string[],
+  kinds: readonly string[],
 ): Promise<Pick<OutboxRow, 'id' | 'order_id' | 'kind' | 'recipient'>[]> {
-  return db.selectFrom('email_outbox').select(['id', 'order_id', 'kind', 'recipient'])
-    .where('order_id', 'in', orderIds).where('kind', 'in', kinds).execute();
+  return db
+    .selectFrom('email_outbox')
+    .select(['id', 'order_id', 'kind', 'recipient'])
+    .where('order_id', 'in', orderIds)
+    .where('kind', 'in', kinds)
+    .execute();
 }
 
 /**
@@ -53,32 +61,41 @@ export async function listOutboxKeys(
  * of the caller's transaction; a row another sender holds is skipped, not waited for.
  */
 export async function claimDueEmail(
-  trx: Kysely<Database>, filter: { ids?: readonly string[]; skip: readonly string[] },
+  trx: Kysely<Database>,
+  filter: { ids?: readonly string[]; skip: readonly string[] },
 ): Promise<OutboxRow | undefined> {
-  let query = trx.selectFrom('email_outbox').selectAll()
-    .where('status', '=', 'pending').where('next_attempt_at', '<=', sql<Date>`now()`);
+  let query = trx
+    .selectFrom('email_outbox')
+    .selectAll()
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '<=', sql<Date>`now()`);
   if (filter.ids) query = query.where('id', 'in', filter.ids);
   if (filter.skip.length > 0) query = query.where('id', 'not in', filter.skip);
   return query.orderBy('next_attempt_at').orderBy('created_at').limit(1).forUpdate().skipLocked().executeTakeFirst();
 }
 
 export async function markEmailSent(trx: Kysely<Database>, id: string): Promise<void> {
-  await trx.updateTable('email_outbox')
+  await trx
+    .updateTable('email_outbox')
     .set((eb) => ({ status: 'sent', attempts: eb('attempts', '+', 1), sent_at: sql<Date>`clock_timestamp()` }))
-    .where('id', '=', id).execute();
+    .where('id', '=', id)
+    .execute();
 }
 
 /** A failed attempt: counted, its error kept, tried again after `retryInSeconds` unless given up. */
 export async function recordEmailFailure(
-  trx: Kysely<Database>, id: string,
+  trx: Kysely<Database>,
+  id: string,
   failure: { attempts: number; error: string; giveUp: boolean; retryInSeconds: number },
 ): Promise<void> {
-  await trx.updateTable('email_outbox')
+  await trx
+    .updateTable('email_outbox')
     .set({
       attempts: failure.attempts,
       last_error: failure.error,
       status: failure.giveUp ? 'failed' : 'pending',
       next_attempt_at: sql<Date>`clock_timestamp() + make_interval(secs => ${failure.retryInSeconds})`,
     })
-    .where('id', '=', id).execute();
+    .where('id', '=', id)
+    .execute();
 }

@@ -175,7 +175,12 @@ function isoOrNull(value: Date | string | null | undefined): string | null {
 export function documentDate(value: Date | string): string {
   const date = value instanceof Date ? value : new Date(value);
   // en-CA formats as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', { timeZone: DOCUMENT_TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' }).format(date);
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone: DOCUMENT_TIME_ZONE,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(date);
 }
 
 /** The seller as stored on a document at issue: a snapshot, so later edits of the tenant don't change it. */
@@ -194,27 +199,57 @@ export interface SellerSnapshot {
 
 /** Reads the tenant's seller details for a document being issued (inside its transaction). */
 export async function loadSellerSnapshot(db: Kysely<Database>, tenantId: string): Promise<SellerSnapshot> {
-  const t = await db.selectFrom('tenants')
-    .select(['name', 'slug', 'legal_name', 'org_number', 'vat_number', 'address', 'bank_account', 'email_from', 'base_currency', 'prices_include_vat'])
-    .where('id', '=', tenantId).executeTakeFirstOrThrow();
+  const t = await db
+    .selectFrom('tenants')
+    .select([
+      'name',
+      'slug',
+      'legal_name',
+      'org_number',
+      'vat_number',
+      'address',
+      'bank_account',
+      'email_from',
+      'base_currency',
+      'prices_include_vat',
+    ])
+    .where('id', '=', tenantId)
+    .executeTakeFirstOrThrow();
   return {
-    name: t.name, id: t.slug, legal_name: t.legal_name, org_number: t.org_number, vat_number: t.vat_number,
-    address: t.address, bank_account: t.bank_account, email: t.email_from, base_currency: t.base_currency,
+    name: t.name,
+    id: t.slug,
+    legal_name: t.legal_name,
+    org_number: t.org_number,
+    vat_number: t.vat_number,
+    address: t.address,
+    bank_account: t.bank_account,
+    email: t.email_from,
+    base_currency: t.base_currency,
     prices_include_vat: t.prices_include_vat,
   };
 }
 
 function baseQuery(db: Kysely<Database>, tenantId: string) {
-  return db.selectFrom('invoices')
-    .innerJoin('orders', (j) => j.onRef('orders.id', '=', 'invoices.order_id').onRef('orders.tenant_id', '=', 'invoices.tenant_id'))
+  return db
+    .selectFrom('invoices')
+    .innerJoin('orders', (j) =>
+      j.onRef('orders.id', '=', 'invoices.order_id').onRef('orders.tenant_id', '=', 'invoices.tenant_id'),
+    )
     .innerJoin('tenants', 'tenants.id', 'invoices.tenant_id')
     .leftJoin('invoices as credited', 'credited.id', 'invoices.credits_invoice_id')
     .selectAll('invoices')
     .select([
-      'orders.number as order_number', 'orders.delivery_details',
-      'tenants.name as tenant_name', 'tenants.legal_name as tenant_legal_name', 'tenants.org_number as tenant_org_number',
-      'tenants.vat_number as tenant_vat_number', 'tenants.address as tenant_address', 'tenants.bank_account as tenant_bank_account',
-      'tenants.email_from as tenant_email', 'tenants.base_currency as tenant_base_currency', 'tenants.prices_include_vat as tenant_prices_include_vat',
+      'orders.number as order_number',
+      'orders.delivery_details',
+      'tenants.name as tenant_name',
+      'tenants.legal_name as tenant_legal_name',
+      'tenants.org_number as tenant_org_number',
+      'tenants.vat_number as tenant_vat_number',
+      'tenants.address as tenant_address',
+      'tenants.bank_account as tenant_bank_account',
+      'tenants.email_from as tenant_email',
+      'tenants.base_currency as tenant_base_currency',
+      'tenants.prices_include_vat as tenant_prices_include_vat',
       'credited.document_number as credits_number',
     ])
     .where('invoices.tenant_id', '=', tenantId);
@@ -262,7 +297,8 @@ export function toInvoiceDocument(row: DocumentRow): InvoiceDocument {
     status: row.status,
     order_id: row.order_id,
     order_number: row.order_number,
-    credits: row.credits_invoice_id && row.credits_number ? { id: row.credits_invoice_id, number: row.credits_number } : null,
+    credits:
+      row.credits_invoice_id && row.credits_number ? { id: row.credits_invoice_id, number: row.credits_number } : null,
     issued_at: issuedAt.toISOString(),
     date: documentDate(issuedAt),
     due_date: row.due_at ? documentDate(row.due_at) : null,
@@ -270,7 +306,8 @@ export function toInvoiceDocument(row: DocumentRow): InvoiceDocument {
     currency: row.currency,
     base_currency: text(seller.base_currency) ?? row.tenant_base_currency,
     exchange_rate: row.exchange_rate,
-    prices_include_vat: typeof seller.prices_include_vat === 'boolean' ? seller.prices_include_vat : row.tenant_prices_include_vat,
+    prices_include_vat:
+      typeof seller.prices_include_vat === 'boolean' ? seller.prices_include_vat : row.tenant_prices_include_vat,
     payment_reference: row.payment_reference,
     external_id: row.external_id,
     totals: {
@@ -311,16 +348,30 @@ export function toInvoiceDocument(row: DocumentRow): InvoiceDocument {
 }
 
 /** One document of the tenant, or undefined (also for another tenant's id). */
-export async function loadInvoiceDocument(db: Kysely<Database>, tenantId: string, id: string): Promise<InvoiceDocument | undefined> {
+export async function loadInvoiceDocument(
+  db: Kysely<Database>,
+  tenantId: string,
+  id: string,
+): Promise<InvoiceDocument | undefined> {
   const row = await baseQuery(db, tenantId).where('invoices.id', '=', id).executeTakeFirst();
   return row ? toInvoiceDocument(row) : undefined;
 }
 
 /** Where a document number sits in the tenant's (series, number) order; undefined when unknown. */
-export async function findDocumentPosition(db: Kysely<Database>, tenantId: string, documentNumber: string): Promise<{ series: string; number: number } | undefined> {
-  return db.selectFrom('invoices').select(['series', 'number'])
-    .where('tenant_id', '=', tenantId).where('document_number', '=', documentNumber)
-    .orderBy('series').orderBy('number').limit(1).executeTakeFirst();
+export async function findDocumentPosition(
+  db: Kysely<Database>,
+  tenantId: string,
+  documentNumber: string,
+): Promise<{ series: string; number: number } | undefined> {
+  return db
+    .selectFrom('invoices')
+    .select(['series', 'number'])
+    .where('tenant_id', '=', tenantId)
+    .where('document_number', '=', documentNumber)
+    .orderBy('series')
+    .orderBy('number')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 /** The tenant's documents of every type after `after` in (series, number) order. */
@@ -357,12 +408,19 @@ export async function findInvoicePaymentTargets(
   tenantId: string,
   match: InvoicePaymentMatch,
 ): Promise<InvoicePaymentTarget[]> {
-  let query = db.selectFrom('invoices')
-    .innerJoin('orders', (j) => j.onRef('orders.id', '=', 'invoices.order_id')
-      .onRef('orders.tenant_id', '=', 'invoices.tenant_id'))
+  let query = db
+    .selectFrom('invoices')
+    .innerJoin('orders', (j) =>
+      j.onRef('orders.id', '=', 'invoices.order_id').onRef('orders.tenant_id', '=', 'invoices.tenant_id'),
+    )
     .select([
-      'invoices.id', 'invoices.kind', 'invoices.status', 'invoices.document_number', 'invoices.total_incl_vat',
-      'invoices.order_id', 'orders.workflow_id',
+      'invoices.id',
+      'invoices.kind',
+      'invoices.status',
+      'invoices.document_number',
+      'invoices.total_incl_vat',
+      'invoices.order_id',
+      'orders.workflow_id',
     ])
     .where('invoices.tenant_id', '=', tenantId);
   if ('id' in match) query = query.where('invoices.id', '=', match.id);

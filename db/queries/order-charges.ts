@@ -5,15 +5,31 @@ import type { Database } from '../schema';
 
 /** Whether a charge row exists for the order: a card order is taken completely once it does. */
 export async function orderHasCharge(db: Kysely<Database>, tenantId: string, orderId: string): Promise<boolean> {
-  const charge = await db.selectFrom('payments').select('id').where('tenant_id', '=', tenantId)
-    .where('order_id', '=', orderId).where('kind', '=', 'charge').limit(1).executeTakeFirst();
+  const charge = await db
+    .selectFrom('payments')
+    .select('id')
+    .where('tenant_id', '=', tenantId)
+    .where('order_id', '=', orderId)
+    .where('kind', '=', 'charge')
+    .limit(1)
+    .executeTakeFirst();
   return charge !== undefined;
 }
 
 /** The provider session of the order's newest Stripe charge, or null when it has none. */
-export async function findLatestStripeChargeSession(db: Kysely<Database>, tenantId: string, orderId: string): Promise<string | null> {
-  const charge = await db.selectFrom('payments').select('provider_session_id').where('order_id', '=', orderId)
-    .where('tenant_id', '=', tenantId).where('provider', '=', 'stripe').where('kind', '=', 'charge')
-    .orderBy('created_at', 'desc').executeTakeFirst();
+export async function findLatestStripeChargeSession(
+  db: Kysely<Database>,
+  tenantId: string,
+  orderId: string,
+): Promise<string | null> {
+  const charge = await db
+    .selectFrom('payments')
+    .select('provider_session_id')
+    .where('order_id', '=', orderId)
+    .where('tenant_id', '=', tenantId)
+    .where('provider', '=', 'stripe')
+    .where('kind', '=', 'charge')
+    .orderBy('created_at', 'desc')
+    .executeTakeFirst();
   return charge?.provider_session_id ?? null;
 }

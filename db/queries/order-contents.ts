@@ -15,13 +15,20 @@ export interface OrderContentsInput {
 }
 
 /** Customers (booker and participants) connected by email, unless the order opts out. */
-export async function connectOrderCustomers(trx: Kysely<Database>, input: OrderContentsInput): Promise<Map<string, string>> {
+export async function connectOrderCustomers(
+  trx: Kysely<Database>,
+  input: OrderContentsInput,
+): Promise<Map<string, string>> {
   const { draft, request } = input;
   if (request.config?.allow_customer_autoconnect === false) return new Map();
   // One sorted upsert for everyone, so concurrent orders sharing people lock rows in one order.
   return connectCustomersByEmail(trx, input.tenantId, [
-    ...draft.participants.flatMap((p) => (p.email ? [{ email: p.email, name: `${p.firstname} ${p.lastname}`, phone: p.phone }] : [])),
-    ...(draft.bookerEmail ? [{ email: draft.bookerEmail, name: request.booker?.name ?? '', phone: request.booker?.phone ?? null }] : []),
+    ...draft.participants.flatMap((p) =>
+      p.email ? [{ email: p.email, name: `${p.firstname} ${p.lastname}`, phone: p.phone }] : [],
+    ),
+    ...(draft.bookerEmail
+      ? [{ email: draft.bookerEmail, name: request.booker?.name ?? '', phone: request.booker?.phone ?? null }]
+      : []),
   ]);
 }
 
@@ -31,12 +38,20 @@ export async function connectOrderCustomers(trx: Kysely<Database>, input: OrderC
  * errors (full occurrence, code used up meanwhile) instead of writing a partial order: the
  * caller rolls back.
  */
-export async function writeOrderContents(trx: Kysely<Database>, input: OrderContentsInput, customers: Map<string, string>): Promise<BusinessError[]> {
+export async function writeOrderContents(
+  trx: Kysely<Database>,
+  input: OrderContentsInput,
+  customers: Map<string, string>,
+): Promise<BusinessError[]> {
   const { draft, tenantId, orderId } = input;
   const errors = await holdSeats(trx, tenantId, orderId, draft.holds);
-  errors.push(...(await takeOrderCodes(trx, tenantId, {
-    campaign_code: draft.campaignCode, voucher_code: draft.voucherCode, voucher_applied: draft.pricing.voucherApplied,
-  })));
+  errors.push(
+    ...(await takeOrderCodes(trx, tenantId, {
+      campaign_code: draft.campaignCode,
+      voucher_code: draft.voucherCode,
+      voucher_applied: draft.pricing.voucherApplied,
+    })),
+  );
   if (errors.length > 0) return errors;
 
   const participantIds = new Map<number, string>();
@@ -45,9 +60,16 @@ export async function writeOrderContents(trx: Kysely<Database>, input: OrderCont
       const id = crypto.randomUUID();
       participantIds.set(p.position, id);
       return {
-        id, tenant_id: tenantId, order_id: orderId, position: p.position,
-        firstname: p.firstname, lastname: p.lastname, email: p.email, phone: p.phone,
-        date_of_birth: p.dateOfBirth, details: JSON.stringify(p.details),
+        id,
+        tenant_id: tenantId,
+        order_id: orderId,
+        position: p.position,
+        firstname: p.firstname,
+        lastname: p.lastname,
+        email: p.email,
+        phone: p.phone,
+        date_of_birth: p.dateOfBirth,
+        details: JSON.stringify(p.details),
         customer_id: p.email ? (customers.get(p.email.trim().toLowerCase()) ?? null) : null,
       };
     });
@@ -58,13 +80,24 @@ export async function writeOrderContents(trx: Kysely<Database>, input: OrderCont
     const priced = pricedByKey.get(line.key);
     if (!priced) throw new Error(`line ${line.key} has no price`);
     return {
-      id: crypto.randomUUID(), tenant_id: tenantId, order_id: orderId, position: line.position,
-      product_id: line.productId, occurrence_id: line.occurrenceId, inventory_date: line.inventoryDate,
+      id: crypto.randomUUID(),
+      tenant_id: tenantId,
+      order_id: orderId,
+      position: line.position,
+      product_id: line.productId,
+      occurrence_id: line.occurrenceId,
+      inventory_date: line.inventoryDate,
       participant_id: line.participantPosition === null ? null : (participantIds.get(line.participantPosition) ?? null),
-      description: line.description, quantity: line.quantity, unit_price: line.unitPrice,
+      description: line.description,
+      quantity: line.quantity,
+      unit_price: line.unitPrice,
       discount_percent: line.discountPercent === null ? null : String(line.discountPercent),
-      before_discounts: priced.beforeDiscounts, discount: priced.discount, vat_rate_bp: priced.vatRateBp,
-      excl_vat: priced.exclVat, vat: priced.vat, incl_vat: priced.inclVat,
+      before_discounts: priced.beforeDiscounts,
+      discount: priced.discount,
+      vat_rate_bp: priced.vatRateBp,
+      excl_vat: priced.exclVat,
+      vat: priced.vat,
+      incl_vat: priced.inclVat,
     };
   });
   for (const batch of batchesOf(lineRows)) await trx.insertInto('order_lines').values(batch).execute();
@@ -82,22 +115,42 @@ export async function takeOrderCodes(
 ): Promise<BusinessError[]> {
   const errors: BusinessError[] = [];
   if (order.campaign_code) {
-    const used = await trx.updateTable('campaigns').set({ uses: sql`uses + 1` })
-      .where('tenant_id', '=', tenantId).where(sql`upper(code)`, '=', order.campaign_code.toUpperCase())
-      .where(sql<boolean>`(max_uses IS NULL OR uses < max_uses)`).returning('id').executeTakeFirst();
-    if (!used) errors.push({ code: 'campaign_code_used_up', message: 'The campaign code has no uses left', field: 'campaign_code' });
+    const used = await trx
+      .updateTable('campaigns')
+      .set({ uses: sql`uses + 1` })
+      .where('tenant_id', '=', tenantId)
+      .where(sql`upper(code)`, '=', order.campaign_code.toUpperCase())
+      .where(sql<boolean>`(max_uses IS NULL OR uses < max_uses)`)
+      .returning('id')
+      .executeTakeFirst();
+    if (!used)
+      errors.push({
+        code: 'campaign_code_used_up',
+        message: 'The campaign code has no uses left',
+        field: 'campaign_code',
+      });
   }
   if (order.voucher_code) {
     const applied = order.voucher_applied;
-    const taken = await trx.updateTable('vouchers')
+    const taken = await trx
+      .updateTable('vouchers')
       .set({
         remaining_value: sql`CASE WHEN kind = 'value' THEN remaining_value - ${applied} ELSE remaining_value END`,
-        redeemed_at: sql`CASE WHEN kind = 'percent' OR remaining_value - ${applied} = 0 THEN now() ELSE redeemed_at END`,
+        redeemed_at: sql`CASE WHEN kind = 'percent' OR remaining_value - ${applied} = 0
+          THEN now() ELSE redeemed_at END`,
       })
-      .where('tenant_id', '=', tenantId).where(sql`upper(code)`, '=', order.voucher_code.toUpperCase())
-      .where('redeemed_at', 'is', null).where(sql<boolean>`(kind = 'percent' OR remaining_value >= ${applied})`)
-      .returning('id').executeTakeFirst();
-    if (!taken) errors.push({ code: 'voucher_code_already_used', message: 'The voucher has been used meanwhile', field: 'voucher_code' });
+      .where('tenant_id', '=', tenantId)
+      .where(sql`upper(code)`, '=', order.voucher_code.toUpperCase())
+      .where('redeemed_at', 'is', null)
+      .where(sql<boolean>`(kind = 'percent' OR remaining_value >= ${applied})`)
+      .returning('id')
+      .executeTakeFirst();
+    if (!taken)
+      errors.push({
+        code: 'voucher_code_already_used',
+        message: 'The voucher has been used meanwhile',
+        field: 'voucher_code',
+      });
   }
   return errors;
 }
@@ -115,16 +168,24 @@ export async function giveBackOrderHolds(
 ): Promise<number> {
   const seats = await releaseSeats(trx, orderId, statuses);
   if (order.campaign_code) {
-    await trx.updateTable('campaigns').set({ uses: sql`greatest(uses - 1, 0)` })
-      .where('tenant_id', '=', tenantId).where(sql`upper(code)`, '=', order.campaign_code.toUpperCase()).execute();
+    await trx
+      .updateTable('campaigns')
+      .set({ uses: sql`greatest(uses - 1, 0)` })
+      .where('tenant_id', '=', tenantId)
+      .where(sql`upper(code)`, '=', order.campaign_code.toUpperCase())
+      .execute();
   }
   if (order.voucher_code) {
-    await trx.updateTable('vouchers')
+    await trx
+      .updateTable('vouchers')
       .set({
-        remaining_value: sql`CASE WHEN kind = 'value' THEN remaining_value + ${order.voucher_applied} ELSE remaining_value END`,
+        remaining_value: sql`CASE WHEN kind = 'value'
+          THEN remaining_value + ${order.voucher_applied} ELSE remaining_value END`,
         redeemed_at: null,
       })
-      .where('tenant_id', '=', tenantId).where(sql`upper(code)`, '=', order.voucher_code.toUpperCase()).execute();
+      .where('tenant_id', '=', tenantId)
+      .where(sql`upper(code)`, '=', order.voucher_code.toUpperCase())
+      .execute();
   }
   return seats;
 }

@@ -11,17 +11,27 @@ export type OrderDocumentKind = 'invoice' | 'receipt';
 
 /** How long an invoice runs and how often it is reminded of. */
 export async function loadInvoiceSchedule(
-  trx: Kysely<Database>, tenantId: string,
+  trx: Kysely<Database>,
+  tenantId: string,
 ): Promise<Pick<Tenant, 'invoice_due_days' | 'invoice_reminder_interval_days'>> {
-  return trx.selectFrom('tenants').select(['invoice_due_days', 'invoice_reminder_interval_days'])
-    .where('id', '=', tenantId).executeTakeFirstOrThrow();
+  return trx
+    .selectFrom('tenants')
+    .select(['invoice_due_days', 'invoice_reminder_interval_days'])
+    .where('id', '=', tenantId)
+    .executeTakeFirstOrThrow();
 }
 
 export async function findOrderDocument(
-  trx: Kysely<Database>, orderId: string, kind: OrderDocumentKind,
+  trx: Kysely<Database>,
+  orderId: string,
+  kind: OrderDocumentKind,
 ): Promise<{ id: string; document_number: string } | undefined> {
-  return trx.selectFrom('invoices').select(['id', 'document_number'])
-    .where('order_id', '=', orderId).where('kind', '=', kind).executeTakeFirst();
+  return trx
+    .selectFrom('invoices')
+    .select(['id', 'document_number'])
+    .where('order_id', '=', orderId)
+    .where('kind', '=', kind)
+    .executeTakeFirst();
 }
 
 /**
@@ -29,58 +39,91 @@ export async function findOrderDocument(
  * concurrent attempt stored it first (it waited on the counter lock): the retry finds it.
  */
 export async function insertOrderDocument(
-  trx: Kysely<Database>, input: OrderScope & { kind: OrderDocumentKind; dueAt: Date | null },
+  trx: Kysely<Database>,
+  input: OrderScope & { kind: OrderDocumentKind; dueAt: Date | null },
 ): Promise<{ invoiceId: string; documentNumber: string }> {
-  const order = await trx.selectFrom('orders').selectAll()
-    .where('id', '=', input.orderId).where('tenant_id', '=', input.tenantId).executeTakeFirstOrThrow();
+  const order = await trx
+    .selectFrom('orders')
+    .selectAll()
+    .where('id', '=', input.orderId)
+    .where('tenant_id', '=', input.tenantId)
+    .executeTakeFirstOrThrow();
   const counter = await takeDocumentNumber(trx, input.tenantId);
   // A concurrent retry of this same activity waited on the counter lock; look again.
-  if (await findOrderDocument(trx, input.orderId, input.kind)) throw new Error('document issued concurrently; retrying');
+  if (await findOrderDocument(trx, input.orderId, input.kind))
+    throw new Error('document issued concurrently; retrying');
 
-  const lines = await trx.selectFrom('order_lines').selectAll().where('order_id', '=', input.orderId)
-    .orderBy('position').execute();
+  const lines = await trx
+    .selectFrom('order_lines')
+    .selectAll()
+    .where('order_id', '=', input.orderId)
+    .orderBy('position')
+    .execute();
   const id = crypto.randomUUID();
   const booker = (order.booker ?? {}) as Record<string, unknown>;
-  await trx.insertInto('invoices').values({
-    id,
-    tenant_id: input.tenantId,
-    order_id: input.orderId,
-    kind: input.kind,
-    series: counter.series,
-    number: counter.number,
-    document_number: counter.documentNumber,
-    currency: order.currency,
-    exchange_rate: order.exchange_rate,
-    total_excl_vat: order.total_excl_vat,
-    total_vat: order.total_vat,
-    total_incl_vat: order.total_incl_vat,
-    vat_summary: JSON.stringify(order.vat_summary),
-    lines: JSON.stringify(lines.map((l) => ({
-      description: l.description, quantity: l.quantity, unit_price: l.unit_price, discount: l.discount,
-      discount_percent: l.discount_percent, vat_rate_bp: l.vat_rate_bp, excl_vat: l.excl_vat, vat: l.vat,
-      incl_vat: l.incl_vat,
-    }))),
-    seller: JSON.stringify(await loadSellerSnapshot(trx, input.tenantId)),
-    buyer: JSON.stringify({
-      name: booker.name ?? null, email: order.booker_email, company: order.company, invoice: order.invoice_details,
-    }),
-    status: input.kind === 'receipt' ? 'paid' : 'open',
-    payment_reference: `${order.number}`,
-    external_id: order.external_id,
-    due_at: input.dueAt,
-    paid_at: input.kind === 'receipt' ? sql`now()` : null,
-  }).execute();
+  await trx
+    .insertInto('invoices')
+    .values({
+      id,
+      tenant_id: input.tenantId,
+      order_id: input.orderId,
+      kind: input.kind,
+      series: counter.series,
+      number: counter.number,
+      document_number: counter.documentNumber,
+      currency: order.currency,
+      exchange_rate: order.exchange_rate,
+      total_excl_vat: order.total_excl_vat,
+      total_vat: order.total_vat,
+      total_incl_vat: order.total_incl_vat,
+      vat_summary: JSON.stringify(order.vat_summary),
+      lines: JSON.stringify(
+        lines.map((l) => ({
+          description: l.description,
+          quantity: l.quantity,
+          unit_price: l.unit_price,
+          discount: l.discount,
+          discount_percent: l.discount_percent,
+          vat_rate_bp: l.vat_rate_bp,
+          excl_vat: l.excl_vat,
+          vat: l.vat,
+          incl_vat: l.incl_vat,
+        })),
+      ),
+      seller: JSON.stringify(await loadSellerSnapshot(trx, input.tenantId)),
+      buyer: JSON.stringify({
+        name: booker.name ?? null,
+        email: order.booker_email,
+        company: order.company,
+        invoice: order.invoice_details,
+      }),
+      status: input.kind === 'receipt' ? 'paid' : 'open',
+      payment_reference: `${order.number}`,
+      external_id: order.external_id,
+      due_at: input.dueAt,
+      paid_at: input.kind === 'receipt' ? sql`now()` : null,
+    })
+    .execute();
   return { invoiceId: id, documentNumber: counter.documentNumber };
 }
 
 /** Marks an open invoice paid (a paid or credited one stays as it is). */
 export async function markInvoicePaid(trx: Kysely<Database>, invoiceId: string): Promise<void> {
-  await trx.updateTable('invoices').set({ status: 'paid', paid_at: sql`coalesce(paid_at, now())` })
-    .where('id', '=', invoiceId).where('status', '=', 'open').execute();
+  await trx
+    .updateTable('invoices')
+    .set({ status: 'paid', paid_at: sql`coalesce(paid_at, now())` })
+    .where('id', '=', invoiceId)
+    .where('status', '=', 'open')
+    .execute();
 }
 
 /** Marks the order's open invoice paid: nothing is left to collect on it. */
 export async function markOrderInvoicePaid(trx: Kysely<Database>, orderId: string): Promise<void> {
-  await trx.updateTable('invoices').set({ status: 'paid', paid_at: sql`coalesce(paid_at, now())` })
-    .where('order_id', '=', orderId).where('kind', '=', 'invoice').where('status', '=', 'open').execute();
+  await trx
+    .updateTable('invoices')
+    .set({ status: 'paid', paid_at: sql`coalesce(paid_at, now())` })
+    .where('order_id', '=', orderId)
+    .where('kind', '=', 'invoice')
+    .where('status', '=', 'open')
+    .execute();
 }

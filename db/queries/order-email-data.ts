@@ -68,7 +68,10 @@ export async function loadOrderEmailData(db: Kysely<Database>, orderId: string) 
 
 /** The order's invoice, whose PDF an invoice mail carries. */
 export async function findOrderInvoiceId(db: Kysely<Database>, orderId: string): Promise<string | null> {
-  const invoice = await db.selectFrom('invoices').select('id').where('order_id', '=', orderId)
+  const invoice = await db
+    .selectFrom('invoices')
+    .select('id')
+    .where('order_id', '=', orderId)
     .where('kind', '=', 'invoice')
     .executeTakeFirst();
   return invoice?.id ?? null;

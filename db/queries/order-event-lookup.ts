@@ -6,8 +6,14 @@ import type { Database } from '../schema';
  * a cancellation, a settlement) find here what their first attempt did.
  */
 export async function findOrderEvent(
-  db: Kysely<Database>, orderId: string, eventKey: string,
+  db: Kysely<Database>,
+  orderId: string,
+  eventKey: string,
 ): Promise<{ data: unknown } | undefined> {
-  return db.selectFrom('order_events').select('data').where('order_id', '=', orderId).where('event_key', '=', eventKey)
+  return db
+    .selectFrom('order_events')
+    .select('data')
+    .where('order_id', '=', orderId)
+    .where('event_key', '=', eventKey)
     .executeTakeFirst();
 }

@@ -74,9 +74,20 @@ export function orderListQuery(
   let query = db
     .selectFrom('orders as o')
     .select([
-      'o.id', 'o.number', 'o.status', 'o.currency', 'o.payment_method', 'o.booker_email', 'o.external_id',
-      'o.total_before_discounts', 'o.total_discounts', 'o.total_excl_vat', 'o.total_vat', 'o.total_incl_vat',
-      'o.preliminary_until', 'o.created_at',
+      'o.id',
+      'o.number',
+      'o.status',
+      'o.currency',
+      'o.payment_method',
+      'o.booker_email',
+      'o.external_id',
+      'o.total_before_discounts',
+      'o.total_discounts',
+      'o.total_excl_vat',
+      'o.total_vat',
+      'o.total_incl_vat',
+      'o.preliminary_until',
+      'o.created_at',
       sql<string>`to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('created_at_key'),
       sql<number>`(SELECT count(*) FROM participants p WHERE p.order_id = o.id)`.as('number_of_participants'),
       'o.credited',
@@ -84,7 +95,9 @@ export function orderListQuery(
                    WHERE pm.order_id = o.id AND pm.kind = 'charge' AND pm.status = 'succeeded')`.as('amount_charged'),
       sql<number>`(SELECT coalesce(sum(pm.amount), 0) FROM payments pm
                    WHERE pm.order_id = o.id AND pm.kind = 'refund'
-                     AND (pm.status = 'succeeded' OR (pm.status = 'pending' AND pm.provider = 'manual')))`.as('amount_refunded'),
+                     AND (pm.status = 'succeeded' OR (pm.status = 'pending' AND pm.provider = 'manual')))`.as(
+        'amount_refunded',
+      ),
     ])
     .where('o.tenant_id', '=', tenantId)
     .orderBy('o.created_at', 'desc')
@@ -95,18 +108,23 @@ export function orderListQuery(
     const customerId = opts.rolesOf;
     query = query.select([
       sql<boolean>`(o.customer_id IS NOT DISTINCT FROM ${customerId}::uuid)`.as('is_booker'),
-      sql<boolean>`EXISTS (SELECT 1 FROM participants p WHERE p.order_id = o.id AND p.customer_id = ${customerId}::uuid)`.as('is_participant'),
+      sql<boolean>`EXISTS (SELECT 1 FROM participants p
+        WHERE p.order_id = o.id AND p.customer_id = ${customerId}::uuid)`.as('is_participant'),
     ]);
   }
   if (filter.number !== undefined) query = query.where('o.number', '=', filter.number);
   if (filter.statuses?.length) query = query.where('o.status', 'in', filter.statuses);
   if (filter.paymentMethods?.length) query = query.where('o.payment_method', 'in', filter.paymentMethods);
   if (filter.createdFrom) query = query.where('o.created_at', '>=', filter.createdFrom);
-  if (filter.createdTo) query = query.where('o.created_at', filter.createdTo.exclusive ? '<' : '<=', filter.createdTo.at);
+  if (filter.createdTo)
+    query = query.where('o.created_at', filter.createdTo.exclusive ? '<' : '<=', filter.createdTo.at);
   if (filter.externalId !== undefined) query = query.where('o.external_id', '=', filter.externalId);
   if (filter.occurrenceId !== undefined) {
     const occurrenceId = filter.occurrenceId;
-    query = query.where(sql<boolean>`o.id IN (SELECT l.order_id FROM order_lines l WHERE l.tenant_id = ${tenantId}::uuid AND l.occurrence_id = ${occurrenceId}::uuid)`);
+    query = query.where(
+      sql<boolean>`o.id IN (SELECT l.order_id FROM order_lines l
+        WHERE l.tenant_id = ${tenantId}::uuid AND l.occurrence_id = ${occurrenceId}::uuid)`,
+    );
   }
   if (filter.customerEmail !== undefined) {
     const email = filter.customerEmail.trim().toLowerCase();
@@ -120,7 +138,8 @@ export function orderListQuery(
     query = query.where(sql<boolean>`o.id IN (
       SELECT b.id FROM orders b WHERE b.tenant_id = ${tenantId}::uuid AND b.customer_id = ${customerId}::uuid
       UNION
-      SELECT p.order_id FROM participants p WHERE p.tenant_id = ${tenantId}::uuid AND p.customer_id = ${customerId}::uuid)`);
+      SELECT p.order_id FROM participants p
+      WHERE p.tenant_id = ${tenantId}::uuid AND p.customer_id = ${customerId}::uuid)`);
   }
   if (opts.after) {
     const { createdAt, id } = opts.after;

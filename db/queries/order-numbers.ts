@@ -8,8 +8,12 @@ export interface OrderIdentity {
 
 /** Next human order number of the tenant (numbers of rejected orders are not reused). */
 export async function nextOrderNumber(db: Db, tenantId: string): Promise<number> {
-  const row = await db.updateTable('tenants').set({ order_counter: sql`order_counter + 1` })
-    .where('id', '=', tenantId).returning('order_counter').executeTakeFirstOrThrow();
+  const row = await db
+    .updateTable('tenants')
+    .set({ order_counter: sql`order_counter + 1` })
+    .where('id', '=', tenantId)
+    .returning('order_counter')
+    .executeTakeFirstOrThrow();
   return row.order_counter;
 }
 
@@ -40,38 +44,63 @@ const DEFAULT_LEASE_MS = 15_000;
  * died without answering — the same identity back (Temporal then finds the same workflow).
  */
 export async function claimIdempotencyKey(
-  db: Db, tenantId: string, key: string, requestHash: string, leaseMs = DEFAULT_LEASE_MS,
+  db: Db,
+  tenantId: string,
+  key: string,
+  requestHash: string,
+  leaseMs = DEFAULT_LEASE_MS,
 ): Promise<IdempotencyClaim> {
   // At least a second: a request claiming at its very deadline still keeps duplicates apart.
   const leaseSeconds = Math.max(1_000, leaseMs) / 1000;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const claim = await db.transaction().execute(async (trx): Promise<IdempotencyClaim | undefined> => {
-      const existing = await trx.selectFrom('idempotency_keys').selectAll()
-        .where('tenant_id', '=', tenantId).where('key', '=', key).forUpdate().executeTakeFirst();
-      if (existing) {
-        if (existing.request_hash !== requestHash) return { kind: 'mismatch' };
-        if (existing.response_status !== null) {
-          return { kind: 'replay', orderId: existing.order_id, ...storedAnswerOf(existing) };
+    const claim = await db
+      .transaction()
+      .execute(async (trx): Promise<IdempotencyClaim | undefined> => {
+        const existing = await trx
+          .selectFrom('idempotency_keys')
+          .selectAll()
+          .where('tenant_id', '=', tenantId)
+          .where('key', '=', key)
+          .forUpdate()
+          .executeTakeFirst();
+        if (existing) {
+          if (existing.request_hash !== requestHash) return { kind: 'mismatch' };
+          if (existing.response_status !== null) {
+            return { kind: 'replay', orderId: existing.order_id, ...storedAnswerOf(existing) };
+          }
+          const taken = await trx
+            .updateTable('idempotency_keys')
+            .set({ locked_until: sql`now() + make_interval(secs => ${leaseSeconds})` })
+            .where('tenant_id', '=', tenantId)
+            .where('key', '=', key)
+            .where('locked_until', '<', sql<Date>`now()`)
+            .returning('key')
+            .executeTakeFirst();
+          const identity = { orderId: existing.order_id, orderNumber: existing.order_number };
+          return taken ? { kind: 'resume', ...identity } : { kind: 'in_flight', ...identity };
         }
-        const taken = await trx.updateTable('idempotency_keys')
-          .set({ locked_until: sql`now() + make_interval(secs => ${leaseSeconds})` })
-          .where('tenant_id', '=', tenantId).where('key', '=', key).where('locked_until', '<', sql<Date>`now()`)
-          .returning('key').executeTakeFirst();
-        const identity = { orderId: existing.order_id, orderNumber: existing.order_number };
-        return taken ? { kind: 'resume', ...identity } : { kind: 'in_flight', ...identity };
-      }
-      const orderNumber = await nextOrderNumber(trx as unknown as Db, tenantId);
-      const orderId = crypto.randomUUID();
-      const inserted = await trx.insertInto('idempotency_keys').values({
-        tenant_id: tenantId, key, request_hash: requestHash, order_number: orderNumber, order_id: orderId,
-        locked_until: sql`now() + make_interval(secs => ${leaseSeconds})`,
-      }).onConflict((oc) => oc.columns(['tenant_id', 'key']).doNothing()).returning('key').executeTakeFirst();
-      if (!inserted) throw new KeyRace();
-      return { kind: 'new', orderId, orderNumber };
-    }).catch((error) => {
-      if (error instanceof KeyRace) return undefined; // a concurrent first request won: look again
-      throw error;
-    });
+        const orderNumber = await nextOrderNumber(trx as unknown as Db, tenantId);
+        const orderId = crypto.randomUUID();
+        const inserted = await trx
+          .insertInto('idempotency_keys')
+          .values({
+            tenant_id: tenantId,
+            key,
+            request_hash: requestHash,
+            order_number: orderNumber,
+            order_id: orderId,
+            locked_until: sql`now() + make_interval(secs => ${leaseSeconds})`,
+          })
+          .onConflict((oc) => oc.columns(['tenant_id', 'key']).doNothing())
+          .returning('key')
+          .executeTakeFirst();
+        if (!inserted) throw new KeyRace();
+        return { kind: 'new', orderId, orderNumber };
+      })
+      .catch((error) => {
+        if (error instanceof KeyRace) return undefined; // a concurrent first request won: look again
+        throw error;
+      });
     if (claim) return claim;
   }
   return { kind: 'in_flight' };
@@ -80,7 +109,10 @@ export async function claimIdempotencyKey(
 class KeyRace extends Error {}
 
 type AnswerColumns = {
-  response_status: number | null; response_body: unknown; response_bytes: Buffer | null; response_content_type: string | null;
+  response_status: number | null;
+  response_body: unknown;
+  response_bytes: Buffer | null;
+  response_content_type: string | null;
 };
 
 function storedAnswerOf(row: AnswerColumns): StoredAnswer {
@@ -99,26 +131,42 @@ function storedAnswerOf(row: AnswerColumns): StoredAnswer {
  * send the first one's bytes.
  */
 export async function storeIdempotentAnswer(
-  db: Db, tenantId: string, key: string, orderId: string | undefined, answer: StoredAnswer,
+  db: Db,
+  tenantId: string,
+  key: string,
+  orderId: string | undefined,
+  answer: StoredAnswer,
 ): Promise<StoredAnswer & { orderId?: string }> {
-  let update = db.updateTable('idempotency_keys')
+  let update = db
+    .updateTable('idempotency_keys')
     .set({
-      response_status: answer.status, response_bytes: answer.bytes, response_content_type: answer.contentType,
+      response_status: answer.status,
+      response_bytes: answer.bytes,
+      response_content_type: answer.contentType,
       locked_until: sql`now()`,
     })
-    .where('tenant_id', '=', tenantId).where('key', '=', key).where('response_status', 'is', null);
+    .where('tenant_id', '=', tenantId)
+    .where('key', '=', key)
+    .where('response_status', 'is', null);
   if (orderId) update = update.where('order_id', '=', orderId);
   if (await update.returning('key').executeTakeFirst()) return { ...answer, orderId };
-  const row = await db.selectFrom('idempotency_keys')
+  const row = await db
+    .selectFrom('idempotency_keys')
     .select(['order_id', 'response_status', 'response_body', 'response_bytes', 'response_content_type'])
-    .where('tenant_id', '=', tenantId).where('key', '=', key).executeTakeFirst();
+    .where('tenant_id', '=', tenantId)
+    .where('key', '=', key)
+    .executeTakeFirst();
   if (row && row.response_status !== null) return { ...storedAnswerOf(row), orderId: row.order_id };
   return { ...answer, orderId };
 }
 
 /** The key's answer as JSON (the benchmark's baseline uses this). */
 export async function storeIdempotentResponse(
-  db: Db, tenantId: string, key: string, status: number, body: unknown,
+  db: Db,
+  tenantId: string,
+  key: string,
+  status: number,
+  body: unknown,
 ): Promise<void> {
   const contentType = status >= 400 ? 'application/problem+json' : 'application/json';
   const bytes = Buffer.from(JSON.stringify(body));
@@ -132,24 +180,41 @@ export async function storeIdempotentResponse(
  * identity now (undefined when the key has an answer). `release` also ends the lease.
  */
 export async function renewIdempotencyIdentity(
-  db: Db, tenantId: string, key: string, staleOrderId: string, release: boolean,
+  db: Db,
+  tenantId: string,
+  key: string,
+  staleOrderId: string,
+  release: boolean,
 ): Promise<OrderIdentity | undefined> {
   return db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('idempotency_keys').select(['order_id', 'order_number', 'response_status'])
-      .where('tenant_id', '=', tenantId).where('key', '=', key).forUpdate().executeTakeFirst();
+    const row = await trx
+      .selectFrom('idempotency_keys')
+      .select(['order_id', 'order_number', 'response_status'])
+      .where('tenant_id', '=', tenantId)
+      .where('key', '=', key)
+      .forUpdate()
+      .executeTakeFirst();
     if (!row || row.response_status !== null) return undefined;
     if (row.order_id !== staleOrderId) return { orderId: row.order_id, orderNumber: row.order_number };
     const orderNumber = await nextOrderNumber(trx as unknown as Db, tenantId);
     const orderId = crypto.randomUUID();
-    await trx.updateTable('idempotency_keys')
+    await trx
+      .updateTable('idempotency_keys')
       .set({ order_number: orderNumber, order_id: orderId, ...(release ? { locked_until: sql`now()` } : {}) })
-      .where('tenant_id', '=', tenantId).where('key', '=', key).execute();
+      .where('tenant_id', '=', tenantId)
+      .where('key', '=', key)
+      .execute();
     return { orderId, orderNumber };
   });
 }
 
 /** Lets a retry of a request that failed without an answer go ahead at once. */
 export async function releaseIdempotencyLease(db: Db, tenantId: string, key: string): Promise<void> {
-  await db.updateTable('idempotency_keys').set({ locked_until: sql`now()` })
-    .where('tenant_id', '=', tenantId).where('key', '=', key).where('response_status', 'is', null).execute();
+  await db
+    .updateTable('idempotency_keys')
+    .set({ locked_until: sql`now()` })
+    .where('tenant_id', '=', tenantId)
+    .where('key', '=', key)
+    .where('response_status', 'is', null)
+    .execute();
 }

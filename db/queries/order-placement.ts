@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { OrderRequest } from '../../api/schemas/order-request';
+import type { OrderRequest } from '../../domain/order-request';
 import type { OrderDraft } from '../../domain/order-draft';
 import type { Database, Order, PaymentMethod } from '../schema';
 import type { OrderScope } from './order-scope';
@@ -25,8 +25,12 @@ function pricedOrderColumns(draft: OrderDraft) {
 }
 
 export async function orderExists(db: Kysely<Database>, scope: OrderScope): Promise<boolean> {
-  const row = await db.selectFrom('orders').select('id').where('id', '=', scope.orderId)
-    .where('tenant_id', '=', scope.tenantId).executeTakeFirst();
+  const row = await db
+    .selectFrom('orders')
+    .select('id')
+    .where('id', '=', scope.orderId)
+    .where('tenant_id', '=', scope.tenantId)
+    .executeTakeFirst();
   return row !== undefined;
 }
 
@@ -43,52 +47,66 @@ export interface PlacedOrder extends OrderScope {
 /** The order row; written first in placement, because reservations, lines and participants reference it. */
 export async function insertPlacedOrder(trx: Kysely<Database>, order: PlacedOrder): Promise<void> {
   const { request } = order;
-  await trx.insertInto('orders').values({
-    id: order.orderId,
-    tenant_id: order.tenantId,
-    number: order.number,
-    workflow_id: order.workflowId,
-    status: order.paymentMethod === 'card' ? 'awaiting_payment' : 'reserved',
-    payment_method: order.paymentMethod,
-    customer_id: order.customerId,
-    booker: JSON.stringify(request.booker ?? null),
-    booker_email: order.draft.bookerEmail,
-    company: JSON.stringify(request.company ?? null),
-    invoice_details: JSON.stringify(request.invoice ?? null),
-    delivery_details: JSON.stringify(request.delivery ?? null),
-    external_id: request.external_id ?? null,
-    notes: JSON.stringify(request.notes ?? {}),
-    client: JSON.stringify(request.client ?? {}),
-    config: JSON.stringify(request.config ?? {}),
-    payment_complete_url: request.payment_complete_url ?? null,
-    payment_cancel_url: request.payment_cancel_url ?? null,
-    ...pricedOrderColumns(order.draft),
-    preliminary_until: order.preliminaryUntil,
-    request: JSON.stringify(request),
-  }).execute();
+  await trx
+    .insertInto('orders')
+    .values({
+      id: order.orderId,
+      tenant_id: order.tenantId,
+      number: order.number,
+      workflow_id: order.workflowId,
+      status: order.paymentMethod === 'card' ? 'awaiting_payment' : 'reserved',
+      payment_method: order.paymentMethod,
+      customer_id: order.customerId,
+      booker: JSON.stringify(request.booker ?? null),
+      booker_email: order.draft.bookerEmail,
+      company: JSON.stringify(request.company ?? null),
+      invoice_details: JSON.stringify(request.invoice ?? null),
+      delivery_details: JSON.stringify(request.delivery ?? null),
+      external_id: request.external_id ?? null,
+      notes: JSON.stringify(request.notes ?? {}),
+      client: JSON.stringify(request.client ?? {}),
+      config: JSON.stringify(request.config ?? {}),
+      payment_complete_url: request.payment_complete_url ?? null,
+      payment_cancel_url: request.payment_cancel_url ?? null,
+      ...pricedOrderColumns(order.draft),
+      preliminary_until: order.preliminaryUntil,
+      request: JSON.stringify(request),
+    })
+    .execute();
 }
 
 /** The request as it reads after the latest change (a change applies to it) and the total it priced. */
 export async function loadOrderRequest(
-  db: Kysely<Database>, scope: OrderScope,
+  db: Kysely<Database>,
+  scope: OrderScope,
 ): Promise<Pick<Order, 'request' | 'total_incl_vat'>> {
-  return db.selectFrom('orders').select(['request', 'total_incl_vat']).where('id', '=', scope.orderId)
-    .where('tenant_id', '=', scope.tenantId).executeTakeFirstOrThrow();
+  return db
+    .selectFrom('orders')
+    .select(['request', 'total_incl_vat'])
+    .where('id', '=', scope.orderId)
+    .where('tenant_id', '=', scope.tenantId)
+    .executeTakeFirstOrThrow();
 }
 
 /** A changed order's new prices, codes, request and deadline; notes sent with the change are merged in. */
 export async function updateChangedOrder(
   trx: Kysely<Database>,
   change: OrderScope & {
-    draft: OrderDraft; request: OrderRequest; notes: Record<string,
-    string | undefined> | undefined; preliminaryUntil: string | null;
+    draft: OrderDraft;
+    request: OrderRequest;
+    notes: Record<string, string | undefined> | undefined;
+    preliminaryUntil: string | null;
   },
 ): Promise<void> {
-  await trx.updateTable('orders').set({
-    ...pricedOrderColumns(change.draft),
-    ...(change.notes ? { notes: sql`notes || ${JSON.stringify(change.notes)}::jsonb` } : {}),
-    request: JSON.stringify(change.request),
-    preliminary_until: change.preliminaryUntil,
-    updated_at: sql`now()`,
-  }).where('id', '=', change.orderId).execute();
+  await trx
+    .updateTable('orders')
+    .set({
+      ...pricedOrderColumns(change.draft),
+      ...(change.notes ? { notes: sql`notes || ${JSON.stringify(change.notes)}::jsonb` } : {}),
+      request: JSON.stringify(change.request),
+      preliminary_until: change.preliminaryUntil,
+      updated_at: sql`now()`,
+    })
+    .where('id', '=', change.orderId)
+    .execute();
 }

@@ -9,21 +9,30 @@ import type { OrderScope } from './order-scope';
 export type OrderCodes = Pick<Order, 'campaign_code' | 'voucher_code' | 'voucher_applied'>;
 
 export async function setOrderStatus(trx: Kysely<Database>, scope: OrderScope, status: OrderStatus): Promise<void> {
-  await trx.updateTable('orders')
+  await trx
+    .updateTable('orders')
     .set({
       status,
       updated_at: sql`now()`,
       ...(status === 'completed' ? { completed_at: sql`coalesce(completed_at, now())` } : {}),
     })
-    .where('id', '=', scope.orderId).where('tenant_id', '=', scope.tenantId).execute();
+    .where('id', '=', scope.orderId)
+    .where('tenant_id', '=', scope.tenantId)
+    .execute();
 }
 
 /** The order's codes with its row locked (seats and codes are given back or taken under the lock). */
 export async function lockOrderCodes(
-  trx: Kysely<Database>, scope: OrderScope,
+  trx: Kysely<Database>,
+  scope: OrderScope,
 ): Promise<(OrderCodes & Pick<Order, 'status'>) | undefined> {
-  return trx.selectFrom('orders').select(['campaign_code', 'voucher_code', 'voucher_applied', 'status'])
-    .where('id', '=', scope.orderId).where('tenant_id', '=', scope.tenantId).forUpdate().executeTakeFirst();
+  return trx
+    .selectFrom('orders')
+    .select(['campaign_code', 'voucher_code', 'voucher_applied', 'status'])
+    .where('id', '=', scope.orderId)
+    .where('tenant_id', '=', scope.tenantId)
+    .forUpdate()
+    .executeTakeFirst();
 }
 
 /**
@@ -31,17 +40,23 @@ export async function lockOrderCodes(
  * releases nothing twice). An expired order owes nothing: the ledger's due amount goes to zero.
  */
 export async function markOrderExpired(trx: Kysely<Database>, scope: OrderScope): Promise<OrderCodes | undefined> {
-  return trx.updateTable('orders')
+  return trx
+    .updateTable('orders')
     .set({ status: 'expired', credited: sql`total_incl_vat`, updated_at: sql`now()` })
-    .where('id', '=', scope.orderId).where('tenant_id', '=', scope.tenantId)
+    .where('id', '=', scope.orderId)
+    .where('tenant_id', '=', scope.tenantId)
     .where('status', 'in', ['awaiting_payment', 'payment_failed', 'reserved'])
-    .returning(['campaign_code', 'voucher_code', 'voucher_applied']).executeTakeFirst();
+    .returning(['campaign_code', 'voucher_code', 'voucher_applied'])
+    .executeTakeFirst();
 }
 
 /** A late payment took the seats again: the order is paid, owes its total again and has no deadline. */
 export async function markOrderRebooked(trx: Kysely<Database>, orderId: string): Promise<void> {
-  await trx.updateTable('orders').set({ status: 'paid', credited: 0, preliminary_until: null, updated_at: sql`now()` })
-    .where('id', '=', orderId).execute();
+  await trx
+    .updateTable('orders')
+    .set({ status: 'paid', credited: 0, preliminary_until: null, updated_at: sql`now()` })
+    .where('id', '=', orderId)
+    .execute();
 }
 
 /** Removes the order row (its lines, participants and reservations cascade). */
@@ -50,58 +65,101 @@ export async function deleteOrder(trx: Kysely<Database>, orderId: string): Promi
 }
 
 export async function markOrderNeedsAttention(trx: Kysely<Database>, scope: OrderScope, reason: string): Promise<void> {
-  await trx.updateTable('orders').set({ status: 'needs_attention', attention_reason: reason, updated_at: sql`now()` })
-    .where('id', '=', scope.orderId).where('tenant_id', '=', scope.tenantId).execute();
+  await trx
+    .updateTable('orders')
+    .set({ status: 'needs_attention', attention_reason: reason, updated_at: sql`now()` })
+    .where('id', '=', scope.orderId)
+    .where('tenant_id', '=', scope.tenantId)
+    .execute();
 }
 
 /** Puts the order on (a reason) or takes it off (null) the operators' list, whatever its status. */
 export async function setAttentionReason(
-  trx: Kysely<Database>, scope: OrderScope, reason: string | null,
+  trx: Kysely<Database>,
+  scope: OrderScope,
+  reason: string | null,
 ): Promise<void> {
-  await trx.updateTable('orders').set({ attention_reason: reason, updated_at: sql`now()` })
-    .where('id', '=', scope.orderId).where('tenant_id', '=', scope.tenantId).execute();
+  await trx
+    .updateTable('orders')
+    .set({ attention_reason: reason, updated_at: sql`now()` })
+    .where('id', '=', scope.orderId)
+    .where('tenant_id', '=', scope.tenantId)
+    .execute();
 }
 
 /** After a payment event: the status it leads to, and why it needs an operator (or null). */
 export async function setPaymentStatus(
-  trx: Kysely<Database>, orderId: string, status: OrderStatus, attentionReason: string | null,
+  trx: Kysely<Database>,
+  orderId: string,
+  status: OrderStatus,
+  attentionReason: string | null,
 ): Promise<void> {
-  await trx.updateTable('orders').set({ status, attention_reason: attentionReason, updated_at: sql`now()` })
-    .where('id', '=', orderId).execute();
+  await trx
+    .updateTable('orders')
+    .set({ status, attention_reason: attentionReason, updated_at: sql`now()` })
+    .where('id', '=', orderId)
+    .execute();
 }
 
 export async function markOrderPaymentFailed(trx: Kysely<Database>, orderId: string): Promise<void> {
-  await trx.updateTable('orders').set({ status: 'payment_failed', updated_at: sql`now()` }).where('id', '=', orderId)
+  await trx
+    .updateTable('orders')
+    .set({ status: 'payment_failed', updated_at: sql`now()` })
+    .where('id', '=', orderId)
     .execute();
 }
 
 /** Appends notes to the order's notes (keys sent replace the same keys). */
 export async function mergeOrderNotes(
-  trx: Kysely<Database>, scope: OrderScope, notes: Record<string, string | undefined>,
+  trx: Kysely<Database>,
+  scope: OrderScope,
+  notes: Record<string, string | undefined>,
 ): Promise<void> {
-  await trx.updateTable('orders')
+  await trx
+    .updateTable('orders')
     .set({ notes: sql`notes || ${JSON.stringify(notes)}::jsonb`, updated_at: sql`now()` })
-    .where('id', '=', scope.orderId).where('tenant_id', '=', scope.tenantId).execute();
+    .where('id', '=', scope.orderId)
+    .where('tenant_id', '=', scope.tenantId)
+    .execute();
 }
 
 /** A confirmed preliminary card order: no deadline any more, invoiced instead; notes sent with it are part of it. */
 export async function markOrderInvoiced(
-  trx: Kysely<Database>, scope: OrderScope, notes: Record<string, string | undefined> | undefined,
+  trx: Kysely<Database>,
+  scope: OrderScope,
+  notes: Record<string, string | undefined> | undefined,
 ): Promise<void> {
-  await trx.updateTable('orders').set({
-    payment_method: 'invoice', preliminary_until: null, status: 'reserved', updated_at: sql`now()`,
-    ...(notes ? { notes: sql`notes || ${JSON.stringify(notes)}::jsonb` } : {}),
-  })
-    .where('id', '=', scope.orderId).where('tenant_id', '=', scope.tenantId).execute();
+  await trx
+    .updateTable('orders')
+    .set({
+      payment_method: 'invoice',
+      preliminary_until: null,
+      status: 'reserved',
+      updated_at: sql`now()`,
+      ...(notes ? { notes: sql`notes || ${JSON.stringify(notes)}::jsonb` } : {}),
+    })
+    .where('id', '=', scope.orderId)
+    .where('tenant_id', '=', scope.tenantId)
+    .execute();
 }
 
 export async function addOrderCredit(trx: Kysely<Database>, orderId: string, amount: number): Promise<void> {
-  await trx.updateTable('orders').set({ credited: sql`credited + ${amount}`, updated_at: sql`now()` })
-    .where('id', '=', orderId).execute();
+  await trx
+    .updateTable('orders')
+    .set({ credited: sql`credited + ${amount}`, updated_at: sql`now()` })
+    .where('id', '=', orderId)
+    .execute();
 }
 
 export async function markOrderCancelled(trx: Kysely<Database>, orderId: string, reason: string): Promise<void> {
-  await trx.updateTable('orders').set({
-    status: 'cancelled', cancelled_at: sql`now()`, cancellation_reason: reason, updated_at: sql`now()`,
-  }).where('id', '=', orderId).execute();
+  await trx
+    .updateTable('orders')
+    .set({
+      status: 'cancelled',
+      cancelled_at: sql`now()`,
+      cancellation_reason: reason,
+      updated_at: sql`now()`,
+    })
+    .where('id', '=', orderId)
+    .execute();
 }

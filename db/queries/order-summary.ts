@@ -3,13 +3,24 @@ import type { Db } from '../database';
 
 /** The priced summary POST /v1/orders answers with, rebuilt from the stored order. */
 export async function loadOrderSummary(db: Db, tenantId: string, orderId: string): Promise<OrderSummary | undefined> {
-  const order = await db.selectFrom('orders').selectAll().where('tenant_id', '=', tenantId).where('id', '=', orderId).executeTakeFirst();
+  const order = await db
+    .selectFrom('orders')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', orderId)
+    .executeTakeFirst();
   if (!order) return undefined;
   const [lines, participants, payment] = await Promise.all([
     db.selectFrom('order_lines').selectAll().where('order_id', '=', orderId).orderBy('position').execute(),
     db.selectFrom('participants').select(['id', 'position']).where('order_id', '=', orderId).execute(),
-    db.selectFrom('payments').select(['provider_session_id', 'redirect_url', 'status'])
-      .where('order_id', '=', orderId).where('kind', '=', 'charge').orderBy('created_at', 'desc').limit(1).executeTakeFirst(),
+    db
+      .selectFrom('payments')
+      .select(['provider_session_id', 'redirect_url', 'status'])
+      .where('order_id', '=', orderId)
+      .where('kind', '=', 'charge')
+      .orderBy('created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst(),
   ]);
   const positionOf = new Map(participants.map((p) => [p.id, p.position]));
   const awaitingCard = order.payment_method === 'card' && payment && payment.status !== 'succeeded';

@@ -3,6 +3,10 @@ import type { Database } from '../schema';
 
 /** What the API needs to address an order's workflow; undefined for an unknown or another tenant's id. */
 export async function findOrderForTenant(db: Kysely<Database>, tenantId: string, id: string) {
-  return db.selectFrom('orders').select(['id', 'workflow_id', 'currency', 'customer_id'])
-    .where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+  return db
+    .selectFrom('orders')
+    .select(['id', 'workflow_id', 'currency', 'customer_id'])
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }

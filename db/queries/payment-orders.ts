@@ -6,27 +6,45 @@ import type { OrderScope } from './order-scope';
 
 /** When the order was made and until when it waits for payment: the provider's session expiry follows. */
 export async function findOrderDeadline(
-  db: Kysely<Database>, scope: OrderScope,
+  db: Kysely<Database>,
+  scope: OrderScope,
 ): Promise<Pick<Order, 'created_at' | 'preliminary_until'> | undefined> {
-  return db.selectFrom('orders').select(['created_at', 'preliminary_until'])
-    .where('id', '=', scope.orderId).where('tenant_id', '=', scope.tenantId).executeTakeFirst();
+  return db
+    .selectFrom('orders')
+    .select(['created_at', 'preliminary_until'])
+    .where('id', '=', scope.orderId)
+    .where('tenant_id', '=', scope.tenantId)
+    .executeTakeFirst();
 }
 
 /** What a new payment session shows and where it sends the customer back to. */
 export async function loadOrderForPaymentSession(db: Kysely<Database>, scope: OrderScope) {
-  return db.selectFrom('orders').innerJoin('tenants', 'tenants.id', 'orders.tenant_id')
+  return db
+    .selectFrom('orders')
+    .innerJoin('tenants', 'tenants.id', 'orders.tenant_id')
     .select([
-      'orders.number', 'orders.currency', 'orders.payment_complete_url', 'orders.payment_cancel_url', 'tenants.slug',
+      'orders.number',
+      'orders.currency',
+      'orders.payment_complete_url',
+      'orders.payment_cancel_url',
+      'tenants.slug',
       'tenants.name',
     ])
-    .where('orders.id', '=', scope.orderId).where('orders.tenant_id', '=', scope.tenantId).executeTakeFirstOrThrow();
+    .where('orders.id', '=', scope.orderId)
+    .where('orders.tenant_id', '=', scope.tenantId)
+    .executeTakeFirstOrThrow();
 }
 
 export async function loadOrderPaymentState(
-  db: Kysely<Database>, scope: OrderScope,
+  db: Kysely<Database>,
+  scope: OrderScope,
 ): Promise<Pick<Order, 'total_incl_vat' | 'currency' | 'status'>> {
-  return db.selectFrom('orders').select(['total_incl_vat', 'currency', 'status'])
-    .where('id', '=', scope.orderId).where('tenant_id', '=', scope.tenantId).executeTakeFirstOrThrow();
+  return db
+    .selectFrom('orders')
+    .select(['total_incl_vat', 'currency', 'status'])
+    .where('id', '=', scope.orderId)
+    .where('tenant_id', '=', scope.tenantId)
+    .executeTakeFirstOrThrow();
 }
 
 export async function loadOrderCurrency(db: Kysely<Database>, orderId: string): Promise<string> {
@@ -36,19 +54,29 @@ export async function loadOrderCurrency(db: Kysely<Database>, orderId: string): 
 
 /** The order's currency, with its row locked until the transaction ends (payments are booked one at a time). */
 export async function lockOrderCurrency(trx: Kysely<Database>, orderId: string): Promise<string> {
-  const order = await trx.selectFrom('orders').select('currency').where('id', '=', orderId).forUpdate()
+  const order = await trx
+    .selectFrom('orders')
+    .select('currency')
+    .where('id', '=', orderId)
+    .forUpdate()
     .executeTakeFirstOrThrow();
   return order.currency;
 }
 
 /** The provider's token of a saved card — only a card of the order's own customer, at this provider, not deleted. */
 export async function findSavedCardToken(
-  db: Kysely<Database>, card: OrderScope & { savedCardId: string; provider: string },
+  db: Kysely<Database>,
+  card: OrderScope & { savedCardId: string; provider: string },
 ): Promise<string | undefined> {
-  const row = await db.selectFrom('saved_cards').innerJoin('orders', 'orders.customer_id', 'saved_cards.customer_id')
-    .select('saved_cards.provider_token').where('orders.id', '=', card.orderId)
+  const row = await db
+    .selectFrom('saved_cards')
+    .innerJoin('orders', 'orders.customer_id', 'saved_cards.customer_id')
+    .select('saved_cards.provider_token')
+    .where('orders.id', '=', card.orderId)
     .where('saved_cards.id', '=', card.savedCardId)
-    .where('saved_cards.tenant_id', '=', card.tenantId).where('saved_cards.provider', '=', card.provider)
-    .where('saved_cards.deleted_at', 'is', null).executeTakeFirst();
+    .where('saved_cards.tenant_id', '=', card.tenantId)
+    .where('saved_cards.provider', '=', card.provider)
+    .where('saved_cards.deleted_at', 'is', null)
+    .executeTakeFirst();
   return row?.provider_token;
 }

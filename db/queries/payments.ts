@@ -9,35 +9,56 @@ import type { OrderScope } from './order-scope';
 export type PaymentRow = Selectable<PaymentsTable>;
 
 export async function findChargeByKey(
-  db: Kysely<Database>, idempotencyKey: string,
+  db: Kysely<Database>,
+  idempotencyKey: string,
 ): Promise<Pick<PaymentRow, 'provider_session_id' | 'redirect_url'> | undefined> {
-  return db.selectFrom('payments').select(['provider_session_id', 'redirect_url'])
-    .where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
+  return db
+    .selectFrom('payments')
+    .select(['provider_session_id', 'redirect_url'])
+    .where('idempotency_key', '=', idempotencyKey)
+    .executeTakeFirst();
 }
 
 /** The order's newest card charge (its current payment attempt). */
 export async function findLatestCharge(db: Kysely<Database>, orderId: string): Promise<PaymentRow | undefined> {
-  return db.selectFrom('payments').selectAll().where('order_id', '=', orderId).where('kind', '=', 'charge')
-    .orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+  return db
+    .selectFrom('payments')
+    .selectAll()
+    .where('order_id', '=', orderId)
+    .where('kind', '=', 'charge')
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 export async function findChargeBySession(
-  db: Kysely<Database>, orderId: string, sessionId: string,
+  db: Kysely<Database>,
+  orderId: string,
+  sessionId: string,
 ): Promise<Pick<PaymentRow, 'provider' | 'amount' | 'currency' | 'status'> | undefined> {
-  return db.selectFrom('payments').select(['provider', 'amount', 'currency', 'status'])
-    .where('order_id', '=', orderId).where('kind', '=', 'charge').where('provider_session_id', '=', sessionId)
+  return db
+    .selectFrom('payments')
+    .select(['provider', 'amount', 'currency', 'status'])
+    .where('order_id', '=', orderId)
+    .where('kind', '=', 'charge')
+    .where('provider_session_id', '=', sessionId)
     .executeTakeFirst();
 }
 
 /** The provider sessions of the order's card charges (to close them when the order goes away). */
 export async function listChargeSessions(
-  db: Kysely<Database>, orderId: string,
+  db: Kysely<Database>,
+  orderId: string,
 ): Promise<{ provider: string; sessionId: string }[]> {
-  const charges = await db.selectFrom('payments').select(['provider', 'provider_session_id'])
-    .where('order_id', '=', orderId).where('kind', '=', 'charge').execute();
-  return charges.flatMap((c) => (
-    c.provider_session_id ? [{ provider: c.provider, sessionId: c.provider_session_id }] : []
-  ));
+  const charges = await db
+    .selectFrom('payments')
+    .select(['provider', 'provider_session_id'])
+    .where('order_id', '=', orderId)
+    .where('kind', '=', 'charge')
+    .execute();
+  return charges.flatMap((c) =>
+    c.provider_session_id ? [{ provider: c.provider, sessionId: c.provider_session_id }] : [],
+  );
 }
 
 export interface PendingCharge extends OrderScope {
@@ -50,12 +71,23 @@ export interface PendingCharge extends OrderScope {
 }
 
 export async function insertPendingCharge(db: Kysely<Database>, charge: PendingCharge): Promise<void> {
-  await db.insertInto('payments').values({
-    id: crypto.randomUUID(), tenant_id: charge.tenantId, order_id: charge.orderId, kind: 'charge',
-    provider: charge.provider,
-    provider_session_id: charge.sessionId, amount: charge.amount, currency: charge.currency,
-    status: 'pending', redirect_url: charge.redirectUrl, idempotency_key: charge.idempotencyKey,
-  }).onConflict((oc) => oc.column('idempotency_key').doNothing()).execute();
+  await db
+    .insertInto('payments')
+    .values({
+      id: crypto.randomUUID(),
+      tenant_id: charge.tenantId,
+      order_id: charge.orderId,
+      kind: 'charge',
+      provider: charge.provider,
+      provider_session_id: charge.sessionId,
+      amount: charge.amount,
+      currency: charge.currency,
+      status: 'pending',
+      redirect_url: charge.redirectUrl,
+      idempotency_key: charge.idempotencyKey,
+    })
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .execute();
 }
 
 export interface ChargeOutcome {
@@ -69,21 +101,29 @@ export interface ChargeOutcome {
 
 /** Out-of-order delivery: a late "failed" never downgrades a recorded success. */
 export async function recordChargeOutcome(db: Kysely<Database>, outcome: ChargeOutcome): Promise<void> {
-  await db.updateTable('payments')
+  await db
+    .updateTable('payments')
     .set({
-      status: outcome.status, updated_at: sql`now()`, failure_reason: outcome.failureReason,
+      status: outcome.status,
+      updated_at: sql`now()`,
+      failure_reason: outcome.failureReason,
       ...(outcome.captured ? { amount: outcome.captured.amount, currency: outcome.captured.currency } : {}),
     })
-    .where('order_id', '=', outcome.orderId).where('kind', '=', 'charge')
+    .where('order_id', '=', outcome.orderId)
+    .where('kind', '=', 'charge')
     .where('provider_session_id', '=', outcome.sessionId)
-    .where('status', '<>', 'succeeded').execute();
+    .where('status', '<>', 'succeeded')
+    .execute();
 }
 
 /** The session was closed unpaid: its pending charge will never be taken. */
 export async function cancelPendingCharge(db: Kysely<Database>, orderId: string, sessionId: string): Promise<void> {
-  await db.updateTable('payments')
+  await db
+    .updateTable('payments')
     .set({ status: 'cancelled', failure_reason: 'session closed', updated_at: sql`now()` })
-    .where('order_id', '=', orderId).where('provider_session_id', '=', sessionId).where('status', '=', 'pending')
+    .where('order_id', '=', orderId)
+    .where('provider_session_id', '=', sessionId)
+    .where('status', '=', 'pending')
     .execute();
 }
 
@@ -97,24 +137,45 @@ export interface ProviderRefund extends OrderScope {
 }
 
 export async function insertProviderRefund(db: Kysely<Database>, refund: ProviderRefund): Promise<void> {
-  await db.insertInto('payments').values({
-    id: crypto.randomUUID(), tenant_id: refund.tenantId, order_id: refund.orderId, kind: 'refund',
-    provider: refund.provider,
-    provider_session_id: refund.sessionId, provider_payment_id: refund.refundId, amount: refund.amount,
-    currency: refund.currency,
-    status: 'succeeded', idempotency_key: refund.idempotencyKey,
-  }).onConflict((oc) => oc.column('idempotency_key').doNothing()).execute();
+  await db
+    .insertInto('payments')
+    .values({
+      id: crypto.randomUUID(),
+      tenant_id: refund.tenantId,
+      order_id: refund.orderId,
+      kind: 'refund',
+      provider: refund.provider,
+      provider_session_id: refund.sessionId,
+      provider_payment_id: refund.refundId,
+      amount: refund.amount,
+      currency: refund.currency,
+      status: 'succeeded',
+      idempotency_key: refund.idempotencyKey,
+    })
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .execute();
 }
 
 /** A refund an operator owes by bank transfer: pending until done, but owed (in the ledger) from now. */
 export async function insertManualRefund(
-  db: Kysely<Database>, refund: OrderScope & { amount: number; currency: string; idempotencyKey: string },
+  db: Kysely<Database>,
+  refund: OrderScope & { amount: number; currency: string; idempotencyKey: string },
 ): Promise<void> {
-  await db.insertInto('payments').values({
-    id: crypto.randomUUID(), tenant_id: refund.tenantId, order_id: refund.orderId, kind: 'refund',
-    provider: MANUAL_REFUND_PROVIDER,
-    amount: refund.amount, currency: refund.currency, status: 'pending', idempotency_key: refund.idempotencyKey,
-  }).onConflict((oc) => oc.column('idempotency_key').doNothing()).execute();
+  await db
+    .insertInto('payments')
+    .values({
+      id: crypto.randomUUID(),
+      tenant_id: refund.tenantId,
+      order_id: refund.orderId,
+      kind: 'refund',
+      provider: MANUAL_REFUND_PROVIDER,
+      amount: refund.amount,
+      currency: refund.currency,
+      status: 'pending',
+      idempotency_key: refund.idempotencyKey,
+    })
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .execute();
 }
 
 /** A payment against an invoice, booked as a succeeded charge with the payer's reference. */
@@ -122,10 +183,20 @@ export async function insertInvoicePayment(
   db: Kysely<Database>,
   payment: OrderScope & { reference: string; amount: number; currency: string; idempotencyKey: string },
 ): Promise<void> {
-  await db.insertInto('payments').values({
-    id: crypto.randomUUID(), tenant_id: payment.tenantId, order_id: payment.orderId, kind: 'charge',
-    provider: 'invoice',
-    provider_payment_id: payment.reference, amount: payment.amount, currency: payment.currency, status: 'succeeded',
-    idempotency_key: payment.idempotencyKey,
-  }).onConflict((oc) => oc.column('idempotency_key').doNothing()).execute();
+  await db
+    .insertInto('payments')
+    .values({
+      id: crypto.randomUUID(),
+      tenant_id: payment.tenantId,
+      order_id: payment.orderId,
+      kind: 'charge',
+      provider: 'invoice',
+      provider_payment_id: payment.reference,
+      amount: payment.amount,
+      currency: payment.currency,
+      status: 'succeeded',
+      idempotency_key: payment.idempotencyKey,
+    })
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .execute();
 }

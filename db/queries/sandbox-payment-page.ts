@@ -7,7 +7,8 @@ import type { Database, SandboxPspSessionsTable } from '../schema';
 export type SandboxSessionRow = Selectable<SandboxPspSessionsTable>;
 
 export async function findSandboxSessionByPageToken(
-  db: Kysely<Database>, pageToken: string,
+  db: Kysely<Database>,
+  pageToken: string,
 ): Promise<SandboxSessionRow | undefined> {
   return db.selectFrom('sandbox_psp_sessions').selectAll().where('page_token', '=', pageToken).executeTakeFirst();
 }
@@ -17,18 +18,27 @@ export async function findSandboxSessionByPageToken(
  * false when it is already paid or expired (another attempt got there first).
  */
 export async function settleSandboxAttempt(
-  db: Kysely<Database>, sessionId: string, next: 'paid' | 'declined',
+  db: Kysely<Database>,
+  sessionId: string,
+  next: 'paid' | 'declined',
 ): Promise<boolean> {
-  const updated = await db.updateTable('sandbox_psp_sessions').set({ status: next, updated_at: sql`now()` })
-    .where('id', '=', sessionId).where('status', 'in', ['open', 'declined', 'cancelled'])
-    .returning('id').executeTakeFirst();
+  const updated = await db
+    .updateTable('sandbox_psp_sessions')
+    .set({ status: next, updated_at: sql`now()` })
+    .where('id', '=', sessionId)
+    .where('status', 'in', ['open', 'declined', 'cancelled'])
+    .returning('id')
+    .executeTakeFirst();
   return updated !== undefined;
 }
 
 /** Keeps a card in the sandbox provider's vault under the token the merchant is told. */
 export async function vaultSandboxCard(
-  db: Kysely<Database>, card: { token: string; tenantId: string; brand: string; last4: string },
+  db: Kysely<Database>,
+  card: { token: string; tenantId: string; brand: string; last4: string },
 ): Promise<void> {
-  await db.insertInto('sandbox_psp_cards')
-    .values({ token: card.token, tenant_id: card.tenantId, brand: card.brand, last4: card.last4 }).execute();
+  await db
+    .insertInto('sandbox_psp_cards')
+    .values({ token: card.token, tenant_id: card.tenantId, brand: card.brand, last4: card.last4 })
+    .execute();
 }

@@ -7,39 +7,64 @@ export type NewSandboxSession = Insertable<SandboxPspSessionsTable>;
 
 /** Stores a session unless one with its id exists (a retried create); true when this call stored it. */
 export async function insertSandboxSession(db: Kysely<Database>, session: NewSandboxSession): Promise<boolean> {
-  const created = await db.insertInto('sandbox_psp_sessions').values(session)
-    .onConflict((oc) => oc.column('id').doNothing()).returning('id').executeTakeFirst();
+  const created = await db
+    .insertInto('sandbox_psp_sessions')
+    .values(session)
+    .onConflict((oc) => oc.column('id').doNothing())
+    .returning('id')
+    .executeTakeFirst();
   return created !== undefined;
 }
 
 /** The secret of the session's payment link. */
 export async function loadSandboxPageToken(db: Kysely<Database>, tenantId: string, sessionId: string): Promise<string> {
-  const row = await db.selectFrom('sandbox_psp_sessions').select('page_token')
-    .where('tenant_id', '=', tenantId).where('id', '=', sessionId).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('sandbox_psp_sessions')
+    .select('page_token')
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', sessionId)
+    .executeTakeFirstOrThrow();
   return row.page_token;
 }
 
 export async function loadSandboxSessionState(db: Kysely<Database>, tenantId: string, sessionId: string) {
-  return db.selectFrom('sandbox_psp_sessions').select(['id', 'status', 'amount', 'currency'])
-    .where('tenant_id', '=', tenantId).where('id', '=', sessionId).executeTakeFirstOrThrow();
+  return db
+    .selectFrom('sandbox_psp_sessions')
+    .select(['id', 'status', 'amount', 'currency'])
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', sessionId)
+    .executeTakeFirstOrThrow();
 }
 
 /** What a webhook about the session tells the merchant (any tenant: the session id is unique). */
 export async function loadSandboxSessionReference(db: Kysely<Database>, sessionId: string) {
-  return db.selectFrom('sandbox_psp_sessions').select(['id', 'reference', 'amount', 'currency'])
-    .where('id', '=', sessionId).executeTakeFirstOrThrow();
+  return db
+    .selectFrom('sandbox_psp_sessions')
+    .select(['id', 'reference', 'amount', 'currency'])
+    .where('id', '=', sessionId)
+    .executeTakeFirstOrThrow();
 }
 
 /** Closes the session for payment unless it is paid (one statement: a racing payment is never lost). */
 export async function expireUnpaidSandboxSession(
-  db: Kysely<Database>, tenantId: string, sessionId: string,
+  db: Kysely<Database>,
+  tenantId: string,
+  sessionId: string,
 ): Promise<void> {
-  await db.updateTable('sandbox_psp_sessions').set({ status: 'expired', updated_at: sql`now()` })
-    .where('tenant_id', '=', tenantId).where('id', '=', sessionId).where('status', '<>', 'paid').execute();
+  await db
+    .updateTable('sandbox_psp_sessions')
+    .set({ status: 'expired', updated_at: sql`now()` })
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', sessionId)
+    .where('status', '<>', 'paid')
+    .execute();
 }
 
 export async function sandboxCardExists(db: Kysely<Database>, tenantId: string, token: string): Promise<boolean> {
-  const card = await db.selectFrom('sandbox_psp_cards').select('token').where('token', '=', token)
+  const card = await db
+    .selectFrom('sandbox_psp_cards')
+    .select('token')
+    .where('token', '=', token)
     .where('tenant_id', '=', tenantId)
     .executeTakeFirst();
   return card !== undefined;
@@ -47,21 +72,31 @@ export async function sandboxCardExists(db: Kysely<Database>, tenantId: string, 
 
 /** Stores a refund under its id (derived from the idempotency key); false when it was stored before. */
 export async function insertSandboxRefund(
-  db: Kysely<Database>, refund: { id: string; sessionId: string; amount: number },
+  db: Kysely<Database>,
+  refund: { id: string; sessionId: string; amount: number },
 ): Promise<boolean> {
-  const inserted = await db.insertInto('sandbox_psp_refunds')
+  const inserted = await db
+    .insertInto('sandbox_psp_refunds')
     .values({ id: refund.id, session_id: refund.sessionId, amount: refund.amount })
-    .onConflict((oc) => oc.column('id').doNothing()).returning('id').executeTakeFirst();
+    .onConflict((oc) => oc.column('id').doNothing())
+    .returning('id')
+    .executeTakeFirst();
   return inserted !== undefined;
 }
 
 /** Adds a refund to a paid session if it fits in what is left; false when the session refuses it. */
 export async function addSandboxRefundedAmount(
-  db: Kysely<Database>, refund: { tenantId: string; sessionId: string; amount: number },
+  db: Kysely<Database>,
+  refund: { tenantId: string; sessionId: string; amount: number },
 ): Promise<boolean> {
-  const updated = await db.updateTable('sandbox_psp_sessions')
+  const updated = await db
+    .updateTable('sandbox_psp_sessions')
     .set({ refunded_amount: sql`refunded_amount + ${refund.amount}`, updated_at: sql`now()` })
-    .where('tenant_id', '=', refund.tenantId).where('id', '=', refund.sessionId).where('status', '=', 'paid')
-    .where(sql<boolean>`refunded_amount + ${refund.amount} <= amount`).returning('id').executeTakeFirst();
+    .where('tenant_id', '=', refund.tenantId)
+    .where('id', '=', refund.sessionId)
+    .where('status', '=', 'paid')
+    .where(sql<boolean>`refunded_amount + ${refund.amount} <= amount`)
+    .returning('id')
+    .executeTakeFirst();
   return updated !== undefined;
 }

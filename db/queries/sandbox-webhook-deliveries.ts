@@ -29,17 +29,22 @@ export interface ClaimOptions {
  * next_attempt_at pushed past the lease), so no two senders post the same row at once.
  */
 export async function claimDueWebhookDeliveries(
-  db: Kysely<Database>, opts: ClaimOptions,
+  db: Kysely<Database>,
+  opts: ClaimOptions,
 ): Promise<ClaimedWebhookDelivery[]> {
   return db.transaction().execute(async (trx) => {
-    let due = trx.selectFrom('sandbox_webhook_deliveries').select('id')
-      .where('delivered_at', 'is', null).where('gave_up_at', 'is', null)
+    let due = trx
+      .selectFrom('sandbox_webhook_deliveries')
+      .select('id')
+      .where('delivered_at', 'is', null)
+      .where('gave_up_at', 'is', null)
       .where('next_attempt_at', '<=', sql<Date>`now()`);
     if (opts.ids) due = due.where('id', 'in', opts.ids);
     const rows = await due.orderBy('next_attempt_at').limit(opts.limit).forUpdate().skipLocked().execute();
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.id);
-    await trx.updateTable('sandbox_webhook_deliveries')
+    await trx
+      .updateTable('sandbox_webhook_deliveries')
       .set((eb) => ({
         attempts: eb('attempts', '+', 1),
         next_attempt_at: sql<Date>`clock_timestamp() + make_interval(secs => ${opts.leaseSeconds})`,
@@ -48,7 +53,8 @@ export async function claimDueWebhookDeliveries(
       .execute();
     // The URL and secret are read now, not when the row was written: a merchant that fixes its
     // endpoint or rotates its secret gets the next attempt at the new address, signed anew.
-    return trx.selectFrom('sandbox_webhook_deliveries as d')
+    return trx
+      .selectFrom('sandbox_webhook_deliveries as d')
       .innerJoin('sandbox_psp_sessions as s', 's.id', 'd.session_id')
       .innerJoin('tenants as t', 't.id', 's.tenant_id')
       .select(['d.id', 'd.event_id', 'd.payload', 'd.attempts', 's.webhook_url', 't.webhook_secret'])
@@ -59,15 +65,21 @@ export async function claimDueWebhookDeliveries(
 }
 
 export async function markWebhookDelivered(db: Kysely<Database>, id: string): Promise<void> {
-  await db.updateTable('sandbox_webhook_deliveries').set({ delivered_at: sql<Date>`clock_timestamp()` })
-    .where('id', '=', id).execute();
+  await db
+    .updateTable('sandbox_webhook_deliveries')
+    .set({ delivered_at: sql<Date>`clock_timestamp()` })
+    .where('id', '=', id)
+    .execute();
 }
 
 /** A failed attempt: its error kept, due again after `delaySeconds` — or given up for good. */
 export async function recordWebhookFailure(
-  db: Kysely<Database>, id: string, failure: { error: string; delaySeconds: number; giveUp: boolean },
+  db: Kysely<Database>,
+  id: string,
+  failure: { error: string; delaySeconds: number; giveUp: boolean },
 ): Promise<void> {
-  await db.updateTable('sandbox_webhook_deliveries')
+  await db
+    .updateTable('sandbox_webhook_deliveries')
     .set({
       last_error: failure.error,
       next_attempt_at: sql<Date>`clock_timestamp() + make_interval(secs => ${failure.delaySeconds})`,
@@ -79,19 +91,29 @@ export async function recordWebhookFailure(
 
 /** The body an event was first queued with (a redelivery sends it unchanged). */
 export async function findQueuedWebhookPayload(
-  db: Kysely<Database>, sessionId: string, eventId: string,
+  db: Kysely<Database>,
+  sessionId: string,
+  eventId: string,
 ): Promise<string | undefined> {
-  const earlier = await db.selectFrom('sandbox_webhook_deliveries').select('payload')
-    .where('session_id', '=', sessionId).where('event_id', '=', eventId).orderBy('created_at').limit(1)
+  const earlier = await db
+    .selectFrom('sandbox_webhook_deliveries')
+    .select('payload')
+    .where('session_id', '=', sessionId)
+    .where('event_id', '=', eventId)
+    .orderBy('created_at')
+    .limit(1)
     .executeTakeFirst();
   return earlier?.payload;
 }
 
 export async function insertWebhookDelivery(
-  db: Kysely<Database>, delivery: { sessionId: string; eventId: string; payload: string },
+  db: Kysely<Database>,
+  delivery: { sessionId: string; eventId: string; payload: string },
 ): Promise<string> {
   const id = crypto.randomUUID();
-  await db.insertInto('sandbox_webhook_deliveries')
-    .values({ id, session_id: delivery.sessionId, event_id: delivery.eventId, payload: delivery.payload }).execute();
+  await db
+    .insertInto('sandbox_webhook_deliveries')
+    .values({ id, session_id: delivery.sessionId, event_id: delivery.eventId, payload: delivery.payload })
+    .execute();
   return id;
 }

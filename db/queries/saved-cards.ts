@@ -5,25 +5,43 @@ import type { Database } from '../schema';
 
 /** The id of the customer's card, unless it is unknown, another customer's or forgotten. */
 export async function findUsableSavedCard(
-  db: Kysely<Database>, tenantId: string, customerId: string, cardId: string,
+  db: Kysely<Database>,
+  tenantId: string,
+  customerId: string,
+  cardId: string,
 ): Promise<string | undefined> {
-  const card = await db.selectFrom('saved_cards').select('id').where('id', '=', cardId)
-    .where('tenant_id', '=', tenantId).where('customer_id', '=', customerId)
-    .where('deleted_at', 'is', null).executeTakeFirst();
+  const card = await db
+    .selectFrom('saved_cards')
+    .select('id')
+    .where('id', '=', cardId)
+    .where('tenant_id', '=', tenantId)
+    .where('customer_id', '=', customerId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
   return card?.id;
 }
 
 /** The customer's cards that are not forgotten, oldest first. */
 export async function listSavedCards(db: Kysely<Database>, customerId: string) {
-  return db.selectFrom('saved_cards').select(['id', 'provider', 'brand', 'last4', 'created_at'])
-    .where('customer_id', '=', customerId).where('deleted_at', 'is', null).orderBy('created_at').execute();
+  return db
+    .selectFrom('saved_cards')
+    .select(['id', 'provider', 'brand', 'last4', 'created_at'])
+    .where('customer_id', '=', customerId)
+    .where('deleted_at', 'is', null)
+    .orderBy('created_at')
+    .execute();
 }
 
 /** Forgets the card; false when the customer has no such card (or it was forgotten already). */
 export async function forgetSavedCard(db: Kysely<Database>, customerId: string, cardId: string): Promise<boolean> {
-  const deleted = await db.updateTable('saved_cards').set({ deleted_at: sql`now()` })
-    .where('id', '=', cardId).where('customer_id', '=', customerId).where('deleted_at', 'is', null)
-    .returning('id').executeTakeFirst();
+  const deleted = await db
+    .updateTable('saved_cards')
+    .set({ deleted_at: sql`now()` })
+    .where('id', '=', cardId)
+    .where('customer_id', '=', customerId)
+    .where('deleted_at', 'is', null)
+    .returning('id')
+    .executeTakeFirst();
   return deleted !== undefined;
 }
 

@@ -9,10 +9,17 @@ import type { Database } from '../schema';
  * read-then-write window. Targets are locked in a fixed order so two orders for the same two
  * occurrences cannot deadlock.
  */
-export async function holdSeats(trx: Kysely<Database>, tenantId: string, orderId: string, holds: DraftHold[]): Promise<BusinessError[]> {
+export async function holdSeats(
+  trx: Kysely<Database>,
+  tenantId: string,
+  orderId: string,
+  holds: DraftHold[],
+): Promise<BusinessError[]> {
   const errors: BusinessError[] = [];
   const sorted = [...holds].sort((a, b) =>
-    `${a.occurrenceId ?? ''}|${a.productId ?? ''}|${a.inventoryDate ?? ''}`.localeCompare(`${b.occurrenceId ?? ''}|${b.productId ?? ''}|${b.inventoryDate ?? ''}`),
+    `${a.occurrenceId ?? ''}|${a.productId ?? ''}|${a.inventoryDate ?? ''}`.localeCompare(
+      `${b.occurrenceId ?? ''}|${b.productId ?? ''}|${b.inventoryDate ?? ''}`,
+    ),
   );
   for (const hold of sorted) {
     if (hold.occurrenceId) {
@@ -26,7 +33,11 @@ export async function holdSeats(trx: Kysely<Database>, tenantId: string, orderId
         .returning('id')
         .executeTakeFirst();
       if (!taken) {
-        errors.push({ code: 'occurrence_full', message: `Not enough seats left on ${hold.occurrenceId} for ${hold.quantity} more`, field: 'lines' });
+        errors.push({
+          code: 'occurrence_full',
+          message: `Not enough seats left on ${hold.occurrenceId} for ${hold.quantity} more`,
+          field: 'lines',
+        });
         continue;
       }
     } else if (hold.productId && hold.inventoryDate) {
@@ -45,19 +56,26 @@ export async function holdSeats(trx: Kysely<Database>, tenantId: string, orderId
         .returning('product_id')
         .executeTakeFirst();
       if (!taken) {
-        errors.push({ code: 'product_sold_out_for_date', message: `Not enough left of ${hold.productId} on ${hold.inventoryDate}`, field: 'lines' });
+        errors.push({
+          code: 'product_sold_out_for_date',
+          message: `Not enough left of ${hold.productId} on ${hold.inventoryDate}`,
+          field: 'lines',
+        });
         continue;
       }
     }
-    await trx.insertInto('reservations').values({
-      id: crypto.randomUUID(),
-      tenant_id: tenantId,
-      order_id: orderId,
-      occurrence_id: hold.occurrenceId,
-      product_id: hold.occurrenceId ? null : hold.productId,
-      inventory_date: hold.occurrenceId ? null : hold.inventoryDate,
-      quantity: hold.quantity,
-    }).execute();
+    await trx
+      .insertInto('reservations')
+      .values({
+        id: crypto.randomUUID(),
+        tenant_id: tenantId,
+        order_id: orderId,
+        occurrence_id: hold.occurrenceId,
+        product_id: hold.occurrenceId ? null : hold.productId,
+        inventory_date: hold.occurrenceId ? null : hold.inventoryDate,
+        quantity: hold.quantity,
+      })
+      .execute();
   }
   return errors;
 }
@@ -66,7 +84,11 @@ export async function holdSeats(trx: Kysely<Database>, tenantId: string, orderId
  * Releases the order's live reservations exactly once: the status guard in the UPDATE means a
  * retried or concurrent release finds nothing left to give back.
  */
-export async function releaseSeats(trx: Kysely<Database>, orderId: string, statuses: ('held' | 'booked')[] = ['held']): Promise<number> {
+export async function releaseSeats(
+  trx: Kysely<Database>,
+  orderId: string,
+  statuses: ('held' | 'booked')[] = ['held'],
+): Promise<number> {
   const released = await trx
     .updateTable('reservations')
     .set({ status: 'released', released_at: sql`now()` })
@@ -76,13 +98,18 @@ export async function releaseSeats(trx: Kysely<Database>, orderId: string, statu
     .execute();
   for (const r of released) {
     if (r.occurrence_id) {
-      await trx.updateTable('occurrences')
+      await trx
+        .updateTable('occurrences')
         .set({ seats_taken: sql`seats_taken - ${r.quantity}`, updated_at: sql`now()` })
-        .where('id', '=', r.occurrence_id).execute();
+        .where('id', '=', r.occurrence_id)
+        .execute();
     } else if (r.product_id && r.inventory_date) {
-      await trx.updateTable('product_date_inventory')
+      await trx
+        .updateTable('product_date_inventory')
         .set({ seats_taken: sql`seats_taken - ${r.quantity}` })
-        .where('product_id', '=', r.product_id).where('date', '=', r.inventory_date).execute();
+        .where('product_id', '=', r.product_id)
+        .where('date', '=', r.inventory_date)
+        .execute();
     }
   }
   return released.reduce((sum, r) => sum + r.quantity, 0);

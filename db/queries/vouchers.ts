@@ -17,7 +17,11 @@ export async function findVoucherByCode(db: Db, tenantId: string, code: string):
 
 export type RedeemOutcome =
   | { ok: true; voucher: VoucherStateRow; redemption: { id: string; amount: number | null; created_at: Date } }
-  | { ok: false; reason: 'not_found' | 'expired' | 'already_redeemed' | 'insufficient_value' | 'amount_not_allowed'; voucher?: VoucherStateRow };
+  | {
+      ok: false;
+      reason: 'not_found' | 'expired' | 'already_redeemed' | 'insufficient_value' | 'amount_not_allowed';
+      voucher?: VoucherStateRow;
+    };
 
 /**
  * Redeems a voucher without an order (marks it used, e.g. at a till or a gate). The change is one
@@ -26,7 +30,12 @@ export type RedeemOutcome =
  * transaction. `amount` absent takes everything left of a value voucher: the value seen is
  * taken only if it is still there, and re-read when a concurrent partial redemption changed it.
  */
-export async function redeemVoucher(db: Db, tenantId: string, code: string, amount: number | undefined): Promise<RedeemOutcome> {
+export async function redeemVoucher(
+  db: Db,
+  tenantId: string,
+  code: string,
+  amount: number | undefined,
+): Promise<RedeemOutcome> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const voucher = await findVoucherByCode(db, tenantId, code);
     if (!voucher) return { ok: false, reason: 'not_found' };
@@ -36,7 +45,8 @@ export async function redeemVoucher(db: Db, tenantId: string, code: string, amou
 
     const take = voucher.kind === 'value' ? (amount ?? voucher.remaining_value ?? 0) : null;
     if (take !== null && (voucher.remaining_value ?? 0) <= 0) return { ok: false, reason: 'already_redeemed', voucher };
-    if (take !== null && take > (voucher.remaining_value ?? 0)) return { ok: false, reason: 'insufficient_value', voucher };
+    if (take !== null && take > (voucher.remaining_value ?? 0))
+      return { ok: false, reason: 'insufficient_value', voucher };
 
     const outcome = await db.transaction().execute(async (trx) => {
       let update = trx
@@ -45,15 +55,16 @@ export async function redeemVoucher(db: Db, tenantId: string, code: string, amou
         .where('tenant_id', '=', tenantId)
         .where('redeemed_at', 'is', null)
         .where(sql<boolean>`(valid_until IS NULL OR valid_until >= now())`);
-      update = take === null
-        ? update.set({ redeemed_at: sql`now()` }).where('kind', '=', 'percent')
-        : update
-          .set({
-            remaining_value: sql`remaining_value - ${take}`,
-            redeemed_at: sql`CASE WHEN remaining_value - ${take} = 0 THEN now() ELSE NULL END`,
-          })
-          .where('kind', '=', 'value')
-          .where('remaining_value', '>=', take);
+      update =
+        take === null
+          ? update.set({ redeemed_at: sql`now()` }).where('kind', '=', 'percent')
+          : update
+              .set({
+                remaining_value: sql`remaining_value - ${take}`,
+                redeemed_at: sql`CASE WHEN remaining_value - ${take} = 0 THEN now() ELSE NULL END`,
+              })
+              .where('kind', '=', 'value')
+              .where('remaining_value', '>=', take);
       const updated = await update.returningAll().executeTakeFirst();
       if (!updated) return undefined;
       const redemption = await trx
@@ -69,8 +80,10 @@ export async function redeemVoucher(db: Db, tenantId: string, code: string, amou
     const now = await findVoucherByCode(db, tenantId, code);
     if (!now) return { ok: false, reason: 'not_found' };
     if (now.expired) return { ok: false, reason: 'expired', voucher: now };
-    if (now.redeemed_at !== null || (now.kind === 'value' && (now.remaining_value ?? 0) <= 0)) return { ok: false, reason: 'already_redeemed', voucher: now };
-    if (now.kind === 'value' && amount !== undefined && amount > (now.remaining_value ?? 0)) return { ok: false, reason: 'insufficient_value', voucher: now };
+    if (now.redeemed_at !== null || (now.kind === 'value' && (now.remaining_value ?? 0) <= 0))
+      return { ok: false, reason: 'already_redeemed', voucher: now };
+    if (now.kind === 'value' && amount !== undefined && amount > (now.remaining_value ?? 0))
+      return { ok: false, reason: 'insufficient_value', voucher: now };
     // "Everything left" while a partial redemption ran: take what is left now.
   }
   const last = await findVoucherByCode(db, tenantId, code);

@@ -18,20 +18,40 @@ export interface IntegrityReport {
   duplicateDetail: string[];
 }
 
-export async function checkIntegrity(target: LoadTarget, databaseUrl: string | undefined, tag: string, load: LoadResult, expectStatus = 'completed'): Promise<IntegrityReport> {
+export async function checkIntegrity(
+  target: LoadTarget,
+  databaseUrl: string | undefined,
+  tag: string,
+  load: LoadResult,
+  expectStatus = 'completed',
+): Promise<IntegrityReport> {
   const acknowledged = load.outcomes.filter((o) => o.createdOk && o.id).map((o) => o.id!);
   const ackSet = new Set(acknowledged);
   const report: IntegrityReport = {
-    source: databaseUrl ? 'database' : 'api', byStatus: {}, acknowledged: acknowledged.length, lost: 0, lostIds: [],
-    unacknowledged: 0, duplicated: 0, duplicateDetail: [],
+    source: databaseUrl ? 'database' : 'api',
+    byStatus: {},
+    acknowledged: acknowledged.length,
+    lost: 0,
+    lostIds: [],
+    unacknowledged: 0,
+    duplicated: 0,
+    duplicateDetail: [],
   };
   if (databaseUrl) {
     const client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();
     try {
-      const { rows } = await client.query<{ id: string; status: string; booker_email: string; completed_events: string; documents: string; receipt_mails: string }>(
+      const { rows } = await client.query<{
+        id: string;
+        status: string;
+        booker_email: string;
+        completed_events: string;
+        documents: string;
+        receipt_mails: string;
+      }>(
         `SELECT o.id, o.status, o.booker_email,
-           (SELECT count(*) FROM order_events e WHERE e.order_id = o.id AND e.event_key = 'completed') AS completed_events,
+           (SELECT count(*) FROM order_events e WHERE e.order_id = o.id ` +
+          `AND e.event_key = 'completed') AS completed_events,
            (SELECT count(*) FROM invoices i WHERE i.order_id = o.id AND i.kind IN ('receipt', 'invoice')) AS documents,
            (SELECT count(*) FROM email_outbox m WHERE m.order_id = o.id AND m.kind = 'receipt') AS receipt_mails
          FROM orders o WHERE o.booker_email LIKE $1`,
@@ -45,7 +65,11 @@ export async function checkIntegrity(target: LoadTarget, databaseUrl: string | u
         seen.set(row.id, row.status);
         if (!ackSet.has(row.id)) report.unacknowledged += 1;
         if (expectStatus === 'completed') {
-          for (const [what, count] of [['completed events', row.completed_events], ['documents', row.documents], ['receipt emails', row.receipt_mails]] as const) {
+          for (const [what, count] of [
+            ['completed events', row.completed_events],
+            ['documents', row.documents],
+            ['receipt emails', row.receipt_mails],
+          ] as const) {
             if (Number(count) > 1) {
               report.duplicated += 1;
               report.duplicateDetail.push(`${row.id}: ${count} ${what}`);

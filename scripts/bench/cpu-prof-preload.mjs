@@ -6,7 +6,11 @@ import { Session } from 'node:inspector';
 import path from 'node:path';
 
 const dir = process.env.BENCH_CPU_PROF_DIR;
-const role = process.argv.some((a) => a.includes('api/server.ts')) ? 'api' : process.argv.some((a) => a.includes('activities/worker.ts')) ? 'worker' : undefined;
+const role = process.argv.some((a) => a.includes('api/server.ts'))
+  ? 'api'
+  : process.argv.some((a) => a.includes('activities/worker.ts'))
+    ? 'worker'
+    : undefined;
 
 if (dir && role) {
   const session = new Session();

@@ -57,16 +57,25 @@ export function summariseProfiles(dir: string, top = 12): string {
       }
       total += us;
       if (name === '(idle)') continue;
-      const key = `${name} ${node.callFrame.url ? `${packageOf(node.callFrame.url)}:${node.callFrame.lineNumber + 1}` : ''}`.trim();
+      const location = node.callFrame.url ? `${packageOf(node.callFrame.url)}:${node.callFrame.lineNumber + 1}` : '';
+      const key = `${name} ${location}`.trim();
       byFunction.set(key, (byFunction.get(key) ?? 0) + us);
-      const pkg = name === '(garbage collector)' ? '(gc)' : name === '(program)' ? '(program)' : packageOf(node.callFrame.url);
+      const pkg =
+        name === '(garbage collector)' ? '(gc)' : name === '(program)' ? '(program)' : packageOf(node.callFrame.url);
       byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
     }
     const busy = total - idle;
     const pct = (us: number) => `${((100 * us) / Math.max(1, busy)).toFixed(1)}%`;
     lines.push(`${file}: ${(busy / 1e6).toFixed(1)} s busy of ${(total / 1e6).toFixed(1)} s sampled`);
-    lines.push(`  by package: ${[...byPackage.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, v]) => `${k} ${pct(v)}`).join(', ')}`);
-    for (const [k, v] of [...byFunction.entries()].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`    ${pct(v).padStart(6)}  ${k}`);
+    lines.push(
+      `  by package: ${[...byPackage.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, top)
+        .map(([k, v]) => `${k} ${pct(v)}`)
+        .join(', ')}`,
+    );
+    for (const [k, v] of [...byFunction.entries()].sort((a, b) => b[1] - a[1]).slice(0, top))
+      lines.push(`    ${pct(v).padStart(6)}  ${k}`);
   }
   return lines.join('\n');
 }

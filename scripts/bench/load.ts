@@ -58,23 +58,44 @@ export interface LoadResult {
   maxSchedulerLagMs: number;
 }
 
-export async function setupCatalogue(target: LoadTarget, tag: string): Promise<{ productId: string; occurrenceId: string }> {
-  const product = await call(target, 'POST', '/v1/catalog/products', { type: 'course', name: `Bench course ${tag}`, price: 49_900, vat_rate: 25 });
-  if (product.status !== 201) throw new Error(`POST /v1/catalog/products answered ${product.status}: ${JSON.stringify(product.body)}`);
+export async function setupCatalogue(
+  target: LoadTarget,
+  tag: string,
+): Promise<{ productId: string; occurrenceId: string }> {
+  const product = await call(target, 'POST', '/v1/catalog/products', {
+    type: 'course',
+    name: `Bench course ${tag}`,
+    price: 49_900,
+    vat_rate: 25,
+  });
+  if (product.status !== 201)
+    throw new Error(`POST /v1/catalog/products answered ${product.status}: ${JSON.stringify(product.body)}`);
   const occurrence = await call(target, 'POST', '/v1/catalog/occurrences', {
     product_id: product.body.id,
     name: `Bench date ${tag}`,
     starts_at: new Date(Date.now() + 60 * 86_400_000).toISOString(),
     capacity: 2_000_000_000,
   });
-  if (occurrence.status !== 201) throw new Error(`POST /v1/catalog/occurrences answered ${occurrence.status}: ${JSON.stringify(occurrence.body)}`);
+  if (occurrence.status !== 201)
+    throw new Error(`POST /v1/catalog/occurrences answered ${occurrence.status}: ${JSON.stringify(occurrence.body)}`);
   return { productId: product.body.id, occurrenceId: occurrence.body.id };
 }
 
-async function call(target: LoadTarget, method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}, base = target.apiUrl): Promise<{ status: number; body: any }> {
+async function call(
+  target: LoadTarget,
+  method: string,
+  path: string,
+  body?: unknown,
+  extraHeaders: Record<string, string> = {},
+  base = target.apiUrl,
+): Promise<{ status: number; body: any }> {
   const response = await fetch(`${base}${path}`, {
     method,
-    headers: { 'X-API-Key': target.apiKey, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...extraHeaders },
+    headers: {
+      'X-API-Key': target.apiKey,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      ...extraHeaders,
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(60_000),
   });
@@ -99,7 +120,10 @@ export function orderBody(occurrenceId: string, kind: 'card' | 'invoice', tag: s
 }
 
 class OrderError extends Error {
-  constructor(readonly kindKey: string, detail?: string) {
+  constructor(
+    readonly kindKey: string,
+    detail?: string,
+  ) {
     super(detail ?? kindKey);
   }
 }
@@ -153,13 +177,19 @@ export async function runLoad(target: LoadTarget, occurrenceId: string, options:
     const deadline = scheduled + options.orderTimeoutMs;
     try {
       const sentAt = performance.now();
-      const created = await call(target, 'POST', '/v1/orders', orderBody(occurrenceId, kind, options.tag, n),
-        options.sendIdempotencyKey ? { 'Idempotency-Key': `${options.tag}-${n}` } : {}, options.createUrl ?? target.apiUrl)
-        .catch((e) => {
-          throw new OrderError('network_create', (e as Error).message);
-        });
+      const created = await call(
+        target,
+        'POST',
+        '/v1/orders',
+        orderBody(occurrenceId, kind, options.tag, n),
+        options.sendIdempotencyKey ? { 'Idempotency-Key': `${options.tag}-${n}` } : {},
+        options.createUrl ?? target.apiUrl,
+      ).catch((e) => {
+        throw new OrderError('network_create', (e as Error).message);
+      });
       const createdAt = performance.now();
-      if (created.status !== 201) throw new OrderError(`http_${created.status}_create`, JSON.stringify(created.body).slice(0, 300));
+      if (created.status !== 201)
+        throw new OrderError(`http_${created.status}_create`, JSON.stringify(created.body).slice(0, 300));
       result.createLatency.add(createdAt - scheduled);
       result.createServiceLatency.add(createdAt - sentAt);
       outcome.createdOk = true;
@@ -176,16 +206,21 @@ export async function runLoad(target: LoadTarget, occurrenceId: string, options:
         // What the customer's browser does on the provider's page: load it (the form carries a
         // CSRF token), then submit it; the provider then sends its signed webhook to our API.
         const pageUrl = redirectUrl.replace(/^https?:\/\/[^/]+/, target.apiUrl);
-        const form = await fetch(pageUrl, { signal: AbortSignal.timeout(60_000) }).then((r) => r.text()).catch((e) => {
-          throw new OrderError('network_pay_page', (e as Error).message);
-        });
+        const form = await fetch(pageUrl, { signal: AbortSignal.timeout(60_000) })
+          .then((r) => r.text())
+          .catch((e) => {
+            throw new OrderError('network_pay_page', (e as Error).message);
+          });
         const csrfToken = form.match(/name="csrf_token" value="([^"]+)"/)?.[1];
         if (!csrfToken) throw new OrderError('no_csrf_token');
         const paid = await fetch(pageUrl, {
           method: 'POST',
           headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ action: 'pay', card_number: '4242424242424242', csrf_token: csrfToken })
-            .toString(),
+          body: new URLSearchParams({
+            action: 'pay',
+            card_number: '4242424242424242',
+            csrf_token: csrfToken,
+          }).toString(),
           redirect: 'manual',
           signal: AbortSignal.timeout(60_000),
         }).catch((e) => {
@@ -195,7 +230,11 @@ export async function runLoad(target: LoadTarget, occurrenceId: string, options:
         if (paid.status !== 303) throw new OrderError(`http_${paid.status}_pay`);
       } else {
         await waitForStatus(id, 'invoiced', deadline, 'invoiced');
-        const marked = await call(target, 'PUT', `/v1/invoices/by-external-id/${encodeURIComponent(`${options.tag}-${n}`)}/paid`).catch((e) => {
+        const marked = await call(
+          target,
+          'PUT',
+          `/v1/invoices/by-external-id/${encodeURIComponent(`${options.tag}-${n}`)}/paid`,
+        ).catch((e) => {
           throw new OrderError('network_invoice_paid', (e as Error).message);
         });
         if (marked.status !== 204) throw new OrderError(`http_${marked.status}_invoice_paid`);
@@ -213,7 +252,8 @@ export async function runLoad(target: LoadTarget, occurrenceId: string, options:
     } catch (error) {
       const key = error instanceof OrderError ? error.kindKey : 'exception';
       result.errors.inc(key);
-      if (result.errors.counts.get(key) === 1) options.onProgress?.(`first error ${key}: ${(error as Error).message.slice(0, 300)}`);
+      if (result.errors.counts.get(key) === 1)
+        options.onProgress?.(`first error ${key}: ${(error as Error).message.slice(0, 300)}`);
     }
   }
 
@@ -223,7 +263,11 @@ export async function runLoad(target: LoadTarget, occurrenceId: string, options:
     void p.finally(() => inflight.delete(p));
   };
   const progress = setInterval(() => {
-    options.onProgress?.(`${((performance.now() - result.t0) / 1000).toFixed(0)} s: ${result.attempted} started, ${result.created} created, ${result.completed} completed, ${inflight.size} in flight, ${result.errors.total} errors`);
+    options.onProgress?.(
+      `${((performance.now() - result.t0) / 1000).toFixed(0)} s: ${result.attempted} ` +
+        `started, ${result.created} created, ${result.completed} completed, ${inflight.size} ` +
+        `in flight, ${result.errors.total} errors`,
+    );
   }, 10_000);
 
   const limit = options.maxOrders ?? Number.POSITIVE_INFINITY;

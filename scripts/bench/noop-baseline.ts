@@ -26,7 +26,11 @@ const payloadBytes = (p?: temporal.api.common.v1.IPayloads | null) =>
   (p?.payloads ?? []).reduce((sum, x) => sum + (x.data?.length ?? 0), 0);
 
 /** Reads one completed order's history: activities, payload sizes, upserts, timer, signal. */
-export async function measureShape(temporalAddress: string, namespace: string, workflowId: string): Promise<MeasuredShape> {
+export async function measureShape(
+  temporalAddress: string,
+  namespace: string,
+  workflowId: string,
+): Promise<MeasuredShape> {
   const connection = await Connection.connect({ address: temporalAddress });
   try {
     const client = new Client({ connection, namespace });
@@ -36,7 +40,17 @@ export async function measureShape(temporalAddress: string, namespace: string, w
     const mainSteps: ShapeStep[] = [];
     let inUpdate = false;
     let updateDone = false;
-    const measured = { startBytes: 0, updateArgBytes: 0, signalBytes: 0, updateResultBytes: 0, resultBytes: 0, upserts: 0, timers: 0, signals: 0, activityCount: 0 };
+    const measured = {
+      startBytes: 0,
+      updateArgBytes: 0,
+      signalBytes: 0,
+      updateResultBytes: 0,
+      resultBytes: 0,
+      upserts: 0,
+      timers: 0,
+      signals: 0,
+      activityCount: 0,
+    };
     const byScheduledId = new Map<string, { type: 'activity'; name: string; inBytes: number; outBytes: number }>();
     for (const event of events) {
       const steps = inUpdate && !updateDone ? updateSteps : mainSteps;
@@ -44,13 +58,22 @@ export async function measureShape(temporalAddress: string, namespace: string, w
         measured.startBytes = payloadBytes(event.workflowExecutionStartedEventAttributes.input);
       } else if (event.workflowExecutionUpdateAcceptedEventAttributes) {
         inUpdate = true;
-        measured.updateArgBytes = payloadBytes(event.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest?.input?.args);
+        measured.updateArgBytes = payloadBytes(
+          event.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest?.input?.args,
+        );
       } else if (event.workflowExecutionUpdateCompletedEventAttributes) {
         updateDone = true;
-        measured.updateResultBytes = payloadBytes(event.workflowExecutionUpdateCompletedEventAttributes.outcome?.success);
+        measured.updateResultBytes = payloadBytes(
+          event.workflowExecutionUpdateCompletedEventAttributes.outcome?.success,
+        );
       } else if (event.activityTaskScheduledEventAttributes) {
         const a = event.activityTaskScheduledEventAttributes;
-        const step = { type: 'activity' as const, name: a.activityType?.name ?? '?', inBytes: payloadBytes(a.input), outBytes: 0 };
+        const step = {
+          type: 'activity' as const,
+          name: a.activityType?.name ?? '?',
+          inBytes: payloadBytes(a.input),
+          outBytes: 0,
+        };
         byScheduledId.set(String(event.eventId), step);
         steps.push(step);
         measured.activityCount += 1;
@@ -60,7 +83,9 @@ export async function measureShape(temporalAddress: string, namespace: string, w
         if (step) step.outBytes = payloadBytes(a.result);
       } else if (event.upsertWorkflowSearchAttributesEventAttributes) {
         // TemporalChangeVersion (written by patched()) is reserved: a workflow may not upsert it.
-        const keys = Object.keys(event.upsertWorkflowSearchAttributesEventAttributes.searchAttributes?.indexedFields ?? {}).filter((k) => !k.startsWith('Temporal'));
+        const keys = Object.keys(
+          event.upsertWorkflowSearchAttributesEventAttributes.searchAttributes?.indexedFields ?? {},
+        ).filter((k) => !k.startsWith('Temporal'));
         if (keys.length) steps.push({ type: 'upsert', keys });
         measured.upserts += 1;
       } else if (event.timerStartedEventAttributes) {
@@ -78,7 +103,12 @@ export async function measureShape(temporalAddress: string, namespace: string, w
       }
     }
     return {
-      shape: { updateSteps, mainSteps, updateResultBytes: measured.updateResultBytes, resultBytes: measured.resultBytes },
+      shape: {
+        updateSteps,
+        mainSteps,
+        updateResultBytes: measured.updateResultBytes,
+        resultBytes: measured.resultBytes,
+      },
       startBytes: measured.startBytes,
       updateArgBytes: measured.updateArgBytes,
       signalBytes: measured.signalBytes,
@@ -129,8 +159,19 @@ export async function runNoopBaseline(options: {
   });
   const { measured } = options;
   const shapeJson = JSON.stringify({ shape: measured.shape, pad: '' }).length;
-  const start = { shape: measured.shape, pad: pad(measured.startBytes - shapeJson), ...(options.localUpdate ? { localUpdate: true } : {}) };
-  const result: NoopResult = { completed: 0, seconds: 0, perSecond: 0, updateLatency: new Samples(), e2eLatency: new Samples(), errors: new Counter() };
+  const start = {
+    shape: measured.shape,
+    pad: pad(measured.startBytes - shapeJson),
+    ...(options.localUpdate ? { localUpdate: true } : {}),
+  };
+  const result: NoopResult = {
+    completed: 0,
+    seconds: 0,
+    perSecond: 0,
+    updateLatency: new Samples(),
+    e2eLatency: new Samples(),
+    errors: new Counter(),
+  };
   let n = 0;
 
   async function one(): Promise<void> {
@@ -181,10 +222,15 @@ export async function runNoopBaseline(options: {
       while (performance.now() < stopAt) await one();
     });
     // A baseline that hangs (e.g. a workflow task failing) must not hang the bench.
-    const guard = new Promise<void>((resolve) => setTimeout(() => {
-      result.errors.inc('hung');
-      resolve();
-    }, (options.durationS + 60) * 1000).unref());
+    const guard = new Promise<void>((resolve) =>
+      setTimeout(
+        () => {
+          result.errors.inc('hung');
+          resolve();
+        },
+        (options.durationS + 60) * 1000,
+      ).unref(),
+    );
     await Promise.race([Promise.all(clients), guard]);
     result.seconds = (performance.now() - t0) / 1000;
   });

@@ -60,14 +60,22 @@ export async function noopOrderWorkflow(start: NoopStart): Promise<string> {
     for (const step of steps) {
       if (step.type === 'activity') {
         // Input bytes: the JSON around the pad is ~60 bytes of the measured size.
-        await (local ? localActivities : activities).noop({ name: step.name, pad: pad(step.inBytes - 60), outBytes: step.outBytes });
+        await (local ? localActivities : activities).noop({
+          name: step.name,
+          pad: pad(step.inBytes - 60),
+          outBytes: step.outBytes,
+        });
       } else if (step.type === 'upsert') {
-        upsertSearchAttributes(step.keys.map((key) => ({ key: defineSearchAttributeKey(key, SearchAttributeType.KEYWORD), value: 'bench' })));
+        upsertSearchAttributes(
+          step.keys.map((key) => ({ key: defineSearchAttributeKey(key, SearchAttributeType.KEYWORD), value: 'bench' })),
+        );
       } else {
         // The order waits for the payment with the deadline timer plus further timers (the
         // expiry notice among them); the extra ones are cancelled with the wait.
         const extra = new CancellationScope();
-        const timers = extra.run(() => Promise.all(Array.from({ length: Math.max(0, step.timers - 1) }, () => sleep('25 minutes'))));
+        const timers = extra.run(() =>
+          Promise.all(Array.from({ length: Math.max(0, step.timers - 1) }, () => sleep('25 minutes'))),
+        );
         timers.catch(() => undefined);
         await condition(() => paid, '30 minutes');
         extra.cancel();

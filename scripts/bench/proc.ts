@@ -23,7 +23,10 @@ export function clockTicks(): number {
 }
 
 export function listProcesses(): ProcInfo[] {
-  const out = execFileSync('ps', ['-eo', 'pid=,ppid=,user=,comm=,args='], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  const out = execFileSync('ps', ['-eo', 'pid=,ppid=,user=,comm=,args='], {
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  });
   const rows: ProcInfo[] = [];
   for (const line of out.split('\n')) {
     const m = /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(\S+)\s+(.*)$/.exec(line);
@@ -143,9 +146,15 @@ export function cpuDelta(before: CpuSnapshot, after: CpuSnapshot): Record<string
  * Waits until the stack's processes are (nearly) idle, so that a baseline never runs while
  * the stack still works off a backlog. Returns the seconds waited.
  */
-export async function waitForQuiet(pids: RolePids, options: { maxSeconds?: number; coresBelow?: number } = {}): Promise<number> {
+export async function waitForQuiet(
+  pids: RolePids,
+  options: { maxSeconds?: number; coresBelow?: number } = {},
+): Promise<number> {
   const started = Date.now();
-  const sum = () => Object.entries(snapshotCpu(pids).byRole).filter(([r]) => r !== 'bench').reduce((a, [, s]) => a + s, 0);
+  const sum = () =>
+    Object.entries(snapshotCpu(pids).byRole)
+      .filter(([r]) => r !== 'bench')
+      .reduce((a, [, s]) => a + s, 0);
   let last = sum();
   for (;;) {
     await new Promise((r) => setTimeout(r, 2_000));

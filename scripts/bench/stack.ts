@@ -25,9 +25,14 @@ const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
 /** Password of runtime/embedded-postgres.ts: the launcher's embedded cluster. */
 const EMBEDDED_PASSWORD = 'orchestrator-dev';
 
-export async function startBenchStack(options: { log: (line: string) => void; cpuProfDir?: string; extraEnv?: Record<string, string> }): Promise<BenchStack> {
+export async function startBenchStack(options: {
+  log: (line: string) => void;
+  cpuProfDir?: string;
+  extraEnv?: Record<string, string>;
+}): Promise<BenchStack> {
   if (process.env.BENCH_API_URL) {
-    if (!process.env.BENCH_API_KEY) throw new Error('BENCH_API_URL needs BENCH_API_KEY (an API key with every scope, e.g. the demo key)');
+    if (!process.env.BENCH_API_KEY)
+      throw new Error('BENCH_API_URL needs BENCH_API_KEY (an API key with every scope, e.g. the demo key)');
     return {
       apiUrl: process.env.BENCH_API_URL.replace(/\/+$/, ''),
       apiKey: process.env.BENCH_API_KEY,
@@ -70,19 +75,25 @@ export async function startBenchStack(options: { log: (line: string) => void; cp
     ...options.extraEnv,
   };
   // The bench sets these itself; values inherited from the shell would point elsewhere.
-  for (const key of ['TEMPORAL_ADDRESS', 'SMTP_URL', 'PUBLIC_BASE_URL', 'DEMO_API_KEY', 'MAIL_SINK_DIR']) delete env[key];
+  for (const key of ['TEMPORAL_ADDRESS', 'SMTP_URL', 'PUBLIC_BASE_URL', 'DEMO_API_KEY', 'MAIL_SINK_DIR'])
+    delete env[key];
   if (!adminUrl) delete env.DATABASE_URL;
   if (options.cpuProfDir) {
     // node refuses --cpu-prof in NODE_OPTIONS; a preload module starts the inspector's profiler.
-    env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --import ${pathToFileURL(path.join(import.meta.dirname, 'cpu-prof-preload.mjs')).href}`.trim();
+    const preload = pathToFileURL(path.join(import.meta.dirname, 'cpu-prof-preload.mjs')).href;
+    env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --import ${preload}`.trim();
     env.BENCH_CPU_PROF_DIR = options.cpuProfDir;
   }
 
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/dev-stack.ts')], {
-    cwd: PROJECT_ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/dev-stack.ts')],
+    {
+      cwd: PROJECT_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-20_000);
@@ -93,7 +104,10 @@ export async function startBenchStack(options: { log: (line: string) => void; cp
   let apiKey: string;
   try {
     apiKey = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the stack did not print its banner within 180 s:\n${output}`)), 180_000);
+      const timer = setTimeout(
+        () => reject(new Error(`the stack did not print its banner within 180 s:\n${output}`)),
+        180_000,
+      );
       const onData = () => {
         const match = /Demo API key (ook_\S+)/.exec(output);
         if (match) {
@@ -151,7 +165,8 @@ export async function startBenchStack(options: { log: (line: string) => void; cp
           child.kill('SIGTERM');
         });
       }
-      if (dropDatabase) await dropDatabase().catch((e) => options.log(`could not drop the bench database: ${(e as Error).message}`));
+      if (dropDatabase)
+        await dropDatabase().catch((e) => options.log(`could not drop the bench database: ${(e as Error).message}`));
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

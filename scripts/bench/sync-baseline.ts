@@ -19,7 +19,11 @@ export interface SyncBaselineServer {
   stop(): Promise<void>;
 }
 
-export async function startSyncBaseline(options: { databaseUrl: string; apiKey: string; publicBaseUrl: string }): Promise<SyncBaselineServer> {
+export async function startSyncBaseline(options: {
+  databaseUrl: string;
+  apiKey: string;
+  publicBaseUrl: string;
+}): Promise<SyncBaselineServer> {
   // The API's and the worker's pool size.
   const db = createDb(options.databaseUrl, { maxConnections: 20 });
   const mailTransport = { sendMail: async () => ({}), close: () => undefined } as unknown as Transporter;
@@ -30,11 +34,18 @@ export async function startSyncBaseline(options: { databaseUrl: string; apiKey: 
     // The worker's own provider set (worker-runtime.ts).
     paymentProviders: createDefaultPaymentProviders({ db, publicBaseUrl: options.publicBaseUrl }),
   });
-  const key = await db.selectFrom('api_keys').innerJoin('tenants', 'tenants.id', 'api_keys.tenant_id')
-    .select(['tenants.id', 'tenants.slug', 'api_keys.scopes']).where('api_keys.key_hash', '=', hashApiKey(options.apiKey)).executeTakeFirstOrThrow();
+  const key = await db
+    .selectFrom('api_keys')
+    .innerJoin('tenants', 'tenants.id', 'api_keys.tenant_id')
+    .select(['tenants.id', 'tenants.slug', 'api_keys.scopes'])
+    .where('api_keys.key_hash', '=', hashApiKey(options.apiKey))
+    .executeTakeFirstOrThrow();
   const tenantId = key.id;
 
-  async function create(rawBody: string, idempotencyKey: string | undefined): Promise<{ status: number; body: unknown }> {
+  async function create(
+    rawBody: string,
+    idempotencyKey: string | undefined,
+  ): Promise<{ status: number; body: unknown }> {
     const parsed = orderRequestSchema.safeParse(JSON.parse(rawBody));
     if (!parsed.success) return { status: 400, body: { code: 'validation_failed' } };
     const request = parsed.data;
@@ -60,7 +71,8 @@ export async function startSyncBaseline(options: { databaseUrl: string; apiKey: 
       submission,
       draft,
       paymentMethod,
-      preliminaryUntil: paymentMethod === 'card' ? new Date(Date.now() + preliminaryMinutes * 60_000).toISOString() : null,
+      preliminaryUntil:
+        paymentMethod === 'card' ? new Date(Date.now() + preliminaryMinutes * 60_000).toISOString() : null,
     });
     if (!placed.ok) return { status: 422, body: { errors: placed.errors } };
     if (paymentMethod === 'card') await activities.createPaymentSession({ tenantId, orderId: identity.orderId });

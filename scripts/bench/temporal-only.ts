@@ -1,6 +1,7 @@
 // Experiment: the no-op baseline alone against a Temporal dev server started with the launcher's
 // arguments (optionally changed), to separate Temporal + SDK costs from the application's.
-//   npx tsx scripts/bench/temporal-only.ts [--memory] [--concurrency 8] [--duration 15] [--extra "--dynamic-config-value k=v"]
+//   npx tsx scripts/bench/temporal-only.ts [--memory] [--concurrency 8] [--duration 15]
+//     [--extra "--dynamic-config-value k=v"]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -32,12 +33,25 @@ const cli = resolveTemporalCli({ install: false });
 if (!cli) throw new Error('no temporal CLI');
 const port = await findFreePort();
 const dir = mkdtempSync(path.join(os.tmpdir(), 'temporal-only-'));
-const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn', '--namespace', 'default', '--headless'];
+const args = [
+  'server',
+  'start-dev',
+  '--ip',
+  '127.0.0.1',
+  '--port',
+  String(port),
+  '--log-level',
+  'warn',
+  '--namespace',
+  'default',
+  '--headless',
+];
 if (!values.memory) {
   args.push('--db-filename', path.join(dir, 'temporal.sqlite'));
   for (const p of values.pragma!.split(',').filter(Boolean)) args.push('--sqlite-pragma', p);
 }
-for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_REGISTRATIONS)) args.push('--search-attribute', `${name}=${type}`);
+for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_REGISTRATIONS))
+  args.push('--search-attribute', `${name}=${type}`);
 args.push('--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true');
 if (values.extra) args.push(...values.extra.split(' ').filter(Boolean));
 const child = spawn(cli, args, { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -56,27 +70,68 @@ for (;;) {
   await new Promise((r) => setTimeout(r, 200));
 }
 // The order workflow's measured shape (see the bench's "order workflow shape" line).
-const act = (name: string, inBytes: number, outBytes: number) => ({ type: 'activity' as const, name, inBytes, outBytes });
+const act = (name: string, inBytes: number, outBytes: number) => ({
+  type: 'activity' as const,
+  name,
+  inBytes,
+  outBytes,
+});
 const measured = {
   shape: {
-    updateSteps: [act('validateOrder', 400, 1500), act('placeOrder', 1700, 900), { type: 'upsert' as const, keys: ['PaymentMethod', 'CustomerEmail'] }, act('createPaymentSession', 100, 150)],
+    updateSteps: [
+      act('validateOrder', 400, 1500),
+      act('placeOrder', 1700, 900),
+      { type: 'upsert' as const, keys: ['PaymentMethod', 'CustomerEmail'] },
+      act('createPaymentSession', 100, 150),
+    ],
     mainSteps: [
-      { type: 'upsert' as const, keys: ['OrderStatus'] }, { type: 'wait' as const, timers: 1 }, act('recordPaymentOutcome', 300, 20),
-      { type: 'upsert' as const, keys: ['OrderStatus'] }, { type: 'upsert' as const, keys: ['OrderStatus'] },
-      act('bookOrder', 100, 10), act('issueDocument', 120, 100), act('queueOrderEmail', 120, 10), act('setOrderStatus', 200, 10),
+      { type: 'upsert' as const, keys: ['OrderStatus'] },
+      { type: 'wait' as const, timers: 1 },
+      act('recordPaymentOutcome', 300, 20),
+      { type: 'upsert' as const, keys: ['OrderStatus'] },
+      { type: 'upsert' as const, keys: ['OrderStatus'] },
+      act('bookOrder', 100, 10),
+      act('issueDocument', 120, 100),
+      act('queueOrderEmail', 120, 10),
+      act('setOrderStatus', 200, 10),
       { type: 'upsert' as const, keys: ['OrderStatus'] },
     ],
     updateResultBytes: 885,
     resultBytes: 11,
   },
-  startBytes: 136, updateArgBytes: 380, signalBytes: 185, activityCount: 8, upserts: 5, timers: 2, signals: 1, historyEvents: 68,
+  startBytes: 136,
+  updateArgBytes: 380,
+  signalBytes: 185,
+  activityCount: 8,
+  upserts: 5,
+  timers: 2,
+  signals: 1,
+  historyEvents: 68,
 };
 const cpu0 = cpuSeconds(child.pid!) ?? 0;
 const self0 = process.cpuUsage();
-const result = await runNoopBaseline({ temporalAddress: address, namespace: 'default', measured, concurrency: Number(values.concurrency), durationS: Number(values.duration), log: console.log, localUpdate: values.local, workerOptions: JSON.parse(values['worker-options']!) });
+const result = await runNoopBaseline({
+  temporalAddress: address,
+  namespace: 'default',
+  measured,
+  concurrency: Number(values.concurrency),
+  durationS: Number(values.duration),
+  log: console.log,
+  localUpdate: values.local,
+  workerOptions: JSON.parse(values['worker-options']!),
+});
 const cpu1 = cpuSeconds(child.pid!) ?? 0;
 const self1 = process.cpuUsage(self0);
-console.log(`${values.memory ? 'in-memory' : `sqlite ${values.pragma}`} ${values.extra}${values.local ? ' local update activities' : ''} ${values['worker-options']}: ${fixed(result.perSecond)} wf/s, c=${values.concurrency}, update p50 ${ms(result.updateLatency.percentile(50))} p99 ${ms(result.updateLatency.percentile(99))}, e2e p50 ${ms(result.e2eLatency.percentile(50))}; temporal CPU ${fixed((1000 * (cpu1 - cpu0)) / result.completed, 1)} ms/wf, bench+worker CPU ${fixed((self1.user + self1.system) / 1000 / result.completed, 1)} ms/wf`);
+console.log(
+  `${values.memory ? 'in-memory' : `sqlite ${values.pragma}`} ` +
+    `${values.extra}${values.local ? ' local update activities' : ''} ` +
+    `${values['worker-options']}: ${fixed(result.perSecond)} wf/s, ` +
+    `c=${values.concurrency}, update p50 ${ms(result.updateLatency.percentile(50))} p99 ` +
+    `${ms(result.updateLatency.percentile(99))}, e2e p50 ` +
+    `${ms(result.e2eLatency.percentile(50))}; temporal CPU ` +
+    `${fixed((1000 * (cpu1 - cpu0)) / result.completed, 1)} ms/wf, bench+worker CPU ` +
+    `${fixed((self1.user + self1.system) / 1000 / result.completed, 1)} ms/wf`,
+);
 child.kill('SIGTERM');
 await new Promise((r) => child.once('exit', r));
 rmSync(dir, { recursive: true, force: true });

@@ -10,7 +10,11 @@ export function paymentFormToken(pageHtml: string): string {
 
 /** A thin HTTP client for the tests: what an API client or a browser would send. */
 export function orderClient(stack: TestStack, apiKey: string) {
-  const headers = (extra: Record<string, string> = {}) => ({ 'X-API-Key': apiKey, 'Content-Type': 'application/json', ...extra });
+  const headers = (extra: Record<string, string> = {}) => ({
+    'X-API-Key': apiKey,
+    'Content-Type': 'application/json',
+    ...extra,
+  });
   return {
     async placeOrder(body: unknown, idempotencyKey?: string) {
       const response = await fetch(`${stack.baseUrl}/v1/orders`, {

@@ -59,7 +59,10 @@ export interface StripeStub {
   /** The customer pays on the Checkout page. */
   markPaid(sessionId: string): StubCheckoutSession;
   /** A Stripe snapshot event about one of the stub's sessions, as Stripe would send it. */
-  checkoutEvent(type: 'checkout.session.completed' | 'checkout.session.expired' | 'checkout.session.async_payment_failed', sessionId: string): StripeTestEvent;
+  checkoutEvent(
+    type: 'checkout.session.completed' | 'checkout.session.expired' | 'checkout.session.async_payment_failed',
+    sessionId: string,
+  ): StripeTestEvent;
   /** A declined attempt on the Checkout page (the session stays open). */
   paymentFailedEvent(sessionId: string): StripeTestEvent;
   stop(): Promise<void>;
@@ -124,29 +127,55 @@ export async function startStripeStub(options: { apiKeys?: string[] } = {}): Pro
   }
 
   function createSession(params: Record<string, any>): Answer {
-    if (params.mode !== 'payment') return stripeError(400, 'invalid_request_error', 'mode must be payment', { param: 'mode' });
+    if (params.mode !== 'payment')
+      return stripeError(400, 'invalid_request_error', 'mode must be payment', { param: 'mode' });
     const item = params.line_items?.[0];
     const unitAmount = Number(item?.price_data?.unit_amount);
     const quantity = Number(item?.quantity ?? 1);
     const currency = String(item?.price_data?.currency ?? '');
     if (!Number.isInteger(unitAmount) || unitAmount < 0 || !/^[a-z]{3}$/.test(currency)) {
-      return stripeError(400, 'invalid_request_error', 'line_items[0][price_data] needs unit_amount and a lowercase currency', { param: 'line_items' });
+      return stripeError(
+        400,
+        'invalid_request_error',
+        'line_items[0][price_data] needs unit_amount and a lowercase currency',
+        { param: 'line_items' },
+      );
     }
-    if (!params.success_url) return stripeError(400, 'invalid_request_error', 'Missing required param: success_url.', { param: 'success_url' });
+    if (!params.success_url)
+      return stripeError(400, 'invalid_request_error', 'Missing required param: success_url.', {
+        param: 'success_url',
+      });
     const created = now();
     const expiresAt = params.expires_at === undefined ? created + 86_400 : Number(params.expires_at);
     // Stripe's rule: between 30 minutes and 24 hours from creation.
     if (expiresAt < created + 1_800 || expiresAt > created + 86_400) {
-      return stripeError(400, 'invalid_request_error', 'The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.', { param: 'expires_at' });
+      return stripeError(
+        400,
+        'invalid_request_error',
+        'The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.',
+        { param: 'expires_at' },
+      );
     }
     const sessionId = id('cs');
     const session: StubCheckoutSession = {
-      id: sessionId, object: 'checkout.session', mode: 'payment', status: 'open', payment_status: 'unpaid',
-      amount_total: unitAmount * quantity, currency, client_reference_id: params.client_reference_id ?? null,
-      metadata: params.metadata ?? {}, payment_intent: null, payment_intent_metadata: params.payment_intent_data?.metadata ?? {},
+      id: sessionId,
+      object: 'checkout.session',
+      mode: 'payment',
+      status: 'open',
+      payment_status: 'unpaid',
+      amount_total: unitAmount * quantity,
+      currency,
+      client_reference_id: params.client_reference_id ?? null,
+      metadata: params.metadata ?? {},
+      payment_intent: null,
+      payment_intent_metadata: params.payment_intent_data?.metadata ?? {},
       line_items: [{ name: String(item?.price_data?.product_data?.name ?? ''), unit_amount: unitAmount, quantity }],
-      success_url: params.success_url ?? null, cancel_url: params.cancel_url ?? null,
-      expires_at: expiresAt, created, url: `${url}/c/pay/${sessionId}`, livemode: false,
+      success_url: params.success_url ?? null,
+      cancel_url: params.cancel_url ?? null,
+      expires_at: expiresAt,
+      created,
+      url: `${url}/c/pay/${sessionId}`,
+      livemode: false,
     };
     sessions.set(sessionId, session);
     return { status: 200, body: publicSession(session) };
@@ -154,9 +183,17 @@ export async function startStripeStub(options: { apiKeys?: string[] } = {}): Pro
 
   function expireSession(sessionId: string): Answer {
     const session = sessions.get(sessionId);
-    if (!session) return stripeError(404, 'invalid_request_error', `No such checkout.session: '${sessionId}'`, { code: 'resource_missing' });
+    if (!session)
+      return stripeError(404, 'invalid_request_error', `No such checkout.session: '${sessionId}'`, {
+        code: 'resource_missing',
+      });
     if (session.status !== 'open') {
-      return stripeError(400, 'invalid_request_error', `Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of "${session.status}".`);
+      return stripeError(
+        400,
+        'invalid_request_error',
+        `Only Checkout Sessions with a status in ["open"] can be expired. This Checkout ` +
+          `Session has a status of "${session.status}".`,
+      );
     }
     session.status = 'expired';
     session.url = null;
@@ -166,14 +203,32 @@ export async function startStripeStub(options: { apiKeys?: string[] } = {}): Pro
   function createRefund(params: Record<string, any>): Answer {
     const session = [...sessions.values()].find((s) => s.payment_intent && s.payment_intent === params.payment_intent);
     if (session?.payment_status !== 'paid' || !session.payment_intent) {
-      return stripeError(404, 'invalid_request_error', `No such payment_intent: '${params.payment_intent}'`, { code: 'resource_missing', param: 'payment_intent' });
+      return stripeError(404, 'invalid_request_error', `No such payment_intent: '${params.payment_intent}'`, {
+        code: 'resource_missing',
+        param: 'payment_intent',
+      });
     }
-    const refunded = refunds.filter((r) => r.payment_intent === session.payment_intent).reduce((n, r) => n + r.amount, 0);
+    const refunded = refunds
+      .filter((r) => r.payment_intent === session.payment_intent)
+      .reduce((n, r) => n + r.amount, 0);
     const amount = params.amount === undefined ? session.amount_total - refunded : Number(params.amount);
     if (!Number.isInteger(amount) || amount <= 0 || refunded + amount > session.amount_total) {
-      return stripeError(400, 'invalid_request_error', `Refund amount (${amount}) is greater than unrefunded amount on charge (${session.amount_total - refunded})`, { code: 'amount_too_large' });
+      return stripeError(
+        400,
+        'invalid_request_error',
+        `Refund amount (${amount}) is greater than unrefunded amount on charge (${session.amount_total - refunded})`,
+        { code: 'amount_too_large' },
+      );
     }
-    const refund: StubRefund = { id: id('re'), object: 'refund', amount, currency: session.currency, payment_intent: session.payment_intent, status: 'succeeded', created: now() };
+    const refund: StubRefund = {
+      id: id('re'),
+      object: 'refund',
+      amount,
+      currency: session.currency,
+      payment_intent: session.payment_intent,
+      status: 'succeeded',
+      created: now(),
+    };
     refunds.push(refund);
     return { status: 200, body: refund };
   }
@@ -183,7 +238,11 @@ export async function startStripeStub(options: { apiKeys?: string[] } = {}): Pro
     let match = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(path);
     if (method === 'GET' && match) {
       const session = sessions.get(decodeURIComponent(match[1]!));
-      return session ? { status: 200, body: publicSession(session) } : stripeError(404, 'invalid_request_error', `No such checkout.session: '${match[1]}'`, { code: 'resource_missing' });
+      return session
+        ? { status: 200, body: publicSession(session) }
+        : stripeError(404, 'invalid_request_error', `No such checkout.session: '${match[1]}'`, {
+            code: 'resource_missing',
+          });
     }
     match = /^\/v1\/checkout\/sessions\/([^/]+)\/expire$/.exec(path);
     if (method === 'POST' && match) return expireSession(decodeURIComponent(match[1]!));
@@ -206,7 +265,11 @@ export async function startStripeStub(options: { apiKeys?: string[] } = {}): Pro
       // The hosted Checkout page: only there so the redirect URL leads somewhere.
       const session = sessions.get(target.pathname.slice('/c/pay/'.length));
       res.writeHead(session ? 200 : 404, { 'Content-Type': 'text/html; charset=utf-8' });
-      res.end(session ? `<h1>Stripe Checkout (stub)</h1><p>${session.amount_total} ${session.currency}</p>` : '<h1>Not found</h1>');
+      res.end(
+        session
+          ? `<h1>Stripe Checkout (stub)</h1><p>${session.amount_total} ${session.currency}</p>`
+          : '<h1>Not found</h1>',
+      );
       return;
     }
 
@@ -229,7 +292,13 @@ export async function startStripeStub(options: { apiKeys?: string[] } = {}): Pro
       const seen = idempotent.get(scope);
       if (seen) {
         if (seen.fingerprint !== fingerprint) {
-          const answer = stripeError(400, 'idempotency_error', `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`);
+          const answer = stripeError(
+            400,
+            'idempotency_error',
+            `Keys for idempotent requests can only be used with the same parameters they were ` +
+              `first used with. Try using a key other than '${idempotencyKey}' if you meant to ` +
+              `execute a different request.`,
+          );
           record(answer.status, false);
           send(answer);
           return;
@@ -267,8 +336,15 @@ export async function startStripeStub(options: { apiKeys?: string[] } = {}): Pro
 
   function event(type: string, object: Record<string, unknown>): StripeTestEvent {
     return {
-      id: id('evt'), object: 'event', type, created: now(), api_version: '2025-01-27.acacia', livemode: false, pending_webhooks: 1,
-      request: { id: null, idempotency_key: null }, data: { object },
+      id: id('evt'),
+      object: 'event',
+      type,
+      created: now(),
+      api_version: '2025-01-27.acacia',
+      livemode: false,
+      pending_webhooks: 1,
+      request: { id: null, idempotency_key: null },
+      data: { object },
     };
   }
 
@@ -281,7 +357,8 @@ export async function startStripeStub(options: { apiKeys?: string[] } = {}): Pro
     requests,
     markPaid(sessionId) {
       const session = sessionOrThrow(sessionId);
-      if (session.status !== 'open') throw new Error(`stripe stub: session ${sessionId} is ${session.status}, cannot be paid`);
+      if (session.status !== 'open')
+        throw new Error(`stripe stub: session ${sessionId} is ${session.status}, cannot be paid`);
       session.status = 'complete';
       session.payment_status = 'paid';
       session.payment_intent = id('pi');
@@ -294,8 +371,12 @@ export async function startStripeStub(options: { apiKeys?: string[] } = {}): Pro
     paymentFailedEvent(sessionId) {
       const session = sessionOrThrow(sessionId);
       return event('payment_intent.payment_failed', {
-        id: session.payment_intent ?? id('pi'), object: 'payment_intent', amount: session.amount_total, currency: session.currency,
-        status: 'requires_payment_method', metadata: session.payment_intent_metadata,
+        id: session.payment_intent ?? id('pi'),
+        object: 'payment_intent',
+        amount: session.amount_total,
+        currency: session.currency,
+        status: 'requires_payment_method',
+        metadata: session.payment_intent_metadata,
         last_payment_error: { type: 'card_error', code: 'card_declined', decline_code: 'generic_decline' },
       });
     },
@@ -309,15 +390,26 @@ export async function startStripeStub(options: { apiKeys?: string[] } = {}): Pro
 
 /** Signs a webhook body the way Stripe does, with the SDK's own test helper. */
 export function signStripeWebhook(payload: string, secret: string, timestampSeconds?: number): string {
-  return Stripe.webhooks.generateTestHeaderString({ payload, secret, ...(timestampSeconds === undefined ? {} : { timestamp: timestampSeconds }) });
+  return Stripe.webhooks.generateTestHeaderString({
+    payload,
+    secret,
+    ...(timestampSeconds === undefined ? {} : { timestamp: timestampSeconds }),
+  });
 }
 
 /** Delivers an event to our webhook endpoint as Stripe would: the exact body, signed. */
-export async function postStripeWebhook(endpoint: string, event: StripeTestEvent | string, secret: string): Promise<Response> {
+export async function postStripeWebhook(
+  endpoint: string,
+  event: StripeTestEvent | string,
+  secret: string,
+): Promise<Response> {
   const payload = typeof event === 'string' ? event : JSON.stringify(event, null, 2);
   return fetch(endpoint, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json; charset=utf-8', 'Stripe-Signature': signStripeWebhook(payload, secret) },
+    headers: {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Stripe-Signature': signStripeWebhook(payload, secret),
+    },
     body: payload,
   });
 }

@@ -39,11 +39,14 @@ export interface TestStack {
  */
 export async function startTestStack(
   options: {
-    worker?: boolean; preliminaryWindowMs?: number; /** Another SMTP server than the stack's sink. */ smtpUrl?: string;
+    worker?: boolean;
+    preliminaryWindowMs?: number /** Another SMTP server than the stack's sink. */;
+    smtpUrl?: string;
     /** Another Temporal server than the run's (outage tests start and stop their own). */
     temporalAddress?: string;
     /** The API's request deadline and /ready's worker poll age (AppDeps). */
-    requestTimeoutMs?: number; workerPollMaxAgeMs?: number;
+    requestTimeoutMs?: number;
+    workerPollMaxAgeMs?: number;
   } = {},
 ): Promise<TestStack> {
   const database = await createTestDatabase(inject('adminDatabaseUrl'));
@@ -72,9 +75,15 @@ export async function startTestStack(
     });
   }
   const app = createApp({
-    db: database.db, temporal, logger, taskQueue, publicBaseUrl: baseUrl, devRoutes: { mailSinkDir: mailDir },
+    db: database.db,
+    temporal,
+    logger,
+    taskQueue,
+    publicBaseUrl: baseUrl,
+    devRoutes: { mailSinkDir: mailDir },
     preliminaryWindowOverrideMs: options.preliminaryWindowMs,
-    requestTimeoutMs: options.requestTimeoutMs, workerPollMaxAgeMs: options.workerPollMaxAgeMs,
+    requestTimeoutMs: options.requestTimeoutMs,
+    workerPollMaxAgeMs: options.workerPollMaxAgeMs,
   });
   const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
@@ -103,7 +112,11 @@ export async function startTestStack(
 }
 
 /** Polls until `check` returns a value (not undefined) or the time is up. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+  intervalMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -113,7 +126,8 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

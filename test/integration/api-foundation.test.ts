@@ -39,18 +39,24 @@ describe('health, readiness and the contract', () => {
     expect(await jsonOf(response)).toEqual({ status: 'ok' });
   });
 
-  it('GET /ready checks PostgreSQL, Temporal and that a worker polls the task queue (this stack runs none)', async () => {
-    const response = await call('/ready', { key: null });
-    expect(response.status).toBe(503);
-    expect(await jsonOf(response)).toMatchObject({
-      status: 'unavailable', checks: { postgres: 'ok', temporal: 'ok', worker: expect.stringMatching(/^down: no worker polls/) },
-    });
-  });
+  it(
+    'GET /ready checks PostgreSQL, Temporal and that a worker polls the task queue ' + '(this stack runs none)',
+    async () => {
+      const response = await call('/ready', { key: null });
+      expect(response.status).toBe(503);
+      expect(await jsonOf(response)).toMatchObject({
+        status: 'unavailable',
+        checks: { postgres: 'ok', temporal: 'ok', worker: expect.stringMatching(/^down: no worker polls/) },
+      });
+    },
+  );
 
   it('serves the OpenAPI document and the docs page', async () => {
     const doc = await jsonOf(await call('/openapi.json', { key: null }));
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/orders', '/v1/orders/{id}', '/v1/catalog/products', '/v1/catalog/occurrences']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/orders', '/v1/orders/{id}', '/v1/catalog/products', '/v1/catalog/occurrences']),
+    );
     expect(doc.components.schemas.OrderRequest.properties).toHaveProperty('payment_method');
     const docs = await call('/docs', { key: null });
     expect(docs.status).toBe(200);
@@ -71,7 +77,10 @@ describe('authentication', () => {
   });
 
   it('accepts Authorization: Bearer as well as X-API-Key', async () => {
-    const response = await call('/v1/catalog/products', { key: null, headers: { Authorization: `Bearer ${tenant.apiKey}` } });
+    const response = await call('/v1/catalog/products', {
+      key: null,
+      headers: { Authorization: `Bearer ${tenant.apiKey}` },
+    });
     expect(response.status).toBe(200);
   });
 
@@ -84,14 +93,23 @@ describe('authentication', () => {
 
   it('403 names the missing scope', async () => {
     const readOnly = await addApiKey(stack.database.db, tenant.id, ['orders:read']);
-    const response = await call('/v1/orders', { key: readOnly, method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    const response = await call('/v1/orders', {
+      key: readOnly,
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+    });
     const body = await expectProblem(response, 403, 'missing_scope');
     expect(body.detail).toContain('orders:write');
   });
 
   it('a revoked key stops working', async () => {
     const key = await addApiKey(stack.database.db, tenant.id, ['orders:read']);
-    await stack.database.db.updateTable('api_keys').set({ revoked_at: new Date() }).where('key_hash', '=', hashApiKey(key)).execute();
+    await stack.database.db
+      .updateTable('api_keys')
+      .set({ revoked_at: new Date() })
+      .where('key_hash', '=', hashApiKey(key))
+      .execute();
     // A fresh key is not in the auth cache yet, so the revocation shows at once.
     await expectProblem(await call('/v1/catalog/products', { key }), 401, 'unauthorized');
   });
@@ -101,12 +119,17 @@ describe('problem+json for every error class', () => {
   const json = { 'Content-Type': 'application/json' };
 
   it('400 for malformed JSON', async () => {
-    await expectProblem(await call('/v1/orders', { method: 'POST', headers: json, body: '{"payment_method": "card",' }), 400, 'malformed_body');
+    await expectProblem(
+      await call('/v1/orders', { method: 'POST', headers: json, body: '{"payment_method": "card",' }),
+      400,
+      'malformed_body',
+    );
   });
 
   it('400 lists every failing field, unknown fields included', async () => {
     const response = await call('/v1/orders', {
-      method: 'POST', headers: json,
+      method: 'POST',
+      headers: json,
       body: JSON.stringify({ payment_method: 'cash', lines: [{ quantity: 'two' }], surprise: true }),
     });
     const body = await expectProblem(response, 400, 'validation_failed');
@@ -138,7 +161,11 @@ describe('problem+json for every error class', () => {
   });
 
   it('415 for a body that is not JSON', async () => {
-    await expectProblem(await call('/v1/orders', { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'hello' }), 415, 'unsupported_media_type');
+    await expectProblem(
+      await call('/v1/orders', { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'hello' }),
+      415,
+      'unsupported_media_type',
+    );
   });
 
   it('400 for a cursor we never handed out', async () => {
@@ -149,12 +176,20 @@ describe('problem+json for every error class', () => {
 describe('catalogue reads', () => {
   it('lists occurrences with capacity and seats left', async () => {
     const body = await jsonOf(await call('/v1/catalog/occurrences'));
-    expect(body.data[0]).toMatchObject({ name: 'First aid — Oslo', capacity: 8, seats_taken: 0, seats_left: 8, price: 125_000, currency: 'nok' });
+    expect(body.data[0]).toMatchObject({
+      name: 'First aid — Oslo',
+      capacity: 8,
+      seats_taken: 0,
+      seats_left: 8,
+      price: 125_000,
+      currency: 'nok',
+    });
     expect(body.next_cursor).toBeNull();
   });
 
   it('pages products with a cursor', async () => {
-    for (let i = 0; i < 3; i++) await createProduct(stack.database.db, tenant.id, { price: 100 * i, type: 'item', name: `Extra ${i}` });
+    for (let i = 0; i < 3; i++)
+      await createProduct(stack.database.db, tenant.id, { price: 100 * i, type: 'item', name: `Extra ${i}` });
     const first = await jsonOf(await call('/v1/catalog/products?limit=2'));
     expect(first.data).toHaveLength(2);
     const second = await jsonOf(await call(`/v1/catalog/products?limit=2&cursor=${first.next_cursor}`));

@@ -40,7 +40,11 @@ function fields(problem: { errors?: { field?: string }[] }) {
 }
 
 async function newProduct(body: Record<string, unknown> = {}, key?: string) {
-  const response = await call('/v1/catalog/products', { method: 'POST', key, body: { type: 'course', name: 'Sailing', price: 250_000, vat_rate: 25, ...body } });
+  const response = await call('/v1/catalog/products', {
+    method: 'POST',
+    key,
+    body: { type: 'course', name: 'Sailing', price: 250_000, vat_rate: 25, ...body },
+  });
   expect(response.status).toBe(201);
   return jsonOf(response);
 }
@@ -48,7 +52,13 @@ async function newProduct(body: Record<string, unknown> = {}, key?: string) {
 async function newOccurrence(productId: string, body: Record<string, unknown> = {}) {
   const response = await call('/v1/catalog/occurrences', {
     method: 'POST',
-    body: { product_id: productId, name: 'Sailing — June', starts_at: '2030-06-01T09:00:00+02:00', capacity: 10, ...body },
+    body: {
+      product_id: productId,
+      name: 'Sailing — June',
+      starts_at: '2030-06-01T09:00:00+02:00',
+      capacity: 10,
+      ...body,
+    },
   });
   expect(response.status).toBe(201);
   return jsonOf(response);
@@ -58,16 +68,34 @@ describe('products', () => {
   it('creates a product and shows it in the list and by id', async () => {
     const response = await call('/v1/catalog/products', {
       method: 'POST',
-      body: { type: 'course', name: 'Navigation', description: 'Charts and tides', price: 199_900, vat_rate: 12.5, daily_capacity: null },
+      body: {
+        type: 'course',
+        name: 'Navigation',
+        description: 'Charts and tides',
+        price: 199_900,
+        vat_rate: 12.5,
+        daily_capacity: null,
+      },
     });
     expect(response.status).toBe(201);
     const product = await jsonOf(response);
     expect(response.headers.get('location')).toBe(`/v1/catalog/products/${product.id}`);
     expect(product).toEqual({
-      id: expect.any(String), type: 'course', name: 'Navigation', description: 'Charts and tides', price: 199_900,
-      currency: 'nok', vat_rate: 12.5, daily_capacity: null, active: true,
+      id: expect.any(String),
+      type: 'course',
+      name: 'Navigation',
+      description: 'Charts and tides',
+      price: 199_900,
+      currency: 'nok',
+      vat_rate: 12.5,
+      daily_capacity: null,
+      active: true,
     });
-    const stored = await stack.database.db.selectFrom('products').select('vat_rate_bp').where('id', '=', product.id).executeTakeFirstOrThrow();
+    const stored = await stack.database.db
+      .selectFrom('products')
+      .select('vat_rate_bp')
+      .where('id', '=', product.id)
+      .executeTakeFirstOrThrow();
     expect(stored.vat_rate_bp).toBe(1250);
 
     const list = await jsonOf(await call('/v1/catalog/products?limit=200'));
@@ -79,10 +107,21 @@ describe('products', () => {
 
   it('patches any subset of the fields', async () => {
     const product = await newProduct({ daily_capacity: 20 });
-    const response = await call(`/v1/catalog/products/${product.id}`, { method: 'PATCH', body: { price: 300_000, vat_rate: 15, daily_capacity: null, active: false } });
+    const response = await call(`/v1/catalog/products/${product.id}`, {
+      method: 'PATCH',
+      body: { price: 300_000, vat_rate: 15, daily_capacity: null, active: false },
+    });
     expect(response.status).toBe(200);
-    expect(await jsonOf(response)).toEqual({ ...product, price: 300_000, vat_rate: 15, daily_capacity: null, active: false });
-    const renamed = await jsonOf(await call(`/v1/catalog/products/${product.id}`, { method: 'PATCH', body: { name: 'Sailing II' } }));
+    expect(await jsonOf(response)).toEqual({
+      ...product,
+      price: 300_000,
+      vat_rate: 15,
+      daily_capacity: null,
+      active: false,
+    });
+    const renamed = await jsonOf(
+      await call(`/v1/catalog/products/${product.id}`, { method: 'PATCH', body: { name: 'Sailing II' } }),
+    );
     expect(renamed).toMatchObject({ name: 'Sailing II', price: 300_000, active: false });
   });
 
@@ -90,19 +129,40 @@ describe('products', () => {
     const theirs = await createProduct(stack.database.db, other.id, { price: 100 });
     await expectProblem(await call(`/v1/catalog/products/${crypto.randomUUID()}`), 404, 'not_found');
     await expectProblem(await call(`/v1/catalog/products/${theirs}`), 404, 'not_found');
-    await expectProblem(await call(`/v1/catalog/products/${theirs}`, { method: 'PATCH', body: { price: 1 } }), 404, 'not_found');
-    await expectProblem(await call('/v1/catalog/products/not-a-uuid', { method: 'PATCH', body: { price: 1 } }), 404, 'not_found');
-    const untouched = await stack.database.db.selectFrom('products').select('price').where('id', '=', theirs).executeTakeFirstOrThrow();
+    await expectProblem(
+      await call(`/v1/catalog/products/${theirs}`, { method: 'PATCH', body: { price: 1 } }),
+      404,
+      'not_found',
+    );
+    await expectProblem(
+      await call('/v1/catalog/products/not-a-uuid', { method: 'PATCH', body: { price: 1 } }),
+      404,
+      'not_found',
+    );
+    const untouched = await stack.database.db
+      .selectFrom('products')
+      .select('price')
+      .where('id', '=', theirs)
+      .executeTakeFirstOrThrow();
     expect(untouched.price).toBe(100);
   });
 
   it('400 problem+json listing every failing field', async () => {
-    const response = await call('/v1/catalog/products', { method: 'POST', body: { type: 'boat', name: '', price: -1, vat_rate: 101, colour: 'red' } });
+    const response = await call('/v1/catalog/products', {
+      method: 'POST',
+      body: { type: 'boat', name: '', price: -1, vat_rate: 101, colour: 'red' },
+    });
     const body = await expectProblem(response, 400, 'validation_failed');
     expect(fields(body)).toEqual(expect.arrayContaining(['type', 'name', 'price', 'vat_rate', 'colour']));
     expect(body.errors.find((e: { field: string }) => e.field === 'colour').code).toBe('unknown_field');
-    const missing = await expectProblem(await call('/v1/catalog/products', { method: 'POST', body: { type: 'item' } }), 400, 'validation_failed');
-    expect(missing.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'price', code: 'field_required' })]));
+    const missing = await expectProblem(
+      await call('/v1/catalog/products', { method: 'POST', body: { type: 'item' } }),
+      400,
+      'validation_failed',
+    );
+    expect(missing.errors).toEqual(
+      expect.arrayContaining([expect.objectContaining({ field: 'price', code: 'field_required' })]),
+    );
   });
 });
 
@@ -111,14 +171,29 @@ describe('occurrences', () => {
     const product = await newProduct({ price: 120_000 });
     const response = await call('/v1/catalog/occurrences', {
       method: 'POST',
-      body: { product_id: product.id, name: 'Sailing — May', starts_at: '2030-05-01T09:00:00+02:00', ends_at: '2030-05-01T15:00:00+02:00', capacity: 12 },
+      body: {
+        product_id: product.id,
+        name: 'Sailing — May',
+        starts_at: '2030-05-01T09:00:00+02:00',
+        ends_at: '2030-05-01T15:00:00+02:00',
+        capacity: 12,
+      },
     });
     expect(response.status).toBe(201);
     const occurrence = await jsonOf(response);
     expect(response.headers.get('location')).toBe(`/v1/catalog/occurrences/${occurrence.id}`);
     expect(occurrence).toEqual({
-      id: expect.any(String), product_id: product.id, name: 'Sailing — May', starts_at: '2030-05-01T07:00:00.000Z', ends_at: '2030-05-01T13:00:00.000Z',
-      capacity: 12, seats_taken: 0, seats_left: 12, price: 120_000, currency: 'nok', status: 'scheduled',
+      id: expect.any(String),
+      product_id: product.id,
+      name: 'Sailing — May',
+      starts_at: '2030-05-01T07:00:00.000Z',
+      ends_at: '2030-05-01T13:00:00.000Z',
+      capacity: 12,
+      seats_taken: 0,
+      seats_left: 12,
+      price: 120_000,
+      currency: 'nok',
+      status: 'scheduled',
     });
 
     const list = await jsonOf(await call(`/v1/catalog/occurrences?product_id=${product.id}`));
@@ -129,7 +204,9 @@ describe('occurrences', () => {
 
     const ownPrice = await newOccurrence(product.id, { price: 99_000 });
     expect(ownPrice.price).toBe(99_000);
-    const backToProductPrice = await jsonOf(await call(`/v1/catalog/occurrences/${ownPrice.id}`, { method: 'PATCH', body: { price: null } }));
+    const backToProductPrice = await jsonOf(
+      await call(`/v1/catalog/occurrences/${ownPrice.id}`, { method: 'PATCH', body: { price: null } }),
+    );
     expect(backToProductPrice.price).toBe(120_000);
   });
 
@@ -137,7 +214,8 @@ describe('occurrences', () => {
     const theirs = await createProduct(stack.database.db, other.id, { price: 100 });
     for (const productId of [theirs, crypto.randomUUID()]) {
       const response = await call('/v1/catalog/occurrences', {
-        method: 'POST', body: { product_id: productId, name: 'X', starts_at: '2030-06-01T09:00:00Z', capacity: 1 },
+        method: 'POST',
+        body: { product_id: productId, name: 'X', starts_at: '2030-06-01T09:00:00Z', capacity: 1 },
       });
       const body = await expectProblem(response, 422, 'product_identifier_invalid');
       expect(fields(body)).toEqual(['product_id']);
@@ -147,13 +225,26 @@ describe('occurrences', () => {
   it('422 occurrence_invalid when it would end before it starts', async () => {
     const product = await newProduct();
     const created = await call('/v1/catalog/occurrences', {
-      method: 'POST', body: { product_id: product.id, name: 'X', starts_at: '2030-06-01T09:00:00Z', ends_at: '2030-06-01T08:00:00Z', capacity: 1 },
+      method: 'POST',
+      body: {
+        product_id: product.id,
+        name: 'X',
+        starts_at: '2030-06-01T09:00:00Z',
+        ends_at: '2030-06-01T08:00:00Z',
+        capacity: 1,
+      },
     });
     expect(fields(await expectProblem(created, 422, 'occurrence_invalid'))).toEqual(['ends_at']);
     const occurrence = await newOccurrence(product.id, { ends_at: '2030-06-01T17:00:00+02:00' });
-    const moved = await call(`/v1/catalog/occurrences/${occurrence.id}`, { method: 'PATCH', body: { starts_at: '2030-06-02T09:00:00Z' } });
+    const moved = await call(`/v1/catalog/occurrences/${occurrence.id}`, {
+      method: 'PATCH',
+      body: { starts_at: '2030-06-02T09:00:00Z' },
+    });
     await expectProblem(moved, 422, 'occurrence_invalid');
-    const both = await call(`/v1/catalog/occurrences/${occurrence.id}`, { method: 'PATCH', body: { starts_at: '2030-06-02T09:00:00Z', ends_at: '2030-06-02T12:00:00Z' } });
+    const both = await call(`/v1/catalog/occurrences/${occurrence.id}`, {
+      method: 'PATCH',
+      body: { starts_at: '2030-06-02T09:00:00Z', ends_at: '2030-06-02T12:00:00Z' },
+    });
     expect(both.status).toBe(200);
   });
 
@@ -161,9 +252,16 @@ describe('occurrences', () => {
     const product = await newProduct();
     const occurrence = await newOccurrence(product.id, { capacity: 10 });
     // Seats held by orders in flight.
-    await stack.database.db.updateTable('occurrences').set({ seats_taken: 6 }).where('id', '=', occurrence.id).execute();
+    await stack.database.db
+      .updateTable('occurrences')
+      .set({ seats_taken: 6 })
+      .where('id', '=', occurrence.id)
+      .execute();
 
-    const below = await call(`/v1/catalog/occurrences/${occurrence.id}`, { method: 'PATCH', body: { capacity: 5, name: 'Renamed' } });
+    const below = await call(`/v1/catalog/occurrences/${occurrence.id}`, {
+      method: 'PATCH',
+      body: { capacity: 5, name: 'Renamed' },
+    });
     const problem = await expectProblem(below, 409, 'capacity_below_seats_taken');
     expect(problem.detail).toContain('6 seat(s)');
     const unchanged = await jsonOf(await call(`/v1/catalog/occurrences/${occurrence.id}`));
@@ -173,7 +271,12 @@ describe('occurrences', () => {
     expect(exact.status).toBe(200);
     expect(await jsonOf(exact)).toMatchObject({ capacity: 6, seats_taken: 6, seats_left: 0 });
 
-    const more = await jsonOf(await call(`/v1/catalog/occurrences/${occurrence.id}`, { method: 'PATCH', body: { capacity: 20, status: 'cancelled' } }));
+    const more = await jsonOf(
+      await call(`/v1/catalog/occurrences/${occurrence.id}`, {
+        method: 'PATCH',
+        body: { capacity: 20, status: 'cancelled' },
+      }),
+    );
     expect(more).toMatchObject({ capacity: 20, seats_left: 14, status: 'cancelled' });
   });
 
@@ -182,9 +285,16 @@ describe('occurrences', () => {
     const occurrence = await newOccurrence(product.id, { capacity: 10 });
     const { db } = stack.database;
     // What db/queries/seat-holds does for an order: one conditional increment.
-    const hold = () => db.updateTable('occurrences').set({ seats_taken: sql`seats_taken + 1` })
-      .where('id', '=', occurrence.id).where(sql<boolean>`seats_taken + 1 <= capacity`).returning('seats_taken').executeTakeFirst();
-    const shrink = (capacity: number) => call(`/v1/catalog/occurrences/${occurrence.id}`, { method: 'PATCH', body: { capacity } });
+    const hold = () =>
+      db
+        .updateTable('occurrences')
+        .set({ seats_taken: sql`seats_taken + 1` })
+        .where('id', '=', occurrence.id)
+        .where(sql<boolean>`seats_taken + 1 <= capacity`)
+        .returning('seats_taken')
+        .executeTakeFirst();
+    const shrink = (capacity: number) =>
+      call(`/v1/catalog/occurrences/${occurrence.id}`, { method: 'PATCH', body: { capacity } });
     const results = await Promise.all([...Array.from({ length: 8 }, hold), shrink(6), shrink(5), shrink(4), shrink(3)]);
     const responses = results.filter((r): r is Response => r instanceof Response);
     for (const response of responses) {
@@ -196,15 +306,31 @@ describe('occurrences', () => {
     expect(final.seats_left).toBeGreaterThanOrEqual(0);
   });
 
-  it('404 for another tenant\'s, an unknown or a malformed occurrence', async () => {
+  it("404 for another tenant's, an unknown or a malformed occurrence", async () => {
     const theirProduct = await createProduct(stack.database.db, other.id, { price: 100 });
-    const theirs = await jsonOf(await call('/v1/catalog/occurrences', {
-      method: 'POST', key: other.apiKey, body: { product_id: theirProduct, name: 'Theirs', starts_at: '2030-06-01T09:00:00Z', capacity: 3 },
-    }));
-    await expectProblem(await call(`/v1/catalog/occurrences/${theirs.id}`, { method: 'PATCH', body: { capacity: 0 } }), 404, 'not_found');
+    const theirs = await jsonOf(
+      await call('/v1/catalog/occurrences', {
+        method: 'POST',
+        key: other.apiKey,
+        body: { product_id: theirProduct, name: 'Theirs', starts_at: '2030-06-01T09:00:00Z', capacity: 3 },
+      }),
+    );
+    await expectProblem(
+      await call(`/v1/catalog/occurrences/${theirs.id}`, { method: 'PATCH', body: { capacity: 0 } }),
+      404,
+      'not_found',
+    );
     await expectProblem(await call(`/v1/catalog/occurrences/${theirs.id}`), 404, 'not_found');
-    await expectProblem(await call(`/v1/catalog/occurrences/${crypto.randomUUID()}`, { method: 'PATCH', body: { capacity: 1 } }), 404, 'not_found');
-    await expectProblem(await call('/v1/catalog/occurrences/42', { method: 'PATCH', body: { capacity: 1 } }), 404, 'not_found');
+    await expectProblem(
+      await call(`/v1/catalog/occurrences/${crypto.randomUUID()}`, { method: 'PATCH', body: { capacity: 1 } }),
+      404,
+      'not_found',
+    );
+    await expectProblem(
+      await call('/v1/catalog/occurrences/42', { method: 'PATCH', body: { capacity: 1 } }),
+      404,
+      'not_found',
+    );
     const still = await jsonOf(await call(`/v1/catalog/occurrences/${theirs.id}`, { key: other.apiKey }));
     expect(still.capacity).toBe(3);
   });
@@ -217,7 +343,11 @@ describe('the catalog:admin scope', () => {
     const writes: [string, string, unknown][] = [
       ['POST', '/v1/catalog/products', { type: 'item', name: 'X', price: 1, vat_rate: 25 }],
       ['PATCH', `/v1/catalog/products/${product.id}`, { price: 1 }],
-      ['POST', '/v1/catalog/occurrences', { product_id: product.id, name: 'X', starts_at: '2030-06-01T09:00:00Z', capacity: 1 }],
+      [
+        'POST',
+        '/v1/catalog/occurrences',
+        { product_id: product.id, name: 'X', starts_at: '2030-06-01T09:00:00Z', capacity: 1 },
+      ],
       ['PATCH', `/v1/catalog/occurrences/${occurrence.id}`, { capacity: 1 }],
       ['PUT', '/v1/catalog/exchange-rates/eur', { rate: '0.09' }],
       ['POST', '/v1/catalog/campaigns', { code: 'NOPE', kind: 'percent', percent: 10 }],
@@ -227,7 +357,13 @@ describe('the catalog:admin scope', () => {
       const problem = await expectProblem(await call(path, { method, body, key: readOnlyKey }), 403, 'missing_scope');
       expect(problem.detail).toContain('catalog:admin');
     }
-    for (const path of ['/v1/catalog/products', `/v1/catalog/products/${product.id}`, `/v1/catalog/occurrences/${occurrence.id}`, '/v1/catalog/exchange-rates', '/v1/catalog/campaigns']) {
+    for (const path of [
+      '/v1/catalog/products',
+      `/v1/catalog/products/${product.id}`,
+      `/v1/catalog/occurrences/${occurrence.id}`,
+      '/v1/catalog/exchange-rates',
+      '/v1/catalog/campaigns',
+    ]) {
       expect((await call(path, { key: readOnlyKey })).status).toBe(200);
     }
     expect((await jsonOf(await call(`/v1/catalog/products/${product.id}`))).price).toBe(250_000);
@@ -238,8 +374,15 @@ describe('exchange rates', () => {
   it('upserts: the second value wins', async () => {
     const first = await call('/v1/catalog/exchange-rates/eur', { method: 'PUT', body: { rate: '0.0853' } });
     expect(first.status).toBe(200);
-    expect(await jsonOf(first)).toEqual({ base_currency: 'nok', currency: 'eur', rate: '0.0853', updated_at: expect.any(String) });
-    const second = await jsonOf(await call('/v1/catalog/exchange-rates/eur', { method: 'PUT', body: { rate: '0.0861' } }));
+    expect(await jsonOf(first)).toEqual({
+      base_currency: 'nok',
+      currency: 'eur',
+      rate: '0.0853',
+      updated_at: expect.any(String),
+    });
+    const second = await jsonOf(
+      await call('/v1/catalog/exchange-rates/eur', { method: 'PUT', body: { rate: '0.0861' } }),
+    );
     expect(second.rate).toBe('0.0861');
     await call('/v1/catalog/exchange-rates/sek', { method: 'PUT', body: { rate: '1' } });
 
@@ -252,13 +395,25 @@ describe('exchange rates', () => {
   });
 
   it('422 for the base currency, 400 for a rate that is not a positive decimal', async () => {
-    const base = await expectProblem(await call('/v1/catalog/exchange-rates/nok', { method: 'PUT', body: { rate: '1.5' } }), 422, 'exchange_rate_base_currency');
+    const base = await expectProblem(
+      await call('/v1/catalog/exchange-rates/nok', { method: 'PUT', body: { rate: '1.5' } }),
+      422,
+      'exchange_rate_base_currency',
+    );
     expect(fields(base)).toEqual(['currency']);
     for (const rate of ['0', '0.00', '-1', '1e3', '0.12345678901', 0.5]) {
-      const body = await expectProblem(await call('/v1/catalog/exchange-rates/usd', { method: 'PUT', body: { rate } }), 400, 'validation_failed');
+      const body = await expectProblem(
+        await call('/v1/catalog/exchange-rates/usd', { method: 'PUT', body: { rate } }),
+        400,
+        'validation_failed',
+      );
       expect(fields(body)).toEqual(['rate']);
     }
-    await expectProblem(await call('/v1/catalog/exchange-rates/USD', { method: 'PUT', body: { rate: '1' } }), 400, 'validation_failed');
+    await expectProblem(
+      await call('/v1/catalog/exchange-rates/USD', { method: 'PUT', body: { rate: '1' } }),
+      400,
+      'validation_failed',
+    );
   });
 });
 
@@ -267,16 +422,39 @@ describe('campaigns', () => {
     const product = await newProduct();
     const percent = await call('/v1/catalog/campaigns', {
       method: 'POST',
-      body: { code: 'Spring-25', kind: 'percent', percent: 12.5, valid_from: '2030-03-01T00:00:00Z', valid_until: '2030-06-01T00:00:00Z', max_uses: 100, product_ids: [product.id] },
+      body: {
+        code: 'Spring-25',
+        kind: 'percent',
+        percent: 12.5,
+        valid_from: '2030-03-01T00:00:00Z',
+        valid_until: '2030-06-01T00:00:00Z',
+        max_uses: 100,
+        product_ids: [product.id],
+      },
     });
     expect(percent.status).toBe(201);
-    expect(await jsonOf(percent)).toMatchObject({ code: 'Spring-25', kind: 'percent', percent: 12.5, amount: null, uses: 0, max_uses: 100, product_ids: [product.id], valid_from: '2030-03-01T00:00:00.000Z' });
-    const amount = await call('/v1/catalog/campaigns', { method: 'POST', body: { code: 'AMOUNT_100', kind: 'amount', amount: 10_000, currency: 'nok', min_order_amount: 50_000 } });
+    expect(await jsonOf(percent)).toMatchObject({
+      code: 'Spring-25',
+      kind: 'percent',
+      percent: 12.5,
+      amount: null,
+      uses: 0,
+      max_uses: 100,
+      product_ids: [product.id],
+      valid_from: '2030-03-01T00:00:00.000Z',
+    });
+    const amount = await call('/v1/catalog/campaigns', {
+      method: 'POST',
+      body: { code: 'AMOUNT_100', kind: 'amount', amount: 10_000, currency: 'nok', min_order_amount: 50_000 },
+    });
     expect(amount.status).toBe(201);
     await stack.database.db.updateTable('campaigns').set({ uses: 7 }).where('code', '=', 'AMOUNT_100').execute();
 
     const list = await jsonOf(await call('/v1/catalog/campaigns'));
-    expect(list.data.map((c: { code: string; uses: number }) => [c.code, c.uses])).toEqual([['AMOUNT_100', 7], ['Spring-25', 0]]);
+    expect(list.data.map((c: { code: string; uses: number }) => [c.code, c.uses])).toEqual([
+      ['AMOUNT_100', 7],
+      ['Spring-25', 0],
+    ]);
     const paged = await jsonOf(await call('/v1/catalog/campaigns?limit=1'));
     expect(paged.data).toHaveLength(1);
     const rest = await jsonOf(await call(`/v1/catalog/campaigns?limit=1&cursor=${paged.next_cursor}`));
@@ -287,27 +465,56 @@ describe('campaigns', () => {
   it('409 campaign_code_taken, case-insensitively; another tenant may use the code', async () => {
     const body = { code: 'SUMMER', kind: 'percent', percent: 10 };
     expect((await call('/v1/catalog/campaigns', { method: 'POST', body })).status).toBe(201);
-    await expectProblem(await call('/v1/catalog/campaigns', { method: 'POST', body: { ...body, code: 'summer' } }), 409, 'campaign_code_taken');
+    await expectProblem(
+      await call('/v1/catalog/campaigns', { method: 'POST', body: { ...body, code: 'summer' } }),
+      409,
+      'campaign_code_taken',
+    );
     expect((await call('/v1/catalog/campaigns', { method: 'POST', body, key: other.apiKey })).status).toBe(201);
   });
 
   it('422 campaign_invalid names the fields the kind needs', async () => {
-    const noPercent = await expectProblem(await call('/v1/catalog/campaigns', { method: 'POST', body: { code: 'P1', kind: 'percent', amount: 100 } }), 422, 'campaign_invalid');
+    const noPercent = await expectProblem(
+      await call('/v1/catalog/campaigns', { method: 'POST', body: { code: 'P1', kind: 'percent', amount: 100 } }),
+      422,
+      'campaign_invalid',
+    );
     expect(fields(noPercent)).toEqual(['percent', 'amount']);
-    const noCurrency = await expectProblem(await call('/v1/catalog/campaigns', { method: 'POST', body: { code: 'A1', kind: 'amount', amount: 100 } }), 422, 'campaign_invalid');
+    const noCurrency = await expectProblem(
+      await call('/v1/catalog/campaigns', { method: 'POST', body: { code: 'A1', kind: 'amount', amount: 100 } }),
+      422,
+      'campaign_invalid',
+    );
     expect(noCurrency.errors).toEqual([expect.objectContaining({ code: 'field_required', field: 'currency' })]);
     const backwards = await call('/v1/catalog/campaigns', {
-      method: 'POST', body: { code: 'W1', kind: 'percent', percent: 5, valid_from: '2030-06-01T00:00:00Z', valid_until: '2030-05-01T00:00:00Z' },
+      method: 'POST',
+      body: {
+        code: 'W1',
+        kind: 'percent',
+        percent: 5,
+        valid_from: '2030-06-01T00:00:00Z',
+        valid_until: '2030-05-01T00:00:00Z',
+      },
     });
     expect(fields(await expectProblem(backwards, 422, 'campaign_invalid'))).toEqual(['valid_until']);
-    const shape = await expectProblem(await call('/v1/catalog/campaigns', { method: 'POST', body: { code: 'bad code!', kind: 'percent', percent: 150 } }), 400, 'validation_failed');
+    const shape = await expectProblem(
+      await call('/v1/catalog/campaigns', {
+        method: 'POST',
+        body: { code: 'bad code!', kind: 'percent', percent: 150 },
+      }),
+      400,
+      'validation_failed',
+    );
     expect(fields(shape)).toEqual(expect.arrayContaining(['code', 'percent']));
   });
 
   it('422 product_identifier_invalid for products not in the catalogue', async () => {
     const mine = await newProduct();
     const theirs = await createProduct(stack.database.db, other.id, { price: 100 });
-    const response = await call('/v1/catalog/campaigns', { method: 'POST', body: { code: 'ONLY', kind: 'percent', percent: 10, product_ids: [mine.id, theirs] } });
+    const response = await call('/v1/catalog/campaigns', {
+      method: 'POST',
+      body: { code: 'ONLY', kind: 'percent', percent: 10, product_ids: [mine.id, theirs] },
+    });
     const body = await expectProblem(response, 422, 'product_identifier_invalid');
     expect(body.errors).toEqual([expect.objectContaining({ field: 'product_ids.1', index: 1 })]);
   });
@@ -315,23 +522,51 @@ describe('campaigns', () => {
 
 describe('vouchers', () => {
   it('generates a code when none is given', async () => {
-    const response = await call('/v1/catalog/vouchers', { method: 'POST', body: { kind: 'value', value: 50_000, currency: 'nok', valid_until: '2031-01-01T00:00:00Z' } });
+    const response = await call('/v1/catalog/vouchers', {
+      method: 'POST',
+      body: { kind: 'value', value: 50_000, currency: 'nok', valid_until: '2031-01-01T00:00:00Z' },
+    });
     expect(response.status).toBe(201);
     const voucher = await jsonOf(response);
-    expect(voucher).toMatchObject({ kind: 'value', initial_value: 50_000, remaining_value: 50_000, currency: 'nok', percent: null, redeemed_at: null, valid_until: '2031-01-01T00:00:00.000Z' });
+    expect(voucher).toMatchObject({
+      kind: 'value',
+      initial_value: 50_000,
+      remaining_value: 50_000,
+      currency: 'nok',
+      percent: null,
+      redeemed_at: null,
+      valid_until: '2031-01-01T00:00:00.000Z',
+    });
     expect(voucher.code).toMatch(/^GIFT-[ABCDEFGHJKLMNPQRSTUVWXYZ23456789]{8}$/);
-    const another = await jsonOf(await call('/v1/catalog/vouchers', { method: 'POST', body: { kind: 'percent', percent: 20 } }));
+    const another = await jsonOf(
+      await call('/v1/catalog/vouchers', { method: 'POST', body: { kind: 'percent', percent: 20 } }),
+    );
     expect(another).toMatchObject({ kind: 'percent', percent: 20, initial_value: null, currency: null });
     expect(another.code).not.toBe(voucher.code);
   });
 
   it('409 voucher_code_taken for a code in use, whatever its case', async () => {
-    expect((await call('/v1/catalog/vouchers', { method: 'POST', body: { code: 'Gift-Anna', kind: 'percent', percent: 50 } })).status).toBe(201);
-    await expectProblem(await call('/v1/catalog/vouchers', { method: 'POST', body: { code: 'GIFT-ANNA', kind: 'percent', percent: 10 } }), 409, 'voucher_code_taken');
+    expect(
+      (
+        await call('/v1/catalog/vouchers', {
+          method: 'POST',
+          body: { code: 'Gift-Anna', kind: 'percent', percent: 50 },
+        })
+      ).status,
+    ).toBe(201);
+    await expectProblem(
+      await call('/v1/catalog/vouchers', { method: 'POST', body: { code: 'GIFT-ANNA', kind: 'percent', percent: 10 } }),
+      409,
+      'voucher_code_taken',
+    );
   });
 
   it('422 voucher_invalid names the fields the kind needs', async () => {
-    const body = await expectProblem(await call('/v1/catalog/vouchers', { method: 'POST', body: { kind: 'value', value: 100, percent: 5 } }), 422, 'voucher_invalid');
+    const body = await expectProblem(
+      await call('/v1/catalog/vouchers', { method: 'POST', body: { kind: 'value', value: 100, percent: 5 } }),
+      422,
+      'voucher_invalid',
+    );
     expect(fields(body)).toEqual(['currency', 'percent']);
   });
 });
@@ -339,12 +574,28 @@ describe('vouchers', () => {
 describe('the contract', () => {
   it('documents the admin endpoints and their input schemas', async () => {
     const doc = await jsonOf(await fetch(`${stack.baseUrl}/openapi.json`));
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining([
-      '/v1/catalog/products/{id}', '/v1/catalog/occurrences/{id}', '/v1/catalog/exchange-rates', '/v1/catalog/exchange-rates/{currency}',
-      '/v1/catalog/campaigns', '/v1/catalog/vouchers',
-    ]));
-    expect(doc.paths['/v1/catalog/products'].post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/ProductCreate');
-    for (const name of ['ProductCreate', 'ProductPatch', 'OccurrenceCreate', 'OccurrencePatch', 'ExchangeRatePut', 'CampaignCreate', 'VoucherCreate']) {
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/catalog/products/{id}',
+        '/v1/catalog/occurrences/{id}',
+        '/v1/catalog/exchange-rates',
+        '/v1/catalog/exchange-rates/{currency}',
+        '/v1/catalog/campaigns',
+        '/v1/catalog/vouchers',
+      ]),
+    );
+    expect(doc.paths['/v1/catalog/products'].post.requestBody.content['application/json'].schema.$ref).toBe(
+      '#/components/schemas/ProductCreate',
+    );
+    for (const name of [
+      'ProductCreate',
+      'ProductPatch',
+      'OccurrenceCreate',
+      'OccurrencePatch',
+      'ExchangeRatePut',
+      'CampaignCreate',
+      'VoucherCreate',
+    ]) {
       expect(doc.components.schemas[name].additionalProperties).toBe(false);
     }
   });

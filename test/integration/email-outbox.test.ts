@@ -67,11 +67,25 @@ beforeAll(async () => {
   productId = randomUUID();
   await db
     .insertInto('tenants')
-    .values({ id: tenantId, slug: 'fjellskolen', name: TENANT_NAME, base_currency: 'nok', email_from: TENANT_FROM, webhook_secret: 'whsec_test' })
+    .values({
+      id: tenantId,
+      slug: 'fjellskolen',
+      name: TENANT_NAME,
+      base_currency: 'nok',
+      email_from: TENANT_FROM,
+      webhook_secret: 'whsec_test',
+    })
     .execute();
   await db
     .insertInto('products')
-    .values({ id: productId, tenant_id: tenantId, type: 'course', name: 'Klatrekurs', price: 125_000, vat_rate_bp: 2500 })
+    .values({
+      id: productId,
+      tenant_id: tenantId,
+      type: 'course',
+      name: 'Klatrekurs',
+      price: 125_000,
+      vat_rate_bp: 2500,
+    })
     .execute();
 
   sinkDir = mkdtempSync(path.join(os.tmpdir(), 'outbox-sink-'));
@@ -116,7 +130,9 @@ async function createOrder(fixture: OrderFixture = {}): Promise<{ orderId: strin
       payment_method: fixture.paymentMethod ?? 'card',
       booker: JSON.stringify({ name: fixture.bookerName ?? 'Kari Nordmann', email: fixture.bookerEmail ?? null }),
       booker_email: fixture.bookerEmail === undefined ? 'kari@example.test' : fixture.bookerEmail,
-      invoice_details: fixture.invoiceEmail ? JSON.stringify({ email: fixture.invoiceEmail, firstname: 'Regnskap' }) : null,
+      invoice_details: fixture.invoiceEmail
+        ? JSON.stringify({ email: fixture.invoiceEmail, firstname: 'Regnskap' })
+        : null,
       notes: '{}',
       client: JSON.stringify(fixture.language ? { language: fixture.language } : {}),
       config: JSON.stringify({ send_receipt_email_to_participant: fixture.sendToParticipants ?? false }),
@@ -197,16 +213,28 @@ describe('email outbox (PostgreSQL + SMTP sink)', { timeout: 30_000 }, () => {
     await db
       .insertInto('payments')
       .values({
-        id: randomUUID(), tenant_id: tenantId, order_id: orderId, kind: 'charge', provider: 'sandbox',
-        provider_session_id: `ps_${orderId}`, amount: 250_000, currency: 'nok', status: 'pending',
-        redirect_url: '/sandbox-psp/pay/abc', idempotency_key: `charge-${orderId}`,
+        id: randomUUID(),
+        tenant_id: tenantId,
+        order_id: orderId,
+        kind: 'charge',
+        provider: 'sandbox',
+        provider_session_id: `ps_${orderId}`,
+        amount: 250_000,
+        currency: 'nok',
+        status: 'pending',
+        redirect_url: '/sandbox-psp/pay/abc',
+        idempotency_key: `charge-${orderId}`,
       })
       .execute();
     const loaded = await loadOrderEmailView(db, orderId, { publicBaseUrl: PUBLIC_BASE_URL });
     expect(loaded.tenantId).toBe(tenantId);
     expect(loaded.language).toBe('nb-NO');
     expect(loaded.sendToParticipants).toBe(true);
-    expect(loaded.recipients).toEqual({ booker: 'kari@example.test', invoice: 'faktura@example.test', participants: ['ola@example.test'] });
+    expect(loaded.recipients).toEqual({
+      booker: 'kari@example.test',
+      invoice: 'faktura@example.test',
+      participants: ['ola@example.test'],
+    });
     expect(loaded.view).toMatchObject({
       tenantName: TENANT_NAME,
       orderNumber: number,
@@ -258,39 +286,58 @@ describe('email outbox (PostgreSQL + SMTP sink)', { timeout: 30_000 }, () => {
     expect(rows.every((r) => r.sent_at instanceof Date && r.last_error === null)).toBe(true);
   });
 
-  it('sends only to the booker when participants are not asked for, and the invoice to the invoice address', async () => {
-    const { orderId, number } = await createOrder({
-      language: 'en-GB',
-      paymentMethod: 'invoice',
-      invoiceEmail: 'Faktura@Company.example.test',
-      participants: ['ola@example.test'],
-    });
-    await db
-      .insertInto('invoices')
-      .values({
-        id: randomUUID(), tenant_id: tenantId, order_id: orderId, kind: 'invoice', series: 'invoice', number: orderCounter,
-        document_number: `F-${orderCounter}`, currency: 'nok', total_excl_vat: 200_000, total_vat: 50_000, total_incl_vat: 250_000,
-        vat_summary: '[]', lines: '[]', seller: '{}', buyer: '{}', status: 'open', due_at: new Date('2030-01-15T00:00:00Z'),
-      })
-      .execute();
+  it(
+    'sends only to the booker when participants are not asked for, and the invoice ' + 'to the invoice address',
+    async () => {
+      const { orderId, number } = await createOrder({
+        language: 'en-GB',
+        paymentMethod: 'invoice',
+        invoiceEmail: 'Faktura@Company.example.test',
+        participants: ['ola@example.test'],
+      });
+      await db
+        .insertInto('invoices')
+        .values({
+          id: randomUUID(),
+          tenant_id: tenantId,
+          order_id: orderId,
+          kind: 'invoice',
+          series: 'invoice',
+          number: orderCounter,
+          document_number: `F-${orderCounter}`,
+          currency: 'nok',
+          total_excl_vat: 200_000,
+          total_vat: 50_000,
+          total_incl_vat: 250_000,
+          vat_summary: '[]',
+          lines: '[]',
+          seller: '{}',
+          buyer: '{}',
+          status: 'open',
+          due_at: new Date('2030-01-15T00:00:00Z'),
+        })
+        .execute();
 
-    await queueOrderEmail(deps(), { tenantId, orderId, kind: 'invoice' });
-    await queueOrderEmail(deps(), { tenantId, orderId, kind: 'receipt' });
+      await queueOrderEmail(deps(), { tenantId, orderId, kind: 'invoice' });
+      await queueOrderEmail(deps(), { tenantId, orderId, kind: 'receipt' });
 
-    const messages = await sinkMessagesFor(orderId);
-    // (nodemailer lower-cases the domain of the envelope address)
-    expect(messages.map((m) => [m.to.join(',').toLowerCase(), m.subject]).sort()).toEqual([
-      ['faktura@company.example.test', `Invoice F-${orderCounter} for order ${number} – ${TENANT_NAME}`],
-      ['kari@example.test', `Receipt for order ${number} – ${TENANT_NAME}`],
-    ].sort());
-    const rows = await outboxRows(orderId);
-    expect(rows.map((r) => [r.kind, r.recipient, r.status])).toEqual([
-      ['invoice', 'Faktura@Company.example.test', 'sent'],
-      ['receipt', 'kari@example.test', 'sent'],
-    ]);
-    const invoice = messages.find((m) => m.subject.startsWith('Invoice'))!;
-    expect(invoice.text).toContain('to be paid by 15 January 2030');
-  });
+      const messages = await sinkMessagesFor(orderId);
+      // (nodemailer lower-cases the domain of the envelope address)
+      expect(messages.map((m) => [m.to.join(',').toLowerCase(), m.subject]).sort()).toEqual(
+        [
+          ['faktura@company.example.test', `Invoice F-${orderCounter} for order ${number} – ${TENANT_NAME}`],
+          ['kari@example.test', `Receipt for order ${number} – ${TENANT_NAME}`],
+        ].sort(),
+      );
+      const rows = await outboxRows(orderId);
+      expect(rows.map((r) => [r.kind, r.recipient, r.status])).toEqual([
+        ['invoice', 'Faktura@Company.example.test', 'sent'],
+        ['receipt', 'kari@example.test', 'sent'],
+      ]);
+      const invoice = messages.find((m) => m.subject.startsWith('Invoice'))!;
+      expect(invoice.text).toContain('to be paid by 15 January 2030');
+    },
+  );
 
   it('queues nothing for an order without an address', async () => {
     const { orderId } = await createOrder({ bookerEmail: null });
@@ -300,7 +347,9 @@ describe('email outbox (PostgreSQL + SMTP sink)', { timeout: 30_000 }, () => {
 
   it('refuses an order of another tenant', async () => {
     const { orderId } = await createOrder();
-    await expect(queueOrderEmail(deps(), { tenantId: randomUUID(), orderId, kind: 'receipt' })).rejects.toThrow(/does not belong/);
+    await expect(queueOrderEmail(deps(), { tenantId: randomUUID(), orderId, kind: 'receipt' })).rejects.toThrow(
+      /does not belong/,
+    );
   });
 
   it('keeps mail pending while SMTP is down and delivers it once when it is back', async () => {
@@ -343,13 +392,30 @@ describe('email outbox (PostgreSQL + SMTP sink)', { timeout: 30_000 }, () => {
       expect(message.messageId).toBe(outboxMessageId('receipt', orderId, message.to[0]!));
     }
     rows = await outboxRows(orderId);
-    expect(rows.map((r) => [r.status, r.attempts])).toEqual([['sent', 2], ['sent', 2]]);
+    expect(rows.map((r) => [r.status, r.attempts])).toEqual([
+      ['sent', 2],
+      ['sent', 2],
+    ]);
   });
 
   it('gives a row up after the last attempt', async () => {
     const { orderId } = await createOrder();
-    const [id] = await queueEmails(db, [{ tenantId, orderId, kind: 'cancelled', recipient: 'kari@example.test', subject: 's', html: '<p>h</p>', text: 't' }]);
-    await db.updateTable('email_outbox').set({ attempts: MAX_EMAIL_ATTEMPTS - 1 }).where('id', '=', id!).execute();
+    const [id] = await queueEmails(db, [
+      {
+        tenantId,
+        orderId,
+        kind: 'cancelled',
+        recipient: 'kari@example.test',
+        subject: 's',
+        html: '<p>h</p>',
+        text: 't',
+      },
+    ]);
+    await db
+      .updateTable('email_outbox')
+      .set({ attempts: MAX_EMAIL_ATTEMPTS - 1 })
+      .where('id', '=', id!)
+      .execute();
     expect(await deliverPendingEmails(db, downTransport, { ids: [id!], from: from() })).toEqual({ sent: 0, failed: 1 });
     const row = await db.selectFrom('email_outbox').selectAll().where('id', '=', id!).executeTakeFirstOrThrow();
     expect(row.status).toBe('failed');
@@ -370,7 +436,16 @@ describe('email outbox (PostgreSQL + SMTP sink)', { timeout: 30_000 }, () => {
     expect(ids).toHaveLength(8);
     // Same keys again (different case): the same ids, nothing new.
     expect(
-      await queueEmails(db, recipients.map((recipient) => ({ tenantId, orderId, kind: 'cancelled', recipient: recipient.toUpperCase(), ...email }))),
+      await queueEmails(
+        db,
+        recipients.map((recipient) => ({
+          tenantId,
+          orderId,
+          kind: 'cancelled',
+          recipient: recipient.toUpperCase(),
+          ...email,
+        })),
+      ),
     ).toEqual(ids);
 
     // Two dispatchers with their own connections, each slow enough to overlap.
@@ -405,7 +480,15 @@ describe('email outbox (PostgreSQL + SMTP sink)', { timeout: 30_000 }, () => {
   it('the dispatcher delivers due rows in the background and stops cleanly', async () => {
     const { orderId } = await createOrder();
     const [id] = await queueEmails(db, [
-      { tenantId, orderId, kind: 'expiring_soon', recipient: 'kari@example.test', subject: 'Soon', html: '<p>soon</p>', text: 'soon' },
+      {
+        tenantId,
+        orderId,
+        kind: 'expiring_soon',
+        recipient: 'kari@example.test',
+        subject: 'Soon',
+        html: '<p>soon</p>',
+        text: 'soon',
+      },
     ]);
     const logged: string[] = [];
     const logger = {
@@ -417,7 +500,11 @@ describe('email outbox (PostgreSQL + SMTP sink)', { timeout: 30_000 }, () => {
     try {
       const deadline = Date.now() + 10_000;
       for (;;) {
-        const row = await db.selectFrom('email_outbox').select('status').where('id', '=', id!).executeTakeFirstOrThrow();
+        const row = await db
+          .selectFrom('email_outbox')
+          .select('status')
+          .where('id', '=', id!)
+          .executeTakeFirstOrThrow();
         if (row.status === 'sent') break;
         if (Date.now() > deadline) throw new Error('dispatcher did not send the row');
         await new Promise((resolve) => setTimeout(resolve, 50));

@@ -26,10 +26,12 @@ afterAll(async () => stack?.stop());
 const order = () => ({
   payment_method: 'card',
   booker: { name: 'Jane Doe', email: 'jane@example.com' },
-  lines: [{
-    occurrence_id: occurrenceId,
-    participants: [{ firstname: 'John', lastname: 'Doe', email: 'john@example.com' }],
-  }],
+  lines: [
+    {
+      occurrence_id: occurrenceId,
+      participants: [{ firstname: 'John', lastname: 'Doe', email: 'john@example.com' }],
+    },
+  ],
 });
 
 async function placeOrder(baseUrl: string, key: string) {
@@ -41,14 +43,22 @@ async function placeOrder(baseUrl: string, key: string) {
   });
   const text = await response.text();
   return {
-    status: response.status, text, json: () => JSON.parse(text), ms: Math.round(performance.now() - started),
-    retryAfter: response.headers.get('retry-after'), type: response.headers.get('content-type'),
+    status: response.status,
+    text,
+    json: () => JSON.parse(text),
+    ms: Math.round(performance.now() - started),
+    retryAfter: response.headers.get('retry-after'),
+    type: response.headers.get('content-type'),
   };
 }
 
-const keyRow = (key: string) => stack.database.db.selectFrom('idempotency_keys')
-  .select(['order_id', 'order_number', 'response_status', 'locked_until'])
-  .where('tenant_id', '=', tenant.id).where('key', '=', key).executeTakeFirstOrThrow();
+const keyRow = (key: string) =>
+  stack.database.db
+    .selectFrom('idempotency_keys')
+    .select(['order_id', 'order_number', 'response_status', 'locked_until'])
+    .where('tenant_id', '=', tenant.id)
+    .where('key', '=', key)
+    .executeTakeFirstOrThrow();
 
 /** Card payments through a provider the tenant has no secret key for: every intake fails. */
 const setProvider = (provider: 'sandbox' | 'stripe') =>
@@ -78,31 +88,36 @@ describe('a failed intake', () => {
     expect(again.type).toBe(retried.type);
   });
 
-  it('left on the failed attempt (the key could not be freed then): the retry renews it and places the order',
+  it(
+    'left on the failed attempt (the key could not be freed then): the retry renews ' + 'it and places the order',
     async () => {
-    const key = `intake-stuck-${crypto.randomUUID()}`;
-    await setProvider('stripe');
-    const failedAnswer = await placeOrder(stack.baseUrl, key);
-    expect(failedAnswer.status).toBe(503);
-    // As if the database had been down when the intake failed: the key still names the failed
-    // attempt, whose workflow has ended (the same Update id would repeat its failure forever).
-    const renewed = await keyRow(key);
-    const failedNumber = renewed.order_number - 1;
-    const history = await stack.temporal.workflow.getHandle(`order-${tenant.slug}-${failedNumber}`).fetchHistory();
-    const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
-    const failedStart = JSON.parse(Buffer.from(input ?? []).toString()) as { orderId: string; orderNumber: number };
-    expect(failedStart.orderNumber).toBe(failedNumber);
-    await stack.database.db.updateTable('idempotency_keys')
-      .set({ order_id: failedStart.orderId, order_number: failedNumber })
-      .where('tenant_id', '=', tenant.id).where('key', '=', key).execute();
+      const key = `intake-stuck-${crypto.randomUUID()}`;
+      await setProvider('stripe');
+      const failedAnswer = await placeOrder(stack.baseUrl, key);
+      expect(failedAnswer.status).toBe(503);
+      // As if the database had been down when the intake failed: the key still names the failed
+      // attempt, whose workflow has ended (the same Update id would repeat its failure forever).
+      const renewed = await keyRow(key);
+      const failedNumber = renewed.order_number - 1;
+      const history = await stack.temporal.workflow.getHandle(`order-${tenant.slug}-${failedNumber}`).fetchHistory();
+      const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
+      const failedStart = JSON.parse(Buffer.from(input ?? []).toString()) as { orderId: string; orderNumber: number };
+      expect(failedStart.orderNumber).toBe(failedNumber);
+      await stack.database.db
+        .updateTable('idempotency_keys')
+        .set({ order_id: failedStart.orderId, order_number: failedNumber })
+        .where('tenant_id', '=', tenant.id)
+        .where('key', '=', key)
+        .execute();
 
-    await setProvider('sandbox');
-    const retried = await placeOrder(stack.baseUrl, key);
-    expect(retried.status, retried.text).toBe(201);
-    const now = await keyRow(key);
-    expect(now.order_number).toBeGreaterThan(failedNumber);
-    expect(retried.json()).toMatchObject({ id: now.order_id, number: now.order_number });
-  });
+      await setProvider('sandbox');
+      const retried = await placeOrder(stack.baseUrl, key);
+      expect(retried.status, retried.text).toBe(201);
+      const now = await keyRow(key);
+      expect(now.order_number).toBeGreaterThan(failedNumber);
+      expect(retried.json()).toMatchObject({ id: now.order_id, number: now.order_number });
+    },
+  );
 });
 
 describe('a submit that is still running', () => {
@@ -114,9 +129,12 @@ describe('a submit that is still running', () => {
     // An API whose task queue has no worker yet: submits wait until one comes.
     const port = await findFreePort();
     const app = createApp({
-      db: stack.database.db, temporal: stack.temporal,
+      db: stack.database.db,
+      temporal: stack.temporal,
       logger: createLogger('test-late', process.env.TEST_LOG_LEVEL ?? 'silent'),
-      taskQueue: queue, publicBaseUrl: stack.baseUrl, requestTimeoutMs: 8_000,
+      taskQueue: queue,
+      publicBaseUrl: stack.baseUrl,
+      requestTimeoutMs: 8_000,
     });
     const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
     await new Promise<void>((resolve) => server.once('listening', () => resolve()));
@@ -132,8 +150,12 @@ describe('a submit that is still running', () => {
 
   const startLateWorker = async () => {
     lateWorker ??= await startOrderWorker({
-      db: stack.database.db, temporalAddress: inject('temporalAddress'), namespace: 'default', taskQueue: queue,
-      smtpUrl: 'smtp://127.0.0.1:9', publicBaseUrl: stack.baseUrl,
+      db: stack.database.db,
+      temporalAddress: inject('temporalAddress'),
+      namespace: 'default',
+      taskQueue: queue,
+      smtpUrl: 'smtp://127.0.0.1:9',
+      publicBaseUrl: stack.baseUrl,
       logger: createLogger('test-late-worker', process.env.TEST_LOG_LEVEL ?? 'silent'),
       workflowBundle: { codePath: inject('workflowBundlePath') },
     });
@@ -143,34 +165,49 @@ describe('a submit that is still running', () => {
     lateWorker = undefined;
   };
 
-  it('a request that gave up does not block its retry, which waits for the same submit and gets the order',
+  it(
+    'a request that gave up does not block its retry, which waits for the same ' + 'submit and gets the order',
     async () => {
-    const key = `late-${crypto.randomUUID()}`;
-    const gaveUp = await placeOrder(lateApi.baseUrl, key);
-    // No worker: Temporal does not answer within the request's Temporal budget (80 % of 8 s).
-    expect(gaveUp.status, gaveUp.text).toBe(503);
-    expect(gaveUp.retryAfter).toBe('5');
-    expect(gaveUp.ms).toBeLessThan(8_000);
-    const identity = await keyRow(key);
+      const key = `late-${crypto.randomUUID()}`;
+      const gaveUp = await placeOrder(lateApi.baseUrl, key);
+      // No worker: Temporal does not answer within the request's Temporal budget (80 % of 8 s).
+      expect(gaveUp.status, gaveUp.text).toBe(503);
+      expect(gaveUp.retryAfter).toBe('5');
+      expect(gaveUp.ms).toBeLessThan(8_000);
+      const identity = await keyRow(key);
 
-    // The retry right away is not 409: the lease ended with the answer.
-    const retry = placeOrder(lateApi.baseUrl, key);
-    await new Promise((r) => setTimeout(r, 300));
-    await startLateWorker();
-    const placed = await retry;
-    expect(placed.status, placed.text).toBe(201);
-    expect(placed.json()).toMatchObject({ id: identity.order_id, number: identity.order_number });
-    const orders = await stack.database.db.selectFrom('orders').select('id').where('tenant_id', '=', tenant.id)
-      .where('number', '=', identity.order_number).execute();
-    expect(orders).toHaveLength(1);
-    await stopLateWorker();
-  });
+      // The retry right away is not 409: the lease ended with the answer.
+      const retry = placeOrder(lateApi.baseUrl, key);
+      await new Promise((r) => setTimeout(r, 300));
+      await startLateWorker();
+      const placed = await retry;
+      expect(placed.status, placed.text).toBe(201);
+      expect(placed.json()).toMatchObject({ id: identity.order_id, number: identity.order_number });
+      const orders = await stack.database.db
+        .selectFrom('orders')
+        .select('id')
+        .where('tenant_id', '=', tenant.id)
+        .where('number', '=', identity.order_number)
+        .execute();
+      expect(orders).toHaveLength(1);
+      await stopLateWorker();
+    },
+  );
 
   it('a duplicate while the first request still waits gets the same answer, byte for byte, not 409', async () => {
     const key = `late-dup-${crypto.randomUUID()}`;
     const first = placeOrder(lateApi.baseUrl, key);
-    await eventually(() => stack.database.db.selectFrom('idempotency_keys').select('key')
-      .where('tenant_id', '=', tenant.id).where('key', '=', key).executeTakeFirst(), 5_000, 10);
+    await eventually(
+      () =>
+        stack.database.db
+          .selectFrom('idempotency_keys')
+          .select('key')
+          .where('tenant_id', '=', tenant.id)
+          .where('key', '=', key)
+          .executeTakeFirst(),
+      5_000,
+      10,
+    );
     await new Promise((r) => setTimeout(r, 300));
     const duplicate = placeOrder(lateApi.baseUrl, key);
     await new Promise((r) => setTimeout(r, 300));

@@ -40,12 +40,15 @@ async function expectProblem(response: Response, status: number, code: string) {
 /** An invoiced order and its open invoice (125 000 incl. VAT). */
 async function invoiced(tag: string, externalId?: string) {
   const placed = await client.placeOrder({
-    payment_method: 'invoice', booker: { email: `${tag}@example.com` },
+    payment_method: 'invoice',
+    booker: { email: `${tag}@example.com` },
     ...(externalId ? { external_id: externalId } : {}),
-    lines: [{
-      occurrence_id: occurrenceId,
-      participants: [{ firstname: 'Kari', lastname: 'Nordmann', email: `${tag}-p@example.com` }],
-    }],
+    lines: [
+      {
+        occurrence_id: occurrenceId,
+        participants: [{ firstname: 'Kari', lastname: 'Nordmann', email: `${tag}-p@example.com` }],
+      },
+    ],
   });
   expect(placed.status, JSON.stringify(placed.body)).toBe(201);
   const order = await client.waitForStatus(placed.body.id, 'invoiced');
@@ -114,7 +117,8 @@ describe('PUT /v1/invoices/{id}/paid and /v1/invoices/by-number/{number}/paid', 
     await expectProblem(unknownField, 400, 'validation_failed');
 
     const cancelled = await fetch(`${stack.baseUrl}/v1/orders/${order.id}`, {
-      method: 'DELETE', headers: { 'X-API-Key': tenant.apiKey },
+      method: 'DELETE',
+      headers: { 'X-API-Key': tenant.apiKey },
     });
     expect(cancelled.status).toBe(204);
     const after = await client.waitForStatus(order.id, 'cancelled');

@@ -20,7 +20,8 @@ beforeAll(async () => {
   tenant = await createTenant(stack.database.db);
   const course = await createProduct(stack.database.db, tenant.id, { price: 10_000, name: 'Course' });
   occurrences = [];
-  for (let i = 0; i < LINES; i++) occurrences.push(await createOccurrence(stack.database.db, tenant.id, course, { capacity: 250 }));
+  for (let i = 0; i < LINES; i++)
+    occurrences.push(await createOccurrence(stack.database.db, tenant.id, course, { capacity: 250 }));
   client = orderClient(stack, tenant.apiKey);
 });
 afterAll(async () => stack.stop());
@@ -32,14 +33,18 @@ function order(perLine: number, tag: string) {
     lines: occurrences.map((occurrence_id, li) => ({
       occurrence_id,
       participants: Array.from({ length: perLine }, (_, pi) => ({
-        firstname: `First${li}`, lastname: `Last${pi}`, email: `p-${tag}-${li}-${pi}@example.com`, phone: '12345678',
+        firstname: `First${li}`,
+        lastname: `Last${pi}`,
+        email: `p-${tag}-${li}-${pi}@example.com`,
+        phone: '12345678',
       })),
     })),
   };
 }
 
 describe('large orders', () => {
-  it(`${MAX_PARTICIPANTS_PER_ORDER} participants over ${LINES} lines are placed, invoiced and kept out of the workflow history`, async () => {
+  it(`${MAX_PARTICIPANTS_PER_ORDER} participants over ${LINES} lines are placed, invoiced ` +
+    `and kept out of the workflow history`, async () => {
     const startedAt = Date.now();
     const placed = await client.placeOrder(order(PER_LINE, 'max'));
     const tookMs = Date.now() - startedAt;
@@ -49,23 +54,38 @@ describe('large orders', () => {
     expect(placed.body.lines).toHaveLength(MAX_PARTICIPANTS_PER_ORDER);
     await client.waitForStatus(placed.body.id, 'invoiced', 60_000);
 
-    const row = await stack.database.db.selectFrom('orders').select('workflow_id').where('id', '=', placed.body.id).executeTakeFirstOrThrow();
+    const row = await stack.database.db
+      .selectFrom('orders')
+      .select('workflow_id')
+      .where('id', '=', placed.body.id)
+      .executeTakeFirstOrThrow();
     const history = await stack.temporal.workflow.getHandle(row.workflow_id).fetchHistory();
     const sizes = (history.events ?? []).map((event) => JSON.stringify(event).length);
     const largest = Math.max(...sizes);
-    console.log(`[large-orders] history: ${sizes.length} events, largest ${largest} bytes, total ${sizes.reduce((a, b) => a + b, 0)} bytes`);
+    console.log(
+      `[large-orders] history: ${sizes.length} events, largest ${largest} bytes, total ` +
+        `${sizes.reduce((a, b) => a + b, 0)} bytes`,
+    );
     // The request itself goes in once as the submit's argument and once to the intake activity;
     // nothing the workflow answers or decides on grows with the order.
     expect(largest).toBeLessThan(1_500_000);
-    const answers = (history.events ?? []).filter((e) => e.activityTaskCompletedEventAttributes || e.workflowExecutionUpdateCompletedEventAttributes);
+    const answers = (history.events ?? []).filter(
+      (e) => e.activityTaskCompletedEventAttributes || e.workflowExecutionUpdateCompletedEventAttributes,
+    );
     for (const answer of answers) expect(JSON.stringify(answer).length).toBeLessThan(4_000);
 
-    const cancelled = await fetch(`${stack.baseUrl}/v1/orders/${placed.body.id}`, { method: 'DELETE', headers: { 'X-API-Key': tenant.apiKey } });
+    const cancelled = await fetch(`${stack.baseUrl}/v1/orders/${placed.body.id}`, {
+      method: 'DELETE',
+      headers: { 'X-API-Key': tenant.apiKey },
+    });
     expect(cancelled.status).toBe(204);
     const closed = await client.waitForStatus(placed.body.id, 'cancelled', 60_000);
     expect(closed).toMatchObject({ amount_credited: placed.body.totals.incl_vat, left_to_pay: 0 });
-    const credited = await stack.database.db.selectFrom('order_lines').select((eb) => eb.fn.sum<number>('credited').as('n'))
-      .where('order_id', '=', placed.body.id).executeTakeFirstOrThrow();
+    const credited = await stack.database.db
+      .selectFrom('order_lines')
+      .select((eb) => eb.fn.sum<number>('credited').as('n'))
+      .where('order_id', '=', placed.body.id)
+      .executeTakeFirstOrThrow();
     expect(Number(credited.n)).toBe(placed.body.totals.incl_vat);
   }, 120_000);
 

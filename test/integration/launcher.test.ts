@@ -17,12 +17,19 @@ interface Launched {
 function descendants(pid: number): number[] {
   try {
     const out = execFileSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' });
-    const rows = out.trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
+    const rows = out
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
     const result: number[] = [];
     const queue = [pid];
     while (queue.length) {
       const parent = queue.shift()!;
-      for (const [child, ppid] of rows) if (ppid === parent) { result.push(child); queue.push(child); }
+      for (const [child, ppid] of rows)
+        if (ppid === parent) {
+          result.push(child);
+          queue.push(child);
+        }
     }
     return result;
   } catch {
@@ -40,7 +47,12 @@ function alive(pid: number): boolean {
 }
 
 async function launch(dataDir: string, databaseUrl: string): Promise<Launched> {
-  const ports = { api: await findFreePort(), temporal: await findFreePort(), ui: await findFreePort(), smtp: await findFreePort() };
+  const ports = {
+    api: await findFreePort(),
+    temporal: await findFreePort(),
+    ui: await findFreePort(),
+    smtp: await findFreePort(),
+  };
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/dev-stack.ts')], {
     cwd: PROJECT_ROOT,
     env: {
@@ -58,8 +70,12 @@ async function launch(dataDir: string, databaseUrl: string): Promise<Launched> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout?.on('data', (c: Buffer) => { output += c.toString(); });
-  child.stderr?.on('data', (c: Buffer) => { output += c.toString(); });
+  child.stdout?.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
   const deadline = Date.now() + 90_000;
   while (!output.includes('Order orchestrator is running')) {
     if (child.exitCode !== null) throw new Error(`launcher exited early:\n${output}`);
@@ -90,7 +106,8 @@ describe('npm start (the launcher)', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('starts everything, answers /ready, prints what a newcomer needs, and stops with nothing left running', async () => {
+  it('starts everything, answers /ready, prints what a newcomer needs, and stops with ' +
+    'nothing left running', async () => {
     const first = await launch(dataDir, database.url);
     const base = `http://localhost:${first.ports.api}`;
     const ready = await fetch(`${base}/ready`);

@@ -7,7 +7,8 @@ import { createOccurrence, createProduct, createTenant } from '../helpers/fixtur
 
 async function tableNames(database: TestDatabase): Promise<string[]> {
   const result = await sql<{ table_name: string }>`
-    SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT LIKE 'kysely_%' ORDER BY table_name`.execute(database.db);
+    SELECT table_name FROM information_schema.tables
+    WHERE table_schema = 'public' AND table_name NOT LIKE 'kysely_%' ORDER BY table_name`.execute(database.db);
   return result.rows.map((r) => r.table_name);
 }
 
@@ -21,9 +22,28 @@ describe('migrations on a real PostgreSQL', () => {
   it('go up, all the way down, and up again', async () => {
     expect(await migrateToLatest(database.db)).toEqual(MIGRATION_NAMES);
     const tables = await tableNames(database);
-    for (const table of ['tenants', 'api_keys', 'products', 'occurrences', 'reservations', 'orders', 'order_lines', 'participants',
-      'customers', 'payments', 'payment_events', 'invoices', 'invoice_series', 'vouchers', 'campaigns', 'exchange_rates',
-      'email_outbox', 'order_events', 'idempotency_keys', 'product_date_inventory']) {
+    for (const table of [
+      'tenants',
+      'api_keys',
+      'products',
+      'occurrences',
+      'reservations',
+      'orders',
+      'order_lines',
+      'participants',
+      'customers',
+      'payments',
+      'payment_events',
+      'invoices',
+      'invoice_series',
+      'vouchers',
+      'campaigns',
+      'exchange_rates',
+      'email_outbox',
+      'order_events',
+      'idempotency_keys',
+      'product_date_inventory',
+    ]) {
       expect(tables).toContain(table);
     }
     await migrateDownAll(database.db);
@@ -49,6 +69,8 @@ describe('migrations on a real PostgreSQL', () => {
     const b = await createTenant(database.db);
     const productOfA = await createProduct(database.db, a.id, { price: 1000 });
     // An occurrence of tenant B pointing at tenant A's product is refused by the database.
-    await expect(createOccurrence(database.db, b.id, productOfA, { capacity: 1 })).rejects.toThrow(/occurrences_product_fk/);
+    await expect(createOccurrence(database.db, b.id, productOfA, { capacity: 1 })).rejects.toThrow(
+      /occurrences_product_fk/,
+    );
   });
 });

@@ -60,16 +60,76 @@ beforeAll(async () => {
   client = orderClient(stack, tenant.apiKey);
 
   const orders: [string, Record<string, unknown>][] = [
-    ['invoice', { payment_method: 'invoice', external_id: 'erp-1', booker: { name: 'Alice', email: 'alice@example.com' },
-      lines: [{ occurrence_id: courseA, participants: [{ firstname: 'Bob', lastname: 'Baker', email: 'Bob@Example.com' }] }] }],
-    ['free', { payment_method: 'free', booker: { email: 'carol@example.com' }, lines: [{ occurrence_id: openDay, quantity: 2 }] }],
-    ['invoice', { payment_method: 'invoice', booker: { name: 'Dave', email: 'dave@example.com' },
-      lines: [{ occurrence_id: courseB, participants: [{ firstname: 'Erin', lastname: 'E', email: 'erin@example.com' }, { firstname: 'Bob', lastname: 'Baker', email: 'bob@example.com' }] }] }],
-    ['free', { payment_method: 'free', booker: { email: 'alice@example.com' }, lines: [{ occurrence_id: openDay, quantity: 1 }] }],
-    ['invoice', { payment_method: 'invoice', external_id: 'erp-5', booker: { email: 'frank@example.com' },
-      lines: [{ occurrence_id: courseA, participants: [{ firstname: 'Frank', lastname: 'F', email: 'frank@example.com' }] }] }],
-    ['free', { payment_method: 'free', booker: { email: 'gina@example.com' }, lines: [{ occurrence_id: openDay, quantity: 1 }] }],
-    ['free', { payment_method: 'free', booker: { email: 'hank@example.com' }, lines: [{ occurrence_id: openDay, quantity: 1 }] }],
+    [
+      'invoice',
+      {
+        payment_method: 'invoice',
+        external_id: 'erp-1',
+        booker: { name: 'Alice', email: 'alice@example.com' },
+        lines: [
+          { occurrence_id: courseA, participants: [{ firstname: 'Bob', lastname: 'Baker', email: 'Bob@Example.com' }] },
+        ],
+      },
+    ],
+    [
+      'free',
+      {
+        payment_method: 'free',
+        booker: { email: 'carol@example.com' },
+        lines: [{ occurrence_id: openDay, quantity: 2 }],
+      },
+    ],
+    [
+      'invoice',
+      {
+        payment_method: 'invoice',
+        booker: { name: 'Dave', email: 'dave@example.com' },
+        lines: [
+          {
+            occurrence_id: courseB,
+            participants: [
+              { firstname: 'Erin', lastname: 'E', email: 'erin@example.com' },
+              { firstname: 'Bob', lastname: 'Baker', email: 'bob@example.com' },
+            ],
+          },
+        ],
+      },
+    ],
+    [
+      'free',
+      {
+        payment_method: 'free',
+        booker: { email: 'alice@example.com' },
+        lines: [{ occurrence_id: openDay, quantity: 1 }],
+      },
+    ],
+    [
+      'invoice',
+      {
+        payment_method: 'invoice',
+        external_id: 'erp-5',
+        booker: { email: 'frank@example.com' },
+        lines: [
+          { occurrence_id: courseA, participants: [{ firstname: 'Frank', lastname: 'F', email: 'frank@example.com' }] },
+        ],
+      },
+    ],
+    [
+      'free',
+      {
+        payment_method: 'free',
+        booker: { email: 'gina@example.com' },
+        lines: [{ occurrence_id: openDay, quantity: 1 }],
+      },
+    ],
+    [
+      'free',
+      {
+        payment_method: 'free',
+        booker: { email: 'hank@example.com' },
+        lines: [{ occurrence_id: openDay, quantity: 1 }],
+      },
+    ],
   ];
   for (const [kind, body] of orders) {
     const result = await client.placeOrder(body);
@@ -81,7 +141,9 @@ beforeAll(async () => {
   const theirs = await createProduct(db, other.id, { price: 0, vatRateBp: 0, type: 'ticket', name: 'Their day' });
   const theirOccurrence = await createOccurrence(db, other.id, theirs, { capacity: 10 });
   const theirOrder = await orderClient(stack, other.apiKey).placeOrder({
-    payment_method: 'free', booker: { email: 'alice@example.com' }, lines: [{ occurrence_id: theirOccurrence }],
+    payment_method: 'free',
+    booker: { email: 'alice@example.com' },
+    lines: [{ occurrence_id: theirOccurrence }],
   });
   expect(theirOrder.status).toBe(201);
   theirOrderId = theirOrder.body.id;
@@ -90,8 +152,13 @@ afterAll(async () => stack.stop());
 
 /** The tenant's orders in the documented order, straight from the database. */
 async function expectedOrder(): Promise<string[]> {
-  const rows = await stack.database.db.selectFrom('orders').select('id').where('tenant_id', '=', tenant.id)
-    .orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+  const rows = await stack.database.db
+    .selectFrom('orders')
+    .select('id')
+    .where('tenant_id', '=', tenant.id)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
   return rows.map((r) => r.id);
 }
 
@@ -99,10 +166,14 @@ async function pageThrough(query: string, accept?: string): Promise<{ pages: str
   const pages: string[][] = [];
   let cursor: string | null = null;
   do {
-    const response = await call(`/v1/orders?${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { accept });
+    const response = await call(`/v1/orders?${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, {
+      accept,
+    });
     expect(response.status).toBe(200);
     if (accept) {
-      const xml = new XMLParser({ isArray: (name) => name === 'order', parseTagValue: false }).parse(await response.text());
+      const xml = new XMLParser({ isArray: (name) => name === 'order', parseTagValue: false }).parse(
+        await response.text(),
+      );
       pages.push((xml.orders.order ?? []).map((o: { id: string }) => o.id));
       cursor = xml.orders.next_cursor || null;
     } else {
@@ -121,13 +192,27 @@ describe('GET /v1/orders', () => {
     expect(body.data.map((o: { id: string }) => o.id)).toEqual([...placed].reverse().map((o) => o.id));
     const first = body.data.find((o: { id: string }) => o.id === placed[0]!.id);
     expect(first).toEqual({
-      id: placed[0]!.id, number: placed[0]!.number, status: 'invoiced', currency: 'nok',
+      id: placed[0]!.id,
+      number: placed[0]!.number,
+      status: 'invoiced',
+      currency: 'nok',
       totals: { before_discounts: 100_000, discounts: 0, excl_vat: 100_000, vat: 25_000, incl_vat: 125_000 },
-      payment_method: 'invoice', booker_email: 'alice@example.com', external_id: 'erp-1', preliminary_until: null,
-      created_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/), number_of_participants: 1, left_to_pay: 125_000,
+      payment_method: 'invoice',
+      booker_email: 'alice@example.com',
+      external_id: 'erp-1',
+      preliminary_until: null,
+      created_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+      number_of_participants: 1,
+      left_to_pay: 125_000,
     });
     const free = body.data.find((o: { id: string }) => o.id === placed[1]!.id);
-    expect(free).toMatchObject({ status: 'completed', payment_method: 'free', left_to_pay: 0, number_of_participants: 0, external_id: null });
+    expect(free).toMatchObject({
+      status: 'completed',
+      payment_method: 'free',
+      left_to_pay: 0,
+      number_of_participants: 0,
+      external_id: null,
+    });
     expect(body.next_cursor).toBeNull();
   });
 
@@ -137,7 +222,11 @@ describe('GET /v1/orders', () => {
     const tied = [placed[1]!.id, placed[2]!.id, placed[3]!.id];
     await stack.database.db.updateTable('orders').set({ created_at: same }).where('id', 'in', tied).execute();
     // And one a microsecond later: a cursor that dropped the microseconds would skip or repeat it.
-    await stack.database.db.updateTable('orders').set({ created_at: '2026-01-15T10:00:00.123457Z' }).where('id', '=', placed[4]!.id).execute();
+    await stack.database.db
+      .updateTable('orders')
+      .set({ created_at: '2026-01-15T10:00:00.123457Z' })
+      .where('id', '=', placed[4]!.id)
+      .execute();
     try {
       const expected = await expectedOrder();
       const query = 'limit=3&created_from=2020-01-01';
@@ -150,13 +239,20 @@ describe('GET /v1/orders', () => {
       // Page 2 of a limit-3 walk equals rows 4–6 of one big page.
       expect(pages[1]).toEqual((await ids('limit=200&created_from=2020-01-01')).slice(3, 6));
     } finally {
-      await stack.database.db.updateTable('orders').set({ created_at: sql`now()` }).where('id', 'in', [...tied, placed[4]!.id]).execute();
+      await stack.database.db
+        .updateTable('orders')
+        .set({ created_at: sql`now()` })
+        .where('id', 'in', [...tied, placed[4]!.id])
+        .execute();
     }
   });
 
   it('filters by number, status, payment method, external id, occurrence and dates', async () => {
     expect(await ids(`number=${placed[2]!.number}`)).toEqual([placed[2]!.id]);
-    const invoiced = placed.filter((o) => o.kind === 'invoice').map((o) => o.id).sort();
+    const invoiced = placed
+      .filter((o) => o.kind === 'invoice')
+      .map((o) => o.id)
+      .sort();
     expect((await ids('status=invoiced')).sort()).toEqual(invoiced);
     expect((await ids('status=invoiced,completed')).length).toBe(7);
     expect(await ids('status=expired')).toEqual([]);
@@ -169,7 +265,9 @@ describe('GET /v1/orders', () => {
     const today = new Date().toISOString().slice(0, 10);
     expect((await ids(`created_from=${today}&created_to=${today}`)).length).toBe(7);
     expect(await ids('created_from=2020-01-01&created_to=2020-12-31')).toEqual([]);
-    expect((await ids(`created_from=${encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString())}`)).length).toBe(7);
+    expect(
+      (await ids(`created_from=${encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString())}`)).length,
+    ).toBe(7);
     expect(await ids(`created_to=${encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString())}`)).toEqual([]);
     expect(await ids(`number=${placed[2]!.number}&status=completed`)).toEqual([]);
   });
@@ -202,9 +300,17 @@ describe('GET /v1/orders', () => {
     expect(body.created_to).toBe(new Date(now.getTime() + 86_400_000).toISOString().slice(0, 10));
 
     const old = placed[5]!.id;
-    await stack.database.db.updateTable('orders').set({ created_at: sql`now() - interval '400 days'` }).where('id', '=', old).execute();
+    await stack.database.db
+      .updateTable('orders')
+      .set({ created_at: sql`now() - interval '400 days'` })
+      .where('id', '=', old)
+      .execute();
     const future = placed[6]!.id;
-    await stack.database.db.updateTable('orders').set({ created_at: sql`now() + interval '3 days'` }).where('id', '=', future).execute();
+    await stack.database.db
+      .updateTable('orders')
+      .set({ created_at: sql`now() + interval '3 days'` })
+      .where('id', '=', future)
+      .execute();
     try {
       const seen = await ids('');
       expect(seen).not.toContain(old);
@@ -213,7 +319,11 @@ describe('GET /v1/orders', () => {
       expect(await ids('created_from=2000-01-01')).toContain(old);
       expect(await ids('created_to=2100-01-01')).toContain(future);
     } finally {
-      await stack.database.db.updateTable('orders').set({ created_at: sql`now()` }).where('id', 'in', [old, future]).execute();
+      await stack.database.db
+        .updateTable('orders')
+        .set({ created_at: sql`now()` })
+        .where('id', 'in', [old, future])
+        .execute();
     }
   });
 
@@ -229,9 +339,15 @@ describe('GET /v1/orders', () => {
     const first = xml.orders.order[0];
     const expected = json.data[0];
     expect(first).toMatchObject({
-      id: expected.id, number: String(expected.number), status: expected.status, payment_method: expected.payment_method,
-      totals: { incl_vat: String(expected.totals.incl_vat) }, left_to_pay: String(expected.left_to_pay),
-      booker_email: expected.booker_email, external_id: expected.external_id ?? '', created_at: expected.created_at,
+      id: expected.id,
+      number: String(expected.number),
+      status: expected.status,
+      payment_method: expected.payment_method,
+      totals: { incl_vat: String(expected.totals.incl_vat) },
+      left_to_pay: String(expected.left_to_pay),
+      booker_email: expected.booker_email,
+      external_id: expected.external_id ?? '',
+      created_at: expected.created_at,
     });
     expect(xml.orders.next_cursor).toBe(json.next_cursor);
     expect(xml.orders.created_from).toBe(json.created_from);
@@ -242,8 +358,12 @@ describe('GET /v1/orders', () => {
 
     // JSON stays the default, and wins a tie.
     expect((await call('/v1/orders', { accept: '*/*' })).headers.get('content-type')).toMatch(/^application\/json/);
-    expect((await call('/v1/orders', { accept: 'application/json, application/xml' })).headers.get('content-type')).toMatch(/^application\/json/);
-    expect((await call('/v1/orders', { accept: 'application/json;q=0.5, text/xml' })).headers.get('content-type')).toMatch(/^application\/xml/);
+    expect(
+      (await call('/v1/orders', { accept: 'application/json, application/xml' })).headers.get('content-type'),
+    ).toMatch(/^application\/json/);
+    expect(
+      (await call('/v1/orders', { accept: 'application/json;q=0.5, text/xml' })).headers.get('content-type'),
+    ).toMatch(/^application\/xml/);
   });
 
   it('answers 400 validation_failed for bad filters and cursor_invalid for a forged cursor', async () => {
@@ -264,14 +384,17 @@ describe('GET /v1/orders', () => {
     ];
     for (const [query, field] of cases) {
       const problem = await expectProblem(await call(`/v1/orders?${query}`), 400, 'validation_failed');
-      expect(problem.errors.map((e: { field: string }) => e.field), query).toContain(field);
+      expect(
+        problem.errors.map((e: { field: string }) => e.field),
+        query,
+      ).toContain(field);
     }
     await expectProblem(await call('/v1/orders?cursor=garbage'), 400, 'cursor_invalid');
     const forged = Buffer.from(JSON.stringify({ t: 'not a time', id: 'x' })).toString('base64url');
     await expectProblem(await call(`/v1/orders?cursor=${forged}`), 400, 'cursor_invalid');
   });
 
-  it('never shows another tenant\'s orders', async () => {
+  it("never shows another tenant's orders", async () => {
     const ours = await ids('limit=200');
     expect(ours).not.toContain(theirOrderId);
     const theirs = await ids('limit=200', other.apiKey);
@@ -281,7 +404,9 @@ describe('GET /v1/orders', () => {
     expect(await ids(`number=${placed[0]!.number}`, other.apiKey)).not.toContain(placed[0]!.id);
     // A cursor from our listing walks only their orders.
     const page = await list('limit=1');
-    expect(await ids(`cursor=${encodeURIComponent(page.next_cursor)}`, other.apiKey)).not.toEqual(expect.arrayContaining([placed[0]!.id]));
+    expect(await ids(`cursor=${encodeURIComponent(page.next_cursor)}`, other.apiKey)).not.toEqual(
+      expect.arrayContaining([placed[0]!.id]),
+    );
   });
 
   it('needs orders:read or orders:write', async () => {

@@ -17,11 +17,16 @@ beforeAll(async () => {
 });
 afterAll(async () => stack.stop());
 
-const startPayment = (id: string) => fetch(`${stack.baseUrl}/v1/orders/${id}/payments`, { method: 'POST', headers: { 'X-API-Key': tenant.apiKey } });
+const startPayment = (id: string) =>
+  fetch(`${stack.baseUrl}/v1/orders/${id}/payments`, { method: 'POST', headers: { 'X-API-Key': tenant.apiKey } });
 
 describe('POST /v1/orders/{id}/payments', () => {
   it('opens a new attempt (201 + Location), closes the old page, and the new one completes the order', async () => {
-    const placed = await client.placeOrder({ payment_method: 'card', booker: { email: 'again@example.com' }, lines: [{ occurrence_id: occurrenceId, quantity: 1 }] });
+    const placed = await client.placeOrder({
+      payment_method: 'card',
+      booker: { email: 'again@example.com' },
+      lines: [{ occurrence_id: occurrenceId, quantity: 1 }],
+    });
     const response = await startPayment(placed.body.id);
     expect(response.status).toBe(201);
     const body = await jsonOf(response);
@@ -34,7 +39,11 @@ describe('POST /v1/orders/{id}/payments', () => {
       const { body: o } = await client.getOrder(placed.body.id);
       return o.status === 'completed' ? o : undefined;
     });
-    expect(order.payments.filter((p: { kind: string; status: string }) => p.kind === 'charge').map((p: { status: string }) => p.status)).toEqual(['cancelled', 'succeeded']);
+    expect(
+      order.payments
+        .filter((p: { kind: string; status: string }) => p.kind === 'charge')
+        .map((p: { status: string }) => p.status),
+    ).toEqual(['cancelled', 'succeeded']);
     expect(order.left_to_pay).toBe(0);
 
     // Completed: no more payments.
@@ -44,8 +53,14 @@ describe('POST /v1/orders/{id}/payments', () => {
   });
 
   it('an invoice order is refused with order_not_payable; an unknown order is 404', async () => {
-    const placed = await client.placeOrder({ payment_method: 'invoice', booker: { email: 'inv@example.com' }, lines: [{ occurrence_id: occurrenceId, quantity: 1 }] });
-    await eventually(async () => ((await client.getOrder(placed.body.id)).body.status === 'invoiced' ? true : undefined));
+    const placed = await client.placeOrder({
+      payment_method: 'invoice',
+      booker: { email: 'inv@example.com' },
+      lines: [{ occurrence_id: occurrenceId, quantity: 1 }],
+    });
+    await eventually(async () =>
+      (await client.getOrder(placed.body.id)).body.status === 'invoiced' ? true : undefined,
+    );
     const refused = await startPayment(placed.body.id);
     expect(refused.status).toBe(409);
     expect((await jsonOf(refused)).code).toBe('order_not_payable');

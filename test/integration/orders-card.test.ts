@@ -12,9 +12,21 @@ let client: ReturnType<typeof orderClient>;
 beforeAll(async () => {
   stack = await startTestStack();
   tenant = await createTenant(stack.database.db);
-  const course = await createProduct(stack.database.db, tenant.id, { price: 125_000, vatRateBp: 2500, name: 'First aid' });
-  examId = await createProduct(stack.database.db, tenant.id, { price: 10_000, vatRateBp: 2500, name: 'Exam', type: 'item' });
-  occurrenceId = await createOccurrence(stack.database.db, tenant.id, course, { capacity: 10, name: 'First aid — Oslo' });
+  const course = await createProduct(stack.database.db, tenant.id, {
+    price: 125_000,
+    vatRateBp: 2500,
+    name: 'First aid',
+  });
+  examId = await createProduct(stack.database.db, tenant.id, {
+    price: 10_000,
+    vatRateBp: 2500,
+    name: 'Exam',
+    type: 'item',
+  });
+  occurrenceId = await createOccurrence(stack.database.db, tenant.id, course, {
+    capacity: 10,
+    name: 'First aid — Oslo',
+  });
   client = orderClient(stack, tenant.apiKey);
 });
 afterAll(async () => stack.stop());
@@ -29,12 +41,18 @@ function cardOrder(participants = [{ firstname: 'John', lastname: 'Doe', email: 
   };
 }
 
-
 describe('card order through the sandbox provider', () => {
   it('is priced, holds seats and answers with the payment redirect', async () => {
-    const placed = await client.placeOrder(cardOrder([
-      { firstname: 'John', lastname: 'Doe', email: 'john@example.com', products: [{ id: examId, discount_percent: 50 }] } as never,
-    ]));
+    const placed = await client.placeOrder(
+      cardOrder([
+        {
+          firstname: 'John',
+          lastname: 'Doe',
+          email: 'john@example.com',
+          products: [{ id: examId, discount_percent: 50 }],
+        } as never,
+      ]),
+    );
     expect(placed.status).toBe(201);
     expect(placed.location).toBe(`/v1/orders/${placed.body.id}`);
     expect(placed.body).toMatchObject({
@@ -55,13 +73,24 @@ describe('card order through the sandbox provider', () => {
 
     const order = await client.waitForStatus(placed.body.id, 'completed');
     expect(order.participants[0].booking_id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(order.reservations).toEqual([expect.objectContaining({ occurrence_id: occurrenceId, quantity: 1, status: 'booked' })]);
+    expect(order.reservations).toEqual([
+      expect.objectContaining({ occurrence_id: occurrenceId, quantity: 1, status: 'booked' }),
+    ]);
     expect(order.payments).toEqual([expect.objectContaining({ kind: 'charge', status: 'succeeded', amount: 162_500 })]);
     expect(order.documents).toEqual([expect.objectContaining({ kind: 'receipt', status: 'paid' })]);
     expect(order.amount_paid).toBe(162_500);
     expect(order.left_to_pay).toBe(0);
     const timeline = order.timeline.map((e: { type: string }) => e.type);
-    expect(timeline).toEqual(expect.arrayContaining(['order.placed', 'payment.session_created', 'payment.succeeded', 'order.booked', 'document.receipt_issued', 'order.completed']));
+    expect(timeline).toEqual(
+      expect.arrayContaining([
+        'order.placed',
+        'payment.session_created',
+        'payment.succeeded',
+        'order.booked',
+        'document.receipt_issued',
+        'order.completed',
+      ]),
+    );
 
     const receipt = await eventually(async () => (await stack.mail()).find((m) => m.to.includes('jane@example.com')));
     expect(receipt.subject).toContain(String(placed.body.number));
@@ -93,7 +122,11 @@ describe('card order through the sandbox provider', () => {
     const order = (await client.getOrder(placed.body.id)).body;
     expect(order.payments.filter((p: { kind: string }) => p.kind === 'charge')).toHaveLength(1);
     expect(order.documents).toHaveLength(1);
-    const events = await stack.database.db.selectFrom('payment_events').select('id').where('order_id', '=', placed.body.id).execute();
+    const events = await stack.database.db
+      .selectFrom('payment_events')
+      .select('id')
+      .where('order_id', '=', placed.body.id)
+      .execute();
     expect(events).toHaveLength(1);
     // "order 12 " — the tenant's random name may contain the digits too.
     const receipts = (await stack.mail()).filter((m) => m.subject.includes(`order ${placed.body.number} `));
@@ -102,13 +135,27 @@ describe('card order through the sandbox provider', () => {
 
   it('rejects a webhook with a bad signature and changes nothing', async () => {
     const placed = await client.placeOrder(cardOrder());
-    const body = JSON.stringify({ id: 'evt_forged', type: 'payment.succeeded', created: Math.floor(Date.now() / 1000),
-      data: { session_id: placed.body.payment.session_id, reference: placed.body.id, amount: placed.body.totals.incl_vat, currency: 'nok' } });
+    const body = JSON.stringify({
+      id: 'evt_forged',
+      type: 'payment.succeeded',
+      created: Math.floor(Date.now() / 1000),
+      data: {
+        session_id: placed.body.payment.session_id,
+        reference: placed.body.id,
+        amount: placed.body.totals.incl_vat,
+        currency: 'nok',
+      },
+    });
     const response = await fetch(`${stack.baseUrl}/v1/webhooks/sandbox/${tenant.slug}`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json', 'Sandbox-Signature': `t=${Math.floor(Date.now() / 1000)},v1=${'0'.repeat(64)}` }, body,
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        'Sandbox-Signature': `t=${Math.floor(Date.now() / 1000)},v1=${'0'.repeat(64)}`,
+      },
+      body,
     });
     expect(response.status).toBe(401);
-    expect((await response.json() as { code: string }).code).toBe('webhook_signature_invalid');
+    expect(((await response.json()) as { code: string }).code).toBe('webhook_signature_invalid');
     await new Promise((r) => setTimeout(r, 300));
     expect((await client.getOrder(placed.body.id)).body.status).toBe('awaiting_payment');
   });
@@ -131,8 +178,11 @@ describe('the workflow of a paid card order', () => {
     const placed = await client.placeOrder(cardOrder());
     await client.actOnPaymentPage(placed.body.payment.redirect_url, 'pay');
     await client.waitForStatus(placed.body.id, 'completed');
-    const row = await stack.database.db.selectFrom('orders').select('workflow_id')
-      .where('id', '=', placed.body.id).executeTakeFirstOrThrow();
+    const row = await stack.database.db
+      .selectFrom('orders')
+      .select('workflow_id')
+      .where('id', '=', placed.body.id)
+      .executeTakeFirstOrThrow();
     const handle = stack.temporal.workflow.getHandle(row.workflow_id);
     // Completed, it rests until the service starts (cancellations are taken until then).
     const events = await eventually(async () => {

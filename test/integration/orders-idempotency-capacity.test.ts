@@ -19,7 +19,9 @@ afterAll(async () => stack.stop());
 const order = (occurrenceId: string, email = 'jane@example.com') => ({
   payment_method: 'card',
   booker: { name: 'Jane Doe', email },
-  lines: [{ occurrence_id: occurrenceId, participants: [{ firstname: 'John', lastname: 'Doe', email: 'john@example.com' }] }],
+  lines: [
+    { occurrence_id: occurrenceId, participants: [{ firstname: 'John', lastname: 'Doe', email: 'john@example.com' }] },
+  ],
 });
 
 describe('Idempotency-Key', () => {
@@ -32,8 +34,12 @@ describe('Idempotency-Key', () => {
     expect(second.status).toBe(201);
     expect(second.body).toEqual(first.body);
     expect(second.location).toBe(first.location);
-    const orders = await stack.database.db.selectFrom('orders').select('id').where('tenant_id', '=', tenant.id)
-      .where('id', '=', first.body.id).execute();
+    const orders = await stack.database.db
+      .selectFrom('orders')
+      .select('id')
+      .where('tenant_id', '=', tenant.id)
+      .where('id', '=', first.body.id)
+      .execute();
     expect(orders).toHaveLength(1);
     expect((await client.occurrence(occurrence)).seats_left).toBe(4);
   });
@@ -102,16 +108,27 @@ describe('Idempotency-Key', () => {
 describe('capacity', () => {
   it('50 concurrent orders for 10 seats: exactly 10 accepted, 40 occurrence_full, nothing negative', async () => {
     const occurrence = await createOccurrence(stack.database.db, tenant.id, courseId, { capacity: 10 });
-    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => client.placeOrder(order(occurrence, `buyer${i}@example.com`))));
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => client.placeOrder(order(occurrence, `buyer${i}@example.com`))),
+    );
     const accepted = answers.filter((a) => a.status === 201);
     const full = answers.filter((a) => a.status === 422);
     expect(accepted).toHaveLength(10);
     expect(full).toHaveLength(40);
-    for (const answer of full) expect(answer.body.errors.map((e: { code: string }) => e.code)).toContain('occurrence_full');
-    const row = await stack.database.db.selectFrom('occurrences').select(['capacity', 'seats_taken']).where('id', '=', occurrence).executeTakeFirstOrThrow();
+    for (const answer of full)
+      expect(answer.body.errors.map((e: { code: string }) => e.code)).toContain('occurrence_full');
+    const row = await stack.database.db
+      .selectFrom('occurrences')
+      .select(['capacity', 'seats_taken'])
+      .where('id', '=', occurrence)
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ capacity: 10, seats_taken: 10 });
     expect((await client.occurrence(occurrence)).seats_left).toBe(0);
-    const held = await stack.database.db.selectFrom('reservations').select('quantity').where('occurrence_id', '=', occurrence).execute();
+    const held = await stack.database.db
+      .selectFrom('reservations')
+      .select('quantity')
+      .where('occurrence_id', '=', occurrence)
+      .execute();
     expect(held.reduce((n, r) => n + r.quantity, 0)).toBe(10);
   });
 });

@@ -23,7 +23,6 @@ beforeAll(async () => {
 });
 afterAll(async () => stack.stop());
 
-
 describe('invoice order', () => {
   it('books at once, issues an invoice, and completes when the invoice is marked paid', async () => {
     const placed = await client.placeOrder({
@@ -31,28 +30,52 @@ describe('invoice order', () => {
       external_id: 'erp-4711',
       booker: { name: 'Jane Doe', email: 'jane@example.com' },
       company: { name: 'Example Inc', number: '123456789' },
-      invoice: { email: 'invoice@example.com', reference: 'Ref 1234', address: { line_1: '125 Holburn Lane', zipcode: '0262', city: 'Oslo', country_code: 'NO' } },
-      lines: [{ occurrence_id: occurrenceId, participants: [{ firstname: 'John', lastname: 'Doe', email: 'john@example.com' }] }],
+      invoice: {
+        email: 'invoice@example.com',
+        reference: 'Ref 1234',
+        address: { line_1: '125 Holburn Lane', zipcode: '0262', city: 'Oslo', country_code: 'NO' },
+      },
+      lines: [
+        {
+          occurrence_id: occurrenceId,
+          participants: [{ firstname: 'John', lastname: 'Doe', email: 'john@example.com' }],
+        },
+      ],
     });
     expect(placed.status).toBe(201);
-    expect(placed.body.payment).toEqual({ method: 'invoice', requires_redirect: false, session_id: null, redirect_url: null });
+    expect(placed.body.payment).toEqual({
+      method: 'invoice',
+      requires_redirect: false,
+      session_id: null,
+      redirect_url: null,
+    });
     expect(placed.body.preliminary_until).toBeNull();
 
     const invoiced = await client.waitForStatus(placed.body.id, 'invoiced');
     expect(invoiced.participants[0].booking_id).toBeTruthy();
-    expect(invoiced.documents).toEqual([expect.objectContaining({ kind: 'invoice', status: 'open', total_incl_vat: 156_250 })]);
+    expect(invoiced.documents).toEqual([
+      expect.objectContaining({ kind: 'invoice', status: 'open', total_incl_vat: 156_250 }),
+    ]);
     expect(invoiced.left_to_pay).toBe(156_250);
-    const invoiceMail = await eventually(async () => (await stack.mail()).find((m) => m.to.includes('invoice@example.com')));
+    const invoiceMail = await eventually(async () =>
+      (await stack.mail()).find((m) => m.to.includes('invoice@example.com')),
+    );
     expect(invoiceMail.subject).toContain(invoiced.documents[0].number);
-    expect(invoiceMail.text).toContain("1562.50 NOK");
+    expect(invoiceMail.text).toContain('1562.50 NOK');
 
-    const markPaid = await fetch(`${stack.baseUrl}/v1/invoices/by-external-id/erp-4711/paid`, { method: 'PUT', headers: { 'X-API-Key': tenant.apiKey } });
+    const markPaid = await fetch(`${stack.baseUrl}/v1/invoices/by-external-id/erp-4711/paid`, {
+      method: 'PUT',
+      headers: { 'X-API-Key': tenant.apiKey },
+    });
     expect(markPaid.status).toBe(204);
     const completed = await client.waitForStatus(placed.body.id, 'completed');
     expect(completed.documents[0].status).toBe('paid');
     expect(completed.left_to_pay).toBe(0);
 
-    const unknown = await fetch(`${stack.baseUrl}/v1/invoices/by-external-id/nope/paid`, { method: 'PUT', headers: { 'X-API-Key': tenant.apiKey } });
+    const unknown = await fetch(`${stack.baseUrl}/v1/invoices/by-external-id/nope/paid`, {
+      method: 'PUT',
+      headers: { 'X-API-Key': tenant.apiKey },
+    });
     expect(unknown.status).toBe(404);
   });
 });
@@ -76,31 +99,58 @@ describe('free order', () => {
 
 describe('rejected order', () => {
   it('answers 422 with every business error at once, holds nothing and writes no order', async () => {
-    const before = await stack.database.db.selectFrom('orders').select(({ fn }) => fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const before = await stack.database.db
+      .selectFrom('orders')
+      .select(({ fn }) => fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     const placed = await client.placeOrder({
       payment_method: 'invoice',
       payment_complete_url: 'https://shop.example/thanks',
       campaign_code: 'NOPE',
       lines: [
-        { occurrence_id: occurrenceId, participants: [{ firstname: 'John', lastname: 'Doe' }, { firstname: '', lastname: 'X', email: 'not-an-email' }] },
+        {
+          occurrence_id: occurrenceId,
+          participants: [
+            { firstname: 'John', lastname: 'Doe' },
+            { firstname: '', lastname: 'X', email: 'not-an-email' },
+          ],
+        },
         { occurrence_id: crypto.randomUUID(), quantity: 1 },
       ],
     });
     expect(placed.status).toBe(422);
     expect(placed.body.code).toBe('order_invalid');
     const codes = placed.body.errors.map((e: { code: string }) => e.code);
-    expect(codes).toEqual(expect.arrayContaining([
-      'participant_email_invalid_empty', 'participant_name_invalid_empty', 'participant_email_invalid',
-      'course_date_identifier_invalid', 'campaign_code_invalid', 'card_fields_not_allowed', 'invoice_recipient_missing',
-    ]));
+    expect(codes).toEqual(
+      expect.arrayContaining([
+        'participant_email_invalid_empty',
+        'participant_name_invalid_empty',
+        'participant_email_invalid',
+        'course_date_identifier_invalid',
+        'campaign_code_invalid',
+        'card_fields_not_allowed',
+        'invoice_recipient_missing',
+      ]),
+    );
     const emailMissing = placed.body.errors.find((e: { code: string }) => e.code === 'participant_email_invalid_empty');
     expect(emailMissing).toMatchObject({ index: 0, field: 'lines.0.participants.0.email' });
-    const after = await stack.database.db.selectFrom('orders').select(({ fn }) => fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const after = await stack.database.db
+      .selectFrom('orders')
+      .select(({ fn }) => fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(after.n).toBe(before.n);
     expect((await client.occurrence(occurrenceId)).seats_left).toBeGreaterThan(0);
-    const held = await stack.database.db.selectFrom('occurrences').select('seats_taken').where('id', '=', occurrenceId).executeTakeFirstOrThrow();
-    const reserved = await stack.database.db.selectFrom('reservations').select(({ fn }) => fn.coalesce(fn.sum<number>('quantity'), ({ lit }) => lit(0)).as('q'))
-      .where('occurrence_id', '=', occurrenceId).where('status', '<>', 'released').executeTakeFirstOrThrow();
+    const held = await stack.database.db
+      .selectFrom('occurrences')
+      .select('seats_taken')
+      .where('id', '=', occurrenceId)
+      .executeTakeFirstOrThrow();
+    const reserved = await stack.database.db
+      .selectFrom('reservations')
+      .select(({ fn }) => fn.coalesce(fn.sum<number>('quantity'), ({ lit }) => lit(0)).as('q'))
+      .where('occurrence_id', '=', occurrenceId)
+      .where('status', '<>', 'released')
+      .executeTakeFirstOrThrow();
     expect(held.seats_taken).toBe(Number(reserved.q));
   });
 
@@ -109,7 +159,11 @@ describe('rejected order', () => {
     expect(placed.status).toBe(422);
     expect(placed.body.errors[0].code).toBe('order_lines_empty');
     // The rejected order took the tenant's latest number; its workflow is order-<slug>-<number>.
-    const { order_counter: number } = await stack.database.db.selectFrom('tenants').select('order_counter').where('id', '=', tenant.id).executeTakeFirstOrThrow();
+    const { order_counter: number } = await stack.database.db
+      .selectFrom('tenants')
+      .select('order_counter')
+      .where('id', '=', tenant.id)
+      .executeTakeFirstOrThrow();
     const handle = stack.temporal.workflow.getHandle(`order-${tenant.slug}-${number}`);
     expect(await handle.result()).toBe('rejected');
     const described = await handle.describe();
@@ -120,14 +174,22 @@ describe('rejected order', () => {
 });
 
 describe('tenant isolation', () => {
-  it('another tenant\'s order is a 404 and its occurrences are unknown', async () => {
-    const placed = await client.placeOrder({ payment_method: 'free', booker: { email: 'iso@example.com' }, lines: [{ occurrence_id: freeEventId }] });
+  it("another tenant's order is a 404 and its occurrences are unknown", async () => {
+    const placed = await client.placeOrder({
+      payment_method: 'free',
+      booker: { email: 'iso@example.com' },
+      lines: [{ occurrence_id: freeEventId }],
+    });
     expect(placed.status).toBe(201);
     const theirs = orderClient(stack, other.apiKey);
     const seen = await theirs.getOrder(placed.body.id);
     expect(seen.status).toBe(404);
     expect(seen.body.code).toBe('not_found');
-    const attempt = await theirs.placeOrder({ payment_method: 'free', booker: { email: 'iso@example.com' }, lines: [{ occurrence_id: freeEventId }] });
+    const attempt = await theirs.placeOrder({
+      payment_method: 'free',
+      booker: { email: 'iso@example.com' },
+      lines: [{ occurrence_id: freeEventId }],
+    });
     expect(attempt.status).toBe(422);
     expect(attempt.body.errors[0].code).toBe('course_date_identifier_invalid');
   });

@@ -31,8 +31,12 @@ beforeAll(async () => {
   apiDb = createDb(proxy.via(stack.database.url), { maxConnections: 5 });
   const port = await findFreePort();
   const app = createApp({
-    db: apiDb, temporal: stack.temporal, logger: createLogger('test-outage', process.env.TEST_LOG_LEVEL ?? 'silent'),
-    taskQueue: stack.taskQueue, publicBaseUrl: stack.baseUrl, requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    db: apiDb,
+    temporal: stack.temporal,
+    logger: createLogger('test-outage', process.env.TEST_LOG_LEVEL ?? 'silent'),
+    taskQueue: stack.taskQueue,
+    publicBaseUrl: stack.baseUrl,
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
   });
   const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
@@ -54,10 +58,12 @@ afterAll(async () => {
 const order = () => ({
   payment_method: 'card',
   booker: { name: 'Jane Doe', email: 'jane@example.com' },
-  lines: [{
-    occurrence_id: occurrenceId,
-    participants: [{ firstname: 'John', lastname: 'Doe', email: 'john@example.com' }],
-  }],
+  lines: [
+    {
+      occurrence_id: occurrenceId,
+      participants: [{ firstname: 'John', lastname: 'Doe', email: 'john@example.com' }],
+    },
+  ],
 });
 
 async function call(path: string, init: RequestInit & { key?: string; apiKey?: string } = {}) {
@@ -66,7 +72,9 @@ async function call(path: string, init: RequestInit & { key?: string; apiKey?: s
   if (key) headers['Idempotency-Key'] = key;
   const started = performance.now();
   const response = await fetch(`${baseUrl}${path}`, {
-    ...rest, headers: { ...headers, ...(rest.headers as object) }, redirect: 'manual',
+    ...rest,
+    headers: { ...headers, ...(rest.headers as object) },
+    redirect: 'manual',
   });
   const text = await response.text();
   const ms = Math.round(performance.now() - started);
@@ -94,105 +102,132 @@ function figure(name: string, ms: number) {
 }
 
 describe('PostgreSQL unreachable for the API', () => {
-  it('refusing connections: every endpoint answers 503 with Retry-After at once, the payment page in HTML; all recover',
+  it(
+    'refusing connections: every endpoint answers 503 with Retry-After at once, the ' +
+      'payment page in HTML; all recover',
     async () => {
-    const placed = await placeOrder(`pg-${crypto.randomUUID()}`);
-    expect(placed.status, placed.text).toBe(201);
-    const { id, payment } = placed.json();
-    const pagePath = new URL(payment.redirect_url).pathname;
-    expect((await call(pagePath)).status).toBe(200);
-    // A key the API has not seen yet: its lookup needs the database too.
-    const freshKey = await addApiKey(stack.database.db, tenant.id, ['orders:read', 'orders:write']);
+      const placed = await placeOrder(`pg-${crypto.randomUUID()}`);
+      expect(placed.status, placed.text).toBe(201);
+      const { id, payment } = placed.json();
+      const pagePath = new URL(payment.redirect_url).pathname;
+      expect((await call(pagePath)).status).toBe(200);
+      // A key the API has not seen yet: its lookup needs the database too.
+      const freshKey = await addApiKey(stack.database.db, tenant.id, ['orders:read', 'orders:write']);
 
-    await proxy.setMode('refused');
-    const answers = {
-      order: await call(`/v1/orders/${id}`),
-      orderFreshKey: await call(`/v1/orders/${id}`, { apiKey: freshKey }),
-      place: await placeOrder(`pg-${crypto.randomUUID()}`),
-      placeWithoutKey: await placeOrder(),
-      catalog: await call('/v1/catalog/occurrences'),
-      webhook: await call(`/v1/webhooks/sandbox/${tenant.slug}`, { method: 'POST', body: '{}' }),
-    };
-    for (const [name, answer] of Object.entries(answers)) {
-      expectOutage(answer);
-      expect(answer.ms, name).toBeLessThan(1_500);
-      figure(`postgres refused: ${name}`, answer.ms);
-    }
+      await proxy.setMode('refused');
+      const answers = {
+        order: await call(`/v1/orders/${id}`),
+        orderFreshKey: await call(`/v1/orders/${id}`, { apiKey: freshKey }),
+        place: await placeOrder(`pg-${crypto.randomUUID()}`),
+        placeWithoutKey: await placeOrder(),
+        catalog: await call('/v1/catalog/occurrences'),
+        webhook: await call(`/v1/webhooks/sandbox/${tenant.slug}`, { method: 'POST', body: '{}' }),
+      };
+      for (const [name, answer] of Object.entries(answers)) {
+        expectOutage(answer);
+        expect(answer.ms, name).toBeLessThan(1_500);
+        figure(`postgres refused: ${name}`, answer.ms);
+      }
 
-    const page = await call(pagePath);
-    expect(page.status).toBe(503);
-    expect(page.headers.get('retry-after')).toBe('5');
-    expect(page.headers.get('content-type')).toContain('text/html');
-    expect(page.text).toMatch(/try again shortly/i);
-    expect(page.ms).toBeLessThan(1_500);
-    const pagePost = await call(pagePath, {
-      method: 'POST', body: 'action=pay&card_number=4242424242424242',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    });
-    expect(pagePost.status).toBe(503);
-    expect(pagePost.headers.get('content-type')).toContain('text/html');
+      const page = await call(pagePath);
+      expect(page.status).toBe(503);
+      expect(page.headers.get('retry-after')).toBe('5');
+      expect(page.headers.get('content-type')).toContain('text/html');
+      expect(page.text).toMatch(/try again shortly/i);
+      expect(page.ms).toBeLessThan(1_500);
+      const pagePost = await call(pagePath, {
+        method: 'POST',
+        body: 'action=pay&card_number=4242424242424242',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      });
+      expect(pagePost.status).toBe(503);
+      expect(pagePost.headers.get('content-type')).toContain('text/html');
 
-    const ready = await call('/ready');
-    expect(ready.status).toBe(503);
-    expect(ready.headers.get('retry-after')).toBe('5');
-    expect(ready.json().checks.postgres).toMatch(/^down/);
-    expect((await call('/health')).status).toBe(200);
+      const ready = await call('/ready');
+      expect(ready.status).toBe(503);
+      expect(ready.headers.get('retry-after')).toBe('5');
+      expect(ready.json().checks.postgres).toMatch(/^down/);
+      expect((await call('/health')).status).toBe(200);
 
-    // Back: the pool makes new connections by itself.
-    await proxy.setMode('open');
-    expect((await call(`/v1/orders/${id}`)).status).toBe(200);
-    expect((await call(`/v1/orders/${id}`, { apiKey: freshKey })).status).toBe(200);
-    expect((await call(pagePath)).status).toBe(200);
-    expect((await placeOrder()).status).toBe(201);
-    const readyAgain = await call('/ready');
-    expect(readyAgain.status, readyAgain.text).toBe(200);
-  });
+      // Back: the pool makes new connections by itself.
+      await proxy.setMode('open');
+      expect((await call(`/v1/orders/${id}`)).status).toBe(200);
+      expect((await call(`/v1/orders/${id}`, { apiKey: freshKey })).status).toBe(200);
+      expect((await call(pagePath)).status).toBe(200);
+      expect((await placeOrder()).status).toBe(201);
+      const readyAgain = await call('/ready');
+      expect(readyAgain.status, readyAgain.text).toBe(200);
+    },
+  );
 
-  it('accepting connections but never answering: 503 request_timeout within the request deadline; recovers',
+  it(
+    'accepting connections but never answering: 503 request_timeout within the ' + 'request deadline; recovers',
     async () => {
-    await proxy.setMode('blackhole');
-    const answer = await call('/v1/catalog/occurrences');
-    expectOutage(answer, 'request_timeout');
-    expect(answer.ms).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 100);
-    expect(answer.ms).toBeLessThan(REQUEST_TIMEOUT_MS + 1_000);
-    figure('postgres black-holed: catalog', answer.ms);
-    await proxy.setMode('open');
-    // Connections that waited for the black hole fail (pool timeout); new ones work.
-    const catalogAnswers = async () => ((await call('/v1/catalog/occurrences')).status === 200 ? true : undefined);
-    await eventually(catalogAnswers, 10_000, 200);
-  });
+      await proxy.setMode('blackhole');
+      const answer = await call('/v1/catalog/occurrences');
+      expectOutage(answer, 'request_timeout');
+      expect(answer.ms).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 100);
+      expect(answer.ms).toBeLessThan(REQUEST_TIMEOUT_MS + 1_000);
+      figure('postgres black-holed: catalog', answer.ms);
+      await proxy.setMode('open');
+      // Connections that waited for the black hole fail (pool timeout); new ones work.
+      const catalogAnswers = async () => ((await call('/v1/catalog/occurrences')).status === 200 ? true : undefined);
+      await eventually(catalogAnswers, 10_000, 200);
+    },
+  );
 
-  it('an order placed just before the database dropped: 503, and the retry with its key gets that order at once',
+  it(
+    'an order placed just before the database dropped: 503, and the retry with its ' + 'key gets that order at once',
     async () => {
-    const key = `pg-drop-${crypto.randomUUID()}`;
-    const pending = placeOrder(key);
-    // The moment the API has claimed the key (it is now asking the workflow to take the order),
-    // its database goes away; the worker still places the order.
-    const claimed = await eventually(() => stack.database.db.selectFrom('idempotency_keys')
-      .select(['order_id', 'order_number']).where('tenant_id', '=', tenant.id).where('key', '=', key)
-      .executeTakeFirst(), 5_000, 5);
-    await proxy.setMode('refused');
-    const first = await pending;
-    expectOutage(first);
-    figure('postgres dropped after the order was placed: POST /v1/orders', first.ms);
-    const placed = await eventually(() => stack.database.db.selectFrom('orders').select(['id', 'number'])
-      .where('id', '=', claimed.order_id).executeTakeFirst(), 10_000);
-    expect(placed.number).toBe(claimed.order_number);
+      const key = `pg-drop-${crypto.randomUUID()}`;
+      const pending = placeOrder(key);
+      // The moment the API has claimed the key (it is now asking the workflow to take the order),
+      // its database goes away; the worker still places the order.
+      const claimed = await eventually(
+        () =>
+          stack.database.db
+            .selectFrom('idempotency_keys')
+            .select(['order_id', 'order_number'])
+            .where('tenant_id', '=', tenant.id)
+            .where('key', '=', key)
+            .executeTakeFirst(),
+        5_000,
+        5,
+      );
+      await proxy.setMode('refused');
+      const first = await pending;
+      expectOutage(first);
+      figure('postgres dropped after the order was placed: POST /v1/orders', first.ms);
+      const placed = await eventually(
+        () =>
+          stack.database.db
+            .selectFrom('orders')
+            .select(['id', 'number'])
+            .where('id', '=', claimed.order_id)
+            .executeTakeFirst(),
+        10_000,
+      );
+      expect(placed.number).toBe(claimed.order_number);
 
-    // Still down: the retry is told so (not 409 request_in_progress, not 500).
-    expectOutage(await placeOrder(key));
+      // Still down: the retry is told so (not 409 request_in_progress, not 500).
+      expectOutage(await placeOrder(key));
 
-    await proxy.setMode('open');
-    const retry = await placeOrder(key);
-    expect(retry.status, retry.text).toBe(201);
-    expect(retry.ms).toBeLessThan(2_000);
-    expect(retry.json().id).toBe(claimed.order_id);
-    expect(retry.headers.get('location')).toBe(`/v1/orders/${claimed.order_id}`);
-    figure('retry after the database came back', retry.ms);
-    const replay = await placeOrder(key);
-    expect(replay.text).toBe(retry.text);
-    const orders = await stack.database.db.selectFrom('orders').select('id').where('tenant_id', '=', tenant.id)
-      .where('number', '=', claimed.order_number).execute();
-    expect(orders).toHaveLength(1);
-  });
+      await proxy.setMode('open');
+      const retry = await placeOrder(key);
+      expect(retry.status, retry.text).toBe(201);
+      expect(retry.ms).toBeLessThan(2_000);
+      expect(retry.json().id).toBe(claimed.order_id);
+      expect(retry.headers.get('location')).toBe(`/v1/orders/${claimed.order_id}`);
+      figure('retry after the database came back', retry.ms);
+      const replay = await placeOrder(key);
+      expect(replay.text).toBe(retry.text);
+      const orders = await stack.database.db
+        .selectFrom('orders')
+        .select('id')
+        .where('tenant_id', '=', tenant.id)
+        .where('number', '=', claimed.order_number)
+        .execute();
+      expect(orders).toHaveLength(1);
+    },
+  );
 });

@@ -30,17 +30,22 @@ async function startTemporal(): Promise<void> {
   const cliPath = resolveTemporalCli({ install: false });
   if (!cliPath) throw new Error('Temporal CLI not found');
   server = await startTemporalDevServer({
-    cliPath, port: temporalPort, dbFile: path.join(dataDir, 'temporal.sqlite'),
+    cliPath,
+    port: temporalPort,
+    dbFile: path.join(dataDir, 'temporal.sqlite'),
     dynamicConfig: { 'matching.longPollExpirationInterval': '"3s"' },
   });
 }
 
 async function startWorker(): Promise<void> {
   worker = await startOrderWorker({
-    db: stack.database.db, temporalAddress: `127.0.0.1:${temporalPort}`, namespace: 'default',
+    db: stack.database.db,
+    temporalAddress: `127.0.0.1:${temporalPort}`,
+    namespace: 'default',
     taskQueue: stack.taskQueue,
     // Mail goes through the outbox; nothing here reads it.
-    smtpUrl: 'smtp://127.0.0.1:9', publicBaseUrl: stack.baseUrl,
+    smtpUrl: 'smtp://127.0.0.1:9',
+    publicBaseUrl: stack.baseUrl,
     logger: createLogger('test-worker', process.env.TEST_LOG_LEVEL ?? 'silent'),
     workflowBundle: { codePath: inject('workflowBundlePath') },
   });
@@ -56,8 +61,10 @@ beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'temporal-outage-'));
   await startTemporal();
   stack = await startTestStack({
-    worker: false, temporalAddress: `127.0.0.1:${temporalPort}`,
-    requestTimeoutMs: REQUEST_TIMEOUT_MS, workerPollMaxAgeMs: WORKER_POLL_MAX_AGE_MS,
+    worker: false,
+    temporalAddress: `127.0.0.1:${temporalPort}`,
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    workerPollMaxAgeMs: WORKER_POLL_MAX_AGE_MS,
   });
   tenant = await createTenant(stack.database.db);
   const course = await createProduct(stack.database.db, tenant.id, { price: 30_000, name: 'Course' });
@@ -74,10 +81,12 @@ afterAll(async () => {
 const order = () => ({
   payment_method: 'card',
   booker: { name: 'Jane Doe', email: 'jane@example.com' },
-  lines: [{
-    occurrence_id: occurrenceId,
-    participants: [{ firstname: 'John', lastname: 'Doe', email: 'john@example.com' }],
-  }],
+  lines: [
+    {
+      occurrence_id: occurrenceId,
+      participants: [{ firstname: 'John', lastname: 'Doe', email: 'john@example.com' }],
+    },
+  ],
 });
 
 async function call(urlPath: string, init: RequestInit & { key?: string } = {}) {
@@ -122,64 +131,85 @@ describe('a worker missing, then Temporal stopped and started again', () => {
     expect((await placeOrder()).status).toBe(201);
 
     await stopWorker();
-    const gone = await eventually(async () => {
-      const ready = await readiness();
-      return ready.status === 503 ? ready : undefined;
-    }, 15_000, 500);
+    const gone = await eventually(
+      async () => {
+        const ready = await readiness();
+        return ready.status === 503 ? ready : undefined;
+      },
+      15_000,
+      500,
+    );
     expect(gone.checks.worker).toMatch(/^down: .*last poll \d+ s ago/);
   });
 
-  it('Temporal down: 503 dependency_unavailable with Retry-After within the deadline; all recover when it is back',
+  it(
+    'Temporal down: 503 dependency_unavailable with Retry-After within the deadline; ' + 'all recover when it is back',
     async () => {
-    // An order taken before the outage, to be cancelled during and after it.
-    await startWorker();
-    const before = await placeOrder();
-    expect(before.status, before.text).toBe(201);
-    const { id } = before.json();
-    await stopWorker();
+      // An order taken before the outage, to be cancelled during and after it.
+      await startWorker();
+      const before = await placeOrder();
+      expect(before.status, before.text).toBe(201);
+      const { id } = before.json();
+      await stopWorker();
 
-    // A request in flight when Temporal stops: with no worker its submit waits.
-    const inFlightKey = `tmp-${crypto.randomUUID()}`;
-    const inFlight = placeOrder(inFlightKey);
-    await eventually(() => stack.database.db.selectFrom('idempotency_keys').select('key')
-      .where('key', '=', inFlightKey).executeTakeFirst(), 5_000, 10);
-    await new Promise((r) => setTimeout(r, 300));
-    await server?.stop();
-    expectTemporalOutage(await inFlight, 'POST /v1/orders in flight');
+      // A request in flight when Temporal stops: with no worker its submit waits.
+      const inFlightKey = `tmp-${crypto.randomUUID()}`;
+      const inFlight = placeOrder(inFlightKey);
+      await eventually(
+        () =>
+          stack.database.db
+            .selectFrom('idempotency_keys')
+            .select('key')
+            .where('key', '=', inFlightKey)
+            .executeTakeFirst(),
+        5_000,
+        10,
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      await server?.stop();
+      expectTemporalOutage(await inFlight, 'POST /v1/orders in flight');
 
-    const downKey = `tmp-${crypto.randomUUID()}`;
-    expectTemporalOutage(await placeOrder(downKey), 'POST /v1/orders');
-    const cancel = await call(`/v1/orders/${id}/cancel`, { method: 'POST', body: '{}' });
-    expectTemporalOutage(cancel, 'POST /v1/orders/{id}/cancel');
-    // What needs only PostgreSQL keeps working.
-    expect((await call(`/v1/orders/${id}`)).status).toBe(200);
-    const down = await readiness();
-    expect(down.status).toBe(503);
-    expect(down.checks.temporal).toMatch(/^down/);
+      const downKey = `tmp-${crypto.randomUUID()}`;
+      expectTemporalOutage(await placeOrder(downKey), 'POST /v1/orders');
+      const cancel = await call(`/v1/orders/${id}/cancel`, { method: 'POST', body: '{}' });
+      expectTemporalOutage(cancel, 'POST /v1/orders/{id}/cancel');
+      // What needs only PostgreSQL keeps working.
+      expect((await call(`/v1/orders/${id}`)).status).toBe(200);
+      const down = await readiness();
+      expect(down.status).toBe(503);
+      expect(down.checks.temporal).toMatch(/^down/);
 
-    // Back on the same port, with its state: the API's client reconnects by itself.
-    await startTemporal();
-    await startWorker();
-    await eventually(async () => ((await readiness()).status === 200 ? true : undefined), 20_000, 250);
-    const retried = await placeOrder(inFlightKey);
-    expect(retried.status, retried.text).toBe(201);
-    const claimed = await stack.database.db.selectFrom('idempotency_keys').select(['order_id', 'order_number'])
-      .where('key', '=', inFlightKey).executeTakeFirstOrThrow();
-    expect(retried.json()).toMatchObject({ id: claimed.order_id, number: claimed.order_number });
-    expect((await placeOrder(downKey)).status).toBe(201);
-    const cancelled = await call(`/v1/orders/${id}/cancel`, { method: 'POST', body: '{}' });
-    expect(cancelled.status, cancelled.text).toBe(200);
-  });
+      // Back on the same port, with its state: the API's client reconnects by itself.
+      await startTemporal();
+      await startWorker();
+      await eventually(async () => ((await readiness()).status === 200 ? true : undefined), 20_000, 250);
+      const retried = await placeOrder(inFlightKey);
+      expect(retried.status, retried.text).toBe(201);
+      const claimed = await stack.database.db
+        .selectFrom('idempotency_keys')
+        .select(['order_id', 'order_number'])
+        .where('key', '=', inFlightKey)
+        .executeTakeFirstOrThrow();
+      expect(retried.json()).toMatchObject({ id: claimed.order_id, number: claimed.order_number });
+      expect((await placeOrder(downKey)).status).toBe(201);
+      const cancelled = await call(`/v1/orders/${id}/cancel`, { method: 'POST', body: '{}' });
+      expect(cancelled.status, cancelled.text).toBe(200);
+    },
+  );
 
   it('a worker that stays up through a Temporal restart takes orders again afterwards', async () => {
     expect(worker).toBeDefined();
     await server?.stop();
     expectTemporalOutage(await placeOrder(), 'POST /v1/orders (worker up)');
     await startTemporal();
-    const placed = await eventually(async () => {
-      const answer = await placeOrder();
-      return answer.status === 201 ? answer : undefined;
-    }, 20_000, 500);
+    const placed = await eventually(
+      async () => {
+        const answer = await placeOrder();
+        return answer.status === 201 ? answer : undefined;
+      },
+      20_000,
+      500,
+    );
     expect(placed.json().status).toBe('awaiting_payment');
   });
 });

@@ -12,7 +12,10 @@ import { startTestStack, type TestStack } from '../helpers/test-stack';
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) {
-  console.warn(`[payment-page-browser] SKIPPED: ${CHROMIUM} not found. Install it with \`apt-get install -y chromium\` (.ci/run does).`);
+  console.warn(
+    `[payment-page-browser] SKIPPED: ${CHROMIUM} not found. Install it with \`apt-get ` +
+      `install -y chromium\` (.ci/run does).`,
+  );
 }
 
 let stack: TestStack;
@@ -27,12 +30,26 @@ describe.skipIf(!hasChromium)('the hosted payment page in Chromium', () => {
       startTestStack(),
       chromium.launch({
         executablePath: CHROMIUM,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+        ],
       }),
     ]);
     tenant = await createTenant(stack.database.db);
-    const course = await createProduct(stack.database.db, tenant.id, { price: 80_000, vatRateBp: 2500, name: 'Kayak course' });
-    occurrenceId = await createOccurrence(stack.database.db, tenant.id, course, { capacity: 10, name: 'Kayak — Tromsø' });
+    const course = await createProduct(stack.database.db, tenant.id, {
+      price: 80_000,
+      vatRateBp: 2500,
+      name: 'Kayak course',
+    });
+    occurrenceId = await createOccurrence(stack.database.db, tenant.id, course, {
+      capacity: 10,
+      name: 'Kayak — Tromsø',
+    });
     client = orderClient(stack, tenant.apiKey);
   });
   afterAll(async () => {
@@ -52,9 +69,12 @@ describe.skipIf(!hasChromium)('the hosted payment page in Chromium', () => {
     const link = /^http:\/\/127\.0\.0\.1:\d+\/psp\/sandbox\/pay\/sbxpay_[\w-]{32}$/;
     expect(placed.body.payment.redirect_url).toMatch(link);
     expect(placed.body.payment.redirect_url).not.toContain(placed.body.payment.session_id);
-    return placed.body as { id: string; totals: { incl_vat: number }; payment: { session_id: string; redirect_url: string } };
+    return placed.body as {
+      id: string;
+      totals: { incl_vat: number };
+      payment: { session_id: string; redirect_url: string };
+    };
   }
-
 
   async function withPage<T>(options: { javaScriptEnabled?: boolean }, run: (page: Page) => Promise<T>): Promise<T> {
     const context: BrowserContext = await browser.newContext({ javaScriptEnabled: options.javaScriptEnabled ?? true });
@@ -82,7 +102,9 @@ describe.skipIf(!hasChromium)('the hosted payment page in Chromium', () => {
       expect(await page.getByRole('status').textContent()).toMatch(/was paid/);
     });
     const completed = await client.waitForStatus(order.id, 'completed');
-    expect(completed.payments).toEqual([expect.objectContaining({ kind: 'charge', status: 'succeeded', amount: order.totals.incl_vat })]);
+    expect(completed.payments).toEqual([
+      expect.objectContaining({ kind: 'charge', status: 'succeeded', amount: order.totals.incl_vat }),
+    ]);
     expect(completed.reservations).toEqual([expect.objectContaining({ status: 'booked' })]);
   });
 
@@ -111,7 +133,10 @@ describe.skipIf(!hasChromium)('the hosted payment page in Chromium', () => {
     const order = await placeCardOrder('browser-cancel@example.com');
     await withPage({}, async (page) => {
       await page.goto(order.payment.redirect_url);
-      await Promise.all([page.waitForURL('**/psp/sandbox/done/**'), page.getByRole('button', { name: 'Cancel' }).click()]);
+      await Promise.all([
+        page.waitForURL('**/psp/sandbox/done/**'),
+        page.getByRole('button', { name: 'Cancel' }).click(),
+      ]);
       await page.getByRole('heading', { name: 'Payment cancelled' }).waitFor();
       await new Promise((r) => setTimeout(r, 1_000)); // room for a (wrong) webhook to move the order
       expect((await client.getOrder(order.id)).body.status).toBe('awaiting_payment');
@@ -144,7 +169,13 @@ describe.skipIf(!hasChromium)('the hosted payment page in Chromium', () => {
       // The field has focus, so the customer can correct it at once.
       expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('card-number');
     });
-    expect(await stack.database.db.selectFrom('sandbox_webhook_deliveries').select('id').where('session_id', '=', order.payment.session_id).execute()).toEqual([]);
+    expect(
+      await stack.database.db
+        .selectFrom('sandbox_webhook_deliveries')
+        .select('id')
+        .where('session_id', '=', order.payment.session_id)
+        .execute(),
+    ).toEqual([]);
     expect((await client.getOrder(order.id)).body.status).toBe('awaiting_payment');
   });
 });

@@ -301,20 +301,19 @@ describe('migration 0010 on sessions opened before it', () => {
       const oldLink = `http://localhost:3000/psp/sandbox/pay/${sessionId}`;
       await sql`
         INSERT INTO sandbox_psp_sessions (id, tenant_id, reference, amount, currency, status, webhook_url)
-        VALUES (${sessionId}, ${t.id}, ${orderId}, 1000, 'nok', 'open', 'http://localhost:3000/hook')`
-        .execute(database.db);
+        VALUES (${sessionId}, ${t.id}, ${orderId}, 1000, 'nok', 'open', 'http://localhost:3000/hook')`.execute(
+        database.db,
+      );
       await sql`
         INSERT INTO orders (id, tenant_id, number, workflow_id, status, payment_method, currency,
           total_before_discounts, total_discounts, total_excl_vat, total_vat, total_incl_vat, vat_summary)
         VALUES (${orderId}, ${t.id}, 1, ${`order-${t.slug}-1`}, 'awaiting_payment', 'card', 'nok',
-          800, 0, 800, 200, 1000, '[]')`
-        .execute(database.db);
+          800, 0, 800, 200, 1000, '[]')`.execute(database.db);
       await sql`
         INSERT INTO payments (id, tenant_id, order_id, kind, provider, provider_session_id, amount, currency,
           status, redirect_url, idempotency_key)
         VALUES (${crypto.randomUUID()}, ${t.id}, ${orderId}, 'charge', 'sandbox', ${sessionId}, 1000, 'nok',
-          'pending', ${oldLink}, ${`${orderId}:charge:1`})`
-        .execute(database.db);
+          'pending', ${oldLink}, ${`${orderId}:charge:1`})`.execute(database.db);
       const linkOf = async () =>
         (
           await database.db

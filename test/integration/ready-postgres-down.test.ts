@@ -21,13 +21,18 @@ describe('/ready when PostgreSQL is unreachable', () => {
 
   it('answers 503 naming PostgreSQL, while Temporal is ok', async () => {
     const app = createApp({
-      db, temporal: new Client({ connection }), logger: createLogger('test', 'silent'), taskQueue: 'unused', publicBaseUrl: 'http://localhost',
+      db,
+      temporal: new Client({ connection }),
+      logger: createLogger('test', 'silent'),
+      taskQueue: 'unused',
+      publicBaseUrl: 'http://localhost',
     });
     const response = await app.request('/ready');
     expect(response.status).toBe(503);
     expect(response.headers.get('retry-after')).toBe('5');
     const body = (await response.json()) as {
-      status: string; checks: { postgres: string; temporal: string; worker: string };
+      status: string;
+      checks: { postgres: string; temporal: string; worker: string };
     };
     expect(body.status).toBe('unavailable');
     expect(body.checks.postgres).toMatch(/^down: /);

@@ -22,8 +22,11 @@ beforeAll(async () => {
 });
 afterAll(async () => stack.stop());
 
-const headers = (extra: Record<string, string> = {}) =>
-  ({ 'X-API-Key': tenant.apiKey, 'Content-Type': 'application/json', ...extra });
+const headers = (extra: Record<string, string> = {}) => ({
+  'X-API-Key': tenant.apiKey,
+  'Content-Type': 'application/json',
+  ...extra,
+});
 
 function call(path: string, init: RequestInit = {}) {
   return fetch(`${stack.baseUrl}${path}`, { ...init, headers: headers(init.headers as Record<string, string>) });
@@ -83,7 +86,9 @@ const people = (n: number, tag: string) =>
 async function invoicedOrder(n: number, tag: string, extra: Record<string, unknown> = {}) {
   const occurrence = await createOccurrence(stack.database.db, tenant.id, courseId, { capacity: 20 });
   const placed = await client.placeOrder({
-    payment_method: 'invoice', booker: { email: `${tag}@example.com` }, ...extra,
+    payment_method: 'invoice',
+    booker: { email: `${tag}@example.com` },
+    ...extra,
     lines: [{ occurrence_id: occurrence, participants: people(n, tag) }],
   });
   expect(placed.status, JSON.stringify(placed.body)).toBe(201);
@@ -99,14 +104,23 @@ describe('B: unknown query parameters are refused on every endpoint that takes q
 
   it('every GET operation with query parameters in the OpenAPI document refuses an unknown one', async () => {
     const doc = await jsonOf(await call('/openapi.json'));
-    const withQuery = Object.entries(doc.paths as Record<string, Record<string, { parameters?: { in: string }[] }>>)
-      .flatMap(([path, operations]) => Object.entries(operations)
+    const withQuery = Object.entries(
+      doc.paths as Record<string, Record<string, { parameters?: { in: string }[] }>>,
+    ).flatMap(([path, operations]) =>
+      Object.entries(operations)
         .filter(([, operation]) => operation.parameters?.some((p) => p.in === 'query'))
-        .map(([method]) => ({ method, path })));
-    expect(withQuery.map((o) => o.path)).toEqual(expect.arrayContaining([
-      '/v1/orders', '/v1/invoices', '/v1/customers',
-      '/v1/catalog/products', '/v1/catalog/occurrences', '/v1/catalog/campaigns',
-    ]));
+        .map(([method]) => ({ method, path })),
+    );
+    expect(withQuery.map((o) => o.path)).toEqual(
+      expect.arrayContaining([
+        '/v1/orders',
+        '/v1/invoices',
+        '/v1/customers',
+        '/v1/catalog/products',
+        '/v1/catalog/occurrences',
+        '/v1/catalog/campaigns',
+      ]),
+    );
     for (const { method, path } of withQuery) {
       const url = `${path.replace(/\{[^}]+\}/g, crypto.randomUUID())}?limit=1&colour=red`;
       const problem = await expectProblem(await call(url, { method: method.toUpperCase() }), 400, 'validation_failed');
@@ -120,7 +134,8 @@ describe('C: order input the order cannot honour is a 422 naming the field', () 
   it('a date on a line whose product has no per-date inventory', async () => {
     const book = await createProduct(stack.database.db, tenant.id, { type: 'item', price: 5_000, name: 'Book' });
     const placed = await client.placeOrder({
-      payment_method: 'invoice', booker: { email: 'dated-book@example.com' },
+      payment_method: 'invoice',
+      booker: { email: 'dated-book@example.com' },
       lines: [{ product_id: book, date: '2030-01-15', quantity: 1 }],
     });
     expect(placed.status).toBe(422);
@@ -132,7 +147,8 @@ describe('C: order input the order cannot honour is a 422 naming the field', () 
   it('participants: [] on an occurrence line books nobody', async () => {
     const occurrence = await createOccurrence(stack.database.db, tenant.id, courseId, { capacity: 5 });
     const placed = await client.placeOrder({
-      payment_method: 'invoice', booker: { email: 'nobody@example.com' },
+      payment_method: 'invoice',
+      booker: { email: 'nobody@example.com' },
       lines: [{ occurrence_id: occurrence, participants: [] }],
     });
     expect(placed.status).toBe(422);
@@ -145,11 +161,13 @@ describe('C: order input the order cannot honour is a 422 naming the field', () 
     const retired = await createProduct(stack.database.db, tenant.id, { price: 80_000, name: 'Retired course' });
     const occurrence = await createOccurrence(stack.database.db, tenant.id, retired, { capacity: 5 });
     const deactivated = await call(`/v1/catalog/products/${retired}`, {
-      method: 'PATCH', body: JSON.stringify({ active: false }),
+      method: 'PATCH',
+      body: JSON.stringify({ active: false }),
     });
     expect(deactivated.status).toBe(200);
     const placed = await client.placeOrder({
-      payment_method: 'invoice', booker: { email: 'retired@example.com' },
+      payment_method: 'invoice',
+      booker: { email: 'retired@example.com' },
       lines: [{ occurrence_id: occurrence, participants: people(1, 'retired') }],
     });
     expect(placed.status).toBe(422);
@@ -165,14 +183,17 @@ describe('D: participant addresses are returned', () => {
     const work = { line_1: 'Storgata 1', line_2: '4th floor', city: 'Bergen' };
     const occurrence = await createOccurrence(stack.database.db, tenant.id, courseId, { capacity: 5 });
     const placed = await client.placeOrder({
-      payment_method: 'invoice', booker: { email: 'addresses@example.com' },
-      lines: [{
-        occurrence_id: occurrence,
-        participants: [
-          { firstname: 'Ann', lastname: 'Home', email: 'ann@example.com', home_address: home },
-          { firstname: 'Bob', lastname: 'Work', email: 'bob@example.com', work_address: work },
-        ],
-      }],
+      payment_method: 'invoice',
+      booker: { email: 'addresses@example.com' },
+      lines: [
+        {
+          occurrence_id: occurrence,
+          participants: [
+            { firstname: 'Ann', lastname: 'Home', email: 'ann@example.com', home_address: home },
+            { firstname: 'Bob', lastname: 'Work', email: 'bob@example.com', work_address: work },
+          ],
+        },
+      ],
     });
     expect(placed.status).toBe(201);
     const order = (await client.getOrder(placed.body.id)).body;
@@ -234,7 +255,8 @@ describe('E: a body without Content-Length is read', () => {
   it('POST /v1/orders/{id}/payments chunked or streamed: saved_card_id is read and checked', async () => {
     const occurrence = await createOccurrence(stack.database.db, tenant.id, courseId, { capacity: 5 });
     const placed = await client.placeOrder({
-      payment_method: 'card', booker: { email: 'chunked-card@example.com' },
+      payment_method: 'card',
+      booker: { email: 'chunked-card@example.com' },
       lines: [{ occurrence_id: occurrence, quantity: 1 }],
     });
     expect(placed.status).toBe(201);
@@ -248,7 +270,9 @@ describe('E: a body without Content-Length is read', () => {
 
   it('a body that is not JSON is 415 however it is sent', async () => {
     const response = await fetch(`${stack.baseUrl}/v1/orders`, {
-      method: 'POST', headers: { 'X-API-Key': tenant.apiKey, 'Content-Type': 'text/plain' }, body: 'hello',
+      method: 'POST',
+      headers: { 'X-API-Key': tenant.apiKey, 'Content-Type': 'text/plain' },
+      body: 'hello',
     });
     await expectProblem(response, 415, 'unsupported_media_type');
     const chunked = await sendChunked('POST', '/v1/orders', ['hel', 'lo'], { 'Content-Type': 'text/plain' });

@@ -20,25 +20,45 @@ let client: ReturnType<typeof orderClient>;
 beforeAll(async () => {
   stack = await startTestStack();
   tenant = await createTenant(stack.database.db);
-  const course = await createProduct(stack.database.db, tenant.id, { price: 50_000, vatRateBp: 2500, name: 'Climbing' });
-  occurrenceId = await createOccurrence(stack.database.db, tenant.id, course, { capacity: 20, name: 'Climbing — Bergen' });
+  const course = await createProduct(stack.database.db, tenant.id, {
+    price: 50_000,
+    vatRateBp: 2500,
+    name: 'Climbing',
+  });
+  occurrenceId = await createOccurrence(stack.database.db, tenant.id, course, {
+    capacity: 20,
+    name: 'Climbing — Bergen',
+  });
   client = orderClient(stack, tenant.apiKey);
 });
 afterAll(async () => stack.stop());
 
 function cardOrder(email = 'jane@example.com', quantity = 1) {
-  return { payment_method: 'card', booker: { name: 'Jane Doe', email }, lines: [{ occurrence_id: occurrenceId, quantity }] };
+  return {
+    payment_method: 'card',
+    booker: { name: 'Jane Doe', email },
+    lines: [{ occurrence_id: occurrenceId, quantity }],
+  };
 }
 
 async function placeCardOrder(email?: string, quantity?: number) {
   const placed = await client.placeOrder(cardOrder(email, quantity));
   expect(placed.status).toBe(201);
-  return placed.body as { id: string; number: number; totals: { incl_vat: number }; payment: { session_id: string; redirect_url: string } };
+  return placed.body as {
+    id: string;
+    number: number;
+    totals: { incl_vat: number };
+    payment: { session_id: string; redirect_url: string };
+  };
 }
 
-
 function deliveriesOf(sessionId: string) {
-  return stack.database.db.selectFrom('sandbox_webhook_deliveries').selectAll().where('session_id', '=', sessionId).orderBy('created_at').execute();
+  return stack.database.db
+    .selectFrom('sandbox_webhook_deliveries')
+    .selectAll()
+    .where('session_id', '=', sessionId)
+    .orderBy('created_at')
+    .execute();
 }
 
 /** A stand-in merchant endpoint that records every request and answers with `answer()`. */
@@ -54,7 +74,11 @@ async function recordingEndpoint(answer: (n: number) => number) {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}/hook`, requests, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 describe('sandbox webhook delivery', () => {
@@ -62,12 +86,17 @@ describe('sandbox webhook delivery', () => {
     const order = await placeCardOrder('tenfold@example.com', 2);
     const sessionId = order.payment.session_id;
     const { db } = stack.database;
-    const seatsBefore = (await db.selectFrom('occurrences').select('seats_taken').where('id', '=', occurrenceId).executeTakeFirstOrThrow()).seats_taken;
+    const seatsBefore = (
+      await db.selectFrom('occurrences').select('seats_taken').where('id', '=', occurrenceId).executeTakeFirstOrThrow()
+    ).seats_taken;
     // The provider takes the money and (over-eagerly) queues the same event ten times.
     const ids = await db.transaction().execute(async (trx) => {
       await trx.updateTable('sandbox_psp_sessions').set({ status: 'paid' }).where('id', '=', sessionId).execute();
       const queued: string[] = [];
-      for (let i = 0; i < 10; i++) queued.push(await enqueueSandboxWebhook(trx, { sessionId, outcome: 'succeeded', attemptId: `${sessionId}_paid` }));
+      for (let i = 0; i < 10; i++)
+        queued.push(
+          await enqueueSandboxWebhook(trx, { sessionId, outcome: 'succeeded', attemptId: `${sessionId}_paid` }),
+        );
       return queued;
     });
     await deliverDueSandboxWebhooks(db, { ids, limit: 10 });
@@ -83,23 +112,42 @@ describe('sandbox webhook delivery', () => {
     await new Promise((r) => setTimeout(r, 1_000)); // room for a duplicate to show up, if any
     const final = (await client.getOrder(order.id)).body;
     expect(final.status).toBe('completed');
-    expect(final.payments).toEqual([expect.objectContaining({ kind: 'charge', status: 'succeeded', amount: order.totals.incl_vat })]);
+    expect(final.payments).toEqual([
+      expect.objectContaining({ kind: 'charge', status: 'succeeded', amount: order.totals.incl_vat }),
+    ]);
     expect(final.documents).toEqual([expect.objectContaining({ kind: 'receipt' })]);
     expect(completed.reservations).toEqual([expect.objectContaining({ status: 'booked', quantity: 2 })]);
 
-    const events = await db.selectFrom('payment_events').select(['provider_event_id']).where('order_id', '=', order.id).execute();
+    const events = await db
+      .selectFrom('payment_events')
+      .select(['provider_event_id'])
+      .where('order_id', '=', order.id)
+      .execute();
     expect(events).toEqual([{ provider_event_id: `evt_${sessionId}_paid` }]);
     const payments = await db.selectFrom('payments').select(['status']).where('order_id', '=', order.id).execute();
     expect(payments).toEqual([{ status: 'succeeded' }]);
-    const reservations = await db.selectFrom('reservations').select(['status', 'quantity']).where('order_id', '=', order.id).execute();
+    const reservations = await db
+      .selectFrom('reservations')
+      .select(['status', 'quantity'])
+      .where('order_id', '=', order.id)
+      .execute();
     expect(reservations).toEqual([{ status: 'booked', quantity: 2 }]);
-    const booked = await db.selectFrom('order_events').select('id').where('order_id', '=', order.id).where('type', '=', 'order.booked').execute();
+    const booked = await db
+      .selectFrom('order_events')
+      .select('id')
+      .where('order_id', '=', order.id)
+      .where('type', '=', 'order.booked')
+      .execute();
     expect(booked).toHaveLength(1);
-    const seatsAfter = (await db.selectFrom('occurrences').select('seats_taken').where('id', '=', occurrenceId).executeTakeFirstOrThrow()).seats_taken;
+    const seatsAfter = (
+      await db.selectFrom('occurrences').select('seats_taken').where('id', '=', occurrenceId).executeTakeFirstOrThrow()
+    ).seats_taken;
     expect(seatsAfter).toBe(seatsBefore); // held at placement, booked once, never taken twice
 
     const receipts = await eventually(async () => {
-      const found = (await stack.mail()).filter((m) => m.to.includes('tenfold@example.com') && /receipt|kvittering/i.test(m.subject));
+      const found = (await stack.mail()).filter(
+        (m) => m.to.includes('tenfold@example.com') && /receipt|kvittering/i.test(m.subject),
+      );
       return found.length > 0 ? found : undefined;
     });
     expect(receipts).toHaveLength(1);
@@ -111,7 +159,11 @@ describe('sandbox webhook delivery', () => {
     const sessionId = order.payment.session_id;
     const endpoint = await recordingEndpoint((n) => (n <= 3 ? 503 : 200));
     try {
-      await stack.database.db.updateTable('sandbox_psp_sessions').set({ webhook_url: endpoint.url }).where('id', '=', sessionId).execute();
+      await stack.database.db
+        .updateTable('sandbox_psp_sessions')
+        .set({ webhook_url: endpoint.url })
+        .where('id', '=', sessionId)
+        .execute();
       const paid = await client.actOnPaymentPage(order.payment.redirect_url, 'pay');
       expect(paid.status).toBe(303);
       const [delivery] = await eventually(async () => {
@@ -132,7 +184,11 @@ describe('sandbox webhook delivery', () => {
       // The body (and with it the event id) is the same each time; the signature is made anew.
       const bodies = new Set(endpoint.requests.map((r) => r.body));
       expect(bodies.size).toBe(1);
-      expect(JSON.parse(endpoint.requests[0]!.body)).toMatchObject({ id: `evt_${sessionId}_paid`, type: 'payment.succeeded', data: { session_id: sessionId, amount: order.totals.incl_vat } });
+      expect(JSON.parse(endpoint.requests[0]!.body)).toMatchObject({
+        id: `evt_${sessionId}_paid`,
+        type: 'payment.succeeded',
+        data: { session_id: sessionId, amount: order.totals.incl_vat },
+      });
       const stamps = endpoint.requests.map((r) => {
         const header = String(r.headers['sandbox-signature']);
         expect(verifySignature([tenant.webhookSecret], header, r.body, Math.floor(r.at / 1000))).toEqual({ ok: true });
@@ -150,8 +206,11 @@ describe('sandbox webhook delivery', () => {
     const sessionId = order.payment.session_id;
     // The order's webhook URL points at an API instance that is not running yet.
     const port = await findFreePort();
-    await stack.database.db.updateTable('sandbox_psp_sessions')
-      .set({ webhook_url: `http://127.0.0.1:${port}/v1/webhooks/sandbox/${tenant.slug}` }).where('id', '=', sessionId).execute();
+    await stack.database.db
+      .updateTable('sandbox_psp_sessions')
+      .set({ webhook_url: `http://127.0.0.1:${port}/v1/webhooks/sandbox/${tenant.slug}` })
+      .where('id', '=', sessionId)
+      .execute();
 
     const paid = await client.actOnPaymentPage(order.payment.redirect_url, 'pay');
     expect(paid.status).toBe(303);
@@ -165,7 +224,11 @@ describe('sandbox webhook delivery', () => {
 
     // The API comes back up on that port.
     const app = createApp({
-      db: stack.database.db, temporal: stack.temporal, logger: createLogger('test', 'silent'), taskQueue: stack.taskQueue, publicBaseUrl: stack.baseUrl,
+      db: stack.database.db,
+      temporal: stack.temporal,
+      logger: createLogger('test', 'silent'),
+      taskQueue: stack.taskQueue,
+      publicBaseUrl: stack.baseUrl,
     });
     const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
     try {
@@ -175,7 +238,11 @@ describe('sandbox webhook delivery', () => {
       const [row] = await deliveriesOf(sessionId);
       expect(row!.delivered_at).not.toBeNull();
       expect(row!.attempts).toBeGreaterThanOrEqual(4);
-      const events = await stack.database.db.selectFrom('payment_events').select('provider_event_id').where('order_id', '=', order.id).execute();
+      const events = await stack.database.db
+        .selectFrom('payment_events')
+        .select('provider_event_id')
+        .where('order_id', '=', order.id)
+        .execute();
       expect(events).toEqual([{ provider_event_id: `evt_${sessionId}_paid` }]);
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -186,19 +253,34 @@ describe('sandbox webhook delivery', () => {
     const order = await placeCardOrder('giveup@example.com');
     const sessionId = order.payment.session_id;
     const { db } = stack.database;
-    await db.updateTable('sandbox_psp_sessions').set({ webhook_url: `http://127.0.0.1:${await findFreePort()}/gone` }).where('id', '=', sessionId).execute();
+    await db
+      .updateTable('sandbox_psp_sessions')
+      .set({ webhook_url: `http://127.0.0.1:${await findFreePort()}/gone` })
+      .where('id', '=', sessionId)
+      .execute();
     const id = await enqueueSandboxWebhook(db, { sessionId, outcome: 'succeeded', attemptId: `${sessionId}_old` });
-    await db.updateTable('sandbox_webhook_deliveries')
-      .set({ created_at: sql<Date>`now() - interval '25 hours'`, attempts: 290, next_attempt_at: sql<Date>`now()` }).where('id', '=', id).execute();
+    await db
+      .updateTable('sandbox_webhook_deliveries')
+      .set({ created_at: sql<Date>`now() - interval '25 hours'`, attempts: 290, next_attempt_at: sql<Date>`now()` })
+      .where('id', '=', id)
+      .execute();
     const row = await eventually(async () => {
       await deliverDueSandboxWebhooks(db, { ids: [id] });
-      const current = await db.selectFrom('sandbox_webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      const current = await db
+        .selectFrom('sandbox_webhook_deliveries')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
       return current.gave_up_at ? current : undefined;
     });
     expect(row.delivered_at).toBeNull();
     expect(row.last_error).toBeTruthy();
     // Given up means given up: it is never claimed again.
-    await db.updateTable('sandbox_webhook_deliveries').set({ next_attempt_at: sql<Date>`now() - interval '1 minute'` }).where('id', '=', id).execute();
+    await db
+      .updateTable('sandbox_webhook_deliveries')
+      .set({ next_attempt_at: sql<Date>`now() - interval '1 minute'` })
+      .where('id', '=', id)
+      .execute();
     expect(await deliverDueSandboxWebhooks(db, { ids: [id] })).toEqual({ delivered: 0, failed: 0, gaveUp: 0 });
   });
 
@@ -235,9 +317,16 @@ describe('test cards on the hosted page (HTTP, as a browser without JavaScript s
     expect(answer.location).toBe(`${new URL(order.payment.redirect_url).pathname}?declined=1&reason=${reason}`);
     const [delivery] = await deliveriesOf(sessionId);
     expect(delivery!.delivered_at).not.toBeNull();
-    expect(JSON.parse(delivery!.payload)).toMatchObject({ type: 'payment.failed', data: { session_id: sessionId, failure_reason: reason } });
+    expect(JSON.parse(delivery!.payload)).toMatchObject({
+      type: 'payment.failed',
+      data: { session_id: sessionId, failure_reason: reason },
+    });
     await client.waitForStatus(order.id, 'payment_failed');
-    const stored = await stack.database.db.selectFrom('payment_events').select('raw_body').where('order_id', '=', order.id).executeTakeFirstOrThrow();
+    const stored = await stack.database.db
+      .selectFrom('payment_events')
+      .select('raw_body')
+      .where('order_id', '=', order.id)
+      .executeTakeFirstOrThrow();
     expect(JSON.parse(stored.raw_body).data.failure_reason).toBe(reason);
 
     const pageAfter = await fetch(new URL(answer.location!, stack.baseUrl));
@@ -264,7 +353,11 @@ describe('test cards on the hosted page (HTTP, as a browser without JavaScript s
     // The number typed is kept in the field (escaped), so it can be corrected.
     if (card) expect(answer.text).toContain(`value="${card}"`);
     expect(await deliveriesOf(sessionId)).toEqual([]);
-    const session = await stack.database.db.selectFrom('sandbox_psp_sessions').select('status').where('id', '=', sessionId).executeTakeFirstOrThrow();
+    const session = await stack.database.db
+      .selectFrom('sandbox_psp_sessions')
+      .select('status')
+      .where('id', '=', sessionId)
+      .executeTakeFirstOrThrow();
     expect(session.status).toBe('open');
     expect((await client.getOrder(order.id)).body.status).toBe('awaiting_payment');
   });

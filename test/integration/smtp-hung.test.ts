@@ -32,17 +32,30 @@ describe('a hung SMTP server', () => {
   it('costs the orders nothing: they complete and their mail stays pending in the outbox', async () => {
     const course = await createProduct(stack.database.db, tenant.id, { price: 10_000, name: 'Course' });
     const occurrence = await createOccurrence(stack.database.db, tenant.id, course, { capacity: 20 });
-    const placed = await Promise.all(Array.from({ length: 5 }, (_, i) => client.placeOrder({
-      payment_method: 'card', booker: { email: `hung${i}@example.com` }, lines: [{ occurrence_id: occurrence, quantity: 1 }],
-    })));
+    const placed = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        client.placeOrder({
+          payment_method: 'card',
+          booker: { email: `hung${i}@example.com` },
+          lines: [{ occurrence_id: occurrence, quantity: 1 }],
+        }),
+      ),
+    );
     for (const order of placed) {
       expect(order.status).toBe(201);
       await client.actOnPaymentPage(order.body.payment.redirect_url, 'pay');
     }
     // Each order step waits for its mail a second at most; 10 s is far more than five orders need.
     for (const order of placed) await client.waitForStatus(order.body.id, 'completed', 10_000);
-    const outbox = await stack.database.db.selectFrom('email_outbox').select(['kind', 'status'])
-      .where('order_id', 'in', placed.map((o) => o.body.id)).execute();
+    const outbox = await stack.database.db
+      .selectFrom('email_outbox')
+      .select(['kind', 'status'])
+      .where(
+        'order_id',
+        'in',
+        placed.map((o) => o.body.id),
+      )
+      .execute();
     expect(outbox.filter((m) => m.kind === 'receipt')).toHaveLength(5);
     expect(outbox.every((m) => m.status !== 'sent')).toBe(true);
   }, 60_000);

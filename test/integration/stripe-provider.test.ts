@@ -27,10 +27,11 @@ async function stripeTenant(db: Db, slug: string): Promise<TestTenant> {
 }
 
 function waiter(client: ReturnType<typeof orderClient>) {
-  return (id: string, status: string) => eventually(async () => {
-    const { body } = await client.getOrder(id);
-    return body.status === status ? body : undefined;
-  });
+  return (id: string, status: string) =>
+    eventually(async () => {
+      const { body } = await client.getOrder(id);
+      return body.status === status ? body : undefined;
+    });
 }
 
 beforeAll(async () => {
@@ -59,7 +60,11 @@ describe('card orders of a Stripe tenant', () => {
 
   beforeAll(async () => {
     tenant = await stripeTenant(stack.database.db, shop.slug);
-    const course = await createProduct(stack.database.db, tenant.id, { price: 100_000, vatRateBp: 2500, name: 'Sailing course' });
+    const course = await createProduct(stack.database.db, tenant.id, {
+      price: 100_000,
+      vatRateBp: 2500,
+      name: 'Sailing course',
+    });
     occurrenceId = await createOccurrence(stack.database.db, tenant.id, course, { capacity: 20, startsInDays: 10 });
     client = orderClient(stack, tenant.apiKey);
     waitForStatus = waiter(client);
@@ -71,7 +76,12 @@ describe('card orders of a Stripe tenant', () => {
     booker: { name: 'Jane Doe', email },
     payment_complete_url: 'https://shop.example/thanks',
     payment_cancel_url: 'https://shop.example/cart',
-    lines: [{ occurrence_id: occurrenceId, participants: [{ firstname: 'John', lastname: 'Doe', email: 'john@example.com' }] }],
+    lines: [
+      {
+        occurrence_id: occurrenceId,
+        participants: [{ firstname: 'John', lastname: 'Doe', email: 'john@example.com' }],
+      },
+    ],
   });
 
   async function payViaWebhook(sessionId: string) {
@@ -82,7 +92,7 @@ describe('card orders of a Stripe tenant', () => {
     return event;
   }
 
-  it('opens a Checkout Session with the order\'s amount and completes on the signed webhook', async () => {
+  it("opens a Checkout Session with the order's amount and completes on the signed webhook", async () => {
     const placed = await client.placeOrder(cardOrder('checkout@example.com'));
     expect(placed.status).toBe(201);
     const orderId: string = placed.body.id;
@@ -92,21 +102,58 @@ describe('card orders of a Stripe tenant', () => {
 
     const session = stub.sessions.get(sessionId)!;
     expect(session).toMatchObject({
-      mode: 'payment', status: 'open', amount_total: placed.body.totals.incl_vat, currency: 'nok', client_reference_id: orderId,
-      metadata: { order_id: orderId, tenant: shop.slug }, success_url: 'https://shop.example/thanks', cancel_url: 'https://shop.example/cart',
+      mode: 'payment',
+      status: 'open',
+      amount_total: placed.body.totals.incl_vat,
+      currency: 'nok',
+      client_reference_id: orderId,
+      metadata: { order_id: orderId, tenant: shop.slug },
+      success_url: 'https://shop.example/thanks',
+      cancel_url: 'https://shop.example/cart',
     });
-    expect(session.line_items).toEqual([{ name: expect.stringContaining(String(placed.body.number)), unit_amount: placed.body.totals.incl_vat, quantity: 1 }]);
+    expect(session.line_items).toEqual([
+      {
+        name: expect.stringContaining(String(placed.body.number)),
+        unit_amount: placed.body.totals.incl_vat,
+        quantity: 1,
+      },
+    ]);
     expect(session.expires_at).toBeGreaterThan(Math.floor(Date.now() / 1000) + 30 * 60);
-    const creates = stub.requests.filter((r) => r.method === 'POST' && r.path === '/v1/checkout/sessions' && r.params.client_reference_id === orderId);
-    expect(creates).toEqual([expect.objectContaining({ apiKey: shop.key, idempotencyKey: `${orderId}:charge:1`, status: 200 })]);
+    const creates = stub.requests.filter(
+      (r) => r.method === 'POST' && r.path === '/v1/checkout/sessions' && r.params.client_reference_id === orderId,
+    );
+    expect(creates).toEqual([
+      expect.objectContaining({ apiKey: shop.key, idempotencyKey: `${orderId}:charge:1`, status: 200 }),
+    ]);
 
     const event = await payViaWebhook(sessionId);
     const order = await waitForStatus(orderId, 'completed');
-    expect(order.payments).toEqual([expect.objectContaining({ kind: 'charge', provider: 'stripe', session_id: sessionId, status: 'succeeded', amount: placed.body.totals.incl_vat })]);
+    expect(order.payments).toEqual([
+      expect.objectContaining({
+        kind: 'charge',
+        provider: 'stripe',
+        session_id: sessionId,
+        status: 'succeeded',
+        amount: placed.body.totals.incl_vat,
+      }),
+    ]);
     expect(order.documents).toEqual([expect.objectContaining({ kind: 'receipt', status: 'paid' })]);
-    expect(order.timeline.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['payment.session_created', 'payment.succeeded', 'order.booked', 'order.completed']));
-    const stored = await stack.database.db.selectFrom('payment_events').selectAll().where('provider', '=', 'stripe').where('provider_event_id', '=', event.id).execute();
-    expect(stored).toEqual([expect.objectContaining({ order_id: orderId, type: 'checkout.session.completed', raw_body: JSON.stringify(event, null, 2) })]);
+    expect(order.timeline.map((e: { type: string }) => e.type)).toEqual(
+      expect.arrayContaining(['payment.session_created', 'payment.succeeded', 'order.booked', 'order.completed']),
+    );
+    const stored = await stack.database.db
+      .selectFrom('payment_events')
+      .selectAll()
+      .where('provider', '=', 'stripe')
+      .where('provider_event_id', '=', event.id)
+      .execute();
+    expect(stored).toEqual([
+      expect.objectContaining({
+        order_id: orderId,
+        type: 'checkout.session.completed',
+        raw_body: JSON.stringify(event, null, 2),
+      }),
+    ]);
     await eventually(async () => (await stack.mail()).find((m) => m.to.includes('checkout@example.com')));
   });
 
@@ -121,28 +168,39 @@ describe('card orders of a Stripe tenant', () => {
       expect(response.status).toBe(200);
       answers.push(await jsonOf(response));
     }
-    expect(answers).toEqual([{ received: true, duplicate: false }, { received: true, duplicate: true }, { received: true, duplicate: true }]);
+    expect(answers).toEqual([
+      { received: true, duplicate: false },
+      { received: true, duplicate: true },
+      { received: true, duplicate: true },
+    ]);
     await waitForStatus(placed.body.id, 'completed');
     await new Promise((r) => setTimeout(r, 500));
     const order = (await client.getOrder(placed.body.id)).body;
     expect(order.payments.filter((p: { kind: string }) => p.kind === 'charge')).toHaveLength(1);
     expect(order.documents).toHaveLength(1);
-    const events = await stack.database.db.selectFrom('payment_events').select('id').where('provider_event_id', '=', event.id).execute();
+    const events = await stack.database.db
+      .selectFrom('payment_events')
+      .select('id')
+      .where('provider_event_id', '=', event.id)
+      .execute();
     expect(events).toHaveLength(1);
     const mails = (await stack.mail()).filter((m) => m.to.includes('thrice@example.com'));
     expect(mails).toHaveLength(1);
   });
 
-  it('a declined attempt (payment_intent.payment_failed) leaves the order payable; a payment then completes it', async () => {
-    const placed = await client.placeOrder(cardOrder('declined@example.com'));
-    const sessionId: string = placed.body.payment.session_id;
-    const failed = await postStripeWebhook(webhookUrl, stub.paymentFailedEvent(sessionId), shop.webhookSecret);
-    expect(failed.status).toBe(200);
-    await waitForStatus(placed.body.id, 'payment_failed');
-    await payViaWebhook(sessionId);
-    const order = await waitForStatus(placed.body.id, 'completed');
-    expect(order.payments[0]).toMatchObject({ provider: 'stripe', status: 'succeeded' });
-  });
+  it(
+    'a declined attempt (payment_intent.payment_failed) leaves the order payable; a ' + 'payment then completes it',
+    async () => {
+      const placed = await client.placeOrder(cardOrder('declined@example.com'));
+      const sessionId: string = placed.body.payment.session_id;
+      const failed = await postStripeWebhook(webhookUrl, stub.paymentFailedEvent(sessionId), shop.webhookSecret);
+      expect(failed.status).toBe(200);
+      await waitForStatus(placed.body.id, 'payment_failed');
+      await payViaWebhook(sessionId);
+      const order = await waitForStatus(placed.body.id, 'completed');
+      expect(order.payments[0]).toMatchObject({ provider: 'stripe', status: 'succeeded' });
+    },
+  );
 
   it('a cancellation refunds through Stripe once, with our idempotency key', async () => {
     const placed = await client.placeOrder(cardOrder('refund@example.com'));
@@ -153,16 +211,29 @@ describe('card orders of a Stripe tenant', () => {
     const paymentIntent = stub.sessions.get(sessionId)!.payment_intent!;
 
     const response = await fetch(`${stack.baseUrl}/v1/orders/${orderId}/cancel`, {
-      method: 'POST', headers: { 'X-API-Key': tenant.apiKey, 'Content-Type': 'application/json' }, body: JSON.stringify({ reason: 'cannot attend' }),
+      method: 'POST',
+      headers: { 'X-API-Key': tenant.apiKey, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ reason: 'cannot attend' }),
     });
     expect(response.status).toBe(200);
-    expect(await jsonOf(response)).toMatchObject({ status: 'cancelled', full: true, refund_amount: placed.body.totals.incl_vat, refund_via: 'card' });
+    expect(await jsonOf(response)).toMatchObject({
+      status: 'cancelled',
+      full: true,
+      refund_amount: placed.body.totals.incl_vat,
+      refund_via: 'card',
+    });
 
-    const refundCalls = stub.requests.filter((r) => r.method === 'POST' && r.path === '/v1/refunds' && r.params.payment_intent === paymentIntent);
-    expect(refundCalls).toEqual([expect.objectContaining({
-      apiKey: shop.key, idempotencyKey: `${orderId}:refund:${sessionId}:cancellation-1`, status: 200,
-      params: { payment_intent: paymentIntent, amount: String(placed.body.totals.incl_vat) },
-    })]);
+    const refundCalls = stub.requests.filter(
+      (r) => r.method === 'POST' && r.path === '/v1/refunds' && r.params.payment_intent === paymentIntent,
+    );
+    expect(refundCalls).toEqual([
+      expect.objectContaining({
+        apiKey: shop.key,
+        idempotencyKey: `${orderId}:refund:${sessionId}:cancellation-1`,
+        status: 200,
+        params: { payment_intent: paymentIntent, amount: String(placed.body.totals.incl_vat) },
+      }),
+    ]);
     const refunds = stub.refunds.filter((r) => r.payment_intent === paymentIntent);
     expect(refunds).toEqual([expect.objectContaining({ amount: placed.body.totals.incl_vat, status: 'succeeded' })]);
     const order = (await client.getOrder(orderId)).body;
@@ -170,7 +241,12 @@ describe('card orders of a Stripe tenant', () => {
     expect(order.payments.filter((p: { kind: string }) => p.kind === 'refund')).toEqual([
       expect.objectContaining({ provider: 'stripe', amount: placed.body.totals.incl_vat, status: 'succeeded' }),
     ]);
-    const refundRow = await stack.database.db.selectFrom('payments').select('provider_payment_id').where('order_id', '=', orderId).where('kind', '=', 'refund').executeTakeFirstOrThrow();
+    const refundRow = await stack.database.db
+      .selectFrom('payments')
+      .select('provider_payment_id')
+      .where('order_id', '=', orderId)
+      .where('kind', '=', 'refund')
+      .executeTakeFirstOrThrow();
     expect(refundRow.provider_payment_id).toBe(refunds[0]!.id);
   });
 
@@ -187,36 +263,64 @@ describe('card orders of a Stripe tenant', () => {
 
     const tampered = await fetch(webhookUrl, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'Stripe-Signature': signStripeWebhook(body.replace('"livemode":false', '"livemode":true'), shop.webhookSecret) },
+      headers: {
+        'Content-Type': 'application/json',
+        'Stripe-Signature': signStripeWebhook(body.replace('"livemode":false', '"livemode":true'), shop.webhookSecret),
+      },
       body,
     });
     expect(tampered.status).toBe(401);
     const stale = await fetch(webhookUrl, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'Stripe-Signature': signStripeWebhook(body, shop.webhookSecret, Math.floor(Date.now() / 1000) - 301) },
+      headers: {
+        'Content-Type': 'application/json',
+        'Stripe-Signature': signStripeWebhook(body, shop.webhookSecret, Math.floor(Date.now() / 1000) - 301),
+      },
       body,
     });
     expect(stale.status).toBe(401);
     const unsigned = await fetch(webhookUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
     expect(unsigned.status).toBe(401);
     // Another tenant's endpoint does not take this tenant's secret.
-    const otherTenant = await postStripeWebhook(`${stack.baseUrl}/v1/webhooks/stripe/${deadlineShop.slug}`, body, shop.webhookSecret);
+    const otherTenant = await postStripeWebhook(
+      `${stack.baseUrl}/v1/webhooks/stripe/${deadlineShop.slug}`,
+      body,
+      shop.webhookSecret,
+    );
     expect(otherTenant.status).toBe(401);
-    const unknownTenant = await postStripeWebhook(`${stack.baseUrl}/v1/webhooks/stripe/no-such-tenant`, body, shop.webhookSecret);
+    const unknownTenant = await postStripeWebhook(
+      `${stack.baseUrl}/v1/webhooks/stripe/no-such-tenant`,
+      body,
+      shop.webhookSecret,
+    );
     expect(unknownTenant.status).toBe(401);
 
     await new Promise((r) => setTimeout(r, 300));
     expect((await client.getOrder(placed.body.id)).body.status).toBe('awaiting_payment');
-    const stored = await stack.database.db.selectFrom('payment_events').select('id').where('provider_event_id', '=', event.id).execute();
+    const stored = await stack.database.db
+      .selectFrom('payment_events')
+      .select('id')
+      .where('provider_event_id', '=', event.id)
+      .execute();
     expect(stored).toEqual([]);
   });
 
   it('acknowledges an event type it does not act on without storing it', async () => {
-    const event = { id: `evt_test_other_${suffix}`, object: 'event', type: 'customer.created', created: Math.floor(Date.now() / 1000), data: { object: { id: 'cus_1', object: 'customer' } } };
+    const event = {
+      id: `evt_test_other_${suffix}`,
+      object: 'event',
+      type: 'customer.created',
+      created: Math.floor(Date.now() / 1000),
+      data: { object: { id: 'cus_1', object: 'customer' } },
+    };
     const response = await postStripeWebhook(webhookUrl, JSON.stringify(event), shop.webhookSecret);
     expect(response.status).toBe(200);
     expect(await jsonOf(response)).toEqual({ received: true, duplicate: false, ignored: true });
-    const stored = await stack.database.db.selectFrom('payment_events').select('id').where('provider_event_id', '=', event.id).execute();
+    const stored = await stack.database.db
+      .selectFrom('payment_events')
+      .select('id')
+      .where('provider_event_id', '=', event.id)
+      .execute();
     expect(stored).toEqual([]);
   });
 
@@ -225,11 +329,19 @@ describe('card orders of a Stripe tenant', () => {
     const course = await createProduct(stack.database.db, other.id, { price: 50_000 });
     const occurrence = await createOccurrence(stack.database.db, other.id, course, { capacity: 3 });
     const otherClient = orderClient(stack, other.apiKey);
-    const placed = await otherClient.placeOrder({ payment_method: 'card', booker: { email: 'nokey@example.com' }, lines: [{ occurrence_id: occurrence, quantity: 2 }] });
+    const placed = await otherClient.placeOrder({
+      payment_method: 'card',
+      booker: { email: 'nokey@example.com' },
+      lines: [{ occurrence_id: occurrence, quantity: 2 }],
+    });
     expect(placed.status).toBe(503);
     expect(placed.body.code).toBe('order_intake_unavailable');
     expect((await otherClient.occurrence(occurrence)).seats_left).toBe(3);
-    const orders = await stack.database.db.selectFrom('orders').select('id').where('tenant_id', '=', other.id).execute();
+    const orders = await stack.database.db
+      .selectFrom('orders')
+      .select('id')
+      .where('tenant_id', '=', other.id)
+      .execute();
     expect(orders).toEqual([]);
   });
 });
@@ -248,7 +360,11 @@ describe('the deadline of a Stripe card order (2 s window)', () => {
     waitForStatus = waiter(client);
   });
 
-  const cardOrder = (email: string) => ({ payment_method: 'card', booker: { name: 'Jane', email }, lines: [{ occurrence_id: occurrenceId, quantity: 2 }] });
+  const cardOrder = (email: string) => ({
+    payment_method: 'card',
+    booker: { name: 'Jane', email },
+    lines: [{ occurrence_id: occurrenceId, quantity: 2 }],
+  });
 
   it('a lost webhook never expires a paid order: Stripe refuses to expire a paid session', async () => {
     const placed = await client.placeOrder(cardOrder('lost@example.com'));
@@ -257,7 +373,11 @@ describe('the deadline of a Stripe card order (2 s window)', () => {
     // The customer paid; Stripe's webhook never reached us.
     stub.markPaid(sessionId);
     const order = await waitForStatus(placed.body.id, 'completed');
-    expect(order.payments[0]).toMatchObject({ provider: 'stripe', status: 'succeeded', amount: placed.body.totals.incl_vat });
+    expect(order.payments[0]).toMatchObject({
+      provider: 'stripe',
+      status: 'succeeded',
+      amount: placed.body.totals.incl_vat,
+    });
     expect(order.reservations[0].status).toBe('booked');
     expect(order.timeline.map((e: { type: string }) => e.type)).not.toContain('order.expired');
     const expireCalls = stub.requests.filter((r) => r.path === `/v1/checkout/sessions/${sessionId}/expire`);
@@ -276,8 +396,11 @@ describe('the deadline of a Stripe card order (2 s window)', () => {
     expect(stub.sessions.get(sessionId)!.status).toBe('expired');
     expect((await client.occurrence(occurrenceId)).seats_left).toBe(before);
     // Stripe then reports the expiry; it changes nothing.
-    const late = await postStripeWebhook(`${deadlineStack.baseUrl}/v1/webhooks/stripe/${deadlineShop.slug}`,
-      stub.checkoutEvent('checkout.session.expired', sessionId), deadlineShop.webhookSecret);
+    const late = await postStripeWebhook(
+      `${deadlineStack.baseUrl}/v1/webhooks/stripe/${deadlineShop.slug}`,
+      stub.checkoutEvent('checkout.session.expired', sessionId),
+      deadlineShop.webhookSecret,
+    );
     expect(late.status).toBe(200);
     await new Promise((r) => setTimeout(r, 300));
     expect((await client.getOrder(placed.body.id)).body.status).toBe('expired');

@@ -20,7 +20,10 @@ beforeAll(async () => {
 });
 afterAll(async () => stack.stop());
 
-function call(path: string, init: { method?: string; body?: unknown; key?: string; headers?: Record<string, string> } = {}) {
+function call(
+  path: string,
+  init: { method?: string; body?: unknown; key?: string; headers?: Record<string, string> } = {},
+) {
   const headers: Record<string, string> = { 'X-API-Key': init.key ?? tenant.apiKey, ...init.headers };
   if (init.body !== undefined) headers['Content-Type'] = 'application/json';
   return fetch(`${stack.baseUrl}${path}`, {
@@ -44,41 +47,85 @@ async function issue(body: Record<string, unknown>) {
   return jsonOf(response);
 }
 
-const redeem = (code: string, body?: unknown, key?: string) => call(`/v1/vouchers/${code}/redeem`, { method: 'POST', body, key });
+const redeem = (code: string, body?: unknown, key?: string) =>
+  call(`/v1/vouchers/${code}/redeem`, { method: 'POST', body, key });
 
 async function redemptionsOf(code: string) {
-  return stack.database.db.selectFrom('voucher_redemptions').innerJoin('vouchers', 'vouchers.id', 'voucher_redemptions.voucher_id')
-    .select(['voucher_redemptions.amount', 'voucher_redemptions.order_id']).where('vouchers.code', '=', code).execute();
+  return stack.database.db
+    .selectFrom('voucher_redemptions')
+    .innerJoin('vouchers', 'vouchers.id', 'voucher_redemptions.voucher_id')
+    .select(['voucher_redemptions.amount', 'voucher_redemptions.order_id'])
+    .where('vouchers.code', '=', code)
+    .execute();
 }
 
 describe('GET /v1/vouchers/{code}', () => {
   it('answers the state of a usable voucher, whatever the case of the code', async () => {
-    await issue({ code: 'GIFT-LOOK-1', kind: 'value', value: 50_000, currency: 'nok', valid_until: '2031-01-01T00:00:00Z' });
+    await issue({
+      code: 'GIFT-LOOK-1',
+      kind: 'value',
+      value: 50_000,
+      currency: 'nok',
+      valid_until: '2031-01-01T00:00:00Z',
+    });
     const response = await call('/v1/vouchers/gift-look-1');
     expect(response.status).toBe(200);
     expect(await jsonOf(response)).toEqual({
-      code: 'GIFT-LOOK-1', valid: true, kind: 'value', currency: 'nok', initial_value: 50_000, remaining_value: 50_000, percent: null,
-      valid_until: '2031-01-01T00:00:00.000Z', redeemed_at: null, message: null,
+      code: 'GIFT-LOOK-1',
+      valid: true,
+      kind: 'value',
+      currency: 'nok',
+      initial_value: 50_000,
+      remaining_value: 50_000,
+      percent: null,
+      valid_until: '2031-01-01T00:00:00.000Z',
+      redeemed_at: null,
+      message: null,
     });
     await issue({ code: 'PCT-LOOK', kind: 'percent', percent: 12.5 });
-    expect(await jsonOf(await call('/v1/vouchers/pct-look'))).toMatchObject({ code: 'PCT-LOOK', valid: true, kind: 'percent', percent: 12.5, currency: null, remaining_value: null });
+    expect(await jsonOf(await call('/v1/vouchers/pct-look'))).toMatchObject({
+      code: 'PCT-LOOK',
+      valid: true,
+      kind: 'percent',
+      percent: 12.5,
+      currency: null,
+      remaining_value: null,
+    });
   });
 
   it('answers valid: false with a message for an expired, a redeemed and an empty voucher', async () => {
     await issue({ code: 'OLD-1', kind: 'value', value: 1_000, currency: 'nok' });
-    await stack.database.db.updateTable('vouchers').set({ valid_until: new Date(Date.now() - 60_000) }).where('code', '=', 'OLD-1').execute();
-    expect(await jsonOf(await call('/v1/vouchers/OLD-1'))).toMatchObject({ valid: false, message: expect.stringMatching(/expired/) });
+    await stack.database.db
+      .updateTable('vouchers')
+      .set({ valid_until: new Date(Date.now() - 60_000) })
+      .where('code', '=', 'OLD-1')
+      .execute();
+    expect(await jsonOf(await call('/v1/vouchers/OLD-1'))).toMatchObject({
+      valid: false,
+      message: expect.stringMatching(/expired/),
+    });
 
     await issue({ code: 'USED-1', kind: 'percent', percent: 10 });
-    await stack.database.db.updateTable('vouchers').set({ redeemed_at: new Date() }).where('code', '=', 'USED-1').execute();
-    expect(await jsonOf(await call('/v1/vouchers/USED-1'))).toMatchObject({ valid: false, message: expect.stringMatching(/already been redeemed/) });
+    await stack.database.db
+      .updateTable('vouchers')
+      .set({ redeemed_at: new Date() })
+      .where('code', '=', 'USED-1')
+      .execute();
+    expect(await jsonOf(await call('/v1/vouchers/USED-1'))).toMatchObject({
+      valid: false,
+      message: expect.stringMatching(/already been redeemed/),
+    });
 
     await issue({ code: 'EMPTY-1', kind: 'value', value: 1_000, currency: 'nok' });
     await stack.database.db.updateTable('vouchers').set({ remaining_value: 0 }).where('code', '=', 'EMPTY-1').execute();
-    expect(await jsonOf(await call('/v1/vouchers/EMPTY-1'))).toMatchObject({ valid: false, remaining_value: 0, message: expect.stringMatching(/no value left/) });
+    expect(await jsonOf(await call('/v1/vouchers/EMPTY-1'))).toMatchObject({
+      valid: false,
+      remaining_value: 0,
+      message: expect.stringMatching(/no value left/),
+    });
   });
 
-  it('404 voucher_not_found for an unknown code and for another tenant\'s', async () => {
+  it("404 voucher_not_found for an unknown code and for another tenant's", async () => {
     await expectProblem(await call('/v1/vouchers/NOPE-NOPE'), 404, 'voucher_not_found');
     await issue({ code: 'MINE-ONLY', kind: 'percent', percent: 5 });
     await expectProblem(await call('/v1/vouchers/MINE-ONLY', { key: other.apiKey }), 404, 'voucher_not_found');
@@ -93,7 +140,10 @@ describe('POST /v1/vouchers/{code}/redeem', () => {
     const part = await redeem('val-50', { amount: 20_000 });
     expect(part.status).toBe(200);
     expect(await jsonOf(part)).toMatchObject({
-      code: 'VAL-50', valid: true, remaining_value: 30_000, redeemed_at: null,
+      code: 'VAL-50',
+      valid: true,
+      remaining_value: 30_000,
+      redeemed_at: null,
       redemption: { id: expect.any(String), amount: 20_000, created_at: expect.any(String) },
     });
     await expectProblem(await redeem('VAL-50', { amount: 30_001 }), 409, 'voucher_already_redeemed');
@@ -101,7 +151,12 @@ describe('POST /v1/vouchers/{code}/redeem', () => {
     const rest = await redeem('VAL-50');
     expect(rest.status).toBe(200);
     const state = await jsonOf(rest);
-    expect(state).toMatchObject({ valid: false, remaining_value: 0, redeemed_at: expect.any(String), redemption: { amount: 30_000 } });
+    expect(state).toMatchObject({
+      valid: false,
+      remaining_value: 0,
+      redeemed_at: expect.any(String),
+      redemption: { amount: 30_000 },
+    });
     await expectProblem(await redeem('VAL-50'), 409, 'voucher_already_redeemed');
     await expectProblem(await redeem('VAL-50', { amount: 1 }), 409, 'voucher_already_redeemed');
     expect((await redemptionsOf('VAL-50')).map((r) => r.amount).sort()).toEqual([20_000, 30_000]);
@@ -114,14 +169,22 @@ describe('POST /v1/vouchers/{code}/redeem', () => {
     expect(problem.errors[0].field).toBe('amount');
     const used = await redeem('pct-20');
     expect(used.status).toBe(200);
-    expect(await jsonOf(used)).toMatchObject({ valid: false, kind: 'percent', redeemed_at: expect.any(String), redemption: { amount: null } });
+    expect(await jsonOf(used)).toMatchObject({
+      valid: false,
+      kind: 'percent',
+      redeemed_at: expect.any(String),
+      redemption: { amount: null },
+    });
     await expectProblem(await redeem('PCT-20'), 409, 'voucher_already_redeemed');
     expect(await redemptionsOf('PCT-20')).toHaveLength(1);
   });
 
   it('also works with an empty JSON body', async () => {
     await issue({ code: 'PCT-EMPTY', kind: 'percent', percent: 20 });
-    const response = await call('/v1/vouchers/PCT-EMPTY/redeem', { method: 'POST', headers: { 'Content-Type': 'application/json' } });
+    const response = await call('/v1/vouchers/PCT-EMPTY/redeem', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+    });
     expect(response.status).toBe(200);
     await issue({ code: 'PCT-BRACES', kind: 'percent', percent: 20 });
     expect((await redeem('PCT-BRACES', {})).status).toBe(200);
@@ -129,7 +192,11 @@ describe('POST /v1/vouchers/{code}/redeem', () => {
 
   it('409 voucher_code_expired after valid_until; 404 for an unknown code', async () => {
     await issue({ code: 'EXP-1', kind: 'value', value: 5_000, currency: 'nok' });
-    await stack.database.db.updateTable('vouchers').set({ valid_until: new Date(Date.now() - 1_000) }).where('code', '=', 'EXP-1').execute();
+    await stack.database.db
+      .updateTable('vouchers')
+      .set({ valid_until: new Date(Date.now() - 1_000) })
+      .where('code', '=', 'EXP-1')
+      .execute();
     await expectProblem(await redeem('EXP-1'), 409, 'voucher_code_expired');
     await expectProblem(await redeem('EXP-1', { amount: 10 }), 409, 'voucher_code_expired');
     await expectProblem(await redeem('NOT-A-VOUCHER'), 404, 'voucher_not_found');
@@ -138,7 +205,13 @@ describe('POST /v1/vouchers/{code}/redeem', () => {
 
   it('400 validation_failed for a malformed amount or an unknown field', async () => {
     await issue({ code: 'VAL-SHAPE', kind: 'value', value: 5_000, currency: 'nok' });
-    for (const body of [{ amount: 0 }, { amount: -5 }, { amount: 1.5 }, { amount: '100' }, { amount: 100, order: 'x' }]) {
+    for (const body of [
+      { amount: 0 },
+      { amount: -5 },
+      { amount: 1.5 },
+      { amount: '100' },
+      { amount: 100, order: 'x' },
+    ]) {
       await expectProblem(await redeem('VAL-SHAPE', body), 400, 'validation_failed');
     }
     expect((await jsonOf(await call('/v1/vouchers/VAL-SHAPE'))).remaining_value).toBe(5_000);
@@ -190,8 +263,15 @@ describe('a voucher in orders', () => {
     // 100 000 + 25 % VAT = 125 000: the voucher covers one order completely.
     await issue({ code: 'ORDER-RACE', kind: 'value', value: 125_000, currency: 'nok' });
     const order = (n: number) => ({
-      payment_method: 'free', voucher_code: 'order-race', booker: { email: `race${n}@example.com` },
-      lines: [{ occurrence_id: occurrenceId, participants: [{ firstname: 'R', lastname: `${n}`, email: `race${n}@example.com` }] }],
+      payment_method: 'free',
+      voucher_code: 'order-race',
+      booker: { email: `race${n}@example.com` },
+      lines: [
+        {
+          occurrence_id: occurrenceId,
+          participants: [{ firstname: 'R', lastname: `${n}`, email: `race${n}@example.com` }],
+        },
+      ],
     });
     const results = await Promise.all([client.placeOrder(order(1)), client.placeOrder(order(2))]);
     expect(results.map((r) => r.status).sort()).toEqual([201, 422]);
@@ -200,14 +280,24 @@ describe('a voucher in orders', () => {
     expect(loser.body.code).toBe('voucher_code_already_used');
     expect(winner.body.totals).toMatchObject({ incl_vat: 0 });
 
-    await eventually(async () => ((await client.getOrder(winner.body.id)).body.status === 'completed' ? true : undefined));
+    await eventually(async () =>
+      (await client.getOrder(winner.body.id)).body.status === 'completed' ? true : undefined,
+    );
     const state = await jsonOf(await call('/v1/vouchers/ORDER-RACE'));
     expect(state).toMatchObject({ valid: false, remaining_value: 0, redeemed_at: expect.any(String) });
-    const orders = await stack.database.db.selectFrom('orders').select(['id', 'voucher_applied'])
-      .where('tenant_id', '=', tenant.id).where('voucher_code', '=', 'ORDER-RACE').execute();
+    const orders = await stack.database.db
+      .selectFrom('orders')
+      .select(['id', 'voucher_applied'])
+      .where('tenant_id', '=', tenant.id)
+      .where('voucher_code', '=', 'ORDER-RACE')
+      .execute();
     expect(orders).toEqual([{ id: winner.body.id, voucher_applied: 125_000 }]);
     // The loser held nothing.
-    const seats = await stack.database.db.selectFrom('occurrences').select('seats_taken').where('id', '=', occurrenceId).executeTakeFirstOrThrow();
+    const seats = await stack.database.db
+      .selectFrom('occurrences')
+      .select('seats_taken')
+      .where('id', '=', occurrenceId)
+      .executeTakeFirstOrThrow();
     expect(seats.seats_taken).toBe(1);
     // And the redeem endpoint now refuses it too.
     await expectProblem(await redeem('ORDER-RACE'), 409, 'voucher_already_redeemed');
@@ -220,7 +310,10 @@ describe('campaign codes in orders', () => {
   beforeAll(async () => {
     const { db } = stack.database;
     const product = await createProduct(db, tenant.id, { price: 50_000, name: 'Belay course' });
-    other = { product, occurrence: await createOccurrence(db, tenant.id, product, { capacity: 50, name: 'Belay — April' }) };
+    other = {
+      product,
+      occurrence: await createOccurrence(db, tenant.id, product, { capacity: 50, name: 'Belay — April' }),
+    };
   });
 
   async function campaign(body: Record<string, unknown>) {
@@ -230,7 +323,12 @@ describe('campaign codes in orders', () => {
   }
 
   async function usesOf(code: string): Promise<number> {
-    const row = await stack.database.db.selectFrom('campaigns').select('uses').where('tenant_id', '=', tenant.id).where('code', '=', code).executeTakeFirstOrThrow();
+    const row = await stack.database.db
+      .selectFrom('campaigns')
+      .select('uses')
+      .where('tenant_id', '=', tenant.id)
+      .where('code', '=', code)
+      .executeTakeFirstOrThrow();
     return row.uses;
   }
 
@@ -238,26 +336,54 @@ describe('campaign codes in orders', () => {
   function order(code: string, lines: { occurrence: string; people?: number }[] = [{ occurrence: occurrenceId }]) {
     n += 1;
     return {
-      payment_method: 'invoice', campaign_code: code, booker: { name: 'Camp', email: `camp${n}@example.com` },
+      payment_method: 'invoice',
+      campaign_code: code,
+      booker: { name: 'Camp', email: `camp${n}@example.com` },
       lines: lines.map((l, li) => ({
         occurrence_id: l.occurrence,
-        participants: Array.from({ length: l.people ?? 1 }, (_, i) => ({ firstname: 'P', lastname: `${n}-${li}-${i}`, email: `p${n}-${li}-${i}@example.com` })),
+        participants: Array.from({ length: l.people ?? 1 }, (_, i) => ({
+          firstname: 'P',
+          lastname: `${n}-${li}-${i}`,
+          email: `p${n}-${li}-${i}@example.com`,
+        })),
       })),
     };
   }
 
   it('applies a code inside its validity window, case-insensitively', async () => {
-    await campaign({ code: 'WINDOW-NOW', kind: 'percent', percent: 10, valid_from: new Date(Date.now() - 86_400_000).toISOString(), valid_until: new Date(Date.now() + 86_400_000).toISOString() });
+    await campaign({
+      code: 'WINDOW-NOW',
+      kind: 'percent',
+      percent: 10,
+      valid_from: new Date(Date.now() - 86_400_000).toISOString(),
+      valid_until: new Date(Date.now() + 86_400_000).toISOString(),
+    });
     const placed = await client.placeOrder(order('window-now'));
     expect(placed.status).toBe(201);
     // 100 000 − 10 % = 90 000 excl. VAT, + 25 % VAT (discounts apply before VAT, as the order summary shows them).
-    expect(placed.body.totals).toMatchObject({ before_discounts: 100_000, discounts: 10_000, excl_vat: 90_000, incl_vat: 112_500 });
+    expect(placed.body.totals).toMatchObject({
+      before_discounts: 100_000,
+      discounts: 10_000,
+      excl_vat: 90_000,
+      incl_vat: 112_500,
+    });
     expect(await usesOf('WINDOW-NOW')).toBe(1);
   });
 
   it('refuses a code before valid_from and after valid_until, holding nothing', async () => {
-    await campaign({ code: 'WINDOW-LATER', kind: 'percent', percent: 10, valid_from: new Date(Date.now() + 86_400_000).toISOString() });
-    await campaign({ code: 'WINDOW-GONE', kind: 'percent', percent: 10, valid_from: new Date(Date.now() - 2 * 86_400_000).toISOString(), valid_until: new Date(Date.now() - 86_400_000).toISOString() });
+    await campaign({
+      code: 'WINDOW-LATER',
+      kind: 'percent',
+      percent: 10,
+      valid_from: new Date(Date.now() + 86_400_000).toISOString(),
+    });
+    await campaign({
+      code: 'WINDOW-GONE',
+      kind: 'percent',
+      percent: 10,
+      valid_from: new Date(Date.now() - 2 * 86_400_000).toISOString(),
+      valid_until: new Date(Date.now() - 86_400_000).toISOString(),
+    });
     const before = (await client.occurrence(occurrenceId)).seats_taken;
     const later = await client.placeOrder(order('WINDOW-LATER'));
     expect(later.status).toBe(422);
@@ -309,7 +435,9 @@ describe('campaign codes in orders', () => {
     expect(wrong.body.code).toBe('campaign_code_invalid');
     expect(await usesOf('BELAY-ONLY')).toBe(0);
 
-    const mixed = await client.placeOrder(order('BELAY-ONLY', [{ occurrence: occurrenceId }, { occurrence: other.occurrence }]));
+    const mixed = await client.placeOrder(
+      order('BELAY-ONLY', [{ occurrence: occurrenceId }, { occurrence: other.occurrence }]),
+    );
     expect(mixed.status).toBe(201);
     const lines = mixed.body.lines as { occurrence_id: string; discount: number }[];
     expect(lines.find((l) => l.occurrence_id === occurrenceId)!.discount).toBe(0);

@@ -82,10 +82,12 @@ describe('renderOrderEmail', () => {
   }
 
   it('lists every gift voucher code with its value and expiry', () => {
-    const v = view({ giftVouchers: [
-      { code: 'GIFT-AAAA2222', value: 50_000, validUntil: '2027-11-25T12:00:00.000Z' },
-      { code: 'GIFT-BBBB3333', value: 25_000, validUntil: null },
-    ] });
+    const v = view({
+      giftVouchers: [
+        { code: 'GIFT-AAAA2222', value: 50_000, validUntil: '2027-11-25T12:00:00.000Z' },
+        { code: 'GIFT-BBBB3333', value: 25_000, validUntil: null },
+      ],
+    });
     const en = renderOrderEmail('gift_voucher', 'en', v);
     const nb = renderOrderEmail('gift_voucher', 'nb', v);
     expect(en.subject).toContain('gift vouchers');
@@ -108,7 +110,9 @@ describe('renderOrderEmail', () => {
     expect(renderOrderEmail('receipt', 'nb', v).subject).toBe('Kvittering for bestilling 1042 – Fjellskolen');
     expect(renderOrderEmail('invoice', 'en', v).subject).toBe('Invoice F-2026-17 for order 1042 – Fjellskolen');
     expect(renderOrderEmail('invoice', 'nb', v).subject).toBe('Faktura F-2026-17 for bestilling 1042 – Fjellskolen');
-    expect(renderOrderEmail('invoice', 'en', view({ documentNumber: null })).subject).toBe('Invoice for order 1042 – Fjellskolen');
+    expect(renderOrderEmail('invoice', 'en', view({ documentNumber: null })).subject).toBe(
+      'Invoice for order 1042 – Fjellskolen',
+    );
     expect(renderOrderEmail('invoice', 'nb', v).text).toContain('med forfall 15. mars 2026');
     expect(renderOrderEmail('invoice', 'en', v).text).toContain('to be paid by 15 March 2026');
     // 12:30 UTC is 13:30 in Oslo in winter.
@@ -116,11 +120,18 @@ describe('renderOrderEmail', () => {
     expect(renderOrderEmail('expiring_soon', 'en', v).text).toContain('1 March 2026 at 13:30');
     expect(renderOrderEmail('refund', 'en', v).text).toContain('We have refunded 125.00 NOK for order 1042.');
     expect(renderOrderEmail('refund', 'nb', v).text).toContain('Vi har refundert 125.00 NOK for bestilling 1042.');
-    expect(renderOrderEmail('refund', 'en', view({ refundAmount: null })).text).toContain('We have issued a refund for order 1042.');
+    expect(renderOrderEmail('refund', 'en', view({ refundAmount: null })).text).toContain(
+      'We have issued a refund for order 1042.',
+    );
   });
 
   it('shows VAT rates in the language style', () => {
-    const v = view({ vatSummary: [{ rateBp: 2500, base: 200_000, amount: 50_000 }, { rateBp: 1250, base: 10_000, amount: 1_250 }] });
+    const v = view({
+      vatSummary: [
+        { rateBp: 2500, base: 200_000, amount: 50_000 },
+        { rateBp: 1250, base: 10_000, amount: 1_250 },
+      ],
+    });
     const en = renderOrderEmail('receipt', 'en', v).text;
     const nb = renderOrderEmail('receipt', 'nb', v).text;
     expect(en).toContain('VAT 25% (of 2000.00 NOK): 500.00 NOK');
@@ -130,9 +141,17 @@ describe('renderOrderEmail', () => {
   });
 
   it('formats money with the currency exponent', () => {
-    const jpy = renderOrderEmail('receipt', 'en', view({ currency: 'jpy', totals: { exclVat: 1000, vat: 100, inclVat: 1100 }, vatSummary: [] }));
+    const jpy = renderOrderEmail(
+      'receipt',
+      'en',
+      view({ currency: 'jpy', totals: { exclVat: 1000, vat: 100, inclVat: 1100 }, vatSummary: [] }),
+    );
     expect(jpy.text).toContain('Total: 1100 JPY');
-    const kwd = renderOrderEmail('receipt', 'en', view({ currency: 'kwd', totals: { exclVat: 1000, vat: 250, inclVat: 1250 }, vatSummary: [] }));
+    const kwd = renderOrderEmail(
+      'receipt',
+      'en',
+      view({ currency: 'kwd', totals: { exclVat: 1000, vat: 250, inclVat: 1250 }, vatSummary: [] }),
+    );
     expect(kwd.text).toContain('Total: 1.250 KWD');
   });
 

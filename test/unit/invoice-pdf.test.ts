@@ -48,13 +48,59 @@ function invoiceFixture(overrides: Partial<InvoiceDocument> = {}): InvoiceDocume
       reference: 'PO-5521',
       email: 'invoice@example.com',
       phone: null,
-      address: { line_1: '125 Holburn Lane', line_2: null, line_3: null, zipcode: '0262', city: 'Oslo', country_code: 'NO' },
+      address: {
+        line_1: '125 Holburn Lane',
+        line_2: null,
+        line_3: null,
+        zipcode: '0262',
+        city: 'Oslo',
+        country_code: 'NO',
+      },
     },
-    delivery: { name: 'Example Inc, goods reception', address: { line_1: 'Lagerveien 9', line_2: null, line_3: null, zipcode: '1400', city: 'Ski', country_code: 'NO' } },
+    delivery: {
+      name: 'Example Inc, goods reception',
+      address: { line_1: 'Lagerveien 9', line_2: null, line_3: null, zipcode: '1400', city: 'Ski', country_code: 'NO' },
+    },
     lines: [
-      { position: 1, description: 'First aid course', quantity: 2, unit_price: 10_000, discount: 2_500, discount_percent: 12.5, vat_rate_bp: 2500, vat_percent: 25, excl_vat: 17_500, vat: 4_375, incl_vat: 21_875 },
-      { position: 2, description: 'Exam', quantity: 1, unit_price: 2_500, discount: 0, discount_percent: null, vat_rate_bp: 2500, vat_percent: 25, excl_vat: 2_500, vat: 625, incl_vat: 3_125 },
-      { position: 3, description: 'Course book', quantity: 1, unit_price: 2_500, discount: 0, discount_percent: null, vat_rate_bp: 1700, vat_percent: 17, excl_vat: 2_500, vat: 425, incl_vat: 2_925 },
+      {
+        position: 1,
+        description: 'First aid course',
+        quantity: 2,
+        unit_price: 10_000,
+        discount: 2_500,
+        discount_percent: 12.5,
+        vat_rate_bp: 2500,
+        vat_percent: 25,
+        excl_vat: 17_500,
+        vat: 4_375,
+        incl_vat: 21_875,
+      },
+      {
+        position: 2,
+        description: 'Exam',
+        quantity: 1,
+        unit_price: 2_500,
+        discount: 0,
+        discount_percent: null,
+        vat_rate_bp: 2500,
+        vat_percent: 25,
+        excl_vat: 2_500,
+        vat: 625,
+        incl_vat: 3_125,
+      },
+      {
+        position: 3,
+        description: 'Course book',
+        quantity: 1,
+        unit_price: 2_500,
+        discount: 0,
+        discount_percent: null,
+        vat_rate_bp: 1700,
+        vat_percent: 17,
+        excl_vat: 2_500,
+        vat: 425,
+        incl_vat: 2_925,
+      },
     ],
     ...overrides,
   };
@@ -75,9 +121,26 @@ describe('renderInvoicePdf', () => {
     expect(text).toContain('Invoice');
     expect(text).toContain('DA-2026-000042');
     // Seller with its legal details.
-    for (const s of ['Demo Academy AS', 'Storgata 1', '0155 Oslo', 'Org. no. 912 345 678', 'VAT no. NO912345678MVA', '1234.56.78903']) expect(text).toContain(s);
+    for (const s of [
+      'Demo Academy AS',
+      'Storgata 1',
+      '0155 Oslo',
+      'Org. no. 912 345 678',
+      'VAT no. NO912345678MVA',
+      '1234.56.78903',
+    ])
+      expect(text).toContain(s);
     // Buyer: company, contact, address, org and VAT numbers, GLN, reference.
-    for (const s of ['Example Inc', 'Attn. Kari Nordmann', '125 Holburn Lane', '0262 Oslo', 'Org. no. 998 877 665', 'VAT no. NO998877665MVA', 'GLN 7080000123456', 'PO-5521']) {
+    for (const s of [
+      'Example Inc',
+      'Attn. Kari Nordmann',
+      '125 Holburn Lane',
+      '0262 Oslo',
+      'Org. no. 998 877 665',
+      'VAT no. NO998877665MVA',
+      'GLN 7080000123456',
+      'PO-5521',
+    ]) {
       expect(text).toContain(s);
     }
     expect(text).toContain('Lagerveien 9');
@@ -103,10 +166,15 @@ describe('renderInvoicePdf', () => {
   });
 
   it('titles a credit note and names the invoice it credits', async () => {
-    const pdf = await renderInvoicePdf(invoiceFixture({
-      type: 'credit_note', number: 'DA-2026-000050', status: 'open', due_date: null,
-      credits: { id: '6f1c3c8e-0000-4000-8000-000000000001', number: 'DA-2026-000042' },
-    }));
+    const pdf = await renderInvoicePdf(
+      invoiceFixture({
+        type: 'credit_note',
+        number: 'DA-2026-000050',
+        status: 'open',
+        due_date: null,
+        credits: { id: '6f1c3c8e-0000-4000-8000-000000000001', number: 'DA-2026-000042' },
+      }),
+    );
     const text = await pdfText(pdf);
     expect(text).toContain('Credit note');
     expect(text).toContain('DA-2026-000050');
@@ -117,7 +185,11 @@ describe('renderInvoicePdf', () => {
   });
 
   it('titles a receipt as paid', async () => {
-    const text = await pdfText(await renderInvoicePdf(invoiceFixture({ type: 'receipt', status: 'paid', due_date: null, paid_at: '2026-03-02T09:15:00.000Z' })));
+    const text = await pdfText(
+      await renderInvoicePdf(
+        invoiceFixture({ type: 'receipt', status: 'paid', due_date: null, paid_at: '2026-03-02T09:15:00.000Z' }),
+      ),
+    );
     expect(text).toContain('Receipt');
     expect(text).toContain('Total paid');
     expect(text).not.toContain('Due date');
@@ -125,13 +197,42 @@ describe('renderInvoicePdf', () => {
 
   it('renders a sparse document and breaks long documents over pages', async () => {
     const sparse = invoiceFixture({
-      exchange_rate: null, currency: 'nok', delivery: null, lines: [], vat_summary: [],
-      seller: { name: 'Tenant x', legal_name: null, org_number: null, vat_number: null, address: null, bank_account: null, email: null },
-      customer: { name: null, company: null, contact: null, org_number: null, vat_number: null, gln: null, reference: null, email: null, phone: null, address: null },
+      exchange_rate: null,
+      currency: 'nok',
+      delivery: null,
+      lines: [],
+      vat_summary: [],
+      seller: {
+        name: 'Tenant x',
+        legal_name: null,
+        org_number: null,
+        vat_number: null,
+        address: null,
+        bank_account: null,
+        email: null,
+      },
+      customer: {
+        name: null,
+        company: null,
+        contact: null,
+        org_number: null,
+        vat_number: null,
+        gln: null,
+        reference: null,
+        email: null,
+        phone: null,
+        address: null,
+      },
     });
-    expect((await pdfText(await renderInvoicePdf(sparse)))).toContain('No lines');
+    expect(await pdfText(await renderInvoicePdf(sparse))).toContain('No lines');
 
-    const many = invoiceFixture({ lines: Array.from({ length: 60 }, (_, i) => ({ ...invoiceFixture().lines[1]!, position: i + 1, description: `Item ${i + 1}` })) });
+    const many = invoiceFixture({
+      lines: Array.from({ length: 60 }, (_, i) => ({
+        ...invoiceFixture().lines[1]!,
+        position: i + 1,
+        description: `Item ${i + 1}`,
+      })),
+    });
     const { totalPages, text } = await extractText(new Uint8Array(await renderInvoicePdf(many)), { mergePages: true });
     expect(totalPages).toBeGreaterThan(1);
     expect(text).toContain('Item 60');

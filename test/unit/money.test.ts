@@ -10,7 +10,24 @@ import {
 
 describe('currencyExponent', () => {
   it('knows zero-, two- and three-decimal currencies', () => {
-    for (const c of ['jpy', 'krw', 'isk', 'clp', 'vnd', 'xof', 'xaf', 'ugx', 'pyg', 'rwf', 'kmf', 'gnf', 'djf', 'bif', 'vuv', 'xpf']) {
+    for (const c of [
+      'jpy',
+      'krw',
+      'isk',
+      'clp',
+      'vnd',
+      'xof',
+      'xaf',
+      'ugx',
+      'pyg',
+      'rwf',
+      'kmf',
+      'gnf',
+      'djf',
+      'bif',
+      'vuv',
+      'xpf',
+    ]) {
       expect(currencyExponent(c)).toBe(0);
     }
     for (const c of ['bhd', 'jod', 'kwd', 'omr', 'tnd', 'iqd', 'lyd']) {
@@ -158,7 +175,24 @@ describe('parseRate', () => {
   });
 
   it('rejects malformed and non-positive rates', () => {
-    for (const bad of ['', 'abc', '1e3', '-0.5', '+1', '0', '0.00', '1.', '.5', ' 1', '1 ', '1,5', 'NaN', 'Infinity', '0.00000000001', '1.2.3']) {
+    for (const bad of [
+      '',
+      'abc',
+      '1e3',
+      '-0.5',
+      '+1',
+      '0',
+      '0.00',
+      '1.',
+      '.5',
+      ' 1',
+      '1 ',
+      '1,5',
+      'NaN',
+      'Infinity',
+      '0.00000000001',
+      '1.2.3',
+    ]) {
       expect(() => parseRate(bad), bad).toThrow(ExchangeError);
     }
   });

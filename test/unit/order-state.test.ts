@@ -9,13 +9,21 @@ const DIAGRAM = path.resolve(import.meta.dirname, '../../docs/order-lifecycle.md
 /** `from --> to: event — …` lines of the lifecycle's mermaid diagram, start and end markers left out. */
 function diagramEdges(): string[] {
   const markdown = readFileSync(DIAGRAM, 'utf8');
-  const diagram = markdown.slice(markdown.indexOf('```mermaid'), markdown.indexOf('```', markdown.indexOf('```mermaid') + 3));
-  return [...diagram.matchAll(/^\s*(\w+) --> (\w+)(?::\s*(\w+))?/gm)].map(([, from, to, event]) => `${from} -${event}-> ${to}`);
+  const diagram = markdown.slice(
+    markdown.indexOf('```mermaid'),
+    markdown.indexOf('```', markdown.indexOf('```mermaid') + 3),
+  );
+  return [...diagram.matchAll(/^\s*(\w+) --> (\w+)(?::\s*(\w+))?/gm)].map(
+    ([, from, to, event]) => `${from} -${event}-> ${to}`,
+  );
 }
 
 const tableEdges = () => TRANSITIONS.flatMap((t) => t.from.map((from) => `${from} -${t.event}-> ${t.to}`));
 
-const state = (status: OrderState['status'], attention: OrderState['attention'] = null): OrderState => ({ status, attention });
+const state = (status: OrderState['status'], attention: OrderState['attention'] = null): OrderState => ({
+  status,
+  attention,
+});
 
 describe('the transition table', () => {
   it('has exactly the edges the lifecycle diagram draws, each labelled with its event', () => {
@@ -59,17 +67,28 @@ describe('mayOrder', () => {
     const client = { kind: 'cancel', by: 'client', partial: false } as const;
     expect(mayOrder(state('completed'), client)).toBeNull();
     expect(mayOrder(state('expired'), client)?.code).toBe('order_not_cancellable');
-    expect(mayOrder(state('awaiting_payment'), { ...client, partial: true })?.code).toBe('partial_cancellation_not_allowed');
-    expect(mayOrder(state('needs_attention', { cause: 'refund', resumeTo: 'completed' }), client)?.code).toBe('order_not_cancellable');
-    expect(mayOrder(state('needs_attention', { cause: 'refund', resumeTo: 'completed' }), { ...client, by: 'operator' })).toBeNull();
+    expect(mayOrder(state('awaiting_payment'), { ...client, partial: true })?.code).toBe(
+      'partial_cancellation_not_allowed',
+    );
+    expect(mayOrder(state('needs_attention', { cause: 'refund', resumeTo: 'completed' }), client)?.code).toBe(
+      'order_not_cancellable',
+    );
+    expect(
+      mayOrder(state('needs_attention', { cause: 'refund', resumeTo: 'completed' }), { ...client, by: 'operator' }),
+    ).toBeNull();
     // Cancelled already, parked only because its refund was refused: there is nothing left to cancel.
-    expect(mayOrder(state('needs_attention', { cause: 'refund', resumeTo: 'cancelled' }), { ...client, by: 'operator' })?.code)
-      .toBe('order_not_cancellable');
+    expect(
+      mayOrder(state('needs_attention', { cause: 'refund', resumeTo: 'cancelled' }), { ...client, by: 'operator' })
+        ?.code,
+    ).toBe('order_not_cancellable');
   });
 
   it('takes a payment while one is open and names the invoice when the order is paid by bank transfer', () => {
     expect(mayOrder(state('awaiting_payment'), { kind: 'pay' })).toBeNull();
-    expect(mayOrder(state('invoiced'), { kind: 'pay' })).toEqual({ code: 'order_not_payable', message: 'This order is paid by invoice (bank transfer)' });
+    expect(mayOrder(state('invoiced'), { kind: 'pay' })).toEqual({
+      code: 'order_not_payable',
+      message: 'This order is paid by invoice (bank transfer)',
+    });
     expect(mayOrder(state('cancelled'), { kind: 'pay' })?.code).toBe('order_not_payable');
   });
 
@@ -77,6 +96,11 @@ describe('mayOrder', () => {
     expect(mayOrder(state('completed'), { kind: 'settle', action: 'refund' })?.code).toBe('order_not_in_attention');
     const refused = state('needs_attention', { cause: 'refund', resumeTo: 'cancelled' });
     expect(mayOrder(refused, { kind: 'settle', action: 'accept' })?.code).toBe('settlement_not_allowed');
-    expect(mayOrder(state('needs_attention', { cause: 'payment', resumeTo: 'awaiting_payment' }), { kind: 'settle', action: 'accept' })).toBeNull();
+    expect(
+      mayOrder(state('needs_attention', { cause: 'payment', resumeTo: 'awaiting_payment' }), {
+        kind: 'settle',
+        action: 'accept',
+      }),
+    ).toBeNull();
   });
 });

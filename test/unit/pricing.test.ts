@@ -127,7 +127,13 @@ describe('priceOrder — worked examples (prices excl VAT)', () => {
       [125000, 0, 125000, 12500, 137500],
       [89900, 44950, 44950, 11238, 56188],
     ]);
-    expect(r.totals).toEqual({ beforeDiscounts: 214900, discounts: 44950, exclVat: 169950, vat: 23738, inclVat: 193688 });
+    expect(r.totals).toEqual({
+      beforeDiscounts: 214900,
+      discounts: 44950,
+      exclVat: 169950,
+      vat: 23738,
+      inclVat: 193688,
+    });
     expect(r.vatSummary).toEqual([
       { rateBp: 2500, base: 44950, amount: 11238 },
       { rateBp: 1000, base: 125000, amount: 12500 },
@@ -269,7 +275,13 @@ describe('priceOrder — worked examples (prices excl VAT)', () => {
       [100000, 5714, 94286, 23571, 117857],
       [50000, 2857, 47143, 0, 47143],
     ]);
-    expect(r.totals).toEqual({ beforeDiscounts: 150000, discounts: 8571, exclVat: 141429, vat: 23571, inclVat: 165000 });
+    expect(r.totals).toEqual({
+      beforeDiscounts: 150000,
+      discounts: 8571,
+      exclVat: 141429,
+      vat: 23571,
+      inclVat: 165000,
+    });
     expect(r.voucherApplied).toBe(10000);
   });
 
@@ -400,10 +412,13 @@ describe('priceOrder — edge cases and validation', () => {
   });
 
   it('does not mutate its input and is deterministic', () => {
-    const input = order([line({ unitPrice: 33333, quantity: 3, discountPercent: 7.5 }), line({ unitPrice: 101, vatRateBp: 1500 })], {
-      campaign: { code: 'C', kind: 'amount', amount: 777 },
-      voucher: { code: 'G', kind: 'value', remaining: 5000 },
-    });
+    const input = order(
+      [line({ unitPrice: 33333, quantity: 3, discountPercent: 7.5 }), line({ unitPrice: 101, vatRateBp: 1500 })],
+      {
+        campaign: { code: 'C', kind: 'amount', amount: 777 },
+        voucher: { code: 'G', kind: 'value', remaining: 5000 },
+      },
+    );
     const snapshot = structuredClone(input);
     const a = priceOrder(input);
     const b = priceOrder(structuredClone(input));
@@ -429,12 +444,30 @@ describe('priceOrder — edge cases and validation', () => {
     expectPricingError(() => priceOrder(order([ok({ key: '' })])), 'invalid_line_key');
     expectPricingError(() => priceOrder(order([ok({ key: 'a' }), ok({ key: 'a' })])), 'duplicate_line_key');
     expectPricingError(() => priceOrder(order([ok()], { currency: 'NOK' })), 'invalid_currency');
-    expectPricingError(() => priceOrder(order([ok()], { campaign: { code: 'C', kind: 'percent', percent: 101 } })), 'invalid_percent');
-    expectPricingError(() => priceOrder(order([ok()], { campaign: { code: 'C', kind: 'amount', amount: -1 } })), 'invalid_amount');
-    expectPricingError(() => priceOrder(order([ok()], { campaign: { code: 'C', kind: 'amount', amount: 1.5 } })), 'invalid_amount');
-    expectPricingError(() => priceOrder(order([ok()], { voucher: { code: 'V', kind: 'percent', percent: -5 } })), 'invalid_percent');
-    expectPricingError(() => priceOrder(order([ok()], { voucher: { code: 'V', kind: 'value', remaining: 0.5 } })), 'invalid_amount');
-    expectPricingError(() => priceOrder(order([ok({ unitPrice: Number.MAX_SAFE_INTEGER, quantity: 2 })])), 'amount_overflow');
+    expectPricingError(
+      () => priceOrder(order([ok()], { campaign: { code: 'C', kind: 'percent', percent: 101 } })),
+      'invalid_percent',
+    );
+    expectPricingError(
+      () => priceOrder(order([ok()], { campaign: { code: 'C', kind: 'amount', amount: -1 } })),
+      'invalid_amount',
+    );
+    expectPricingError(
+      () => priceOrder(order([ok()], { campaign: { code: 'C', kind: 'amount', amount: 1.5 } })),
+      'invalid_amount',
+    );
+    expectPricingError(
+      () => priceOrder(order([ok()], { voucher: { code: 'V', kind: 'percent', percent: -5 } })),
+      'invalid_percent',
+    );
+    expectPricingError(
+      () => priceOrder(order([ok()], { voucher: { code: 'V', kind: 'value', remaining: 0.5 } })),
+      'invalid_amount',
+    );
+    expectPricingError(
+      () => priceOrder(order([ok({ unitPrice: Number.MAX_SAFE_INTEGER, quantity: 2 })])),
+      'amount_overflow',
+    );
   });
 
   it('reports where the problem is', () => {
@@ -503,7 +536,10 @@ describe('priceOrder — invariants (seeded property test)', () => {
       expect(priceOrder(structuredClone(input)), ctx).toStrictEqual(r);
 
       const sum = (f: (l: PricingResult['lines'][number]) => number) => r.lines.reduce((a, l) => a + f(l), 0);
-      expect(r.lines.map((l) => l.key), ctx).toEqual(input.lines.map((l) => l.key));
+      expect(
+        r.lines.map((l) => l.key),
+        ctx,
+      ).toEqual(input.lines.map((l) => l.key));
 
       for (const l of r.lines) {
         for (const v of [l.beforeDiscounts, l.discount, l.exclVat, l.vat, l.inclVat]) {
@@ -514,7 +550,11 @@ describe('priceOrder — invariants (seeded property test)', () => {
         expect(l.beforeDiscounts, ctx).toBe(l.unitPrice * l.quantity);
         if (input.voucher?.kind !== 'value') {
           // VAT follows rule 5 exactly when no gift card was applied
-          expect(l.vat, ctx).toBe(input.pricesIncludeVat ? vatFromInclusive(l.inclVat, l.vatRateBp) : vatFromExclusive(l.exclVat, l.vatRateBp));
+          expect(l.vat, ctx).toBe(
+            input.pricesIncludeVat
+              ? vatFromInclusive(l.inclVat, l.vatRateBp)
+              : vatFromExclusive(l.exclVat, l.vatRateBp),
+          );
         } else {
           expect(l.vat, ctx).toBe(vatFromInclusive(l.inclVat, l.vatRateBp));
         }
@@ -534,8 +574,14 @@ describe('priceOrder — invariants (seeded property test)', () => {
 
       const rates = r.vatSummary.map((row) => row.rateBp);
       expect(rates, ctx).toEqual([...new Set(input.lines.map((l) => l.vatRateBp))].sort((a, b) => b - a));
-      expect(r.vatSummary.reduce((a, row) => a + row.base, 0), ctx).toBe(t.exclVat);
-      expect(r.vatSummary.reduce((a, row) => a + row.amount, 0), ctx).toBe(t.vat);
+      expect(
+        r.vatSummary.reduce((a, row) => a + row.base, 0),
+        ctx,
+      ).toBe(t.exclVat);
+      expect(
+        r.vatSummary.reduce((a, row) => a + row.amount, 0),
+        ctx,
+      ).toBe(t.vat);
       for (const row of r.vatSummary) {
         expect(row.base >= 0 && row.amount >= 0, ctx).toBe(true);
         const at = r.lines.filter((l) => l.vatRateBp === row.rateBp);

@@ -1,17 +1,38 @@
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import {
-  checkoutExpiry, sessionState, stripeApiBaseOptions, stripeSecretKeyVariable, stripeWebhookSecret, stripeWebhookSecretVariable,
+  checkoutExpiry,
+  sessionState,
+  stripeApiBaseOptions,
+  stripeSecretKeyVariable,
+  stripeWebhookSecret,
+  stripeWebhookSecretVariable,
 } from '../../payments/stripe-provider';
 import { verifyStripeWebhook } from '../../api/routes/stripe-webhooks';
 
 const secret = 'whsec_test_0123456789abcdef';
 const payload = JSON.stringify({
-  id: 'evt_test_1', object: 'event', type: 'checkout.session.completed', created: 1_700_000_000,
-  data: { object: { id: 'cs_test_1', object: 'checkout.session', payment_status: 'paid', status: 'complete', amount_total: 1000, currency: 'nok' } },
+  id: 'evt_test_1',
+  object: 'event',
+  type: 'checkout.session.completed',
+  created: 1_700_000_000,
+  data: {
+    object: {
+      id: 'cs_test_1',
+      object: 'checkout.session',
+      payment_status: 'paid',
+      status: 'complete',
+      amount_total: 1000,
+      currency: 'nok',
+    },
+  },
 });
 const sign = (body: string, key = secret, timestamp?: number) =>
-  Stripe.webhooks.generateTestHeaderString({ payload: body, secret: key, ...(timestamp === undefined ? {} : { timestamp }) });
+  Stripe.webhooks.generateTestHeaderString({
+    payload: body,
+    secret: key,
+    ...(timestamp === undefined ? {} : { timestamp }),
+  });
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 describe('Stripe webhook signature (Stripe-Signature, verified by the SDK)', () => {
@@ -40,11 +61,17 @@ describe('Stripe webhook signature (Stripe-Signature, verified by the SDK)', () 
     // The same header is judged against the time it is received.
     const header = sign(payload, secret, 1_700_000_000);
     expect(verifyStripeWebhook(payload, header, secret, (1_700_000_000 + 300) * 1000).ok).toBe(true);
-    expect(verifyStripeWebhook(payload, header, secret, (1_700_000_000 + 301) * 1000)).toEqual({ ok: false, reason: 'stale' });
+    expect(verifyStripeWebhook(payload, header, secret, (1_700_000_000 + 301) * 1000)).toEqual({
+      ok: false,
+      reason: 'stale',
+    });
   });
 
   it('refuses a signature made with another secret', () => {
-    expect(verifyStripeWebhook(payload, sign(payload, 'whsec_someone_else'), secret)).toEqual({ ok: false, reason: 'mismatch' });
+    expect(verifyStripeWebhook(payload, sign(payload, 'whsec_someone_else'), secret)).toEqual({
+      ok: false,
+      reason: 'mismatch',
+    });
   });
 
   it('refuses a missing or malformed header', () => {
@@ -81,7 +108,7 @@ describe('Stripe provider helpers', () => {
     expect(sessionState({ status: 'complete', payment_status: 'unpaid' })).toBe('open');
   });
 
-  it('derives expires_at from the order, within Stripe\'s 30 min … 24 h', () => {
+  it("derives expires_at from the order, within Stripe's 30 min … 24 h", () => {
     const created = new Date('2026-01-01T10:00:00Z');
     const at = (iso: string) => Math.floor(Date.parse(iso) / 1000);
     expect(checkoutExpiry(created, null)).toBeUndefined();
@@ -92,7 +119,15 @@ describe('Stripe provider helpers', () => {
 
   it('points the SDK at STRIPE_API_BASE', () => {
     expect(stripeApiBaseOptions(undefined)).toEqual({});
-    expect(stripeApiBaseOptions('http://127.0.0.1:12111')).toEqual({ host: '127.0.0.1', port: '12111', protocol: 'http' });
-    expect(stripeApiBaseOptions('https://stripe.internal')).toEqual({ host: 'stripe.internal', port: 443, protocol: 'https' });
+    expect(stripeApiBaseOptions('http://127.0.0.1:12111')).toEqual({
+      host: '127.0.0.1',
+      port: '12111',
+      protocol: 'http',
+    });
+    expect(stripeApiBaseOptions('https://stripe.internal')).toEqual({
+      host: 'stripe.internal',
+      port: 443,
+      protocol: 'https',
+    });
   });
 });

@@ -36,6 +36,7 @@ export function historyToJSONText(history: History): string {
 /** A History from proto3 JSON text (unknown fields from newer servers are ignored). */
 export function historyFromJSONText(text: string): History {
   const json = JSON.parse(text) as { events?: unknown };
-  if (!json || !Array.isArray(json.events) || json.events.length === 0) throw new TypeError('not a workflow history: no events');
+  if (!json || !Array.isArray(json.events) || json.events.length === 0)
+    throw new TypeError('not a workflow history: no events');
   return protojson.fromJson(historyType, json, { ignoreUnknownFields: true }) as History;
 }

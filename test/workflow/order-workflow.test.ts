@@ -87,8 +87,13 @@ describe('card order paid by webhook', () => {
     expect(r.stubs.inputsOf('validateOrder')).toEqual([{ tenantId: TENANT_ID, submission: makeSubmission() }]);
     const [placed] = r.stubs.inputsOf('placeOrder');
     expect(placed).toMatchObject({
-      tenantId: TENANT_ID, orderId: r.start.orderId, orderNumber: 1001, workflowId: r.workflowId,
-      submission: makeSubmission(), draft: makeDraft(), paymentMethod: 'card',
+      tenantId: TENANT_ID,
+      orderId: r.start.orderId,
+      orderNumber: 1001,
+      workflowId: r.workflowId,
+      submission: makeSubmission(),
+      draft: makeDraft(),
+      paymentMethod: 'card',
     });
     expectDeadline(r, placed!.preliminaryUntil, PRELIMINARY_MINUTES * MINUTE);
     // Only "taken": the order's contents stay in PostgreSQL, where the API reads its answer.
@@ -106,10 +111,18 @@ describe('card order paid by webhook', () => {
 
   it('records the payment, books, issues and mails the receipt and completes', () => {
     const r = run();
-    expect(r.stubs.names()).toEqual(['validateOrder', 'placeOrder', 'createPaymentSession', 'recordPaymentOutcome', ...bookedAndConfirmed]);
+    expect(r.stubs.names()).toEqual([
+      'validateOrder',
+      'placeOrder',
+      'createPaymentSession',
+      'recordPaymentOutcome',
+      ...bookedAndConfirmed,
+    ]);
     expect(r.stubs.inputsOf('recordPaymentOutcome').map((i) => i.event.eventId)).toEqual(['evt-paid']);
     // Booking, the receipt (with a number), completion and the receipt mail in one activity.
-    expect(r.stubs.inputsOf('completePaidOrder')).toEqual([{ tenantId: TENANT_ID, orderId: r.start.orderId, receipt: true }]);
+    expect(r.stubs.inputsOf('completePaidOrder')).toEqual([
+      { tenantId: TENANT_ID, orderId: r.start.orderId, receipt: true },
+    ]);
     expectScopeOnEveryCall(r);
     expect(r.result).toBe('completed');
     expect(r.finalProgress).toEqual({ status: 'completed', waitingFor: null, preliminaryUntil: expect.any(String) });
@@ -143,7 +156,13 @@ describe('card order declined, then paid', () => {
       ['evt-paid', 'succeeded'],
     ]);
     expect(r.stubs.names()).toEqual([
-      'validateOrder', 'placeOrder', 'createPaymentSession', 'recordPaymentOutcome', 'queueOrderEmail', 'recordPaymentOutcome', ...bookedAndConfirmed,
+      'validateOrder',
+      'placeOrder',
+      'createPaymentSession',
+      'recordPaymentOutcome',
+      'queueOrderEmail',
+      'recordPaymentOutcome',
+      ...bookedAndConfirmed,
     ]);
     expect(r.stubs.inputsOf('queueOrderEmail').map((i) => i.kind)).toEqual(['payment_failed']);
     expect(r.result).toBe('completed');
@@ -168,7 +187,13 @@ describe('card order never paid', () => {
   it('asks the provider at the deadline, expires, mails and ends after the late-payment window', () => {
     const r = run();
     expect(withoutChecks(r)).toEqual([
-      'validateOrder', 'placeOrder', 'createPaymentSession', 'queueOrderEmail', 'queueOrderEmail', 'closePaymentSession', 'expireOrder',
+      'validateOrder',
+      'placeOrder',
+      'createPaymentSession',
+      'queueOrderEmail',
+      'queueOrderEmail',
+      'closePaymentSession',
+      'expireOrder',
       'queueOrderEmail',
     ]);
     // While it waited, the provider was asked every 10 minutes (at 10 and 20 of the 30).
@@ -228,10 +253,23 @@ describe('card order declined and never retried', () => {
     expect(asked).toBeGreaterThanOrEqual(deadline);
     expect(asked).toBeLessThan(deadline + MINUTE);
     expect(withoutChecks(r)).toEqual([
-      'validateOrder', 'placeOrder', 'createPaymentSession', 'recordPaymentOutcome', 'queueOrderEmail', 'queueOrderEmail',
-      'queueOrderEmail', 'closePaymentSession', 'expireOrder', 'queueOrderEmail',
+      'validateOrder',
+      'placeOrder',
+      'createPaymentSession',
+      'recordPaymentOutcome',
+      'queueOrderEmail',
+      'queueOrderEmail',
+      'queueOrderEmail',
+      'closePaymentSession',
+      'expireOrder',
+      'queueOrderEmail',
     ]);
-    expect(r.stubs.inputsOf('queueOrderEmail').map((i) => i.kind)).toEqual(['payment_failed', 'order_received', 'expiring_soon', 'expired']);
+    expect(r.stubs.inputsOf('queueOrderEmail').map((i) => i.kind)).toEqual([
+      'payment_failed',
+      'order_received',
+      'expiring_soon',
+      'expired',
+    ]);
     expect(r.result).toBe('expired');
   });
 });
@@ -246,14 +284,35 @@ describe('card payment after expiry', () => {
   it('records and refunds the late payment, mails the refund, ignores the late decline', () => {
     const r = run();
     expect(withoutChecks(r)).toEqual([
-      'validateOrder', 'placeOrder', 'createPaymentSession', 'queueOrderEmail', 'queueOrderEmail', 'closePaymentSession', 'expireOrder',
-      'queueOrderEmail', 'recordPaymentOutcome', 'rebookAfterLatePayment', 'queueOrderEmail', 'refundPayment',
+      'validateOrder',
+      'placeOrder',
+      'createPaymentSession',
+      'queueOrderEmail',
+      'queueOrderEmail',
+      'closePaymentSession',
+      'expireOrder',
+      'queueOrderEmail',
+      'recordPaymentOutcome',
+      'rebookAfterLatePayment',
+      'queueOrderEmail',
+      'refundPayment',
     ]);
     expect(r.stubs.inputsOf('recordPaymentOutcome').map((i) => i.event.eventId)).toEqual(['evt-late-paid']);
     expect(r.stubs.inputsOf('refundPayment')).toEqual([
-      { tenantId: TENANT_ID, orderId: r.start.orderId, sessionId: 'sess-1', amount: CARD_TOTAL, reason: 'paid_after_expiry' },
+      {
+        tenantId: TENANT_ID,
+        orderId: r.start.orderId,
+        sessionId: 'sess-1',
+        amount: CARD_TOTAL,
+        reason: 'paid_after_expiry',
+      },
     ]);
-    expect(r.stubs.inputsOf('queueOrderEmail').map((i) => i.kind)).toEqual(['order_received', 'expiring_soon', 'expired', 'refund']);
+    expect(r.stubs.inputsOf('queueOrderEmail').map((i) => i.kind)).toEqual([
+      'order_received',
+      'expiring_soon',
+      'expired',
+      'refund',
+    ]);
     expect(r.result).toBe('expired');
   });
 });
@@ -270,10 +329,18 @@ describe('card webhook lost', () => {
   it('completes with the payment the provider reports at the deadline, never expires', () => {
     const r = run();
     expect(r.stubs.names()).toEqual([
-      'validateOrder', 'placeOrder', 'createPaymentSession', 'queueOrderEmail', 'closePaymentSession', 'recordPaymentOutcome',
+      'validateOrder',
+      'placeOrder',
+      'createPaymentSession',
+      'queueOrderEmail',
+      'closePaymentSession',
+      'recordPaymentOutcome',
       ...bookedAndConfirmed,
     ]);
-    expect(r.stubs.inputsOf('recordPaymentOutcome')[0]!.event).toMatchObject({ eventId: 'reconciled:sess-1', outcome: 'succeeded' });
+    expect(r.stubs.inputsOf('recordPaymentOutcome')[0]!.event).toMatchObject({
+      eventId: 'reconciled:sess-1',
+      outcome: 'succeeded',
+    });
     expect(r.stubs.inputsOf('completePaidOrder')).toEqual([expect.objectContaining({ receipt: true })]);
     expect(r.result).toBe('completed');
   });
@@ -298,8 +365,19 @@ describe('invoice order', () => {
     const r = run();
     expect(r.stubs.inputsOf('placeOrder')[0]).toMatchObject({ paymentMethod: 'invoice', preliminaryUntil: null });
     expect(r.submits).toEqual([{ ok: true }]);
-    expect(r.progress.invoiced).toEqual({ status: 'invoiced', waitingFor: 'the invoice to be paid', preliminaryUntil: null });
-    expect(r.stubs.names().slice(0, 6)).toEqual(['validateOrder', 'placeOrder', 'bookOrder', 'issueDocument', 'queueOrderEmail', 'setOrderStatus']);
+    expect(r.progress.invoiced).toEqual({
+      status: 'invoiced',
+      waitingFor: 'the invoice to be paid',
+      preliminaryUntil: null,
+    });
+    expect(r.stubs.names().slice(0, 6)).toEqual([
+      'validateOrder',
+      'placeOrder',
+      'bookOrder',
+      'issueDocument',
+      'queueOrderEmail',
+      'setOrderStatus',
+    ]);
     expect(r.stubs.inputsOf('issueDocument').map((i) => i.kind)).toEqual(['invoice']);
     expect(r.stubs.inputsOf('queueOrderEmail')[0]).toMatchObject({ kind: 'invoice' });
     expect(r.stubs.inputsOf('setOrderStatus')[0]).toMatchObject({ status: 'invoiced', eventKey: 'invoiced' });
@@ -307,9 +385,19 @@ describe('invoice order', () => {
 
   it('stays invoiced after a part payment', () => {
     const r = run();
-    expect(r.progress['after part payment']).toEqual({ status: 'invoiced', waitingFor: 'the invoice to be paid', preliminaryUntil: null });
+    expect(r.progress['after part payment']).toEqual({
+      status: 'invoiced',
+      waitingFor: 'the invoice to be paid',
+      preliminaryUntil: null,
+    });
     expect(r.notes.callsAfterPartPayment).toEqual([
-      'validateOrder', 'placeOrder', 'bookOrder', 'issueDocument', 'queueOrderEmail', 'setOrderStatus', 'recordInvoicePayment',
+      'validateOrder',
+      'placeOrder',
+      'bookOrder',
+      'issueDocument',
+      'queueOrderEmail',
+      'setOrderStatus',
+      'recordInvoicePayment',
     ]);
   });
 
@@ -317,15 +405,28 @@ describe('invoice order', () => {
     const r = run();
     expect(r.stubs.inputsOf('recordInvoicePayment')).toEqual([
       { tenantId: TENANT_ID, orderId: r.start.orderId, invoiceId: 'doc-1', amount: 100_000, reference: 'bank-1' },
-      { tenantId: TENANT_ID, orderId: r.start.orderId, invoiceId: 'doc-1', amount: CARD_TOTAL - 100_000, reference: 'bank-2' },
+      {
+        tenantId: TENANT_ID,
+        orderId: r.start.orderId,
+        invoiceId: 'doc-1',
+        amount: CARD_TOTAL - 100_000,
+        reference: 'bank-2',
+      },
     ]);
-    expect(r.stubs.names().slice(6)).toEqual(['recordInvoicePayment', 'recordInvoicePayment', 'setOrderStatus', 'queueOrderEmail']);
+    expect(r.stubs.names().slice(6)).toEqual([
+      'recordInvoicePayment',
+      'recordInvoicePayment',
+      'setOrderStatus',
+      'queueOrderEmail',
+    ]);
     expect(r.stubs.inputsOf('setOrderStatus')[1]).toMatchObject({ status: 'completed', eventKey: 'completed' });
     expect(r.stubs.inputsOf('queueOrderEmail')[1]).toMatchObject({ kind: 'receipt' });
     expect(r.stubs.names()).not.toContain('createPaymentSession');
     expect(r.result).toBe('completed');
     expect(searchAttributeUpserts(r.history)).toEqual({
-      PaymentMethod: ['invoice'], CustomerEmail: [BOOKER_EMAIL], OrderStatus: ['invoiced', 'completed'],
+      PaymentMethod: ['invoice'],
+      CustomerEmail: [BOOKER_EMAIL],
+      OrderStatus: ['invoiced', 'completed'],
     });
   });
 });
@@ -339,7 +440,9 @@ describe('free order', () => {
     expect(r.submits).toEqual([{ ok: true }]);
     expect(r.stubs.names()).toEqual(['validateOrder', 'placeOrder', 'completePaidOrder']);
     // Nothing to pay, so no receipt document (the confirmation mail still goes out).
-    expect(r.stubs.inputsOf('completePaidOrder')).toEqual([{ tenantId: TENANT_ID, orderId: r.start.orderId, receipt: false }]);
+    expect(r.stubs.inputsOf('completePaidOrder')).toEqual([
+      { tenantId: TENANT_ID, orderId: r.start.orderId, receipt: false },
+    ]);
     expect(r.result).toBe('completed');
     expect(searchAttributeUpserts(r.history).PaymentMethod).toEqual(['free']);
   });
@@ -394,9 +497,9 @@ describe('submit sent twice', () => {
     const [first, second] = r.notes.answers as unknown[];
     expect(first).toMatchObject({ ok: true });
     expect(second).toEqual(first);
-    expect(r.stubs.names().filter((n) => n === 'validateOrder' || n === 'placeOrder' || n === 'createPaymentSession')).toEqual([
-      'validateOrder', 'placeOrder', 'createPaymentSession',
-    ]);
+    expect(
+      r.stubs.names().filter((n) => n === 'validateOrder' || n === 'placeOrder' || n === 'createPaymentSession'),
+    ).toEqual(['validateOrder', 'placeOrder', 'createPaymentSession']);
     expect(r.result).toBe('completed');
   });
 });
@@ -442,7 +545,12 @@ describe('cancellation', () => {
   it('before payment: closes the session first, releases everything, refunds nothing', () => {
     const r = beforePayment();
     const names = r.stubs.names();
-    expect(names.slice(names.indexOf('evaluateCancellation'))).toEqual(['evaluateCancellation', 'closePaymentSession', 'cancelOrder', 'queueOrderEmail']);
+    expect(names.slice(names.indexOf('evaluateCancellation'))).toEqual([
+      'evaluateCancellation',
+      'closePaymentSession',
+      'cancelOrder',
+      'queueOrderEmail',
+    ]);
     expect(r.stubs.inputsOf('queueOrderEmail').at(-1)).toMatchObject({ kind: 'cancelled', sequence: 1 });
     expect(names).not.toContain('refundPayment');
     expect(names).not.toContain('expireOrder');
@@ -452,16 +560,30 @@ describe('cancellation', () => {
 
   it('after payment: stays open until the service starts, then refunds the card and issues a credit note', () => {
     const r = afterPayment();
-    expect(r.stubs.inputsOf('cancelOrder')).toEqual([expect.objectContaining({ cancellationId: '1', request: { by: 'client' } })]);
-    expect(r.stubs.inputsOf('refundPayment')).toEqual([expect.objectContaining({ sessionId: 'sess-1', amount: CARD_TOTAL, reason: 'cancellation-1' })]);
-    expect(r.notes.cancel).toMatchObject({ ok: true, full: true, refund_amount: CARD_TOTAL, refund_via: 'card', credit_note_number: 'CN-1' });
+    expect(r.stubs.inputsOf('cancelOrder')).toEqual([
+      expect.objectContaining({ cancellationId: '1', request: { by: 'client' } }),
+    ]);
+    expect(r.stubs.inputsOf('refundPayment')).toEqual([
+      expect.objectContaining({ sessionId: 'sess-1', amount: CARD_TOTAL, reason: 'cancellation-1' }),
+    ]);
+    expect(r.notes.cancel).toMatchObject({
+      ok: true,
+      full: true,
+      refund_amount: CARD_TOTAL,
+      refund_via: 'card',
+      credit_note_number: 'CN-1',
+    });
     expect(searchAttributeUpserts(r.history).OrderStatus).toEqual(['awaiting_payment', 'completed', 'cancelled']);
     expect(r.result).toBe('cancelled');
   });
 
   it('refused by the policy: nothing is cancelled, and the order completes and ends when the service starts', () => {
     const r = refused();
-    expect(r.notes.cancel).toEqual({ ok: false, code: 'cancellation_deadline_passed', message: expect.stringContaining('24 hours') });
+    expect(r.notes.cancel).toEqual({
+      ok: false,
+      code: 'cancellation_deadline_passed',
+      message: expect.stringContaining('24 hours'),
+    });
     expect(r.stubs.names()).not.toContain('cancelOrder');
     expect(r.result).toBe('completed');
     const events = r.history.events ?? [];
@@ -477,8 +599,13 @@ describe('invoice reminders', () => {
     const r = overdue();
     const reminders = r.stubs.inputsOf('queueOrderEmail').filter((i) => i.kind === 'invoice_reminder');
     expect(reminders.map((i) => i.sequence)).toEqual([1, 2]);
-    expect(r.stubs.inputsOf('flagForAttention')).toEqual([expect.objectContaining({ eventKey: 'invoice_overdue', reason: expect.stringContaining('overdue') })]);
-    expect(r.notes.progressWhenOverdue).toMatchObject({ status: 'invoiced', waitingFor: expect.stringContaining('flagged for operators') });
+    expect(r.stubs.inputsOf('flagForAttention')).toEqual([
+      expect.objectContaining({ eventKey: 'invoice_overdue', reason: expect.stringContaining('overdue') }),
+    ]);
+    expect(r.notes.progressWhenOverdue).toMatchObject({
+      status: 'invoiced',
+      waitingFor: expect.stringContaining('flagged for operators'),
+    });
     const names = r.stubs.names();
     expect(names.indexOf('flagForAttention')).toBeLessThan(names.lastIndexOf('recordInvoicePayment'));
     expect(r.result).toBe('completed');
@@ -488,6 +615,16 @@ describe('invoice reminders', () => {
 describe('changes before payment', () => {
   const changed = runOnce(scenarios.cardChangedThenPaid);
   const confirmed = runOnce(scenarios.cardConfirmedAsInvoice);
+  const nothingToPay = runOnce(scenarios.cardChangedToNothingToPay);
+
+  it('completes without a payment or a receipt when a change leaves nothing to pay', () => {
+    const r = nothingToPay();
+    const names = r.stubs.names();
+    expect(names.slice(names.indexOf('changeOrderContents'))).toEqual(['changeOrderContents', 'completePaidOrder']);
+    expect(r.stubs.inputsOf('completePaidOrder')).toEqual([expect.objectContaining({ receipt: false })]);
+    expect(r.result).toBe('completed');
+    expect(searchAttributeUpserts(r.history).OrderStatus).toEqual(['awaiting_payment', 'completed']);
+  });
 
   it('closes the old session, changes the contents in one step, extends the deadline and opens a new session', () => {
     const r = changed();
@@ -495,9 +632,14 @@ describe('changes before payment', () => {
     const from = names.indexOf('closePaymentSession');
     expect(names.slice(from, from + 3)).toEqual(['closePaymentSession', 'changeOrderContents', 'createPaymentSession']);
     // The change crosses into the activity as the client sent it; the contents never enter the workflow.
-    expect(r.stubs.inputsOf('changeOrderContents')[0]).toMatchObject({ changeId: '1', change: r.notes.changeRequest as object });
+    expect(r.stubs.inputsOf('changeOrderContents')[0]).toMatchObject({
+      changeId: '1',
+      change: r.notes.changeRequest as object,
+    });
     expect(r.stubs.inputsOf('createPaymentSession').map((i) => i.attempt ?? 1)).toEqual([1, 2]);
-    const before = Date.parse(r.progress['awaiting payment']?.preliminaryUntil ?? r.stubs.inputsOf('placeOrder')[0]!.preliminaryUntil!);
+    const before = Date.parse(
+      r.progress['awaiting payment']?.preliminaryUntil ?? r.stubs.inputsOf('placeOrder')[0]!.preliminaryUntil!,
+    );
     const after = Date.parse((r.notes.afterChange as { preliminaryUntil: string }).preliminaryUntil);
     expect(after - before).toBeGreaterThanOrEqual(10 * MINUTE - 1000);
     expect(r.notes.change).toMatchObject({ ok: true });
@@ -522,7 +664,11 @@ describe('card payment after expiry, tenant re-books', () => {
     const r = run();
     const names = withoutChecks(r);
     expect(names.slice(names.indexOf('expireOrder'))).toEqual([
-      'expireOrder', 'queueOrderEmail', 'recordPaymentOutcome', 'rebookAfterLatePayment', 'completePaidOrder',
+      'expireOrder',
+      'queueOrderEmail',
+      'recordPaymentOutcome',
+      'rebookAfterLatePayment',
+      'completePaidOrder',
     ]);
     expect(names).not.toContain('refundPayment');
     expect(searchAttributeUpserts(r.history).OrderStatus).toEqual(['awaiting_payment', 'expired', 'completed']);
@@ -548,8 +694,16 @@ describe('booking fails after payment (saga)', () => {
     const r = run();
     const names = withoutChecks(r);
     // The saga's list in order (release and credit, then refund), then the operators and the customer are told.
-    expect(names.slice(names.indexOf('completePaidOrder'))).toEqual(['completePaidOrder', 'cancelOrder', 'refundPayment', 'flagForAttention', 'queueOrderEmail']);
-    expect(r.stubs.inputsOf('refundPayment')).toEqual([expect.objectContaining({ amount: CARD_TOTAL, reason: 'booking_failed' })]);
+    expect(names.slice(names.indexOf('completePaidOrder'))).toEqual([
+      'completePaidOrder',
+      'cancelOrder',
+      'refundPayment',
+      'flagForAttention',
+      'queueOrderEmail',
+    ]);
+    expect(r.stubs.inputsOf('refundPayment')).toEqual([
+      expect.objectContaining({ amount: CARD_TOTAL, reason: 'booking_failed' }),
+    ]);
     expect(r.stubs.inputsOf('queueOrderEmail').map((i) => i.kind)).toEqual(['refund']);
     expect(r.result).toBe('cancelled');
   });
@@ -560,11 +714,22 @@ describe('a refund the provider refuses', () => {
 
   it('answers the cancellation, parks the order with the reason, and an operator settles it', () => {
     const r = run();
-    expect(r.notes.cancel).toMatchObject({ ok: true, full: true, attention_reason: expect.stringContaining('card account closed') });
+    expect(r.notes.cancel).toMatchObject({
+      ok: true,
+      full: true,
+      attention_reason: expect.stringContaining('card account closed'),
+    });
     expect(r.progress['after the refused refund']).toMatchObject({ status: 'needs_attention' });
     expect(r.stubs.inputsOf('refundPayment')).toHaveLength(1);
-    expect(r.stubs.inputsOf('parkOrder')).toEqual([expect.objectContaining({ reason: expect.stringContaining('card account closed') })]);
-    expect(r.notes.settle).toMatchObject({ ok: true, status: 'cancelled', refund_amount: CARD_TOTAL, attention_reason: null });
+    expect(r.stubs.inputsOf('parkOrder')).toEqual([
+      expect.objectContaining({ reason: expect.stringContaining('card account closed') }),
+    ]);
+    expect(r.notes.settle).toMatchObject({
+      ok: true,
+      status: 'cancelled',
+      refund_amount: CARD_TOTAL,
+      attention_reason: null,
+    });
     expect(r.stubs.inputsOf('planSettlementRefund')).toEqual([expect.objectContaining({ refundVia: 'manual' })]);
     expect(r.stubs.inputsOf('resumeOrder')).toEqual([expect.objectContaining({ status: 'cancelled' })]);
     expect(r.result).toBe('cancelled');
@@ -583,4 +748,3 @@ describe('a payment of another amount accepted by an operator', () => {
     expect(r.result).toBe('completed');
   });
 });
-

@@ -11,7 +11,9 @@ import { ALL_SCENARIOS, HISTORY_DIR, installQuietRuntime } from './scenarios';
 // A failure means a workflow started by the previous code would break on the new one: guard
 // the change with `patched()` instead of re-recording the history (docs/workflow-versioning.md).
 
-const files = readdirSync(HISTORY_DIR).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(HISTORY_DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 const historyOf = (file: string) => historyFromJSONText(readFileSync(path.join(HISTORY_DIR, file), 'utf8'));
 const nameOf = (file: string) => path.basename(file, '.json');
 
@@ -44,8 +46,15 @@ describe('committed workflow histories', () => {
 
 describe('the replay check itself', () => {
   it('fails with a DeterminismViolationError when the workflow changes its command order', async () => {
-    const bundle = await bundleWorkflowCode({ workflowsPath: path.resolve(import.meta.dirname, 'fixtures/changed-workflow.ts'), logger: quietLogger });
-    const replay = Worker.runReplayHistory({ workflowBundle: bundle, replayName: 'changed-workflow-replay' }, historyOf('card-paid.json'), 'card-paid');
+    const bundle = await bundleWorkflowCode({
+      workflowsPath: path.resolve(import.meta.dirname, 'fixtures/changed-workflow.ts'),
+      logger: quietLogger,
+    });
+    const replay = Worker.runReplayHistory(
+      { workflowBundle: bundle, replayName: 'changed-workflow-replay' },
+      historyOf('card-paid.json'),
+      'card-paid',
+    );
     await expect(replay).rejects.toBeInstanceOf(DeterminismViolationError);
   });
 });

@@ -65,25 +65,58 @@ export const BOOKER_EMAIL = 'jane@example.com';
 export const CARD_TOTAL = 162_500;
 export const PRELIMINARY_MINUTES = 30;
 
-export function makeDraft(options: { total?: number; paymentMethod?: OrderDraft['paymentMethod']; bookerEmail?: string | null } = {}): OrderDraft {
+export function makeDraft(
+  options: { total?: number; paymentMethod?: OrderDraft['paymentMethod']; bookerEmail?: string | null } = {},
+): OrderDraft {
   const total = options.total ?? CARD_TOTAL;
   const vat = Math.round(total / 5);
   return {
     currency: 'nok',
     exchangeRate: null,
     paymentMethod: options.paymentMethod ?? 'card',
-    lines: [{
-      key: 'l1', position: 1, productId: 'p1', occurrenceId: 'o1', inventoryDate: null, participantPosition: 1,
-      description: 'First aid — Oslo', quantity: 1, unitPrice: total, discountPercent: null,
-    }],
-    participants: [{ position: 1, firstname: 'John', lastname: 'Doe', email: 'john@example.com', phone: null, dateOfBirth: null, details: {} }],
+    lines: [
+      {
+        key: 'l1',
+        position: 1,
+        productId: 'p1',
+        occurrenceId: 'o1',
+        inventoryDate: null,
+        participantPosition: 1,
+        description: 'First aid — Oslo',
+        quantity: 1,
+        unitPrice: total,
+        discountPercent: null,
+      },
+    ],
+    participants: [
+      {
+        position: 1,
+        firstname: 'John',
+        lastname: 'Doe',
+        email: 'john@example.com',
+        phone: null,
+        dateOfBirth: null,
+        details: {},
+      },
+    ],
     holds: [{ occurrenceId: 'o1', productId: null, inventoryDate: null, quantity: 1 }],
     pricing: {
       currency: 'nok' as OrderDraft['pricing']['currency'],
-      lines: [{
-        key: 'l1', productId: 'p1', description: 'First aid — Oslo', quantity: 1, unitPrice: total, vatRateBp: 2500,
-        beforeDiscounts: total, discount: 0, exclVat: total - vat, vat, inclVat: total,
-      }],
+      lines: [
+        {
+          key: 'l1',
+          productId: 'p1',
+          description: 'First aid — Oslo',
+          quantity: 1,
+          unitPrice: total,
+          vatRateBp: 2500,
+          beforeDiscounts: total,
+          discount: 0,
+          exclVat: total - vat,
+          vat,
+          inclVat: total,
+        },
+      ],
       totals: { beforeDiscounts: total, discounts: 0, exclVat: total - vat, vat, inclVat: total },
       vatSummary: [{ rateBp: 2500, base: total - vat, amount: vat }],
       voucherApplied: 0,
@@ -99,14 +132,23 @@ export function makeSubmission(paymentMethod: OrderDraft['paymentMethod'] = 'car
     request: {
       payment_method: paymentMethod,
       booker: { name: 'Jane Doe', email: BOOKER_EMAIL },
-      lines: [{ occurrence_id: '00000000-0000-4000-8000-000000000001', participants: [{ firstname: 'John', lastname: 'Doe' }] }],
+      lines: [
+        {
+          occurrence_id: '00000000-0000-4000-8000-000000000001',
+          participants: [{ firstname: 'John', lastname: 'Doe' }],
+        },
+      ],
     },
     requestHash: 'hash-1',
     canOverridePrice: false,
   };
 }
 
-export function paymentEvent(eventId: string, outcome: PaymentResultSignal['outcome'], amount = CARD_TOTAL): PaymentResultSignal {
+export function paymentEvent(
+  eventId: string,
+  outcome: PaymentResultSignal['outcome'],
+  amount = CARD_TOTAL,
+): PaymentResultSignal {
   return { eventId, provider: 'sandbox', sessionId: 'sess-1', outcome, amount, currency: 'nok' };
 }
 
@@ -139,6 +181,8 @@ export interface StubBehaviour {
   placementFails?: boolean;
   /** The provider refuses every refund with this reason: the order goes to an operator. */
   refundRefusedBecause?: string;
+  /** What changeOrderContents prices the changed order at (default: CARD_TOTAL). */
+  changedTotal?: number;
 }
 
 export interface StubActivities {
@@ -161,7 +205,11 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
   const steps: Omit<OrderActivities, 'intakeOrder' | 'recordPaymentAndComplete'> = {
     async validateOrder(input) {
       record('validateOrder', input);
-      const validation = behaviour.validation ?? { ok: true, draft: makeDraft(), preliminaryMinutes: PRELIMINARY_MINUTES };
+      const validation = behaviour.validation ?? {
+        ok: true,
+        draft: makeDraft(),
+        preliminaryMinutes: PRELIMINARY_MINUTES,
+      };
       if (!validation.ok || !behaviour.serviceStartsInDays) return validation;
       // In the server's (time-skipping) clock, which is what the workflow's timers use.
       const now = Context.current().info.currentAttemptScheduledTimestampMs;
@@ -169,7 +217,8 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
     },
     async placeOrder(input) {
       record('placeOrder', input);
-      if (behaviour.placementFails) throw ApplicationFailure.retryable('connect ECONNREFUSED 127.0.0.1:5432', 'DatabaseUnavailable');
+      if (behaviour.placementFails)
+        throw ApplicationFailure.retryable('connect ECONNREFUSED 127.0.0.1:5432', 'DatabaseUnavailable');
       if (behaviour.placementErrors) return { ok: false, errors: behaviour.placementErrors };
       return { ok: true };
     },
@@ -195,7 +244,7 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
     },
     async changeOrderContents(input) {
       record('changeOrderContents', input);
-      return { ok: true, total: CARD_TOTAL };
+      return { ok: true, total: behaviour.changedTotal ?? CARD_TOTAL };
     },
     async updateOrderNotes(input) {
       record('updateOrderNotes', input);
@@ -209,7 +258,9 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
     },
     async rebookAfterLatePayment(input) {
       record('rebookAfterLatePayment', input);
-      return behaviour.rebookLatePayment ? { rebooked: true, reason: 'seats still free' } : { rebooked: false, reason: 'the tenant refunds late payments' };
+      return behaviour.rebookLatePayment
+        ? { rebooked: true, reason: 'seats still free' }
+        : { rebooked: false, reason: 'the tenant refunds late payments' };
     },
     async issueGiftVouchers(input) {
       record('issueGiftVouchers', input);
@@ -224,12 +275,24 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
     },
     async cancelOrder(input) {
       record('cancelOrder', input);
-      const paid = calls.some((c) => c.name === 'recordPaymentOutcome' && (c.input as ActivityInput<'recordPaymentOutcome'>).event.outcome === 'succeeded');
+      const paid = calls.some(
+        (c) =>
+          c.name === 'recordPaymentOutcome' &&
+          (c.input as ActivityInput<'recordPaymentOutcome'>).event.outcome === 'succeeded',
+      );
       const full = input.decision.participantPositions === null;
       return {
-        full, seatsReleased: 1, fee: 0, creditAmount: CARD_TOTAL, refundAmount: paid ? CARD_TOTAL : 0,
-        cardRefunds: paid ? [{ sessionId: 'sess-1', amount: CARD_TOTAL }] : [], manualRefund: 0,
-        refundVia: paid ? 'card' : null, creditNoteNumber: paid ? 'CN-1' : null, amountDue: 0, leftToPay: 0,
+        full,
+        seatsReleased: 1,
+        fee: 0,
+        creditAmount: CARD_TOTAL,
+        refundAmount: paid ? CARD_TOTAL : 0,
+        cardRefunds: paid ? [{ sessionId: 'sess-1', amount: CARD_TOTAL }] : [],
+        manualRefund: 0,
+        refundVia: paid ? 'card' : null,
+        creditNoteNumber: paid ? 'CN-1' : null,
+        amountDue: 0,
+        leftToPay: 0,
       };
     },
     async planSettlementRefund(input) {
@@ -268,9 +331,10 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
     async issueDocument(input) {
       record('issueDocument', input);
       documents += 1;
-      const schedule = input.kind === 'invoice' && behaviour.invoiceDueInDays
-        ? { dueInDays: behaviour.invoiceDueInDays, reminderIntervalDays: 7 }
-        : { dueInDays: null, reminderIntervalDays: null };
+      const schedule =
+        input.kind === 'invoice' && behaviour.invoiceDueInDays
+          ? { dueInDays: behaviour.invoiceDueInDays, reminderIntervalDays: 7 }
+          : { dueInDays: null, reminderIntervalDays: null };
       return { invoiceId: `doc-${documents}`, documentNumber: String(10_000 + documents), ...schedule };
     },
     async recordInvoicePayment(input) {
@@ -287,12 +351,17 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
   // The one-round-trip intake and the payment-and-completion activity are the real
   // compositions (createTakeOrderActivity, createCardPaymentCompletion) over the
   // stubbed steps, so the steps are what gets recorded — as with the step-by-step intake.
-  const activities: OrderActivities = { ...steps, ...createTakeOrderActivity(steps), ...createCardPaymentCompletion(steps) };
+  const activities: OrderActivities = {
+    ...steps,
+    ...createTakeOrderActivity(steps),
+    ...createCardPaymentCompletion(steps),
+  };
   return {
     activities,
     calls,
     names: () => calls.map((c) => c.name),
-    inputsOf: <K extends ActivityName>(name: K) => calls.filter((c) => c.name === name).map((c) => c.input as ActivityInput<K>),
+    inputsOf: <K extends ActivityName>(name: K) =>
+      calls.filter((c) => c.name === name).map((c) => c.input as ActivityInput<K>),
   };
 }
 
@@ -322,13 +391,21 @@ export function installQuietRuntime(): void {
  */
 export async function createTimeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
   const testServer = resolveTemporalTestServer();
-  if (!testServer) throw new Error('temporal-test-server not found: run `npx tsx scripts/install-temporal.ts` (or set TEMPORAL_TEST_SERVER_PATH)');
+  if (!testServer)
+    throw new Error(
+      'temporal-test-server not found: run `npx tsx scripts/install-temporal.ts` (or set TEMPORAL_TEST_SERVER_PATH)',
+    );
   installQuietRuntime();
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: testServer } } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: testServer } },
+  });
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
     searchAttributes: Object.fromEntries(
-      Object.keys(SEARCH_ATTRIBUTE_REGISTRATIONS).map((name) => [name, proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+      Object.keys(SEARCH_ATTRIBUTE_REGISTRATIONS).map((name) => [
+        name,
+        proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+      ]),
     ),
   });
   return env;
@@ -416,7 +493,11 @@ async function poll<T>(what: string, probe: () => Promise<T | undefined> | T | u
 }
 
 /** Runs one scenario on its own task queue with a fresh set of stub activities. */
-export async function runScenario(env: TestWorkflowEnvironment, scenario: Scenario, source: WorkflowSource): Promise<ScenarioRun> {
+export async function runScenario(
+  env: TestWorkflowEnvironment,
+  scenario: Scenario,
+  source: WorkflowSource,
+): Promise<ScenarioRun> {
   const stubs = createStubActivities(scenario.behaviour);
   const suffix = randomUUID().slice(0, 8);
   const taskQueue = `order-workflow-${scenario.name}-${suffix}`;
@@ -428,19 +509,33 @@ export async function runScenario(env: TestWorkflowEnvironment, scenario: Scenar
     orderNumber: 1001,
     ...scenario.start,
   };
-  const worker = await Worker.create({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, activities: stubs.activities, ...source });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    activities: stubs.activities,
+    ...source,
+  });
   const submits: SubmitResult[] = [];
   const progress: Record<string, OrderProgress> = {};
   const notes: Record<string, unknown> = {};
 
   return worker.runUntil(async () => {
     const handle: OrderWorkflowHandle = await env.client.workflow.start<typeof orderWorkflow>('orderWorkflow', {
-      taskQueue, workflowId, args: [start],
+      taskQueue,
+      workflowId,
+      args: [start],
     });
     const ctx: ScenarioContext = {
-      env, handle, start, stubs,
+      env,
+      handle,
+      start,
+      stubs,
       async submit(submission = makeSubmission(), updateId) {
-        const answer = await handle.executeUpdate(submitOrderUpdate, { args: [submission], ...(updateId ? { updateId } : {}) });
+        const answer = await handle.executeUpdate(submitOrderUpdate, {
+          args: [submission],
+          ...(updateId ? { updateId } : {}),
+        });
         submits.push(answer);
         return answer;
       },
@@ -497,7 +592,19 @@ export async function runScenario(env: TestWorkflowEnvironment, scenario: Scenar
       finalProgress = await handle.query(orderProgressQuery);
     }
     const history = await handle.fetchHistory();
-    return { scenario, workflowId, start, result, calls: stubs.calls, stubs, submits, progress, finalProgress, notes, history };
+    return {
+      scenario,
+      workflowId,
+      start,
+      result,
+      calls: stubs.calls,
+      stubs,
+      submits,
+      progress,
+      finalProgress,
+      notes,
+      history,
+    };
   });
 }
 
@@ -533,7 +640,9 @@ function isIdle(history: History): boolean {
 /** Server time at which the workflow scheduled the first call of this activity (from the history). */
 /** When the nth (0-based) task of this activity type was scheduled, in the server's clock. */
 export function scheduledAt(history: History, activityType: ActivityName, nth = 0): number | undefined {
-  const event = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activityType)[nth];
+  const event = (history.events ?? []).filter(
+    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activityType,
+  )[nth];
   if (!event?.eventTime) return undefined;
   return Number(event.eventTime.seconds ?? 0) * 1000 + Math.floor((event.eventTime.nanos ?? 0) / 1e6);
 }
@@ -637,7 +746,8 @@ export const scenarios = {
   },
   cardAmountMismatch: {
     name: 'card-amount-mismatch',
-    description: 'card: a success the activity refuses (wrong amount) parks the order for an operator; it never expires',
+    description:
+      'card: a success the activity refuses (wrong amount) parks the order for an operator; it never expires',
     behaviour: { rejectSuccessBecause: 'paid 100 nok, expected 162500 nok' },
     ending: 'terminate',
     async drive(ctx) {
@@ -652,7 +762,9 @@ export const scenarios = {
   invoice: {
     name: 'invoice',
     description: 'invoice: booked, invoice issued and mailed, invoiced; two part payments complete it',
-    behaviour: { validation: { ok: true, draft: makeDraft({ paymentMethod: 'invoice' }), preliminaryMinutes: PRELIMINARY_MINUTES } },
+    behaviour: {
+      validation: { ok: true, draft: makeDraft({ paymentMethod: 'invoice' }), preliminaryMinutes: PRELIMINARY_MINUTES },
+    },
     async drive(ctx) {
       await ctx.submit(makeSubmission('invoice'));
       await ctx.waitForStatus('invoiced', 'invoiced');
@@ -666,7 +778,13 @@ export const scenarios = {
   free: {
     name: 'free',
     description: 'free: total 0 → booked at once and completed, no payment session, no receipt document',
-    behaviour: { validation: { ok: true, draft: makeDraft({ total: 0, paymentMethod: 'card' }), preliminaryMinutes: PRELIMINARY_MINUTES } },
+    behaviour: {
+      validation: {
+        ok: true,
+        draft: makeDraft({ total: 0, paymentMethod: 'card' }),
+        preliminaryMinutes: PRELIMINARY_MINUTES,
+      },
+    },
     async drive(ctx) {
       await ctx.submit();
     },
@@ -675,7 +793,12 @@ export const scenarios = {
     name: 'rejected-by-validation',
     description: 'validation fails → the submit answers the errors, the workflow ends rejected, nothing is placed',
     behaviour: {
-      validation: { ok: false, errors: [{ code: 'occurrence_not_found', message: 'No such occurrence', field: 'lines[0].occurrence_id', index: 0 }] },
+      validation: {
+        ok: false,
+        errors: [
+          { code: 'occurrence_not_found', message: 'No such occurrence', field: 'lines[0].occurrence_id', index: 0 },
+        ],
+      },
     },
     async drive(ctx) {
       await ctx.submit();
@@ -684,14 +807,19 @@ export const scenarios = {
   rejectedOccurrenceFull: {
     name: 'rejected-occurrence-full',
     description: 'placeOrder finds the occurrence full → rejected, no payment session',
-    behaviour: { placementErrors: [{ code: 'occurrence_full', message: 'Only 0 seat(s) left', field: 'lines[0].occurrence_id', index: 0 }] },
+    behaviour: {
+      placementErrors: [
+        { code: 'occurrence_full', message: 'Only 0 seat(s) left', field: 'lines[0].occurrence_id', index: 0 },
+      ],
+    },
     async drive(ctx) {
       await ctx.submit();
     },
   },
   cardCancelledBeforePayment: {
     name: 'card-cancelled-before-payment',
-    description: 'the client cancels while the card payment is pending → session closed, seats released, no refund, cancelled',
+    description:
+      'the client cancels while the card payment is pending → session closed, seats released, no refund, cancelled',
     async drive(ctx) {
       await ctx.submit();
       await ctx.waitForStatus('awaiting_payment');
@@ -711,8 +839,9 @@ export const scenarios = {
   },
   cardRefundRefused: {
     name: 'card-refund-refused',
-    description: 'paid; the client cancels; the provider refuses the refund → needs_attention, the cancel answers; '
-      + 'an operator settles it with a manual refund → cancelled',
+    description:
+      'paid; the client cancels; the provider refuses the refund → needs_attention, the cancel answers; ' +
+      'an operator settles it with a manual refund → cancelled',
     behaviour: { serviceStartsInDays: 30, refundRefusedBecause: 'card account closed' },
     async drive(ctx) {
       await ctx.submit();
@@ -740,7 +869,11 @@ export const scenarios = {
     behaviour: {
       validation: { ok: true, draft: makeDraft({ paymentMethod: 'invoice' }), preliminaryMinutes: PRELIMINARY_MINUTES },
       serviceStartsInDays: 1,
-      cancellation: { allowed: false, code: 'cancellation_deadline_passed', message: 'Cancellation is possible until 24 hours before the start' },
+      cancellation: {
+        allowed: false,
+        code: 'cancellation_deadline_passed',
+        message: 'Cancellation is possible until 24 hours before the start',
+      },
     },
     async drive(ctx) {
       await ctx.submit(makeSubmission('invoice'));
@@ -751,7 +884,8 @@ export const scenarios = {
   },
   invoiceReminders: {
     name: 'invoice-reminders',
-    description: 'an invoice due in 14 days is never paid → two reminders a week apart, then flagged for operators; paid later',
+    description:
+      'an invoice due in 14 days is never paid → two reminders a week apart, then flagged for operators; paid later',
     behaviour: {
       validation: { ok: true, draft: makeDraft({ paymentMethod: 'invoice' }), preliminaryMinutes: PRELIMINARY_MINUTES },
       invoiceDueInDays: 14,
@@ -797,21 +931,41 @@ export const scenarios = {
   },
   cardChangedThenPaid: {
     name: 'card-changed-then-paid',
-    description: 'a participant is added while awaiting payment → contents changed, deadline extended, new session; then paid',
+    description:
+      'a participant is added while awaiting payment → contents changed, deadline extended, new session; then paid',
     async drive(ctx) {
       await ctx.submit();
       await ctx.waitForStatus('awaiting_payment');
       await ctx.skipTime('10 minutes');
-      const change = { addLines: [{ occurrence_id: '00000000-0000-4000-8000-000000000001', participants: [{ firstname: 'Ann', lastname: 'Doe' }] }] };
+      const change = {
+        addLines: [
+          {
+            occurrence_id: '00000000-0000-4000-8000-000000000001',
+            participants: [{ firstname: 'Ann', lastname: 'Doe' }],
+          },
+        ],
+      };
       ctx.note('changeRequest', change);
       await ctx.change(change);
       ctx.note('afterChange', await ctx.progress());
       await ctx.signalPayment(paymentEvent('evt-paid', 'succeeded'));
     },
   },
+  cardChangedToNothingToPay: {
+    name: 'card-changed-to-nothing-to-pay',
+    description:
+      'a code covering everything is added while awaiting payment → nothing left to pay: completed like a free order',
+    behaviour: { changedTotal: 0 },
+    async drive(ctx) {
+      await ctx.submit();
+      await ctx.waitForStatus('awaiting_payment');
+      await ctx.change({ voucherCode: 'ALL-OF-IT' });
+    },
+  },
   cardConfirmedAsInvoice: {
     name: 'card-confirmed-as-invoice',
-    description: 'a preliminary card order is confirmed (preliminary: false) → session closed, invoiced instead; invoice paid',
+    description:
+      'a preliminary card order is confirmed (preliminary: false) → session closed, invoiced instead; invoice paid',
     async drive(ctx) {
       await ctx.submit();
       await ctx.waitForStatus('awaiting_payment');
@@ -822,7 +976,9 @@ export const scenarios = {
   },
   intakeFails: {
     name: 'intake-fails',
-    description: 'placeOrder keeps failing → bounded retries, the order is abandoned, the submit fails, the workflow ends rejected',
+    description:
+      'placeOrder keeps failing → bounded retries, the order is abandoned, the submit fails, ' +
+      'the workflow ends rejected',
     behaviour: { placementFails: true },
     async drive(ctx) {
       try {
@@ -843,7 +999,10 @@ export const scenarios = {
     name: 'submitted-twice',
     description: 'two different submit Updates at once → one order; both get the same answer',
     async drive(ctx) {
-      const [first, second] = await Promise.all([ctx.submit(makeSubmission(), 'submit-a'), ctx.submit(makeSubmission(), 'submit-b')]);
+      const [first, second] = await Promise.all([
+        ctx.submit(makeSubmission(), 'submit-a'),
+        ctx.submit(makeSubmission(), 'submit-b'),
+      ]);
       ctx.note('answers', [first, second]);
       await ctx.signalPayment(paymentEvent('evt-paid', 'succeeded'));
     },

@@ -15,7 +15,12 @@ export const activities = proxyActivities<OrderActivities>({
  */
 export const intakeActivities = proxyActivities<OrderActivities>({
   startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 6 },
+  retry: {
+    initialInterval: '200 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '5 seconds',
+    maximumAttempts: 6,
+  },
 });
 
 /** Booking is retried for a while; if it still fails after payment, the payment is given back. */

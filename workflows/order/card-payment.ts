@@ -34,7 +34,11 @@ export async function collectCardPayment(order: OrderProcess, saga: Compensation
     }
     if (order.isCancelled) return;
     if (order.status === 'reserved') return payInvoice(order);
-    if (order.facts.amountDue === 0) return completeOrder(order, saga);
+    if (order.facts.amountDue === 0) {
+      // A change (a code covering everything) left nothing to pay: it completes like a free order.
+      order.move('nothing_left_to_pay', 'booking');
+      return completeOrder(order, saga);
+    }
     const notice = notices.find((n) => !n.sent && n.at !== null);
     if (notice) {
       const woken = await waiting.until(notice.at!, `${notice.kind.replace('_', ' ')} notice`);
@@ -76,7 +80,10 @@ class PaymentWait {
     const order = this.order;
     const version = order.contentVersion;
     const woken = () =>
-      order.inbox.payments.length > 0 || order.isCancelled || order.status === 'reserved' || order.contentVersion !== version;
+      order.inbox.payments.length > 0 ||
+      order.isCancelled ||
+      order.status === 'reserved' ||
+      order.contentVersion !== version;
     for (;;) {
       const sliceEnd = Math.min(at, this.nextCheckAt);
       const slice = sliceEnd === at ? summary : 'payment status check';

@@ -74,7 +74,8 @@ export async function awaitIntake(order: OrderProcess): Promise<boolean> {
   const started = await order.wait(() => order.intake.phase !== 'waiting', SUBMIT_WAIT_MS, 'order submitted');
   if (started) await condition(() => order.intake.phase !== 'running');
   if (order.intake.phase !== 'taken') {
-    if (order.intake.phase === 'refused') log.info('order rejected', { errors: order.intake.errors.map((e) => e.code) });
+    if (order.intake.phase === 'refused')
+      log.info('order rejected', { errors: order.intake.errors.map((e) => e.code) });
     order.move('rejected', null);
     return false;
   }

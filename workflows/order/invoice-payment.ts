@@ -52,9 +52,7 @@ async function collectInvoicePayments(order: OrderProcess, invoice: Invoice): Pr
   while (order.facts.amountDue > 0 && !order.isCancelled) {
     const summary = reminders === 0 ? 'invoice due date' : `reminder ${reminders} follow-up`;
     const paidOrChanged =
-      nextReminderAt === null
-        ? await order.wait(woken)
-        : await order.wait(woken, nextReminderAt - Date.now(), summary);
+      nextReminderAt === null ? await order.wait(woken) : await order.wait(woken, nextReminderAt - Date.now(), summary);
     if (order.isCancelled) return false;
     if (!paidOrChanged) {
       reminders += 1;

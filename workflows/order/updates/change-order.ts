@@ -32,7 +32,9 @@ export async function changeOrder(order: OrderProcess, change: ChangeOrderReques
     order.inbox.addPayment(check.event);
     return {
       ok: false,
-      errors: [{ code: 'order_paid_meanwhile', message: 'The order was paid while it was being changed; it stays as it was' }],
+      errors: [
+        { code: 'order_paid_meanwhile', message: 'The order was paid while it was being changed; it stays as it was' },
+      ],
     };
   }
   if (change.confirm) return confirmAsInvoice(order, change);
@@ -48,7 +50,11 @@ async function confirmAsInvoice(order: OrderProcess, change: ChangeOrderRequest)
   return { ok: true };
 }
 
-async function changeContents(order: OrderProcess, change: ChangeOrderRequest, changeId: string): Promise<ChangeResult> {
+async function changeContents(
+  order: OrderProcess,
+  change: ChangeOrderRequest,
+  changeId: string,
+): Promise<ChangeResult> {
   const { facts } = order;
   // Changing what the order holds extends its deadline.
   const until =

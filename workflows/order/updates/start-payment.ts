@@ -17,7 +17,12 @@ export async function startPayment(order: OrderProcess, request: StartPaymentReq
   // The step we waited for may have finished the order: then it takes no payment.
   const refusal = mayOrder(order.state, { kind: 'pay' });
   if (refusal) {
-    throw ApplicationFailure.create({ type: ORDER_STATE_CONFLICT, message: refusal.message, details: [refusal.code], nonRetryable: true });
+    throw ApplicationFailure.create({
+      type: ORDER_STATE_CONFLICT,
+      message: refusal.message,
+      details: [refusal.code],
+      nonRetryable: true,
+    });
   }
   if (!order.isOpenForPayment) return { ok: true, leftToPay: 0 };
   const check = await activities.closePaymentSession(order.scope);
