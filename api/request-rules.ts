@@ -5,6 +5,7 @@ import type { ResourceApp } from './resource-app';
 import type { AppEnv } from './app-env';
 import { type ProblemFieldError, problems } from './problem';
 import { validationHook } from './validation-hook';
+import { controlCharacterIn } from '../domain/text';
 
 // How every OpenAPI route reads its request, decided once here instead of in each route:
 //
@@ -30,19 +31,6 @@ type AnyHandler = Handler<AppEnv>;
 
 const FREE_TEXT_KEYS: ReadonlySet<string> = new Set(['notes', 'description', 'reason']);
 const MAX_REPORTED = 20;
-
-/** The first control character's code in `value`, or undefined when there is none. */
-export function controlCharacterIn(value: string, freeText = false): number | undefined {
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code < 0x20) {
-      if (freeText && (code === 0x09 || code === 0x0a || code === 0x0d)) continue;
-      return code;
-    }
-    if (code >= 0x7f && code <= 0x9f) return code;
-  }
-  return undefined;
-}
 
 function codePoint(code: number): string {
   return `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;

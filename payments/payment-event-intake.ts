@@ -1,10 +1,20 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
-import type { Context } from 'hono';
-import { type PaymentResultSignal, paymentResultSignal } from '../workflows/order-messages';
-import type { AppEnv } from '../api/app-env';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import type { Db } from '../db/database';
 import { findChargeOrder, storePaymentEvent } from '../db/queries/payment-events';
-import { problems } from '../api/problem';
-import { controlCharacterIn } from '../api/request-rules';
+import { controlCharacterIn } from '../domain/text';
+import type { Logger } from '../runtime/logger';
+import { type PaymentResultSignal, paymentResultSignal } from '../workflows/order-messages';
+
+export interface PaymentEventDeps {
+  db: Db;
+  temporal: Client;
+  logger: Logger;
+}
+
+/** An event the provider signed but that cannot be stored as it is (the webhook answers 400). */
+export class InvalidPaymentEvent extends Error {
+  readonly code = 'webhook_payload_invalid';
+}
 
 /** A provider's webhook event, verified and understood by the provider's route. */
 export interface VerifiedPaymentEvent {
@@ -31,10 +41,10 @@ export interface VerifiedPaymentEvent {
  * event with the same id is not a repeat of ours and never stops ours from being stored.
  */
 export async function takePaymentEvent(
-  c: Context<AppEnv>,
+  deps: PaymentEventDeps,
   event: VerifiedPaymentEvent,
 ): Promise<{ received: true; duplicate: boolean }> {
-  const { db, temporal } = c.var.deps;
+  const { db, temporal, logger } = deps;
   // Signed by the provider, but still text bound for PostgreSQL (which refuses NUL).
   const texts = [
     ['id', event.eventId],
@@ -43,7 +53,7 @@ export async function takePaymentEvent(
   ] as const;
   for (const [field, value] of texts) {
     if (typeof value === 'string' && controlCharacterIn(value) !== undefined) {
-      throw problems.badRequest('webhook_payload_invalid', `The event's ${field} contains a control character`);
+      throw new InvalidPaymentEvent(`The event's ${field} contains a control character`);
     }
   }
   const payment = event.sessionId
@@ -58,7 +68,7 @@ export async function takePaymentEvent(
     rawBody: event.rawBody,
   }));
   if (!payment) {
-    c.var.logger.warn(
+    logger.warn(
       { provider: event.provider, session: event.sessionId, event: event.eventId },
       'webhook for an unknown payment session',
     );
@@ -75,10 +85,7 @@ export async function takePaymentEvent(
   } catch (error) {
     if (!(error instanceof WorkflowNotFoundError)) throw error;
     // The order's process has ended; the stored event is what an operator acts on.
-    c.var.logger.error(
-      { order: payment.order_id, event: event.eventId },
-      'payment event for a finished order workflow',
-    );
+    logger.error({ order: payment.order_id, event: event.eventId }, 'payment event for a finished order workflow');
   }
   return { received: true, duplicate };
 }

@@ -6,7 +6,7 @@ import { findWebhookTenant } from '../../db/queries/webhook-tenants';
 import { createResourceApp } from '../resource-app';
 import { ApiProblem, problems } from '../problem';
 import { problemResponses } from '../schemas/common';
-import { takePaymentEvent } from '../../payments/payment-event-intake';
+import { takeWebhookEvent } from '../webhook-events';
 
 const OUTCOMES = {
   'payment.succeeded': 'succeeded',
@@ -58,7 +58,7 @@ sandboxWebhookRoutes.openapi(
     if (!outcome || !payload.id || !payload.data?.session_id)
       throw problems.badRequest('webhook_payload_invalid', 'Unknown event type or missing fields');
 
-    const taken = await takePaymentEvent(c, {
+    const taken = await takeWebhookEvent(c, {
       provider: 'sandbox',
       tenantId: tenant.id,
       eventId: payload.id,

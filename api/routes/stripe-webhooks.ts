@@ -8,7 +8,8 @@ import { findWebhookTenant } from '../../db/queries/webhook-tenants';
 import { createResourceApp } from '../resource-app';
 import { ApiProblem, problems } from '../problem';
 import { problemResponses } from '../schemas/common';
-import { takePaymentEvent, type VerifiedPaymentEvent } from '../../payments/payment-event-intake';
+import type { VerifiedPaymentEvent } from '../../payments/payment-event-intake';
+import { takeWebhookEvent } from '../webhook-events';
 
 // Stripe's webhooks for tenants whose card payments go through Stripe. Configure the endpoint
 // in the tenant's Stripe dashboard as <PUBLIC_BASE_URL>/v1/webhooks/stripe/<tenant slug> with the
@@ -118,7 +119,7 @@ stripeWebhookRoutes.openapi(
 
     const understood = await understand(db, tenant.id, event);
     if (!understood) return c.json({ received: true, duplicate: false, ignored: true }, 200);
-    const taken = await takePaymentEvent(c, {
+    const taken = await takeWebhookEvent(c, {
       provider: 'stripe',
       tenantId: tenant.id,
       eventId: event.id,
