@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './activity-deps';
 import { createCardPaymentCompletion } from './card-payment-completion';
+import { createInvoiceFulfilment } from './invoice-fulfilment';
 import { createDocumentActivities } from './documents/issue-document';
 import { createGiftVoucherActivities } from './gift-vouchers';
 import { type EmailKind, queueOrderEmail } from './notifications/queue-order-email';
@@ -16,19 +17,25 @@ export function createActivities(deps: ActivityDeps) {
   const intake = createIntakeStepActivities(deps);
   const payments = createPaymentActivities(deps);
   const completion = createOrderCompletionActivities(deps);
+  const lifecycle = createOrderLifecycleActivities(deps);
+  const documents = createDocumentActivities(deps);
+  const mail = {
+    queueOrderEmail: (input: { tenantId: string; orderId: string; kind: EmailKind; sequence?: number }) =>
+      queueOrderEmail({ db: deps.db, transport: deps.mailTransport, publicBaseUrl: deps.publicBaseUrl }, input),
+  };
   return {
     ...intake,
     ...createTakeOrderActivity({ ...intake, createPaymentSession: payments.createPaymentSession }),
     ...createOrderChangeActivities(deps),
-    ...createOrderLifecycleActivities(deps),
+    ...lifecycle,
     ...createOrderCancellationActivities(deps),
     ...completion,
     ...payments,
     ...createCardPaymentCompletion({ ...payments, ...completion }),
-    ...createDocumentActivities(deps),
+    ...documents,
+    ...createInvoiceFulfilment({ ...lifecycle, ...documents, ...mail }),
     ...createGiftVoucherActivities(deps),
-    queueOrderEmail: (input: { tenantId: string; orderId: string; kind: EmailKind; sequence?: number }) =>
-      queueOrderEmail({ db: deps.db, transport: deps.mailTransport, publicBaseUrl: deps.publicBaseUrl }, input),
+    ...mail,
   };
 }
 

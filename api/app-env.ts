@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/database';
+import type { OrderStatusListener } from '../db/order-status-listener';
 import type { Logger } from '../runtime/logger';
 
 export interface AuthContext {
@@ -23,6 +24,8 @@ export interface AppDeps {
   devRoutes?: { mailSinkDir?: string; allowRemote?: boolean };
   /** How long an API key lookup is cached per process (API_KEY_CACHE_TTL_MS); 0 = not cached. */
   apiKeyCacheTtlMs?: number;
+  /** Wakes long polls on an order's status (GET /v1/orders/{id}?wait_for=…); absent: they poll. */
+  orderStatusListener?: OrderStatusListener;
   /** Tests only: a short preliminary window instead of the tenant's minutes. */
   preliminaryWindowOverrideMs?: number;
   /** Raw request bodies above this are answered 413. */

@@ -1,6 +1,7 @@
 import { serve } from '@hono/node-server';
 import { startSandboxWebhookDelivery } from '../payments/sandbox-webhook-queue';
 import { createDb } from '../db/database';
+import { createOrderStatusListener } from '../db/order-status-listener';
 import { dbPoolOptions, exitOnConfigError, loadConfig, publicBaseUrl, requireConfig } from '../runtime/config';
 import { createLogger } from '../runtime/logger';
 import { connectTemporalClient } from '../runtime/temporal-client';
@@ -11,6 +12,9 @@ async function main(): Promise<void> {
   const logger = createLogger('api', config.LOG_LEVEL);
   const db = createDb(config.DATABASE_URL, dbPoolOptions(config));
   const temporal = await connectTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+  const orderStatusListener = createOrderStatusListener(config.DATABASE_URL, (error) =>
+    logger.warn({ error: String(error) }, 'order status listener: connection lost; waits poll until it is back'),
+  );
   const app = createApp({
     db,
     temporal,
@@ -22,6 +26,7 @@ async function main(): Promise<void> {
       : undefined,
     apiKeyCacheTtlMs: config.API_KEY_CACHE_TTL_MS,
     requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+    orderStatusListener,
   });
   if (config.MAIL_SINK_DIR && !config.DEV_ROUTES) {
     logger.info('MAIL_SINK_DIR is set but DEV_ROUTES is off: /dev/mail is not mounted');
@@ -38,6 +43,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'api stopping');
     server.close(async () => {
       await sandboxWebhooks.stop().catch(() => undefined);
+      await orderStatusListener.close();
       await temporal.connection.close().catch(() => undefined);
       await db.destroy();
       process.exit(0);

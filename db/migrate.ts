@@ -10,6 +10,7 @@ import * as orderCredits from './migrations/0008_order_credits';
 import * as paymentEventsPerTenant from './migrations/0009_payment_events_per_tenant';
 import * as sandboxPageTokens from './migrations/0010_sandbox_page_tokens';
 import * as idempotentResponseBytes from './migrations/0011_idempotent_response_bytes';
+import * as orderStatusNotify from './migrations/0012_order_status_notify';
 
 // Migrations are listed in code (not read from a folder) so the same list works under tsx,
 // in a bundled build and in tests.
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '0009_payment_events_per_tenant': paymentEventsPerTenant,
   '0010_sandbox_page_tokens': sandboxPageTokens,
   '0011_idempotent_response_bytes': idempotentResponseBytes,
+  '0012_order_status_notify': orderStatusNotify,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -41,7 +41,7 @@ const { values: flags } = parseArgs({
     'invoice-share': { type: 'string', default: '0.2' },
     smoke: { type: 'boolean', default: false },
     waiting: { type: 'string' },
-    'poll-ms': { type: 'string', default: '50' },
+    'poll-ms': { type: 'string', default: '0' },
     'order-timeout': { type: 'string', default: '120' },
     warmup: { type: 'string', default: '10' },
     baselines: { type: 'boolean', default: true },
@@ -58,7 +58,7 @@ const { values: flags } = parseArgs({
 
 if (flags.help) {
   console.log(`npm run bench -- [--mode open|closed] [--rate 25] [--duration 60] [--concurrency 32]
-  [--invoice-share 0.2] [--smoke] [--waiting N] [--poll-ms 50] [--order-timeout 120] [--warmup 10]
+  [--invoice-share 0.2] [--smoke] [--waiting N] [--poll-ms 0] [--order-timeout 120] [--warmup 10]
   [--no-baselines] [--baseline-duration 30] [--noop-local] [--no-idempotency-key] [--cpu-prof] [--json file]
 env: DATABASE_URL (server for a fresh bench_<ts> database), BENCH_API_URL + BENCH_API_KEY (use a running stack),
      BENCH_TEMPORAL_ADDRESS (its Temporal, for baseline a), BENCH_LOG_LEVEL (stack log level, default warn)`);
@@ -355,8 +355,8 @@ function mainLines(input: {
         : ''),
   );
   out.push(
-    `status polls: ${load.polls} (${fixed(load.polls / Math.max(1, done), 1)} per order, ` +
-      `every ${pollMs} ms); open-loop scheduler lag max ${ms(load.maxSchedulerLagMs)}`,
+    `status requests: ${load.polls} (${fixed(load.polls / Math.max(1, done), 1)} per order, ` +
+      `${pollMs === 0 ? 'long poll' : `every ${pollMs} ms`}); open-loop scheduler lag max ${ms(load.maxSchedulerLagMs)}`,
   );
   out.push(
     `integrity (${integrity.source}): ${JSON.stringify(integrity.byStatus)}; acknowledged ` +

@@ -21,10 +21,16 @@ import { OrderNumberKey, OrderStatusKey, TenantIdKey } from '../../workflows/sea
 import { createResourceApp } from '../resource-app';
 import { requireAnyScope, requireScope } from '../auth';
 import { answerOrder, resumeAttempt, sendAnswer, settleInFlight, submitUpdateId } from '../order-idempotency';
+import { waitForOrderStatus } from '../order-status-wait';
+import { ORDER_STATUSES } from '../../domain/order-status';
 import { ApiProblem, problems } from '../problem';
 import { problemResponses } from '../schemas/common';
 import { type OrderRequest, orderRequestSchema } from '../schemas/order-request';
 import { orderDetailsSchema, orderSummarySchema } from '../schemas/order-response';
+
+const DEFAULT_WAIT_S = 20;
+const MAX_WAIT_S = 30;
+const ORDER_STATUS_LIST = new RegExp(`^(${ORDER_STATUSES.join('|')})(,(${ORDER_STATUSES.join('|')}))*$`);
 
 /** Stable hash of the body: key order inside objects does not make a different request. */
 function requestHash(body: unknown): string {
@@ -205,7 +211,26 @@ orderRoutes.openapi(
     middleware: [requireAnyScope('orders:read', 'orders:write')],
     tags: ['orders'],
     summary: 'One order: status, lines, participants, payments, documents, timeline',
-    request: { params: z.object({ id: z.string() }) },
+    description:
+      'With `wait_for` the answer waits (a long poll) until the order is in one of the listed statuses, or in ' +
+      'one it does not leave by itself (`completed`, `cancelled`, `expired`, `rejected`, `needs_attention`), ' +
+      'or `timeout` passed; then it answers 200 with the order as it is — check its `status`. The wait is ' +
+      'woken by the database (no polling) and is bounded by the request deadline.',
+    request: {
+      params: z.object({ id: z.string() }),
+      query: z.object({
+        wait_for: z
+          .string()
+          .regex(ORDER_STATUS_LIST, 'A comma-separated list of order statuses')
+          .optional()
+          .openapi({ example: 'completed,invoiced', description: 'Statuses to wait for, comma-separated' }),
+        timeout: z
+          .string()
+          .regex(/^\d{1,2}s?$/, 'Seconds, e.g. 20 or 20s (at most 30)')
+          .optional()
+          .openapi({ example: '20s', description: `How long to wait, at most 30 s (default ${DEFAULT_WAIT_S} s)` }),
+      }),
+    },
     responses: {
       200: { description: 'The order', content: { 'application/json': { schema: orderDetailsSchema } } },
       ...problemResponses(401, 403, 404),
@@ -213,8 +238,16 @@ orderRoutes.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param');
+    const { wait_for: waitFor, timeout } = c.req.valid('query');
     // Another tenant's order, or no order at all: the same 404, so ids cannot be probed.
     if (!z.string().uuid().safeParse(id).success) throw problems.notFound('order');
+    if (waitFor) {
+      // Answer a second before the request deadline would.
+      const seconds = Math.min(MAX_WAIT_S, timeout ? Number.parseInt(timeout, 10) : DEFAULT_WAIT_S);
+      const timeoutMs = Math.min(seconds * 1000, c.var.deadline - Date.now() - 1000);
+      const scope = { tenantId: c.var.auth.tenantId, orderId: id };
+      await waitForOrderStatus(c.var.deps, scope, new Set(waitFor.split(',')), timeoutMs);
+    }
     const details = await loadOrderDetails(c.var.deps.db, c.var.auth.tenantId, id);
     if (!details) throw problems.notFound('order');
     return c.json(details as z.infer<typeof orderDetailsSchema>, 200);

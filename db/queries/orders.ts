@@ -10,3 +10,14 @@ export async function findOrderForTenant(db: Kysely<Database>, tenantId: string,
     .where('id', '=', id)
     .executeTakeFirst();
 }
+
+/** Just the status: what a request waiting for a change reads each time it is woken. */
+export async function findOrderStatus(db: Kysely<Database>, tenantId: string, id: string) {
+  const row = await db
+    .selectFrom('orders')
+    .select('status')
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row?.status;
+}

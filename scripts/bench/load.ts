@@ -155,7 +155,9 @@ export async function runLoad(target: LoadTarget, occurrenceId: string, options:
   async function waitForStatus(id: string, wanted: string, deadline: number, phase: string): Promise<number> {
     for (;;) {
       const started = performance.now();
-      const answer = await call(target, 'GET', `/v1/orders/${id}`).catch((e) => {
+      // pollMs 0: the API's long poll answers when the status changes (or after 20 s).
+      const path = options.pollMs === 0 ? `/v1/orders/${id}?wait_for=${wanted}&timeout=20s` : `/v1/orders/${id}`;
+      const answer = await call(target, 'GET', path).catch((e) => {
         throw new OrderError(`network_${phase}`, (e as Error).message);
       });
       result.polls += 1;
@@ -164,7 +166,7 @@ export async function runLoad(target: LoadTarget, occurrenceId: string, options:
       if (status === wanted) return performance.now();
       if (['rejected', 'expired', 'needs_attention'].includes(status)) throw new OrderError(`unexpected_${status}`);
       if (performance.now() > deadline) throw new OrderError(`timeout_${phase}`, `still ${status}`);
-      await sleep(options.pollMs - (performance.now() - started));
+      if (options.pollMs > 0) await sleep(options.pollMs - (performance.now() - started));
     }
   }
 

@@ -28,10 +28,16 @@ export function orderClient(stack: TestStack, apiKey: string) {
       const response = await fetch(`${stack.baseUrl}/v1/orders/${id}`, { headers: headers() });
       return { status: response.status, body: await jsonOf(response) };
     },
-    /** Polls GET /v1/orders/{id} until the order has the status; answers the order. */
+    /**
+     * Waits for the order to have the status with the API's long poll (`wait_for`); the poll
+     * also ends at a status the order rests in, so it is asked again until the time is up.
+     */
     async waitForStatus(id: string, status: string, timeoutMs = 20_000) {
+      const until = Date.now() + timeoutMs;
       return eventually(async () => {
-        const { body } = await this.getOrder(id);
+        const seconds = Math.max(1, Math.min(10, Math.floor((until - Date.now()) / 1000)));
+        const url = `${stack.baseUrl}/v1/orders/${id}?wait_for=${status}&timeout=${seconds}s`;
+        const body = await jsonOf(await fetch(url, { headers: headers() }));
         return body.status === status ? body : undefined;
       }, timeoutMs);
     },

@@ -9,6 +9,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startSandboxWebhookDelivery } from '../../payments/sandbox-webhook-queue';
 import { startOrderWorker, type RunningOrderWorker } from '../../activities/worker-runtime';
 import { createApp } from '../../api/app';
+import { createOrderStatusListener } from '../../db/order-status-listener';
 import { clearAuthCache } from '../../api/auth';
 import { findFreePort } from '../../runtime/free-port';
 import { createLogger } from '../../runtime/logger';
@@ -74,7 +75,9 @@ export async function startTestStack(
       workflowBundle: { codePath: inject('workflowBundlePath') },
     });
   }
+  const orderStatusListener = createOrderStatusListener(database.url);
   const app = createApp({
+    orderStatusListener,
     db: database.db,
     temporal,
     logger,
@@ -102,6 +105,7 @@ export async function startTestStack(
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await sandboxWebhooks.stop();
+      await orderStatusListener.close();
       await worker?.shutdown();
       await connection.close();
       await sink.stop();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOccurrence, createProduct, createTenant, type TestTenant } from '../helpers/fixtures';
+import { createOccurrence, createProduct, createTenant, jsonOf, type TestTenant } from '../helpers/fixtures';
+import { createOrderStatusListener } from '../../db/order-status-listener';
 import { orderClient } from '../helpers/order-client';
 import { eventually, startTestStack, type TestStack } from '../helpers/test-stack';
 
@@ -193,5 +194,62 @@ describe('the workflow of a paid card order', () => {
     console.log(`[history] paid card order: ${events.length} events, ${bytes} bytes of payloads`);
     expect(events.length).toBeLessThanOrEqual(30);
     expect(bytes).toBeLessThanOrEqual(4096);
+  });
+});
+
+describe('waiting for a status (long poll)', () => {
+  const get = (path: string) => fetch(`${stack.baseUrl}${path}`, { headers: { 'X-API-Key': tenant.apiKey } });
+
+  it('answers when the order gets there: a request waiting before the payment gets the completed order', async () => {
+    const placed = await client.placeOrder(cardOrder());
+    const waiting = get(`/v1/orders/${placed.body.id}?wait_for=completed&timeout=20s`);
+    await client.actOnPaymentPage(placed.body.payment.redirect_url, 'pay');
+    const answer = await waiting;
+    expect(answer.status).toBe(200);
+    expect(await jsonOf(answer)).toMatchObject({ id: placed.body.id, status: 'completed' });
+  });
+
+  it('answers the order as it is when the time is up, and at once when it is there already', async () => {
+    const placed = await client.placeOrder(cardOrder());
+    const late = await jsonOf(await get(`/v1/orders/${placed.body.id}?wait_for=completed&timeout=1s`));
+    expect(late.status).toBe('awaiting_payment');
+    const now = await jsonOf(await get(`/v1/orders/${placed.body.id}?wait_for=awaiting_payment,paid&timeout=20`));
+    expect(now.status).toBe('awaiting_payment');
+  });
+
+  it('is woken by PostgreSQL: a status change is announced to the listener (no polling)', async () => {
+    const placed = await client.placeOrder(cardOrder());
+    const listener = createOrderStatusListener(stack.database.url);
+    try {
+      const watch = listener.watch(placed.body.id);
+      await watch.ready;
+      await stack.database.db
+        .updateTable('orders')
+        .set({ updated_at: new Date() })
+        .where('id', '=', placed.body.id)
+        .execute();
+      await stack.database.db
+        .updateTable('orders')
+        .set({ status: 'payment_failed' })
+        .where('id', '=', placed.body.id)
+        .execute();
+      // Only the status change is announced, and a watch without a connection would answer false.
+      expect(await watch.changed).toBe(true);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('refuses an unknown status or timeout with 400, and another tenant’s order with 404', async () => {
+    const placed = await client.placeOrder(cardOrder());
+    const unknown = await get(`/v1/orders/${placed.body.id}?wait_for=done`);
+    expect(unknown.status).toBe(400);
+    expect(await jsonOf(unknown)).toMatchObject({ errors: [expect.objectContaining({ field: 'wait_for' })] });
+    expect((await get(`/v1/orders/${placed.body.id}?wait_for=completed&timeout=5m`)).status).toBe(400);
+    const stranger = await createTenant(stack.database.db);
+    const foreign = await fetch(`${stack.baseUrl}/v1/orders/${placed.body.id}?wait_for=completed&timeout=2s`, {
+      headers: { 'X-API-Key': stranger.apiKey },
+    });
+    expect(foreign.status).toBe(404);
   });
 });

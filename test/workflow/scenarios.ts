@@ -11,6 +11,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { OrderActivities } from '../../activities';
 import type { CancellationDecision } from '../../activities/order-cancellation';
 import { createCardPaymentCompletion } from '../../activities/card-payment-completion';
+import { createInvoiceFulfilment } from '../../activities/invoice-fulfilment';
 import { createTakeOrderActivity } from '../../activities/intake/take-order';
 import type { ValidateOrderResult } from '../../activities/intake/validate-order';
 import type { BusinessError } from '../../domain/business-error';
@@ -202,7 +203,10 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
   };
   let documents = 0;
   let invoicePaid = 0;
-  const steps: Omit<OrderActivities, 'intakeOrder' | 'recordPaymentAndComplete'> = {
+  const steps: Omit<
+    OrderActivities,
+    'intakeOrder' | 'recordPaymentAndComplete' | 'bookAndInvoiceOrder' | 'completeInvoicedOrder'
+  > = {
     async validateOrder(input) {
       record('validateOrder', input);
       const validation = behaviour.validation ?? {
@@ -348,13 +352,14 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
       return { queued: 1 };
     },
   };
-  // The one-round-trip intake and the payment-and-completion activity are the real
-  // compositions (createTakeOrderActivity, createCardPaymentCompletion) over the
-  // stubbed steps, so the steps are what gets recorded — as with the step-by-step intake.
+  // The one-round-trip intake, the payment-and-completion and the invoice activities are the
+  // real compositions (createTakeOrderActivity, createCardPaymentCompletion,
+  // createInvoiceFulfilment) over the stubbed steps, so the steps are what gets recorded — as with the step-by-step intake.
   const activities: OrderActivities = {
     ...steps,
     ...createTakeOrderActivity(steps),
     ...createCardPaymentCompletion(steps),
+    ...createInvoiceFulfilment(steps),
   };
   return {
     activities,

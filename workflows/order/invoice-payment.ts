@@ -6,7 +6,7 @@ const DAY_MS = 86_400_000;
 /** Reminders before an overdue invoice goes to the operators. */
 const INVOICE_REMINDERS = 2;
 
-type Invoice = Awaited<ReturnType<typeof activities.issueDocument>>;
+type Invoice = Awaited<ReturnType<typeof activities.bookAndInvoiceOrder>>;
 
 /**
  * The invoice phase: booked and invoiced at once, then waiting for bank payments (partial ones
@@ -15,28 +15,14 @@ type Invoice = Awaited<ReturnType<typeof activities.issueDocument>>;
 export async function payInvoice(order: OrderProcess): Promise<void> {
   let invoice: Invoice | undefined;
   const live = await order.step(async () => {
-    await activities.bookOrder(order.scope);
+    invoice = await activities.bookAndInvoiceOrder(order.scope);
     order.move('booked', 'the invoice');
-    invoice = await activities.issueDocument({ ...order.scope, kind: 'invoice' });
-    await activities.queueOrderEmail({ ...order.scope, kind: 'invoice' });
-    await activities.setOrderStatus({
-      ...order.scope,
-      status: 'invoiced',
-      eventKey: 'invoiced',
-      message: 'Invoice issued; waiting for payment',
-    });
     order.move('invoiced', 'the invoice to be paid');
   });
   if (!live || !invoice) return;
   if (!(await collectInvoicePayments(order, invoice))) return;
   await order.step(async () => {
-    await activities.setOrderStatus({
-      ...order.scope,
-      status: 'completed',
-      eventKey: 'completed',
-      message: 'Invoice paid; order completed',
-    });
-    await activities.queueOrderEmail({ ...order.scope, kind: 'receipt' });
+    await activities.completeInvoicedOrder(order.scope);
     await deliverGiftVouchers(order);
     order.move('completed', null);
   });
