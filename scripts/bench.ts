@@ -356,7 +356,8 @@ function mainLines(input: {
   );
   out.push(
     `status requests: ${load.polls} (${fixed(load.polls / Math.max(1, done), 1)} per order, ` +
-      `${pollMs === 0 ? 'long poll' : `every ${pollMs} ms`}); open-loop scheduler lag max ${ms(load.maxSchedulerLagMs)}`,
+      `${pollMs === 0 ? 'long poll' : `every ${pollMs} ms`}); ` +
+      `open-loop scheduler lag max ${ms(load.maxSchedulerLagMs)}`,
   );
   out.push(
     `integrity (${integrity.source}): ${JSON.stringify(integrity.byStatus)}; acknowledged ` +

@@ -354,7 +354,7 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
   };
   // The one-round-trip intake, the payment-and-completion and the invoice activities are the
   // real compositions (createTakeOrderActivity, createCardPaymentCompletion,
-  // createInvoiceFulfilment) over the stubbed steps, so the steps are what gets recorded — as with the step-by-step intake.
+  // createInvoiceFulfilment) over the stubbed steps, so the steps are what gets recorded.
   const activities: OrderActivities = {
     ...steps,
     ...createTakeOrderActivity(steps),
