@@ -19,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
   const completion = createOrderCompletionActivities(deps);
   const lifecycle = createOrderLifecycleActivities(deps);
   const documents = createDocumentActivities(deps);
+  const giftVouchers = createGiftVoucherActivities(deps);
   const mail = {
     queueOrderEmail: (input: { tenantId: string; orderId: string; kind: EmailKind; sequence?: number }) =>
       queueOrderEmail({ db: deps.db, transport: deps.mailTransport, publicBaseUrl: deps.publicBaseUrl }, input),
@@ -33,8 +34,8 @@ export function createActivities(deps: ActivityDeps) {
     ...payments,
     ...createCardPaymentCompletion({ ...payments, ...completion }),
     ...documents,
-    ...createInvoiceFulfilment({ ...lifecycle, ...documents, ...mail }),
-    ...createGiftVoucherActivities(deps),
+    ...createInvoiceFulfilment({ ...lifecycle, ...documents, ...mail, ...giftVouchers }),
+    ...giftVouchers,
     ...mail,
   };
 }

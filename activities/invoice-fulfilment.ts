@@ -12,6 +12,7 @@ interface Steps {
   issueDocument(input: OrderRef & { kind: 'invoice' }): Promise<IssuedDocument>;
   queueOrderEmail(input: OrderRef & { kind: EmailKind }): Promise<unknown>;
   setOrderStatus(input: OrderRef & { status: OrderStatus; eventKey: string; message: string }): Promise<void>;
+  issueGiftVouchers(input: OrderRef): Promise<{ issued: number }>;
 }
 
 /**
@@ -36,6 +37,8 @@ export function createInvoiceFulfilment(steps: Steps) {
     },
 
     async completeInvoicedOrder(input: OrderRef): Promise<void> {
+      // Its gift vouchers exist before anyone sees the order completed.
+      await steps.issueGiftVouchers(input);
       await steps.setOrderStatus({
         ...input,
         status: 'completed',

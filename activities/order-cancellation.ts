@@ -27,6 +27,7 @@ import { insertManualRefund } from '../db/queries/payments';
 import { loadCancellationPolicy } from '../db/queries/tenant-settings';
 import type { Database } from '../db/schema';
 import type { CancelOrderRequest } from '../workflows/order-messages';
+import { recordOrderTransition } from '../runtime/metrics';
 import type { ActivityDeps } from './activity-deps';
 
 export type CancellationDecision =
@@ -160,7 +161,8 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
      * cancellation id, so a retry answers what the first attempt did.
      */
     async cancelOrder(input: CancelInput): Promise<CancellationOutcome> {
-      return db.transaction().execute(async (trx) => {
+      let cancelledNow = false;
+      const result = await db.transaction().execute(async (trx) => {
         const eventKey = `cancellation:${input.cancellationId}`;
         const done = await findOrderEvent(trx, input.orderId, eventKey);
         if (done) return done.data as CancellationOutcome;
@@ -209,6 +211,7 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
         await recordManualRefund(trx, input, plan.manual, order.currency, `cancellation:${input.cancellationId}`);
         if (full)
           await markOrderCancelled(trx, input.orderId, input.request.reason ?? `cancelled by ${input.request.by}`);
+        cancelledNow = full;
         const after = { ...ledger, credited: ledger.credited + money.credit, refunded: ledger.refunded + money.refund };
         if (!full && leftToPay(after) === 0) {
           // Nothing is left to pay on the part that goes on: its open invoice is settled.
@@ -243,6 +246,8 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
         });
         return outcome;
       });
+      if (cancelledNow) await recordOrderTransition(db, input.orderId, 'cancelled');
+      return result;
     },
   };
 }

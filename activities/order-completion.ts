@@ -1,7 +1,8 @@
 import type { ActivityDeps } from './activity-deps';
+import { issueGiftVouchersInTransaction } from './gift-vouchers';
 import { issueDocumentInTransaction } from './documents/issue-document';
 import { queueOrderEmail } from './notifications/queue-order-email';
-import { bookOrderInTransaction, setOrderStatusInTransaction } from './order-lifecycle';
+import { bookOrderInTransaction, recordStatusMetric, setOrderStatusInTransaction } from './order-lifecycle';
 
 export function createOrderCompletionActivities(deps: ActivityDeps) {
   const { db } = deps;
@@ -19,23 +20,25 @@ export function createOrderCompletionActivities(deps: ActivityDeps) {
     }): Promise<{ seatsBooked: number; documentNumber: string | null }> {
       const result = await db.transaction().execute(async (trx) => {
         const { seatsBooked } = await bookOrderInTransaction(trx, input.tenantId, input.orderId);
+        await issueGiftVouchersInTransaction(trx, input);
         const document = input.receipt
           ? await issueDocumentInTransaction(trx, { tenantId: input.tenantId, orderId: input.orderId, kind: 'receipt' })
           : null;
-        await setOrderStatusInTransaction(trx, {
+        const first = await setOrderStatusInTransaction(trx, {
           tenantId: input.tenantId,
           orderId: input.orderId,
           status: 'completed',
           eventKey: 'completed',
           message: 'Order completed',
         });
-        return { seatsBooked, documentNumber: document?.documentNumber ?? null };
+        return { seatsBooked, documentNumber: document?.documentNumber ?? null, first };
       });
+      if (result.first) await recordStatusMetric(db, { ...input, status: 'completed' });
       await queueOrderEmail(
         { db, transport: deps.mailTransport, publicBaseUrl: deps.publicBaseUrl },
         { tenantId: input.tenantId, orderId: input.orderId, kind: 'receipt' },
       );
-      return result;
+      return { seatsBooked: result.seatsBooked, documentNumber: result.documentNumber };
     },
   };
 }

@@ -16,6 +16,8 @@ import {
 } from '../db/queries/order-status';
 import { holdSeats } from '../db/queries/seat-holds';
 import { loadLatePaymentPolicy } from '../db/queries/tenant-settings';
+import type { Db } from '../db/database';
+import { recordOrderTransition } from '../runtime/metrics';
 import type { ActivityDeps } from './activity-deps';
 
 interface OrderRef {
@@ -24,6 +26,12 @@ interface OrderRef {
 }
 
 class SeatsGone extends Error {}
+
+/** A status an activity set for the first time, as a metric when it is one we count. */
+export async function recordStatusMetric(db: Db, input: OrderRef & { status: OrderStatus }): Promise<void> {
+  if (input.status === 'paid' || input.status === 'completed')
+    await recordOrderTransition(db, input.orderId, input.status);
+}
 
 /** Held seats become bookings; each participant gets a booking id. Safe to repeat. */
 export async function bookOrderInTransaction(
@@ -42,12 +50,13 @@ export async function bookOrderInTransaction(
   return { seatsBooked: seats };
 }
 
+/** Sets the status and appends its event; true the first time (a retry's repeat is false). */
 export async function setOrderStatusInTransaction(
   trx: Kysely<Database>,
   input: OrderRef & { status: OrderStatus; eventKey: string; message: string; data?: Record<string, unknown> },
-): Promise<void> {
+): Promise<boolean> {
   await setOrderStatus(trx, input, input.status);
-  await appendOrderEvent(trx, {
+  return appendOrderEvent(trx, {
     tenantId: input.tenantId,
     orderId: input.orderId,
     eventKey: input.eventKey,
@@ -69,7 +78,7 @@ export function createOrderLifecycleActivities({ db, paymentProviders }: Activit
      * exactly once — the status transition is the guard, so a retry changes nothing.
      */
     async expireOrder({ tenantId, orderId }: OrderRef): Promise<{ seatsReleased: number }> {
-      return db.transaction().execute(async (trx) => {
+      const expired = await db.transaction().execute(async (trx) => {
         const order = await markOrderExpired(trx, { tenantId, orderId });
         if (!order) return { seatsReleased: 0 };
         const seats = await giveBackOrderHolds(trx, tenantId, orderId, order);
@@ -80,8 +89,10 @@ export function createOrderLifecycleActivities({ db, paymentProviders }: Activit
           type: 'order.expired',
           message: `Preliminary deadline passed unpaid; ${seats} seat(s) released`,
         });
-        return { seatsReleased: seats };
+        return { seatsReleased: seats, first: true };
       });
+      if (expired.first) await recordOrderTransition(db, orderId, 'expired');
+      return { seatsReleased: expired.seatsReleased };
     },
 
     /**
@@ -109,8 +120,9 @@ export function createOrderLifecycleActivities({ db, paymentProviders }: Activit
     async rebookAfterLatePayment({ tenantId, orderId }: OrderRef): Promise<{ rebooked: boolean; reason: string }> {
       if ((await loadLatePaymentPolicy(db, tenantId)) !== 'rebook')
         return { rebooked: false, reason: 'the tenant refunds late payments' };
+      let rebookedNow = false;
       try {
-        return await db.transaction().execute(async (trx) => {
+        const result = await db.transaction().execute(async (trx) => {
           const order = await lockOrderCodes(trx, { tenantId, orderId });
           if (!order) throw new Error(`order ${orderId} not found`);
           if (order.status !== 'expired')
@@ -121,7 +133,7 @@ export function createOrderLifecycleActivities({ db, paymentProviders }: Activit
           if (errors.length > 0) throw new SeatsGone(errors.map((e) => e.message).join('; '));
           await deleteReleasedReservations(trx, orderId);
           await markOrderRebooked(trx, orderId);
-          await appendOrderEvent(trx, {
+          rebookedNow = await appendOrderEvent(trx, {
             tenantId,
             orderId,
             eventKey: 'rebooked_after_late_payment',
@@ -130,6 +142,8 @@ export function createOrderLifecycleActivities({ db, paymentProviders }: Activit
           });
           return { rebooked: true, reason: 'seats still free' };
         });
+        if (rebookedNow) await recordOrderTransition(db, orderId, 'paid');
+        return result;
       } catch (error) {
         if (error instanceof SeatsGone) return { rebooked: false, reason: `seats gone: ${error.message}` };
         throw error;
@@ -152,10 +166,11 @@ export function createOrderLifecycleActivities({ db, paymentProviders }: Activit
 
     /** An operator settled the order: it takes the status the settlement decided, the reason goes to the timeline. */
     async resumeOrder(input: OrderRef & { status: OrderStatus; eventKey: string; message: string }): Promise<void> {
-      await db.transaction().execute(async (trx) => {
+      const first = await db.transaction().execute(async (trx) => {
         await setAttentionReason(trx, input, null);
-        await setOrderStatusInTransaction(trx, { ...input });
+        return setOrderStatusInTransaction(trx, { ...input });
       });
+      if (first) await recordStatusMetric(db, input);
     },
 
     /** Puts the order on the operators' list (attention_reason) without changing its status. */
@@ -175,7 +190,8 @@ export function createOrderLifecycleActivities({ db, paymentProviders }: Activit
     async setOrderStatus(
       input: OrderRef & { status: OrderStatus; eventKey: string; message: string; data?: Record<string, unknown> },
     ): Promise<void> {
-      await db.transaction().execute((trx) => setOrderStatusInTransaction(trx, input));
+      const first = await db.transaction().execute((trx) => setOrderStatusInTransaction(trx, input));
+      if (first) await recordStatusMetric(db, input);
     },
   };
 }

@@ -19,6 +19,7 @@ import {
 import { markOrderPaymentFailed, setPaymentStatus } from '../db/queries/order-status';
 import { leftToPay } from '../domain/order-money';
 import type { PaymentResultSignal } from '../workflows/order-messages';
+import { recordOrderTransition, recordPayment, recordRefund } from '../runtime/metrics';
 import type { ActivityDeps } from './activity-deps';
 
 interface OrderRef {
@@ -136,7 +137,8 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
         event.outcome === 'succeeded' && (event.amount !== expected.amount || event.currency !== expected.currency)
           ? `paid ${event.amount} ${event.currency}, expected ${expected.amount} ${expected.currency}`
           : undefined;
-      await db.transaction().execute(async (trx) => {
+      let becamePaid = false;
+      const first = await db.transaction().execute(async (trx) => {
         const status =
           event.outcome === 'succeeded' ? 'succeeded' : event.outcome === 'failed' ? 'failed' : 'cancelled';
         await recordChargeOutcome(trx, {
@@ -153,10 +155,11 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
               ? 'paid'
               : order.status;
           await setPaymentStatus(trx, orderId, nextStatus, mismatch ?? null);
+          becamePaid = nextStatus === 'paid' && order.status !== 'paid';
         } else if (order.status === 'awaiting_payment') {
           await markOrderPaymentFailed(trx, orderId);
         }
-        await appendOrderEvent(trx, {
+        return appendOrderEvent(trx, {
           tenantId,
           orderId,
           eventKey: `payment_event:${event.eventId}`,
@@ -173,6 +176,10 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
           },
         });
       });
+      if (first) {
+        recordPayment(event.provider, mismatch ? 'amount_mismatch' : event.outcome);
+        if (becamePaid) await recordOrderTransition(db, orderId, 'paid');
+      }
       return mismatch ? { accepted: false, reason: mismatch } : { accepted: true };
     },
 
@@ -247,18 +254,19 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
         }));
       } catch (error) {
         if (error instanceof ApplicationFailure && error.nonRetryable) {
-          await appendOrderEvent(db, {
+          const first = await appendOrderEvent(db, {
             tenantId: input.tenantId,
             orderId: input.orderId,
             eventKey: `refund_refused:${idempotencyKey}`,
             type: 'payment.refund_refused',
             message: `${paymentProvider.name} refused to refund ${input.amount} ${currency}: ${error.message}`,
           });
+          if (first) recordRefund(paymentProvider.name, 'refused');
           return { ok: false, reason: error.message };
         }
         throw error;
       }
-      await db.transaction().execute(async (trx) => {
+      const first = await db.transaction().execute(async (trx) => {
         await insertProviderRefund(trx, {
           tenantId: input.tenantId,
           orderId: input.orderId,
@@ -269,7 +277,7 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
           currency,
           idempotencyKey,
         });
-        await appendOrderEvent(trx, {
+        return appendOrderEvent(trx, {
           tenantId: input.tenantId,
           orderId: input.orderId,
           eventKey: `refund:${idempotencyKey}`,
@@ -278,6 +286,7 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
           data: { refund_id: refundId },
         });
       });
+      if (first) recordRefund(paymentProvider.name, 'refunded');
       return { ok: true, refundId };
     },
   };

@@ -4,6 +4,7 @@ import type { Db } from '../db/database';
 import type { Logger } from '../runtime/logger';
 import { createActivities } from '.';
 import { createDefaultPaymentProviders } from '../payments/provider-registry';
+import { addWorkerGaugeSource, serveMetrics, workerRegistry } from '../runtime/metrics';
 import { createSmtpTransport, startEmailDispatcher, tenantEmailFrom } from './notifications/outbox';
 
 export interface OrderWorkerOptions {
@@ -16,6 +17,11 @@ export interface OrderWorkerOptions {
   logger: Logger;
   /** Prebuilt workflow bundle (tests share one); else the worker bundles workflows/ itself. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Serve the worker's Prometheus registry on this port (WORKER_METRICS_PORT; 0 = any free port); absent = none. */
+  metricsPort?: number;
+  /** Tracing (runtime/tracing.ts): Worker.create's interceptors and sinks; absent when tracing is off. */
+  interceptors?: WorkerOptions['interceptors'];
+  sinks?: WorkerOptions['sinks'];
 }
 
 export interface RunningOrderWorker {
@@ -23,6 +29,8 @@ export interface RunningOrderWorker {
   /** Resolves when the worker has stopped (after shutdown() or a fatal error). */
   done: Promise<void>;
   shutdown(): Promise<void>;
+  /** The bound metrics port, when metricsPort was given. */
+  metricsPort?: number;
 }
 
 export function workflowsPath(): string {
@@ -31,6 +39,9 @@ export function workflowsPath(): string {
 
 /** Builds the worker (workflows + activities + email dispatcher) and starts it. */
 export async function startOrderWorker(options: OrderWorkerOptions): Promise<RunningOrderWorker> {
+  // First, so a port in use stops the start before anything else is opened.
+  const metrics =
+    options.metricsPort === undefined ? undefined : await serveMetrics(workerRegistry, options.metricsPort);
   const mailTransport = createSmtpTransport(options.smtpUrl);
   // One From per tenant, as the fast path in queueOrderEmail writes it (the tenant's email_from).
   const from = tenantEmailFrom(options.db);
@@ -53,9 +64,15 @@ export async function startOrderWorker(options: OrderWorkerOptions): Promise<Run
     // orders well under 1 GiB (each cached workflow is ~0.25 MiB); an evicted one replays its
     // short history when its next event comes (docs/performance.md).
     maxCachedWorkflows: 1000,
+    ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+    ...(options.sinks ? { sinks: options.sinks } : {}),
   });
   const dispatcher = startEmailDispatcher(options.db, mailTransport, { from, logger: options.logger });
+  // Metrics (runtime/metrics.ts): the gauges read this database on scrape.
+  const removeGaugeSource = addWorkerGaugeSource(options.db);
   const done = worker.run().finally(async () => {
+    await metrics?.close();
+    removeGaugeSource();
     await dispatcher.stop();
     mailTransport.close();
     await connection.close();
@@ -63,6 +80,7 @@ export async function startOrderWorker(options: OrderWorkerOptions): Promise<Run
   return {
     worker,
     done,
+    metricsPort: metrics?.port,
     async shutdown() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await done;

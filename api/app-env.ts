@@ -7,6 +7,8 @@ export interface AuthContext {
   tenantId: string;
   tenantSlug: string;
   keyId: string;
+  /** The key's name (api_keys.name): who an operator action is recorded as. */
+  keyName: string;
   scopes: ReadonlySet<string>;
 }
 
@@ -37,6 +39,8 @@ export interface AppDeps {
    * worker re-polls about once a minute (Temporal's long poll), so the default is 90 s.
    */
   workerPollMaxAgeMs?: number;
+  /** GET /metrics and the per-route request metrics (METRICS_ENABLED); default on. */
+  metricsEnabled?: boolean;
 }
 
 export interface AppEnv {

@@ -6,8 +6,12 @@ import { HTTPException } from 'hono/http-exception';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
+import { httpInstrumentationMiddleware } from '@hono/otel';
+import { activeTraceId, tracingEnabled } from '../runtime/tracing';
 import type { AppDeps, AppEnv } from './app-env';
 import { authenticate } from './auth';
+import { describeRequestRules } from './openapi-document';
+import { httpMetrics, metricsEndpoint } from './metrics';
 import { answerProblem, dependencyUnavailable, failedDependency } from './outages';
 import { ApiProblem, problemResponse, problems } from './problem';
 import { requestDeadline } from './request-deadline';
@@ -21,6 +25,7 @@ import { invoiceDocumentRoutes } from './routes/invoice-documents';
 import { invoiceRoutes } from './routes/invoices';
 import { orderCancellationRoutes } from './routes/order-cancellation';
 import { orderChangeRoutes } from './routes/order-changes';
+import { orderEmailRoutes } from './routes/order-emails';
 import { orderListRoutes } from './routes/order-list';
 import { orderPaymentRoutes } from './routes/order-payments';
 import { orderSettlementRoutes } from './routes/order-settlement';
@@ -42,11 +47,18 @@ export function createApp(deps: AppDeps): App {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   const limit = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
 
+  // Tracing on (runtime/tracing.ts): a server span per request, named by its route template
+  // ("POST /v1/orders"), parent of the Temporal client's and SQL spans. Off: not mounted at all.
+  if (tracingEnabled()) app.use(httpInstrumentationMiddleware({ captureActiveRequests: false }));
   app.use(requestId({ headerName: 'X-Request-Id' }));
+  // Outermost but the request id: every answer is counted, timeouts and problems included.
+  const metricsEnabled = deps.metricsEnabled !== false;
+  if (metricsEnabled) app.use(httpMetrics);
   app.use(async (c, next) => {
     const started = performance.now();
     c.set('deps', deps);
-    c.set('logger', deps.logger.child({ request_id: c.var.requestId }));
+    const traceId = activeTraceId();
+    c.set('logger', deps.logger.child({ request_id: c.var.requestId, ...(traceId ? { trace_id: traceId } : {}) }));
     await next();
     c.var.logger.info(
       { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
@@ -110,6 +122,7 @@ export function createApp(deps: AppDeps): App {
   app.route('/v1/orders', orderChangeRoutes);
   app.route('/v1/orders', orderPaymentRoutes);
   app.route('/v1/orders', orderSettlementRoutes);
+  app.route('/v1/orders', orderEmailRoutes);
   app.route('/v1/customers', savedCardRoutes);
   app.route('/v1/orders', orderListRoutes);
   app.route('/v1/vouchers', voucherRoutes);
@@ -125,7 +138,7 @@ export function createApp(deps: AppDeps): App {
     app.route('/dev', devMailRoutes({ mailSinkDir: devMailDir, allowRemote: deps.devRoutes?.allowRemote }));
   }
 
-  app.doc31('/openapi.json', {
+  const documentConfig: Parameters<App['getOpenAPI31Document']>[0] = {
     openapi: '3.1.0',
     info: {
       title: 'Order orchestrator API',
@@ -139,8 +152,17 @@ export function createApp(deps: AppDeps): App {
     },
     servers: [{ url: deps.publicBaseUrl }],
     security: [{ ApiKey: [] }, { Bearer: [] }],
+  };
+  // Built once, at the first request (every route is registered by then), with the request rules
+  // every route shares (control characters) stated in it (openapi-document.ts).
+  let document: object | undefined;
+  app.get('/openapi.json', (c) => {
+    document ??= describeRequestRules(app.getOpenAPI31Document(documentConfig));
+    return c.json(document);
   });
   app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  // Prometheus text format, no API key; a plain route, so not in the OpenAPI document.
+  if (metricsEnabled) app.get('/metrics', metricsEndpoint);
 
   app.notFound((c) => problemResponse(c, problems.notFound('route', 'route_not_found')));
   app.onError((error, c) => handleError(error, c));

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv, AuthContext } from './app-env';
 import { findActiveApiKey } from '../db/queries/api-keys';
+import type { OperatorActor } from '../db/queries/operator-actions';
 import { hashApiKey, type Scope } from '../domain/api-key';
 import { problems } from './problem';
 
@@ -30,7 +31,13 @@ export async function resolveApiKey(c: Context<AppEnv>, key: string): Promise<Au
   if (ttl > 0 && cached && cached.expires >= now) return cached.auth;
   const row = await findActiveApiKey(c.var.deps.db, hash);
   const auth = row
-    ? { tenantId: row.tenant_id, tenantSlug: row.slug, keyId: row.id, scopes: new Set(row.scopes) }
+    ? {
+        tenantId: row.tenant_id,
+        tenantSlug: row.slug,
+        keyId: row.id,
+        keyName: row.name,
+        scopes: new Set(row.scopes),
+      }
     : null;
   if (ttl > 0) {
     if (cache.size > 10_000) cache.clear();
@@ -70,4 +77,9 @@ export function requireAnyScope(...scopes: [Scope, ...Scope[]]): MiddlewareHandl
 
 export function clearAuthCache(): void {
   cache.clear();
+}
+
+/** Who the request acts as, for the order timeline's audit of operator actions. */
+export function operatorOf(c: Context<AppEnv>): OperatorActor {
+  return { apiKeyId: c.var.auth.keyId, apiKeyName: c.var.auth.keyName };
 }

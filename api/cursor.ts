@@ -1,5 +1,16 @@
 import { problems } from './problem';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const isUuid = (value: unknown): boolean => typeof value === 'string' && UUID.test(value);
+const MIN_TIME = Date.parse('0001-01-01T00:00:00Z');
+const MAX_TIME = Date.parse('9999-12-31T23:59:59Z');
+/** A time PostgreSQL can compare with (years 1 to 9999). */
+export const isTimestamp = (value: unknown): boolean => {
+  const time = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  return time >= MIN_TIME && time <= MAX_TIME;
+};
+
 // Opaque keyset cursors: clients pass back what we gave them, so the format may change freely.
 export function encodeCursor(value: Record<string, string | number>): string {
   return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
@@ -8,11 +19,13 @@ export function encodeCursor(value: Record<string, string | number>): string {
 export function decodeCursor<T extends Record<string, string | number>>(
   cursor: string | undefined,
   keys: (keyof T)[],
+  /** What the values must be (a cursor of ours always is); anything else is `cursor_invalid`, not a 500. */
+  valid: (value: T) => boolean = () => true,
 ): T | undefined {
   if (!cursor) return undefined;
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as T;
-    if (value && typeof value === 'object' && keys.every((k) => k in value)) return value;
+    if (value && typeof value === 'object' && keys.every((k) => k in value) && valid(value)) return value;
   } catch {
     // fall through to the problem below
   }

@@ -29,7 +29,7 @@ const JSON_MEDIA_TYPE = /^application\/([\w.+-]*\+)?json\b/i;
 
 type AnyHandler = Handler<AppEnv>;
 
-const FREE_TEXT_KEYS: ReadonlySet<string> = new Set(['notes', 'description', 'reason']);
+export const FREE_TEXT_KEYS: ReadonlySet<string> = new Set(['notes', 'description', 'reason']);
 const MAX_REPORTED = 20;
 
 function codePoint(code: number): string {

@@ -5,13 +5,21 @@ import { createOrderStatusListener } from '../db/order-status-listener';
 import { dbPoolOptions, exitOnConfigError, loadConfig, publicBaseUrl, requireConfig } from '../runtime/config';
 import { createLogger } from '../runtime/logger';
 import { connectTemporalClient } from '../runtime/temporal-client';
+import { startTracing } from '../runtime/tracing';
 import { createApp } from './app';
 
 async function main(): Promise<void> {
   const config = requireConfig(loadConfig(), ['DATABASE_URL', 'TEMPORAL_ADDRESS']);
   const logger = createLogger('api', config.LOG_LEVEL);
+  // Off (nothing loaded, no interceptors) unless OTEL_EXPORTER_OTLP_ENDPOINT is set; before
+  // createApp, which adds the request span middleware only while tracing is on.
+  const tracing = await startTracing({ serviceName: 'order-api', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   const db = createDb(config.DATABASE_URL, dbPoolOptions(config));
-  const temporal = await connectTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+  const temporal = await connectTemporalClient(
+    config.TEMPORAL_ADDRESS,
+    config.TEMPORAL_NAMESPACE,
+    tracing?.clientInterceptors,
+  );
   const orderStatusListener = createOrderStatusListener(config.DATABASE_URL, (error) =>
     logger.warn({ error: String(error) }, 'order status listener: connection lost; waits poll until it is back'),
   );
@@ -27,6 +35,7 @@ async function main(): Promise<void> {
     apiKeyCacheTtlMs: config.API_KEY_CACHE_TTL_MS,
     requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
     orderStatusListener,
+    metricsEnabled: config.METRICS_ENABLED,
   });
   if (config.MAIL_SINK_DIR && !config.DEV_ROUTES) {
     logger.info('MAIL_SINK_DIR is set but DEV_ROUTES is off: /dev/mail is not mounted');
@@ -46,6 +55,7 @@ async function main(): Promise<void> {
       await orderStatusListener.close();
       await temporal.connection.close().catch(() => undefined);
       await db.destroy();
+      await tracing?.shutdown();
       process.exit(0);
     });
     setTimeout(() => process.exit(0), 10_000).unref();

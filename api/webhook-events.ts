@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { InvalidPaymentEvent, takePaymentEvent, type VerifiedPaymentEvent } from '../payments/payment-event-intake';
+import { recordWebhookDelivery } from '../runtime/metrics';
 import type { AppEnv } from './app-env';
 import { problems } from './problem';
 
@@ -7,7 +8,9 @@ import { problems } from './problem';
 export async function takeWebhookEvent(c: Context<AppEnv>, event: VerifiedPaymentEvent) {
   const { db, temporal } = c.var.deps;
   try {
-    return await takePaymentEvent({ db, temporal, logger: c.var.logger }, event);
+    const taken = await takePaymentEvent({ db, temporal, logger: c.var.logger }, event);
+    recordWebhookDelivery(event.provider, taken.duplicate ? 'duplicate' : 'received');
+    return taken;
   } catch (error) {
     if (error instanceof InvalidPaymentEvent) throw problems.badRequest(error.code, error.message);
     throw error;

@@ -48,6 +48,14 @@ export const configSchema = z.object({
   // Every API request answers within this (503 request_timeout at the latest); Temporal calls get
   // 80 % of it so their own 503 comes first. At least 2 s: below that a healthy order cannot be taken.
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(2_000).max(600_000).default(30_000),
+  // Prometheus metrics: the API's GET /metrics, the worker's own port and the Temporal SDK's
+  // exporter in the worker (0 = that port off). METRICS_ENABLED=false turns all three off.
+  METRICS_ENABLED: flag.default(true),
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  WORKER_TEMPORAL_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
+  // OpenTelemetry traces over OTLP/HTTP (runtime/tracing.ts): off when unset. The exporter itself
+  // also reads the other OTEL_EXPORTER_OTLP_* variables (headers, a traces-only endpoint).
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
   TEMPORAL_CLI_PATH: z.string().optional(),
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_PORT: port.default(7233),

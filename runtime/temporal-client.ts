@@ -1,5 +1,6 @@
 import {
   Client,
+  type ClientOptions,
   Connection,
   type ConnectionOptions,
   defaultGrpcRetryOptions,
@@ -21,7 +22,12 @@ export function temporalConnectionOptions(address: string): ConnectionOptions {
   };
 }
 
-export async function connectTemporalClient(address: string, namespace: string): Promise<Client> {
+export async function connectTemporalClient(
+  address: string,
+  namespace: string,
+  /** Tracing's client interceptors (runtime/tracing.ts), when it is on. */
+  interceptors?: ClientOptions['interceptors'],
+): Promise<Client> {
   const connection = await Connection.connect(temporalConnectionOptions(address));
-  return new Client({ connection, namespace });
+  return new Client({ connection, namespace, ...(interceptors ? { interceptors } : {}) });
 }

@@ -11,6 +11,7 @@ const root = path.resolve(import.meta.dirname, '..');
 const SKIPPED_DIRECTORIES = [
   'node_modules',
   '.venv-temporal',
+  '.venv-schemathesis',
   '.data',
   '.test-data',
   '.git',

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { createDb } from '../db/database';
 import { migrateToLatest } from '../db/migrate';
 import { seedDemo } from '../db/seed-demo';
-import { exitOnConfigError, loadConfig, publicBaseUrl } from '../runtime/config';
+import { type Config, exitOnConfigError, loadConfig, publicBaseUrl } from '../runtime/config';
 import { startEmbeddedPostgres } from '../runtime/embedded-postgres';
 import { startSmtpSink } from '../runtime/smtp-sink';
 import { resolveTemporalCli } from '../runtime/temporal-binaries';
@@ -118,11 +118,22 @@ async function main(): Promise<void> {
   Temporal UI  ${temporalUi ?? `(external Temporal at ${temporalAddress})`}
   Demo API key ${demoKey ?? '(set on an earlier start; set DEMO_API_KEY to add one you know)'}
   Mail         ${mail}
+  Metrics      ${metricsLine(config, base)}
   Data         ${dataDir}
 
   Try: curl -H "X-API-Key: ${demoKey ?? '<key>'}" ${base}/v1/catalog/occurrences
   Ctrl-C stops everything.
 `);
+}
+
+/** Where Prometheus scrapes: the API's GET /metrics, the worker's port and the Temporal SDK's. */
+function metricsLine(config: Config, base: string): string {
+  if (!config.METRICS_ENABLED) return 'off (METRICS_ENABLED=false)';
+  const port = (value: number) => (value > 0 ? `http://localhost:${value}/metrics` : 'off');
+  return (
+    `${base}/metrics  (worker ${port(config.WORKER_METRICS_PORT)}, ` +
+    `Temporal SDK ${port(config.WORKER_TEMPORAL_METRICS_PORT)})`
+  );
 }
 
 function startRole(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {

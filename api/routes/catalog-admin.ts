@@ -250,7 +250,8 @@ catalogAdminRoutes.openapi(
     summary: 'Change a product (any subset of its fields)',
     middleware: [requireScope('catalog:admin')],
     description: 'Needs the `catalog:admin` scope. `daily_capacity: null` removes the per-date inventory.',
-    request: { params: idParams, body: { required: true, content: json(productPatchSchema) } },
+    // No body is `{}` (request-rules.ts), a change of nothing: the body is optional.
+    request: { params: idParams, body: { required: false, content: json(productPatchSchema) } },
     responses: {
       200: { description: 'The changed product', content: json(productSchema) },
       ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422),
@@ -351,7 +352,8 @@ catalogAdminRoutes.openapi(
     description:
       'Needs the `catalog:admin` scope. The capacity never drops below the seats taken (held or ' +
       'booked): 409 `capacity_below_seats_taken`.',
-    request: { params: idParams, body: { required: true, content: json(occurrencePatchSchema) } },
+    // No body is `{}` (request-rules.ts), a change of nothing: the body is optional.
+    request: { params: idParams, body: { required: false, content: json(occurrencePatchSchema) } },
     responses: {
       200: { description: 'The changed occurrence', content: json(occurrenceSchema) },
       ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422),
@@ -539,7 +541,7 @@ catalogAdminRoutes.openapi(
   }),
   async (c) => {
     const { limit, cursor } = c.req.valid('query');
-    const after = decodeCursor<{ c: string }>(cursor, ['c']);
+    const after = decodeCursor<{ c: string }>(cursor, ['c'], (v) => typeof v.c === 'string');
     const rows = await listCampaigns(c.var.deps.db, c.var.auth.tenantId, { afterCode: after?.c, limit: limit + 1 });
     const page = rows.slice(0, limit);
     const last = page.at(-1);

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { listOccurrences, listProducts, type OccurrenceRow, type ProductRow } from '../../db/queries/catalog';
 import { createResourceApp } from '../resource-app';
-import { decodeCursor, encodeCursor } from '../cursor';
+import { decodeCursor, encodeCursor, isTimestamp, isUuid } from '../cursor';
 import { limitQuery, problemResponses } from '../schemas/common';
 import { occurrenceListSchema, productListSchema, productTypeSchema } from '../schemas/catalog';
 
@@ -53,7 +53,7 @@ catalogRoutes.openapi(
   }),
   async (c) => {
     const { type, limit, cursor } = c.req.valid('query');
-    const after = decodeCursor<{ id: string }>(cursor, ['id']);
+    const after = decodeCursor<{ id: string }>(cursor, ['id'], (v) => isUuid(v.id));
     const rows = await listProducts(c.var.deps.db, c.var.auth.tenantId, { type, afterId: after?.id, limit: limit + 1 });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
@@ -89,7 +89,11 @@ catalogRoutes.openapi(
   }),
   async (c) => {
     const q = c.req.valid('query');
-    const after = decodeCursor<{ s: string; id: string }>(q.cursor, ['s', 'id']);
+    const after = decodeCursor<{ s: string; id: string }>(
+      q.cursor,
+      ['s', 'id'],
+      (v) => isTimestamp(v.s) && isUuid(v.id),
+    );
     const rows = await listOccurrences(c.var.deps.db, c.var.auth.tenantId, {
       productId: q.product_id,
       from: q.from ? new Date(q.from) : undefined,

@@ -35,7 +35,10 @@ const cancelBody = z
       .optional()
       .openapi({ description: 'Operators only, with override: the fee to keep (default 0)' }),
   })
-  .openapi('CancelOrderRequest');
+  // The route's own rule, stated: an override needs a reason (400).
+  .openapi('CancelOrderRequest', {
+    anyOf: [{ not: { properties: { override: { enum: [true] } }, required: ['override'] } }, { required: ['reason'] }],
+  });
 
 const cancelResult = z
   .object({

@@ -45,7 +45,8 @@ const changeBody = z
       .optional()
       .openapi({ description: 'Confirm a preliminary card order: no deadline; it is invoiced instead' }),
   })
-  .openapi('ChangeOrderRequest');
+  // The route's own rules, stated: at least one field, and lines or add_lines, not both (400).
+  .openapi('ChangeOrderRequest', { minProperties: 1, not: { required: ['lines', 'add_lines'] } });
 
 export const orderChangeRoutes = createResourceApp();
 

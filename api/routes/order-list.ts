@@ -65,6 +65,7 @@ export function filterFromQuery(q: OrderListQuery): { filter: OrderListFilter; w
   if (q.customer_email !== undefined) filter.customerEmail = q.customer_email;
   if (q.customer_id !== undefined) filter.customerId = q.customer_id;
   if (q.external_id !== undefined) filter.externalId = q.external_id;
+  if (q.attention !== undefined) filter.attention = q.attention === 'true';
   return { filter, window };
 }
 
@@ -108,6 +109,7 @@ export function presentOrderListItem(row: OrderListRow): OrderListItem {
     preliminary_until: row.preliminary_until ? row.preliminary_until.toISOString() : null,
     created_at: row.created_at.toISOString(),
     number_of_participants: Number(row.number_of_participants),
+    attention_reason: row.attention_reason,
     left_to_pay:
       row.status === 'expired'
         ? 0

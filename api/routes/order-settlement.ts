@@ -1,10 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { type SettleOrderRequest, settleOrderUpdate } from '../../workflows/order-messages';
-import { requireScope } from '../auth';
+import { describeActor, recordOperatorAction } from '../../db/queries/operator-actions';
+import { operatorOf, requireScope } from '../auth';
 import { createResourceApp } from '../resource-app';
 import { findOrder, orderUpdateProblem } from '../order-workflow-calls';
-import { problems } from '../problem';
-import { problemResponses } from '../schemas/common';
+import { ApiProblem, problems } from '../problem';
+import { operatorReason, problemResponses } from '../schemas/common';
 
 const settleBody = z
   .strictObject({
@@ -15,7 +16,7 @@ const settleBody = z
         'the order under the ' +
         "tenant's fee and refund the rest",
     }),
-    reason: z.string().trim().min(1).max(500).openapi({ description: "Why; kept in the order's timeline" }),
+    reason: operatorReason,
     refund_via: z.enum(['provider', 'manual']).optional().openapi({
       description: '`manual`: the operator refunds by bank transfer (recorded as owed) instead of through the provider',
     }),
@@ -41,7 +42,8 @@ orderSettlementRoutes.openapi(
     summary: 'Settle an order that needs attention (operators, scope ops)',
     description:
       'An order goes to `needs_attention` when a payment differs from what it asked for, or when the ' +
-      'provider refuses a refund. An operator decides here; the decision and its reason go to the timeline. ' +
+      'provider refuses a refund. An operator decides here; the decision, its reason and the API key that ' +
+      'asked go to the timeline (`operator.settle_requested`, `operator.settle_refused` on a 409). ' +
       '409 `order_not_in_attention` when the order is not waiting for one; 409 `settlement_not_allowed` for ' +
       '`accept` on a refused refund.',
     request: {
@@ -64,6 +66,18 @@ orderSettlementRoutes.openapi(
       reason: body.reason,
       ...(body.refund_via ? { refundVia: body.refund_via } : {}),
     };
+    // Who asked, and why, goes to the timeline before the workflow acts (its own events then say
+    // what the settlement did); a refusal is recorded too, so the entry never stands alone.
+    const scope = { tenantId: c.var.auth.tenantId, orderId: order.id };
+    const actor = operatorOf(c);
+    const via = body.refund_via ? `, refund via ${body.refund_via}` : '';
+    await recordOperatorAction(c.var.deps.db, scope, actor, {
+      type: 'operator.settle_requested',
+      message: `Settlement (${body.action}${via}) asked by ${describeActor(actor)}: ${body.reason}`,
+      reason: body.reason,
+      data: { action: body.action, refund_via: body.refund_via ?? 'provider' },
+    });
+    let problem: unknown;
     try {
       const result = await c.var.deps.temporal.workflow
         .getHandle(order.workflow_id)
@@ -72,7 +86,16 @@ orderSettlementRoutes.openapi(
       const { ok: _ok, ...rest } = result;
       return c.json(rest, 200);
     } catch (error) {
-      throw orderUpdateProblem(error, 'order_not_in_attention', 'The order is not waiting for an operator');
+      problem = orderUpdateProblem(error, 'order_not_in_attention', 'The order is not waiting for an operator');
     }
+    if (problem instanceof ApiProblem && problem.status === 409) {
+      await recordOperatorAction(c.var.deps.db, scope, actor, {
+        type: 'operator.settle_refused',
+        message: `Settlement (${body.action}) refused: ${problem.code}`,
+        reason: body.reason,
+        data: { action: body.action, code: problem.code },
+      });
+    }
+    throw problem;
   },
 );

@@ -18,6 +18,7 @@ import type { OrderSubmission, OrderWorkflowStart, SubmitResult } from '../../wo
 import { ORDER_INTAKE_UNAVAILABLE, submitOrderUpdate } from '../../workflows/order-messages';
 import type { orderWorkflow } from '../../workflows/order-workflow';
 import { OrderNumberKey, OrderStatusKey, TenantIdKey } from '../../workflows/search-attributes';
+import { recordOrderStarted } from '../../runtime/metrics';
 import { createResourceApp } from '../resource-app';
 import { requireAnyScope, requireScope } from '../auth';
 import { answerOrder, resumeAttempt, sendAnswer, settleInFlight, submitUpdateId } from '../order-idempotency';
@@ -124,6 +125,7 @@ orderRoutes.openapi(
 
     try {
       const result = await submitOrder(c, request, hash, identity);
+      if (result.ok) recordOrderStarted(request.payment_method);
       const { status, body } = result.ok
         ? { status: 201, body: await placedOrderSummary(db, tenantId, identity.orderId) }
         : { status: 422, body: businessErrorBody(result.errors, c.req.path) };

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { currencyCode } from './common';
+import { currencyCode, END, nonBlankText } from './common';
 import { productTypeSchema } from './catalog';
 
 // Shape checks of the catalogue admin API (a failure is a 400 listing every field). Rules that
@@ -9,7 +9,7 @@ import { productTypeSchema } from './catalog';
 const INT4_MAX = 2_147_483_647;
 
 const text = (max = 200) => z.string().max(max);
-const name = z.string().trim().min(1).max(200);
+const name = z.string().trim().min(1).max(200).openapi({ pattern: nonBlankText() });
 const amount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const positiveAmount = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 const count = z.number().int().min(0).max(INT4_MAX);
@@ -21,7 +21,7 @@ const percent = z
   .gt(0)
   .max(100)
   .refine((p) => Math.abs(p * 100 - Math.round(p * 100)) < 1e-6, 'at most two decimals')
-  .openapi({ example: 15 });
+  .openapi({ example: 15, multipleOf: 0.01 });
 
 const vatRate = z
   .number()
@@ -102,7 +102,12 @@ export const exchangeRatePutSchema = z
       .string()
       .regex(/^(0|[1-9]\d{0,13})(\.\d{1,10})?$/, 'a decimal string such as "0.0853" (up to 10 decimals)')
       .refine((r) => /[1-9]/.test(r), 'must be greater than 0')
-      .openapi({ description: 'Units of the quote currency per one unit of the base currency', example: '0.0853' }),
+      .openapi({
+        description: 'Units of the quote currency per one unit of the base currency',
+        example: '0.0853',
+        // The regex above, and "greater than 0" (a digit other than 0) as a lookahead.
+        pattern: `^(?=[0-9.]*[1-9])(0|[1-9][0-9]{0,13})(\\.[0-9]{1,10})?${END}`,
+      }),
   })
   .openapi('ExchangeRatePut');
 
@@ -137,7 +142,17 @@ export const campaignCreateSchema = z
       .optional()
       .openapi({ description: 'Limits the campaign to these products; absent = all' }),
   })
-  .openapi('CampaignCreate');
+  // What campaignErrors() checks of the kind (422 campaign_invalid), stated.
+  .openapi('CampaignCreate', {
+    anyOf: [
+      {
+        properties: { kind: { enum: ['percent'] } },
+        required: ['percent'],
+        not: { anyOf: [{ required: ['amount'] }, { required: ['currency'] }] },
+      },
+      { properties: { kind: { enum: ['amount'] } }, required: ['amount', 'currency'], not: { required: ['percent'] } },
+    ],
+  });
 
 export type CampaignCreate = z.infer<typeof campaignCreateSchema>;
 
@@ -174,7 +189,17 @@ export const voucherCreateSchema = z
     percent: percent.optional().openapi({ description: 'Required for kind "percent"' }),
     valid_until: timestamp.optional(),
   })
-  .openapi('VoucherCreate');
+  // What voucherErrors() checks (422 voucher_invalid), stated.
+  .openapi('VoucherCreate', {
+    anyOf: [
+      { properties: { kind: { enum: ['value'] } }, required: ['value', 'currency'], not: { required: ['percent'] } },
+      {
+        properties: { kind: { enum: ['percent'] } },
+        required: ['percent'],
+        not: { anyOf: [{ required: ['value'] }, { required: ['currency'] }] },
+      },
+    ],
+  });
 
 export type VoucherCreate = z.infer<typeof voucherCreateSchema>;
 

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { ORDER_STATUSES } from '../../domain/order-status';
-import { limitQuery } from './common';
+import { END, limitQuery } from './common';
 
 const PAYMENT_METHODS = ['card', 'invoice', 'free'] as const;
 
@@ -16,13 +16,20 @@ export function splitList(value: string): string[] {
   ];
 }
 
+/** The refine below as a pattern: names from `allowed`, separated by commas, spaces around them ignored. */
+function listPattern(allowed: readonly string[]): string {
+  const name = `(?:${allowed.join('|')})`;
+  return `^[ ,]*${name}(?: *,[ ,]*${name})*[ ,]*${END}`;
+}
+
 const listOf = (allowed: readonly string[], what: string) =>
   z
     .string()
     .max(500)
     .refine((value) => splitList(value).length > 0 && splitList(value).every((v) => allowed.includes(v)), {
       message: `a comma-separated list of ${what}: ${allowed.join(', ')}`,
-    });
+    })
+    .openapi({ pattern: listPattern(allowed) });
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$/i;
@@ -79,6 +86,16 @@ export const orderListQuerySchema = z.strictObject({
     .optional()
     .openapi({ description: 'Orders of this customer, as booker or as participant' }),
   external_id: z.string().min(1).max(100).optional(),
+  attention: z
+    .enum(['true', 'false'])
+    .optional()
+    .openapi({
+      description:
+        '`true`: only orders flagged for operators (`attention_reason` set): those in `needs_attention` and ' +
+        'those flagged in another status (an invoice unpaid after its reminders, a booking that failed after ' +
+        'payment); `false`: only orders without a flag',
+      example: 'true',
+    }),
   payment_method: listOf(PAYMENT_METHODS, 'payment methods')
     .optional()
     .openapi({ description: 'Comma-separated: card, invoice, free' }),
@@ -107,6 +124,9 @@ export const orderListItemSchema = z
     preliminary_until: z.string().nullable(),
     created_at: z.string(),
     number_of_participants: z.number().int(),
+    attention_reason: z.string().nullable().openapi({
+      description: 'Why the order waits for an operator (docs/operations.md); null when it does not',
+    }),
     left_to_pay: z
       .number()
       .int()
@@ -142,7 +162,8 @@ export const orderListXmlExample =
   `<excl_vat>125000</excl_vat><vat>31250</vat><incl_vat>156250</incl_vat></totals>
     <payment_method>invoice</payment_method><booker_email>jane@example.com</booker_email><external_id></external_id>
     <preliminary_until></preliminary_until><created_at>2026-11-25T13:47:00.123Z</created_at>
-    <number_of_participants>1</number_of_participants><left_to_pay>0</left_to_pay>
+    <number_of_participants>1</number_of_participants><attention_reason></attention_reason>
+    <left_to_pay>0</left_to_pay>
   </order>
   <next_cursor></next_cursor>
   <created_from>2025-11-25</created_from>

@@ -11,8 +11,9 @@ export interface OrderEventInput {
   data?: Record<string, unknown>;
 }
 
-export async function appendOrderEvent(db: Kysely<Database>, event: OrderEventInput): Promise<void> {
-  await db
+/** Appends the event once; true when it was new (false: a retry's repeat, nothing written). */
+export async function appendOrderEvent(db: Kysely<Database>, event: OrderEventInput): Promise<boolean> {
+  const result = await db
     .insertInto('order_events')
     .values({
       tenant_id: event.tenantId,
@@ -23,5 +24,6 @@ export async function appendOrderEvent(db: Kysely<Database>, event: OrderEventIn
       data: JSON.stringify(event.data ?? {}),
     })
     .onConflict((oc) => oc.columns(['order_id', 'event_key']).doNothing())
-    .execute();
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
 }

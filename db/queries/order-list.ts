@@ -16,6 +16,8 @@ export interface OrderListFilter {
   /** The customer as booker (orders.customer_id) or as a participant. */
   customerId?: string;
   externalId?: string;
+  /** true: attention_reason is set (flagged for operators); false: it is not. */
+  attention?: boolean;
 }
 
 /** Keyset position: the last row of the previous page; created_at with PostgreSQL's microseconds. */
@@ -45,6 +47,7 @@ export interface OrderListRow {
   amount_charged: number;
   amount_refunded: number;
   credited: number;
+  attention_reason: string | null;
   /** Only when asked with `rolesOf`: the customer booked the order / takes part in it. */
   is_booker?: boolean;
   is_participant?: boolean;
@@ -91,6 +94,7 @@ export function orderListQuery(
       sql<string>`to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('created_at_key'),
       sql<number>`(SELECT count(*) FROM participants p WHERE p.order_id = o.id)`.as('number_of_participants'),
       'o.credited',
+      'o.attention_reason',
       sql<number>`(SELECT coalesce(sum(pm.amount), 0) FROM payments pm
                    WHERE pm.order_id = o.id AND pm.kind = 'charge' AND pm.status = 'succeeded')`.as('amount_charged'),
       sql<number>`(SELECT coalesce(sum(pm.amount), 0) FROM payments pm
@@ -119,6 +123,8 @@ export function orderListQuery(
   if (filter.createdTo)
     query = query.where('o.created_at', filter.createdTo.exclusive ? '<' : '<=', filter.createdTo.at);
   if (filter.externalId !== undefined) query = query.where('o.external_id', '=', filter.externalId);
+  if (filter.attention !== undefined)
+    query = query.where('o.attention_reason', filter.attention ? 'is not' : 'is', null);
   if (filter.occurrenceId !== undefined) {
     const occurrenceId = filter.occurrenceId;
     query = query.where(

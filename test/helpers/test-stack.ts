@@ -13,6 +13,7 @@ import { createOrderStatusListener } from '../../db/order-status-listener';
 import { clearAuthCache } from '../../api/auth';
 import { findFreePort } from '../../runtime/free-port';
 import { createLogger } from '../../runtime/logger';
+import type { Tracing } from '../../runtime/tracing';
 import { readSinkMessages, type SinkMessage, startSmtpSink } from '../../runtime/smtp-sink';
 import { temporalConnectionOptions } from '../../runtime/temporal-client';
 import { createTestDatabase, type TestDatabase } from './test-database';
@@ -32,6 +33,8 @@ export interface TestStack {
   mailDir: string;
   mail(): Promise<SinkMessage[]>;
   stop(): Promise<void>;
+  /** The worker's metrics endpoint, with the workerMetrics option. */
+  workerMetricsUrl?: string;
 }
 
 /**
@@ -48,6 +51,10 @@ export async function startTestStack(
     /** The API's request deadline and /ready's worker poll age (AppDeps). */
     requestTimeoutMs?: number;
     workerPollMaxAgeMs?: number;
+    /** Serve the worker's Prometheus registry on a free port (workerMetricsUrl). */
+    workerMetrics?: boolean;
+    /** Tracing on (runtime/tracing.ts, started by the test): its client and worker interceptors. */
+    tracing?: Pick<Tracing, 'clientInterceptors' | 'worker'>;
   } = {},
 ): Promise<TestStack> {
   const database = await createTestDatabase(inject('adminDatabaseUrl'));
@@ -56,7 +63,7 @@ export async function startTestStack(
   const temporalAddress = options.temporalAddress ?? inject('temporalAddress');
   // As in api/server.ts: the API's retry and reconnect settings.
   const connection = await Connection.connect(temporalConnectionOptions(temporalAddress));
-  const temporal = new Client({ connection, namespace: 'default' });
+  const temporal = new Client({ connection, namespace: 'default', interceptors: options.tracing?.clientInterceptors });
   const taskQueue = `test-${path.basename(database.name)}`;
   const logger = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
   const port = await findFreePort();
@@ -72,7 +79,9 @@ export async function startTestStack(
       smtpUrl: options.smtpUrl ?? sink.url,
       publicBaseUrl: baseUrl,
       logger,
-      workflowBundle: { codePath: inject('workflowBundlePath') },
+      ...(options.workerMetrics ? { metricsPort: 0 } : {}),
+      // With tracing the worker bundles workflows/ itself, with the tracing interceptors module.
+      ...(options.tracing ? options.tracing.worker : { workflowBundle: { codePath: inject('workflowBundlePath') } }),
     });
   }
   const orderStatusListener = createOrderStatusListener(database.url);
@@ -102,6 +111,7 @@ export async function startTestStack(
     taskQueue,
     mailDir,
     mail: () => readSinkMessages(mailDir),
+    workerMetricsUrl: worker?.metricsPort ? `http://127.0.0.1:${worker.metricsPort}/metrics` : undefined,
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await sandboxWebhooks.stop();

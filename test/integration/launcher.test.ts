@@ -11,7 +11,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/test-database'
 interface Launched {
   child: ChildProcess;
   output: () => string;
-  ports: { api: number; temporal: number; ui: number; smtp: number };
+  ports: { api: number; temporal: number; ui: number; smtp: number; workerMetrics: number; temporalMetrics: number };
 }
 
 function descendants(pid: number): number[] {
@@ -52,6 +52,8 @@ async function launch(dataDir: string, databaseUrl: string): Promise<Launched> {
     temporal: await findFreePort(),
     ui: await findFreePort(),
     smtp: await findFreePort(),
+    workerMetrics: await findFreePort(),
+    temporalMetrics: await findFreePort(),
   };
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/dev-stack.ts')], {
     cwd: PROJECT_ROOT,
@@ -63,6 +65,8 @@ async function launch(dataDir: string, databaseUrl: string): Promise<Launched> {
       TEMPORAL_PORT: String(ports.temporal),
       TEMPORAL_UI_PORT: String(ports.ui),
       SMTP_SINK_PORT: String(ports.smtp),
+      WORKER_METRICS_PORT: String(ports.workerMetrics),
+      WORKER_TEMPORAL_METRICS_PORT: String(ports.temporalMetrics),
       TEMPORAL_ADDRESS: '',
       SMTP_URL: '',
       LOG_LEVEL: 'warn',
@@ -114,6 +118,7 @@ describe('npm start (the launcher)', () => {
     expect(ready.status).toBe(200);
     const banner = first.output();
     expect(banner).toContain(`${base}/docs`);
+    expect(banner).toContain(`${base}/metrics  (worker http://localhost:${first.ports.workerMetrics}/metrics`);
     expect(banner).toContain(`http://localhost:${first.ports.ui}`);
     const key = banner.match(/Demo API key (ook_\S+)/)?.[1];
     expect(key).toBeTruthy();

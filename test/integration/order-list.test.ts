@@ -203,6 +203,7 @@ describe('GET /v1/orders', () => {
       preliminary_until: null,
       created_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
       number_of_participants: 1,
+      attention_reason: null,
       left_to_pay: 125_000,
     });
     const free = body.data.find((o: { id: string }) => o.id === placed[1]!.id);

@@ -413,9 +413,11 @@ describe('invoice order', () => {
         reference: 'bank-2',
       },
     ]);
+    // Gift vouchers (if the order sold any) exist before the order is seen completed.
     expect(r.stubs.names().slice(6)).toEqual([
       'recordInvoicePayment',
       'recordInvoicePayment',
+      'issueGiftVouchers',
       'setOrderStatus',
       'queueOrderEmail',
     ]);

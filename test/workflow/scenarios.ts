@@ -390,6 +390,22 @@ export function installQuietRuntime(): void {
 }
 
 /**
+ * The SDK gives the server 5 s to come up; on a machine busy with the rest of the suite (other
+ * test files start real stacks beside it) that is sometimes not enough, so it is tried again.
+ */
+async function startTimeSkippingServer(path: string, attempts = 3): Promise<TestWorkflowEnvironment> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await TestWorkflowEnvironment.createTimeSkipping({
+        server: { executable: { type: 'existing-path', path } },
+      });
+    } catch (error) {
+      if (attempt >= attempts || !/did not start/.test(String(error))) throw error;
+    }
+  }
+}
+
+/**
  * The time-skipping test server from the project venv (never the SDK's download), with the
  * workflow's custom search attributes registered: without them every upsert fails the
  * workflow task ("search attribute PaymentMethod is not defined") and the workflow hangs.
@@ -401,9 +417,7 @@ export async function createTimeSkippingEnvironment(): Promise<TestWorkflowEnvir
       'temporal-test-server not found: run `npx tsx scripts/install-temporal.ts` (or set TEMPORAL_TEST_SERVER_PATH)',
     );
   installQuietRuntime();
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: testServer } },
-  });
+  const env = await startTimeSkippingServer(testServer);
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
     searchAttributes: Object.fromEntries(

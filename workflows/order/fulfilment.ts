@@ -22,7 +22,7 @@ export async function finishCompletedOrder(order: OrderProcess): Promise<void> {
   order.move('completed', null);
 }
 
-/** Gift vouchers bought in this order get their codes once it is paid, and go to the buyer. */
+/** Gift vouchers bought in this order (issued with its completion) go to the buyer by mail. */
 export async function deliverGiftVouchers(order: OrderProcess): Promise<void> {
   if (!order.facts.sellsGiftVouchers) return;
   const { issued } = await activities.issueGiftVouchers(order.scope);
