@@ -58,7 +58,9 @@ async function main(): Promise<void> {
       await tracing?.shutdown();
       process.exit(0);
     });
-    setTimeout(() => process.exit(0), 10_000).unref();
+    // Requests in flight (a long poll, a create waiting for its workflow) end within the request
+    // deadline, when they answer 503 at the latest: wait that long, and a little more, for them.
+    setTimeout(() => process.exit(0), config.REQUEST_TIMEOUT_MS + 2_000).unref();
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
