@@ -20,18 +20,26 @@ export async function waitForOrderStatus(
   timeoutMs: number,
 ): Promise<void> {
   const until = Date.now() + timeoutMs;
-  for (;;) {
-    const watch = deps.orderStatusListener?.watch(scope.orderId);
-    try {
-      await watch?.ready;
-      const status = await findOrderStatus(deps.db, scope.tenantId, scope.orderId);
-      if (status === undefined || wanted.has(status) || RESTING.has(status)) return;
-      const left = until - Date.now();
-      if (left <= 0) return;
-      await Promise.race([watch?.changed ?? sleep(Math.min(left, 500)), sleep(left)]);
-      if (Date.now() >= until) return;
-    } finally {
-      watch?.cancel();
+  // One timer for the whole wait; each wake-up only reads the status again.
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, timeoutMs));
+  });
+  try {
+    for (;;) {
+      const watch = deps.orderStatusListener?.watch(scope.orderId);
+      try {
+        await watch?.ready;
+        const status = await findOrderStatus(deps.db, scope.tenantId, scope.orderId);
+        if (status === undefined || wanted.has(status) || RESTING.has(status)) return;
+        if (Date.now() >= until) return;
+        await Promise.race([watch?.changed ?? sleep(Math.min(until - Date.now(), 500)), timedOut]);
+        if (Date.now() >= until) return;
+      } finally {
+        watch?.cancel();
+      }
     }
+  } finally {
+    clearTimeout(timer);
   }
 }

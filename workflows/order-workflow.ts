@@ -38,7 +38,7 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
   await acceptCancellationsUntilServiceStarts(order);
   // An order with an operator stays open until it is settled.
   await order.wait(() => order.status !== 'needs_attention');
-  await order.settle();
+  await order.awaitUpdates();
   return finish(order);
 }
 

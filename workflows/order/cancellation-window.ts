@@ -6,6 +6,6 @@ export async function acceptCancellationsUntilServiceStarts(order: OrderProcess)
   if (order.status !== 'completed' || startsAt === null || startsAt <= Date.now()) return;
   order.waitingFor = 'the service date (cancellations are accepted until then)';
   await order.wait(() => order.isCancelled, startsAt - Date.now(), 'service starts');
-  await order.settle();
+  await order.awaitUpdates();
   if (!order.isCancelled && order.status === 'completed') order.waitingFor = null;
 }

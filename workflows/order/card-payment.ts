@@ -154,6 +154,6 @@ async function expireOrder(order: OrderProcess): Promise<void> {
 /** Parked: nothing is booked until an operator accepts the payment (or refunds it). */
 async function awaitPaymentSettlement(order: OrderProcess, saga: Compensations): Promise<void> {
   await order.wait(() => order.status !== 'needs_attention');
-  await order.settle();
+  await order.awaitUpdates();
   if (order.status === 'paid') await completeOrder(order, saga);
 }

@@ -24,7 +24,7 @@ export async function refundLatePayments(order: OrderProcess, saga: Compensation
       const refunds = [{ sessionId: event.sessionId, amount: event.amount }];
       if (await refundOrPark(order, refunds, 'paid_after_expiry')) {
         await order.wait(() => order.status !== 'needs_attention');
-        await order.settle();
+        await order.awaitUpdates();
       }
     }
   }

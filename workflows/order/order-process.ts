@@ -206,7 +206,7 @@ export class OrderProcess {
   }
 
   /** Waits for no Update to be running (an Update may still change what the process decides next). */
-  async settle(): Promise<void> {
+  async awaitUpdates(): Promise<void> {
     await condition(() => !this.updateRunning);
   }
 
