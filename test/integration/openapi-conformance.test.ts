@@ -88,8 +88,10 @@ it(
         '6',
         '--seed',
         '1',
+        // One worker: with two, Hypothesis's lambda-description cache (not thread-safe) can raise inside
+        // schemathesis's own example generation, a tool error that says nothing about the API.
         '--workers',
-        '2',
+        '1',
         // Above the API's own deadline (REQUEST_TIMEOUT_MS, 30 s): a slow answer is the API's to report.
         '--request-timeout',
         '35',
