@@ -19,6 +19,7 @@ import { checkIntegrity, type IntegrityReport } from './bench/check';
 import { summariseProfiles } from './bench/cpuprofile';
 import { type LoadOptions, type LoadResult, runLoad, setupCatalogue } from './bench/load';
 import { measureShape, type MeasuredShape, type NoopResult, runNoopBaseline } from './bench/noop-baseline';
+import { MINIMAL_DURABLE_SHAPE, REFERENCE_SHAPE_2F583ED } from './bench/reference-shapes';
 import {
   clockTicks,
   cpuDelta,
@@ -208,6 +209,7 @@ async function main(): Promise<void> {
     let sync: LoadResult | undefined;
     let noop: NoopResult | undefined;
     let noopLocal: NoopResult | undefined;
+    const fixedShapes: { label: string; shape: MeasuredShape; result: NoopResult }[] = [];
     if (baselines) {
       log(`baselines: waited ${fixed(await waitForQuiet(pids), 0)} s for the stack to go idle`);
       if (stack.databaseUrl) {
@@ -274,9 +276,27 @@ async function main(): Promise<void> {
       } else {
         log('baseline (a) skipped: no Temporal address or no completed card order to copy the shape from');
       }
+      // Fixed shapes, the same in every run (scripts/bench/reference-shapes.ts).
+      for (const [label, shape] of [
+        ['(a-ref) the order as the performance issue found it (2f583ed)', REFERENCE_SHAPE_2F583ED],
+        ['(a-min) the smallest durable order', MINIMAL_DURABLE_SHAPE],
+      ] as const) {
+        if (!stack.temporalAddress) break;
+        await waitForQuiet(pids);
+        log(`baseline ${label}: no-op, ${shape.historyEvents} events, ${concurrency} clients, ${baselineDurationS} s`);
+        const result = await runNoopBaseline({
+          temporalAddress: stack.temporalAddress,
+          namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+          measured: shape,
+          concurrency,
+          durationS: baselineDurationS,
+          log,
+        });
+        fixedShapes.push({ label, shape, result });
+      }
     }
 
-    const report = printReport({ ...mainInput, sync, noop, noopLocal, measured });
+    const report = printReport({ ...mainInput, sync, noop, noopLocal, fixedShapes, measured });
     if (flags.json) writeFileSync(flags.json, `${JSON.stringify({ args: flags, ...report }, null, 2)}\n`);
     if (integrity.lost > 0 || integrity.duplicated > 0) exitCode = 1;
     log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s (stack included)`);
@@ -407,6 +427,7 @@ function printReport(input: {
   sync?: LoadResult;
   noop?: NoopResult;
   noopLocal?: NoopResult;
+  fixedShapes?: { label: string; shape: MeasuredShape; result: NoopResult }[];
   measured?: MeasuredShape;
   pids: { api?: number; temporal?: number };
 }) {
@@ -452,6 +473,14 @@ function printReport(input: {
         `update p50 ${ms(l.updateLatency.percentile(50))} p99 ` +
         `${ms(l.updateLatency.percentile(99))}, e2e p50 ${ms(l.e2eLatency.percentile(50))}, ` +
         `errors ${l.errors.total}`,
+    );
+  }
+  for (const { label, shape, result } of input.fixedShapes ?? []) {
+    out.push(
+      `baseline ${label}: ${shape.activityCount} activities, ${shape.upserts} upserts, ${shape.timers} timer(s), ` +
+        `≈ ${shape.historyEvents} events: ${fixed(result.perSecond)} workflows/s, update p50 ` +
+        `${ms(result.updateLatency.percentile(50))}, e2e p50 ${ms(result.e2eLatency.percentile(50))}, errors ` +
+        `${result.errors.total}; ratio orders/s ÷ its workflows/s = ${fixed(perSecond / result.perSecond)}`,
     );
   }
   if (sync) {

@@ -77,6 +77,13 @@ export async function measureShape(
         byScheduledId.set(String(event.eventId), step);
         steps.push(step);
         measured.activityCount += 1;
+      } else if (event.markerRecordedEventAttributes?.markerName === 'core_local_activity') {
+        // A local activity leaves one marker: its result, not its input (taken as the intake's size).
+        const details = event.markerRecordedEventAttributes.details ?? {};
+        const data = details.data?.payloads?.[0]?.data;
+        const name = data ? (JSON.parse(Buffer.from(data).toString()).activity_type ?? '?') : '?';
+        steps.push({ type: 'activity', name, inBytes: 400, outBytes: payloadBytes(details.result), local: true });
+        measured.activityCount += 1;
       } else if (event.activityTaskCompletedEventAttributes) {
         const a = event.activityTaskCompletedEventAttributes;
         const step = byScheduledId.get(String(a.scheduledEventId));
@@ -140,6 +147,7 @@ export async function runNoopBaseline(options: {
   durationS: number;
   log: (line: string) => void;
   localUpdate?: boolean;
+  localAll?: boolean;
   workerOptions?: Record<string, number>;
 }): Promise<NoopResult> {
   const taskQueue = `bench-noop-${Date.now()}`;
@@ -163,6 +171,7 @@ export async function runNoopBaseline(options: {
     shape: measured.shape,
     pad: pad(measured.startBytes - shapeJson),
     ...(options.localUpdate ? { localUpdate: true } : {}),
+    ...(options.localAll ? { localAll: true } : {}),
   };
   const result: NoopResult = {
     completed: 0,
@@ -222,16 +231,18 @@ export async function runNoopBaseline(options: {
       while (performance.now() < stopAt) await one();
     });
     // A baseline that hangs (e.g. a workflow task failing) must not hang the bench.
-    const guard = new Promise<void>((resolve) =>
-      setTimeout(
+    let guardTimer: NodeJS.Timeout | undefined;
+    const guard = new Promise<void>((resolve) => {
+      guardTimer = setTimeout(
         () => {
           result.errors.inc('hung');
           resolve();
         },
         (options.durationS + 60) * 1000,
-      ).unref(),
-    );
+      ).unref();
+    });
     await Promise.race([Promise.all(clients), guard]);
+    clearTimeout(guardTimer);
     result.seconds = (performance.now() - t0) / 1000;
   });
   result.perSecond = result.completed / result.seconds;

@@ -15,7 +15,7 @@ import {
 } from '@temporalio/workflow';
 
 export type ShapeStep =
-  | { type: 'activity'; name: string; inBytes: number; outBytes: number }
+  | { type: 'activity'; name: string; inBytes: number; outBytes: number; local?: boolean }
   | { type: 'upsert'; keys: string[] }
   | { type: 'wait'; timers: number };
 
@@ -24,6 +24,8 @@ export interface NoopShape {
   mainSteps: ShapeStep[];
   updateResultBytes: number;
   resultBytes: number;
+  /** Without the timer on the wait for the submit update (the order starts none with Update-with-Start). */
+  noSubmitTimer?: boolean;
 }
 
 export interface NoopStart {
@@ -31,6 +33,8 @@ export interface NoopStart {
   pad: string;
   /** Experiment: the update's activities as local activities (what a tuning would change). */
   localUpdate?: boolean;
+  /** Experiment: every activity local. */
+  localAll?: boolean;
 }
 
 export interface NoopActivities {
@@ -60,7 +64,7 @@ export async function noopOrderWorkflow(start: NoopStart): Promise<string> {
     for (const step of steps) {
       if (step.type === 'activity') {
         // Input bytes: the JSON around the pad is ~60 bytes of the measured size.
-        await (local ? localActivities : activities).noop({
+        await (local || step.local ? localActivities : activities).noop({
           name: step.name,
           pad: pad(step.inBytes - 60),
           outBytes: step.outBytes,
@@ -77,7 +81,8 @@ export async function noopOrderWorkflow(start: NoopStart): Promise<string> {
           Promise.all(Array.from({ length: Math.max(0, step.timers - 1) }, () => sleep('25 minutes'))),
         );
         timers.catch(() => undefined);
-        await condition(() => paid, '30 minutes');
+        if (step.timers === 0) await condition(() => paid);
+        else await condition(() => paid, '30 minutes');
         extra.cancel();
       }
     }
@@ -87,12 +92,13 @@ export async function noopOrderWorkflow(start: NoopStart): Promise<string> {
     paid = true;
   });
   setHandler(noopSubmitUpdate, async () => {
-    await run(start.shape.updateSteps, start.localUpdate === true);
+    await run(start.shape.updateSteps, start.localUpdate === true || start.localAll === true);
     submitted = true;
     return pad(start.shape.updateResultBytes - 2);
   });
 
-  await condition(() => submitted, '10 minutes');
-  await run(start.shape.mainSteps);
+  if (start.shape.noSubmitTimer) await condition(() => submitted);
+  else await condition(() => submitted, '10 minutes');
+  await run(start.shape.mainSteps, start.localAll === true);
   return pad(start.shape.resultBytes - 2);
 }

@@ -1,6 +1,7 @@
 // Experiment: the no-op baseline alone against a Temporal dev server started with the launcher's
 // arguments (optionally changed), to separate Temporal + SDK costs from the application's.
-//   npx tsx scripts/bench/temporal-only.ts [--memory] [--concurrency 8] [--duration 15]
+//   npx tsx scripts/bench/temporal-only.ts [--shape reference|current|minimal] [--local-all]
+//     [--memory] [--concurrency 8] [--duration 15]
 //     [--extra "--dynamic-config-value k=v"]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +13,8 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { findFreePort, isPortOpen } from '../../runtime/free-port';
 import { resolveTemporalCli } from '../../runtime/temporal-binaries';
 import { SEARCH_ATTRIBUTE_REGISTRATIONS } from '../../workflows/search-attributes';
-import { runNoopBaseline } from './noop-baseline';
+import { type MeasuredShape, runNoopBaseline } from './noop-baseline';
+import { MINIMAL_DURABLE_SHAPE, REFERENCE_SHAPE_2F583ED } from './reference-shapes';
 import { cpuSeconds } from './proc';
 import { fixed, ms } from './stats';
 
@@ -24,6 +26,8 @@ const { values } = parseArgs({
     extra: { type: 'string', default: '' },
     pragma: { type: 'string', default: 'journal_mode=wal,synchronous=normal' },
     local: { type: 'boolean', default: false },
+    'local-all': { type: 'boolean', default: false },
+    shape: { type: 'string', default: 'current' },
     'worker-options': { type: 'string', default: '{}' },
   },
 });
@@ -69,45 +73,38 @@ for (;;) {
   }
   await new Promise((r) => setTimeout(r, 200));
 }
-// The order workflow's measured shape (see the bench's "order workflow shape" line).
-const act = (name: string, inBytes: number, outBytes: number) => ({
-  type: 'activity' as const,
-  name,
-  inBytes,
-  outBytes,
-});
-const measured = {
+// --shape: reference (the order as the performance issue found it), current (the order of
+// 2 December 2026, as measureShape reads it from a dev-server history), minimal (the smallest
+// durable order); see reference-shapes.ts.
+const current: MeasuredShape = {
   shape: {
-    updateSteps: [
-      act('validateOrder', 400, 1500),
-      act('placeOrder', 1700, 900),
-      { type: 'upsert' as const, keys: ['PaymentMethod', 'CustomerEmail'] },
-      act('createPaymentSession', 100, 150),
-    ],
+    updateSteps: [{ type: 'activity', name: 'intakeOrder', inBytes: 400, outBytes: 300 }],
     mainSteps: [
-      { type: 'upsert' as const, keys: ['OrderStatus'] },
-      { type: 'wait' as const, timers: 1 },
-      act('recordPaymentOutcome', 300, 20),
-      { type: 'upsert' as const, keys: ['OrderStatus'] },
-      { type: 'upsert' as const, keys: ['OrderStatus'] },
-      act('bookOrder', 100, 10),
-      act('issueDocument', 120, 100),
-      act('queueOrderEmail', 120, 10),
-      act('setOrderStatus', 200, 10),
-      { type: 'upsert' as const, keys: ['OrderStatus'] },
+      { type: 'upsert', keys: ['OrderStatus', 'PaymentMethod', 'CustomerEmail'] },
+      { type: 'wait', timers: 1 },
+      { type: 'activity', name: 'recordPaymentAndComplete', inBytes: 300, outBytes: 20 },
+      { type: 'upsert', keys: ['OrderStatus'] },
     ],
-    updateResultBytes: 885,
+    updateResultBytes: 100,
     resultBytes: 11,
+    noSubmitTimer: true,
   },
   startBytes: 136,
   updateArgBytes: 380,
   signalBytes: 185,
-  activityCount: 8,
-  upserts: 5,
-  timers: 2,
+  activityCount: 2,
+  upserts: 2,
+  timers: 1,
   signals: 1,
-  historyEvents: 68,
+  historyEvents: 27,
 };
+const shapes: Record<string, MeasuredShape> = {
+  reference: REFERENCE_SHAPE_2F583ED,
+  current,
+  minimal: MINIMAL_DURABLE_SHAPE,
+};
+const measured = shapes[values.shape!];
+if (!measured) throw new Error(`--shape: one of ${Object.keys(shapes).join(', ')}`);
 const cpu0 = cpuSeconds(child.pid!) ?? 0;
 const self0 = process.cpuUsage();
 const result = await runNoopBaseline({
@@ -118,13 +115,15 @@ const result = await runNoopBaseline({
   durationS: Number(values.duration),
   log: console.log,
   localUpdate: values.local,
+  localAll: values['local-all'],
   workerOptions: JSON.parse(values['worker-options']!),
 });
 const cpu1 = cpuSeconds(child.pid!) ?? 0;
 const self1 = process.cpuUsage(self0);
 console.log(
   `${values.memory ? 'in-memory' : `sqlite ${values.pragma}`} ` +
-    `${values.extra}${values.local ? ' local update activities' : ''} ` +
+    `shape ${values.shape} ${values.extra}${values.local ? ' local update activities' : ''}` +
+    `${values['local-all'] ? ' all activities local' : ''} ` +
     `${values['worker-options']}: ${fixed(result.perSecond)} wf/s, ` +
     `c=${values.concurrency}, update p50 ${ms(result.updateLatency.percentile(50))} p99 ` +
     `${ms(result.updateLatency.percentile(99))}, e2e p50 ` +
