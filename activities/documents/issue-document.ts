@@ -28,11 +28,11 @@ export async function issueDocumentInTransaction(
   trx: Kysely<Database>,
   input: { tenantId: string; orderId: string; kind: DocumentKind },
 ): Promise<IssuedDocument> {
-  const tenant = await loadInvoiceSchedule(trx, input.tenantId);
-  const schedule =
-    input.kind === 'invoice'
-      ? { dueInDays: tenant.invoice_due_days, reminderIntervalDays: tenant.invoice_reminder_interval_days }
-      : { dueInDays: null, reminderIntervalDays: null };
+  // Only an invoice falls due; a receipt needs no read of the tenant's schedule.
+  const tenant = input.kind === 'invoice' ? await loadInvoiceSchedule(trx, input.tenantId) : null;
+  const schedule = tenant
+    ? { dueInDays: tenant.invoice_due_days, reminderIntervalDays: tenant.invoice_reminder_interval_days }
+    : { dueInDays: null, reminderIntervalDays: null };
   const existing = await findOrderDocument(trx, input.orderId, input.kind);
   if (existing) return { invoiceId: existing.id, documentNumber: existing.document_number, ...schedule };
 

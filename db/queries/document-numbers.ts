@@ -14,22 +14,26 @@ export interface DocumentNumber {
  */
 export async function takeDocumentNumber(trx: Kysely<Database>, tenantId: string): Promise<DocumentNumber> {
   const series = String(new Date().getUTCFullYear());
-  // The tenant's invoice_prefix (e.g. "DA-") is fixed into a series when its first number is taken.
-  const { invoice_prefix } = await trx
-    .selectFrom('tenants')
-    .select('invoice_prefix')
-    .where('id', '=', tenantId)
-    .executeTakeFirstOrThrow();
-  await trx
-    .insertInto('invoice_series')
-    .values({ tenant_id: tenantId, series, prefix: `${invoice_prefix ?? ''}${series}-` })
-    .onConflict((oc) => oc.columns(['tenant_id', 'series']).doNothing())
-    .execute();
+  // One statement: the first number of a series creates its row, with the tenant's invoice_prefix
+  // (e.g. "DA-") fixed into it; every later one increments the row, which stays locked until the
+  // caller's transaction ends.
   const counter = await trx
-    .updateTable('invoice_series')
-    .set({ next_number: sql`next_number + 1` })
-    .where('tenant_id', '=', tenantId)
-    .where('series', '=', series)
+    .insertInto('invoice_series')
+    .columns(['tenant_id', 'series', 'prefix', 'next_number'])
+    .expression((eb) =>
+      eb
+        .selectFrom('tenants')
+        .select([
+          'id',
+          sql.lit(series).as('series'),
+          sql<string>`coalesce(invoice_prefix, '') || ${sql.lit(`${series}-`)}`.as('prefix'),
+          sql.lit(2).as('next_number'),
+        ])
+        .where('id', '=', tenantId),
+    )
+    .onConflict((oc) =>
+      oc.columns(['tenant_id', 'series']).doUpdateSet({ next_number: sql`invoice_series.next_number + 1` }),
+    )
     .returning([sql<number>`next_number - 1`.as('number'), 'prefix'])
     .executeTakeFirstOrThrow();
   const documentNumber = `${counter.prefix}${String(counter.number).padStart(6, '0')}`;

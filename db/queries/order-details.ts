@@ -1,45 +1,55 @@
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { Db } from '../database';
 import { normalizeAddress } from './invoices';
 import { ledgerOf } from './order-ledger';
-import { loadOrderSummary } from './order-summary';
+import { selectOrderWithLines, summaryOf } from './order-summary';
 import { leftToPay, netPaid } from '../../domain/order-money';
 
-/** GET /v1/orders/{id}: the summary plus people, payments, documents and the timeline. */
+/** A timestamp read inside a JSON array arrives as text, outside it as a Date: the same ISO string for both. */
+const iso = (value: Date | string) => new Date(value).toISOString();
+const isoOrNull = (value: Date | string | null) => (value === null ? null : iso(value));
+
+/** GET /v1/orders/{id}: the summary plus people, payments, documents and the timeline, in one query. */
 export async function loadOrderDetails(db: Db, tenantId: string, orderId: string) {
-  const summary = await loadOrderSummary(db, tenantId, orderId);
-  if (!summary) return undefined;
-  const [order, participants, payments, documents, timeline, reservations] = await Promise.all([
-    db.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirstOrThrow(),
-    db.selectFrom('participants').selectAll().where('order_id', '=', orderId).orderBy('position').execute(),
-    db.selectFrom('payments').selectAll().where('order_id', '=', orderId).orderBy('created_at').execute(),
-    db
-      .selectFrom('invoices')
-      .select([
-        'id',
-        'kind',
-        'document_number',
-        'total_incl_vat',
-        'currency',
-        'status',
-        'issued_at',
-        'due_at',
-        'paid_at',
-      ])
-      .where('order_id', '=', orderId)
-      .orderBy('issued_at')
-      .execute(),
-    db
-      .selectFrom('order_events')
-      .select(['type', 'message', 'data', 'created_at'])
-      .where('order_id', '=', orderId)
-      .orderBy('id')
-      .execute(),
-    db
-      .selectFrom('reservations')
-      .select(['occurrence_id', 'product_id', 'inventory_date', 'quantity', 'status'])
-      .where('order_id', '=', orderId)
-      .execute(),
-  ]);
+  const order = await selectOrderWithLines(db, tenantId, orderId)
+    .select((eb) => [
+      jsonArrayFrom(
+        eb
+          .selectFrom('participants')
+          .selectAll()
+          .whereRef('participants.order_id', '=', 'orders.id')
+          .orderBy('position'),
+      ).as('participants'),
+      jsonArrayFrom(
+        eb.selectFrom('payments').selectAll().whereRef('payments.order_id', '=', 'orders.id').orderBy('created_at'),
+      ).as('payments'),
+      jsonArrayFrom(
+        eb
+          .selectFrom('invoices')
+          .select(['id', 'kind', 'document_number', 'total_incl_vat', 'currency', 'status'])
+          .select(['issued_at', 'due_at', 'paid_at'])
+          .whereRef('invoices.order_id', '=', 'orders.id')
+          .orderBy('issued_at'),
+      ).as('documents'),
+      jsonArrayFrom(
+        eb
+          .selectFrom('order_events')
+          .select(['type', 'message', 'data', 'created_at'])
+          .whereRef('order_events.order_id', '=', 'orders.id')
+          .orderBy('id'),
+      ).as('timeline'),
+      jsonArrayFrom(
+        eb
+          .selectFrom('reservations')
+          .select(['occurrence_id', 'product_id', 'inventory_date', 'quantity', 'status'])
+          .whereRef('reservations.order_id', '=', 'orders.id')
+          .orderBy('created_at'),
+      ).as('reservations'),
+    ])
+    .executeTakeFirst();
+  if (!order) return undefined;
+  const summary = summaryOf(order);
+  const { participants, payments, documents, timeline, reservations } = order;
   const ledger = ledgerOf(order, payments);
   return {
     ...summary,
@@ -90,8 +100,8 @@ export async function loadOrderDetails(db: Db, tenantId: string, orderId: string
       currency: p.currency,
       status: p.status,
       failure_reason: p.failure_reason,
-      created_at: p.created_at.toISOString(),
-      updated_at: p.updated_at.toISOString(),
+      created_at: iso(p.created_at),
+      updated_at: iso(p.updated_at),
     })),
     documents: documents.map((d) => ({
       id: d.id,
@@ -100,11 +110,11 @@ export async function loadOrderDetails(db: Db, tenantId: string, orderId: string
       total_incl_vat: d.total_incl_vat,
       currency: d.currency,
       status: d.status,
-      issued_at: d.issued_at.toISOString(),
-      due_at: d.due_at ? d.due_at.toISOString() : null,
-      paid_at: d.paid_at ? d.paid_at.toISOString() : null,
+      issued_at: iso(d.issued_at),
+      due_at: isoOrNull(d.due_at),
+      paid_at: isoOrNull(d.paid_at),
     })),
-    timeline: timeline.map((e) => ({ type: e.type, message: e.message, data: e.data, at: e.created_at.toISOString() })),
+    timeline: timeline.map((e) => ({ type: e.type, message: e.message, data: e.data, at: iso(e.created_at) })),
   };
 }
 

@@ -1,9 +1,13 @@
 import type { Kysely } from 'kysely';
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { Database } from '../schema';
 
-/** Everything an order e-mail shows, as rows; undefined when the order does not exist. */
+/** A timestamp read inside a JSON array arrives as text: a Date again, as outside one. */
+const dateOrNull = (value: Date | string | null) => (value === null ? null : new Date(value));
+
+/** Everything an order e-mail shows, in one round trip; undefined when the order does not exist. */
 export async function loadOrderEmailData(db: Kysely<Database>, orderId: string) {
-  const order = await db
+  const row = await db
     .selectFrom('orders')
     .innerJoin('tenants', 'tenants.id', 'orders.tenant_id')
     .select([
@@ -25,45 +29,57 @@ export async function loadOrderEmailData(db: Kysely<Database>, orderId: string) 
       'tenants.name as tenant_name',
       'tenants.locale as tenant_locale',
     ])
+    .select((eb) => [
+      jsonArrayFrom(
+        eb
+          .selectFrom('order_lines')
+          .select(['description', 'quantity', 'incl_vat'])
+          .whereRef('order_lines.order_id', '=', 'orders.id')
+          .orderBy('position'),
+      ).as('lines'),
+      jsonArrayFrom(
+        eb
+          .selectFrom('participants')
+          .select(['firstname', 'lastname', 'email'])
+          .whereRef('participants.order_id', '=', 'orders.id')
+          .where('status', '=', 'active')
+          .orderBy('position'),
+      ).as('participants'),
+      jsonArrayFrom(
+        eb
+          .selectFrom('invoices')
+          .select(['kind', 'document_number', 'due_at'])
+          .whereRef('invoices.order_id', '=', 'orders.id')
+          .orderBy('issued_at', 'desc')
+          .orderBy('number', 'desc'),
+      ).as('documents'),
+      jsonArrayFrom(
+        eb
+          .selectFrom('payments')
+          .select(['kind', 'status', 'amount', 'redirect_url'])
+          .whereRef('payments.order_id', '=', 'orders.id')
+          .orderBy('created_at', 'desc'),
+      ).as('payments'),
+      jsonArrayFrom(
+        eb
+          .selectFrom('vouchers')
+          .select(['code', 'initial_value', 'valid_until'])
+          .whereRef('vouchers.issued_by_order_id', '=', 'orders.id')
+          .orderBy('code'),
+      ).as('gift_vouchers'),
+    ])
     .where('orders.id', '=', orderId)
     .executeTakeFirst();
-  if (!order) return undefined;
-
-  const [lines, participants, documents, payments, giftVouchers] = await Promise.all([
-    db
-      .selectFrom('order_lines')
-      .select(['description', 'quantity', 'incl_vat'])
-      .where('order_id', '=', orderId)
-      .orderBy('position')
-      .execute(),
-    db
-      .selectFrom('participants')
-      .select(['firstname', 'lastname', 'email'])
-      .where('order_id', '=', orderId)
-      .where('status', '=', 'active')
-      .orderBy('position')
-      .execute(),
-    db
-      .selectFrom('invoices')
-      .select(['kind', 'document_number', 'due_at'])
-      .where('order_id', '=', orderId)
-      .orderBy('issued_at', 'desc')
-      .orderBy('number', 'desc')
-      .execute(),
-    db
-      .selectFrom('payments')
-      .select(['kind', 'status', 'amount', 'redirect_url'])
-      .where('order_id', '=', orderId)
-      .orderBy('created_at', 'desc')
-      .execute(),
-    db
-      .selectFrom('vouchers')
-      .select(['code', 'initial_value', 'valid_until'])
-      .where('issued_by_order_id', '=', orderId)
-      .orderBy('code')
-      .execute(),
-  ]);
-  return { order, lines, participants, documents, payments, giftVouchers };
+  if (!row) return undefined;
+  const { lines, participants, documents, payments, gift_vouchers, ...order } = row;
+  return {
+    order,
+    lines,
+    participants,
+    documents: documents.map((d) => ({ ...d, due_at: dateOrNull(d.due_at) })),
+    payments,
+    giftVouchers: gift_vouchers.map((v) => ({ ...v, valid_until: dateOrNull(v.valid_until) })),
+  };
 }
 
 /** The order's invoice, whose PDF an invoice mail carries. */

@@ -1,28 +1,51 @@
+import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
 import type { OrderSummary } from '../../domain/order-summary';
 import type { Db } from '../database';
 
+/**
+ * The order row with its lines, participants' positions and latest card charge, in one round
+ * trip (the contents come back as JSON arrays). Every answer about an order starts here.
+ */
+export function selectOrderWithLines(db: Db, tenantId: string, orderId: string) {
+  return db
+    .selectFrom('orders')
+    .selectAll('orders')
+    .select((eb) => [
+      jsonArrayFrom(
+        eb.selectFrom('order_lines').selectAll().whereRef('order_lines.order_id', '=', 'orders.id').orderBy('position'),
+      ).as('order_lines'),
+      jsonArrayFrom(
+        eb
+          .selectFrom('participants')
+          .select(['id', 'position'])
+          .whereRef('participants.order_id', '=', 'orders.id')
+          .orderBy('position'),
+      ).as('participant_positions'),
+      jsonObjectFrom(
+        eb
+          .selectFrom('payments')
+          .select(['provider_session_id', 'redirect_url', 'status'])
+          .whereRef('payments.order_id', '=', 'orders.id')
+          .where('kind', '=', 'charge')
+          .orderBy('created_at', 'desc')
+          .limit(1),
+      ).as('latest_charge'),
+    ])
+    .where('orders.tenant_id', '=', tenantId)
+    .where('orders.id', '=', orderId);
+}
+
+type OrderWithLines = NonNullable<Awaited<ReturnType<ReturnType<typeof selectOrderWithLines>['executeTakeFirst']>>>;
+
 /** The priced summary POST /v1/orders answers with, rebuilt from the stored order. */
 export async function loadOrderSummary(db: Db, tenantId: string, orderId: string): Promise<OrderSummary | undefined> {
-  const order = await db
-    .selectFrom('orders')
-    .selectAll()
-    .where('tenant_id', '=', tenantId)
-    .where('id', '=', orderId)
-    .executeTakeFirst();
-  if (!order) return undefined;
-  const [lines, participants, payment] = await Promise.all([
-    db.selectFrom('order_lines').selectAll().where('order_id', '=', orderId).orderBy('position').execute(),
-    db.selectFrom('participants').select(['id', 'position']).where('order_id', '=', orderId).execute(),
-    db
-      .selectFrom('payments')
-      .select(['provider_session_id', 'redirect_url', 'status'])
-      .where('order_id', '=', orderId)
-      .where('kind', '=', 'charge')
-      .orderBy('created_at', 'desc')
-      .limit(1)
-      .executeTakeFirst(),
-  ]);
-  const positionOf = new Map(participants.map((p) => [p.id, p.position]));
+  const order = await selectOrderWithLines(db, tenantId, orderId).executeTakeFirst();
+  return order && summaryOf(order);
+}
+
+export function summaryOf(order: OrderWithLines): OrderSummary {
+  const payment = order.latest_charge;
+  const positionOf = new Map(order.participant_positions.map((p) => [p.id, p.position]));
   const awaitingCard = order.payment_method === 'card' && payment && payment.status !== 'succeeded';
   return {
     id: order.id,
@@ -37,7 +60,7 @@ export async function loadOrderSummary(db: Db, tenantId: string, orderId: string
       incl_vat: order.total_incl_vat,
     },
     vat_summary: order.vat_summary.map((row) => ({ rate: row.rate_bp / 100, base: row.base, amount: row.amount })),
-    lines: lines.map((line) => ({
+    lines: order.order_lines.map((line) => ({
       id: line.id,
       product_id: line.product_id,
       occurrence_id: line.occurrence_id,
@@ -52,7 +75,7 @@ export async function loadOrderSummary(db: Db, tenantId: string, orderId: string
       vat: line.vat,
       incl_vat: line.incl_vat,
     })),
-    number_of_participants: participants.length,
+    number_of_participants: order.participant_positions.length,
     preliminary_until: order.preliminary_until ? order.preliminary_until.toISOString() : null,
     payment: {
       method: order.payment_method,

@@ -32,6 +32,8 @@ export interface LoadOptions {
 export interface OrderOutcome {
   kind: 'card' | 'invoice';
   id?: string;
+  /** The provider's page of a card order (kept for --waiting, which pays them later). */
+  redirectUrl?: string;
   createdOk: boolean;
   completed: boolean;
 }
@@ -197,6 +199,7 @@ export async function runLoad(target: LoadTarget, occurrenceId: string, options:
       outcome.createdOk = true;
       outcome.id = created.body.id;
       result.created += 1;
+      outcome.redirectUrl = created.body.payment?.redirect_url as string | undefined;
       if (options.createOnly) {
         result.lastDone = Math.max(result.lastDone, createdAt);
         return;
@@ -205,31 +208,7 @@ export async function runLoad(target: LoadTarget, occurrenceId: string, options:
       if (kind === 'card') {
         const redirectUrl = created.body.payment?.redirect_url as string | undefined;
         if (!redirectUrl) throw new OrderError('no_redirect_url');
-        // What the customer's browser does on the provider's page: load it (the form carries a
-        // CSRF token), then submit it; the provider then sends its signed webhook to our API.
-        const pageUrl = redirectUrl.replace(/^https?:\/\/[^/]+/, target.apiUrl);
-        const form = await fetch(pageUrl, { signal: AbortSignal.timeout(60_000) })
-          .then((r) => r.text())
-          .catch((e) => {
-            throw new OrderError('network_pay_page', (e as Error).message);
-          });
-        const csrfToken = form.match(/name="csrf_token" value="([^"]+)"/)?.[1];
-        if (!csrfToken) throw new OrderError('no_csrf_token');
-        const paid = await fetch(pageUrl, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({
-            action: 'pay',
-            card_number: '4242424242424242',
-            csrf_token: csrfToken,
-          }).toString(),
-          redirect: 'manual',
-          signal: AbortSignal.timeout(60_000),
-        }).catch((e) => {
-          throw new OrderError('network_pay', (e as Error).message);
-        });
-        await paid.arrayBuffer();
-        if (paid.status !== 303) throw new OrderError(`http_${paid.status}_pay`);
+        await payOnProviderPage(target, redirectUrl);
       } else {
         await waitForStatus(id, 'invoiced', deadline, 'invoiced');
         const marked = await call(
@@ -310,5 +289,91 @@ export async function runLoad(target: LoadTarget, occurrenceId: string, options:
     clearInterval(progress);
   }
   if (result.lastDone === 0) result.lastDone = performance.now();
+  return result;
+}
+
+/**
+ * What the customer's browser does on the provider's page: load it (the form carries a CSRF
+ * token), then submit it; the provider then sends its signed webhook to our API.
+ */
+async function payOnProviderPage(target: LoadTarget, redirectUrl: string): Promise<void> {
+  const pageUrl = redirectUrl.replace(/^https?:\/\/[^/]+/, target.apiUrl);
+  const form = await fetch(pageUrl, { signal: AbortSignal.timeout(60_000) })
+    .then((r) => r.text())
+    .catch((e) => {
+      throw new OrderError('network_pay_page', (e as Error).message);
+    });
+  const csrfToken = form.match(/name="csrf_token" value="([^"]+)"/)?.[1];
+  if (!csrfToken) throw new OrderError('no_csrf_token');
+  const paid = await fetch(pageUrl, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ action: 'pay', card_number: '4242424242424242', csrf_token: csrfToken }).toString(),
+    redirect: 'manual',
+    signal: AbortSignal.timeout(60_000),
+  }).catch((e) => {
+    throw new OrderError('network_pay', (e as Error).message);
+  });
+  await paid.arrayBuffer();
+  if (paid.status !== 303) throw new OrderError(`http_${paid.status}_pay`);
+}
+
+export interface PaidWaitingResult {
+  paid: number;
+  completed: number;
+  seconds: number;
+  /** From the page load to `completed`, per order. */
+  payToCompleted: Samples;
+  errors: Counter;
+}
+
+/**
+ * --waiting, second half: pays every waiting card order (N clients, closed loop) and waits for
+ * each to complete: do orders that waited (and left the worker's cache) still complete at full rate?
+ */
+export async function payWaitingOrders(
+  target: LoadTarget,
+  outcomes: OrderOutcome[],
+  options: { concurrency: number; onProgress?: (line: string) => void },
+): Promise<PaidWaitingResult> {
+  const queue = outcomes.filter((o) => o.createdOk && o.id && o.redirectUrl);
+  const result: PaidWaitingResult = {
+    paid: 0,
+    completed: 0,
+    seconds: 0,
+    payToCompleted: new Samples(),
+    errors: new Counter(),
+  };
+  const t0 = performance.now();
+  const progress = setInterval(
+    () => options.onProgress?.(`${((performance.now() - t0) / 1000).toFixed(0)} s: ${result.completed} completed`),
+    10_000,
+  );
+  const client = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const started = performance.now();
+      try {
+        await payOnProviderPage(target, next.redirectUrl!);
+        result.paid += 1;
+        for (;;) {
+          const answer = await call(target, 'GET', `/v1/orders/${next.id}?wait_for=completed&timeout=20s`);
+          if (answer.status !== 200) throw new OrderError(`http_${answer.status}_completed`);
+          if (answer.body.status === 'completed') break;
+          if (performance.now() - started > 120_000) throw new OrderError('timeout_completed');
+        }
+        next.completed = true;
+        result.completed += 1;
+        result.payToCompleted.add(performance.now() - started);
+      } catch (error) {
+        result.errors.inc(error instanceof OrderError ? error.kindKey : 'exception');
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: options.concurrency }, client));
+  } finally {
+    clearInterval(progress);
+  }
+  result.seconds = (performance.now() - t0) / 1000;
   return result;
 }
