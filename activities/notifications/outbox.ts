@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { startPollingLoop } from '../../runtime/polling-loop';
 import nodemailer, { type SMTPPoolOptions, type SMTPPoolSentMessageInfo, type Transporter } from 'nodemailer';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { Db } from '../../db/database';
 import {
   claimDueEmail,
@@ -28,6 +29,21 @@ const DEFAULT_BATCH_LIMIT = 50;
 
 /** Whatever can send a message: a nodemailer Transporter (see createSmtpTransport) or a fake. */
 export type MailTransport = Pick<Transporter<any, any>, 'sendMail'>;
+
+/** The SMTP transport's pooled connections, and so how many mails one process sends at once. */
+export const SMTP_CONNECTIONS = 3;
+
+// A send holds a database connection (the row's lock) for its SMTP conversation. More sends at
+// once than SMTP connections would only hold database connections while waiting for SMTP, and a
+// burst of mail (every waiting order's payment-link mail, a minute after a busy hour's orders)
+// would take the whole pool from order intake. So sends wait for a slot before they touch the
+// database: the queue is in memory, the rows stay pending in PostgreSQL until their turn.
+const sendSlots = new WeakMap<MailTransport, LimitFunction>();
+function sendSlotsOf(transport: MailTransport): LimitFunction {
+  let slots = sendSlots.get(transport);
+  if (!slots) sendSlots.set(transport, (slots = pLimit(SMTP_CONNECTIONS)));
+  return slots;
+}
 
 /** Resolves the From header for a tenant (the tenant's email_from). */
 export type FromResolver = (tenantId: string) => string | Promise<string>;
@@ -165,7 +181,14 @@ export async function deliverPendingEmails(
   let outage: string | null = null;
 
   while (tried.length < limit) {
-    const outcome = await db.transaction().execute(async (trx) => {
+    const outcome = await sendSlotsOf(transport)(() => deliverOneDueEmail());
+    if (outcome === null) break;
+    result[outcome] += 1;
+  }
+  return result;
+
+  function deliverOneDueEmail() {
+    return db.transaction().execute(async (trx) => {
       const row = await claimDueEmail(trx, { ids: opts.ids, skip: tried });
       if (!row) return null;
       tried.push(row.id);
@@ -207,10 +230,7 @@ export async function deliverPendingEmails(
       });
       return 'failed' as const;
     });
-    if (outcome === null) break;
-    result[outcome] += 1;
   }
-  return result;
 }
 
 /** `"Tenant name" <email_from>`; an email_from that already has a display name is kept as it is. */
@@ -279,7 +299,7 @@ export function createSmtpTransport(smtpUrl: string): Transporter<SMTPPoolSentMe
   return nodemailer.createTransport({
     url: smtpUrl,
     pool: true,
-    maxConnections: 3,
+    maxConnections: SMTP_CONNECTIONS,
     connectionTimeout: 5_000,
     greetingTimeout: 5_000,
     socketTimeout: 5_000,

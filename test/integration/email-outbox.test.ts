@@ -14,6 +14,7 @@ import {
   MAX_EMAIL_ATTEMPTS,
   outboxMessageId,
   queueEmails,
+  SMTP_CONNECTIONS,
   startEmailDispatcher,
   tenantEmailFrom,
 } from '../../activities/notifications/outbox';
@@ -475,6 +476,49 @@ describe('email outbox (PostgreSQL + SMTP sink)', { timeout: 30_000 }, () => {
     expect(new Set(messages.map((m) => m.messageId)).size).toBe(8);
     expect(messages.map((m) => m.to.join(',')).sort()).toEqual([...recipients].sort());
     expect(messages.every((m) => m.subject === `Order ${number} has been cancelled – ${TENANT_NAME}`)).toBe(true);
+  });
+
+  it('a burst of mail holds at most one database connection per SMTP connection', async () => {
+    const { orderId } = await createOrder();
+    const email = renderOrderEmail('cancelled', 'en', (await loadOrderEmailView(db, orderId)).view);
+    const ids = await queueEmails(
+      db,
+      Array.from({ length: 12 }, (_, i) => ({
+        tenantId,
+        orderId,
+        kind: 'cancelled' as const,
+        recipient: `burst${i}@example.test`,
+        ...email,
+      })),
+    );
+    // A slow SMTP server, and twelve deliveries at once (each order activity starts one).
+    let sending = 0;
+    let mostSending = 0;
+    let mostInTransaction = 0;
+    const slow: MailTransport = {
+      sendMail: (async (mail: Parameters<MailTransport['sendMail']>[0]) => {
+        sending += 1;
+        mostSending = Math.max(mostSending, sending);
+        const { rows } = await sql<{ n: number }>`
+          SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND state = 'idle in transaction'`.execute(observer);
+        mostInTransaction = Math.max(mostInTransaction, rows[0]!.n);
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        sending -= 1;
+        return transport.sendMail(mail);
+      }) as MailTransport['sendMail'],
+    };
+    const observer = createDb(databaseUrl(DB_NAME), { maxConnections: 1 });
+    try {
+      const results = await Promise.all(ids.map((id) => deliverPendingEmails(db, slow, { ids: [id], from: from() })));
+      expect(results.reduce((n, r) => n + r.sent, 0)).toBe(12);
+    } finally {
+      await observer.destroy();
+    }
+    expect(mostSending).toBe(SMTP_CONNECTIONS);
+    // The sends' own transactions (the observer's query is not idle in one).
+    expect(mostInTransaction).toBeLessThanOrEqual(SMTP_CONNECTIONS);
+    expect(await sinkMessagesFor(orderId)).toHaveLength(12);
   });
 
   it('the dispatcher delivers due rows in the background and stops cleanly', async () => {

@@ -175,7 +175,7 @@ function payloadBytes(value: unknown): number {
 }
 
 describe('the workflow of a paid card order', () => {
-  it('carries ids, not contents: at most 30 history events and 4 KB of payloads until it rests', async () => {
+  it('carries ids, not contents, and runs its steps locally: at most 20 events, 4 KB of payloads, no activity task', async () => {
     const placed = await client.placeOrder(cardOrder());
     await client.actOnPaymentPage(placed.body.payment.redirect_url, 'pay');
     await client.waitForStatus(placed.body.id, 'completed');
@@ -192,8 +192,11 @@ describe('the workflow of a paid card order', () => {
     });
     const bytes = payloadBytes(events);
     console.log(`[history] paid card order: ${events.length} events, ${bytes} bytes of payloads`);
-    expect(events.length).toBeLessThanOrEqual(30);
+    expect(events.length).toBeLessThanOrEqual(20);
     expect(bytes).toBeLessThanOrEqual(4096);
+    // Intake and completion are local activities (a marker each), never a task through the server.
+    expect(events.filter((e) => e.activityTaskScheduledEventAttributes)).toEqual([]);
+    expect(events.filter((e) => e.markerRecordedEventAttributes)).toHaveLength(2);
   });
 });
 
