@@ -175,7 +175,7 @@ function payloadBytes(value: unknown): number {
 }
 
 describe('the workflow of a paid card order', () => {
-  it('carries ids, not contents, and runs its steps locally: ≤ 20 events, ≤ 4 KB of payloads, no activity task', async () => {
+  it('carries ids, not contents, runs steps locally: ≤ 20 events, ≤ 4 KB of payloads, no activity task', async () => {
     const placed = await client.placeOrder(cardOrder());
     await client.actOnPaymentPage(placed.body.payment.redirect_url, 'pay');
     await client.waitForStatus(placed.body.id, 'completed');
