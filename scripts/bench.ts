@@ -42,6 +42,8 @@ const { values: flags } = parseArgs({
     'invoice-share': { type: 'string', default: '0.2' },
     smoke: { type: 'boolean', default: false },
     waiting: { type: 'string' },
+    // --waiting: paying stops starting new payments after this many seconds.
+    'pay-seconds': { type: 'string', default: '900' },
     'poll-ms': { type: 'string', default: '0' },
     'order-timeout': { type: 'string', default: '120' },
     warmup: { type: 'string', default: '10' },
@@ -59,7 +61,7 @@ const { values: flags } = parseArgs({
 
 if (flags.help) {
   console.log(`npm run bench -- [--mode open|closed] [--rate 25] [--duration 60] [--concurrency 32]
-  [--invoice-share 0.2] [--smoke] [--waiting N] [--poll-ms 0] [--order-timeout 120] [--warmup 10]
+  [--invoice-share 0.2] [--smoke] [--waiting N [--pay-seconds 900]] [--poll-ms 0] [--order-timeout 120] [--warmup 10]
   [--no-baselines] [--baseline-duration 30] [--noop-local] [--no-idempotency-key] [--cpu-prof] [--json file]
 env: DATABASE_URL (server for a fresh bench_<ts> database), BENCH_API_URL + BENCH_API_KEY (use a running stack),
      BENCH_TEMPORAL_ADDRESS (its Temporal, for baseline a), BENCH_LOG_LEVEL (stack log level, default warn)`);
@@ -301,7 +303,11 @@ async function main(): Promise<void> {
       // leave the worker's workflow cache (bounded), so each is replayed from its history first.
       log(`paying the ${load.created} waiting orders, ${concurrency} clients`);
       const paidBefore = snapshotCpu(pids);
-      const paid = await payWaitingOrders(target, load.outcomes, { concurrency, onProgress: log });
+      const paid = await payWaitingOrders(target, load.outcomes, {
+        concurrency,
+        maxSeconds: num('pay-seconds', flags['pay-seconds']),
+        onProgress: log,
+      });
       const paidCpu = cpuDelta(paidBefore, snapshotCpu(pids));
       const paidCpuTotal = Object.entries(paidCpu)
         .filter(([role]) => role !== 'launcher' && role !== 'bench')

@@ -334,7 +334,7 @@ export interface PaidWaitingResult {
 export async function payWaitingOrders(
   target: LoadTarget,
   outcomes: OrderOutcome[],
-  options: { concurrency: number; onProgress?: (line: string) => void },
+  options: { concurrency: number; maxSeconds: number; onProgress?: (line: string) => void },
 ): Promise<PaidWaitingResult> {
   const queue = outcomes.filter((o) => o.createdOk && o.id && o.redirectUrl);
   const result: PaidWaitingResult = {
@@ -349,8 +349,9 @@ export async function payWaitingOrders(
     () => options.onProgress?.(`${((performance.now() - t0) / 1000).toFixed(0)} s: ${result.completed} completed`),
     10_000,
   );
+  const stopAt = t0 + options.maxSeconds * 1000;
   const client = async () => {
-    for (let next = queue.shift(); next; next = queue.shift()) {
+    for (let next = queue.shift(); next && performance.now() < stopAt; next = queue.shift()) {
       const started = performance.now();
       try {
         await payOnProviderPage(target, next.redirectUrl!);
