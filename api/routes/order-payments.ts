@@ -1,6 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { startPaymentUpdate } from '../../workflows/order-messages';
+import { loadOrderLedger } from '../../db/queries/order-ledger';
 import { findUsableSavedCard } from '../../db/queries/saved-cards';
+import { leftToPay } from '../../domain/order-money';
 import { createResourceApp } from '../resource-app';
 import { requireScope } from '../auth';
 import { findOrder, orderUpdateProblem } from '../order-workflow-calls';
@@ -17,6 +19,9 @@ const paymentStarted = z
   })
   .openapi('PaymentStarted');
 
+/** Statuses whose order takes no payment, whatever its ledger says. */
+const UNPAYABLE: ReadonlySet<string> = new Set(['expired', 'cancelled', 'rejected']);
+
 export const orderPaymentRoutes = createResourceApp();
 
 orderPaymentRoutes.openapi(
@@ -28,8 +33,9 @@ orderPaymentRoutes.openapi(
     summary: 'Start (another) payment for what is left to pay',
     description:
       "201 + Location of the provider's page for a new attempt (the previous session is closed " +
-      'first; money that got through on it counts), or 200 when nothing is left to pay. 409 ' +
-      '`order_not_payable` once the order is expired, invoiced, completed or cancelled.',
+      'first; money that got through on it counts), or 200 `{left_to_pay: 0}` when nothing is left ' +
+      'to pay (a free order, or one paid in full, completed included). 409 `order_not_payable` ' +
+      'when the order cannot take a payment: expired, cancelled, rejected, or an unpaid invoice order.',
     request: {
       params: z.object({ id: z.string() }),
       body: {
@@ -58,6 +64,10 @@ orderPaymentRoutes.openapi(
     const id = c.req.valid('param').id;
     const order = await findOrder(c, id);
     const body = c.req.valid('json');
+    // A shop's "pay order" call on a free or fully paid order is answered from the ledger, as the
+    // venue platform's API does: there is nothing to pay, which is not a conflict.
+    if (!UNPAYABLE.has(order.status) && leftToPay(await loadOrderLedger(c.var.deps.db, order.id)) === 0)
+      return c.json({ left_to_pay: 0 as const }, 200);
     if (body.saved_card_id) {
       // An order without a customer has no saved cards: the nil uuid matches no card.
       const customerId = order.customer_id ?? '00000000-0000-0000-0000-000000000000';

@@ -5,7 +5,7 @@ import type { Database } from '../schema';
 export async function findOrderForTenant(db: Kysely<Database>, tenantId: string, id: string) {
   return db
     .selectFrom('orders')
-    .select(['id', 'workflow_id', 'currency', 'customer_id'])
+    .select(['id', 'workflow_id', 'currency', 'customer_id', 'status'])
     .where('tenant_id', '=', tenantId)
     .where('id', '=', id)
     .executeTakeFirst();

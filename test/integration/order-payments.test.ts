@@ -46,10 +46,27 @@ describe('POST /v1/orders/{id}/payments', () => {
     ).toEqual(['cancelled', 'succeeded']);
     expect(order.left_to_pay).toBe(0);
 
-    // Completed: no more payments.
+    // Completed and paid in full: nothing left to pay, which is an answer, not a conflict.
     const after = await startPayment(placed.body.id);
-    expect(after.status).toBe(409);
-    expect((await jsonOf(after)).code).toBe('order_not_payable');
+    expect(after.status).toBe(200);
+    expect(await jsonOf(after)).toEqual({ left_to_pay: 0 });
+  });
+
+  it('a free order has nothing to pay: 200 {left_to_pay: 0}, no session opened', async () => {
+    const free = await createProduct(stack.database.db, tenant.id, { price: 0, name: 'Open day' });
+    const freeOccurrence = await createOccurrence(stack.database.db, tenant.id, free, { capacity: 5 });
+    const placed = await client.placeOrder({
+      payment_method: 'card',
+      booker: { email: 'free@example.com' },
+      lines: [{ occurrence_id: freeOccurrence, quantity: 1 }],
+    });
+    await eventually(async () =>
+      (await client.getOrder(placed.body.id)).body.status === 'completed' ? true : undefined,
+    );
+    const answer = await startPayment(placed.body.id);
+    expect(answer.status).toBe(200);
+    expect(await jsonOf(answer)).toEqual({ left_to_pay: 0 });
+    expect((await client.getOrder(placed.body.id)).body.payments).toEqual([]);
   });
 
   it('an invoice order is refused with order_not_payable; an unknown order is 404', async () => {

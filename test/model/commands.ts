@@ -13,6 +13,7 @@ import {
   expectCancellation,
   expectedLeftToPay,
   isOpen,
+  nothingLeftToPay,
   type Model,
   type ModelOrder,
   type ModelStatus,
@@ -589,6 +590,10 @@ export class NewPaymentAttempt extends OrderCommand {
       this.withBody ? { body: {}, chunked: this.chunked } : {},
     );
     real.trace.push(`  → ${answer.status} ${answer.body?.code ?? answer.body?.session_id ?? ''}`);
+    if (nothingLeftToPay(order)) {
+      expectStatus(answer, 200, 'new payment attempt');
+      return;
+    }
     if (!(order.method === 'card' && isOpen(order)) || order.shortWindow) {
       expectStatus(answer, 409, 'new payment attempt', 'order_not_payable');
       return;

@@ -140,6 +140,9 @@ export const amountDue = (o: ModelOrder) => o.total - o.credited;
 export const expectedAmountPaid = netPaid;
 
 export const expectedLeftToPay = (o: ModelOrder) => Math.max(0, amountDue(o) - netPaid(o));
+/** `POST …/payments` answers `200 {left_to_pay: 0}`: the order can take money but owes none (free, paid in full). */
+export const nothingLeftToPay = (o: ModelOrder) =>
+  o.status !== 'expired' && o.status !== 'cancelled' && expectedLeftToPay(o) === 0;
 
 export type CancelRequest = { by: 'client' | 'operator'; indexes: number[] | null; feePercent: number };
 
