@@ -40,8 +40,8 @@ export const SMTP_CONNECTIONS = 3;
 // database: the queue is in memory, the rows stay pending in PostgreSQL until their turn.
 const sendSlots = new WeakMap<MailTransport, LimitFunction>();
 function sendSlotsOf(transport: MailTransport): LimitFunction {
-  let slots = sendSlots.get(transport);
-  if (!slots) sendSlots.set(transport, (slots = pLimit(SMTP_CONNECTIONS)));
+  const slots = sendSlots.get(transport) ?? pLimit(SMTP_CONNECTIONS);
+  sendSlots.set(transport, slots);
   return slots;
 }
 
