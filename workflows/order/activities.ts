@@ -9,10 +9,13 @@ export const activities = proxyActivities<OrderActivities>({
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
-// The steps every order takes (intake, completion) are local activities: they run in the worker
-// that runs the workflow task, with no activity task through the server and no events of their
-// own beyond a marker — a third less work for Temporal per order (docs/performance.md). Each is
-// idempotent on its own, as a local activity may run again after a worker crash.
+// The steps every card order takes (intake, then payment and completion) are local activities:
+// they run in the worker that runs the workflow task, with no activity task through the server
+// and no events of their own beyond a marker — a third less work for Temporal per order
+// (docs/performance.md). Each is idempotent on its own, as a local activity may run again after
+// a worker crash. A local activity keeps its workflow task open while it runs, so only steps that
+// nothing else waits on in that task are local: an invoice order's booking, which waits for the
+// document counter's lock and would hold back the answer to the submit Update, stays remote.
 
 /**
  * Intake runs while the client waits for its answer, so it retries for a bounded time; if the
@@ -26,12 +29,6 @@ export const intakeActivities = proxyLocalActivities<OrderActivities>({
     maximumInterval: '5 seconds',
     maximumAttempts: 6,
   },
-});
-
-/** Booking and invoicing an invoice order, and completing it once paid: retried until they succeed. */
-export const invoiceActivities = proxyLocalActivities<OrderActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
 /** Booking is retried for a while; if it still fails after payment, the payment is given back. */

@@ -1,4 +1,4 @@
-import { activities, invoiceActivities } from './activities';
+import { activities } from './activities';
 import { deliverGiftVouchers } from './fulfilment';
 import type { OrderProcess } from './order-process';
 
@@ -6,7 +6,7 @@ const DAY_MS = 86_400_000;
 /** Reminders before an overdue invoice goes to the operators. */
 const INVOICE_REMINDERS = 2;
 
-type Invoice = Awaited<ReturnType<typeof invoiceActivities.bookAndInvoiceOrder>>;
+type Invoice = Awaited<ReturnType<typeof activities.bookAndInvoiceOrder>>;
 
 /**
  * The invoice phase: booked and invoiced at once, then waiting for bank payments (partial ones
@@ -15,14 +15,14 @@ type Invoice = Awaited<ReturnType<typeof invoiceActivities.bookAndInvoiceOrder>>
 export async function payInvoice(order: OrderProcess): Promise<void> {
   let invoice: Invoice | undefined;
   const live = await order.step(async () => {
-    invoice = await invoiceActivities.bookAndInvoiceOrder(order.scope);
+    invoice = await activities.bookAndInvoiceOrder(order.scope);
     order.move('booked', 'the invoice');
     order.move('invoiced', 'the invoice to be paid');
   });
   if (!live || !invoice) return;
   if (!(await collectInvoicePayments(order, invoice))) return;
   await order.step(async () => {
-    await invoiceActivities.completeInvoicedOrder(order.scope);
+    await activities.completeInvoicedOrder(order.scope);
     await deliverGiftVouchers(order);
     order.move('completed', null);
   });
