@@ -6,6 +6,7 @@ import { createActivities } from '.';
 import { createDefaultPaymentProviders } from '../payments/provider-registry';
 import { addWorkerGaugeSource, serveMetrics, workerRegistry } from '../runtime/metrics';
 import { createSmtpTransport, startEmailDispatcher, tenantEmailFrom } from './notifications/outbox';
+import { startWebhookDispatcher } from './notifications/webhook-dispatcher';
 
 export interface OrderWorkerOptions {
   db: Db;
@@ -37,7 +38,7 @@ export function workflowsPath(): string {
   return path.resolve(import.meta.dirname, '../workflows/index.ts');
 }
 
-/** Builds the worker (workflows + activities + email dispatcher) and starts it. */
+/** Builds the worker (workflows + activities + email and webhook dispatchers) and starts it. */
 export async function startOrderWorker(options: OrderWorkerOptions): Promise<RunningOrderWorker> {
   // First, so a port in use stops the start before anything else is opened.
   const metrics =
@@ -68,12 +69,15 @@ export async function startOrderWorker(options: OrderWorkerOptions): Promise<Run
     ...(options.sinks ? { sinks: options.sinks } : {}),
   });
   const dispatcher = startEmailDispatcher(options.db, mailTransport, { from, logger: options.logger });
+  // Outbound webhooks: order_events fanned out to tenants' endpoints, delivered at least once.
+  const webhooks = startWebhookDispatcher(options.db, { logger: options.logger });
   // Metrics (runtime/metrics.ts): the gauges read this database on scrape.
   const removeGaugeSource = addWorkerGaugeSource(options.db);
   const done = worker.run().finally(async () => {
     await metrics?.close();
     removeGaugeSource();
     await dispatcher.stop();
+    await webhooks.stop();
     mailTransport.close();
     await connection.close();
   });

@@ -35,6 +35,7 @@ import { sandboxPaymentPageRoutes } from './routes/sandbox-psp-page';
 import { savedCardRoutes } from './routes/saved-cards';
 import { stripeReturnPageRoutes, stripeWebhookRoutes } from './routes/stripe-webhooks';
 import { voucherRoutes } from './routes/vouchers';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints';
 import { validationHook } from './validation-hook';
 
 /** Room for the largest order (5,000 participants, docs/api-examples.md); anything larger is a 413. */
@@ -129,6 +130,7 @@ export function createApp(deps: AppDeps): App {
   app.route('/v1/customers', customerRoutes);
   app.route('/v1/invoices', invoiceRoutes);
   app.route('/v1/invoices', invoiceDocumentRoutes);
+  app.route('/v1/webhook-endpoints', webhookEndpointRoutes);
   app.route('/v1/webhooks/sandbox', sandboxWebhookRoutes);
   app.route('/v1/webhooks/stripe', stripeWebhookRoutes);
   app.route('/psp/stripe', stripeReturnPageRoutes);

@@ -11,6 +11,8 @@ import * as paymentEventsPerTenant from './migrations/0009_payment_events_per_te
 import * as sandboxPageTokens from './migrations/0010_sandbox_page_tokens';
 import * as idempotentResponseBytes from './migrations/0011_idempotent_response_bytes';
 import * as orderStatusNotify from './migrations/0012_order_status_notify';
+import * as orderExternalReferences from './migrations/0013_order_external_references';
+import * as outboundWebhooks from './migrations/0014_outbound_webhooks';
 
 // Migrations are listed in code (not read from a folder) so the same list works under tsx,
 // in a bundled build and in tests.
@@ -27,6 +29,8 @@ const migrations: Record<string, Migration> = {
   '0010_sandbox_page_tokens': sandboxPageTokens,
   '0011_idempotent_response_bytes': idempotentResponseBytes,
   '0012_order_status_notify': orderStatusNotify,
+  '0013_order_external_references': orderExternalReferences,
+  '0014_outbound_webhooks': outboundWebhooks,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -9,8 +9,9 @@ type Json<T> = ColumnType<T, string, string>;
 type JsonObject = Record<string, unknown>;
 
 import type { OrderStatus } from '../domain/order-status';
+import type { OrderOrigin } from '../domain/order-request';
 
-export type { OrderStatus };
+export type { OrderOrigin, OrderStatus };
 export type PaymentMethod = 'card' | 'invoice' | 'free';
 export type PaymentProviderName = 'sandbox' | 'stripe';
 export type ProductType = 'course' | 'ticket' | 'facility_slot' | 'subscription' | 'item' | 'voucher';
@@ -153,6 +154,8 @@ export interface CustomersTable {
   email: string;
   name: Generated<string>;
   phone: string | null;
+  /** The integrator's contact id, from the first order that gave one for this customer as booker. */
+  external_contact_id: string | null;
   created_at: DefaultTimestamp;
 }
 
@@ -175,6 +178,9 @@ export interface OrdersTable {
   voucher_code: string | null;
   voucher_applied: Generated<number>;
   external_id: string | null;
+  external_contact_id: string | null;
+  external_company_id: string | null;
+  origin: Generated<OrderOrigin>;
   notes: Json<JsonObject>;
   client: Json<JsonObject>;
   config: Json<JsonObject>;
@@ -423,6 +429,46 @@ export interface OrderEventsTable {
   message: string;
   data: Json<JsonObject>;
   created_at: DefaultTimestamp;
+  /** The writing transaction's id (xid8, as text); NULL before migration 0014. Read by the webhook fan-out. */
+  tx_id: Generated<string | null>;
+}
+
+export interface WebhookEndpointsTable {
+  id: string;
+  tenant_id: string;
+  url: string;
+  event_types: string[];
+  description: string | null;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: Date | null;
+  enabled: Generated<boolean>;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  tenant_id: string;
+  endpoint_id: string;
+  order_event_id: number;
+  event_type: string;
+  payload: Json<JsonObject>;
+  status: Generated<'pending' | 'delivered' | 'failed'>;
+  attempts: Generated<number>;
+  next_attempt_at: DefaultTimestamp;
+  last_status_code: number | null;
+  last_error: string | null;
+  last_attempt_at: Date | null;
+  delivered_at: Date | null;
+  created_at: DefaultTimestamp;
+}
+
+export interface WebhookFanoutCursorTable {
+  id: number;
+  last_tx_id: string;
+  last_event_id: number;
+  updated_at: DefaultTimestamp;
 }
 
 export interface Database {
@@ -452,6 +498,9 @@ export interface Database {
   saved_cards: SavedCardsTable;
   email_outbox: EmailOutboxTable;
   order_events: OrderEventsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_fanout_cursor: WebhookFanoutCursorTable;
 }
 
 export type Tenant = Selectable<TenantsTable>;

@@ -10,6 +10,9 @@ export const ALL_SCOPES = [
   'invoices',
   'catalog:admin',
   'ops',
+  // Outbound webhook endpoints (api/routes/webhook-endpoints.ts): their secrets are the tenant's.
+  'webhooks:read',
+  'webhooks:write',
 ] as const;
 export type Scope = (typeof ALL_SCOPES)[number];
 

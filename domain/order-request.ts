@@ -6,6 +6,16 @@
 
 export type OrderPaymentMethod = 'card' | 'invoice' | 'free';
 
+/**
+ * Where an order came from (the training-management system's "source type"): placed by a client
+ * through the API, entered by the tenant's staff, or imported from another system. Operators
+ * filter by it; nothing in the order's processing depends on it.
+ */
+export const ORDER_ORIGINS = ['api', 'staff', 'import'] as const;
+export type OrderOrigin = (typeof ORDER_ORIGINS)[number];
+/** What an order that does not say is: a client placed it through the API. */
+export const DEFAULT_ORDER_ORIGIN: OrderOrigin = 'api';
+
 export interface OrderAddress {
   line_1?: string;
   line_2?: string;
@@ -73,6 +83,12 @@ export interface OrderRequest {
   delivery?: { name?: string; address?: OrderAddress };
   lines: OrderLineRequest[];
   external_id?: string;
+  /** The booker's id in the integrator's system (its contact id); stored as given, never resolved. */
+  external_contact_id?: string;
+  /** The ordering company's id in the integrator's system (its company id). */
+  external_company_id?: string;
+  /** Absent: `api`. */
+  origin?: OrderOrigin;
   notes?: { mark?: string; external?: string; internal?: string };
   client?: { name?: string; os?: string; language?: string; ip_address?: string; user_agent?: string };
   config?: {

@@ -92,7 +92,8 @@ export function createDocumentActivities({ db }: ActivityDeps) {
           message:
             `Invoice payment of ${input.amount} ${currency} ` +
             `recorded${left === 0 ? '; invoice settled' : `; ${left} left to pay`}`,
-          data: { invoice_id: input.invoiceId, reference: input.reference, amount: input.amount },
+          // left_to_pay: the webhook fan-out announces invoice.paid only for the payment that settled it.
+          data: { invoice_id: input.invoiceId, reference: input.reference, amount: input.amount, left_to_pay: left },
         });
         return { leftToPay: left };
       });

@@ -20,6 +20,10 @@ const customerSchema = z
     email: z.string(),
     name: z.string(),
     phone: z.string().nullable(),
+    external_contact_id: z.string().nullable().openapi({
+      description:
+        "The customer's id in your system: the `external_contact_id` of the first order that named them as booker",
+    }),
     created_at: z.string(),
   })
   .openapi('Customer');
@@ -45,7 +49,14 @@ const customerDetailsSchema = customerSchema
   .openapi('CustomerDetails');
 
 function presentCustomer(c: CustomerRow) {
-  return { id: c.id, email: c.email, name: c.name, phone: c.phone, created_at: c.created_at.toISOString() };
+  return {
+    id: c.id,
+    email: c.email,
+    name: c.name,
+    phone: c.phone,
+    external_contact_id: c.external_contact_id,
+    created_at: c.created_at.toISOString(),
+  };
 }
 
 export const customerRoutes = createResourceApp();
@@ -57,10 +68,13 @@ customerRoutes.openapi(
     tags: ['customers'],
     summary: 'List customers (bookers and participants, connected by email), by email',
     middleware: [requireScope('orders:read')],
-    description: 'Needs `orders:read`. `email` finds one customer regardless of case.',
+    description:
+      'Needs `orders:read`. `email` finds one customer regardless of case; `external_contact_id` the ' +
+      'customers your system knows by that id.',
     request: {
       query: z.strictObject({
         email: z.string().min(1).max(254).optional(),
+        external_contact_id: z.string().min(1).max(100).optional().openapi({ example: '47403' }),
         limit: limitQuery,
         cursor: z.string().max(500).optional(),
       }),
@@ -77,6 +91,7 @@ customerRoutes.openapi(
       throw problems.badRequest('cursor_invalid', 'The cursor is not one this API handed out');
     const rows = await listCustomers(c.var.deps.db, c.var.auth.tenantId, {
       email: q.email,
+      externalContactId: q.external_contact_id,
       afterEmail: after?.e,
       limit: q.limit + 1,
     });

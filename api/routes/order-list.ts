@@ -2,7 +2,7 @@ import { leftToPay } from '../../domain/order-money';
 import { createRoute, z } from '@hono/zod-openapi';
 import { XMLBuilder } from 'fast-xml-parser';
 import { listOrders, type OrderListFilter, type OrderListRow } from '../../db/queries/order-list';
-import type { OrderStatus, PaymentMethod } from '../../db/schema';
+import type { OrderOrigin, OrderStatus, PaymentMethod } from '../../db/schema';
 import { requireAnyScope } from '../auth';
 import { createResourceApp } from '../resource-app';
 import { decodeCursor, encodeCursor } from '../cursor';
@@ -65,6 +65,9 @@ export function filterFromQuery(q: OrderListQuery): { filter: OrderListFilter; w
   if (q.customer_email !== undefined) filter.customerEmail = q.customer_email;
   if (q.customer_id !== undefined) filter.customerId = q.customer_id;
   if (q.external_id !== undefined) filter.externalId = q.external_id;
+  if (q.external_contact_id !== undefined) filter.externalContactId = q.external_contact_id;
+  if (q.external_company_id !== undefined) filter.externalCompanyId = q.external_company_id;
+  if (q.origin !== undefined) filter.origins = splitList(q.origin) as OrderOrigin[];
   if (q.attention !== undefined) filter.attention = q.attention === 'true';
   return { filter, window };
 }
@@ -106,6 +109,9 @@ export function presentOrderListItem(row: OrderListRow): OrderListItem {
     payment_method: row.payment_method,
     booker_email: row.booker_email,
     external_id: row.external_id,
+    external_contact_id: row.external_contact_id,
+    external_company_id: row.external_company_id,
+    origin: row.origin,
     preliminary_until: row.preliminary_until ? row.preliminary_until.toISOString() : null,
     created_at: row.created_at.toISOString(),
     number_of_participants: Number(row.number_of_participants),

@@ -1,6 +1,8 @@
 import { z } from '@hono/zod-openapi';
+import { ORDER_ORIGINS } from '../../domain/order-request';
 import { ORDER_STATUSES } from '../../domain/order-status';
 import { END, limitQuery } from './common';
+import { orderReferencesShape } from './order-response';
 
 const PAYMENT_METHODS = ['card', 'invoice', 'free'] as const;
 
@@ -86,6 +88,19 @@ export const orderListQuerySchema = z.strictObject({
     .optional()
     .openapi({ description: 'Orders of this customer, as booker or as participant' }),
   external_id: z.string().min(1).max(100).optional(),
+  external_contact_id: z.string().min(1).max(100).optional().openapi({
+    description: 'Orders for this booker id of your system (exact, as sent when placed)',
+    example: '47403',
+  }),
+  external_company_id: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .openapi({ description: 'Orders for this company id of your system (exact, as sent when placed)', example: '1' }),
+  origin: listOf(ORDER_ORIGINS, 'origins')
+    .optional()
+    .openapi({ description: 'Comma-separated: api, staff, import', example: 'staff,import' }),
   attention: z
     .enum(['true', 'false'])
     .optional()
@@ -121,6 +136,7 @@ export const orderListItemSchema = z
     payment_method: z.enum(PAYMENT_METHODS),
     booker_email: z.string().nullable(),
     external_id: z.string().nullable(),
+    ...orderReferencesShape,
     preliminary_until: z.string().nullable(),
     created_at: z.string(),
     number_of_participants: z.number().int(),
@@ -161,6 +177,7 @@ export const orderListXmlExample =
     <totals><before_discounts>125000</before_discounts><discounts>0</discounts>` +
   `<excl_vat>125000</excl_vat><vat>31250</vat><incl_vat>156250</incl_vat></totals>
     <payment_method>invoice</payment_method><booker_email>jane@example.com</booker_email><external_id></external_id>
+    <external_contact_id>47403</external_contact_id><external_company_id>1</external_company_id><origin>api</origin>
     <preliminary_until></preliminary_until><created_at>2026-11-25T13:47:00.123Z</created_at>
     <number_of_participants>1</number_of_participants><attention_reason></attention_reason>
     <left_to_pay>0</left_to_pay>

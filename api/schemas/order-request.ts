@@ -1,6 +1,6 @@
 import { MAX_PARTICIPANTS_PER_ORDER } from '../../domain/order-validation';
 import { z } from '@hono/zod-openapi';
-import type { OrderLineRequest, OrderRequest } from '../../domain/order-request';
+import { ORDER_ORIGINS, type OrderLineRequest, type OrderRequest } from '../../domain/order-request';
 import type { SameType } from '../../domain/same-type';
 import { currencyCode } from './common';
 
@@ -9,6 +9,13 @@ import { currencyCode } from './common';
 // activities (422 with every error at once), so every entry point shares one rule set.
 
 const text = (max = 200) => z.string().max(max);
+
+/** An id in the integrator's system: opaque text we store and filter by, never resolve. */
+const externalReference = (description: string, example: string) =>
+  text(100)
+    .min(1)
+    .optional()
+    .openapi({ description: `${description}; returned with the order, and a filter of the order list`, example });
 
 const address = z
   .strictObject({
@@ -115,6 +122,12 @@ export const orderRequestSchema = z
     delivery: z.strictObject({ name: text().optional(), address: address.optional() }).optional(),
     lines: z.array(orderLineRequestSchema).max(50),
     external_id: text(100).optional(),
+    external_contact_id: externalReference("The booker's id in your system (a contact id)", '47403'),
+    external_company_id: externalReference("The ordering company's id in your system (a company id)", '1'),
+    origin: z
+      .enum(ORDER_ORIGINS)
+      .optional()
+      .openapi({ description: 'Where the order came from (a source type); default `api`', example: 'staff' }),
     notes: z
       .strictObject({ mark: text(200).optional(), external: text(2000).optional(), internal: text(2000).optional() })
       .optional(),

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { ORDER_ORIGINS } from '../../domain/order-request';
 import { documentAddressSchema } from './invoice';
 
 const totals = z.object({
@@ -45,6 +46,13 @@ export const orderSummarySchema = z
   })
   .openapi('OrderSummary');
 
+/** The integrator's references and the order's origin, as the order list and a single order show them. */
+export const orderReferencesShape = {
+  external_contact_id: z.string().nullable().openapi({ description: "The booker's id in your system, or null" }),
+  external_company_id: z.string().nullable().openapi({ description: "The company's id in your system, or null" }),
+  origin: z.enum(ORDER_ORIGINS).openapi({ description: 'Where the order came from; `api` unless it said' }),
+};
+
 // A union rather than .nullable(): the generator drops the null of a nullable $ref.
 const participantAddress = (whose: string) =>
   z
@@ -69,6 +77,7 @@ const orderParticipantSchema = z
 export const orderDetailsSchema = orderSummarySchema
   .extend({
     external_id: z.string().nullable(),
+    ...orderReferencesShape,
     amount_paid: z.number().int(),
     left_to_pay: z.number().int(),
     participants: z.array(orderParticipantSchema),

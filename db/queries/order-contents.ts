@@ -27,7 +27,14 @@ export async function connectOrderCustomers(
       p.email ? [{ email: p.email, name: `${p.firstname} ${p.lastname}`, phone: p.phone }] : [],
     ),
     ...(draft.bookerEmail
-      ? [{ email: draft.bookerEmail, name: request.booker?.name ?? '', phone: request.booker?.phone ?? null }]
+      ? [
+          {
+            email: draft.bookerEmail,
+            name: request.booker?.name ?? '',
+            phone: request.booker?.phone ?? null,
+            externalContactId: request.external_contact_id ?? null,
+          },
+        ]
       : []),
   ]);
 }

@@ -54,6 +54,9 @@ export async function loadOrderDetails(db: Db, tenantId: string, orderId: string
   return {
     ...summary,
     external_id: order.external_id,
+    external_contact_id: order.external_contact_id,
+    external_company_id: order.external_company_id,
+    origin: order.origin,
     booker: order.booker,
     company: order.company,
     invoice: order.invoice_details,

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../database';
-import type { OrderStatus, PaymentMethod } from '../schema';
+import type { OrderOrigin, OrderStatus, PaymentMethod } from '../schema';
 
 export interface OrderListFilter {
   number?: number;
@@ -16,6 +16,9 @@ export interface OrderListFilter {
   /** The customer as booker (orders.customer_id) or as a participant. */
   customerId?: string;
   externalId?: string;
+  externalContactId?: string;
+  externalCompanyId?: string;
+  origins?: OrderOrigin[];
   /** true: attention_reason is set (flagged for operators); false: it is not. */
   attention?: boolean;
 }
@@ -34,6 +37,9 @@ export interface OrderListRow {
   payment_method: PaymentMethod;
   booker_email: string | null;
   external_id: string | null;
+  external_contact_id: string | null;
+  external_company_id: string | null;
+  origin: OrderOrigin;
   total_before_discounts: number;
   total_discounts: number;
   total_excl_vat: number;
@@ -56,7 +62,8 @@ export interface OrderListRow {
 /**
  * One page of a tenant's orders, newest first, in a single query: participants and succeeded
  * charges are aggregated per row by correlated subqueries that run only for the rows of the page.
- * Selective filters (customer, occurrence) are semi-joins on their own indexes.
+ * Selective filters (customer, occurrence) are semi-joins on their own indexes; the integrator's
+ * references and the origin have indexes per tenant in list order (migration 0013).
  */
 export async function listOrders(
   db: Db,
@@ -84,6 +91,9 @@ export function orderListQuery(
       'o.payment_method',
       'o.booker_email',
       'o.external_id',
+      'o.external_contact_id',
+      'o.external_company_id',
+      'o.origin',
       'o.total_before_discounts',
       'o.total_discounts',
       'o.total_excl_vat',
@@ -123,6 +133,11 @@ export function orderListQuery(
   if (filter.createdTo)
     query = query.where('o.created_at', filter.createdTo.exclusive ? '<' : '<=', filter.createdTo.at);
   if (filter.externalId !== undefined) query = query.where('o.external_id', '=', filter.externalId);
+  if (filter.externalContactId !== undefined)
+    query = query.where('o.external_contact_id', '=', filter.externalContactId);
+  if (filter.externalCompanyId !== undefined)
+    query = query.where('o.external_company_id', '=', filter.externalCompanyId);
+  if (filter.origins?.length) query = query.where('o.origin', 'in', filter.origins);
   if (filter.attention !== undefined)
     query = query.where('o.attention_reason', filter.attention ? 'is not' : 'is', null);
   if (filter.occurrenceId !== undefined) {

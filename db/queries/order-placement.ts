@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { OrderRequest } from '../../domain/order-request';
+import { DEFAULT_ORDER_ORIGIN, type OrderRequest } from '../../domain/order-request';
 import type { OrderDraft } from '../../domain/order-draft';
 import type { Database, Order, PaymentMethod } from '../schema';
 import type { OrderScope } from './order-scope';
@@ -63,6 +63,9 @@ export async function insertPlacedOrder(trx: Kysely<Database>, order: PlacedOrde
       invoice_details: JSON.stringify(request.invoice ?? null),
       delivery_details: JSON.stringify(request.delivery ?? null),
       external_id: request.external_id ?? null,
+      external_contact_id: request.external_contact_id ?? null,
+      external_company_id: request.external_company_id ?? null,
+      origin: request.origin ?? DEFAULT_ORDER_ORIGIN,
       notes: JSON.stringify(request.notes ?? {}),
       client: JSON.stringify(request.client ?? {}),
       config: JSON.stringify(request.config ?? {}),
