@@ -31,3 +31,18 @@ export function decodeCursor<T extends Record<string, string | number>>(
   }
   throw problems.badRequest('cursor_invalid', 'The cursor is not one this API handed out');
 }
+
+/**
+ * One page of a keyset listing: the query asked for `limit + 1` rows, so a row beyond the page
+ * says there is a next one, and its cursor is made from the page's last row.
+ */
+export function keysetPage<Row, Item>(
+  rows: readonly Row[],
+  limit: number,
+  present: (row: Row) => Item,
+  cursorOf: (last: Row) => Record<string, string | number>,
+): { data: Item[]; next_cursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { data: page.map(present), next_cursor: rows.length > limit && last ? encodeCursor(cursorOf(last)) : null };
+}

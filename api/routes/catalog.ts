@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { listOccurrences, listProducts, type OccurrenceRow, type ProductRow } from '../../db/queries/catalog';
 import { createResourceApp } from '../resource-app';
-import { decodeCursor, encodeCursor, isTimestamp, isUuid } from '../cursor';
+import { decodeCursor, encodeCursor, isTimestamp, isUuid, keysetPage } from '../cursor';
 import { limitQuery, problemResponses } from '../schemas/common';
 import { occurrenceListSchema, productListSchema, productTypeSchema } from '../schemas/catalog';
 
@@ -101,15 +101,10 @@ catalogRoutes.openapi(
       after: after ? { startsAt: new Date(after.s), id: after.id } : undefined,
       limit: q.limit + 1,
     });
-    const page = rows.slice(0, q.limit);
-    const last = page.at(-1);
-    return c.json(
-      {
-        data: page.map(presentOccurrence),
-        next_cursor:
-          rows.length > q.limit && last ? encodeCursor({ s: last.starts_at.toISOString(), id: last.id }) : null,
-      },
-      200,
-    );
+    const page = keysetPage(rows, q.limit, presentOccurrence, (last) => ({
+      s: last.starts_at.toISOString(),
+      id: last.id,
+    }));
+    return c.json(page, 200);
   },
 );

@@ -3,7 +3,7 @@ import { type CustomerRow, getCustomer, listCustomers } from '../../db/queries/c
 import { listOrders } from '../../db/queries/order-list';
 import { createResourceApp } from '../resource-app';
 import { requireScope } from '../auth';
-import { decodeCursor, encodeCursor } from '../cursor';
+import { decodeCursor, keysetPage } from '../cursor';
 import { problems } from '../problem';
 import { limitQuery, problemResponses, uuidParam } from '../schemas/common';
 import { orderListItemSchema } from '../schemas/order-list';
@@ -95,13 +95,8 @@ customerRoutes.openapi(
       afterEmail: after?.e,
       limit: q.limit + 1,
     });
-    const page = rows.slice(0, q.limit);
-    const last = page.at(-1);
     return c.json(
-      {
-        data: page.map(presentCustomer),
-        next_cursor: rows.length > q.limit && last ? encodeCursor({ e: last.email.toLowerCase() }) : null,
-      },
+      keysetPage(rows, q.limit, presentCustomer, (last) => ({ e: last.email.toLowerCase() })),
       200,
     );
   },

@@ -11,7 +11,7 @@ import {
 } from '../../db/queries/webhook-endpoints';
 import { generateWebhookSecret, PREVIOUS_SECRET_VALIDITY_MS, type WebhookEventType } from '../../domain/webhook-events';
 import { requireAnyScope, requireScope } from '../auth';
-import { decodeCursor, encodeCursor, isTimestamp, isUuid } from '../cursor';
+import { decodeCursor, isTimestamp, isUuid, keysetPage } from '../cursor';
 import { problems } from '../problem';
 import { createResourceApp } from '../resource-app';
 import { limitQuery, problemResponses } from '../schemas/common';
@@ -262,16 +262,11 @@ webhookEndpointRoutes.openapi(
       { tenantId, endpointId: endpoint.id },
       { limit: q.limit + 1, ...(before ? { before: { createdAt: new Date(before.t), id: before.i } } : {}) },
     );
-    const page = rows.slice(0, q.limit);
-    const last = page.at(-1);
-    return c.json(
-      {
-        data: page.map(presentDelivery),
-        next_cursor:
-          rows.length > q.limit && last ? encodeCursor({ t: last.created_at.toISOString(), i: last.id }) : null,
-      },
-      200,
-    );
+    const page = keysetPage(rows, q.limit, presentDelivery, (last) => ({
+      t: last.created_at.toISOString(),
+      i: last.id,
+    }));
+    return c.json(page, 200);
   },
 );
 

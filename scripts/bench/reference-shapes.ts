@@ -14,6 +14,8 @@ const act = (name: string, inBytes: number, outBytes: number) => ({
   outBytes,
 });
 const upsert = (...keys: string[]) => ({ type: 'upsert' as const, keys });
+/** The start, update and signal payloads measured on real orders. */
+const PAYLOADS = { startBytes: 136, updateArgBytes: 380, signalBytes: 185 };
 
 export const REFERENCE_SHAPE_2F583ED: MeasuredShape = {
   shape: {
@@ -32,9 +34,7 @@ export const REFERENCE_SHAPE_2F583ED: MeasuredShape = {
     updateResultBytes: 885,
     resultBytes: 11,
   },
-  startBytes: 136,
-  updateArgBytes: 380,
-  signalBytes: 185,
+  ...PAYLOADS,
   activityCount: 3,
   upserts: 8,
   timers: 3,
@@ -50,12 +50,35 @@ export const MINIMAL_DURABLE_SHAPE: MeasuredShape = {
     resultBytes: 11,
     noSubmitTimer: true,
   },
-  startBytes: 136,
-  updateArgBytes: 380,
-  signalBytes: 185,
+  ...PAYLOADS,
   activityCount: 2,
   upserts: 0,
   timers: 0,
   signals: 1,
   historyEvents: 17,
+};
+
+/**
+ * The order of 2 December 2026 before its intake and completion became local activities (27
+ * events on the dev server); temporal-only.ts runs it with --local-all for the shape of now.
+ */
+export const CURRENT_REMOTE_SHAPE: MeasuredShape = {
+  shape: {
+    updateSteps: [act('intakeOrder', 400, 300)],
+    mainSteps: [
+      upsert('OrderStatus', 'PaymentMethod', 'CustomerEmail'),
+      { type: 'wait', timers: 1 },
+      act('recordPaymentAndComplete', 300, 20),
+      upsert('OrderStatus'),
+    ],
+    updateResultBytes: 100,
+    resultBytes: 11,
+    noSubmitTimer: true,
+  },
+  ...PAYLOADS,
+  activityCount: 2,
+  upserts: 2,
+  timers: 1,
+  signals: 1,
+  historyEvents: 27,
 };

@@ -14,7 +14,7 @@ import { findFreePort, isPortOpen } from '../../runtime/free-port';
 import { resolveTemporalCli } from '../../runtime/temporal-binaries';
 import { SEARCH_ATTRIBUTE_REGISTRATIONS } from '../../workflows/search-attributes';
 import { type MeasuredShape, runNoopBaseline } from './noop-baseline';
-import { MINIMAL_DURABLE_SHAPE, REFERENCE_SHAPE_2F583ED } from './reference-shapes';
+import { CURRENT_REMOTE_SHAPE, MINIMAL_DURABLE_SHAPE, REFERENCE_SHAPE_2F583ED } from './reference-shapes';
 import { cpuSeconds } from './proc';
 import { fixed, ms } from './stats';
 
@@ -76,31 +76,9 @@ for (;;) {
 // --shape: reference (the order as the performance issue found it), current (the order of
 // 2 December 2026, as measureShape reads it from a dev-server history), minimal (the smallest
 // durable order); see reference-shapes.ts.
-const current: MeasuredShape = {
-  shape: {
-    updateSteps: [{ type: 'activity', name: 'intakeOrder', inBytes: 400, outBytes: 300 }],
-    mainSteps: [
-      { type: 'upsert', keys: ['OrderStatus', 'PaymentMethod', 'CustomerEmail'] },
-      { type: 'wait', timers: 1 },
-      { type: 'activity', name: 'recordPaymentAndComplete', inBytes: 300, outBytes: 20 },
-      { type: 'upsert', keys: ['OrderStatus'] },
-    ],
-    updateResultBytes: 100,
-    resultBytes: 11,
-    noSubmitTimer: true,
-  },
-  startBytes: 136,
-  updateArgBytes: 380,
-  signalBytes: 185,
-  activityCount: 2,
-  upserts: 2,
-  timers: 1,
-  signals: 1,
-  historyEvents: 27,
-};
 const shapes: Record<string, MeasuredShape> = {
   reference: REFERENCE_SHAPE_2F583ED,
-  current,
+  current: CURRENT_REMOTE_SHAPE,
   minimal: MINIMAL_DURABLE_SHAPE,
 };
 const measured = shapes[values.shape!];
