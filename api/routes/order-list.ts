@@ -60,6 +60,9 @@ export function filterFromQuery(q: OrderListQuery): { filter: OrderListFilter; w
   const filter: OrderListFilter = { ...bounds };
   if (q.number !== undefined) filter.number = Number(q.number);
   if (q.status !== undefined) filter.statuses = splitList(q.status) as OrderStatus[];
+  // An expired preliminary order is an abandoned checkout, not an order: clients coming from the
+  // facility platform never see them unless they ask.
+  else if (q.include_expired !== 'true') filter.excludedStatuses = ['expired'];
   if (q.payment_method !== undefined) filter.paymentMethods = splitList(q.payment_method) as PaymentMethod[];
   if (q.occurrence_id !== undefined) filter.occurrenceId = q.occurrence_id;
   if (q.customer_email !== undefined) filter.customerEmail = q.customer_email;

@@ -101,6 +101,15 @@ export const orderListQuerySchema = z.strictObject({
   origin: listOf(ORDER_ORIGINS, 'origins')
     .optional()
     .openapi({ description: 'Comma-separated: api, staff, import', example: 'staff,import' }),
+  include_expired: z
+    .enum(['true', 'false'])
+    .optional()
+    .openapi({
+      description:
+        'Expired preliminary orders (never paid, seats given back) are left out of a list that names no ' +
+        '`status`; `true` lists them too. A `status` filter lists exactly the statuses it names.',
+      example: 'true',
+    }),
   attention: z
     .enum(['true', 'false'])
     .optional()

@@ -5,6 +5,7 @@ import type { OrderOrigin, OrderStatus, PaymentMethod } from '../schema';
 export interface OrderListFilter {
   number?: number;
   statuses?: OrderStatus[];
+  excludedStatuses?: OrderStatus[];
   paymentMethods?: PaymentMethod[];
   /** created_at >= createdFrom; absent = unbounded. */
   createdFrom?: Date;
@@ -128,6 +129,7 @@ export function orderListQuery(
   }
   if (filter.number !== undefined) query = query.where('o.number', '=', filter.number);
   if (filter.statuses?.length) query = query.where('o.status', 'in', filter.statuses);
+  if (filter.excludedStatuses?.length) query = query.where('o.status', 'not in', filter.excludedStatuses);
   if (filter.paymentMethods?.length) query = query.where('o.payment_method', 'in', filter.paymentMethods);
   if (filter.createdFrom) query = query.where('o.created_at', '>=', filter.createdFrom);
   if (filter.createdTo)

@@ -251,6 +251,26 @@ describe('GET /v1/orders', () => {
     }
   });
 
+  it('leaves expired preliminary orders out unless asked: include_expired=true or a status filter', async () => {
+    const abandoned = placed[1]!.id;
+    const all = await ids('limit=200');
+    const { status } = await stack.database.db
+      .selectFrom('orders')
+      .select('status')
+      .where('id', '=', abandoned)
+      .executeTakeFirstOrThrow();
+    // An expired order as the expiry activity leaves it (orders-expiry.test.ts expires them for real).
+    await stack.database.db.updateTable('orders').set({ status: 'expired' }).where('id', '=', abandoned).execute();
+    try {
+      expect(await ids('limit=200')).toEqual(all.filter((id) => id !== abandoned));
+      expect(await ids('limit=200&include_expired=true')).toEqual(all);
+      expect(await ids('status=expired')).toEqual([abandoned]);
+      expect(await ids('limit=200&include_expired=false')).toEqual(all.filter((id) => id !== abandoned));
+    } finally {
+      await stack.database.db.updateTable('orders').set({ status }).where('id', '=', abandoned).execute();
+    }
+  });
+
   it('filters by number, status, payment method, external id, occurrence and dates', async () => {
     expect(await ids(`number=${placed[2]!.number}`)).toEqual([placed[2]!.id]);
     const invoiced = placed
