@@ -26,6 +26,7 @@ import { invoiceRoutes } from './routes/invoices';
 import { orderCancellationRoutes } from './routes/order-cancellation';
 import { orderChangeRoutes } from './routes/order-changes';
 import { orderEmailRoutes } from './routes/order-emails';
+import { participantAttendanceRoutes } from './routes/participant-attendance';
 import { orderListRoutes } from './routes/order-list';
 import { orderPaymentRoutes } from './routes/order-payments';
 import { orderSettlementRoutes } from './routes/order-settlement';
@@ -124,6 +125,7 @@ export function createApp(deps: AppDeps): App {
   app.route('/v1/orders', orderPaymentRoutes);
   app.route('/v1/orders', orderSettlementRoutes);
   app.route('/v1/orders', orderEmailRoutes);
+  app.route('/v1/orders', participantAttendanceRoutes);
   app.route('/v1/customers', savedCardRoutes);
   app.route('/v1/orders', orderListRoutes);
   app.route('/v1/vouchers', voucherRoutes);

@@ -13,6 +13,7 @@ import * as idempotentResponseBytes from './migrations/0011_idempotent_response_
 import * as orderStatusNotify from './migrations/0012_order_status_notify';
 import * as orderExternalReferences from './migrations/0013_order_external_references';
 import * as outboundWebhooks from './migrations/0014_outbound_webhooks';
+import * as participantAttendance from './migrations/0015_participant_attendance';
 
 // Migrations are listed in code (not read from a folder) so the same list works under tsx,
 // in a bundled build and in tests.
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '0012_order_status_notify': orderStatusNotify,
   '0013_order_external_references': orderExternalReferences,
   '0014_outbound_webhooks': outboundWebhooks,
+  '0015_participant_attendance': participantAttendance,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -219,7 +219,11 @@ export interface ParticipantsTable {
   details: Json<JsonObject>;
   booking_id: string | null;
   status: Generated<'active' | 'cancelled'>;
+  /** Whether a booked participant came (null: not recorded). */
+  attendance: ParticipantAttendance | null;
 }
+
+export type ParticipantAttendance = 'attended' | 'no_show';
 
 export interface OrderLinesTable {
   id: string;

@@ -69,6 +69,9 @@ const orderParticipantSchema = z
     date_of_birth: z.string().nullable(),
     booking_id: z.string().nullable(),
     status: z.string(),
+    attendance: z.enum(['attended', 'no_show']).nullable().openapi({
+      description: 'Whether the booked participant came (PUT …/participants/{index}/attendance); null: not recorded',
+    }),
     home_address: participantAddress('home'),
     work_address: participantAddress('work'),
   })

@@ -84,6 +84,7 @@ export async function loadOrderDetails(db: Db, tenantId: string, orderId: string
       date_of_birth: p.date_of_birth,
       booking_id: p.booking_id,
       status: p.status,
+      attendance: p.attendance,
       home_address: normalizeAddress(p.details?.home_address),
       work_address: normalizeAddress(p.details?.work_address),
     })),
