@@ -933,6 +933,52 @@ const cancelSpec: fc.Arbitrary<CancelSpec> = fc.record({
 const pick = fc.nat({ max: MAX_ORDERS - 1 });
 
 /** Every command, weighted (an arbitrary listed twice is generated twice as often). */
+// ---------------------------------------------------------------------------------------------
+// participant attendance (PUT …/participants/{index}/attendance)
+
+export type AttendanceValue = 'attended' | 'no_show' | null;
+
+export class RecordAttendance extends OrderCommand {
+  constructor(
+    pick: number,
+    readonly which: number,
+    readonly value: AttendanceValue,
+  ) {
+    super(pick);
+  }
+  name() {
+    return `attendance ${this.value} for participant #${this.which}`;
+  }
+  applies(o: ModelOrder) {
+    // A parked order's seats are booked or not depending on where it stopped: nothing to predict.
+    return o.status !== 'needs_attention';
+  }
+  async act(_model: Model, real: Real, order: ModelOrder) {
+    // One index past the last sometimes: the order has no such participant.
+    const index = this.which % (order.participants + 1);
+    const path = `/v1/orders/${order.id}/participants/${index}/attendance`;
+    const answer = await api(real, 'PUT', path, { body: { attendance: this.value } });
+    real.trace.push(`  → ${answer.status} ${answer.body?.code ?? answer.body?.attendance ?? ''}`);
+    if (index >= order.participants) {
+      expectStatus(answer, 404, 'attendance', 'participant_not_found');
+      return;
+    }
+    const booked = (order.status === 'completed' || order.status === 'invoiced') && !order.cancelled.has(index);
+    if (!booked) {
+      expectStatus(answer, 409, 'attendance', 'participant_not_booked');
+      return;
+    }
+    expectStatus(answer, 200, 'attendance');
+    const read = await api(real, 'GET', `/v1/orders/${order.id}`);
+    const participant = read.body.participants?.find((p: { index: number }) => p.index === index);
+    if (participant?.attendance !== this.value)
+      violation(
+        'answers follow the model',
+        `${order.label}: participant ${index} reads attendance ${participant?.attendance}, set ${this.value}`,
+      );
+  }
+}
+
 export function commandArbitraries(only?: string[]): fc.Arbitrary<fc.AsyncCommand<Model, Real>>[] {
   const create = createSpec.map((s) => new CreateOrder(s));
   const cancel = fc.tuple(pick, cancelSpec).map(([p, s]) => new CancelOrder(p, s));
@@ -967,6 +1013,12 @@ export function commandArbitraries(only?: string[]): fc.Arbitrary<fc.AsyncComman
     ['invoice', invoice],
     ['invoice', invoice],
     ['late', pick.map((p) => new LatePayment(p))],
+    [
+      'attendance',
+      fc
+        .tuple(pick, fc.nat({ max: 5 }), fc.constantFrom<AttendanceValue>('attended', 'attended', 'no_show', null))
+        .map(([p, w, v]) => new RecordAttendance(p, w, v)),
+    ],
   ];
   return all.filter(([name]) => !only || only.includes(name)).map(([, arbitrary]) => arbitrary);
 }
