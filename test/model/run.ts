@@ -7,7 +7,8 @@ import { spawn } from 'node:child_process';
 //   --max-commands N     longest command sequence (default 10)
 //   --time-limit MS      stop runs and shrinking after this long (default: 20 s a run, at least 150 s)
 //   --seed S --path P --replay-path R     replay a failure (printed with it)
-//   --commands a,b       only these commands: create, pay, redeliver, change, attempt, cancel, invoice, late, attendance
+//   --commands a,b       only these commands: create, pay, redeliver, change, attempt, cancel, invoice,
+//                        late, attendance
 //   --verbose            print every run's steps
 
 const OPTIONS: Record<string, string> = {
