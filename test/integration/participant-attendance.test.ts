@@ -103,5 +103,38 @@ describe('PUT /v1/orders/{id}/participants/{index}/attendance', () => {
       expect(bad.status, JSON.stringify(body)).toBe(400);
       expect((await jsonOf(bad)).code).toBe('validation_failed');
     }
+    const url = `${stack.baseUrl}/v1/orders/${orderId}/participants/0/attendance`;
+    const headers = { 'X-API-Key': tenant.apiKey, 'Content-Type': 'application/json' };
+    // No body at all, and a NUL byte in the path: refused with a problem, never a 500.
+    const empty = await fetch(url, { method: 'PUT', headers });
+    expect(empty.status).toBe(400);
+    expect((await jsonOf(empty)).code).toBe('validation_failed');
+    const nul = await fetch(`${stack.baseUrl}/v1/orders/${orderId}%00/participants/0/attendance`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify({ attendance: 'attended' }),
+    });
+    expect(nul.status).toBe(400);
+    expect((await jsonOf(nul)).code).toBe('control_character');
+  });
+
+  it('reads a chunked body as any other body', async () => {
+    const orderId = await placeOrder('invoice');
+    await eventually(async () => ((await client.getOrder(orderId)).body.status === 'invoiced' ? true : undefined));
+    const body = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"attendance":'));
+        controller.enqueue(new TextEncoder().encode('"no_show"}'));
+        controller.close();
+      },
+    });
+    const answer = await fetch(`${stack.baseUrl}/v1/orders/${orderId}/participants/1/attendance`, {
+      method: 'PUT',
+      headers: { 'X-API-Key': tenant.apiKey, 'Content-Type': 'application/json' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(answer.status).toBe(200);
+    expect((await jsonOf(answer)).attendance).toBe('no_show');
   });
 });
