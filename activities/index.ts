@@ -4,6 +4,7 @@ import { createInvoiceFulfilment } from './invoice-fulfilment';
 import { createDocumentActivities } from './documents/issue-document';
 import { createGiftVoucherActivities } from './gift-vouchers';
 import { type EmailKind, queueOrderEmail } from './notifications/queue-order-email';
+import { createOrderApprovalActivities } from './order-approval';
 import { createOrderCancellationActivities } from './order-cancellation';
 import { createOrderCompletionActivities } from './order-completion';
 import { createIntakeStepActivities } from './intake/intake-steps';
@@ -30,6 +31,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createOrderChangeActivities(deps),
     ...lifecycle,
     ...createOrderCancellationActivities(deps),
+    ...createOrderApprovalActivities(deps),
     ...completion,
     ...payments,
     ...createCardPaymentCompletion({ ...payments, ...completion }),

@@ -4,6 +4,7 @@ import {
   amountDue,
   cancellationMoney,
   leftToPay,
+  netPaid,
   planRefunds,
   refundable,
 } from '../domain/order-money';
@@ -115,10 +116,11 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
       request: CancelOrderRequest;
     }): Promise<CancellationDecision> {
       const { request } = input;
-      const [tenant, startsAt, participants] = await Promise.all([
+      const [tenant, startsAt, participants, ledger] = await Promise.all([
         loadCancellationPolicy(db, input.tenantId),
         loadFirstStart(db, input.orderId),
         listParticipantStates(db, input.orderId),
+        loadOrderLedger(db, input.orderId),
       ]);
       let positions: number[] | null = null;
       if (request.participantIndexes && request.participantIndexes.length > 0) {
@@ -138,6 +140,18 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
       if (request.by === 'operator' && request.override) {
         const fee = request.feePercent ?? (request.tenantFee ? Number(tenant.cancellation_fee_percent) : 0);
         return { allowed: true, feePercent: fee, participantPositions: positions };
+      }
+      // Seed 003's rule, per tenant: a debited order is not deleted (nor partly cancelled) by a
+      // client; an operator's override above still cancels and refunds it. Money still in
+      // flight is not "taken" yet: the workflow closes the session and refunds what slips through.
+      if (tenant.paid_order_deletion === 'refuse' && netPaid(ledger) > 0) {
+        return {
+          allowed: false,
+          code: 'paid_order_not_deletable',
+          message:
+            `The order has been paid (${netPaid(ledger)} ${ledger.currency} taken) and this seller does not ` +
+            'cancel paid orders through the API; ask the seller to cancel and refund it',
+        };
       }
       if (startsAt) {
         const deadline = startsAt.getTime() - tenant.cancellation_deadline_hours * 3_600_000;
@@ -278,7 +292,16 @@ async function issueCreditNote(
   trx: Kysely<Database>,
   input: CancelInput,
   credits: {
-    line: { id: string; description: string; quantity: number; unit_price: number; vat_rate_bp: number };
+    line: {
+      id: string;
+      product_id: string;
+      occurrence_id: string | null;
+      inventory_date: string | null;
+      description: string;
+      quantity: number;
+      unit_price: number;
+      vat_rate_bp: number;
+    };
     amount: number;
   }[],
   creditAmount: number,
@@ -286,10 +309,20 @@ async function issueCreditNote(
 ): Promise<string | null> {
   const original = await findCreditedDocument(trx, input.orderId);
   if (!original || creditAmount <= 0) return null;
+  // The credited document's lines say what each order line was (its type is the catalogue's at issue).
+  const typeOf = new Map(
+    (Array.isArray(original.lines) ? (original.lines as { order_line_id?: string; product_type?: string }[]) : []).map(
+      (l) => [l.order_line_id, l.product_type ?? null],
+    ),
+  );
   const creditLines = credits.map(({ line, amount: incl }) => {
     const vat = Math.round((incl * line.vat_rate_bp) / (10_000 + line.vat_rate_bp));
     return {
       order_line_id: line.id,
+      product_id: line.product_id,
+      product_type: typeOf.get(line.id) ?? null,
+      occurrence_id: line.occurrence_id,
+      date: line.inventory_date,
       description: `Credit: ${line.description}`,
       quantity: line.quantity,
       unit_price: line.unit_price,

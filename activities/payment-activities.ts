@@ -35,7 +35,9 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
       orderId,
       attempt = 1,
       savedCardId,
-    }: OrderRef & { attempt?: number; savedCardId?: string }): Promise<{
+      successUrl,
+      failureUrl,
+    }: OrderRef & { attempt?: number; savedCardId?: string; successUrl?: string; failureUrl?: string }): Promise<{
       sessionId: string;
       redirectUrl: string;
       paidEvent?: PaymentResultSignal;
@@ -73,8 +75,9 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
         currency: order.currency,
         description: `${order.name} order ${order.number}`,
         webhookUrl: `${publicBaseUrl}/v1/webhooks/${paymentProvider.name}/${order.slug}`,
-        completeUrl: order.payment_complete_url,
-        cancelUrl: order.payment_cancel_url,
+        // An attempt's own pages (POST /v1/orders/{id}/payments) win over the order's.
+        completeUrl: successUrl ?? order.payment_complete_url,
+        cancelUrl: failureUrl ?? order.payment_cancel_url,
         idempotencyKey,
       });
       await db.transaction().execute(async (trx) => {

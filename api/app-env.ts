@@ -30,6 +30,8 @@ export interface AppDeps {
   orderStatusListener?: OrderStatusListener;
   /** Tests only: a short preliminary window instead of the tenant's minutes. */
   preliminaryWindowOverrideMs?: number;
+  /** Tests only: a short approval deadline instead of the tenant's hours. */
+  approvalWindowOverrideMs?: number;
   /** Raw request bodies above this are answered 413. */
   bodyLimitBytes?: number;
   /** Every request answers within this (REQUEST_TIMEOUT_MS; default 15 s), else 503 request_timeout. */

@@ -30,10 +30,13 @@ import { participantAttendanceRoutes } from './routes/participant-attendance';
 import { orderListRoutes } from './routes/order-list';
 import { orderPaymentRoutes } from './routes/order-payments';
 import { orderSettlementRoutes } from './routes/order-settlement';
+import { orderApprovalRoutes } from './routes/order-approval';
 import { orderRoutes } from './routes/orders';
 import { sandboxWebhookRoutes } from './routes/payment-webhooks';
 import { sandboxPaymentPageRoutes } from './routes/sandbox-psp-page';
+import { sandboxCardPageRoutes } from './routes/sandbox-card-page';
 import { savedCardRoutes } from './routes/saved-cards';
+import { tenantSettingsRoutes } from './routes/tenant-settings';
 import { stripeReturnPageRoutes, stripeWebhookRoutes } from './routes/stripe-webhooks';
 import { voucherRoutes } from './routes/vouchers';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints';
@@ -124,6 +127,7 @@ export function createApp(deps: AppDeps): App {
   app.route('/v1/orders', orderChangeRoutes);
   app.route('/v1/orders', orderPaymentRoutes);
   app.route('/v1/orders', orderSettlementRoutes);
+  app.route('/v1/orders', orderApprovalRoutes);
   app.route('/v1/orders', orderEmailRoutes);
   app.route('/v1/orders', participantAttendanceRoutes);
   app.route('/v1/customers', savedCardRoutes);
@@ -133,10 +137,12 @@ export function createApp(deps: AppDeps): App {
   app.route('/v1/invoices', invoiceRoutes);
   app.route('/v1/invoices', invoiceDocumentRoutes);
   app.route('/v1/webhook-endpoints', webhookEndpointRoutes);
+  app.route('/v1/settings', tenantSettingsRoutes);
   app.route('/v1/webhooks/sandbox', sandboxWebhookRoutes);
   app.route('/v1/webhooks/stripe', stripeWebhookRoutes);
   app.route('/psp/stripe', stripeReturnPageRoutes);
   app.route('/psp/sandbox', sandboxPaymentPageRoutes);
+  app.route('/psp/sandbox', sandboxCardPageRoutes);
   const devMailDir = deps.devRoutes?.mailSinkDir;
   if (devMailDir) {
     app.route('/dev', devMailRoutes({ mailSinkDir: devMailDir, allowRemote: deps.devRoutes?.allowRemote }));

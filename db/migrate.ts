@@ -14,6 +14,12 @@ import * as orderStatusNotify from './migrations/0012_order_status_notify';
 import * as orderExternalReferences from './migrations/0013_order_external_references';
 import * as outboundWebhooks from './migrations/0014_outbound_webhooks';
 import * as participantAttendance from './migrations/0015_participant_attendance';
+import * as occurrenceResources from './migrations/0016_occurrence_resources';
+import * as customerAddresses from './migrations/0017_customer_addresses';
+import * as paidOrderDeletion from './migrations/0018_paid_order_deletion';
+import * as campaignStacking from './migrations/0019_campaign_stacking';
+import * as prepaidOrders from './migrations/0020_prepaid_orders';
+import * as approvalHolds from './migrations/0021_approval_holds';
 
 // Migrations are listed in code (not read from a folder) so the same list works under tsx,
 // in a bundled build and in tests.
@@ -33,6 +39,12 @@ const migrations: Record<string, Migration> = {
   '0013_order_external_references': orderExternalReferences,
   '0014_outbound_webhooks': outboundWebhooks,
   '0015_participant_attendance': participantAttendance,
+  '0016_occurrence_resources': occurrenceResources,
+  '0017_customer_addresses': customerAddresses,
+  '0018_paid_order_deletion': paidOrderDeletion,
+  '0019_campaign_stacking': campaignStacking,
+  '0020_prepaid_orders': prepaidOrders,
+  '0021_approval_holds': approvalHolds,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

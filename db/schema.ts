@@ -9,16 +9,25 @@ type Json<T> = ColumnType<T, string, string>;
 type JsonObject = Record<string, unknown>;
 
 import type { OrderStatus } from '../domain/order-status';
-import type { OrderOrigin } from '../domain/order-request';
+import type { OrderOrigin, OrderPaymentMethod } from '../domain/order-request';
 
 export type { OrderOrigin, OrderStatus };
-export type PaymentMethod = 'card' | 'invoice' | 'free';
+export type PaymentMethod = OrderPaymentMethod;
 export type PaymentProviderName = 'sandbox' | 'stripe';
+export type OccurrenceResourceKind = 'room' | 'court' | 'employee' | 'equipment' | 'other';
 export type ProductType = 'course' | 'ticket' | 'facility_slot' | 'subscription' | 'item' | 'voucher';
 
 export interface VatSummaryJson {
   rate_bp: number;
   base: number;
+  amount: number;
+}
+
+/** One source of an order's discount: its lines' own discounts, a campaign code or the voucher. */
+export interface DiscountBreakdownJson {
+  source: 'lines' | 'campaign' | 'voucher';
+  code: string | null;
+  campaign_id: string | null;
   amount: number;
 }
 
@@ -48,6 +57,14 @@ export interface TenantsTable {
   invoice_reminder_interval_days: Generated<number>;
   /** Who takes the tenant's card payments (0005_payment_providers); secrets come from configuration. */
   payment_provider: Generated<PaymentProviderName>;
+  /** DELETE of an order money was taken for: cancel and refund, or 409 (0018_paid_order_deletion). */
+  paid_order_deletion: Generated<'refund' | 'refuse'>;
+  /** Several campaign codes on one order (0019_campaign_stacking); false: one at most. */
+  campaign_stacking: Generated<boolean>;
+  /** Manual-approval hold for every order (0021_approval_holds), its deadline and what the deadline does. */
+  approval_required: Generated<boolean>;
+  approval_deadline_hours: Generated<number>;
+  approval_deadline_action: Generated<'reject' | 'escalate'>;
   created_at: DefaultTimestamp;
 }
 
@@ -72,6 +89,8 @@ export interface ProductsTable {
   vat_rate_bp: number;
   daily_capacity: number | null;
   active: Generated<boolean>;
+  /** Orders with this product wait for an operator's approval (0021_approval_holds). */
+  requires_approval: Generated<boolean>;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
 }
@@ -87,6 +106,9 @@ export interface OccurrencesTable {
   seats_taken: Generated<number>;
   price: number | null;
   status: Generated<'scheduled' | 'cancelled'>;
+  /** What the occurrence uses (a court, room, employee): both set or both null (migration 0016). */
+  resource_name: ColumnType<string | null, string | null | undefined>;
+  resource_kind: ColumnType<OccurrenceResourceKind | null, OccurrenceResourceKind | null | undefined>;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
 }
@@ -156,7 +178,11 @@ export interface CustomersTable {
   phone: string | null;
   /** The integrator's contact id, from the first order that gave one for this customer as booker. */
   external_contact_id: string | null;
+  /** A CustomerAddress (domain/customer-address.ts): the parts given, absent ones left out. */
+  billing_address: ColumnType<JsonObject | null, string | null | undefined, string | null>;
+  delivery_address: ColumnType<JsonObject | null, string | null | undefined, string | null>;
   created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
 }
 
 export interface OrdersTable {
@@ -175,8 +201,12 @@ export interface OrdersTable {
   invoice_details: Json<JsonObject | null> | null;
   delivery_details: Json<JsonObject | null> | null;
   campaign_code: string | null;
+  /** Every campaign code the order took a use of, in the order applied; the first is campaign_code (0019). */
+  campaign_codes: ColumnType<string[], string[] | undefined, string[]>;
   voucher_code: string | null;
   voucher_applied: Generated<number>;
+  /** Where total_discounts came from, as the API shows it (0019); empty for older orders. */
+  discount_breakdown: ColumnType<DiscountBreakdownJson[], string | undefined, string>;
   external_id: string | null;
   external_contact_id: string | null;
   external_company_id: string | null;
@@ -197,6 +227,8 @@ export interface OrdersTable {
   request: Json<JsonObject> | null;
   vat_summary: Json<VatSummaryJson[]>;
   preliminary_until: Timestamp | null;
+  /** Until when an order held for approval waits for an operator (0021_approval_holds). */
+  approval_until: ColumnType<Date | null, string | null | undefined, string | null>;
   attention_reason: string | null;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
@@ -292,6 +324,10 @@ export interface PaymentsTable {
   redirect_url: string | null;
   idempotency_key: string;
   failure_reason: string | null;
+  /** A prepayment's method, provider and time, as the other system reported them. */
+  method: ColumnType<string | null, string | null | undefined, string | null>;
+  external_provider: ColumnType<string | null, string | null | undefined, string | null>;
+  paid_at: ColumnType<Date | null, string | Date | null | undefined, string | Date | null>;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
 }
@@ -404,6 +440,23 @@ export interface SavedCardsTable {
   deleted_at: Timestamp | null;
 }
 
+/** A card saved without a payment (0018): ours, and with the sandbox also its page's session. */
+export interface CardRegistrationsTable {
+  id: string;
+  tenant_id: string;
+  customer_id: string;
+  provider: string;
+  page_token: string;
+  form_token: string;
+  status: Generated<'open' | 'completed'>;
+  success_url: string | null;
+  failure_url: string | null;
+  saved_card_id: string | null;
+  created_at: DefaultTimestamp;
+  expires_at: Timestamp;
+  completed_at: Timestamp | null;
+}
+
 export interface EmailOutboxTable {
   id: string;
   tenant_id: string;
@@ -500,6 +553,7 @@ export interface Database {
   sandbox_webhook_deliveries: SandboxWebhookDeliveriesTable;
   sandbox_psp_cards: SandboxPspCardsTable;
   saved_cards: SavedCardsTable;
+  card_registrations: CardRegistrationsTable;
   email_outbox: EmailOutboxTable;
   order_events: OrderEventsTable;
   webhook_endpoints: WebhookEndpointsTable;

@@ -13,6 +13,9 @@ export const ALL_SCOPES = [
   // Outbound webhook endpoints (api/routes/webhook-endpoints.ts): their secrets are the tenant's.
   'webhooks:read',
   'webhooks:write',
+  // The tenant's order policies (api/routes/tenant-settings.ts).
+  'settings:read',
+  'settings:write',
 ] as const;
 export type Scope = (typeof ALL_SCOPES)[number];
 

@@ -4,4 +4,6 @@ export interface BusinessError {
   message: string;
   field?: string;
   index?: number;
+  /** The value the rule asked for, where it is one (the total a prepayment must equal), so a client can correct. */
+  expected?: number;
 }

@@ -6,6 +6,7 @@ import type { ChangeOrderRequest, OrderSubmission } from './order-commands';
 export function isContentChange(change: ChangeOrderRequest): boolean {
   return (
     change.campaignCode !== undefined ||
+    change.campaignCodes !== undefined ||
     change.voucherCode !== undefined ||
     Boolean(change.lines) ||
     Boolean(change.addLines) ||
@@ -26,7 +27,12 @@ export function changedRequest(
     ...rest,
     lines: change.lines ?? [...request.lines, ...(change.addLines ?? [])],
   };
-  if (change.campaignCode !== undefined) next.campaign_code = change.campaignCode ?? undefined;
+  if (change.campaignCode !== undefined || change.campaignCodes !== undefined) {
+    // The codes a change names replace the order's, code or list; both at once is validation's
+    // campaign_codes_conflict, as at placement.
+    next.campaign_code = change.campaignCode ?? undefined;
+    next.campaign_codes = change.campaignCodes ?? undefined;
+  }
   if (change.voucherCode !== undefined) next.voucher_code = change.voucherCode ?? undefined;
   return next;
 }

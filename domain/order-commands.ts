@@ -13,6 +13,8 @@ export interface ChangeOrderRequest {
   notes?: { mark?: string; external?: string; internal?: string };
   /** A new code, or null to remove it. */
   campaignCode?: string | null;
+  /** New campaign codes in the order they apply (replacing the order's), or null to remove them. */
+  campaignCodes?: string[] | null;
   voucherCode?: string | null;
   /** Replaces all lines (and their participants). */
   lines?: OrderRequest['lines'];
@@ -50,4 +52,15 @@ export interface SettleOrderRequest {
 export interface StartPaymentRequest {
   /** Pay with a card the provider keeps for the order's customer (docs/payments.md). */
   savedCardId?: string;
+  /** This attempt's pages: where the provider sends the buyer after paying / giving up. */
+  successUrl?: string;
+  failureUrl?: string;
+}
+
+/** An operator's decision on an order held for approval (a tenant's or a product's manual-approval hold). */
+export interface ApprovalDecision {
+  decision: 'approve' | 'reject';
+  reason: string;
+  /** Who decided (the API key's name), for the timeline. */
+  by: string;
 }

@@ -1,4 +1,5 @@
 import type { BusinessError } from './business-error';
+import type { OrderPaymentMethod } from './order-request';
 import type { PricingResult } from './pricing';
 
 // The data that crosses from the catalogue loader to the pure validator and on to the
@@ -12,6 +13,8 @@ export interface CatalogProduct {
   vatRateBp: number;
   dailyCapacity: number | null;
   active: boolean;
+  /** Orders with this product wait for an operator's approval (absent = false). */
+  requiresApproval?: boolean;
 }
 
 export interface CatalogOccurrence {
@@ -26,6 +29,8 @@ export interface CatalogOccurrence {
 }
 
 export interface CatalogCampaign {
+  /** The campaign's row id (shown in the order's discount breakdown). */
+  id?: string;
   code: string;
   kind: 'percent' | 'amount';
   percent: number | null;
@@ -57,6 +62,24 @@ export interface TenantSettings {
   pricesIncludeVat: boolean;
   preliminaryMinutes: number;
   locale: string;
+  /** Several campaign codes on one order are allowed; absent = false. */
+  campaignStacking?: boolean;
+  /** The tenant's manual-approval hold (docs/managing-orders.md, "Approval holds"); absent = none. */
+  approval?: ApprovalPolicy;
+}
+
+/** Whether every order waits for an operator, how long, and what the deadline does. */
+export interface ApprovalPolicy {
+  /** Every order of the tenant is held (products can ask for it on their own). */
+  required: boolean;
+  deadlineHours: number;
+  onDeadline: 'reject' | 'escalate';
+}
+
+/** An order held for an operator's approval: until when (epoch ms), and what the deadline does. */
+export interface ApprovalHold {
+  untilMs: number;
+  onDeadline: 'reject' | 'escalate';
 }
 
 /** Everything the validator needs, read once from PostgreSQL (only the ids the request names). */
@@ -67,6 +90,8 @@ export interface CatalogSnapshot {
   /** Rates from the tenant base currency, keyed by quote currency: "1 base = rate quote". */
   exchangeRates: Record<string, string>;
   campaign: CatalogCampaign | null; // the one named by campaign_code, if it exists
+  /** Every campaign named by campaign_code or campaign_codes that exists (absent: just `campaign`). */
+  campaigns?: CatalogCampaign[];
   voucher: CatalogVoucher | null; // the one named by voucher_code, if it exists
   now: string; // ISO time of the snapshot, for validity windows and "in the past"
 }
@@ -105,14 +130,23 @@ export interface DraftHold {
 export interface OrderDraft {
   currency: string;
   exchangeRate: string | null; // base → order currency, when they differ
-  paymentMethod: 'card' | 'invoice' | 'free';
+  paymentMethod: OrderPaymentMethod;
   lines: DraftLine[];
   participants: DraftParticipant[];
   holds: DraftHold[];
   pricing: PricingResult;
+  /** The first campaign code applied (all of them: `campaigns`). */
   campaignCode: string | null;
+  /** The campaign codes applied, in order; absent in drafts made before several were possible. */
+  campaigns?: DraftCampaign[];
   voucherCode: string | null;
   bookerEmail: string | null;
+}
+
+/** A campaign code an order applies; its discount is the same position of pricing.discountBreakdown.campaigns. */
+export interface DraftCampaign {
+  code: string;
+  campaignId: string | null;
 }
 
 export type ValidationOutcome = { ok: true; draft: OrderDraft } | { ok: false; errors: BusinessError[] };

@@ -4,7 +4,28 @@
 // time, so the two cannot drift apart. Every field a client may leave out is optional: which ones
 // an order really needs is business validation (domain/order-validation.ts), not shape.
 
-export type OrderPaymentMethod = 'card' | 'invoice' | 'free';
+/**
+ * How an order is paid: by card through our provider, by invoice, nothing to pay, or already
+ * paid through another provider before it reached us (`prepaid`, with its `prepayment`).
+ */
+export const PAYMENT_METHODS = ['card', 'invoice', 'free', 'prepaid'] as const;
+export type OrderPaymentMethod = (typeof PAYMENT_METHODS)[number];
+
+/** A payment taken elsewhere (the training-management system's payment details), recorded in our ledger as given. */
+export interface PrepaymentRequest {
+  /** Minor units; must equal the order's total. */
+  amount: number;
+  /** ISO 4217, the order's currency. */
+  currency: string;
+  /** How it was paid, in the other system's words (e.g. card, bank_transfer, cash). */
+  method: string;
+  /** The other provider's transaction code: kept for reconciliation, unique per tenant. */
+  transaction_code: string;
+  /** The provider that took it (e.g. adyen, stripe), when known. */
+  provider?: string;
+  /** When it was paid (ISO 8601); absent: when the order arrived. */
+  paid_at?: string;
+}
 
 /**
  * Where an order came from (the training-management system's "source type"): placed by a client
@@ -65,8 +86,14 @@ export interface OrderLineRequest {
 
 export interface OrderRequest {
   payment_method: OrderPaymentMethod;
+  /** Required with `prepaid`, refused with any other method. */
+  prepayment?: PrepaymentRequest;
   currency?: string;
+  /** One campaign code; `campaign_codes` names several (at most one of the two). */
   campaign_code?: string;
+  /** Campaign codes applied in this order, each on what the ones before it left; more than one needs the
+   * tenant's `campaign_stacking`. */
+  campaign_codes?: string[];
   voucher_code?: string;
   payment_complete_url?: string;
   payment_cancel_url?: string;

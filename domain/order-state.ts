@@ -10,6 +10,9 @@ export type OrderEvent =
   | 'taken_for_card_payment'
   | 'taken_for_invoice'
   | 'taken_free'
+  | 'taken_prepaid'
+  | 'held_for_approval'
+  | 'approved'
   | 'payment_declined'
   | 'payment_received'
   | 'payment_differs'
@@ -40,6 +43,11 @@ export const TRANSITIONS: readonly Transition[] = [
   { from: ['received'], event: 'taken_for_card_payment', to: 'awaiting_payment' },
   { from: ['received'], event: 'taken_for_invoice', to: 'reserved' },
   { from: ['received'], event: 'taken_free', to: 'reserved' },
+  { from: ['received'], event: 'taken_prepaid', to: 'paid' },
+  { from: ['received'], event: 'held_for_approval', to: 'awaiting_approval' },
+  { from: ['awaiting_approval'], event: 'approved', to: 'awaiting_payment' },
+  { from: ['awaiting_approval'], event: 'approved', to: 'reserved' },
+  { from: ['awaiting_approval'], event: 'approved', to: 'paid' },
   { from: ['awaiting_payment'], event: 'payment_declined', to: 'payment_failed' },
   { from: [...OPEN_FOR_PAYMENT, 'expired'], event: 'payment_received', to: 'paid' },
   { from: OPEN_FOR_PAYMENT, event: 'payment_differs', to: 'needs_attention' },
@@ -50,7 +58,7 @@ export const TRANSITIONS: readonly Transition[] = [
   { from: ['booked'], event: 'invoiced', to: 'invoiced' },
   { from: ['paid', 'reserved', 'invoiced'], event: 'completed', to: 'completed' },
   {
-    from: [...OPEN_FOR_PAYMENT, 'reserved', 'paid', 'invoiced', 'completed', 'needs_attention'],
+    from: ['awaiting_approval', ...OPEN_FOR_PAYMENT, 'reserved', 'paid', 'invoiced', 'completed', 'needs_attention'],
     event: 'cancelled',
     to: 'cancelled',
   },
@@ -104,7 +112,8 @@ export type OrderRequestKind =
   | { kind: 'change_contents' }
   | { kind: 'cancel'; by: 'client' | 'operator'; partial: boolean }
   | { kind: 'pay' }
-  | { kind: 'settle'; action: 'accept' | 'refund' | 'cancel' };
+  | { kind: 'settle'; action: 'accept' | 'refund' | 'cancel' }
+  | { kind: 'decide_approval' };
 
 export interface Refusal {
   code: string;
@@ -135,7 +144,7 @@ export function mayOrder(state: OrderState, request: OrderRequestKind): Refusal 
       if (status === 'needs_attention' && request.by !== 'operator') {
         return refuse('order_not_cancellable', 'This order is with an operator');
       }
-      if (request.partial && open) {
+      if (request.partial && (open || status === 'awaiting_approval')) {
         return refuse(
           'partial_cancellation_not_allowed',
           'Before payment, change the order instead of cancelling participants',
@@ -151,6 +160,10 @@ export function mayOrder(state: OrderState, request: OrderRequestKind): Refusal 
           ? 'This order is paid by invoice (bank transfer)'
           : `An order in status ${status} takes no payment`,
       );
+    case 'decide_approval':
+      return status === 'awaiting_approval'
+        ? null
+        : refuse('order_not_awaiting_approval', `An order in status ${status} is not waiting for an approval`);
     case 'settle':
       if (status !== 'needs_attention') {
         return refuse('order_not_in_attention', `An order in status ${status} needs no settlement`);

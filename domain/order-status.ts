@@ -1,6 +1,7 @@
 export const ORDER_STATUSES = [
   'received',
   'rejected',
+  'awaiting_approval',
   'reserved',
   'awaiting_payment',
   'payment_failed',

@@ -1,4 +1,12 @@
 import type { OrderStatus } from './order-status';
+import type { OrderPaymentMethod } from './order-request';
+
+export interface OrderDiscountPart {
+  source: 'lines' | 'campaign' | 'voucher';
+  code: string | null;
+  campaign_id: string | null;
+  amount: number;
+}
 
 /** An order as the API answers it (built from PostgreSQL, the owner of its contents). */
 export interface OrderSummary {
@@ -6,7 +14,15 @@ export interface OrderSummary {
   number: number;
   status: OrderStatus;
   currency: string;
-  totals: { before_discounts: number; discounts: number; excl_vat: number; vat: number; incl_vat: number };
+  totals: {
+    before_discounts: number;
+    discounts: number;
+    /** Adds up to `discounts`: the lines' own, each campaign code in the order applied, the voucher. */
+    discount_breakdown: OrderDiscountPart[];
+    excl_vat: number;
+    vat: number;
+    incl_vat: number;
+  };
   vat_summary: { rate: number; base: number; amount: number }[];
   lines: {
     id: string;
@@ -25,8 +41,10 @@ export interface OrderSummary {
   }[];
   number_of_participants: number;
   preliminary_until: string | null;
+  /** While the order is held for an operator's approval: until when it waits. */
+  approval_until: string | null;
   payment: {
-    method: 'card' | 'invoice' | 'free';
+    method: OrderPaymentMethod;
     requires_redirect: boolean;
     session_id: string | null;
     redirect_url: string | null;

@@ -20,12 +20,14 @@
 
 import type { OrderRequest } from './order-request';
 import type { BusinessError } from './business-error';
+import { campaignCodesOf, checkCampaign, checkCampaignCodeList } from './campaign-codes';
 import { isValidEmail } from './email-address';
 import { convertMinor, ExchangeError, parseRate } from './exchange';
 import type {
   CatalogOccurrence,
   CatalogProduct,
   CatalogSnapshot,
+  DraftCampaign,
   DraftHold,
   DraftLine,
   DraftParticipant,
@@ -89,10 +91,18 @@ export const ORDER_ERROR_CODES = {
   campaign_code_expired: 'The campaign code has expired.',
   campaign_code_used_up: 'The campaign code has reached its maximum number of uses.',
   campaign_minimum_not_met: 'The order total (incl. VAT, before the campaign) is below the campaign minimum.',
+  campaign_codes_conflict: 'The order names both campaign_code and campaign_codes; give one of them.',
+  campaign_code_duplicate: 'campaign_codes names the same code more than once (codes are case-insensitive).',
+  campaign_stacking_not_allowed:
+    "The order names more than one campaign code, but the tenant's campaign_stacking setting is off.",
   voucher_code_invalid: 'The voucher code does not exist or is in another currency.',
   voucher_code_expired: 'The voucher code has expired.',
   voucher_code_already_used: 'The voucher has already been redeemed or has no value left.',
   payment_method_free_not_allowed: "Payment method 'free' is only allowed when the order total is 0.",
+  prepayment_missing: "Payment method 'prepaid' needs the payment's details in `prepayment`.",
+  prepayment_not_allowed: "`prepayment` is only allowed with payment method 'prepaid'.",
+  prepayment_currency_mismatch: 'The prepayment is in another currency than the order.',
+  prepayment_amount_mismatch: 'The prepayment does not equal the order total (incl. VAT, after discounts).',
   pricing_invalid: 'The order could not be priced (an amount or percentage is out of range).',
 } as const satisfies Readonly<Record<string, string>>;
 
@@ -609,43 +619,27 @@ export function validateOrder(
     );
   }
 
-  // ── Campaign ───────────────────────────────────────────────────────────────────────────
-  const campaignCodeInput = trimmedOrNull(request.campaign_code);
-  let campaignInput: CampaignDiscount | undefined;
-  let campaignOk = campaignCodeInput === null;
-  let campaignMinimum: number | null = null;
-  let campaignProductIds: readonly string[] | null = null;
-  if (campaignCodeInput !== null) {
-    const c = snapshot.campaign;
-    const field = 'campaign_code';
-    if (c === null || c.code.toUpperCase() !== campaignCodeInput.toUpperCase()) {
-      fail('campaign_code_invalid', `The campaign code ${campaignCodeInput} is not valid`, field);
-    } else if (c.validFrom !== null && nowMs < Date.parse(c.validFrom)) {
-      fail('campaign_code_not_yet_valid', `The campaign code ${c.code} is not valid yet`, field);
-    } else if (c.validUntil !== null && nowMs > Date.parse(c.validUntil)) {
-      fail('campaign_code_expired', `The campaign code ${c.code} has expired`, field);
-    } else if (c.maxUses !== null && c.uses >= c.maxUses) {
-      fail('campaign_code_used_up', `The campaign code ${c.code} has been used the maximum number of times`, field);
-    } else if (c.kind === 'amount' && (c.amount === null || c.currency !== currency)) {
-      fail(
-        'campaign_code_invalid',
-        `The campaign code ${c.code} is not valid for orders in ${currency.toUpperCase()}`,
-        field,
-      );
-    } else if (c.kind === 'percent' && c.percent === null) {
-      fail('campaign_code_invalid', `The campaign code ${c.code} is not valid`, field);
-    } else {
-      campaignOk = true;
-      campaignInput =
-        c.kind === 'amount'
-          ? { code: c.code, kind: 'amount', amount: c.amount ?? 0 }
-          : { code: c.code, kind: 'percent', percent: c.percent ?? 0 };
-      campaignMinimum = c.minOrderAmount;
-      campaignProductIds = c.productIds;
-      if (linesOk && c.productIds !== null && !planned.some((l) => c.productIds?.includes(l.productId))) {
-        fail('campaign_code_invalid', `The campaign code ${c.code} does not apply to any product in this order`, field);
+  // ── Campaigns (domain/campaign-codes.ts) ─────────────────────────────────────────────
+  const campaignInputs: CampaignDiscount[] = [];
+  const draftCampaigns: DraftCampaign[] = [];
+  const campaignMinimums: { code: string; field: string; minimum: number }[] = [];
+  const listProblems = checkCampaignCodeList(request, snapshot.tenant.campaignStacking === true);
+  for (const problem of listProblems) fail(problem.code, problem.message, problem.field);
+  let campaignOk = listProblems.length === 0;
+  if (campaignOk) {
+    const known = [...(snapshot.campaigns ?? []), ...(snapshot.campaign ? [snapshot.campaign] : [])];
+    const orderProductIds = linesOk ? new Set(planned.map((l) => l.productId)) : null;
+    for (const requested of campaignCodesOf(request)) {
+      const check = checkCampaign(requested, known, { nowMs, currency, orderProductIds });
+      if (!check.ok) {
+        fail(check.problem.code, check.problem.message, check.problem.field);
         campaignOk = false;
+        continue;
       }
+      campaignInputs.push(check.discount);
+      draftCampaigns.push({ code: check.discount.code, campaignId: check.campaignId });
+      if (check.minimum !== null)
+        campaignMinimums.push({ code: check.discount.code, field: requested.field, minimum: check.minimum });
     }
   }
 
@@ -696,20 +690,19 @@ export function validateOrder(
         quantity: l.quantity,
         unitPrice: l.unitPrice,
         vatRateBp: l.vatRateBp,
-        campaignEligible: campaignProductIds === null || campaignProductIds.includes(l.productId),
       };
       if (l.discountPercent !== null) input.discountPercent = l.discountPercent;
       if (l.participantPosition !== null) input.participantIndex = l.participantPosition;
       if (l.occurrenceId !== null) input.occurrenceId = l.occurrenceId;
       return input;
     });
-    const price = (campaign?: CampaignDiscount, voucher?: VoucherDiscount): PricingResult | null => {
+    const price = (campaigns: CampaignDiscount[] = [], voucher?: VoucherDiscount): PricingResult | null => {
       try {
         return priceOrder({
           currency,
           pricesIncludeVat: snapshot.tenant.pricesIncludeVat,
           lines: pricingLines,
-          ...(campaign ? { campaign } : {}),
+          ...(campaigns.length > 0 ? { campaigns } : {}),
           ...(voucher ? { voucher } : {}),
         });
       } catch (e) {
@@ -732,24 +725,23 @@ export function validateOrder(
 
     const undiscounted = price();
     if (undiscounted !== null) {
-      if (
-        campaignOk &&
-        campaignInput !== undefined &&
-        campaignMinimum !== null &&
-        undiscounted.totals.inclVat < campaignMinimum
-      ) {
+      // Each code's minimum is measured before any campaign, so the order of the codes never matters to it.
+      for (const { code, field, minimum } of campaignOk ? campaignMinimums : []) {
+        if (undiscounted.totals.inclVat >= minimum) continue;
         fail(
           'campaign_minimum_not_met',
-          `The campaign code ${campaignInput.code} needs an order total of at least ` +
-            `${campaignMinimum} (minor units, ${currency.toUpperCase()} incl. VAT); this order is ` +
+          `The campaign code ${code} needs an order total of at least ` +
+            `${minimum} (minor units, ${currency.toUpperCase()} incl. VAT); this order is ` +
             `${undiscounted.totals.inclVat}`,
-          'campaign_code',
+          field,
         );
         campaignOk = false;
       }
       if (campaignOk && voucherOk) {
         pricing =
-          campaignInput === undefined && voucherInput === undefined ? undiscounted : price(campaignInput, voucherInput);
+          campaignInputs.length === 0 && voucherInput === undefined
+            ? undiscounted
+            : price(campaignInputs, voucherInput);
         if (pricing !== null && paymentMethod === 'free' && pricing.totals.inclVat > 0) {
           fail(
             'payment_method_free_not_allowed',
@@ -761,6 +753,8 @@ export function validateOrder(
       }
     }
   }
+
+  errors.push(...prepaymentErrors(request, currency, pricing?.totals.inclVat ?? null));
 
   if (errors.length > 0 || pricing === null) {
     if (errors.length === 0) fail('pricing_invalid', 'The order could not be priced');
@@ -775,9 +769,35 @@ export function validateOrder(
     participants,
     holds,
     pricing,
-    campaignCode: campaignInput?.code ?? null,
+    campaignCode: campaignInputs[0]?.code ?? null,
+    campaigns: draftCampaigns,
     voucherCode: voucherInput?.code ?? null,
     bookerEmail: receiptEmail === null ? null : receiptEmail.toLowerCase(),
   };
   return { ok: true, draft };
+}
+
+/**
+ * An order paid elsewhere is taken only for exactly what it costs: a prepayment that differs
+ * from the total (or is in another currency) is refused, never accepted and settled later.
+ */
+function prepaymentErrors(request: OrderRequest, currency: string, total: number | null): BusinessError[] {
+  const { prepayment } = request;
+  const error = (code: OrderErrorCode, message: string, field: string): BusinessError => ({ code, message, field });
+  if (request.payment_method !== 'prepaid') {
+    return prepayment === undefined
+      ? []
+      : [error('prepayment_not_allowed', ORDER_ERROR_CODES.prepayment_not_allowed, 'prepayment')];
+  }
+  if (prepayment === undefined)
+    return [error('prepayment_missing', ORDER_ERROR_CODES.prepayment_missing, 'prepayment')];
+  if (prepayment.currency !== currency) {
+    const message = `The prepayment is in ${prepayment.currency.toUpperCase()}, the order in ${currency.toUpperCase()}`;
+    return [error('prepayment_currency_mismatch', message, 'prepayment.currency')];
+  }
+  if (total === null || prepayment.amount === total) return [];
+  const message =
+    `The prepayment is ${prepayment.amount}, the order total ${total} (minor units, ${currency.toUpperCase()} ` +
+    'incl. VAT, after discounts)';
+  return [{ ...error('prepayment_amount_mismatch', message, 'prepayment.amount'), expected: total }];
 }

@@ -8,10 +8,14 @@
 // Rounding rules (the project's documented rules, applied in this order):
 //  1. beforeDiscounts = unitPrice × quantity.
 //  2. Line discount = round(beforeDiscounts × discountPercent / 100).
-//  3. Campaign on eligible lines (campaignEligible !== false), on what is left after 2:
-//     - percent: round(remaining × percent / 100) per line;
+//  3. Campaigns, one after the other in the order given (`campaigns`, or the one `campaign`), each
+//     on its eligible lines (campaignEligible !== false, and the line's product in the campaign's
+//     productIds when it names some), on what is left after 2 and the campaigns before it:
+//     - percent: round(remaining × percent / 100) per line (so percents compound: 10 % then
+//       20 % takes 28 %, not 30 %);
 //     - amount: capped at the sum of eligible remaining amounts, then split with
-//       allocateProportionally (largest remainder, ties → lower index) by those amounts.
+//       allocateProportionally (largest remainder, ties → lower index) by those amounts (so
+//       amounts subtract and never take a line below 0).
 //  4. Percent voucher: like a campaign percent, on all lines, after 3.
 //  5. VAT per line on the discounted amount:
 //     - prices incl VAT: inclVat = amount, vat = round(incl × rate / (10000 + rate)), exclVat = incl − vat;
@@ -24,6 +28,8 @@
 //     beforeDiscounts − discounts = (pricesIncludeVat ? inclVat : exclVat), exclVat + vat = inclVat,
 //     and no amount is ever negative.
 //  8. Invalid input throws a PricingError (see PricingErrorCode).
+//  9. discountBreakdown says where totals.discounts came from: lines (2) + each campaign (3) +
+//     voucher (4 and 6, in price basis) = totals.discounts exactly, each part >= 0.
 // Percentages may carry at most 2 decimals (12.5 %, 33.33 %); VAT rates are basis points 0..10000.
 
 import { allocateProportionally, type CurrencyCode, isSupportedCurrencyCode, roundHalfAwayFromZero } from './money';
@@ -47,9 +53,13 @@ export interface PricingLineInput {
   campaignEligible?: boolean;
 }
 
-export type CampaignDiscount =
+export type CampaignDiscount = (
   | { code: string; kind: 'percent'; percent: number }
-  | { code: string; kind: 'amount' /** minor units, same basis as prices */; amount: number };
+  | { code: string; kind: 'amount' /** minor units, same basis as prices */; amount: number }
+) & {
+  /** Limits the campaign to lines of these products; absent = every eligible line. */
+  productIds?: readonly string[];
+};
 
 export type VoucherDiscount =
   | { code: string; kind: 'percent'; percent: number }
@@ -59,7 +69,9 @@ export interface PricingInput {
   currency: CurrencyCode;
   pricesIncludeVat: boolean;
   lines: PricingLineInput[];
+  /** One campaign; `campaigns` is the same for several, applied in order. Give at most one of the two. */
   campaign?: CampaignDiscount;
+  campaigns?: readonly CampaignDiscount[];
   voucher?: VoucherDiscount;
 }
 
@@ -89,6 +101,16 @@ export interface VatSummaryRow {
   amount: number;
 }
 
+/** Where totals.discounts came from (rule 9): lines + Σ campaigns[].amount + voucher = totals.discounts. */
+export interface DiscountBreakdown {
+  /** The lines' own percent discounts (rule 2). */
+  lines: number;
+  /** Each campaign's discount in price basis, in the order applied (rule 3). */
+  campaigns: { code: string; amount: number }[];
+  /** The voucher's discount in price basis: a percent voucher's (rule 4) or a gift card's drop (rule 6). */
+  voucher: number;
+}
+
 export interface PricingResult {
   currency: CurrencyCode;
   lines: PricedLine[];
@@ -97,6 +119,8 @@ export interface PricingResult {
   vatSummary: VatSummaryRow[];
   /** Incl-VAT amount taken from a value voucher (0 otherwise). */
   voucherApplied: number;
+  /** Always set by priceOrder; absent only in drafts priced before it existed (still in flight in workflows). */
+  discountBreakdown?: DiscountBreakdown;
 }
 
 export type PricingErrorCode =
@@ -228,15 +252,7 @@ export function priceOrder(input: PricingInput): PricingResult {
 
   // Validate everything up front so a bad discount never yields a partial computation.
   const lineDiscountBps = input.lines.map((line, i) => validateLine(line, i, seenKeys));
-  const campaign = input.campaign;
-  let campaignBp = 0;
-  let campaignAmount = 0;
-  if (campaign !== undefined) {
-    if (campaign.kind === 'percent') campaignBp = percentToBp(campaign.percent, 'campaign.percent');
-    else if (campaign.kind === 'amount')
-      campaignAmount = nonNegativeInteger(campaign.amount, 'invalid_amount', 'campaign.amount');
-    else throw new PricingError('invalid_discount', 'unknown campaign kind', 'campaign.kind');
-  }
+  const campaigns = validateCampaigns(input);
   const voucher = input.voucher;
   let voucherBp = 0;
   let voucherValue = 0;
@@ -259,23 +275,32 @@ export function priceOrder(input: PricingInput): PricingResult {
       inclVat: 0,
     };
   });
+  const remainingSum = (): bigint => work.reduce((acc, w) => acc + BigInt(w.remaining), 0n);
+  const beforeSum = work.reduce((acc, w) => acc + BigInt(w.beforeDiscounts), 0n);
+  const afterLines = remainingSum();
 
-  // 3: campaign on eligible lines.
-  if (campaign !== undefined) {
-    const eligible = work.filter((w) => w.input.campaignEligible !== false);
+  // 3: each campaign on its eligible lines, on what the ones before it left.
+  const campaignParts: DiscountBreakdown['campaigns'] = campaigns.map(({ campaign, bp, amount }) => {
+    const scope = campaign.productIds === undefined ? null : new Set(campaign.productIds);
+    const eligible = work.filter(
+      (w) => w.input.campaignEligible !== false && (scope === null || scope.has(w.input.productId)),
+    );
+    const before = remainingSum();
     if (campaign.kind === 'percent') {
-      for (const w of eligible) w.remaining -= percentOf(w.remaining, campaignBp);
+      for (const w of eligible) w.remaining -= percentOf(w.remaining, bp);
     } else {
       const weights = eligible.map((w) => w.remaining);
       const eligibleSum = weights.reduce((acc, x) => acc + BigInt(x), 0n);
-      const capped = BigInt(campaignAmount) < eligibleSum ? campaignAmount : Number(eligibleSum);
+      const capped = BigInt(amount) < eligibleSum ? amount : Number(eligibleSum);
       // capped <= Σweights, so no share exceeds its line's remaining amount.
       const shares = allocateProportionally(capped, weights);
       eligible.forEach((w, i) => {
         w.remaining -= shares[i] ?? 0;
       });
     }
-  }
+    return { code: campaign.code, amount: toSafe(before - remainingSum(), 'discountBreakdown.campaigns') };
+  });
+  const afterCampaigns = remainingSum();
 
   // 4: percent voucher on all lines.
   if (voucher !== undefined && voucher.kind === 'percent') {
@@ -364,5 +389,34 @@ export function priceOrder(input: PricingInput): PricingResult {
       amount: toSafe(row.amount, 'vatSummary.amount'),
     }));
 
-  return { currency: input.currency, lines, totals, vatSummary, voucherApplied };
+  const discountBreakdown: DiscountBreakdown = {
+    lines: toSafe(beforeSum - afterLines, 'discountBreakdown.lines'),
+    campaigns: campaignParts,
+    voucher: toSafe(afterCampaigns - remainingSum(), 'discountBreakdown.voucher'),
+  };
+  return { currency: input.currency, lines, totals, vatSummary, voucherApplied, discountBreakdown };
+}
+
+interface ValidCampaign {
+  campaign: CampaignDiscount;
+  /** Percent campaigns: the percent in basis points. */
+  bp: number;
+  /** Amount campaigns: the amount in minor units. */
+  amount: number;
+}
+
+/** `campaign` or `campaigns`, checked up front, in the order they apply. */
+function validateCampaigns(input: PricingInput): ValidCampaign[] {
+  if (input.campaign !== undefined && input.campaigns !== undefined) {
+    throw new PricingError('invalid_discount', 'give campaign or campaigns, not both', 'campaigns');
+  }
+  const list = input.campaigns ?? (input.campaign === undefined ? [] : [input.campaign]);
+  return list.map((campaign, i) => {
+    const path = input.campaigns === undefined ? 'campaign' : `campaigns[${i}]`;
+    if (campaign.kind === 'percent')
+      return { campaign, bp: percentToBp(campaign.percent, `${path}.percent`), amount: 0 };
+    if (campaign.kind === 'amount')
+      return { campaign, bp: 0, amount: nonNegativeInteger(campaign.amount, 'invalid_amount', `${path}.amount`) };
+    throw new PricingError('invalid_discount', 'unknown campaign kind', `${path}.kind`);
+  });
 }

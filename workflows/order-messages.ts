@@ -4,6 +4,7 @@ import type * as OrderCommands from '../domain/order-commands';
 import type { OrderStatus } from '../domain/order-status';
 
 export type {
+  ApprovalDecision,
   CancelOrderRequest,
   ChangeOrderRequest,
   OrderSubmission,
@@ -21,6 +22,8 @@ export interface OrderWorkflowStart {
   orderNumber: number;
   /** Test hook: overrides the tenant's preliminary window (e.g. '3 seconds'). */
   preliminaryWindowOverrideMs?: number;
+  /** Test hook: overrides the tenant's approval deadline. */
+  approvalWindowOverrideMs?: number;
 }
 
 /** The order's contents are in PostgreSQL; the API answers the client from there. */
@@ -86,5 +89,11 @@ export const cancelOrderUpdate = defineUpdate<CancelResult, [OrderCommands.Cance
 export const settleOrderUpdate = defineUpdate<SettleResult, [OrderCommands.SettleOrderRequest]>('settle');
 export const changeOrderUpdate = defineUpdate<ChangeResult, [OrderCommands.ChangeOrderRequest]>('change');
 
+/** The order after an approval decision: where it went (a rejected order is cancelled). */
+export interface ApprovalResult {
+  status: OrderStatus;
+}
+
+export const decideApprovalUpdate = defineUpdate<ApprovalResult, [OrderCommands.ApprovalDecision]>('decideApproval');
 export const startPaymentUpdate = defineUpdate<StartPaymentResult, [OrderCommands.StartPaymentRequest]>('startPayment');
 export const orderProgressQuery = defineQuery<OrderProgress>('progress');

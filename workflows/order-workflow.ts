@@ -1,5 +1,7 @@
+import type { OrderEvent } from '../domain/order-state';
 import type { OrderStatus } from '../domain/order-status';
 import type { OrderWorkflowStart } from './order-messages';
+import { awaitApproval } from './order/approval';
 import { collectCardPayment } from './order/card-payment';
 import { acceptCancellationsUntilServiceStarts } from './order/cancellation-window';
 import { Compensations } from './order/compensations';
@@ -18,20 +20,26 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
   const order = new OrderProcess(start);
   registerOrderHandlers(order);
   if (!(await awaitIntake(order))) return finish(order);
+  if (order.facts.approval && !(await awaitApproval(order))) return finish(order);
 
   const saga = new Compensations();
   registerPaidOrderCompensations(order, saga);
   switch (order.facts.paymentMethod) {
     case 'free':
-      order.move('taken_free', 'booking');
+      take(order, 'taken_free', 'booking');
+      await completeOrder(order, saga);
+      break;
+    case 'prepaid':
+      // Paid through another provider before it reached us: the ledger has the payment already.
+      take(order, 'taken_prepaid', 'booking');
       await completeOrder(order, saga);
       break;
     case 'invoice':
-      order.move('taken_for_invoice', 'booking');
+      take(order, 'taken_for_invoice', 'booking');
       await payInvoice(order);
       break;
     case 'card':
-      order.move('taken_for_card_payment', 'the card payment');
+      take(order, 'taken_for_card_payment', 'the card payment');
       await collectCardPayment(order, saga);
       break;
   }
@@ -40,6 +48,11 @@ export async function orderWorkflow(start: OrderWorkflowStart): Promise<OrderSta
   await order.wait(() => order.status !== 'needs_attention');
   await order.awaitUpdates();
   return finish(order);
+}
+
+/** Taken straight from intake; an approved order was moved on by its approval already. */
+function take(order: OrderProcess, event: OrderEvent, waitingFor: string): void {
+  if (order.status === 'received') order.move(event, waitingFor);
 }
 
 function finish(order: OrderProcess): OrderStatus {

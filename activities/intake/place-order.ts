@@ -1,9 +1,11 @@
 import type { BusinessError } from '../../domain/business-error';
 import type { OrderDraft } from '../../domain/order-draft';
+import type { OrderPaymentMethod } from '../../domain/order-request';
 import type { Db } from '../../db/database';
 import { connectOrderCustomers, writeOrderContents } from '../../db/queries/order-contents';
 import { appendOrderEvent } from '../../db/queries/order-events';
 import { insertPlacedOrder, orderExists } from '../../db/queries/order-placement';
+import { insertPrepayment } from '../../db/queries/payments';
 import type { OrderSubmission } from '../../workflows/order-messages';
 import { PlacementRejected } from './placement-rejected';
 
@@ -14,8 +16,10 @@ export interface PlaceOrderInput {
   workflowId: string;
   submission: OrderSubmission;
   draft: OrderDraft;
-  paymentMethod: 'card' | 'invoice' | 'free';
+  paymentMethod: OrderPaymentMethod;
   preliminaryUntil: string | null;
+  /** Set when the order waits for an operator's approval (its status is then `awaiting_approval`). */
+  approvalUntil?: string | null;
 }
 
 export type PlaceOrderResult = { ok: true } | { ok: false; errors: BusinessError[] };
@@ -43,9 +47,11 @@ export async function placeOrder(db: Db, input: PlaceOrderInput): Promise<PlaceO
         draft,
         request,
         preliminaryUntil: input.preliminaryUntil,
+        approvalUntil: input.approvalUntil ?? null,
       });
       const errors = await writeOrderContents(trx, contents, customers);
       if (errors.length > 0) throw new PlacementRejected(errors);
+      await recordPrepayment(trx, input);
       const seats = draft.holds.reduce((n, h) => n + h.quantity, 0);
       await appendOrderEvent(trx, {
         ...scope,
@@ -62,4 +68,29 @@ export async function placeOrder(db: Db, input: PlaceOrderInput): Promise<PlaceO
     throw error;
   }
   return { ok: true };
+}
+
+/** An order paid elsewhere has its payment in the ledger from the moment it exists. */
+async function recordPrepayment(db: Db, input: PlaceOrderInput): Promise<void> {
+  const prepayment = input.submission.request.prepayment;
+  if (input.paymentMethod !== 'prepaid' || !prepayment) return;
+  const recorded = await insertPrepayment(db, {
+    tenantId: input.tenantId,
+    orderId: input.orderId,
+    amount: prepayment.amount,
+    currency: prepayment.currency,
+    method: prepayment.method,
+    transactionCode: prepayment.transaction_code,
+    provider: prepayment.provider ?? null,
+    paidAt: prepayment.paid_at ?? null,
+  });
+  if (!recorded) {
+    throw new PlacementRejected([
+      {
+        code: 'prepayment_already_recorded',
+        message: `The transaction code ${prepayment.transaction_code} already paid another order`,
+        field: 'prepayment.transaction_code',
+      },
+    ]);
+  }
 }

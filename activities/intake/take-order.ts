@@ -1,4 +1,6 @@
 import type { BusinessError } from '../../domain/business-error';
+import type { ApprovalHold } from '../../domain/order-draft';
+import type { OrderPaymentMethod } from '../../domain/order-request';
 import type { OrderSubmission } from '../../workflows/order-messages';
 import type { PlaceOrderInput, PlaceOrderResult } from './place-order';
 import type { ValidateOrderResult } from './validate-order';
@@ -12,6 +14,8 @@ export interface IntakeOrderInput {
   /** The workflow's clock when it asked: the deadline counts from here, as its timer does. */
   startedAtMs: number;
   windowOverrideMs?: number;
+  /** Test hook: the approval deadline in ms instead of the tenant's hours. */
+  approvalWindowOverrideMs?: number;
 }
 
 /**
@@ -23,13 +27,15 @@ export type IntakeOrderResult =
   | { ok: false; errors: BusinessError[] }
   | {
       ok: true;
-      paymentMethod: 'card' | 'invoice' | 'free';
+      paymentMethod: OrderPaymentMethod;
       total: number;
       bookerEmail: string | null;
       windowMs: number;
       preliminaryUntil: number | null;
       firstStartsAt: string | null;
       sellsGiftVouchers: boolean;
+      /** Null unless the order waits for an operator's approval first. */
+      approval: ApprovalHold | null;
     };
 
 /** The steps an order is taken in: activities of their own too (the workflow's tests stub them one by one). */
@@ -57,7 +63,15 @@ export function createTakeOrderActivity(steps: IntakeSteps) {
       const { draft } = validation;
       const paymentMethod = draft.pricing.totals.inclVat === 0 ? 'free' : draft.paymentMethod;
       const windowMs = input.windowOverrideMs ?? validation.preliminaryMinutes * 60_000;
-      const preliminaryUntil = paymentMethod === 'card' ? input.startedAtMs + windowMs : null;
+      const approval: ApprovalHold | null = validation.approval
+        ? {
+            untilMs:
+              input.startedAtMs + (input.approvalWindowOverrideMs ?? validation.approval.deadlineHours * 3_600_000),
+            onDeadline: validation.approval.onDeadline,
+          }
+        : null;
+      // A held card order gets its payment window (and page) once approved.
+      const preliminaryUntil = paymentMethod === 'card' && !approval ? input.startedAtMs + windowMs : null;
       const placed = await steps.placeOrder({
         ...scope,
         orderNumber: input.orderNumber,
@@ -66,9 +80,10 @@ export function createTakeOrderActivity(steps: IntakeSteps) {
         draft,
         paymentMethod,
         preliminaryUntil: preliminaryUntil ? new Date(preliminaryUntil).toISOString() : null,
+        approvalUntil: approval ? new Date(approval.untilMs).toISOString() : null,
       });
       if (!placed.ok) return placed;
-      if (paymentMethod === 'card') await steps.createPaymentSession(scope);
+      if (paymentMethod === 'card' && !approval) await steps.createPaymentSession(scope);
       return {
         ok: true,
         paymentMethod,
@@ -78,6 +93,7 @@ export function createTakeOrderActivity(steps: IntakeSteps) {
         preliminaryUntil,
         firstStartsAt: validation.firstStartsAt ?? null,
         sellsGiftVouchers: validation.sellsGiftVouchers === true,
+        approval,
       };
     },
   };

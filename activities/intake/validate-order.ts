@@ -12,6 +12,8 @@ export type ValidateOrderResult =
       preliminaryMinutes: number;
       firstStartsAt?: string | null;
       sellsGiftVouchers?: boolean;
+      /** Set when the order waits for an operator's approval before payment or booking. */
+      approval?: { deadlineHours: number; onDeadline: 'reject' | 'escalate' };
     }
   | { ok: false; errors: BusinessError[] };
 
@@ -40,11 +42,16 @@ export async function validateOrder(db: Db, input: ValidateOrderInput): Promise<
     .filter((s): s is string => Boolean(s))
     .sort();
   const sellsGiftVouchers = outcome.draft.lines.some((l) => snapshot.products[l.productId]?.type === 'voucher');
+  const policy = snapshot.tenant.approval;
+  const held =
+    policy !== undefined &&
+    (policy.required || outcome.draft.lines.some((l) => snapshot.products[l.productId]?.requiresApproval));
   return {
     ok: true,
     draft: outcome.draft,
     preliminaryMinutes: snapshot.tenant.preliminaryMinutes,
     firstStartsAt: starts[0] ?? null,
     ...(sellsGiftVouchers ? { sellsGiftVouchers } : {}),
+    ...(held ? { approval: { deadlineHours: policy.deadlineHours, onDeadline: policy.onDeadline } } : {}),
   };
 }

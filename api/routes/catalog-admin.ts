@@ -218,6 +218,7 @@ catalogAdminRoutes.openapi(
         vatRateBp: vatRateToBasisPoints(body.vat_rate),
         dailyCapacity: body.daily_capacity,
         active: body.active,
+        requiresApproval: body.requires_approval,
       }),
     );
     return c.json(presentProduct(row), 201, { Location: `/v1/catalog/products/${row.id}` });
@@ -270,6 +271,7 @@ catalogAdminRoutes.openapi(
         vatRateBp: body.vat_rate === undefined ? undefined : vatRateToBasisPoints(body.vat_rate),
         dailyCapacity: body.daily_capacity,
         active: body.active,
+        requiresApproval: body.requires_approval,
       }),
     );
     if (!row) throw problems.notFound('product');
@@ -310,6 +312,7 @@ catalogAdminRoutes.openapi(
         endsAt,
         capacity: body.capacity,
         price: body.price,
+        resource: body.resource,
       }),
     );
     if (!result.ok) {
@@ -347,7 +350,7 @@ catalogAdminRoutes.openapi(
     method: 'patch',
     path: '/occurrences/{id}',
     tags: ['catalog admin'],
-    summary: 'Change an occurrence: name, times, capacity, price, status',
+    summary: 'Change an occurrence: name, times, capacity, price, status, resource',
     middleware: [requireScope('catalog:admin')],
     description:
       'Needs the `catalog:admin` scope. The capacity never drops below the seats taken (held or ' +
@@ -379,6 +382,7 @@ catalogAdminRoutes.openapi(
         capacity: body.capacity,
         price: body.price,
         status: body.status,
+        resource: body.resource,
       }),
     );
     if (result.ok) return c.json(presentOccurrence(result.row), 200);

@@ -16,6 +16,7 @@ export function presentProduct(p: ProductRow) {
     vat_rate: p.vat_rate_bp / 100,
     daily_capacity: p.daily_capacity,
     active: p.active,
+    requires_approval: p.requires_approval,
   };
 }
 
@@ -32,6 +33,7 @@ export function presentOccurrence(o: OccurrenceRow) {
     price: o.price ?? o.product_price,
     currency: o.currency,
     status: o.status,
+    resource: o.resource_name && o.resource_kind ? { name: o.resource_name, kind: o.resource_kind } : null,
   };
 }
 

@@ -1,11 +1,34 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { type CustomerRow, getCustomer, listCustomers } from '../../db/queries/customers';
+import {
+  type CustomerPatch,
+  type CustomerRow,
+  type EmailTaken,
+  getCustomer,
+  insertCustomer,
+  listCustomers,
+  updateCustomer,
+} from '../../db/queries/customers';
 import { listOrders } from '../../db/queries/order-list';
+import type { BusinessError } from '../../domain/business-error';
+import {
+  addressErrors,
+  addressOf,
+  type CustomerAddressPatch,
+  presentAddress,
+  trimAddressPatch,
+} from '../../domain/customer-address';
+import { isValidEmail } from '../../domain/email-address';
 import { createResourceApp } from '../resource-app';
 import { requireScope } from '../auth';
 import { decodeCursor, keysetPage } from '../cursor';
-import { problems } from '../problem';
+import { ApiProblem, problems } from '../problem';
 import { limitQuery, problemResponses, uuidParam } from '../schemas/common';
+import {
+  customerConflictSchema,
+  customerCreateSchema,
+  customerPatchSchema,
+  customerSchema,
+} from '../schemas/customers';
 import { orderListItemSchema } from '../schemas/order-list';
 import { presentOrderListItem } from './order-list';
 
@@ -13,20 +36,16 @@ import { presentOrderListItem } from './order-list';
 const CUSTOMER_ORDERS_SHOWN = 50;
 
 const json = <T>(schema: T) => ({ 'application/json': { schema } });
+const locationHeader = { Location: { schema: { type: 'string' as const } } };
 
-const customerSchema = z
-  .object({
-    id: z.string().uuid(),
-    email: z.string(),
-    name: z.string(),
-    phone: z.string().nullable(),
-    external_contact_id: z.string().nullable().openapi({
-      description:
-        "The customer's id in your system: the `external_contact_id` of the first order that named them as booker",
-    }),
-    created_at: z.string(),
-  })
-  .openapi('Customer');
+/** 409 when the email is another customer's: that customer's id in the body and in Location. */
+const emailTakenResponse = {
+  409: {
+    description: 'Another customer of the tenant has this email (`customer_email_taken`); Location is theirs',
+    headers: locationHeader,
+    content: { 'application/problem+json': { schema: customerConflictSchema } },
+  },
+};
 
 const customerListSchema = z
   .object({ data: z.array(customerSchema), next_cursor: z.string().nullable() })
@@ -55,8 +74,56 @@ function presentCustomer(c: CustomerRow) {
     name: c.name,
     phone: c.phone,
     external_contact_id: c.external_contact_id,
+    billing_address: presentAddress(c.billing_address),
+    delivery_address: presentAddress(c.delivery_address),
     created_at: c.created_at.toISOString(),
+    updated_at: c.updated_at.toISOString(),
   };
+}
+
+const customerPath = (id: string) => `/v1/customers/${id}`;
+
+function isEmailTaken(result: CustomerRow | EmailTaken): result is EmailTaken {
+  return 'emailTakenBy' in result;
+}
+
+function emailTaken(id: string): ApiProblem {
+  return new ApiProblem(
+    409,
+    'customer_email_taken',
+    'Conflict',
+    'Another customer of this tenant has this email (emails are unique regardless of case)',
+    undefined,
+    id ? { Location: customerPath(id) } : {},
+    id ? { customer_id: id } : {},
+  );
+}
+
+/** Trimmed text, or null when blank: a blank phone or contact id is none. */
+function textOrNull(value: string | null | undefined): string | null | undefined {
+  if (value === undefined || value === null) return value;
+  const text = value.trim();
+  return text === '' ? null : text;
+}
+
+/** The business checks of a create or a patch: 422 with every error, its code on top when it is one. */
+function checkCustomer(input: {
+  email?: string;
+  billing_address?: CustomerAddressPatch | null;
+  delivery_address?: CustomerAddressPatch | null;
+}): void {
+  const errors: BusinessError[] = [];
+  if (input.email !== undefined && !isValidEmail(input.email.trim()))
+    errors.push({ code: 'customer_email_invalid', message: 'The email address is malformed', field: 'email' });
+  errors.push(...addressErrors('billing_address', input.billing_address));
+  errors.push(...addressErrors('delivery_address', input.delivery_address));
+  if (errors.length === 0) return;
+  const code = errors.length === 1 ? errors[0]!.code : 'customer_invalid';
+  throw problems.unprocessable(
+    code,
+    `The customer was not accepted: ${errors.map((e) => e.message).join('; ')}`,
+    errors,
+  );
 }
 
 export const customerRoutes = createResourceApp();
@@ -141,5 +208,86 @@ customerRoutes.openapi(
       },
       200,
     );
+  },
+);
+
+customerRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/',
+    tags: ['customers'],
+    summary: 'Create a customer (contact details and addresses kept for the next order)',
+    middleware: [requireScope('orders:write')],
+    description:
+      'Needs `orders:write`. The email is unique per tenant regardless of case: when a customer has it already ' +
+      '(made here or by an order that named them), the answer is `409 customer_email_taken` with that ' +
+      "customer's id (`customer_id`, `Location`) and nothing changes — so a retried create is safe without " +
+      'an `Idempotency-Key`; PATCH the customer to change it. Orders placed later with this email (booker or ' +
+      'participant) are connected to the customer and never overwrite what was set here.',
+    request: { body: { required: true, content: json(customerCreateSchema) } },
+    responses: {
+      201: { description: 'Created', headers: locationHeader, content: json(customerSchema) },
+      ...problemResponses(400, 401, 403, 413, 415, 422),
+      ...emailTakenResponse,
+    },
+  }),
+  async (c) => {
+    const body = c.req.valid('json');
+    checkCustomer(body);
+    const result = await insertCustomer(c.var.deps.db, c.var.auth.tenantId, {
+      email: body.email.trim().toLowerCase(),
+      name: body.name?.trim() ?? '',
+      phone: textOrNull(body.phone) ?? null,
+      externalContactId: textOrNull(body.external_contact_id) ?? null,
+      billingAddress: addressOf(body.billing_address),
+      deliveryAddress: addressOf(body.delivery_address),
+    });
+    if (isEmailTaken(result)) throw emailTaken(result.emailTakenBy);
+    c.header('Location', customerPath(result.id));
+    return c.json(presentCustomer(result), 201);
+  },
+);
+
+customerRoutes.openapi(
+  createRoute({
+    method: 'patch',
+    path: '/{id}',
+    tags: ['customers'],
+    summary: "Change a customer's email, name, phone, external contact id or addresses",
+    middleware: [requireScope('orders:write')],
+    description:
+      'Needs `orders:write`. A JSON merge patch (RFC 7396; `application/json` or ' +
+      '`application/merge-patch+json`): a field left out stays as it is, `null` clears a nullable one, and an ' +
+      'address object changes only the parts it names (`null` for a part clears it, `null` for the address ' +
+      "removes it). A new email that is another customer's is `409 customer_email_taken`. Another tenant's " +
+      'customer is `404 not_found`. Orders already placed keep the details they were placed with.',
+    // No body is `{}` (request-rules.ts), a change of nothing: the body is optional.
+    request: {
+      params: z.object({ id: z.string() }),
+      body: { required: false, content: json(customerPatchSchema) },
+    },
+    responses: {
+      200: { description: 'The changed customer', content: json(customerSchema) },
+      ...problemResponses(400, 401, 403, 404, 413, 415, 422),
+      ...emailTakenResponse,
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param');
+    const body = c.req.valid('json');
+    if (!uuidParam.safeParse(id).success) throw problems.notFound('customer');
+    checkCustomer(body);
+    const patch: CustomerPatch = {
+      email: body.email?.trim().toLowerCase(),
+      name: body.name?.trim(),
+      phone: textOrNull(body.phone),
+      externalContactId: textOrNull(body.external_contact_id),
+      billingAddress: body.billing_address ? trimAddressPatch(body.billing_address) : body.billing_address,
+      deliveryAddress: body.delivery_address ? trimAddressPatch(body.delivery_address) : body.delivery_address,
+    };
+    const result = await updateCustomer(c.var.deps.db, c.var.auth.tenantId, id, patch);
+    if (!result) throw problems.notFound('customer');
+    if (isEmailTaken(result)) throw emailTaken(result.emailTakenBy);
+    return c.json(presentCustomer(result), 200);
   },
 );

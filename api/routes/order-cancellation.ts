@@ -127,8 +127,9 @@ orderCancellationRoutes.openapi(
     description:
       'Seats are released, a card payment is refunded (less the fee), an issued invoice or ' +
       'receipt gets a credit note, and the customer is emailed. 409 names the rule that forbids ' +
-      'it (e.g. `cancellation_deadline_passed`). Operators (scope `ops`) may `override` the ' +
-      'deadline with a reason.',
+      'it (e.g. `cancellation_deadline_passed`, or `paid_order_not_deletable` for a paid order when the ' +
+      "tenant's `paid_order_deletion` setting is `refuse`). Operators (scope `ops`) may `override` the " +
+      'deadline and that setting with a reason.',
     request: { params: orderParam, body: { required: false, content: { 'application/json': { schema: cancelBody } } } },
     responses: {
       200: { description: 'Cancelled', content: { 'application/json': { schema: cancelResult } } },
@@ -152,6 +153,9 @@ orderCancellationRoutes.openapi(
     summary:
       'Cancel the whole order (the DELETE clients of booking systems send): 204, or 409 naming ' +
       'the rule that forbids it',
+    description:
+      "A paid order is cancelled and refunded, unless the tenant's `paid_order_deletion` setting is " +
+      '`refuse` (`GET /v1/settings`): then `409 paid_order_not_deletable` and nothing changes.',
     request: { params: orderParam },
     responses: { 204: { description: 'Cancelled' }, ...problemResponses(401, 403, 404, 409) },
   }),

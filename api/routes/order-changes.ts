@@ -7,7 +7,10 @@ import { findOrder, orderUpdateProblem } from '../order-workflow-calls';
 import { problems } from '../problem';
 import { problemResponses } from '../schemas/common';
 import { orderLineRequestSchema } from '../schemas/order-request';
+import { MAX_CAMPAIGN_CODES } from '../../domain/campaign-codes';
 import { orderSummarySchema } from '../schemas/order-response';
+import { orderSummaryXmlExample } from '../schemas/order-xml-examples';
+import { xmlContent, xmlWhenAsked } from '../xml-responses';
 
 const changeBody = z
   .strictObject({
@@ -24,6 +27,16 @@ const changeBody = z
       .nullable()
       .optional()
       .openapi({ description: 'A new campaign code, or null to remove it (re-priced)' }),
+    campaign_codes: z
+      .array(z.string().max(64))
+      .max(MAX_CAMPAIGN_CODES)
+      .nullable()
+      .optional()
+      .openapi({
+        description:
+          "New campaign codes in the order they apply, replacing the order's (re-priced), or null to remove " +
+          'them; the rules of `campaign_codes` at placement apply',
+      }),
     voucher_code: z
       .string()
       .max(64)
@@ -54,7 +67,7 @@ orderChangeRoutes.openapi(
   createRoute({
     method: 'patch',
     path: '/{id}',
-    middleware: [requireScope('orders:write')],
+    middleware: [requireScope('orders:write'), xmlWhenAsked('order')],
     tags: ['orders'],
     summary: 'Change an order: notes any time; codes, lines, participants or confirmation while it awaits payment',
     description:
@@ -68,7 +81,10 @@ orderChangeRoutes.openapi(
       body: { required: true, content: { 'application/json': { schema: changeBody } } },
     },
     responses: {
-      200: { description: 'The changed order', content: { 'application/json': { schema: orderSummarySchema } } },
+      200: {
+        description: 'The changed order (`Accept: application/xml`: XML, root `<order>`; docs/xml.md)',
+        content: { 'application/json': { schema: orderSummarySchema }, ...xmlContent(orderSummaryXmlExample) },
+      },
       ...problemResponses(400, 401, 403, 404, 409, 422),
     },
   }),
@@ -88,6 +104,7 @@ orderChangeRoutes.openapi(
     const change: ChangeOrderRequest = {
       ...(body.notes ? { notes: body.notes } : {}),
       ...(body.campaign_code !== undefined ? { campaignCode: body.campaign_code } : {}),
+      ...(body.campaign_codes !== undefined ? { campaignCodes: body.campaign_codes } : {}),
       ...(body.voucher_code !== undefined ? { voucherCode: body.voucher_code } : {}),
       ...(body.lines ? { lines: body.lines } : {}),
       ...(body.add_lines ? { addLines: body.add_lines } : {}),

@@ -1,13 +1,14 @@
 import { leftToPay } from '../../domain/order-money';
-import { createRoute, z } from '@hono/zod-openapi';
-import { XMLBuilder } from 'fast-xml-parser';
+import { createRoute } from '@hono/zod-openapi';
 import { listOrders, type OrderListFilter, type OrderListRow } from '../../db/queries/order-list';
+import { presentOrderedBy, presentOrderRow } from '../../db/queries/order-rows';
 import type { OrderOrigin, OrderStatus, PaymentMethod } from '../../db/schema';
 import { requireAnyScope } from '../auth';
 import { createResourceApp } from '../resource-app';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { problems } from '../problem';
 import { problemResponses } from '../schemas/common';
+import { xmlContent, xmlWhenAsked } from '../xml-responses';
 import {
   isDateOnly,
   type OrderListItem,
@@ -119,6 +120,8 @@ export function presentOrderListItem(row: OrderListRow): OrderListItem {
     created_at: row.created_at.toISOString(),
     number_of_participants: Number(row.number_of_participants),
     attention_reason: row.attention_reason,
+    ordered_by: presentOrderedBy(row),
+    lines: row.rows.map(presentOrderRow),
     left_to_pay:
       row.status === 'expired'
         ? 0
@@ -131,51 +134,6 @@ export function presentOrderListItem(row: OrderListRow): OrderListItem {
   };
 }
 
-/** Content negotiation between JSON (the default) and XML: the higher q wins, JSON on a tie. */
-export function wantsXml(accept: string | undefined): boolean {
-  if (!accept) return false;
-  let json = -1;
-  let xml = -1;
-  for (const part of accept.split(',')) {
-    const [type = '', ...params] = part
-      .trim()
-      .toLowerCase()
-      .split(';')
-      .map((s) => s.trim());
-    const qParam = params.find((p) => p.startsWith('q='));
-    const q = qParam ? Number(qParam.slice(2)) : 1;
-    if (Number.isNaN(q)) continue;
-    if (type === 'application/xml' || type === 'text/xml') xml = Math.max(xml, q);
-    else if (type === 'application/json' || type === 'application/*' || type === '*/*') json = Math.max(json, q);
-  }
-  return xml > 0 && xml > json;
-}
-
-const xmlBuilder = new XMLBuilder({ format: true, indentBy: '  ', ignoreAttributes: false, suppressEmptyNode: false });
-
-/**
- * null → empty element: every tag is always there, so XML clients can read fixed paths without checking for
- * absence.
- */
-function forXml(value: unknown): unknown {
-  if (value === null || value === undefined) return '';
-  if (Array.isArray(value)) return value.map(forXml);
-  if (typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, forXml(v)]));
-  return value;
-}
-
-export function ordersXml(body: z.infer<typeof orderListSchema>): string {
-  return xmlBuilder.build({
-    '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
-    orders: forXml({
-      order: body.data,
-      next_cursor: body.next_cursor,
-      created_from: body.created_from,
-      created_to: body.created_to,
-    }),
-  });
-}
-
 export const orderListRoutes = createResourceApp();
 
 orderListRoutes.openapi(
@@ -184,15 +142,18 @@ orderListRoutes.openapi(
     path: '/',
     tags: ['orders'],
     // orders:read, or orders:write (a key that places orders may read them back); checked before the query is.
-    middleware: [requireAnyScope('orders:read', 'orders:write')],
+    middleware: [
+      requireAnyScope('orders:read', 'orders:write'),
+      xmlWhenAsked('orders', { repeated: { data: 'order' } }),
+    ],
     summary: 'List orders, newest first, with filters, as JSON or XML',
     description: [
       'Needs `orders:read` or `orders:write`. Keyset pagination on (created_at, id) descending: ' +
         'pass `next_cursor` back as `cursor` with the same filters.',
       'Without `created_from` / `created_to` the window is one year ago to tomorrow. Unknown or ' +
         'malformed filters are `400 validation_failed`.',
-      'Send `Accept: application/xml` for XML: root `<orders>`, one `<order>` per order, then ' +
-        '`<next_cursor>`; null values are empty elements.',
+      'Send `Accept: application/xml` for XML: root `<orders>`, one `<order>` per order (its rows in ' +
+        '`<lines><line>`), then `<next_cursor>`; null values are empty elements (docs/xml.md).',
     ].join('\n\n'),
     request: { query: orderListQuerySchema },
     responses: {
@@ -200,7 +161,7 @@ orderListRoutes.openapi(
         description: 'One page of orders',
         content: {
           'application/json': { schema: orderListSchema },
-          'application/xml': { schema: z.string().openapi({ example: orderListXmlExample }) },
+          ...xmlContent(orderListXmlExample),
         },
       },
       ...problemResponses(400, 401, 403),
@@ -219,10 +180,6 @@ orderListRoutes.openapi(
       created_from: window.from,
       created_to: window.to,
     };
-    c.header('Vary', 'Accept');
-    if (wantsXml(c.req.header('accept'))) {
-      return c.body(ordersXml(body), 200, { 'Content-Type': 'application/xml; charset=utf-8' }) as never;
-    }
     return c.json(body, 200);
   },
 );

@@ -28,6 +28,8 @@ import { ApiProblem, problems } from '../problem';
 import { problemResponses } from '../schemas/common';
 import { type OrderRequest, orderRequestSchema } from '../schemas/order-request';
 import { orderDetailsSchema, orderSummarySchema } from '../schemas/order-response';
+import { orderDetailsXmlExample, orderSummaryXmlExample } from '../schemas/order-xml-examples';
+import { xmlContent, xmlWhenAsked } from '../xml-responses';
 
 const DEFAULT_WAIT_S = 20;
 const MAX_WAIT_S = 30;
@@ -67,12 +69,14 @@ orderRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/',
-    middleware: [requireScope('orders:write')],
+    // XML for a client that prefers it; a stored idempotent answer is converted the same way.
+    middleware: [requireScope('orders:write'), xmlWhenAsked('order')],
     tags: ['orders'],
     summary: 'Place an order: validated, priced, seats held, payment started — in one round trip',
     description:
       "Starts the order's workflow with Update-with-Start and answers with its `submit` result. " +
-      'Retrying with the same `Idempotency-Key` and body answers the same again.',
+      'Retrying with the same `Idempotency-Key` and body answers the same again. ' +
+      '`Accept: application/xml` answers XML (root `<order>`; docs/xml.md), a replay too.',
     request: {
       headers: z.object({ 'idempotency-key': idempotencyKeyHeader }),
       body: { required: true, content: { 'application/json': { schema: orderRequestSchema } } },
@@ -81,7 +85,7 @@ orderRoutes.openapi(
       201: {
         description: 'Order accepted',
         headers: { Location: { schema: { type: 'string' } } },
-        content: { 'application/json': { schema: orderSummarySchema } },
+        content: { 'application/json': { schema: orderSummarySchema }, ...xmlContent(orderSummaryXmlExample) },
       },
       ...problemResponses(400, 401, 403, 409, 413, 415, 422, 503),
     },
@@ -175,6 +179,9 @@ orderRoutes.openapi(
         ...(ctx.var.deps.preliminaryWindowOverrideMs
           ? { preliminaryWindowOverrideMs: ctx.var.deps.preliminaryWindowOverrideMs }
           : {}),
+        ...(ctx.var.deps.approvalWindowOverrideMs
+          ? { approvalWindowOverrideMs: ctx.var.deps.approvalWindowOverrideMs }
+          : {}),
       };
       const submission: OrderSubmission = {
         request: body,
@@ -210,7 +217,7 @@ orderRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/{id}',
-    middleware: [requireAnyScope('orders:read', 'orders:write')],
+    middleware: [requireAnyScope('orders:read', 'orders:write'), xmlWhenAsked('order')],
     tags: ['orders'],
     summary: 'One order: status, lines, participants, payments, documents, timeline',
     description:
@@ -234,7 +241,10 @@ orderRoutes.openapi(
       }),
     },
     responses: {
-      200: { description: 'The order', content: { 'application/json': { schema: orderDetailsSchema } } },
+      200: {
+        description: 'The order (`Accept: application/xml`: XML, root `<order>`; docs/xml.md)',
+        content: { 'application/json': { schema: orderDetailsSchema }, ...xmlContent(orderDetailsXmlExample) },
+      },
       ...problemResponses(401, 403, 404),
     },
   }),

@@ -43,12 +43,12 @@ export const SANDBOX_TEST_CARDS: ReadonlyArray<{
     failureReason: 'processing_error',
   },
 ];
-const FAILING_CARDS = new Map(
+export const FAILING_CARDS = new Map(
   SANDBOX_TEST_CARDS.filter((c) => c.failureReason).map((c) => [c.number.replace(/\s/g, ''), c.failureReason!]),
 );
 const DEFAULT_CARD = '4242 4242 4242 4242';
 
-const FAILURE_MESSAGES: Record<SandboxFailureReason, string> = {
+export const FAILURE_MESSAGES: Record<SandboxFailureReason, string> = {
   card_declined: 'The card was declined. Nothing was charged. Try another card.',
   insufficient_funds: 'The card was declined: insufficient funds. Nothing was charged. Try another card.',
   processing_error: 'The card could not be processed (processing error). Nothing was charged. Please try again.',
@@ -95,7 +95,7 @@ type PageStatus = 200 | 404 | 410 | 422 | 500 | 503;
 export const PAYMENT_PAGE_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'";
 
-function page(c: Context<AppEnv>, title: string, body: unknown, status: PageStatus = 200) {
+export function page(c: Context<AppEnv>, title: string, body: unknown, status: PageStatus = 200) {
   c.header('Cache-Control', 'no-store');
   c.header('Content-Security-Policy', PAYMENT_PAGE_CSP);
   // same-origin, not no-referrer: with no-referrer the browser sends `Origin: null` on the
@@ -162,12 +162,12 @@ function failureReasonOf(value: string | undefined): SandboxFailureReason | unde
   return value && Object.hasOwn(FAILURE_MESSAGES, value) ? (value as SandboxFailureReason) : undefined;
 }
 
-function forbidden(code: string, detail: string): ApiProblem {
+export function forbidden(code: string, detail: string): ApiProblem {
   return new ApiProblem(403, code, 'Forbidden', detail);
 }
 
 /** Why a POST did not come from our own page, or undefined when it did (as far as we can tell). */
-function crossSiteReason(c: Context<AppEnv>): string | undefined {
+export function crossSiteReason(c: Context<AppEnv>): string | undefined {
   // Sent by every current browser and not settable by a page: the strongest signal.
   const site = c.req.header('sec-fetch-site');
   if (site !== undefined && site !== 'same-origin') return `the browser says the form came from a ${site} page`;
@@ -177,7 +177,7 @@ function crossSiteReason(c: Context<AppEnv>): string | undefined {
   return ours.has(origin) ? undefined : `the form came from ${origin}`;
 }
 
-function sameToken(presented: unknown, expected: string): boolean {
+export function sameToken(presented: unknown, expected: string): boolean {
   if (typeof presented !== 'string') return false;
   const a = Buffer.from(presented);
   const b = Buffer.from(expected);

@@ -4,9 +4,19 @@ import { createResourceApp } from '../resource-app';
 import { requireAnyScope, requireScope } from '../auth';
 import { problems } from '../problem';
 import { problemResponses } from '../schemas/common';
-import { voucherCodeParam, voucherRedeemSchema, voucherRedemptionSchema, voucherStateSchema } from '../schemas/voucher';
+import {
+  voucherCodeParam,
+  voucherRedeemSchema,
+  voucherRedemptionSchema,
+  voucherRedemptionXmlExample,
+  voucherStateSchema,
+  voucherXmlExample,
+} from '../schemas/voucher';
+import { xmlContent, xmlWhenAsked } from '../xml-responses';
 
 const json = <T>(schema: T) => ({ 'application/json': { schema } });
+// Both voucher answers in XML for a client that prefers it (the venue platform answers either).
+const jsonOrXml = <T>(schema: T, xmlExample: string) => ({ ...json(schema), ...xmlContent(xmlExample) });
 
 function invalidReason(v: VoucherStateRow): string | null {
   if (v.expired) return `The voucher expired at ${v.valid_until?.toISOString()}`;
@@ -17,7 +27,9 @@ function invalidReason(v: VoucherStateRow): string | null {
 
 export function presentVoucherState(v: VoucherStateRow) {
   const message = invalidReason(v);
+  const price = v.creation_price;
   return {
+    id: v.id,
     code: v.code,
     valid: message === null,
     kind: v.kind,
@@ -28,6 +40,18 @@ export function presentVoucherState(v: VoucherStateRow) {
     valid_until: v.valid_until ? v.valid_until.toISOString() : null,
     redeemed_at: v.redeemed_at ? v.redeemed_at.toISOString() : null,
     message,
+    issued_by_order_id: v.issued_by_order_id,
+    creation_price: price
+      ? {
+          amount: price.amount,
+          discount: price.discount,
+          paid: price.paid,
+          vat_rate: price.vat_rate_bp / 100,
+          currency: price.currency,
+          order_id: price.order_id,
+          order_line_id: price.order_line_id,
+        }
+      : null,
   };
 }
 
@@ -39,16 +63,18 @@ voucherRoutes.openapi(
   createRoute({
     method: 'get',
     path: '/{code}',
-    middleware: [requireAnyScope('orders:read', 'orders:write')],
+    middleware: [requireAnyScope('orders:read', 'orders:write'), xmlWhenAsked('voucher')],
     tags: ['vouchers'],
     summary: 'Look up a voucher code: can it be used, and what is left',
     description:
       'Needs `orders:read` or `orders:write`. Codes are matched regardless of case. A known code ' +
       'that cannot be used answers `200` with `valid: false` and a `message`; an unknown code ' +
-      "(or another tenant's) is `404 voucher_not_found`.",
+      "(or another tenant's) is `404 voucher_not_found`. `creation_price`: what a gift voucher was " +
+      'sold for (null for vouchers made in the catalogue). `Accept: application/xml` answers XML, root ' +
+      '`<voucher>` (docs/xml.md).',
     request: { params: z.object({ code: voucherCodeParam }) },
     responses: {
-      200: { description: "The voucher's state", content: json(voucherStateSchema) },
+      200: { description: "The voucher's state", content: jsonOrXml(voucherStateSchema, voucherXmlExample) },
       ...problemResponses(400, 401, 403, 404),
     },
   }),
@@ -64,7 +90,7 @@ voucherRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/{code}/redeem',
-    middleware: [requireScope('orders:write')],
+    middleware: [requireScope('orders:write'), xmlWhenAsked('voucher')],
     tags: ['vouchers'],
     summary: 'Redeem a voucher without an order (e.g. at a till or a gate)',
     description: [
@@ -84,7 +110,7 @@ voucherRoutes.openapi(
     responses: {
       200: {
         description: "Redeemed; the voucher's new state and the redemption",
-        content: json(voucherRedemptionSchema),
+        content: jsonOrXml(voucherRedemptionSchema, voucherRedemptionXmlExample),
       },
       ...problemResponses(400, 401, 403, 404, 409, 415, 422),
     },

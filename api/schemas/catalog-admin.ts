@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { currencyCode, END, nonBlankText } from './common';
-import { productTypeSchema } from './catalog';
+import { OCCURRENCE_RESOURCE_KINDS, productTypeSchema } from './catalog';
 
 // Shape checks of the catalogue admin API (a failure is a 400 listing every field). Rules that
 // span fields (a percent campaign needs `percent`, an amount one `amount` + `currency`, …) are
@@ -49,6 +49,9 @@ export const productCreateSchema = z
       .optional()
       .openapi({ description: 'Seats per date for undated products; null or absent = no per-date inventory' }),
     active: z.boolean().optional(),
+    requires_approval: z.boolean().optional().openapi({
+      description: "Orders with this product wait for an operator's approval (docs/managing-orders.md); default false",
+    }),
   })
   .openapi('ProductCreate');
 
@@ -61,6 +64,7 @@ export const productPatchSchema = z
     vat_rate: vatRate.optional(),
     daily_capacity: count.nullable().optional(),
     active: z.boolean().optional(),
+    requires_approval: z.boolean().optional(),
   })
   .openapi('ProductPatch');
 
@@ -68,6 +72,11 @@ export type ProductCreate = z.infer<typeof productCreateSchema>;
 export type ProductPatch = z.infer<typeof productPatchSchema>;
 
 // ── Occurrences ─────────────────────────────────────────────────────────────────────────
+
+const occurrenceResource = z
+  .strictObject({ name, kind: z.enum(OCCURRENCE_RESOURCE_KINDS) })
+  .nullable()
+  .openapi({ description: 'The room, court or employee the occurrence uses; null or absent = none' });
 
 export const occurrenceCreateSchema = z
   .strictObject({
@@ -77,6 +86,7 @@ export const occurrenceCreateSchema = z
     ends_at: timestamp.nullable().optional(),
     capacity: count,
     price: amount.nullable().optional().openapi({ description: 'Minor units; null or absent = the product price' }),
+    resource: occurrenceResource.optional(),
   })
   .openapi('OccurrenceCreate');
 
@@ -88,6 +98,7 @@ export const occurrencePatchSchema = z
     capacity: count.optional().openapi({ description: 'Never below the seats taken (409 capacity_below_seats_taken)' }),
     price: amount.nullable().optional(),
     status: z.enum(['scheduled', 'cancelled']).optional(),
+    resource: occurrenceResource.optional().openapi({ description: 'A new resource, or null to remove it' }),
   })
   .openapi('OccurrencePatch');
 

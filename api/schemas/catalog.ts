@@ -20,8 +20,18 @@ export const productSchema = z
     vat_rate: z.number().openapi({ description: 'VAT percent, e.g. 25' }),
     daily_capacity: z.number().int().nullable(),
     active: z.boolean(),
+    requires_approval: z.boolean().openapi({ description: "Orders with it wait for an operator's approval" }),
   })
   .openapi('Product');
+
+export const OCCURRENCE_RESOURCE_KINDS = ['room', 'court', 'employee', 'equipment', 'other'] as const;
+
+export const occurrenceResourceSchema = z
+  .object({
+    name: z.string().openapi({ example: 'Court 1' }),
+    kind: z.enum(OCCURRENCE_RESOURCE_KINDS).openapi({ example: 'court' }),
+  })
+  .openapi('OccurrenceResource', { description: 'What the occurrence uses: a room, court, employee, …' });
 
 export const occurrenceSchema = z
   .object({
@@ -36,6 +46,10 @@ export const occurrenceSchema = z
     price: z.number().int().openapi({ description: 'Effective price: the occurrence price, else the product price' }),
     currency: z.string(),
     status: z.enum(['scheduled', 'cancelled']),
+    // A union rather than .nullable(): the generator drops the null of a nullable $ref.
+    resource: z
+      .union([occurrenceResourceSchema, z.null()])
+      .openapi({ description: 'The room, court or employee it uses; null when the catalogue names none' }),
   })
   .openapi('Occurrence');
 

@@ -31,6 +31,11 @@ export const problemSchema = z
           message: z.string(),
           field: z.string().optional(),
           index: z.number().int().optional(),
+          expected: z
+            .number()
+            .int()
+            .optional()
+            .openapi({ description: 'The value the rule asked for, where it is one' }),
         }),
       )
       .optional(),
@@ -59,6 +64,13 @@ export function problemResponses(...statuses: number[]) {
 }
 
 export const uuidParam = z.string().uuid();
+
+/** A page the provider's page sends the buyer to: an absolute http(s) URL, never `javascript:` or `data:`. */
+export const pageUrl = () =>
+  z
+    .url({ protocol: /^https?$/ })
+    .max(2000)
+    .openapi({ pattern: '^https?://', example: 'https://shop.example/thanks' });
 export const currencyCode = z
   .string()
   .regex(/^[a-z]{3}$/, 'a lowercase ISO 4217 code such as "nok"')

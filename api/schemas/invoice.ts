@@ -48,6 +48,11 @@ export const documentCustomerSchema = z
 export const documentLineSchema = z
   .object({
     position: z.number().int(),
+    line_id: z.string().nullable().openapi({ description: 'The order line it documents' }),
+    line_type: z.string().nullable().openapi({ description: "The product's type", example: 'course' }),
+    product_id: z.string().nullable().openapi({ description: 'The product (our catalogue id: we keep no SKUs)' }),
+    occurrence_id: z.string().nullable().openapi({ description: 'The occurrence (event date) the line is for' }),
+    date: z.string().nullable().openapi({ description: 'The date a per-date product was bought for' }),
     description: z.string(),
     quantity: z.number().int(),
     unit_price: z.number().int().openapi({ description: 'Per unit, in the price basis (see prices_include_vat)' }),

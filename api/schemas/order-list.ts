@@ -1,10 +1,10 @@
 import { z } from '@hono/zod-openapi';
-import { ORDER_ORIGINS } from '../../domain/order-request';
+import { ORDER_ORIGINS, PAYMENT_METHODS } from '../../domain/order-request';
 import { ORDER_STATUSES } from '../../domain/order-status';
 import { END, limitQuery } from './common';
 import { orderReferencesShape } from './order-response';
-
-const PAYMENT_METHODS = ['card', 'invoice', 'free'] as const;
+import { orderedBySchema, orderRowSchema } from './order-rows';
+import { orderedByXmlExample, orderLinesXmlExample } from './order-xml-examples';
 
 /** "a,b,c" → ["a", "b", "c"] without blanks or repeats. */
 export function splitList(value: string): string[] {
@@ -152,6 +152,8 @@ export const orderListItemSchema = z
     attention_reason: z.string().nullable().openapi({
       description: 'Why the order waits for an operator (docs/operations.md); null when it does not',
     }),
+    ordered_by: orderedBySchema,
+    lines: z.array(orderRowSchema).openapi({ description: 'The order rows, as in GET /v1/orders/{id}' }),
     left_to_pay: z
       .number()
       .int()
@@ -188,7 +190,10 @@ export const orderListXmlExample =
     <payment_method>invoice</payment_method><booker_email>jane@example.com</booker_email><external_id></external_id>
     <external_contact_id>47403</external_contact_id><external_company_id>1</external_company_id><origin>api</origin>
     <preliminary_until></preliminary_until><created_at>2026-11-25T13:47:00.123Z</created_at>
-    <number_of_participants>1</number_of_participants><attention_reason></attention_reason>
+    <number_of_participants>1</number_of_participants><attention_reason></attention_reason>` +
+  orderedByXmlExample +
+  orderLinesXmlExample +
+  `
     <left_to_pay>0</left_to_pay>
   </order>
   <next_cursor></next_cursor>

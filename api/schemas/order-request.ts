@@ -1,8 +1,9 @@
 import { MAX_PARTICIPANTS_PER_ORDER } from '../../domain/order-validation';
+import { MAX_CAMPAIGN_CODES } from '../../domain/campaign-codes';
 import { z } from '@hono/zod-openapi';
-import { ORDER_ORIGINS, type OrderLineRequest, type OrderRequest } from '../../domain/order-request';
+import { ORDER_ORIGINS, type OrderLineRequest, type OrderRequest, PAYMENT_METHODS } from '../../domain/order-request';
 import type { SameType } from '../../domain/same-type';
-import { currencyCode } from './common';
+import { currencyCode, pageUrl } from './common';
 
 // Shape checks only (types, lengths, formats): a failure here is a 400. Whether an occurrence
 // exists, a code is valid or an email is present is business validation in the workflow's
@@ -90,14 +91,48 @@ export const orderLineRequestSchema = z
   })
   .openapi('OrderLineRequest');
 
+const prepayment = z
+  .strictObject({
+    amount: z
+      .number()
+      .int()
+      .min(0)
+      .openapi({ description: 'Minor units; must equal the order total', example: 120000 }),
+    currency: currencyCode,
+    method: text(40).min(1).openapi({ description: 'How it was paid, in your words', example: 'card' }),
+    transaction_code: text(100)
+      .min(1)
+      .openapi({ description: "The other provider's transaction code; once per tenant", example: 'psp-8812-3' }),
+    provider: text(64).min(1).optional().openapi({ example: 'adyen' }),
+    paid_at: z.string().datetime({ offset: true }).optional().openapi({ example: '2026-11-30T12:00:00Z' }),
+  })
+  .openapi('Prepayment', {
+    description:
+      'An order already paid through another provider: recorded in the ledger, checked against the total ' +
+      '(422 prepayment_amount_mismatch), and the order is booked and its receipt issued at once',
+  });
+
 export const orderRequestSchema = z
   .strictObject({
-    payment_method: z.enum(['card', 'invoice', 'free']),
+    payment_method: z.enum(PAYMENT_METHODS),
+    prepayment: prepayment.optional(),
     currency: currencyCode.optional(),
-    campaign_code: text(64).optional(),
+    campaign_code: text(64).optional().openapi({ description: 'One campaign code (or give `campaign_codes`)' }),
+    campaign_codes: z
+      .array(text(64))
+      .max(MAX_CAMPAIGN_CODES)
+      .optional()
+      .openapi({
+        description:
+          'Campaign codes applied in this order, each on what the ones before it left (percents compound, ' +
+          "amounts subtract, never below 0). More than one needs the tenant's `campaign_stacking` (422 " +
+          '`campaign_stacking_not_allowed`); a code twice is 422 `campaign_code_duplicate`; with `campaign_code` ' +
+          'too, 422 `campaign_codes_conflict`',
+        example: ['SPRING', 'MEMBER100'],
+      }),
     voucher_code: text(64).optional(),
-    payment_complete_url: z.string().url().max(2000).optional(),
-    payment_cancel_url: z.string().url().max(2000).optional(),
+    payment_complete_url: pageUrl().optional(),
+    payment_cancel_url: pageUrl().optional(),
     booker: z
       .strictObject({ name: text().optional(), email: text(254).optional(), phone: text(40).optional() })
       .optional(),

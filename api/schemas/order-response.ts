@@ -1,10 +1,25 @@
 import { z } from '@hono/zod-openapi';
-import { ORDER_ORIGINS } from '../../domain/order-request';
+import { ORDER_ORIGINS, PAYMENT_METHODS } from '../../domain/order-request';
 import { documentAddressSchema } from './invoice';
+import { orderedBySchema, orderRowSchema } from './order-rows';
+
+const discountPart = z
+  .object({
+    source: z.enum(['lines', 'campaign', 'voucher']),
+    code: z.string().nullable().openapi({ description: 'The campaign or voucher code; null for the lines' }),
+    campaign_id: z.string().nullable(),
+    amount: z.number().int().openapi({ description: 'Minor units, in the price basis, like `discounts`' }),
+  })
+  .openapi('DiscountPart');
 
 const totals = z.object({
   before_discounts: z.number().int(),
   discounts: z.number().int(),
+  discount_breakdown: z.array(discountPart).openapi({
+    description:
+      "Where `discounts` came from, adding up to it: the lines' own discounts, each campaign code in the " +
+      'order applied, the voucher (empty for orders priced before the breakdown existed)',
+  }),
   excl_vat: z.number().int(),
   vat: z.number().int(),
   incl_vat: z.number().int(),
@@ -37,8 +52,11 @@ export const orderSummarySchema = z
     ),
     number_of_participants: z.number().int(),
     preliminary_until: z.string().nullable(),
+    approval_until: z.string().nullable().openapi({
+      description: "While the order is held for an operator's approval (`awaiting_approval`): until when it waits",
+    }),
     payment: z.object({
-      method: z.enum(['card', 'invoice', 'free']),
+      method: z.enum(PAYMENT_METHODS),
       requires_redirect: z.boolean(),
       session_id: z.string().nullable(),
       redirect_url: z.string().nullable(),
@@ -72,6 +90,9 @@ const orderParticipantSchema = z
     attendance: z.enum(['attended', 'no_show']).nullable().openapi({
       description: 'Whether the booked participant came (PUT …/participants/{index}/attendance); null: not recorded',
     }),
+    customer_id: z.string().uuid().nullable().openapi({
+      description: "The participant's customer record (GET /v1/customers/{id}); null when not connected by email",
+    }),
     home_address: participantAddress('home'),
     work_address: participantAddress('work'),
   })
@@ -80,12 +101,27 @@ const orderParticipantSchema = z
 export const orderDetailsSchema = orderSummarySchema
   .extend({
     external_id: z.string().nullable(),
+    campaign_codes: z.array(z.string()).openapi({ description: 'The campaign codes applied, in order' }),
     ...orderReferencesShape,
     amount_paid: z.number().int(),
     left_to_pay: z.number().int(),
+    lines: z.array(orderRowSchema).openapi({ description: 'The order rows: the lines with product, time, resource' }),
+    ordered_by: orderedBySchema,
     participants: z.array(orderParticipantSchema),
     payments: z.array(
-      z.object({ id: z.string(), kind: z.string(), status: z.string(), amount: z.number().int() }).passthrough(),
+      z
+        .object({
+          id: z.string(),
+          kind: z.string(),
+          status: z.string(),
+          amount: z.number().int(),
+          // A prepaid order's payment, as the other system reported it.
+          method: z.string().nullable().optional(),
+          transaction_code: z.string().nullable().optional(),
+          external_provider: z.string().nullable().optional(),
+          paid_at: z.string().nullable().optional(),
+        })
+        .passthrough(),
     ),
     documents: z.array(
       z.object({ id: z.string(), kind: z.string(), number: z.string(), status: z.string() }).passthrough(),

@@ -1,6 +1,6 @@
 import { type Selectable, sql } from 'kysely';
 import type { Db } from '../database';
-import type { CampaignsTable, ProductType, VouchersTable } from '../schema';
+import type { CampaignsTable, OccurrenceResourceKind, ProductType, VouchersTable } from '../schema';
 import type { OccurrenceRow, ProductRow } from './catalog';
 
 // Catalogue writes. Every write is one statement whose WHERE carries the tenant (and, for
@@ -37,6 +37,7 @@ export interface ProductValues {
   vatRateBp: number;
   dailyCapacity?: number | null;
   active?: boolean;
+  requiresApproval?: boolean;
 }
 
 export async function insertProduct(db: Db, tenantId: string, values: ProductValues): Promise<ProductRow> {
@@ -54,6 +55,7 @@ export async function insertProduct(db: Db, tenantId: string, values: ProductVal
           vat_rate_bp: values.vatRateBp,
           daily_capacity: values.dailyCapacity ?? null,
           ...(values.active !== undefined ? { active: values.active } : {}),
+          ...(values.requiresApproval !== undefined ? { requires_approval: values.requiresApproval } : {}),
         })
         .returningAll(),
     )
@@ -82,6 +84,7 @@ export async function updateProduct(
       ...(patch.vatRateBp !== undefined ? { vat_rate_bp: patch.vatRateBp } : {}),
       ...(patch.dailyCapacity !== undefined ? { daily_capacity: patch.dailyCapacity } : {}),
       ...(patch.active !== undefined ? { active: patch.active } : {}),
+      ...(patch.requiresApproval !== undefined ? { requires_approval: patch.requiresApproval } : {}),
       updated_at: sql`now()`,
     })
     .whereRef('tenants.id', '=', 'products.tenant_id')
@@ -118,6 +121,11 @@ export async function foreignProductIds(db: Db, tenantId: string, ids: readonly 
 
 // ── Occurrences ─────────────────────────────────────────────────────────────────────────
 
+export interface OccurrenceResourceValue {
+  name: string;
+  kind: OccurrenceResourceKind;
+}
+
 export interface OccurrenceValues {
   productId: string;
   name: string;
@@ -125,6 +133,7 @@ export interface OccurrenceValues {
   endsAt?: Date | null;
   capacity: number;
   price?: number | null;
+  resource?: OccurrenceResourceValue | null;
 }
 
 export type InsertOccurrenceResult = { ok: true; row: OccurrenceRow } | { ok: false; reason: 'product_not_found' };
@@ -149,6 +158,8 @@ export async function insertOccurrence(
             ends_at: values.endsAt ?? null,
             capacity: values.capacity,
             price: values.price ?? null,
+            resource_name: values.resource?.name ?? null,
+            resource_kind: values.resource?.kind ?? null,
           })
           .returningAll(),
       )
@@ -174,6 +185,8 @@ export interface OccurrencePatchValues {
   capacity?: number;
   price?: number | null;
   status?: 'scheduled' | 'cancelled';
+  /** undefined: unchanged; null: removed. */
+  resource?: OccurrenceResourceValue | null;
 }
 
 export type UpdateOccurrenceResult =
@@ -206,6 +219,9 @@ export async function updateOccurrence(
         ...(capacity !== undefined ? { capacity } : {}),
         ...(patch.price !== undefined ? { price: patch.price } : {}),
         ...(patch.status !== undefined ? { status: patch.status } : {}),
+        ...(patch.resource !== undefined
+          ? { resource_name: patch.resource?.name ?? null, resource_kind: patch.resource?.kind ?? null }
+          : {}),
         updated_at: sql`now()`,
       })
       .whereRef('products.id', '=', 'occurrences.product_id')

@@ -1,8 +1,10 @@
 import { sql } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { OrderRequest } from '../../domain/order-request';
-import type { CatalogSnapshot } from '../../domain/order-draft';
+import { campaignCodesToLoad } from '../../domain/campaign-codes';
+import type { CatalogCampaign, CatalogSnapshot } from '../../domain/order-draft';
 import type { Db } from '../database';
+import { orderCampaignCodes } from './order-campaign-codes';
 
 /** Reads, in two to four queries, only the catalogue rows an order request names. */
 export async function loadCatalogSnapshot(
@@ -21,7 +23,8 @@ export async function loadCatalogSnapshot(
     }
   }
 
-  const [tenant, occurrences, campaign, voucher] = await Promise.all([
+  const campaignCodes = campaignCodesToLoad(request);
+  const [tenant, occurrences, campaignRows, voucher] = await Promise.all([
     // The tenant, its exchange rates (as text: a numeric stays exact) and the database's clock in one read.
     db
       .selectFrom('tenants')
@@ -45,14 +48,14 @@ export async function loadCatalogSnapshot(
           .where('id', 'in', [...occurrenceIds])
           .execute()
       : Promise.resolve([]),
-    request.campaign_code
+    campaignCodes.length > 0
       ? db
           .selectFrom('campaigns')
           .selectAll()
           .where('tenant_id', '=', tenantId)
-          .where(sql`upper(code)`, '=', request.campaign_code.trim().toUpperCase())
-          .executeTakeFirst()
-      : Promise.resolve(undefined),
+          .where(sql`upper(code)`, 'in', campaignCodes)
+          .execute()
+      : Promise.resolve([]),
     request.voucher_code
       ? db
           .selectFrom('vouchers')
@@ -77,19 +80,34 @@ export async function loadCatalogSnapshot(
       const occurrence = occurrences.find((o) => o.id === hold.occurrence_id);
       if (occurrence) occurrence.seats_taken -= hold.quantity;
     }
-    // Its own campaign use and voucher value count as free too: the change gives them back first.
+    // Its own campaign uses and voucher value count as free too: the change gives them back first.
     const order = await db
       .selectFrom('orders')
-      .select(['campaign_code', 'voucher_code', 'voucher_applied'])
+      .select(['campaign_code', 'campaign_codes', 'voucher_code', 'voucher_applied'])
       .where('id', '=', changingOrderId)
       .executeTakeFirst();
-    if (campaign && order?.campaign_code?.toUpperCase() === campaign.code.toUpperCase())
-      campaign.uses = Math.max(0, campaign.uses - 1);
+    const ownCodes = new Set(order ? orderCampaignCodes(order).map((c) => c.toUpperCase()) : []);
+    for (const campaign of campaignRows)
+      if (ownCodes.has(campaign.code.toUpperCase())) campaign.uses = Math.max(0, campaign.uses - 1);
     if (voucher && order?.voucher_code?.toUpperCase() === voucher.code.toUpperCase()) {
       if (voucher.kind === 'value') voucher.remaining_value = (voucher.remaining_value ?? 0) + order.voucher_applied;
       voucher.redeemed_at = null;
     }
   }
+  const campaigns: CatalogCampaign[] = campaignRows.map((campaign) => ({
+    id: campaign.id,
+    code: campaign.code,
+    kind: campaign.kind,
+    percent: campaign.percent === null ? null : Number(campaign.percent),
+    amount: campaign.amount,
+    currency: campaign.currency,
+    validFrom: campaign.valid_from?.toISOString() ?? null,
+    validUntil: campaign.valid_until?.toISOString() ?? null,
+    maxUses: campaign.max_uses,
+    uses: campaign.uses,
+    minOrderAmount: campaign.min_order_amount,
+    productIds: campaign.product_ids,
+  }));
   const products = productIds.size
     ? await db
         .selectFrom('products')
@@ -108,6 +126,12 @@ export async function loadCatalogSnapshot(
       pricesIncludeVat: tenant.prices_include_vat,
       preliminaryMinutes: tenant.preliminary_minutes,
       locale: tenant.locale,
+      campaignStacking: tenant.campaign_stacking,
+      approval: {
+        required: tenant.approval_required,
+        deadlineHours: tenant.approval_deadline_hours,
+        onDeadline: tenant.approval_deadline_action,
+      },
     },
     products: Object.fromEntries(
       products.map((p) => [
@@ -120,6 +144,7 @@ export async function loadCatalogSnapshot(
           vatRateBp: p.vat_rate_bp,
           dailyCapacity: p.daily_capacity,
           active: p.active,
+          requiresApproval: p.requires_approval,
         },
       ]),
     ),
@@ -139,21 +164,8 @@ export async function loadCatalogSnapshot(
       ]),
     ),
     exchangeRates: Object.fromEntries(rates.map((r) => [r.quote_currency, r.rate])),
-    campaign: campaign
-      ? {
-          code: campaign.code,
-          kind: campaign.kind,
-          percent: campaign.percent === null ? null : Number(campaign.percent),
-          amount: campaign.amount,
-          currency: campaign.currency,
-          validFrom: campaign.valid_from?.toISOString() ?? null,
-          validUntil: campaign.valid_until?.toISOString() ?? null,
-          maxUses: campaign.max_uses,
-          uses: campaign.uses,
-          minOrderAmount: campaign.min_order_amount,
-          productIds: campaign.product_ids,
-        }
-      : null,
+    campaign: campaigns.find((c) => c.code.toUpperCase() === campaignCodes[0]) ?? null,
+    campaigns,
     voucher: voucher
       ? {
           code: voucher.code,

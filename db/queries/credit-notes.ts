@@ -18,6 +18,10 @@ export async function findCreditedDocument(trx: Kysely<Database>, orderId: strin
 
 export interface CreditNoteLine {
   order_line_id: string;
+  product_id: string;
+  product_type: string | null;
+  occurrence_id: string | null;
+  date: string | null;
   description: string;
   quantity: number;
   unit_price: number;

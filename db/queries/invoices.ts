@@ -54,6 +54,14 @@ export interface DocumentDelivery {
 
 export interface DocumentLine {
   position: number;
+  /** The order line it documents (null on documents issued before lines carried it). */
+  line_id: string | null;
+  /** The product's type: course, ticket, item, voucher, … */
+  line_type: string | null;
+  product_id: string | null;
+  /** The occurrence (event date) the line is for, or the date of a per-date product. */
+  occurrence_id: string | null;
+  date: string | null;
   description: string;
   quantity: number;
   /** Minor units, in the document's price basis (prices_include_vat). */
@@ -275,6 +283,11 @@ export function toInvoiceDocument(row: DocumentRow): InvoiceDocument {
     const rateBp = int(l.vat_rate_bp);
     return {
       position: index + 1,
+      line_id: text(l.order_line_id),
+      line_type: text(l.product_type),
+      product_id: text(l.product_id),
+      occurrence_id: text(l.occurrence_id),
+      date: text(l.date),
       description: text(l.description) ?? '',
       quantity: int(l.quantity),
       unit_price: int(l.unit_price),

@@ -4,7 +4,9 @@ import type { BusinessError } from '../../domain/business-error';
 import type { OrderDraft } from '../../domain/order-draft';
 import type { Database } from '../schema';
 import { batchesOf } from './batches';
+import { draftCampaigns, orderCampaignCodes } from './order-campaign-codes';
 import { connectCustomersByEmail } from './customers';
+import { addressFromOrder } from '../../domain/customer-address';
 import { holdSeats, releaseSeats } from './seat-holds';
 
 export interface OrderContentsInput {
@@ -12,6 +14,18 @@ export interface OrderContentsInput {
   orderId: string;
   draft: OrderDraft;
   request: OrderRequest;
+}
+
+/** The order's invoice and delivery addresses, kept for the booker's customer if it has none yet. */
+function bookerAddresses(request: OrderRequest) {
+  const invoicee = [request.invoice?.firstname, request.invoice?.lastname].filter(Boolean).join(' ');
+  return {
+    billingAddress: addressFromOrder(request.invoice?.address, {
+      name: invoicee || null,
+      company_name: request.company?.name ?? null,
+    }),
+    deliveryAddress: addressFromOrder(request.delivery?.address, { name: request.delivery?.name ?? null }),
+  };
 }
 
 /** Customers (booker and participants) connected by email, unless the order opts out. */
@@ -33,6 +47,7 @@ export async function connectOrderCustomers(
             name: request.booker?.name ?? '',
             phone: request.booker?.phone ?? null,
             externalContactId: request.external_contact_id ?? null,
+            ...bookerAddresses(request),
           },
         ]
       : []),
@@ -52,12 +67,19 @@ export async function writeOrderContents(
 ): Promise<BusinessError[]> {
   const { draft, tenantId, orderId } = input;
   const errors = await holdSeats(trx, tenantId, orderId, draft.holds);
+  const fromList = input.request.campaign_codes !== undefined;
   errors.push(
-    ...(await takeOrderCodes(trx, tenantId, {
-      campaign_code: draft.campaignCode,
-      voucher_code: draft.voucherCode,
-      voucher_applied: draft.pricing.voucherApplied,
-    })),
+    ...(await takeOrderCodes(
+      trx,
+      tenantId,
+      {
+        campaign_code: draft.campaignCode,
+        campaign_codes: draftCampaigns(draft).map((c) => c.code),
+        voucher_code: draft.voucherCode,
+        voucher_applied: draft.pricing.voucherApplied,
+      },
+      (i) => (fromList ? `campaign_codes.${i}` : 'campaign_code'),
+    )),
   );
   if (errors.length > 0) return errors;
 
@@ -111,30 +133,49 @@ export async function writeOrderContents(
   return [];
 }
 
+/** What an order holds of the codes: its campaign codes (one use each) and the voucher value it took. */
+export interface OrderCodeHolds {
+  campaign_code: string | null;
+  /** Absent or empty: just campaign_code (orders from before 0019_campaign_stacking). */
+  campaign_codes?: readonly string[] | null;
+  voucher_code: string | null;
+  voucher_applied: number;
+}
+
+/** The order's campaign codes in the order rows are locked in (by code), so two orders never wait on each other. */
+function inLockOrder(order: OrderCodeHolds): { code: string; index: number }[] {
+  return orderCampaignCodes(order)
+    .map((code, index) => ({ code: code.toUpperCase(), index }))
+    .sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+}
+
 /**
- * Takes a campaign use and the voucher value the order relies on — at placement, and again
- * after expiry gave them back — race-free; answers what could not be taken.
+ * Takes one use of each campaign code and the voucher value the order relies on — at placement,
+ * and again after expiry gave them back — race-free (conditional updates: of two orders at a
+ * campaign's last use exactly one gets it); answers what could not be taken. `campaignField`
+ * names the request field of the i-th code.
  */
 export async function takeOrderCodes(
   trx: Kysely<Database>,
   tenantId: string,
-  order: { campaign_code: string | null; voucher_code: string | null; voucher_applied: number },
+  order: OrderCodeHolds,
+  campaignField: (index: number) => string = () => 'campaign_code',
 ): Promise<BusinessError[]> {
   const errors: BusinessError[] = [];
-  if (order.campaign_code) {
+  for (const { code, index } of inLockOrder(order)) {
     const used = await trx
       .updateTable('campaigns')
       .set({ uses: sql`uses + 1` })
       .where('tenant_id', '=', tenantId)
-      .where(sql`upper(code)`, '=', order.campaign_code.toUpperCase())
+      .where(sql`upper(code)`, '=', code)
       .where(sql<boolean>`(max_uses IS NULL OR uses < max_uses)`)
       .returning('id')
       .executeTakeFirst();
     if (!used)
       errors.push({
         code: 'campaign_code_used_up',
-        message: 'The campaign code has no uses left',
-        field: 'campaign_code',
+        message: `The campaign code ${code} has no uses left`,
+        field: campaignField(index),
       });
   }
   if (order.voucher_code) {
@@ -170,16 +211,16 @@ export async function giveBackOrderHolds(
   trx: Kysely<Database>,
   tenantId: string,
   orderId: string,
-  order: { campaign_code: string | null; voucher_code: string | null; voucher_applied: number },
+  order: OrderCodeHolds,
   statuses: ('held' | 'booked')[] = ['held'],
 ): Promise<number> {
   const seats = await releaseSeats(trx, orderId, statuses);
-  if (order.campaign_code) {
+  for (const { code } of inLockOrder(order)) {
     await trx
       .updateTable('campaigns')
       .set({ uses: sql`greatest(uses - 1, 0)` })
       .where('tenant_id', '=', tenantId)
-      .where(sql`upper(code)`, '=', order.campaign_code.toUpperCase())
+      .where(sql`upper(code)`, '=', code)
       .execute();
   }
   if (order.voucher_code) {

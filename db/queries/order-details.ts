@@ -1,7 +1,10 @@
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { Db } from '../database';
 import { normalizeAddress } from './invoices';
+import { orderCampaignCodes } from './order-campaign-codes';
 import { ledgerOf } from './order-ledger';
+import { orderColumn, orderCustomerOf, orderRowsOf, presentOrderedBy, presentOrderRow } from './order-rows';
+import { PREPAYMENT_PROVIDER } from './payments';
 import { selectOrderWithLines, summaryOf } from './order-summary';
 import { leftToPay, netPaid } from '../../domain/order-money';
 
@@ -38,6 +41,8 @@ export async function loadOrderDetails(db: Db, tenantId: string, orderId: string
           .whereRef('order_events.order_id', '=', 'orders.id')
           .orderBy('id'),
       ).as('timeline'),
+      orderRowsOf(db, orderColumn('orders', 'id')).as('rows'),
+      orderCustomerOf(db, orderColumn('orders', 'customer_id')).as('customer'),
       jsonArrayFrom(
         eb
           .selectFrom('reservations')
@@ -53,6 +58,9 @@ export async function loadOrderDetails(db: Db, tenantId: string, orderId: string
   const ledger = ledgerOf(order, payments);
   return {
     ...summary,
+    // The summary's lines, each with what, when, where and for whom it is (its order row).
+    lines: order.rows.map(presentOrderRow),
+    ordered_by: presentOrderedBy(order),
     external_id: order.external_id,
     external_contact_id: order.external_contact_id,
     external_company_id: order.external_company_id,
@@ -62,6 +70,7 @@ export async function loadOrderDetails(db: Db, tenantId: string, orderId: string
     invoice: order.invoice_details,
     delivery: order.delivery_details,
     campaign_code: order.campaign_code,
+    campaign_codes: orderCampaignCodes(order),
     voucher_code: order.voucher_code,
     voucher_applied: order.voucher_applied,
     exchange_rate: order.exchange_rate,
@@ -85,6 +94,7 @@ export async function loadOrderDetails(db: Db, tenantId: string, orderId: string
       booking_id: p.booking_id,
       status: p.status,
       attendance: p.attendance,
+      customer_id: p.customer_id,
       home_address: normalizeAddress(p.details?.home_address),
       work_address: normalizeAddress(p.details?.work_address),
     })),
@@ -100,6 +110,14 @@ export async function loadOrderDetails(db: Db, tenantId: string, orderId: string
       kind: p.kind,
       provider: p.provider,
       session_id: p.provider_session_id,
+      ...(p.provider === PREPAYMENT_PROVIDER
+        ? {
+            method: p.method,
+            transaction_code: p.provider_payment_id,
+            external_provider: p.external_provider,
+            paid_at: isoOrNull(p.paid_at),
+          }
+        : {}),
       amount: p.amount,
       currency: p.currency,
       status: p.status,

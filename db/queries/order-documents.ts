@@ -55,9 +55,11 @@ export async function insertOrderDocument(
 
   const lines = await trx
     .selectFrom('order_lines')
-    .selectAll()
-    .where('order_id', '=', input.orderId)
-    .orderBy('position')
+    .leftJoin('products', 'products.id', 'order_lines.product_id')
+    .selectAll('order_lines')
+    .select('products.type as product_type')
+    .where('order_lines.order_id', '=', input.orderId)
+    .orderBy('order_lines.position')
     .execute();
   const id = crypto.randomUUID();
   const booker = (order.booker ?? {}) as Record<string, unknown>;
@@ -79,6 +81,12 @@ export async function insertOrderDocument(
       vat_summary: JSON.stringify(order.vat_summary),
       lines: JSON.stringify(
         lines.map((l) => ({
+          // What each line is for, so an accounting export can match it (the ticketing shop's line id and type).
+          order_line_id: l.id,
+          product_id: l.product_id,
+          product_type: l.product_type,
+          occurrence_id: l.occurrence_id,
+          date: l.inventory_date,
           description: l.description,
           quantity: l.quantity,
           unit_price: l.unit_price,

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../database';
 import type { OrderOrigin, OrderStatus, PaymentMethod } from '../schema';
+import { type OrderedBySource, type OrderRowJson, orderColumn, orderCustomerOf, orderRowsOf } from './order-rows';
 
 export interface OrderListFilter {
   number?: number;
@@ -30,7 +31,7 @@ export interface OrderListPosition {
   id: string;
 }
 
-export interface OrderListRow {
+export interface OrderListRow extends OrderedBySource {
   id: string;
   number: number;
   status: OrderStatus;
@@ -55,6 +56,8 @@ export interface OrderListRow {
   amount_refunded: number;
   credited: number;
   attention_reason: string | null;
+  /** The order's lines with product, occurrence and participant (presentOrderRow). */
+  rows: OrderRowJson[];
   /** Only when asked with `rolesOf`: the customer booked the order / takes part in it. */
   is_booker?: boolean;
   is_participant?: boolean;
@@ -62,7 +65,8 @@ export interface OrderListRow {
 
 /**
  * One page of a tenant's orders, newest first, in a single query: participants and succeeded
- * charges are aggregated per row by correlated subqueries that run only for the rows of the page.
+ * charges are aggregated, and the order rows and the booker's customer record read as JSON, per
+ * row by correlated subqueries that run only for the rows of the page.
  * Selective filters (customer, occurrence) are semi-joins on their own indexes; the integrator's
  * references and the origin have indexes per tenant in list order (migration 0013).
  */
@@ -106,6 +110,13 @@ export function orderListQuery(
       sql<number>`(SELECT count(*) FROM participants p WHERE p.order_id = o.id)`.as('number_of_participants'),
       'o.credited',
       'o.attention_reason',
+      'o.customer_id',
+      'o.booker',
+      'o.company',
+      'o.invoice_details',
+      'o.delivery_details',
+      orderRowsOf(db, orderColumn('o', 'id')).as('rows'),
+      orderCustomerOf(db, orderColumn('o', 'customer_id')).as('customer'),
       sql<number>`(SELECT coalesce(sum(pm.amount), 0) FROM payments pm
                    WHERE pm.order_id = o.id AND pm.kind = 'charge' AND pm.status = 'succeeded')`.as('amount_charged'),
       sql<number>`(SELECT coalesce(sum(pm.amount), 0) FROM payments pm

@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import { DEFAULT_ORDER_ORIGIN, type OrderRequest } from '../../domain/order-request';
 import type { OrderDraft } from '../../domain/order-draft';
 import type { Database, Order, PaymentMethod } from '../schema';
+import { draftCampaigns, draftDiscountBreakdown } from './order-campaign-codes';
 import type { OrderScope } from './order-scope';
 
 /** The order row's columns that follow from pricing (written at placement and on a change). */
@@ -11,6 +12,8 @@ function pricedOrderColumns(draft: OrderDraft) {
     currency: draft.currency,
     exchange_rate: draft.exchangeRate,
     campaign_code: draft.campaignCode,
+    campaign_codes: draftCampaigns(draft).map((c) => c.code),
+    discount_breakdown: JSON.stringify(draftDiscountBreakdown(draft)),
     voucher_code: draft.voucherCode,
     voucher_applied: draft.pricing.voucherApplied,
     total_before_discounts: totals.beforeDiscounts,
@@ -42,6 +45,14 @@ export interface PlacedOrder extends OrderScope {
   draft: OrderDraft;
   request: OrderRequest;
   preliminaryUntil: string | null;
+  approvalUntil: string | null;
+}
+
+/** Where a placed order starts: held for approval, waiting for its card, paid elsewhere, or to be booked. */
+function placedStatus(order: PlacedOrder) {
+  if (order.approvalUntil) return 'awaiting_approval' as const;
+  if (order.paymentMethod === 'card') return 'awaiting_payment' as const;
+  return order.paymentMethod === 'prepaid' ? ('paid' as const) : ('reserved' as const);
 }
 
 /** The order row; written first in placement, because reservations, lines and participants reference it. */
@@ -54,7 +65,8 @@ export async function insertPlacedOrder(trx: Kysely<Database>, order: PlacedOrde
       tenant_id: order.tenantId,
       number: order.number,
       workflow_id: order.workflowId,
-      status: order.paymentMethod === 'card' ? 'awaiting_payment' : 'reserved',
+      status: placedStatus(order),
+      approval_until: order.approvalUntil,
       payment_method: order.paymentMethod,
       customer_id: order.customerId,
       booker: JSON.stringify(request.booker ?? null),

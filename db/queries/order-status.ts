@@ -6,7 +6,7 @@ import type { OrderScope } from './order-scope';
 // Writes to the order row that move it through its states. Each guard in a WHERE clause is what
 // makes a retried activity change nothing the second time.
 
-export type OrderCodes = Pick<Order, 'campaign_code' | 'voucher_code' | 'voucher_applied'>;
+export type OrderCodes = Pick<Order, 'campaign_code' | 'campaign_codes' | 'voucher_code' | 'voucher_applied'>;
 
 export async function setOrderStatus(trx: Kysely<Database>, scope: OrderScope, status: OrderStatus): Promise<void> {
   await trx
@@ -28,7 +28,7 @@ export async function lockOrderCodes(
 ): Promise<(OrderCodes & Pick<Order, 'status'>) | undefined> {
   return trx
     .selectFrom('orders')
-    .select(['campaign_code', 'voucher_code', 'voucher_applied', 'status'])
+    .select(['campaign_code', 'campaign_codes', 'voucher_code', 'voucher_applied', 'status'])
     .where('id', '=', scope.orderId)
     .where('tenant_id', '=', scope.tenantId)
     .forUpdate()
@@ -46,7 +46,7 @@ export async function markOrderExpired(trx: Kysely<Database>, scope: OrderScope)
     .where('id', '=', scope.orderId)
     .where('tenant_id', '=', scope.tenantId)
     .where('status', 'in', ['awaiting_payment', 'payment_failed', 'reserved'])
-    .returning(['campaign_code', 'voucher_code', 'voucher_applied'])
+    .returning(['campaign_code', 'campaign_codes', 'voucher_code', 'voucher_applied'])
     .executeTakeFirst();
 }
 
@@ -162,4 +162,31 @@ export async function markOrderCancelled(trx: Kysely<Database>, orderId: string,
     })
     .where('id', '=', orderId)
     .execute();
+}
+
+/**
+ * An operator approved an order held for approval: it moves on to its payment (a card order
+ * with its payment deadline from now) or its booking. Only from `awaiting_approval`, so a retry
+ * changes nothing; answers whether this call moved it.
+ */
+export async function markOrderApproved(
+  trx: Kysely<Database>,
+  scope: OrderScope,
+  next: { status: OrderStatus; preliminaryUntil: string | null },
+): Promise<boolean> {
+  const moved = await trx
+    .updateTable('orders')
+    .set({
+      status: next.status,
+      preliminary_until: next.preliminaryUntil,
+      approval_until: null,
+      // An escalated hold was on the operators' list: decided, it is off it.
+      attention_reason: null,
+      updated_at: sql`now()`,
+    })
+    .where('id', '=', scope.orderId)
+    .where('tenant_id', '=', scope.tenantId)
+    .where('status', '=', 'awaiting_approval')
+    .executeTakeFirst();
+  return Number(moved.numUpdatedRows) > 0;
 }

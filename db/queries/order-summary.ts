@@ -55,6 +55,7 @@ export function summaryOf(order: OrderWithLines): OrderSummary {
     totals: {
       before_discounts: order.total_before_discounts,
       discounts: order.total_discounts,
+      discount_breakdown: order.discount_breakdown,
       excl_vat: order.total_excl_vat,
       vat: order.total_vat,
       incl_vat: order.total_incl_vat,
@@ -77,6 +78,7 @@ export function summaryOf(order: OrderWithLines): OrderSummary {
     })),
     number_of_participants: order.participant_positions.length,
     preliminary_until: order.preliminary_until ? order.preliminary_until.toISOString() : null,
+    approval_until: order.approval_until ? new Date(order.approval_until).toISOString() : null,
     payment: {
       method: order.payment_method,
       requires_redirect: Boolean(awaitingCard),

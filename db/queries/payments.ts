@@ -8,6 +8,9 @@ import type { OrderScope } from './order-scope';
 
 export type PaymentRow = Selectable<PaymentsTable>;
 
+/** The ledger's provider for payments taken elsewhere before the order reached us. */
+export const PREPAYMENT_PROVIDER = 'prepaid';
+
 export async function findChargeByKey(
   db: Kysely<Database>,
   idempotencyKey: string,
@@ -199,4 +202,52 @@ export async function insertInvoicePayment(
     })
     .onConflict((oc) => oc.column('idempotency_key').doNothing())
     .execute();
+}
+
+export interface Prepayment {
+  amount: number;
+  currency: string;
+  method: string;
+  transactionCode: string;
+  provider: string | null;
+  paidAt: string | null;
+}
+
+/**
+ * A payment taken by another provider before the order reached us: a succeeded charge in the
+ * ledger (so refunds of it are owed by hand, as for a bank payment). False when the tenant
+ * already recorded that transaction code for another order.
+ */
+export async function insertPrepayment(db: Kysely<Database>, payment: OrderScope & Prepayment): Promise<boolean> {
+  const taken = await db
+    .selectFrom('payments')
+    .select('order_id')
+    .where('tenant_id', '=', payment.tenantId)
+    .where('provider', '=', PREPAYMENT_PROVIDER)
+    .where('provider_payment_id', '=', payment.transactionCode)
+    .executeTakeFirst();
+  if (taken) return taken.order_id === payment.orderId;
+  const inserted = await db
+    .insertInto('payments')
+    .values({
+      id: crypto.randomUUID(),
+      tenant_id: payment.tenantId,
+      order_id: payment.orderId,
+      kind: 'charge',
+      provider: PREPAYMENT_PROVIDER,
+      provider_payment_id: payment.transactionCode,
+      amount: payment.amount,
+      currency: payment.currency,
+      status: 'succeeded',
+      method: payment.method,
+      external_provider: payment.provider,
+      paid_at: payment.paidAt ?? sql<Date>`now()`,
+      idempotency_key: `prepayment:${payment.orderId}`,
+    })
+    // Two orders racing with one transaction code: the second finds it taken.
+    .onConflict((oc) =>
+      oc.columns(['tenant_id', 'provider_payment_id']).where('provider', '=', PREPAYMENT_PROVIDER).doNothing(),
+    )
+    .executeTakeFirst();
+  return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
 }

@@ -1,15 +1,63 @@
 import { type Selectable, sql } from 'kysely';
+import { jsonObjectFrom } from 'kysely/helpers/postgres';
 import type { Db } from '../database';
 import type { VouchersTable } from '../schema';
 
+/** What a gift voucher was sold for: one unit of the order line that bought it, in minor units. */
+export interface VoucherCreationPrice {
+  order_id: string;
+  order_line_id: string;
+  /** The unit price including VAT, before discounts (the voucher's face value). */
+  amount: number;
+  /** The discount on that unit, including VAT. */
+  discount: number;
+  /** What the unit cost: amount − discount. */
+  paid: number;
+  vat_rate_bp: number;
+  currency: string;
+}
+
 /** A voucher with the database's verdict on its validity window (its clock, not ours). */
-export type VoucherStateRow = Selectable<VouchersTable> & { expired: boolean };
+export type VoucherStateRow = Selectable<VouchersTable> & {
+  expired: boolean;
+  creation_price: VoucherCreationPrice | null;
+};
+
+/**
+ * The line of the issuing order a gift voucher was sold on: a voucher product's line whose face
+ * value (its unit price with VAT, as activities/gift-vouchers.ts values a card) is the voucher's
+ * initial value — the first such line when several match. Vouchers made in the catalogue admin
+ * API were not sold: null.
+ */
+const FACE_VALUE = sql<number>`(CASE WHEN t.prices_include_vat THEN l.unit_price
+  ELSE l.unit_price + round(l.unit_price * l.vat_rate_bp / 10000.0)::bigint END)`;
+const PAID_PER_UNIT = sql<number>`round(l.incl_vat::numeric / l.quantity)::bigint`;
+
+const creationPrice = (db: Db) =>
+  jsonObjectFrom(
+    db
+      .selectFrom('order_lines as l')
+      .innerJoin('products as p', 'p.id', 'l.product_id')
+      .innerJoin('orders as o', 'o.id', 'l.order_id')
+      .innerJoin('tenants as t', 't.id', 'o.tenant_id')
+      .select(['l.order_id', 'l.id as order_line_id', 'l.vat_rate_bp', 'o.currency'])
+      .select(sql<number>`${FACE_VALUE}`.as('amount'))
+      .select(sql<number>`greatest(${FACE_VALUE} - ${PAID_PER_UNIT}, 0)`.as('discount'))
+      .select(sql<number>`least(${PAID_PER_UNIT}, ${FACE_VALUE})`.as('paid'))
+      .where('l.order_id', '=', sql.ref<string>('vouchers.issued_by_order_id'))
+      .where('p.type', '=', 'voucher')
+      .where('l.quantity', '>', 0)
+      .where(sql<boolean>`${FACE_VALUE} = vouchers.initial_value`)
+      .orderBy('l.position')
+      .limit(1),
+  );
 
 export async function findVoucherByCode(db: Db, tenantId: string, code: string): Promise<VoucherStateRow | undefined> {
   return db
     .selectFrom('vouchers')
     .selectAll()
     .select(sql<boolean>`(valid_until IS NOT NULL AND valid_until < now())`.as('expired'))
+    .select(creationPrice(db).as('creation_price'))
     .where('tenant_id', '=', tenantId)
     .where(sql`upper(code)`, '=', code.trim().toUpperCase())
     .executeTakeFirst();
@@ -72,7 +120,8 @@ export async function redeemVoucher(
         .values({ id: crypto.randomUUID(), tenant_id: tenantId, voucher_id: voucher.id, amount: take, order_id: null })
         .returning(['id', 'amount', 'created_at'])
         .executeTakeFirstOrThrow();
-      return { voucher: { ...updated, expired: false }, redemption };
+      // What it was sold for does not change with a redemption.
+      return { voucher: { ...updated, expired: false, creation_price: voucher.creation_price }, redemption };
     });
     if (outcome) return { ok: true, ...outcome };
 

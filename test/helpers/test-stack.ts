@@ -44,7 +44,10 @@ export interface TestStack {
 export async function startTestStack(
   options: {
     worker?: boolean;
-    preliminaryWindowMs?: number /** Another SMTP server than the stack's sink. */;
+    preliminaryWindowMs?: number;
+    /** A short approval deadline instead of the tenant's hours. */
+    approvalWindowMs?: number;
+    /** Another SMTP server than the stack's sink. */
     smtpUrl?: string;
     /** Another Temporal server than the run's (outage tests start and stop their own). */
     temporalAddress?: string;
@@ -94,6 +97,7 @@ export async function startTestStack(
     publicBaseUrl: baseUrl,
     devRoutes: { mailSinkDir: mailDir },
     preliminaryWindowOverrideMs: options.preliminaryWindowMs,
+    approvalWindowOverrideMs: options.approvalWindowMs,
     requestTimeoutMs: options.requestTimeoutMs,
     workerPollMaxAgeMs: options.workerPollMaxAgeMs,
   });

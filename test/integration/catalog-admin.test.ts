@@ -90,6 +90,7 @@ describe('products', () => {
       vat_rate: 12.5,
       daily_capacity: null,
       active: true,
+      requires_approval: false,
     });
     const stored = await stack.database.db
       .selectFrom('products')
@@ -109,7 +110,7 @@ describe('products', () => {
     const product = await newProduct({ daily_capacity: 20 });
     const response = await call(`/v1/catalog/products/${product.id}`, {
       method: 'PATCH',
-      body: { price: 300_000, vat_rate: 15, daily_capacity: null, active: false },
+      body: { price: 300_000, vat_rate: 15, daily_capacity: null, active: false, requires_approval: true },
     });
     expect(response.status).toBe(200);
     expect(await jsonOf(response)).toEqual({
@@ -118,6 +119,7 @@ describe('products', () => {
       vat_rate: 15,
       daily_capacity: null,
       active: false,
+      requires_approval: true,
     });
     const renamed = await jsonOf(
       await call(`/v1/catalog/products/${product.id}`, { method: 'PATCH', body: { name: 'Sailing II' } }),
@@ -194,6 +196,7 @@ describe('occurrences', () => {
       price: 120_000,
       currency: 'nok',
       status: 'scheduled',
+      resource: null,
     });
 
     const list = await jsonOf(await call(`/v1/catalog/occurrences?product_id=${product.id}`));

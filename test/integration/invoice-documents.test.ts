@@ -190,6 +190,15 @@ describe('one document', () => {
     });
     expect(doc.due_date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(doc.due_date > doc.date).toBe(true);
+    // Each line says what it documents: the order line, the product (and its type), the event date.
+    const order = (await client.getOrder(invoices[0]!.orderId)).body;
+    expect(doc.lines[0]).toMatchObject({
+      line_id: order.lines[0].id,
+      line_type: 'course',
+      product_id: order.lines[0].product_id,
+      occurrence_id: occurrenceId,
+      date: null,
+    });
   });
 
   it('GET /v1/invoices/{id}.pdf answers a PDF with the number, parties and totals', async () => {
@@ -339,6 +348,8 @@ describe('listing for an accounting export', () => {
         discount: '10000',
         vat_percent: '25',
         incl_vat: '112500',
+        line_type: 'course',
+        occurrence_id: occurrenceId,
       }),
     ]);
     expect(b.number).toBe(invoices[1]!.number);

@@ -207,6 +207,8 @@ describe('GET /v1/orders', () => {
       created_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
       number_of_participants: 1,
       attention_reason: null,
+      ordered_by: expect.objectContaining({ name: 'Alice', email: 'alice@example.com' }),
+      lines: [expect.objectContaining({ occurrence_id: courseA, product_name: 'Kayak', incl_vat: 125_000 })],
       left_to_pay: 125_000,
     });
     const free = body.data.find((o: { id: string }) => o.id === placed[1]!.id);

@@ -1,3 +1,4 @@
+import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addApiKey, createOccurrence, createProduct, createTenant, jsonOf, type TestTenant } from '../helpers/fixtures';
 import { orderClient } from '../helpers/order-client';
@@ -71,6 +72,7 @@ describe('GET /v1/vouchers/{code}', () => {
     const response = await call('/v1/vouchers/gift-look-1');
     expect(response.status).toBe(200);
     expect(await jsonOf(response)).toEqual({
+      id: expect.any(String),
       code: 'GIFT-LOOK-1',
       valid: true,
       kind: 'value',
@@ -81,6 +83,8 @@ describe('GET /v1/vouchers/{code}', () => {
       valid_until: '2031-01-01T00:00:00.000Z',
       redeemed_at: null,
       message: null,
+      issued_by_order_id: null,
+      creation_price: null,
     });
     await issue({ code: 'PCT-LOOK', kind: 'percent', percent: 12.5 });
     expect(await jsonOf(await call('/v1/vouchers/pct-look'))).toMatchObject({
@@ -445,5 +449,95 @@ describe('campaign codes in orders', () => {
     // 20 % of the belay course only: 10 000 of its 50 000 (excl. VAT).
     expect(mixed.body.totals.discounts).toBe(10_000);
     expect(await usesOf('BELAY-ONLY')).toBe(1);
+  });
+});
+
+describe('voucher look-up: ids and the creation price, in JSON or XML', () => {
+  const parseXml = (text: string) => new XMLParser({ parseTagValue: false }).parse(text);
+
+  it('a gift voucher sold with a discount: its id, the order that sold it and what one cost', async () => {
+    const giftCard = await createProduct(stack.database.db, tenant.id, {
+      type: 'voucher',
+      name: 'Gift card 500',
+      price: 50_000,
+      vatRateBp: 0,
+    });
+    const placed = await client.placeOrder({
+      payment_method: 'card',
+      booker: { name: 'Giver', email: 'giver.price@example.com' },
+      lines: [{ product_id: giftCard, quantity: 2, discount_percent: 10 }],
+    });
+    expect(placed.status).toBe(201);
+    expect(placed.body.totals.incl_vat).toBe(90_000);
+    await client.actOnPaymentPage(placed.body.payment.redirect_url, 'pay');
+    const vouchers = await eventually(async () => {
+      const rows = await stack.database.db
+        .selectFrom('vouchers')
+        .select(['id', 'code'])
+        .where('issued_by_order_id', '=', placed.body.id)
+        .execute();
+      return rows.length === 2 ? rows : undefined;
+    });
+    const line = placed.body.lines[0];
+
+    const json = await jsonOf(await call(`/v1/vouchers/${vouchers[0]!.code.toLowerCase()}`));
+    expect(json).toMatchObject({
+      id: vouchers[0]!.id,
+      code: vouchers[0]!.code,
+      valid: true,
+      initial_value: 50_000,
+      issued_by_order_id: placed.body.id,
+      creation_price: {
+        amount: 50_000,
+        discount: 5_000,
+        paid: 45_000,
+        vat_rate: 0,
+        currency: 'nok',
+        order_id: placed.body.id,
+        order_line_id: line.id,
+      },
+    });
+
+    const response = await call(`/v1/vouchers/${vouchers[0]!.code}`, { headers: { Accept: 'application/xml' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/xml/);
+    const xml = parseXml(await response.text());
+    expect(xml.voucher).toMatchObject({
+      id: json.id,
+      code: json.code,
+      valid: 'true',
+      kind: 'value',
+      initial_value: '50000',
+      percent: '',
+      issued_by_order_id: placed.body.id,
+      creation_price: { amount: '50000', discount: '5000', paid: '45000', currency: 'nok', order_line_id: line.id },
+    });
+
+    // A redemption answers in XML too, and keeps the creation price.
+    const redeemed = await call(`/v1/vouchers/${vouchers[1]!.code}/redeem`, {
+      method: 'POST',
+      body: { amount: 10_000 },
+      headers: { Accept: 'application/xml' },
+    });
+    expect(redeemed.status).toBe(200);
+    const redemption = parseXml(await redeemed.text());
+    expect(redemption.voucher).toMatchObject({
+      id: vouchers[1]!.id,
+      remaining_value: '40000',
+      creation_price: { paid: '45000' },
+      redemption: { amount: '10000' },
+    });
+  });
+
+  it('a voucher made in the catalogue has no creation price; an XML client gets problems as problem+json', async () => {
+    await issue({ code: 'MADE-NOT-SOLD', kind: 'value', value: 2_000, currency: 'nok' });
+    const xml = parseXml(
+      await (await call('/v1/vouchers/MADE-NOT-SOLD', { headers: { Accept: 'application/xml' } })).text(),
+    );
+    expect(xml.voucher).toMatchObject({ code: 'MADE-NOT-SOLD', issued_by_order_id: '', creation_price: '' });
+    expect(xml.voucher.id).toMatch(/^[0-9a-f-]{36}$/);
+
+    const unknown = await call('/v1/vouchers/NOT-THERE-1', { headers: { Accept: 'application/xml' } });
+    await expectProblem(unknown, 404, 'voucher_not_found');
   });
 });

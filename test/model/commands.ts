@@ -171,7 +171,7 @@ abstract class OrderCommand implements fc.AsyncCommand<Model, Real> {
 // create
 
 export interface CreateSpec {
-  method: 'card' | 'invoice' | 'free';
+  method: 'card' | 'invoice' | 'free' | 'prepaid';
   lines: LineSpec[];
   currency: 'nok' | 'eur';
   campaign: 'SPRING' | 'FIXED' | null;
@@ -179,6 +179,8 @@ export interface CreateSpec {
   voucherValue: number;
   notes: Notes | null;
   shortWindow: boolean;
+  /** One seat of the product that asks for approval is added: the order waits for an operator. */
+  held: boolean;
 }
 
 function describeLines(lines: LineSpec[]): string {
@@ -191,6 +193,37 @@ function describeLines(lines: LineSpec[]): string {
     .join(' ');
 }
 
+/** Free orders and short-window ones (expired before anyone could decide) are never held. */
+const isHeld = (s: CreateSpec) => s.held && s.method !== 'free' && !(s.shortWindow && s.method === 'card');
+
+function prepaymentOf(amount: number, currency: string, transactionCode: string) {
+  return { amount, currency, method: 'card', transaction_code: transactionCode, provider: 'elsewhere' };
+}
+
+/**
+ * What a prepaid order must have been paid: a prepayment of 1 is refused as a mismatch (422,
+ * nothing held, nothing in the ledger) naming the total, as an integrator would find out.
+ */
+async function prepaidTotal(real: Real, request: Record<string, unknown>): Promise<number> {
+  const probe = { ...request, prepayment: prepaymentOf(1, String(request.currency ?? 'nok'), 'probe') };
+  const answer = await api(real, 'POST', '/v1/orders', { body: probe });
+  const errors: { code: string; expected?: number }[] = answer.body?.errors ?? [];
+  const expected = errors[0]?.expected;
+  if (
+    answer.status !== 422 ||
+    errors.length !== 1 ||
+    errors[0]?.code !== 'prepayment_amount_mismatch' ||
+    expected === undefined
+  ) {
+    violation(
+      'answers follow the model',
+      `create prepaid: a prepayment of 1 answered ${answer.status} ${JSON.stringify(answer.body).slice(0, 400)}`,
+    );
+  }
+  real.trace.push(`  → 422 prepayment_amount_mismatch, expected ${expected}`);
+  return expected ?? 0;
+}
+
 export class CreateOrder implements fc.AsyncCommand<Model, Real> {
   constructor(readonly spec: CreateSpec) {}
   check(model: Readonly<Model>): boolean {
@@ -200,7 +233,7 @@ export class CreateOrder implements fc.AsyncCommand<Model, Real> {
     const s = this.spec;
     const voucher = s.voucher === 'value' ? `value:${s.voucherValue}` : s.voucher;
     const parts = [
-      `${s.method}${s.shortWindow && s.method === 'card' ? ' short-window' : ''}`,
+      `${s.method}${s.shortWindow && s.method === 'card' ? ' short-window' : ''}${isHeld(s) ? ' held' : ''}`,
       s.currency,
       `[${describeLines(s.lines)}]`,
       s.campaign ? `campaign=${s.campaign}` : '',
@@ -214,6 +247,12 @@ export class CreateOrder implements fc.AsyncCommand<Model, Real> {
     const free = s.method === 'free';
     const shortWindow = s.shortWindow && s.method === 'card';
     const { lines, seats } = buildLines(real, model, s.lines, free);
+    const held = isHeld(s);
+    if (held) {
+      const diving = real.fx.occurrences.HELD;
+      (lines as unknown[]).push({ occurrence_id: diving, quantity: 1 });
+      seats.set(diving, (seats.get(diving) ?? 0) + 1);
+    }
     model.seq += 1;
     const email = `booker${model.seq}-${real.fx.runId}@example.com`;
     const externalId = `ext-${real.fx.runId}-${model.seq}`;
@@ -236,6 +275,10 @@ export class CreateOrder implements fc.AsyncCommand<Model, Real> {
     if (s.campaign === 'FIXED' && s.currency !== 'nok') expectedErrors.push('campaign_code_invalid');
     if (!(await seatsFit(real, seats))) expectedErrors.push('occurrence_full');
     real.trace.push(`${this.toString()}`);
+    if (s.method === 'prepaid') {
+      const amount = expectedErrors.length > 0 ? 1 : await prepaidTotal(real, request);
+      Object.assign(request, { prepayment: prepaymentOf(amount, s.currency, `${externalId}-psp`) });
+    }
     const answer = await api(real, 'POST', '/v1/orders', {
       body: request,
       ...(shortWindow ? { baseUrl: real.shortApi.baseUrl } : {}),
@@ -257,8 +300,9 @@ export class CreateOrder implements fc.AsyncCommand<Model, Real> {
     const placed = answer.body;
     const total: number = placed.totals.incl_vat;
     const method = total === 0 ? 'free' : s.method;
-    const status: ModelStatus =
-      method === 'free'
+    const status: ModelStatus = held
+      ? 'awaiting_approval'
+      : method === 'free' || method === 'prepaid'
         ? 'completed'
         : method === 'invoice'
           ? 'invoiced'
@@ -283,32 +327,35 @@ export class CreateOrder implements fc.AsyncCommand<Model, Real> {
       closedSessions: [],
       captured: 0,
       cardRefunded: 0,
+      prepaid: method === 'prepaid' ? total : 0,
       invoicePaid: 0,
       invoicePayments: [],
       manualRefunded: 0,
       // An expired order credits its whole total: it owes nothing.
       credited: shortWindow ? total : 0,
       cancellations: [],
-      document: method === 'invoice' ? 'invoice' : null,
-      invoiceStatus: method === 'invoice' ? 'open' : null,
+      document: held ? null : method === 'invoice' ? 'invoice' : method === 'prepaid' ? 'receipt' : null,
+      invoiceStatus: method === 'invoice' && !held ? 'open' : null,
       notes: { ...(s.notes ?? {}) } as Record<string, string>,
       // A card order still unpaid a minute after it was taken (a third of a shorter window) gets
       // `order_received`: always with the short window, maybe in a long run.
       emails: new Set(
-        method === 'free'
-          ? ['receipt']
-          : method === 'invoice'
-            ? ['invoice']
-            : shortWindow
-              ? ['expired', 'order_received']
-              : [],
+        held
+          ? []
+          : method === 'free' || method === 'prepaid'
+            ? ['receipt']
+            : method === 'invoice'
+              ? ['invoice']
+              : shortWindow
+                ? ['expired', 'order_received']
+                : [],
       ),
-      optionalEmails: new Set(method === 'card' && !shortWindow ? ['order_received'] : []),
+      optionalEmails: new Set(method === 'card' && !shortWindow && !held ? ['order_received'] : []),
       latePaid: false,
       webhooks: false,
       campaignCode: s.campaign,
     };
-    if (method === 'card') {
+    if (method === 'card' && !held) {
       if (!placed.payment?.redirect_url || !placed.payment?.session_id) {
         violation(
           'answers follow the model',
@@ -817,6 +864,84 @@ export class MarkInvoicePaid extends OrderCommand {
 }
 
 // ---------------------------------------------------------------------------------------------
+// an operator's approval decision (POST …/approval)
+
+export class DecideApproval extends OrderCommand {
+  constructor(
+    pick: number,
+    readonly decision: 'approve' | 'reject',
+  ) {
+    super(pick);
+  }
+  name() {
+    return `approval ${this.decision}`;
+  }
+  applies() {
+    return true;
+  }
+  async act(_model: Model, real: Real, order: ModelOrder) {
+    const answer = await api(real, 'POST', `/v1/orders/${order.id}/approval`, {
+      body: { decision: this.decision, reason: 'model operator' },
+      key: real.fx.opsKey,
+    });
+    real.trace.push(`  → ${answer.status} ${answer.body?.code ?? answer.body?.status ?? ''}`);
+    if (order.status !== 'awaiting_approval') {
+      expectStatus(answer, 409, 'approval', 'order_not_awaiting_approval');
+      return;
+    }
+    expectStatus(answer, 200, 'approval');
+    if (this.decision === 'reject') {
+      // A rejection is a cancellation without fee, by an operator.
+      const expected = expectCancellation(order, { by: 'operator', indexes: null, feePercent: 0 });
+      if (!expected.ok) violation('answers follow the model', `${order.label}: a held order must be cancellable`);
+      applyCancellation(order, expected as Extract<typeof expected, { ok: true }>);
+      expectAnswerStatus(answer, 'cancelled', order);
+      return;
+    }
+    approve(order);
+    expectAnswerStatus(
+      answer,
+      order.method === 'card' ? 'awaiting_payment' : order.method === 'prepaid' ? 'paid' : 'reserved',
+      order,
+    );
+    if (order.method === 'card') {
+      const body = (await api(real, 'GET', `/v1/orders/${order.id}`)).body;
+      if (!body.payment?.redirect_url || !body.payment?.session_id)
+        violation('answers follow the model', `${order.label}: approved card order without a payment page`);
+      newSession(order, { id: body.payment.session_id, redirectUrl: body.payment.redirect_url });
+    }
+  }
+}
+
+/** What an approval does to the model: the order goes on as it would have without the hold. */
+function approve(order: ModelOrder): void {
+  switch (order.method) {
+    case 'card':
+      order.status = 'awaiting_payment';
+      order.emails.add('order_received');
+      break;
+    case 'invoice':
+      order.status = 'invoiced';
+      order.document = 'invoice';
+      order.invoiceStatus = 'open';
+      order.emails.add('invoice');
+      break;
+    default:
+      order.status = 'completed';
+      if (order.method === 'prepaid') order.document = 'receipt';
+      order.emails.add('receipt');
+  }
+}
+
+function expectAnswerStatus(answer: HttpAnswer, status: string, order: ModelOrder): void {
+  if (answer.body?.status !== status)
+    violation(
+      'answers follow the model',
+      `${order.label}: approval answered ${answer.body?.status}, expected ${status}`,
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
 // a payment on the old session after the order expired
 
 export class LatePayment extends OrderCommand {
@@ -892,7 +1017,16 @@ const notes: fc.Arbitrary<Notes> = fc
   .filter((n) => Object.keys(n).length > 0);
 
 export const createSpec: fc.Arbitrary<CreateSpec> = fc.record({
-  method: fc.constantFrom<CreateSpec['method']>('card', 'card', 'card', 'card', 'invoice', 'invoice', 'free'),
+  method: fc.constantFrom<CreateSpec['method']>(
+    'card',
+    'card',
+    'card',
+    'card',
+    'invoice',
+    'invoice',
+    'free',
+    'prepaid',
+  ),
   lines: fc.array(lineSpec, { minLength: 1, maxLength: 2 }),
   currency: fc.constantFrom<CreateSpec['currency']>('nok', 'nok', 'eur'),
   campaign: fc.constantFrom<CreateSpec['campaign']>(null, null, null, 'SPRING', 'FIXED'),
@@ -900,6 +1034,7 @@ export const createSpec: fc.Arbitrary<CreateSpec> = fc.record({
   voucherValue: fc.integer({ min: 1_000, max: 30_000 }),
   notes: fc.option(notes, { nil: null }),
   shortWindow: fc.constantFrom(false, false, false, false, false, true),
+  held: fc.constantFrom(false, false, false, false, true),
 });
 
 const changeSpec: fc.Arbitrary<ChangeSpec> = fc.record({
@@ -1013,6 +1148,12 @@ export function commandArbitraries(only?: string[]): fc.Arbitrary<fc.AsyncComman
     ['invoice', invoice],
     ['invoice', invoice],
     ['late', pick.map((p) => new LatePayment(p))],
+    [
+      'approval',
+      fc
+        .tuple(pick, fc.constantFrom<'approve' | 'reject'>('approve', 'approve', 'reject'))
+        .map(([p, d]) => new DecideApproval(p, d)),
+    ],
     [
       'attendance',
       fc

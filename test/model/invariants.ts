@@ -180,6 +180,7 @@ export async function checkOrder(real: Real, order: ModelOrder, seen: Observatio
   const providerCaptured = sum(sessions.filter((s) => s.status === 'paid').map((s) => s.amount));
   const providerRefunded = sum(sessions.map((s) => s.refunded_amount));
   const bank = sum(succeeded.filter((p) => p.kind === 'charge' && p.provider === 'invoice').map((p) => p.amount));
+  const elsewhere = sum(succeeded.filter((p) => p.kind === 'charge' && p.provider === 'prepaid').map((p) => p.amount));
   const cardRefunds = sum(
     succeeded.filter((p) => p.kind === 'refund' && p.provider === 'sandbox').map((p) => p.amount),
   );
@@ -229,7 +230,9 @@ export async function checkOrder(real: Real, order: ModelOrder, seen: Observatio
   }
   if (bank !== order.invoicePaid)
     violation('order follows the model', `${who}: bank payments ${bank}, model ${order.invoicePaid}`);
-  const ledgerPaid = providerCaptured + bank - providerRefunded - manual;
+  if (elsewhere !== order.prepaid)
+    violation('order follows the model', `${who}: paid elsewhere ${elsewhere}, model ${order.prepaid}`);
+  const ledgerPaid = providerCaptured + elsewhere + bank - providerRefunded - manual;
   if (body.amount_paid !== ledgerPaid || body.amount_paid !== expectedAmountPaid(order)) {
     violation(
       'amount_paid is captured − refunded',

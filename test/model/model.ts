@@ -4,6 +4,7 @@
 // own pricing (the model does not re-price); money movements follow the documented rules.
 
 export type ModelStatus =
+  | 'awaiting_approval'
   | 'awaiting_payment'
   | 'payment_failed'
   | 'needs_attention'
@@ -38,7 +39,7 @@ export interface ModelOrder {
   id: string;
   number: number;
   workflowId: string;
-  method: 'card' | 'invoice' | 'free';
+  method: 'card' | 'invoice' | 'free' | 'prepaid';
   status: ModelStatus;
   total: number;
   currency: string;
@@ -56,6 +57,8 @@ export interface ModelOrder {
   captured: number;
   /** What the provider should have refunded (documented rules). */
   cardRefunded: number;
+  /** What another provider took before the order reached us (a prepaid order's whole total). */
+  prepaid: number;
   /** Bank payments recorded against the invoice (each reference once). */
   invoicePaid: number;
   invoicePayments: { reference: string; amount: number }[];
@@ -86,9 +89,10 @@ export interface Fixtures {
   feePercent: number;
   latePolicy: 'refund' | 'rebook';
   eurRate: string;
-  occurrences: { A: string; B: string; FREE: string };
+  /** HELD is of a product that asks for an operator's approval. */
+  occurrences: { A: string; B: string; FREE: string; HELD: string };
   capacities: Record<string, number>;
-  products: { course: string; workshop: string; lunch: string; freeEvent: string; freeItem: string };
+  products: { course: string; workshop: string; lunch: string; freeEvent: string; freeItem: string; diving: string };
 }
 
 export interface Model {
@@ -130,8 +134,8 @@ export function expectedSeats(o: ModelOrder): Map<string, number> {
   return seats;
 }
 
-/** Money the seller holds: captured (card and bank) less refunded (at the provider or owed by hand). */
-export const netPaid = (o: ModelOrder) => o.captured + o.invoicePaid - o.cardRefunded - o.manualRefunded;
+/** Money the seller holds: captured (card, bank, elsewhere) less refunded (at the provider or owed by hand). */
+export const netPaid = (o: ModelOrder) => o.captured + o.prepaid + o.invoicePaid - o.cardRefunded - o.manualRefunded;
 
 /** What the customer still owes on the order: the total less what was credited (docs/payments.md "Money rules"). */
 export const amountDue = (o: ModelOrder) => o.total - o.credited;
@@ -167,7 +171,8 @@ export function expectCancellation(o: ModelOrder, request: CancelRequest): Cance
     return { ok: false, status: 422, code: 'participant_indexes_invalid' };
   }
   if (workflowClosed(o) || o.status === 'expired') return { ok: false, status: 409, code: 'order_not_cancellable' };
-  if (request.indexes && isOpen(o)) return { ok: false, status: 409, code: 'partial_cancellation_not_allowed' };
+  if (request.indexes && (isOpen(o) || o.status === 'awaiting_approval'))
+    return { ok: false, status: 409, code: 'partial_cancellation_not_allowed' };
   if (o.status === 'needs_attention' && request.by !== 'operator')
     return { ok: false, status: 409, code: 'order_not_cancellable' };
   const active = new Set([...Array(o.participants).keys()].filter((i) => !o.cancelled.has(i)));
@@ -259,7 +264,7 @@ export function applyCancellation(o: ModelOrder, expected: Extract<CancelExpecta
 export function describeOrder(o: ModelOrder): string {
   return (
     `${o.label}(#${o.number} ${o.method} ${o.status} total=${o.total} ${o.currency} captured=${o.captured}` +
-    ` refunded=${o.cardRefunded} invoicePaid=${o.invoicePaid} manualRefunded=${o.manualRefunded}` +
+    ` refunded=${o.cardRefunded} prepaid=${o.prepaid} invoicePaid=${o.invoicePaid} manualRefunded=${o.manualRefunded}` +
     ` credited=${o.credited}` +
     ` cancelled=[${[...o.cancelled].join(',')}])`
   );

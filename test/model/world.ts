@@ -53,6 +53,9 @@ export async function createFixtures(stack: TestStack, params: WorldParams): Pro
   const A = await createOccurrence(db, tenant.id, course, { capacity: params.capacityA, name: 'First aid — Oslo' });
   const B = await createOccurrence(db, tenant.id, workshop, { capacity: params.capacityB, name: 'Workshop — Bergen' });
   const FREE = await createOccurrence(db, tenant.id, freeEvent, { capacity: 4, name: 'Open day — Oslo' });
+  const diving = await createProduct(db, tenant.id, { price: 20_000, vatRateBp: 2500, name: 'Diving' });
+  await db.updateTable('products').set({ requires_approval: true }).where('id', '=', diving).execute();
+  const HELD = await createOccurrence(db, tenant.id, diving, { capacity: 6, name: 'Diving — Lofoten' });
   for (const [code, kind, percent, amount] of [
     ['SPRING', 'percent', '10', null],
     ['FIXED', 'amount', null, 5_000],
@@ -79,9 +82,9 @@ export async function createFixtures(stack: TestStack, params: WorldParams): Pro
     feePercent: params.feePercent,
     latePolicy: params.latePolicy,
     eurRate: EUR_RATE,
-    occurrences: { A, B, FREE },
-    capacities: { [A]: params.capacityA, [B]: params.capacityB, [FREE]: 4 },
-    products: { course, workshop, lunch, freeEvent, freeItem },
+    occurrences: { A, B, FREE, HELD },
+    capacities: { [A]: params.capacityA, [B]: params.capacityB, [FREE]: 4, [HELD]: 6 },
+    products: { course, workshop, lunch, freeEvent, freeItem, diving },
   };
 }
 

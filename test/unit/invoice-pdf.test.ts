@@ -64,6 +64,11 @@ function invoiceFixture(overrides: Partial<InvoiceDocument> = {}): InvoiceDocume
     lines: [
       {
         position: 1,
+        line_id: null,
+        line_type: null,
+        product_id: null,
+        occurrence_id: null,
+        date: null,
         description: 'First aid course',
         quantity: 2,
         unit_price: 10_000,
@@ -77,6 +82,11 @@ function invoiceFixture(overrides: Partial<InvoiceDocument> = {}): InvoiceDocume
       },
       {
         position: 2,
+        line_id: null,
+        line_type: null,
+        product_id: null,
+        occurrence_id: null,
+        date: null,
         description: 'Exam',
         quantity: 1,
         unit_price: 2_500,
@@ -90,6 +100,11 @@ function invoiceFixture(overrides: Partial<InvoiceDocument> = {}): InvoiceDocume
       },
       {
         position: 3,
+        line_id: null,
+        line_type: null,
+        product_id: null,
+        occurrence_id: null,
+        date: null,
         description: 'Course book',
         quantity: 1,
         unit_price: 2_500,

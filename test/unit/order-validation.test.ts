@@ -897,6 +897,25 @@ describe('validateOrder — payment method, booker and invoice', () => {
     expect(d.paymentMethod).toBe('free');
   });
 
+  it("'prepaid' needs a prepayment equal to the total, in the order's currency; nothing else takes one", () => {
+    const total = draftOf(request()).pricing.totals.inclVat;
+    const prepayment = { amount: total, currency: 'nok', method: 'card', transaction_code: 'psp-1' };
+    const paid = draftOf(request({ payment_method: 'prepaid', prepayment }));
+    expect(paid.paymentMethod).toBe('prepaid');
+    expect(errorsOf(request({ payment_method: 'prepaid', prepayment: { ...prepayment, amount: total + 1 } }))).toEqual([
+      expect.objectContaining({ code: 'prepayment_amount_mismatch', field: 'prepayment.amount', expected: total }),
+    ]);
+    expect(
+      triples(errorsOf(request({ payment_method: 'prepaid', prepayment: { ...prepayment, currency: 'eur' } }))),
+    ).toEqual([['prepayment_currency_mismatch', 'prepayment.currency', undefined]]);
+    expect(triples(errorsOf(request({ payment_method: 'prepaid' })))).toEqual([
+      ['prepayment_missing', 'prepayment', undefined],
+    ]);
+    expect(triples(errorsOf(request({ payment_method: 'invoice', prepayment })))).toEqual([
+      ['prepayment_not_allowed', 'prepayment', undefined],
+    ]);
+  });
+
   it('pricing errors become pricing_invalid on the request line', () => {
     expect(
       triples(
@@ -1002,6 +1021,99 @@ describe('isValidEmail', () => {
     ]) {
       expect(isValidEmail(e), e).toBe(false);
     }
+  });
+});
+
+describe('validateOrder — several campaign codes (campaign_codes)', () => {
+  const stacking = (campaigns: CatalogCampaign[]) =>
+    snapshot({
+      tenant: { ...snapshot().tenant, campaignStacking: true },
+      campaign: campaigns[0] ?? null,
+      campaigns,
+    });
+  const spring = campaign({ id: id(501) });
+  const member = campaign({
+    id: id(502),
+    code: 'MEMBER',
+    kind: 'amount',
+    percent: null,
+    amount: 10000,
+    currency: 'nok',
+    productIds: [EXAM],
+  });
+  const withExam = (codes: string[]): OrderRequest =>
+    request({
+      campaign_codes: codes,
+      lines: [{ occurrence_id: OCC, participants: [person(1, { products: [{ id: EXAM }] })] }],
+    });
+
+  it('applies the codes in the order given, each on what the ones before it left', () => {
+    // course 1250.00 + exam 200.00 excl. SPRING25 10 % on both, then MEMBER 100.00 on the exam only.
+    const d = draftOf(withExam(['spring25', 'member']), stacking([spring, member]));
+    expect(d.campaignCode).toBe('SPRING25');
+    expect(d.campaigns).toEqual([
+      { code: 'SPRING25', campaignId: id(501) },
+      { code: 'MEMBER', campaignId: id(502) },
+    ]);
+    expect(d.pricing.lines.map((l) => [l.productId, l.discount])).toEqual([
+      [COURSE, 12500],
+      [EXAM, 2000 + 10000],
+    ]);
+    expect(d.pricing.discountBreakdown).toEqual({
+      lines: 0,
+      campaigns: [
+        { code: 'SPRING25', amount: 14500 },
+        { code: 'MEMBER', amount: 10000 },
+      ],
+      voucher: 0,
+    });
+    // The other way round the amount comes first and the percent takes 10 % of what is left.
+    const reversed = draftOf(withExam(['MEMBER', 'SPRING25']), stacking([spring, member]));
+    expect(reversed.pricing.discountBreakdown?.campaigns).toEqual([
+      { code: 'MEMBER', amount: 10000 },
+      { code: 'SPRING25', amount: 13500 },
+    ]);
+    expect(reversed.pricing.totals.discounts).toBe(23500);
+  });
+
+  it('one code in the list needs no stacking; an empty list is no code', () => {
+    expect(draftOf(withExam(['SPRING25']), snapshot({ campaign: spring, campaigns: [spring] })).campaignCode).toBe(
+      'SPRING25',
+    );
+    const none = draftOf(withExam([]));
+    expect([none.campaignCode, none.campaigns]).toEqual([null, []]);
+  });
+
+  it('refuses more than one code where the tenant does not stack, a code twice, a blank code and both fields', () => {
+    const off = snapshot({ campaign: spring, campaigns: [spring, member] });
+    expect(triples(errorsOf(withExam(['SPRING25', 'MEMBER']), off))).toEqual([
+      ['campaign_stacking_not_allowed', 'campaign_codes', undefined],
+    ]);
+    expect(triples(errorsOf(withExam(['SPRING25', 'spring25']), stacking([spring])))).toEqual([
+      ['campaign_code_duplicate', 'campaign_codes.1', undefined],
+    ]);
+    expect(triples(errorsOf(withExam(['SPRING25', '  ']), stacking([spring])))).toEqual([
+      ['campaign_code_invalid', 'campaign_codes.1', undefined],
+    ]);
+    expect(triples(errorsOf({ ...withExam(['SPRING25']), campaign_code: 'SPRING25' }, stacking([spring])))).toEqual([
+      ['campaign_codes_conflict', 'campaign_codes', undefined],
+    ]);
+  });
+
+  it('judges each code as a single code is judged, naming its own field', () => {
+    const expired = campaign({ id: id(503), code: 'OLD', validUntil: '2025-05-31T23:59:59.000Z' });
+    const usedUp = campaign({ id: id(504), code: 'GONE', maxUses: 1, uses: 1 });
+    const minimum = campaign({ id: id(505), code: 'BIG', minOrderAmount: 999999 });
+    expect(
+      triples(errorsOf(withExam(['SPRING25', 'NOPE', 'OLD', 'GONE']), stacking([spring, expired, usedUp]))),
+    ).toEqual([
+      ['campaign_code_invalid', 'campaign_codes.1', undefined],
+      ['campaign_code_expired', 'campaign_codes.2', undefined],
+      ['campaign_code_used_up', 'campaign_codes.3', undefined],
+    ]);
+    expect(triples(errorsOf(withExam(['SPRING25', 'BIG']), stacking([spring, minimum])))).toEqual([
+      ['campaign_minimum_not_met', 'campaign_codes.1', undefined],
+    ]);
   });
 });
 

@@ -83,6 +83,7 @@ describe('priceOrder — worked examples (prices excl VAT)', () => {
       totals: { beforeDiscounts: 125000, discounts: 0, exclVat: 125000, vat: 12500, inclVat: 137500 },
       vatSummary: [{ rateBp: 1000, base: 125000, amount: 12500 }],
       voucherApplied: 0,
+      discountBreakdown: { lines: 0, campaigns: [], voucher: 0 },
     });
     expect(formatMinor(r.totals.inclVat, r.currency)).toBe('1375.00 NOK');
   });
@@ -396,6 +397,7 @@ describe('priceOrder — edge cases and validation', () => {
       totals: { beforeDiscounts: 0, discounts: 0, exclVat: 0, vat: 0, inclVat: 0 },
       vatSummary: [],
       voucherApplied: 0,
+      discountBreakdown: { lines: 0, campaigns: [], voucher: 0 },
     });
   });
 
@@ -603,5 +605,197 @@ describe('priceOrder — invariants (seeded property test)', () => {
     // the generator really exercises gift cards and fully-discounted orders
     expect(withValueVoucher).toBeGreaterThan(500);
     expect(zeroTotals).toBeGreaterThan(20);
+  });
+});
+
+describe('priceOrder — several campaigns (stacking)', () => {
+  it('percent campaigns compound, amount campaigns subtract, in the order given', () => {
+    const lines = [line({ unitPrice: 10000 }), line({ unitPrice: 30000 })];
+    const ten: CampaignDiscount = { code: 'TEN', kind: 'percent', percent: 10 };
+    const twenty: CampaignDiscount = { code: 'TWENTY', kind: 'percent', percent: 20 };
+    const fifty: CampaignDiscount = { code: 'FIFTY', kind: 'amount', amount: 5000 };
+
+    // 400.00 − 10 % = 360.00 − 20 % = 288.00: 28 %, not 30 %.
+    const percents = priceOrder(order(lines, { campaigns: [ten, twenty] }));
+    expect(percents.totals.exclVat).toBe(28800);
+    expect(percents.discountBreakdown).toEqual({
+      lines: 0,
+      campaigns: [
+        { code: 'TEN', amount: 4000 },
+        { code: 'TWENTY', amount: 7200 },
+      ],
+      voucher: 0,
+    });
+
+    // The amount first: 400.00 − 50.00 = 350.00 − 10 % = 315.00; the percent first: 360.00 − 50.00 = 310.00.
+    const amountFirst = priceOrder(order(lines, { campaigns: [fifty, ten] }));
+    const percentFirst = priceOrder(order(lines, { campaigns: [ten, fifty] }));
+    expect(amountFirst.discountBreakdown?.campaigns).toEqual([
+      { code: 'FIFTY', amount: 5000 },
+      { code: 'TEN', amount: 3500 },
+    ]);
+    expect(percentFirst.discountBreakdown?.campaigns).toEqual([
+      { code: 'TEN', amount: 4000 },
+      { code: 'FIFTY', amount: 5000 },
+    ]);
+    expect([amountFirst.totals.exclVat, percentFirst.totals.exclVat]).toEqual([31500, 31000]);
+  });
+
+  it('an amount campaign after others takes what is left and never goes below zero', () => {
+    const r = priceOrder(
+      order([line({ unitPrice: 10000, discountPercent: 50 })], {
+        campaigns: [
+          { code: 'HALF', kind: 'percent', percent: 50 },
+          { code: 'BIG', kind: 'amount', amount: 100000 },
+          { code: 'MORE', kind: 'amount', amount: 100 },
+        ],
+      }),
+    );
+    expect(rows(r)).toEqual([[10000, 10000, 0, 0, 0]]);
+    expect(r.discountBreakdown).toEqual({
+      lines: 5000,
+      campaigns: [
+        { code: 'HALF', amount: 2500 },
+        { code: 'BIG', amount: 2500 },
+        { code: 'MORE', amount: 0 },
+      ],
+      voucher: 0,
+    });
+  });
+
+  it("each campaign's productIds limit it to its own lines", () => {
+    const course = line({ unitPrice: 100000, productId: 'course' });
+    const exam = line({ unitPrice: 20000, productId: 'exam', vatRateBp: 0 });
+    const r = priceOrder(
+      order([course, exam], {
+        campaigns: [
+          { code: 'EXAM50', kind: 'percent', percent: 50, productIds: ['exam'] },
+          { code: 'COURSE100', kind: 'amount', amount: 10000, productIds: ['course'] },
+        ],
+      }),
+    );
+    expect(r.lines.map((l) => l.discount)).toEqual([10000, 10000]);
+    expect(r.discountBreakdown?.campaigns).toEqual([
+      { code: 'EXAM50', amount: 10000 },
+      { code: 'COURSE100', amount: 10000 },
+    ]);
+  });
+
+  it('the voucher part: a percent voucher after the campaigns, a gift card in price basis', () => {
+    const lines = [line({ unitPrice: 10000, discountPercent: 10 })];
+    const percent = priceOrder(
+      order(lines, {
+        campaigns: [{ code: 'C', kind: 'percent', percent: 10 }],
+        voucher: { code: 'V', kind: 'percent', percent: 50 },
+      }),
+    );
+    // 100.00 − 10.00 (line) − 9.00 (campaign) = 81.00 − 50 % = 40.50
+    expect(percent.discountBreakdown).toEqual({ lines: 1000, campaigns: [{ code: 'C', amount: 900 }], voucher: 4050 });
+    const gift = priceOrder(
+      order(lines, {
+        campaigns: [{ code: 'C', kind: 'amount', amount: 1000 }],
+        voucher: { code: 'G', kind: 'value', remaining: 5000 },
+      }),
+    );
+    // 80.00 excl = 100.00 incl at 25 %; the gift card takes 50.00 incl = 40.00 excl.
+    expect(gift.discountBreakdown).toEqual({ lines: 1000, campaigns: [{ code: 'C', amount: 1000 }], voucher: 4000 });
+    expect(gift.totals.discounts).toBe(6000);
+  });
+
+  it('campaign and campaigns together are refused; a bad campaign names its place in the list', () => {
+    const c: CampaignDiscount = { code: 'C', kind: 'percent', percent: 10 };
+    expectPricingError(
+      () => priceOrder(order([line({ unitPrice: 1 })], { campaign: c, campaigns: [c] })),
+      'invalid_discount',
+    );
+    try {
+      priceOrder(order([line({ unitPrice: 1 })], { campaigns: [c, { code: 'X', kind: 'amount', amount: -5 }] }));
+      expect.unreachable();
+    } catch (e) {
+      expect((e as PricingError).code).toBe('invalid_amount');
+      expect((e as PricingError).path).toBe('campaigns[1].amount');
+    }
+  });
+
+  it('invariants for 2000 seeded random orders with up to 5 campaigns', () => {
+    // mulberry32, as above: a failure names its case and replays.
+    let s = 20261202;
+    const next = (n: number): number => {
+      s = (s + 0x6d2b79f5) | 0;
+      let t = Math.imul(s ^ (s >>> 15), 1 | s);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+    };
+    const rates = [0, 1200, 1500, 2500];
+    let stackedToZero = 0;
+    for (let n = 0; n < 2000; n++) {
+      const lines: PricingLineInput[] = Array.from({ length: 1 + next(5) }, (_, i) => {
+        const l: PricingLineInput = {
+          key: `k${i}`,
+          productId: `p${next(4)}`,
+          description: 'x',
+          quantity: 1 + next(3),
+          unitPrice: next(4) === 0 ? next(20) : next(200000),
+          vatRateBp: rates[next(rates.length)] ?? 2500,
+        };
+        if (next(3) === 0) l.discountPercent = next(10001) / 100;
+        if (next(6) === 0) l.campaignEligible = false;
+        return l;
+      });
+      const campaigns: CampaignDiscount[] = Array.from({ length: next(6) }, (_, i) => {
+        const c: CampaignDiscount =
+          next(2) === 0
+            ? { code: `C${i}`, kind: 'percent', percent: next(10001) / 100 }
+            : { code: `C${i}`, kind: 'amount', amount: next(2) === 0 ? next(2000) : next(300000) };
+        if (next(3) === 0) c.productIds = [`p${next(4)}`, `p${next(4)}`];
+        return c;
+      });
+      const input: PricingInput = { currency: 'nok', pricesIncludeVat: next(2) === 0, lines, campaigns };
+      const v = next(3);
+      if (v === 1) input.voucher = { code: 'V', kind: 'percent', percent: next(101) };
+      if (v === 2) input.voucher = { code: 'V', kind: 'value', remaining: next(500000) };
+      const r = priceOrder(input);
+      const ctx = `case ${n}: ${JSON.stringify(input)}`;
+      const b = r.discountBreakdown;
+      if (!b) throw new Error(`no breakdown: ${ctx}`);
+
+      // The parts add up to the total discount exactly, none is negative, the codes keep their order.
+      const parts = [b.lines, ...b.campaigns.map((c) => c.amount), b.voucher];
+      expect(
+        parts.reduce((a, x) => a + x, 0),
+        ctx,
+      ).toBe(r.totals.discounts);
+      for (const x of parts) expect(Number.isSafeInteger(x) && x >= 0, ctx).toBe(true);
+      expect(
+        b.campaigns.map((c) => c.code),
+        ctx,
+      ).toEqual(campaigns.map((c) => c.code));
+      for (const value of Object.values(r.totals)) expect(value >= 0, ctx).toBe(true);
+      for (const l of r.lines) {
+        for (const x of [l.discount, l.exclVat, l.vat, l.inclVat]) expect(x >= 0, ctx).toBe(true);
+        expect(l.discount <= l.beforeDiscounts, ctx).toBe(true);
+        expect(l.exclVat + l.vat, ctx).toBe(l.inclVat);
+      }
+      expect(r.totals.beforeDiscounts - r.totals.discounts, ctx).toBe(
+        input.pricesIncludeVat ? r.totals.inclVat : r.totals.exclVat,
+      );
+
+      // Each campaign's part is what adding it to the ones before it takes (without the voucher).
+      const { voucher: _voucher, ...withoutVoucher } = input;
+      let before = priceOrder({ ...withoutVoucher, campaigns: [] }).totals.discounts;
+      expect(before, ctx).toBe(b.lines);
+      campaigns.forEach((_, i) => {
+        const after = priceOrder({ ...withoutVoucher, campaigns: campaigns.slice(0, i + 1) }).totals.discounts;
+        expect(after - before, ctx).toBe(b.campaigns[i]?.amount);
+        before = after;
+      });
+      // One campaign as `campaign` or as a list of one is the same order.
+      if (campaigns.length === 1) {
+        const { campaigns: _list, ...single } = input;
+        expect(priceOrder({ ...single, campaign: campaigns[0] }), ctx).toStrictEqual(r);
+      }
+      if (campaigns.length > 1 && r.totals.inclVat === 0) stackedToZero++;
+    }
+    expect(stackedToZero).toBeGreaterThan(10);
   });
 });

@@ -450,6 +450,55 @@ describe('free order', () => {
   });
 });
 
+describe('approval holds', () => {
+  const approved = runOnce(scenarios.approvedCard);
+  const deadline = runOnce(scenarios.approvalDeadline);
+
+  it('hold the order without a payment session; approval opens it for payment, then it completes', () => {
+    const r = approved();
+    expect(r.progress.held).toMatchObject({ status: 'awaiting_approval', preliminaryUntil: null });
+    expect(r.stubs.inputsOf('placeOrder')[0]).toMatchObject({ preliminaryUntil: null });
+    expect(r.stubs.inputsOf('placeOrder')[0]!.approvalUntil).toEqual(expect.any(String));
+    expect(r.notes.approval).toEqual({ status: 'awaiting_payment' });
+    const names = r.stubs.names();
+    // The payment page and its mail come with the approval, not with the intake.
+    expect(names.indexOf('createPaymentSession')).toBeGreaterThan(names.indexOf('approveHeldOrder'));
+    expect(r.stubs.inputsOf('approveHeldOrder')).toEqual([
+      expect.objectContaining({ status: 'awaiting_payment', decidedBy: 'ops', reason: 'looks fine' }),
+    ]);
+    expect(r.stubs.inputsOf('queueOrderEmail').map((i) => i.kind)).toContain('order_received');
+    expect(r.progress.approved!.preliminaryUntil).toEqual(expect.any(String));
+    expect(r.result).toBe('completed');
+  });
+
+  it('reject an order nobody decided on at the deadline: cancelled without fee, the booker told', () => {
+    const r = deadline();
+    expect(r.stubs.inputsOf('cancelOrder')).toEqual([
+      expect.objectContaining({ decision: { feePercent: 0, participantPositions: null } }),
+    ]);
+    expect(r.stubs.inputsOf('queueOrderEmail').map((i) => i.kind)).toEqual(['cancelled']);
+    expect(r.stubs.names()).not.toContain('approveHeldOrder');
+    expect(r.result).toBe('cancelled');
+  });
+});
+
+describe('prepaid order', () => {
+  const run = runOnce(scenarios.prepaid);
+
+  it('is paid from the start: booked with a receipt and completed, no payment session, no deadline', () => {
+    const r = run();
+    expect(r.stubs.inputsOf('placeOrder')[0]).toMatchObject({ paymentMethod: 'prepaid', preliminaryUntil: null });
+    expect(r.stubs.names()).toEqual(['validateOrder', 'placeOrder', 'completePaidOrder']);
+    expect(r.stubs.inputsOf('completePaidOrder')).toEqual([
+      { tenantId: TENANT_ID, orderId: r.start.orderId, receipt: true },
+    ]);
+    expect(r.result).toBe('completed');
+    // `paid` is passed through, not rested in: the attributes are published where the order rests.
+    expect(searchAttributeUpserts(r.history).OrderStatus).toEqual(['completed']);
+    expect(searchAttributeUpserts(r.history).PaymentMethod).toEqual(['prepaid']);
+  });
+});
+
 describe('rejected orders', () => {
   const invalid = runOnce(scenarios.rejectedByValidation);
   const full = runOnce(scenarios.rejectedOccurrenceFull);

@@ -18,12 +18,15 @@ import type { OrderDraft } from '../../domain/order-draft';
 import type { OrderStatus } from '../../domain/order-status';
 import { resolveTemporalTestServer } from '../../runtime/temporal-binaries';
 import {
+  type ApprovalDecision,
+  type ApprovalResult,
   type CancelOrderRequest,
   type CancelResult,
   cancelOrderUpdate,
   type ChangeOrderRequest,
   type ChangeResult,
   changeOrderUpdate,
+  decideApprovalUpdate,
   type InvoicePaidSignal,
   invoicePaidSignal,
   type OrderProgress,
@@ -273,6 +276,9 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
     async flagForAttention(input) {
       record('flagForAttention', input);
     },
+    async approveHeldOrder(input) {
+      record('approveHeldOrder', input);
+    },
     async evaluateCancellation(input) {
       record('evaluateCancellation', input);
       return behaviour.cancellation ?? { allowed: true, feePercent: 0, participantPositions: null };
@@ -456,6 +462,8 @@ export interface ScenarioContext {
   cancel(request: CancelOrderRequest): Promise<CancelResult>;
   /** The settle Update (an operator's decision); its answer is kept in run.notes.settle (the last one). */
   settle(request: SettleOrderRequest): Promise<SettleResult>;
+  /** The decideApproval Update (an operator approves or rejects a held order); kept in run.notes.approval. */
+  decideApproval(decision: ApprovalDecision): Promise<ApprovalResult>;
   /** Queries progress; with a label the answer is kept in run.progress[label]. */
   progress(label?: string): Promise<OrderProgress>;
   /** Polls the progress query (real time, time skipping stays locked) until the status is reached. */
@@ -579,6 +587,11 @@ export async function runScenario(
       async settle(request) {
         const answer = await handle.executeUpdate(settleOrderUpdate, { args: [request] });
         notes.settle = answer;
+        return answer;
+      },
+      async decideApproval(decision) {
+        const answer = await handle.executeUpdate(decideApprovalUpdate, { args: [decision] });
+        notes.approval = answer;
         return answer;
       },
       async progress(label) {
@@ -810,6 +823,56 @@ export const scenarios = {
       validation: {
         ok: true,
         draft: makeDraft({ total: 0, paymentMethod: 'card' }),
+        preliminaryMinutes: PRELIMINARY_MINUTES,
+      },
+    },
+    async drive(ctx) {
+      await ctx.submit();
+    },
+  },
+  approvedCard: {
+    name: 'approved-card',
+    description: 'held for approval → approved: payment session and link mail, then paid and completed',
+    behaviour: {
+      validation: {
+        ok: true,
+        draft: makeDraft(),
+        preliminaryMinutes: PRELIMINARY_MINUTES,
+        approval: { deadlineHours: 48, onDeadline: 'reject' },
+      },
+    },
+    async drive(ctx) {
+      await ctx.submit();
+      await ctx.waitForStatus('awaiting_approval', 'held');
+      await ctx.decideApproval({ decision: 'approve', reason: 'looks fine', by: 'ops' });
+      await ctx.waitForStatus('awaiting_payment', 'approved');
+      await ctx.signalPayment(paymentEvent('evt-approved', 'succeeded'));
+    },
+  },
+  approvalDeadline: {
+    name: 'approval-deadline',
+    description: 'held for approval, nobody decides → rejected at the deadline: cancelled, the booker told',
+    behaviour: {
+      validation: {
+        ok: true,
+        draft: makeDraft({ paymentMethod: 'invoice' }),
+        preliminaryMinutes: PRELIMINARY_MINUTES,
+        approval: { deadlineHours: 2, onDeadline: 'reject' },
+      },
+    },
+    async drive(ctx) {
+      await ctx.submit(makeSubmission('invoice'));
+      await ctx.waitForStatus('awaiting_approval', 'held');
+      await ctx.skipTime('3 hours');
+    },
+  },
+  prepaid: {
+    name: 'prepaid',
+    description: 'paid elsewhere: the payment is in the ledger at placement → paid, booked with a receipt, completed',
+    behaviour: {
+      validation: {
+        ok: true,
+        draft: makeDraft({ total: CARD_TOTAL, paymentMethod: 'prepaid' }),
         preliminaryMinutes: PRELIMINARY_MINUTES,
       },
     },

@@ -2,6 +2,7 @@ import { setHandler } from '@temporalio/workflow';
 import {
   cancelOrderUpdate,
   changeOrderUpdate,
+  decideApprovalUpdate,
   invoicePaidSignal,
   orderProgressQuery,
   paymentResultSignal,
@@ -13,6 +14,7 @@ import { submitOrder } from './intake';
 import type { OrderProcess } from './order-process';
 import { cancelOrder, validateCancellation } from './updates/cancel-order';
 import { changeOrder, validateChange } from './updates/change-order';
+import { decideApproval, validateApprovalDecision } from './updates/decide-approval';
 import { settleOrder, validateSettlement } from './updates/settle-order';
 import { startPayment, validateStartPayment } from './updates/start-payment';
 
@@ -33,6 +35,9 @@ export function registerOrderHandlers(order: OrderProcess): void {
   });
   setHandler(startPaymentUpdate, (request) => order.inUpdateTurn(() => startPayment(order, request)), {
     validator: (_request) => validateStartPayment(order),
+  });
+  setHandler(decideApprovalUpdate, (decision) => order.inUpdateTurn(() => decideApproval(order, decision)), {
+    validator: (_decision) => validateApprovalDecision(order),
   });
   setHandler(settleOrderUpdate, (request) => order.inUpdateTurn(() => settleOrder(order, request)), {
     validator: (request) => validateSettlement(order, request),

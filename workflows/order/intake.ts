@@ -25,6 +25,9 @@ export async function submitOrder(order: OrderProcess, submission: OrderSubmissi
       submission,
       startedAtMs: Date.now(),
       ...(order.start.preliminaryWindowOverrideMs ? { windowOverrideMs: order.start.preliminaryWindowOverrideMs } : {}),
+      ...(order.start.approvalWindowOverrideMs
+        ? { approvalWindowOverrideMs: order.start.approvalWindowOverrideMs }
+        : {}),
     });
     if (!taken.ok) {
       order.intake = { phase: 'refused', errors: taken.errors };
@@ -38,6 +41,7 @@ export async function submitOrder(order: OrderProcess, submission: OrderSubmissi
       windowMs: taken.windowMs,
       serviceStartsAt: taken.firstStartsAt ? Date.parse(taken.firstStartsAt) : null,
       sellsGiftVouchers: taken.sellsGiftVouchers,
+      approval: taken.approval,
     };
     order.setPaymentMethod(taken.paymentMethod);
     if (taken.bookerEmail) order.setCustomerEmail(taken.bookerEmail);

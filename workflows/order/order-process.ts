@@ -12,6 +12,8 @@ import {
   settledStatus,
 } from '../../domain/order-state';
 import type { OrderStatus } from '../../domain/order-status';
+import type { OrderPaymentMethod } from '../../domain/order-request';
+import type { ApprovalHold } from '../../domain/order-draft';
 import {
   type InvoicePaidSignal,
   ORDER_STATE_CONFLICT,
@@ -21,7 +23,7 @@ import {
 } from '../order-messages';
 import { CustomerEmailKey, OrderStatusKey, PaymentMethodKey } from '../search-attributes';
 
-export type PaymentMethod = 'card' | 'invoice' | 'free';
+export type PaymentMethod = OrderPaymentMethod;
 
 /** The few facts the process decides on; everything else about the order is in PostgreSQL. */
 export interface OrderFacts {
@@ -36,6 +38,8 @@ export interface OrderFacts {
   /** Until then a completed order still takes cancellations. */
   serviceStartsAt: number | null;
   sellsGiftVouchers: boolean;
+  /** Set while the order is (or was) held for an operator's approval. */
+  approval: ApprovalHold | null;
 }
 
 /** What arrived from outside and is not handled yet (signals are recorded, never acted on, in handlers). */
@@ -100,6 +104,7 @@ export class OrderProcess {
     windowMs: 0,
     serviceStartsAt: null,
     sellsGiftVouchers: false,
+    approval: null,
   };
   intake: IntakeState = { phase: 'waiting' };
   waitingFor: string | null = 'the order to be submitted';

@@ -35,6 +35,8 @@ export async function startPayment(order: OrderProcess, request: StartPaymentReq
     ...order.scope,
     attempt: order.sequence.paymentAttempts,
     ...(request?.savedCardId ? { savedCardId: request.savedCardId } : {}),
+    ...(request?.successUrl ? { successUrl: request.successUrl } : {}),
+    ...(request?.failureUrl ? { failureUrl: request.failureUrl } : {}),
   });
   // A saved card may be charged at once: its event counts like a webhook's.
   order.inbox.addPayment(session.paidEvent);
