@@ -16,7 +16,7 @@ export interface ExtraApi {
  */
 export async function startExtraApi(
   stack: TestStack,
-  options: { preliminaryWindowMs?: number } = {},
+  options: { preliminaryWindowMs?: number; approvalWindowMs?: number } = {},
 ): Promise<ExtraApi> {
   const port = await findFreePort();
   const app = createApp({
@@ -26,6 +26,7 @@ export async function startExtraApi(
     taskQueue: stack.taskQueue,
     publicBaseUrl: stack.baseUrl,
     preliminaryWindowOverrideMs: options.preliminaryWindowMs,
+    approvalWindowOverrideMs: options.approvalWindowMs,
   });
   const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));

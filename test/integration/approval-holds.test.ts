@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addApiKey, createOccurrence, createProduct, createTenant, jsonOf, type TestTenant } from '../helpers/fixtures';
+import { type ExtraApi, startExtraApi } from '../helpers/extra-api';
 import { orderClient } from '../helpers/order-client';
 import { eventually, startTestStack, type TestStack } from '../helpers/test-stack';
 
@@ -7,10 +8,11 @@ import { eventually, startTestStack, type TestStack } from '../helpers/test-stac
 // seats held and waits (workflow Update `decideApproval`) until approved — then paid or booked —
 // or rejected, by the operator or by the deadline, which gives everything back and tells the booker.
 
-/** The deadline the test API gives held orders (instead of the tenant's hours). */
-const APPROVAL_WINDOW_MS = 6_000;
+/** The deadline a second API gives held orders (instead of the tenant's hours) for the deadline cases. */
+const APPROVAL_WINDOW_MS = 3_000;
 
 let stack: TestStack;
+let shortApi: ExtraApi;
 let tenant: TestTenant;
 let opsKey: string;
 let client: ReturnType<typeof orderClient>;
@@ -18,7 +20,8 @@ let heldCourse: string;
 let plainCourse: string;
 
 beforeAll(async () => {
-  stack = await startTestStack({ approvalWindowMs: APPROVAL_WINDOW_MS });
+  stack = await startTestStack();
+  shortApi = await startExtraApi(stack, { approvalWindowMs: APPROVAL_WINDOW_MS });
   tenant = await createTenant(stack.database.db);
   opsKey = await addApiKey(stack.database.db, tenant.id, ['ops', 'orders:read']);
   client = orderClient(stack, tenant.apiKey);
@@ -30,7 +33,10 @@ beforeAll(async () => {
     .execute();
   plainCourse = await createProduct(stack.database.db, tenant.id, { price: 10_000, name: 'Swimming' });
 });
-afterAll(async () => stack?.stop());
+afterAll(async () => {
+  await shortApi?.stop();
+  await stack?.stop();
+});
 
 async function decide(orderId: string, decision: 'approve' | 'reject', key = opsKey, reason = 'checked the diploma') {
   const response = await fetch(`${stack.baseUrl}/v1/orders/${orderId}/approval`, {
@@ -39,6 +45,11 @@ async function decide(orderId: string, decision: 'approve' | 'reject', key = ops
     body: JSON.stringify({ decision, reason }),
   });
   return { status: response.status, body: await jsonOf(response) };
+}
+
+/** Orders placed through the API whose held orders fall due after APPROVAL_WINDOW_MS. */
+function shortDeadline(apiKey: string) {
+  return orderClient({ ...stack, baseUrl: shortApi.baseUrl }, apiKey);
 }
 
 async function seatsLeft(occurrenceId: string): Promise<number> {
@@ -144,7 +155,9 @@ describe('orders held for approval', () => {
 
   it('an order nobody decides on is rejected at the deadline', async () => {
     const occurrence = await createOccurrence(stack.database.db, tenant.id, heldCourse, { capacity: 5 });
-    const placed = await client.placeOrder(order(occurrence, 'card', 'late-decision@example.com'));
+    const placed = await shortDeadline(tenant.apiKey).placeOrder(
+      order(occurrence, 'card', 'late-decision@example.com'),
+    );
     expect(placed.body.status).toBe('awaiting_approval');
     const cancelled = await client.waitForStatus(placed.body.id, 'cancelled', APPROVAL_WINDOW_MS + 15_000);
     expect(cancelled.timeline.map((e: { message: string }) => e.message).join('\n')).toMatch(/approval deadline/);
@@ -162,7 +175,7 @@ describe('orders held for approval', () => {
     const course = await createProduct(stack.database.db, escalating.id, { price: 0 });
     const occurrence = await createOccurrence(stack.database.db, escalating.id, course, { capacity: 5 });
     const escalatingClient = orderClient(stack, escalating.apiKey);
-    const placed = await escalatingClient.placeOrder(order(occurrence, 'free', 'free@example.com'));
+    const placed = await shortDeadline(escalating.apiKey).placeOrder(order(occurrence, 'free', 'free@example.com'));
     expect(placed.body.status).toBe('awaiting_approval');
     const flagged = await eventually(async () => {
       const body = (await escalatingClient.getOrder(placed.body.id)).body;
