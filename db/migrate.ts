@@ -20,6 +20,7 @@ import * as paidOrderDeletion from './migrations/0018_paid_order_deletion';
 import * as campaignStacking from './migrations/0019_campaign_stacking';
 import * as prepaidOrders from './migrations/0020_prepaid_orders';
 import * as approvalHolds from './migrations/0021_approval_holds';
+import * as subscriptionPeriods from './migrations/0022_subscription_periods';
 
 // Migrations are listed in code (not read from a folder) so the same list works under tsx,
 // in a bundled build and in tests.
@@ -45,6 +46,7 @@ const migrations: Record<string, Migration> = {
   '0019_campaign_stacking': campaignStacking,
   '0020_prepaid_orders': prepaidOrders,
   '0021_approval_holds': approvalHolds,
+  '0022_subscription_periods': subscriptionPeriods,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -113,6 +113,31 @@ export interface OccurrencesTable {
   updated_at: DefaultTimestamp;
 }
 
+export type SubscriptionPeriodUnit = 'day' | 'month' | 'quarter' | 'year';
+export type SubscriptionPaymentMethod = 'card' | 'invoice' | 'free';
+
+/** A period a subscription product is sold in (0022_subscription_periods). */
+export interface SubscriptionPeriodsTable {
+  id: string;
+  tenant_id: string;
+  product_id: string;
+  /** Unique per product, case-insensitively. */
+  code: string;
+  name: string;
+  length_unit: SubscriptionPeriodUnit;
+  length_count: number;
+  /** Minor units of the tenant currency, in the tenant price basis, like product prices. */
+  price: number;
+  /** 1–3 of card/invoice/free; ['free'] exactly when the price is 0. */
+  payment_methods: SubscriptionPaymentMethod[];
+  trial_days: Generated<number>;
+  physical: Generated<boolean>;
+  renewal_notice_days: Generated<number>;
+  active: Generated<boolean>;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
 export interface ProductDateInventoryTable {
   tenant_id: string;
   product_id: string;
@@ -534,6 +559,7 @@ export interface Database {
   products: ProductsTable;
   occurrences: OccurrencesTable;
   product_date_inventory: ProductDateInventoryTable;
+  subscription_periods: SubscriptionPeriodsTable;
   exchange_rates: ExchangeRatesTable;
   campaigns: CampaignsTable;
   vouchers: VouchersTable;

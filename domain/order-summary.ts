@@ -40,6 +40,8 @@ export interface OrderSummary {
     incl_vat: number;
   }[];
   number_of_participants: number;
+  /** Each participant's booking reference, from the moment the order exists. */
+  participants: { index: number; booking_id: string | null }[];
   preliminary_until: string | null;
   /** While the order is held for an operator's approval: until when it waits. */
   approval_until: string | null;

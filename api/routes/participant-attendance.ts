@@ -60,7 +60,7 @@ participantAttendanceRoutes.openapi(
     const target = { tenantId: c.var.auth.tenantId, orderId: order.id, index: Number(index) };
     const participant = await findParticipantForAttendance(c.var.deps.db, target);
     if (!participant) throw problems.notFound('participant of this order', 'participant_not_found');
-    if (participant.status !== 'active' || participant.booking_id === null)
+    if (participant.status !== 'active' || !participant.booked)
       throw problems.conflict(
         'participant_not_booked',
         participant.status === 'active'

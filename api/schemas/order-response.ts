@@ -51,6 +51,9 @@ export const orderSummarySchema = z
       }),
     ),
     number_of_participants: z.number().int(),
+    participants: z
+      .array(z.object({ index: z.number().int(), booking_id: z.string().nullable() }))
+      .openapi({ description: "Each participant's booking reference, there from the moment the order exists" }),
     preliminary_until: z.string().nullable(),
     approval_until: z.string().nullable().openapi({
       description: "While the order is held for an operator's approval (`awaiting_approval`): until when it waits",

@@ -100,6 +100,10 @@ export async function writeOrderContents(
         date_of_birth: p.dateOfBirth,
         details: JSON.stringify(p.details),
         customer_id: p.email ? (customers.get(p.email.trim().toLowerCase()) ?? null) : null,
+        // The participant's booking reference exists from the moment the order does (a client
+        // quotes it at once, as the course-booking platform's create answer does); whether the
+        // seat is booked yet is the reservation's status.
+        booking_id: crypto.randomUUID(),
       };
     });
     for (const batch of batchesOf(participantRows)) await trx.insertInto('participants').values(batch).execute();

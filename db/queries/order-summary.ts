@@ -17,7 +17,7 @@ export function selectOrderWithLines(db: Db, tenantId: string, orderId: string) 
       jsonArrayFrom(
         eb
           .selectFrom('participants')
-          .select(['id', 'position'])
+          .select(['id', 'position', 'booking_id'])
           .whereRef('participants.order_id', '=', 'orders.id')
           .orderBy('position'),
       ).as('participant_positions'),
@@ -77,6 +77,7 @@ export function summaryOf(order: OrderWithLines): OrderSummary {
       incl_vat: line.incl_vat,
     })),
     number_of_participants: order.participant_positions.length,
+    participants: order.participant_positions.map((p) => ({ index: p.position, booking_id: p.booking_id })),
     preliminary_until: order.preliminary_until ? order.preliminary_until.toISOString() : null,
     approval_until: order.approval_until ? new Date(order.approval_until).toISOString() : null,
     payment: {

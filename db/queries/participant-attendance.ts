@@ -13,7 +13,22 @@ export interface AttendanceTarget {
 export async function findParticipantForAttendance(db: Kysely<Database>, target: AttendanceTarget) {
   return db
     .selectFrom('participants')
-    .select(['id', 'status', 'booking_id', 'attendance'])
+    .select((eb) => [
+      'id',
+      'status',
+      'booking_id',
+      'attendance',
+      // Booked: its order's seats are (a booking id alone exists from placement on).
+      eb
+        .exists(
+          eb
+            .selectFrom('reservations')
+            .select('reservations.id')
+            .whereRef('reservations.order_id', '=', 'participants.order_id')
+            .where('reservations.status', '=', 'booked'),
+        )
+        .as('booked'),
+    ])
     .where('tenant_id', '=', target.tenantId)
     .where('order_id', '=', target.orderId)
     .where('position', '=', target.index)

@@ -66,6 +66,8 @@ describe('card order through the sandbox provider', () => {
       payment: { method: 'card', requires_redirect: true },
     });
     expect(placed.body.payment.redirect_url).toContain('/psp/sandbox/pay/');
+    // The participant's booking reference is in the answer at once and stays the same once booked.
+    expect(placed.body.participants).toEqual([{ index: 0, booking_id: expect.stringMatching(/^[0-9a-f-]{36}$/) }]);
     expect(Date.parse(placed.body.preliminary_until)).toBeGreaterThan(Date.now() + 25 * 60_000);
     expect((await client.occurrence(occurrenceId)).seats_left).toBe(9);
 
@@ -73,7 +75,7 @@ describe('card order through the sandbox provider', () => {
     expect(paid).toEqual({ status: 303, location: 'https://shop.example/thanks' });
 
     const order = await client.waitForStatus(placed.body.id, 'completed');
-    expect(order.participants[0].booking_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(order.participants[0].booking_id).toBe(placed.body.participants[0].booking_id);
     expect(order.reservations).toEqual([
       expect.objectContaining({ occurrence_id: occurrenceId, quantity: 1, status: 'booked' }),
     ]);
