@@ -18,6 +18,7 @@ import { requestDeadline } from './request-deadline';
 import { rejectControlCharacters } from './request-rules';
 import { catalogRoutes } from './routes/catalog';
 import { catalogAdminRoutes } from './routes/catalog-admin';
+import { subscriptionPeriodRoutes } from './routes/subscription-periods';
 import { customerRoutes } from './routes/customers';
 import { devMailRoutes } from './routes/dev-mail';
 import { healthRoutes } from './routes/health';
@@ -122,6 +123,7 @@ export function createApp(deps: AppDeps): App {
   app.route('/', healthRoutes);
   app.route('/v1/catalog', catalogRoutes);
   app.route('/v1/catalog', catalogAdminRoutes);
+  app.route('/v1/catalog', subscriptionPeriodRoutes);
   app.route('/v1/orders', orderRoutes);
   app.route('/v1/orders', orderCancellationRoutes);
   app.route('/v1/orders', orderChangeRoutes);

@@ -41,7 +41,7 @@ import {
   voucherSchema,
 } from '../schemas/catalog-admin';
 import { currencyCode, limitQuery, problemResponses, uuidParam } from '../schemas/common';
-import { presentOccurrence, presentProduct } from './catalog';
+import { presentOccurrence, presentProduct, presentProductsWithPeriods } from './catalog';
 
 const locationHeader = { Location: { schema: { type: 'string' as const } } };
 const idParams = z.object({ id: z.string() });
@@ -239,7 +239,8 @@ catalogAdminRoutes.openapi(
     assertUuid(id, 'product');
     const row = await getProduct(c.var.deps.db, c.var.auth.tenantId, id);
     if (!row) throw problems.notFound('product');
-    return c.json(presentProduct(row), 200);
+    const [product] = await presentProductsWithPeriods(c.var.deps.db, c.var.auth.tenantId, [row]);
+    return c.json(product, 200);
   },
 );
 

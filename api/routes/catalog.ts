@@ -1,9 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { listOccurrences, listProducts, type OccurrenceRow, type ProductRow } from '../../db/queries/catalog';
+import { activePeriodsByProduct } from '../../db/queries/subscription-periods';
+import type { Db } from '../../db/database';
 import { createResourceApp } from '../resource-app';
 import { decodeCursor, encodeCursor, isTimestamp, isUuid, keysetPage } from '../cursor';
 import { limitQuery, problemResponses } from '../schemas/common';
 import { occurrenceListSchema, productListSchema, productTypeSchema } from '../schemas/catalog';
+import { presentSubscriptionPeriod } from './subscription-periods';
 
 export function presentProduct(p: ProductRow) {
   return {
@@ -18,6 +21,17 @@ export function presentProduct(p: ProductRow) {
     active: p.active,
     requires_approval: p.requires_approval,
   };
+}
+
+/** The catalogue reads: products as presentProduct, a subscription product with its active periods. */
+export async function presentProductsWithPeriods(db: Db, tenantId: string, rows: readonly ProductRow[]) {
+  const subscriptionIds = rows.filter((p) => p.type === 'subscription').map((p) => p.id);
+  const periods = await activePeriodsByProduct(db, tenantId, subscriptionIds);
+  return rows.map((p) =>
+    p.type === 'subscription'
+      ? { ...presentProduct(p), periods: (periods.get(p.id) ?? []).map(presentSubscriptionPeriod) }
+      : presentProduct(p),
+  );
 }
 
 export function presentOccurrence(o: OccurrenceRow) {
@@ -61,7 +75,7 @@ catalogRoutes.openapi(
     const last = page.at(-1);
     return c.json(
       {
-        data: page.map(presentProduct),
+        data: await presentProductsWithPeriods(c.var.deps.db, c.var.auth.tenantId, page),
         next_cursor: rows.length > limit && last ? encodeCursor({ id: last.id }) : null,
       },
       200,

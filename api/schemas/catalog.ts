@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { subscriptionPeriodSchema } from './subscription-periods';
 
 export const productTypeSchema = z.enum(['course', 'ticket', 'facility_slot', 'subscription', 'item', 'voucher']);
 
@@ -21,6 +22,14 @@ export const productSchema = z
     daily_capacity: z.number().int().nullable(),
     active: z.boolean(),
     requires_approval: z.boolean().openapi({ description: "Orders with it wait for an operator's approval" }),
+    periods: z
+      .array(subscriptionPeriodSchema)
+      .optional()
+      .openapi({
+        description:
+          "A subscription product's active periods, by code (in the catalogue reads: the list and by id; " +
+          'docs/subscriptions.md)',
+      }),
   })
   .openapi('Product');
 

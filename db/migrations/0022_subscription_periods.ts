@@ -12,9 +12,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('product_id', 'uuid', (c) => c.notNull())
     .addColumn('code', 'text', (c) => c.notNull().check(sql`code ~ '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$'`))
     .addColumn('name', 'text', (c) => c.notNull().check(sql`length(btrim(name)) BETWEEN 1 AND 200`))
-    .addColumn('length_unit', 'text', (c) =>
-      c.notNull().check(sql`length_unit IN ('day', 'month', 'quarter', 'year')`),
-    )
+    .addColumn('length_unit', 'text', (c) => c.notNull().check(sql`length_unit IN ('day', 'month', 'quarter', 'year')`))
     .addColumn('length_count', 'integer', (c) => c.notNull().check(sql`length_count BETWEEN 1 AND 1000`))
     .addColumn('price', 'bigint', (c) => c.notNull().check(sql`price >= 0`))
     .addColumn('payment_methods', sql`text[]`, (c) => c.notNull())
@@ -45,14 +43,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         OR (price > 0 AND NOT ('free' = ANY (payment_methods)))`,
     )
     .execute();
-  // Codes are matched case-insensitively (a client may send "MONTHLY" for "monthly").
+  // Codes are matched case-insensitively (a client may send "MONTHLY" for "monthly"); the index
+  // also serves the listing of a product's periods by code.
   await sql`CREATE UNIQUE INDEX subscription_periods_product_code_key
     ON subscription_periods (tenant_id, product_id, lower(code))`.execute(db);
-  await db.schema
-    .createIndex('subscription_periods_product_idx')
-    .on('subscription_periods')
-    .columns(['tenant_id', 'product_id', 'created_at', 'id'])
-    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -20,7 +20,17 @@ const CONFORMANCE_DIR = path.join(PROJECT_ROOT, 'test/integration/openapi-confor
 
 let stack: TestStack;
 let tenant: TestTenant;
-let ids: { product: string; occurrence: string; order: string };
+let ids: { product: string; occurrence: string; order: string; subscriptionProduct: string; period: string };
+
+async function catalogPost(path: string, body: unknown) {
+  const response = await fetch(`${stack.baseUrl}${path}`, {
+    method: 'POST',
+    headers: { 'X-API-Key': tenant.apiKey, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(response.status).toBe(201);
+  return response;
+}
 
 beforeAll(async () => {
   // Installing it is a one-off (bash .ci/run does it before the tests); the venv is kept.
@@ -45,7 +55,26 @@ beforeAll(async () => {
     }),
   });
   expect(placed.status).toBe(201);
-  ids = { product, occurrence, order: (await jsonOf(placed)).id };
+  const subscription = await jsonOf(
+    await catalogPost('/v1/catalog/products', { type: 'subscription', name: 'News', price: 0, vat_rate: 6 }),
+  );
+  const period = await jsonOf(
+    await catalogPost(`/v1/catalog/products/${subscription.id}/periods`, {
+      code: 'monthly',
+      name: 'Monthly',
+      length_unit: 'month',
+      length_count: 1,
+      price: 14_900,
+      payment_methods: ['card'],
+    }),
+  );
+  ids = {
+    product,
+    occurrence,
+    order: (await jsonOf(placed)).id,
+    subscriptionProduct: subscription.id,
+    period: period.id,
+  };
 }, 600_000);
 afterAll(async () => stack?.stop());
 
@@ -111,6 +140,8 @@ it(
         CONFORMANCE_PRODUCT_ID: ids.product,
         CONFORMANCE_OCCURRENCE_ID: ids.occurrence,
         CONFORMANCE_ORDER_ID: ids.order,
+        CONFORMANCE_SUBSCRIPTION_PRODUCT_ID: ids.subscriptionProduct,
+        CONFORMANCE_PERIOD_ID: ids.period,
       },
     );
     console.log(
