@@ -13,6 +13,7 @@ interface Steps {
   queueOrderEmail(input: OrderRef & { kind: EmailKind }): Promise<unknown>;
   setOrderStatus(input: OrderRef & { status: OrderStatus; eventKey: string; message: string }): Promise<void>;
   issueGiftVouchers(input: OrderRef): Promise<{ issued: number }>;
+  startOrderSubscriptions(input: OrderRef): Promise<{ started: number }>;
 }
 
 /**
@@ -37,8 +38,9 @@ export function createInvoiceFulfilment(steps: Steps) {
     },
 
     async completeInvoicedOrder(input: OrderRef): Promise<void> {
-      // Its gift vouchers exist before anyone sees the order completed.
+      // Its gift vouchers and subscriptions exist before anyone sees the order completed.
       await steps.issueGiftVouchers(input);
+      await steps.startOrderSubscriptions(input);
       await steps.setOrderStatus({
         ...input,
         status: 'completed',

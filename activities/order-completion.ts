@@ -1,6 +1,7 @@
 import type { ActivityDeps } from './activity-deps';
 import { issueGiftVouchersInTransaction } from './gift-vouchers';
 import { issueDocumentInTransaction } from './documents/issue-document';
+import { startOrderSubscriptionsInTransaction } from '../db/queries/subscription-start';
 import { queueOrderEmail } from './notifications/queue-order-email';
 import { bookOrderInTransaction, recordStatusMetric, setOrderStatusInTransaction } from './order-lifecycle';
 
@@ -21,6 +22,7 @@ export function createOrderCompletionActivities(deps: ActivityDeps) {
       const result = await db.transaction().execute(async (trx) => {
         const { seatsBooked } = await bookOrderInTransaction(trx, input.tenantId, input.orderId);
         await issueGiftVouchersInTransaction(trx, input);
+        await startOrderSubscriptionsInTransaction(trx, input);
         const document = input.receipt
           ? await issueDocumentInTransaction(trx, { tenantId: input.tenantId, orderId: input.orderId, kind: 'receipt' })
           : null;

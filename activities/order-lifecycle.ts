@@ -18,6 +18,7 @@ import { holdSeats } from '../db/queries/seat-holds';
 import { loadLatePaymentPolicy } from '../db/queries/tenant-settings';
 import type { Db } from '../db/database';
 import { recordOrderTransition } from '../runtime/metrics';
+import { startOrderSubscriptionsInTransaction } from '../db/queries/subscription-start';
 import type { ActivityDeps } from './activity-deps';
 
 interface OrderRef {
@@ -148,6 +149,12 @@ export function createOrderLifecycleActivities({ db, paymentProviders }: Activit
         if (error instanceof SeatsGone) return { rebooked: false, reason: `seats gone: ${error.message}` };
         throw error;
       }
+    },
+
+    /** The order's subscription lines become subscriptions (once: a retry starts none twice). */
+    async startOrderSubscriptions(input: OrderRef): Promise<{ started: number }> {
+      const started = await db.transaction().execute((trx) => startOrderSubscriptionsInTransaction(trx, input));
+      return { started };
     },
 
     /** The order waits for an operator (status needs_attention) and says why. */

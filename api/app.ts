@@ -19,6 +19,7 @@ import { rejectControlCharacters } from './request-rules';
 import { catalogRoutes } from './routes/catalog';
 import { catalogAdminRoutes } from './routes/catalog-admin';
 import { subscriptionPeriodRoutes } from './routes/subscription-periods';
+import { subscriptionRoutes } from './routes/subscriptions';
 import { customerRoutes } from './routes/customers';
 import { devMailRoutes } from './routes/dev-mail';
 import { healthRoutes } from './routes/health';
@@ -136,6 +137,7 @@ export function createApp(deps: AppDeps): App {
   app.route('/v1/orders', orderListRoutes);
   app.route('/v1/vouchers', voucherRoutes);
   app.route('/v1/customers', customerRoutes);
+  app.route('/v1/subscriptions', subscriptionRoutes);
   app.route('/v1/invoices', invoiceRoutes);
   app.route('/v1/invoices', invoiceDocumentRoutes);
   app.route('/v1/webhook-endpoints', webhookEndpointRoutes);

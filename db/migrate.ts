@@ -21,6 +21,7 @@ import * as campaignStacking from './migrations/0019_campaign_stacking';
 import * as prepaidOrders from './migrations/0020_prepaid_orders';
 import * as approvalHolds from './migrations/0021_approval_holds';
 import * as subscriptionPeriods from './migrations/0022_subscription_periods';
+import * as subscriptions from './migrations/0023_subscriptions';
 
 // Migrations are listed in code (not read from a folder) so the same list works under tsx,
 // in a bundled build and in tests.
@@ -47,6 +48,7 @@ const migrations: Record<string, Migration> = {
   '0020_prepaid_orders': prepaidOrders,
   '0021_approval_holds': approvalHolds,
   '0022_subscription_periods': subscriptionPeriods,
+  '0023_subscriptions': subscriptions,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -65,6 +65,7 @@ export interface TenantsTable {
   approval_required: Generated<boolean>;
   approval_deadline_hours: Generated<number>;
   approval_deadline_action: Generated<'reject' | 'escalate'>;
+  subscription_counter: Generated<number>;
   created_at: DefaultTimestamp;
 }
 
@@ -134,6 +135,27 @@ export interface SubscriptionPeriodsTable {
   physical: Generated<boolean>;
   renewal_notice_days: Generated<number>;
   active: Generated<boolean>;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+/** A subscription bought through an order (0023_subscriptions); renewals are still to come (docs/subscriptions.md). */
+export interface SubscriptionsTable {
+  id: string;
+  tenant_id: string;
+  /** Per tenant, from tenants.subscription_counter. */
+  number: number;
+  product_id: string;
+  period_id: string;
+  /** The order (and its line) that bought it. */
+  order_id: string;
+  order_line_id: string;
+  customer_id: string | null;
+  customer_email: string | null;
+  status: Generated<'active' | 'paused' | 'suspended' | 'cancelled'>;
+  payment_method: string;
+  start_date: ColumnType<string, string, string>;
+  current_period_end: ColumnType<string, string, string>;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
 }
@@ -303,6 +325,9 @@ export interface OrderLinesTable {
   incl_vat: number;
   /** What cancellations credited of this line (never more than incl_vat). */
   credited: Generated<number>;
+  /** A subscription line: the product's period and the first day (0023_subscriptions). */
+  subscription_period_id: ColumnType<string | null, string | null | undefined, string | null>;
+  start_date: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ReservationsTable {
@@ -560,6 +585,7 @@ export interface Database {
   occurrences: OccurrencesTable;
   product_date_inventory: ProductDateInventoryTable;
   subscription_periods: SubscriptionPeriodsTable;
+  subscriptions: SubscriptionsTable;
   exchange_rates: ExchangeRatesTable;
   campaigns: CampaignsTable;
   vouchers: VouchersTable;

@@ -93,7 +93,21 @@ export interface CatalogSnapshot {
   /** Every campaign named by campaign_code or campaign_codes that exists (absent: just `campaign`). */
   campaigns?: CatalogCampaign[];
   voucher: CatalogVoucher | null; // the one named by voucher_code, if it exists
+  /** The active periods of the subscription products a line names with a `period` (absent: none asked). */
+  subscriptionPeriods?: Record<string, CatalogSubscriptionPeriod[]>;
   now: string; // ISO time of the snapshot, for validity windows and "in the past"
+}
+
+/** A period a subscription product is sold in (docs/subscriptions.md). */
+export interface CatalogSubscriptionPeriod {
+  id: string;
+  code: string;
+  name: string;
+  lengthUnit: 'day' | 'month' | 'quarter' | 'year';
+  lengthCount: number;
+  price: number;
+  paymentMethods: string[];
+  physical: boolean;
 }
 
 export interface DraftParticipant {
@@ -117,6 +131,8 @@ export interface DraftLine {
   quantity: number;
   unitPrice: number; // order currency, price basis
   discountPercent: number | null;
+  /** A subscription line: the period it is bought for and its first day (absent on other lines). */
+  subscription?: { periodId: string; startDate: string };
 }
 
 /** Seats to hold: one entry per occurrence or per (product, date). */

@@ -82,6 +82,10 @@ export interface OrderLineRequest {
   discount_percent?: number;
   price?: number;
   participants?: ParticipantRequest[];
+  /** A subscription product's period code (the subscription platform's `period_id`). */
+  period?: string;
+  /** YYYY-MM-DD: the subscription's first day (absent: today). */
+  start_date?: string;
 }
 
 export interface OrderRequest {

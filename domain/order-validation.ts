@@ -26,6 +26,7 @@ import { convertMinor, ExchangeError, parseRate } from './exchange';
 import type {
   CatalogOccurrence,
   CatalogProduct,
+  CatalogSubscriptionPeriod,
   CatalogSnapshot,
   DraftCampaign,
   DraftHold,
@@ -65,6 +66,13 @@ export const ORDER_ERROR_CODES = {
     'The product is sold per occurrence (course, ticket, facility slot); order it with an occurrence_id.',
   date_required: 'The product has inventory per date; the line needs a date.',
   date_not_allowed: 'The line has a date, but its product has no inventory per date (or it books an occurrence).',
+  subscription_period_required: 'A subscription product is bought for one of its periods: the line needs `period`.',
+  subscription_period_invalid: 'The period does not exist for this product or is no longer sold.',
+  subscription_fields_not_allowed: '`period` and `start_date` are only for subscription products.',
+  subscription_start_date_invalid: 'The start date is not a valid date, or is in the past.',
+  subscription_quantity_invalid: 'A subscription line is one subscription: quantity 1, no participants.',
+  payment_method_not_allowed_for_period: 'The period is not sold with this payment method (its payment_methods).',
+  delivery_address_required: 'A physical subscription needs a delivery address (line_1, zipcode, city) unless free.',
   date_invalid: 'The date is not a real calendar date.',
   date_in_past: 'The date is before today.',
   participants_empty: 'A line has participants: []; name at least one, or leave participants out and give a quantity.',
@@ -189,6 +197,55 @@ export function validateOrder(
     }
   }
   const currencyUsable = currency === baseCurrency || exchangeRate !== null;
+
+  /**
+   * A subscription line's period, checked against the line and the order: one subscription per
+   * line, a period the product sells, a start date from today on, a payment method the period
+   * takes and, for a physical one that costs something, a delivery address. Null after failing.
+   */
+  const subscriptionPeriodOf = (
+    line: OrderRequest['lines'][number],
+    product: CatalogProduct,
+    li: number,
+    lf: string,
+  ): CatalogSubscriptionPeriod | null => {
+    if (line.period === undefined) {
+      fail('subscription_period_required', `Line ${li + 1}: choose a period of ${product.name}`, `${lf}.period`, li);
+      return null;
+    }
+    const code = line.period.trim().toLowerCase();
+    const period = snapshot.subscriptionPeriods?.[product.id]?.find((p) => p.code.toLowerCase() === code);
+    if (period === undefined) {
+      const message = `Line ${li + 1}: ${product.name} has no period ${line.period} for sale`;
+      fail('subscription_period_invalid', message, `${lf}.period`, li);
+      return null;
+    }
+    let ok = true;
+    if ((line.participants?.length ?? 0) > 0 || (line.quantity !== undefined && line.quantity !== 1)) {
+      const message = `Line ${li + 1}: one subscription per line (quantity 1, no participants)`;
+      fail('subscription_quantity_invalid', message, `${lf}.quantity`, li);
+      ok = false;
+    }
+    if (line.start_date !== undefined && (!isCalendarDate(line.start_date) || line.start_date < today)) {
+      const message = `Line ${li + 1}: ${line.start_date} is not a date from today (${today}) on`;
+      fail('subscription_start_date_invalid', message, `${lf}.start_date`, li);
+      ok = false;
+    }
+    const method = paymentMethod === 'prepaid' ? 'card' : paymentMethod;
+    if (period.price > 0 && !period.paymentMethods.includes(method)) {
+      const message =
+        `Line ${li + 1}: ${period.name} is paid by ${period.paymentMethods.join(' or ')}, ` + `not ${paymentMethod}`;
+      fail('payment_method_not_allowed_for_period', message, 'payment_method', li);
+      ok = false;
+    }
+    const address = request.delivery?.address;
+    if (period.physical && period.price > 0 && !(address?.line_1 && address.zipcode && address.city)) {
+      const message = `Line ${li + 1}: ${product.name} is delivered; give delivery.address (line_1, zipcode, city)`;
+      fail('delivery_address_required', message, 'delivery.address', li);
+      ok = false;
+    }
+    return ok ? period : null;
+  };
 
   /** Catalogue price (base currency) → order currency, per unit. Null when not convertible. */
   const catalogPrice = (amount: number, field: string, index: number): number | null => {
@@ -347,6 +404,7 @@ export function validateOrder(
     let inventoryDate: string | null = null;
     let baseUnitPrice = 0;
     let description = '';
+    let subscription: DraftLine['subscription'] | null = null;
 
     if (hasOccurrence) {
       const occurrenceId = line.occurrence_id as string;
@@ -409,7 +467,16 @@ export function validateOrder(
         );
         return;
       }
-      if (product.dailyCapacity !== null) {
+      let period: CatalogSubscriptionPeriod | null = null;
+      if (product.type === 'subscription') {
+        period = subscriptionPeriodOf(line, product, li, lf);
+        if (period === null) return;
+        subscription = { periodId: period.id, startDate: line.start_date ?? today };
+      } else if (line.period !== undefined || line.start_date !== undefined) {
+        const field = `${lf}.${line.period !== undefined ? 'period' : 'start_date'}`;
+        fail('subscription_fields_not_allowed', `Line ${li + 1}: ${product.name} is not a subscription`, field, li);
+        return;
+      } else if (product.dailyCapacity !== null) {
         if (line.date === undefined) {
           fail(
             'date_required',
@@ -434,8 +501,8 @@ export function validateOrder(
         fail('date_not_allowed', message, `${lf}.date`, li);
       }
       mainProduct = product;
-      baseUnitPrice = product.price;
-      description = product.name;
+      baseUnitPrice = period?.price ?? product.price;
+      description = period ? `${product.name} — ${period.name}` : product.name;
     }
 
     // Holds (only for units we could count).
@@ -482,6 +549,7 @@ export function validateOrder(
           unitPrice: line.price ?? mainUnitPrice ?? 0,
           discountPercent: line.discount_percent ?? null,
           vatRateBp: main.vatRateBp,
+          ...(subscription ? { subscription } : {}),
         });
       }
       return;

@@ -88,6 +88,15 @@ export const orderLineRequestSchema = z
     discount_percent: z.number().min(0).max(100).optional(),
     price: z.number().int().min(0).optional(),
     participants: z.array(participant).max(MAX_PARTICIPANTS_PER_ORDER).optional(),
+    period: text(64)
+      .min(1)
+      .optional()
+      .openapi({ description: "A subscription product's period code (docs/subscriptions.md)", example: 'monthly' }),
+    start_date: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD')
+      .optional()
+      .openapi({ description: "A subscription's first day; absent: today" }),
   })
   .openapi('OrderLineRequest');
 

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { OrderRequest } from '../../domain/order-request';
 import { campaignCodesToLoad } from '../../domain/campaign-codes';
-import type { CatalogCampaign, CatalogSnapshot } from '../../domain/order-draft';
+import type { CatalogCampaign, CatalogSnapshot, CatalogSubscriptionPeriod } from '../../domain/order-draft';
 import type { Db } from '../database';
 import { orderCampaignCodes } from './order-campaign-codes';
 
@@ -116,6 +116,32 @@ export async function loadCatalogSnapshot(
         .where('id', 'in', [...productIds])
         .execute()
     : [];
+  // Only an order that names a period reads periods: every other order costs nothing more.
+  const periodProductIds = request.lines.flatMap((l) => (l.period !== undefined && l.product_id ? [l.product_id] : []));
+  const periods = periodProductIds.length
+    ? await db
+        .selectFrom('subscription_periods')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('product_id', 'in', periodProductIds)
+        .where('active', '=', true)
+        .execute()
+    : [];
+  const subscriptionPeriods: Record<string, CatalogSubscriptionPeriod[]> = {};
+  for (const p of periods) {
+    const list = subscriptionPeriods[p.product_id] ?? [];
+    subscriptionPeriods[p.product_id] = list;
+    list.push({
+      id: p.id,
+      code: p.code,
+      name: p.name,
+      lengthUnit: p.length_unit,
+      lengthCount: p.length_count,
+      price: Number(p.price),
+      paymentMethods: p.payment_methods,
+      physical: p.physical,
+    });
+  }
 
   return {
     tenant: {
@@ -177,6 +203,7 @@ export async function loadCatalogSnapshot(
           redeemedAt: voucher.redeemed_at?.toISOString() ?? null,
         }
       : null,
+    ...(periods.length > 0 ? { subscriptionPeriods } : {}),
     now: now.toISOString(),
   };
 }

@@ -131,6 +131,8 @@ export async function writeOrderContents(
       excl_vat: priced.exclVat,
       vat: priced.vat,
       incl_vat: priced.inclVat,
+      subscription_period_id: line.subscription?.periodId ?? null,
+      start_date: line.subscription?.startDate ?? null,
     };
   });
   for (const batch of batchesOf(lineRows)) await trx.insertInto('order_lines').values(batch).execute();

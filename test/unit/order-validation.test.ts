@@ -1117,6 +1117,89 @@ describe('validateOrder — several campaign codes (campaign_codes)', () => {
   });
 });
 
+describe('subscription lines', () => {
+  const PAPER = id(7);
+  const snap = (): CatalogSnapshot => {
+    const s = snapshot();
+    s.products[PAPER] = {
+      id: PAPER,
+      name: 'Daily News',
+      type: 'subscription',
+      price: 0,
+      vatRateBp: 600,
+      dailyCapacity: null,
+      active: true,
+    };
+    s.subscriptionPeriods = {
+      [PAPER]: [
+        {
+          id: id(70),
+          code: 'monthly',
+          name: 'Monthly',
+          lengthUnit: 'month',
+          lengthCount: 1,
+          price: 29_900,
+          paymentMethods: ['card', 'invoice'],
+          physical: true,
+        },
+        {
+          id: id(71),
+          code: 'quarterly',
+          name: 'Quarterly',
+          lengthUnit: 'quarter',
+          lengthCount: 1,
+          price: 79_900,
+          paymentMethods: ['invoice'],
+          physical: false,
+        },
+      ],
+    };
+    return s;
+  };
+  const delivery = { address: { line_1: 'Storgata 1', zipcode: '0155', city: 'Oslo' } };
+
+  it("are priced at the period's price and carry the period and start date", () => {
+    const d = draftOf(
+      request({ delivery, lines: [{ product_id: PAPER, period: 'Monthly', start_date: '2025-06-02' }] }),
+      snap(),
+    );
+    expect(d.lines).toEqual([
+      expect.objectContaining({
+        description: 'Daily News — Monthly',
+        unitPrice: 29_900,
+        subscription: { periodId: id(70), startDate: '2025-06-02' },
+      }),
+    ]);
+  });
+
+  it('refuse what the period does not allow', () => {
+    const errors = errorsOf(
+      request({
+        payment_method: 'card',
+        lines: [
+          { product_id: PAPER },
+          { product_id: PAPER, period: 'weekly' },
+          { product_id: PAPER, period: 'monthly', start_date: '2000-01-01', quantity: 3 },
+          { product_id: PAPER, period: 'quarterly' },
+          { product_id: BOOK, period: 'monthly' },
+        ],
+      }),
+      snap(),
+    );
+    expect(errors.map((e) => `${e.code} ${e.field}`)).toEqual(
+      expect.arrayContaining([
+        'subscription_period_required lines.0.period',
+        'subscription_period_invalid lines.1.period',
+        'subscription_quantity_invalid lines.2.quantity',
+        'subscription_start_date_invalid lines.2.start_date',
+        'delivery_address_required delivery.address',
+        'payment_method_not_allowed_for_period payment_method',
+        'subscription_fields_not_allowed lines.4.period',
+      ]),
+    );
+  });
+});
+
 describe('ORDER_ERROR_CODES', () => {
   it('every listed code is emitted by some test above (run last)', () => {
     expect([...Object.keys(ORDER_ERROR_CODES)].filter((c) => !seenCodes.has(c))).toEqual([]);

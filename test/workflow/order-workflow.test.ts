@@ -413,11 +413,12 @@ describe('invoice order', () => {
         reference: 'bank-2',
       },
     ]);
-    // Gift vouchers (if the order sold any) exist before the order is seen completed.
+    // Gift vouchers and subscriptions (if the order sold any) exist before the order is seen completed.
     expect(r.stubs.names().slice(6)).toEqual([
       'recordInvoicePayment',
       'recordInvoicePayment',
       'issueGiftVouchers',
+      'startOrderSubscriptions',
       'setOrderStatus',
       'queueOrderEmail',
     ]);

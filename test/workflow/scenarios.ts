@@ -279,6 +279,10 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
     async approveHeldOrder(input) {
       record('approveHeldOrder', input);
     },
+    async startOrderSubscriptions(input) {
+      record('startOrderSubscriptions', input);
+      return { started: 0 };
+    },
     async evaluateCancellation(input) {
       record('evaluateCancellation', input);
       return behaviour.cancellation ?? { allowed: true, feePercent: 0, participantPositions: null };

@@ -1,0 +1,124 @@
+import { sql } from 'kysely';
+import { jsonObjectFrom } from 'kysely/helpers/postgres';
+import type { Db } from '../database';
+import type { OrderStatus, SubscriptionPeriodUnit, SubscriptionsTable } from '../schema';
+
+// The read side of subscriptions (issue 13, point 5): what GET /v1/subscriptions answers. Rows are
+// written when an order with a subscription line completes; nothing here changes them.
+
+export type SubscriptionStatus = 'active' | 'paused' | 'suspended' | 'cancelled';
+
+export interface SubscriptionListFilter {
+  status?: SubscriptionStatus;
+  /** Exact, regardless of case. */
+  customerEmail?: string;
+  productId?: string;
+}
+
+/** Keyset position: the last row of the previous page; created_at with PostgreSQL's microseconds. */
+export interface SubscriptionPosition {
+  createdAt: string;
+  id: string;
+}
+
+export interface SubscriptionRow {
+  id: string;
+  number: number;
+  status: SubscriptionStatus;
+  product_id: string;
+  product_name: string;
+  period_id: string;
+  period_code: string;
+  period_name: string;
+  period_length_unit: SubscriptionPeriodUnit;
+  period_length_count: number;
+  payment_method: SubscriptionsTable['payment_method'];
+  customer_id: string | null;
+  customer_email: string | null;
+  start_date: string;
+  current_period_end: string;
+  order_id: string;
+  created_at: Date;
+  /** created_at as exact UTC text (microseconds): the cursor must not lose precision. */
+  created_at_key: string;
+}
+
+export interface SubscriptionDetailsRow extends SubscriptionRow {
+  /** The order that bought it; the foreign key (tenant_id, order_id) keeps it there. */
+  order: { id: string; number: number; status: OrderStatus };
+}
+
+function subscriptionsOf(db: Db, tenantId: string) {
+  return db
+    .selectFrom('subscriptions as s')
+    .innerJoin('subscription_periods as sp', (join) =>
+      join.onRef('sp.tenant_id', '=', 's.tenant_id').onRef('sp.id', '=', 's.period_id'),
+    )
+    .innerJoin('products as p', (join) =>
+      join.onRef('p.tenant_id', '=', 's.tenant_id').onRef('p.id', '=', 's.product_id'),
+    )
+    .select([
+      's.id',
+      's.number',
+      's.status',
+      's.product_id',
+      'p.name as product_name',
+      's.period_id',
+      'sp.code as period_code',
+      'sp.name as period_name',
+      'sp.length_unit as period_length_unit',
+      'sp.length_count as period_length_count',
+      's.payment_method',
+      's.customer_id',
+      's.customer_email',
+      's.start_date',
+      's.current_period_end',
+      's.order_id',
+      's.created_at',
+      sql<string>`to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('created_at_key'),
+    ])
+    .where('s.tenant_id', '=', tenantId);
+}
+
+/** One page of a tenant's subscriptions, newest first (index subscriptions_tenant_created). */
+export async function listSubscriptions(
+  db: Db,
+  tenantId: string,
+  filter: SubscriptionListFilter,
+  page: { after?: SubscriptionPosition; limit: number },
+): Promise<SubscriptionRow[]> {
+  let query = subscriptionsOf(db, tenantId).orderBy('s.created_at', 'desc').orderBy('s.id', 'desc').limit(page.limit);
+  if (filter.status !== undefined) query = query.where('s.status', '=', filter.status);
+  if (filter.productId !== undefined) query = query.where('s.product_id', '=', filter.productId);
+  if (filter.customerEmail !== undefined)
+    query = query.where(sql`lower(s.customer_email)`, '=', filter.customerEmail.trim().toLowerCase());
+  if (page.after) {
+    const { createdAt, id } = page.after;
+    query = query.where(sql<boolean>`(s.created_at, s.id) < (${createdAt}::timestamptz, ${id}::uuid)`);
+  }
+  return query.execute();
+}
+
+/** One subscription of the tenant with the order that bought it, or undefined. */
+export async function findSubscription(
+  db: Db,
+  tenantId: string,
+  id: string,
+): Promise<SubscriptionDetailsRow | undefined> {
+  const row = await subscriptionsOf(db, tenantId)
+    .select((eb) =>
+      jsonObjectFrom(
+        eb
+          .selectFrom('orders as o')
+          .select(['o.id', 'o.number', 'o.status'])
+          .whereRef('o.tenant_id', '=', 's.tenant_id')
+          .whereRef('o.id', '=', 's.order_id'),
+      ).as('order'),
+    )
+    .where('s.id', '=', id)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { order } = row;
+  if (!order) throw new Error(`Subscription ${id} has no order, though subscriptions_order_fk keeps one`);
+  return { ...row, order };
+}
