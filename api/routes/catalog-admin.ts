@@ -12,7 +12,6 @@ import {
   insertVoucher,
   listCampaigns,
   listExchangeRates,
-  pgErrorOf,
   tenantBaseCurrency,
   updateOccurrence,
   updateProduct,
@@ -20,6 +19,7 @@ import {
   type VoucherRow,
 } from '../../db/queries/catalog-admin';
 import { createResourceApp } from '../resource-app';
+import { assertUuid, guardedCatalogWrite } from '../catalog-writes';
 import { requireScope } from '../auth';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { type ProblemFieldError, problems } from '../problem';
@@ -40,7 +40,7 @@ import {
   voucherCreateSchema,
   voucherSchema,
 } from '../schemas/catalog-admin';
-import { currencyCode, limitQuery, problemResponses, uuidParam } from '../schemas/common';
+import { currencyCode, limitQuery, problemResponses } from '../schemas/common';
 import { presentOccurrence, presentProduct, presentProductsWithPeriods } from './catalog';
 
 const locationHeader = { Location: { schema: { type: 'string' as const } } };
@@ -50,38 +50,6 @@ const json = <T>(schema: T) => ({ 'application/json': { schema } });
 /** Percent (25, 12.5) → basis points (2500, 1250). */
 export function vatRateToBasisPoints(vatRate: number): number {
   return Math.round(vatRate * 100);
-}
-
-/** A path id that is not a uuid names nothing: the same 404 as an unknown or foreign id. */
-function assertUuid(id: string, what: string): void {
-  if (!uuidParam.safeParse(id).success) throw problems.notFound(what);
-}
-
-/**
- * The safety net under the anticipated outcomes: a constraint the request still managed to break
- * is the client's 409/422 with a stable code, never a 500 naming tables or constraints.
- */
-async function guarded<T>(write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (error) {
-    const pg = pgErrorOf(error);
-    if (pg?.code === '23505')
-      throw problems.conflict('catalog_conflict', 'The change conflicts with an existing catalogue entry');
-    if (pg?.code === '23503')
-      throw problems.unprocessable(
-        'catalog_reference_invalid',
-        'The change refers to a catalogue entry that does not exist',
-      );
-    if (pg?.code === '23514')
-      throw problems.unprocessable(
-        'catalog_constraint_violated',
-        'The values break a catalogue rule (amounts, capacity or percentages out of range)',
-      );
-    if (pg?.code === '22003' || pg?.code === '22008')
-      throw problems.unprocessable('value_out_of_range', 'A number or date is out of the supported range');
-    throw error;
-  }
 }
 
 function iso(value: Date | null): string | null {
@@ -209,7 +177,7 @@ catalogAdminRoutes.openapi(
   }),
   async (c) => {
     const body = c.req.valid('json');
-    const row = await guarded(() =>
+    const row = await guardedCatalogWrite(() =>
       insertProduct(c.var.deps.db, c.var.auth.tenantId, {
         type: body.type,
         name: body.name,
@@ -263,7 +231,7 @@ catalogAdminRoutes.openapi(
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
     assertUuid(id, 'product');
-    const row = await guarded(() =>
+    const row = await guardedCatalogWrite(() =>
       updateProduct(c.var.deps.db, c.var.auth.tenantId, id, {
         type: body.type,
         name: body.name,
@@ -305,7 +273,7 @@ catalogAdminRoutes.openapi(
         { code: 'invalid_value', message: '"ends_at" must not be before "starts_at"', field: 'ends_at' },
       ]);
     }
-    const result = await guarded(() =>
+    const result = await guardedCatalogWrite(() =>
       insertOccurrence(c.var.deps.db, c.var.auth.tenantId, {
         productId: body.product_id,
         name: body.name,
@@ -375,7 +343,7 @@ catalogAdminRoutes.openapi(
       ]);
     if (startsAt && endsAt && endsAt < startsAt) throw endsBeforeStarts();
 
-    const result = await guarded(() =>
+    const result = await guardedCatalogWrite(() =>
       updateOccurrence(c.var.deps.db, c.var.auth.tenantId, id, {
         name: body.name,
         startsAt,
@@ -440,7 +408,7 @@ catalogAdminRoutes.openapi(
         [{ code: 'exchange_rate_base_currency', message: 'The base currency has no exchange rate', field: 'currency' }],
       );
     }
-    const row = await guarded(() => upsertExchangeRate(db, c.var.auth.tenantId, currency, rate));
+    const row = await guardedCatalogWrite(() => upsertExchangeRate(db, c.var.auth.tenantId, currency, rate));
     return c.json(presentExchangeRate(row), 200);
   },
 );
@@ -512,7 +480,7 @@ catalogAdminRoutes.openapi(
       }
     }
 
-    const result = await guarded(() =>
+    const result = await guardedCatalogWrite(() =>
       insertCampaign(db, tenantId, {
         code: body.code,
         kind: body.kind,
@@ -593,7 +561,9 @@ catalogAdminRoutes.openapi(
     // A generated code that happens to exist already is simply drawn again.
     for (let attempt = 0; attempt < 5; attempt++) {
       const code = body.code ?? generateVoucherCode();
-      const result = await guarded(() => insertVoucher(c.var.deps.db, c.var.auth.tenantId, { ...values, code }));
+      const result = await guardedCatalogWrite(() =>
+        insertVoucher(c.var.deps.db, c.var.auth.tenantId, { ...values, code }),
+      );
       if (result.ok) return c.json(presentVoucher(result.row), 201);
       if (body.code !== undefined) break;
     }

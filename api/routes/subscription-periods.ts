@@ -1,5 +1,4 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { pgErrorOf } from '../../db/queries/catalog-admin';
 import {
   getSubscriptionPeriod,
   insertSubscriptionPeriod,
@@ -13,7 +12,8 @@ import { requireScope } from '../auth';
 import { decodeCursor, keysetPage } from '../cursor';
 import { type ProblemFieldError, problems } from '../problem';
 import { createResourceApp } from '../resource-app';
-import { limitQuery, problemResponses, uuidParam } from '../schemas/common';
+import { assertUuid, guardedCatalogWrite } from '../catalog-writes';
+import { limitQuery, problemResponses } from '../schemas/common';
 import {
   subscriptionPeriodCreateSchema,
   subscriptionPeriodListSchema,
@@ -50,11 +50,6 @@ export function presentSubscriptionPeriod(p: SubscriptionPeriodRow) {
   };
 }
 
-/** A path id that is not a uuid names nothing: the same 404 as an unknown or foreign id. */
-function assertUuid(id: string, what: string): void {
-  if (!uuidParam.safeParse(id).success) throw problems.notFound(what);
-}
-
 /** The payment rules that span fields; each error names `payment_methods`. */
 export function periodPaymentErrors(price: number, methods: readonly SubscriptionPaymentMethod[]): ProblemFieldError[] {
   const field = 'payment_methods';
@@ -73,25 +68,6 @@ function invalidPeriod(errors: ProblemFieldError[]) {
     `The period is not valid: ${errors.map((e) => e.message).join('; ')}`,
     errors,
   );
-}
-
-/** As the other catalogue writes: a constraint the request still broke is a 409/422, never a 500. */
-async function guarded<T>(write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (error) {
-    const pg = pgErrorOf(error);
-    if (pg?.code === '23505')
-      throw problems.conflict('catalog_conflict', 'The change conflicts with an existing catalogue entry');
-    if (pg?.code === '23514')
-      throw problems.unprocessable(
-        'catalog_constraint_violated',
-        'The values break a catalogue rule (amounts, lengths or payment methods out of range)',
-      );
-    if (pg?.code === '22003')
-      throw problems.unprocessable('value_out_of_range', 'A number is out of the supported range');
-    throw error;
-  }
 }
 
 export const subscriptionPeriodRoutes = createResourceApp();
@@ -121,7 +97,7 @@ subscriptionPeriodRoutes.openapi(
     const errors = periodPaymentErrors(body.price, paymentMethods);
     if (errors.length > 0) throw invalidPeriod(errors);
 
-    const result = await guarded(() =>
+    const result = await guardedCatalogWrite(() =>
       insertSubscriptionPeriod(c.var.deps.db, c.var.auth.tenantId, id, {
         code: body.code,
         name: body.name,
@@ -248,7 +224,7 @@ subscriptionPeriodRoutes.openapi(
       // A concurrent change of the other field is caught by the table's CHECK (catalog_constraint_violated).
       if (errors.length > 0) throw invalidPeriod(errors);
     }
-    const row = await guarded(() =>
+    const row = await guardedCatalogWrite(() =>
       updateSubscriptionPeriod(db, tenantId, id, periodId, {
         name: body.name,
         price: body.price,

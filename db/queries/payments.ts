@@ -219,14 +219,6 @@ export interface Prepayment {
  * already recorded that transaction code for another order.
  */
 export async function insertPrepayment(db: Kysely<Database>, payment: OrderScope & Prepayment): Promise<boolean> {
-  const taken = await db
-    .selectFrom('payments')
-    .select('order_id')
-    .where('tenant_id', '=', payment.tenantId)
-    .where('provider', '=', PREPAYMENT_PROVIDER)
-    .where('provider_payment_id', '=', payment.transactionCode)
-    .executeTakeFirst();
-  if (taken) return taken.order_id === payment.orderId;
   const inserted = await db
     .insertInto('payments')
     .values({
@@ -244,7 +236,8 @@ export async function insertPrepayment(db: Kysely<Database>, payment: OrderScope
       paid_at: payment.paidAt ?? sql<Date>`now()`,
       idempotency_key: `prepayment:${payment.orderId}`,
     })
-    // Two orders racing with one transaction code: the second finds it taken.
+    // The unique index decides, also between two orders racing with one code. (A retried
+    // placement never gets here: it finds its order placed, payment and all.)
     .onConflict((oc) =>
       oc.columns(['tenant_id', 'provider_payment_id']).where('provider', '=', PREPAYMENT_PROVIDER).doNothing(),
     )
