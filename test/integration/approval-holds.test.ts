@@ -187,6 +187,42 @@ describe('orders held for approval', () => {
     expect(completed.attention_reason).toBeNull();
   });
 
+  it('a decision sent as a hostile client would: no body, a NUL byte, unknown fields, a chunked body', async () => {
+    const occurrence = await createOccurrence(stack.database.db, tenant.id, heldCourse, { capacity: 5 });
+    const placed = await client.placeOrder(order(occurrence, 'invoice', 'hostile@example.com'));
+    const url = `${stack.baseUrl}/v1/orders/${placed.body.id}/approval`;
+    const post = (body: string | ReadableStream | undefined, headers: Record<string, string> = {}) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'X-API-Key': opsKey, 'Content-Type': 'application/json', ...headers },
+        ...(body === undefined ? {} : { body }),
+        ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+      } as RequestInit);
+    for (const [body, code] of [
+      [undefined, 'validation_failed'],
+      [JSON.stringify({ decision: 'approve', reason: 'ok\u0000' }), 'control_character'],
+      [JSON.stringify({ decision: 'approve', reason: 'ok', by: 'someone else' }), 'validation_failed'],
+      [JSON.stringify({ decision: 'maybe', reason: 'ok' }), 'validation_failed'],
+      [JSON.stringify({ decision: 'approve', reason: '   ' }), 'validation_failed'],
+    ] as const) {
+      const response = await post(body);
+      expect(response.status, String(body)).toBe(400);
+      expect((await jsonOf(response)).code, String(body)).toBe(code);
+    }
+    expect((await client.getOrder(placed.body.id)).body.status).toBe('awaiting_approval');
+    const chunks = new TextEncoder().encode(JSON.stringify({ decision: 'reject', reason: 'sent in chunks' }));
+    const chunked = new ReadableStream({
+      start(controller) {
+        controller.enqueue(chunks.slice(0, 10));
+        controller.enqueue(chunks.slice(10));
+        controller.close();
+      },
+    });
+    const answer = await post(chunked);
+    expect(answer.status).toBe(200);
+    expect(await jsonOf(answer)).toEqual({ status: 'cancelled' });
+  });
+
   it('a client may cancel an order while it waits for approval; orders without a hold are not held', async () => {
     const occurrence = await createOccurrence(stack.database.db, tenant.id, heldCourse, { capacity: 5 });
     const placed = await client.placeOrder(order(occurrence, 'card', 'changed-mind@example.com'));
