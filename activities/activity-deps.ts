@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../db/database';
 import type { PaymentProviderRegistry } from '../payments/provider-registry';
@@ -8,4 +9,6 @@ export interface ActivityDeps {
   mailTransport: Transporter;
   /** The tenant's provider for a new session; the payment's own provider for anything after. */
   paymentProviders: PaymentProviderRegistry;
+  /** For the subscription activities that start workflows and send Updates to orders; absent in unit tests. */
+  temporal?: Client;
 }

@@ -12,8 +12,9 @@ import { createTakeOrderActivity } from './intake/take-order';
 import { createOrderChangeActivities } from './order-changes';
 import { createOrderLifecycleActivities } from './order-lifecycle';
 import { createPaymentActivities } from './payment-activities';
+import { createSubscriptionActivities, type SubscriptionActivities } from './subscription-activities';
 
-/** Every activity the order workflow calls, bound to their dependencies. */
+/** Every activity the order and subscription workflows call, bound to their dependencies. */
 export function createActivities(deps: ActivityDeps) {
   const intake = createIntakeStepActivities(deps);
   const payments = createPaymentActivities(deps);
@@ -39,7 +40,12 @@ export function createActivities(deps: ActivityDeps) {
     ...createInvoiceFulfilment({ ...lifecycle, ...documents, ...mail, ...giftVouchers }),
     ...giftVouchers,
     ...mail,
+    ...createSubscriptionActivities(deps),
   };
 }
 
-export type OrderActivities = ReturnType<typeof createActivities>;
+/** What the order workflow calls: everything but the subscription workflow's own activities. */
+export type OrderActivities = Omit<
+  ReturnType<typeof createActivities>,
+  Exclude<keyof SubscriptionActivities, 'startSubscriptionWorkflows'>
+>;

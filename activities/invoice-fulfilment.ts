@@ -14,6 +14,7 @@ interface Steps {
   setOrderStatus(input: OrderRef & { status: OrderStatus; eventKey: string; message: string }): Promise<void>;
   issueGiftVouchers(input: OrderRef): Promise<{ issued: number }>;
   startOrderSubscriptions(input: OrderRef): Promise<{ started: number }>;
+  renewSubscription(input: OrderRef): Promise<{ renewed: boolean }>;
 }
 
 /**
@@ -27,6 +28,8 @@ export function createInvoiceFulfilment(steps: Steps) {
     async bookAndInvoiceOrder(input: OrderRef): Promise<IssuedDocument> {
       await steps.bookOrder(input);
       const invoice = await steps.issueDocument({ ...input, kind: 'invoice' });
+      // A renewal by invoice runs on once invoiced (the invoice is owed, as for any invoiced service).
+      await steps.renewSubscription(input);
       await steps.queueOrderEmail({ ...input, kind: 'invoice' });
       await steps.setOrderStatus({
         ...input,

@@ -26,13 +26,20 @@ import { markOrderInvoicePaid } from '../db/queries/order-documents';
 import { addOrderCredit, markOrderCancelled } from '../db/queries/order-status';
 import { insertManualRefund } from '../db/queries/payments';
 import { loadCancellationPolicy } from '../db/queries/tenant-settings';
+import { findSubscriptionPaidBy } from '../db/queries/subscription-renewals';
 import type { Database } from '../db/schema';
 import type { CancelOrderRequest } from '../workflows/order-messages';
 import { recordOrderTransition } from '../runtime/metrics';
 import type { ActivityDeps } from './activity-deps';
 
 export type CancellationDecision =
-  | { allowed: true; feePercent: number; participantPositions: number[] | null }
+  | {
+      allowed: true;
+      feePercent: number;
+      participantPositions: number[] | null;
+      /** An exact fee in minor units instead of a percent (a subscription ended early). */
+      feeAmount?: number;
+    }
   | { allowed: false; code: string; message: string };
 
 export interface CancellationOutcome {
@@ -59,7 +66,7 @@ interface CancelInput {
   orderId: string;
   cancellationId: string;
   request: CancelOrderRequest;
-  decision: { feePercent: number; participantPositions: number[] | null };
+  decision: { feePercent: number; participantPositions: number[] | null; feeAmount?: number };
   /** `manual`: an operator refunds by bank transfer, even where a card could take it. */
   refundVia?: 'provider' | 'manual';
 }
@@ -116,12 +123,28 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
       request: CancelOrderRequest;
     }): Promise<CancellationDecision> {
       const { request } = input;
-      const [tenant, startsAt, participants, ledger] = await Promise.all([
+      if (request.bySubscription)
+        return {
+          allowed: true,
+          feePercent: 0,
+          feeAmount: request.bySubscription.feeAmount,
+          participantPositions: null,
+        };
+      const [tenant, startsAt, participants, ledger, subscription] = await Promise.all([
         loadCancellationPolicy(db, input.tenantId),
         loadFirstStart(db, input.orderId),
         listParticipantStates(db, input.orderId),
         loadOrderLedger(db, input.orderId),
+        findSubscriptionPaidBy(db, input),
       ]);
+      if (subscription)
+        return {
+          allowed: false,
+          code: 'subscription_order',
+          message:
+            `This order pays for a period of subscription ${subscription.number}: cancel the subscription ` +
+            `instead (POST /v1/subscriptions/${subscription.id}/cancel)`,
+        };
       let positions: number[] | null = null;
       if (request.participantIndexes && request.participantIndexes.length > 0) {
         const active = new Set(participants.filter((p) => p.status === 'active').map((p) => p.position));
@@ -202,7 +225,12 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
 
         const ledger = await loadOrderLedger(trx, input.orderId);
         const partValue = affectedLines.reduce((n, l) => n + l.incl_vat - l.credited, 0);
-        const money = cancellationMoney(ledger, { value: partValue, feePercent: input.decision.feePercent, full });
+        const money = cancellationMoney(ledger, {
+          value: partValue,
+          feePercent: input.decision.feePercent,
+          full,
+          ...(input.decision.feeAmount !== undefined ? { feeAmount: input.decision.feeAmount } : {}),
+        });
         // A full cancellation may also give up fees kept on earlier parts (when they were never
         // paid), so its credit spreads over every line with value left, not only the live ones.
         const creditedLines = full ? lines : affectedLines;

@@ -18,7 +18,7 @@ import { holdSeats } from '../db/queries/seat-holds';
 import { loadLatePaymentPolicy } from '../db/queries/tenant-settings';
 import type { Db } from '../db/database';
 import { recordOrderTransition } from '../runtime/metrics';
-import { startOrderSubscriptionsInTransaction } from '../db/queries/subscription-start';
+import { renewSubscriptionInTransaction, startOrderSubscriptionsInTransaction } from '../db/queries/subscription-start';
 import type { ActivityDeps } from './activity-deps';
 
 interface OrderRef {
@@ -149,6 +149,12 @@ export function createOrderLifecycleActivities({ db, paymentProviders }: Activit
         if (error instanceof SeatsGone) return { rebooked: false, reason: `seats gone: ${error.message}` };
         throw error;
       }
+    },
+
+    /** A renewal order moves its subscription on to the period it pays for (once). */
+    async renewSubscription(input: OrderRef): Promise<{ renewed: boolean }> {
+      const renewed = await db.transaction().execute((trx) => renewSubscriptionInTransaction(trx, input));
+      return { renewed: renewed !== null };
     },
 
     /** The order's subscription lines become subscriptions (once: a retry starts none twice). */

@@ -79,6 +79,8 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
         completeUrl: successUrl ?? order.payment_complete_url,
         cancelUrl: failureUrl ?? order.payment_cancel_url,
         idempotencyKey,
+        // A subscription renews on the card the buyer agrees to keep (docs/subscriptions.md).
+        ...(order.buys_subscription && !savedCardToken ? { cardSaving: 'renewals' as const } : {}),
       });
       await db.transaction().execute(async (trx) => {
         await insertPendingCharge(trx, {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Db } from '../db/database';
 import type { Logger } from '../runtime/logger';
@@ -46,13 +47,15 @@ export async function startOrderWorker(options: OrderWorkerOptions): Promise<Run
   const mailTransport = createSmtpTransport(options.smtpUrl);
   // One From per tenant, as the fast path in queueOrderEmail writes it (the tenant's email_from).
   const from = tenantEmailFrom(options.db);
+  const connection = await NativeConnection.connect({ address: options.temporalAddress });
   const deps = {
     db: options.db,
     publicBaseUrl: options.publicBaseUrl,
     mailTransport,
     paymentProviders: createDefaultPaymentProviders({ db: options.db, publicBaseUrl: options.publicBaseUrl }),
+    // Subscriptions start their workflows and pay renewals through the same Updates the API sends.
+    temporal: new Client({ connection, namespace: options.namespace }),
   };
-  const connection = await NativeConnection.connect({ address: options.temporalAddress });
   const worker = await Worker.create({
     connection,
     namespace: options.namespace,

@@ -32,6 +32,8 @@ export interface AppDeps {
   preliminaryWindowOverrideMs?: number;
   /** Tests only: a short approval deadline instead of the tenant's hours. */
   approvalWindowOverrideMs?: number;
+  /** Tests only: how long a day of a subscription's calendar lasts (renewals within minutes). */
+  subscriptionDayMsOverride?: number;
   /** Raw request bodies above this are answered 413. */
   bodyLimitBytes?: number;
   /** Every request answers within this (REQUEST_TIMEOUT_MS; default 15 s), else 503 request_timeout. */

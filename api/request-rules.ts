@@ -130,7 +130,7 @@ async function readJsonBody(c: Context<AppEnv>, schema: z.ZodType): Promise<void
   collectInJson(value, [], false, errors);
   if (errors.length) throw controlCharacterProblem('request body', errors);
   const result = await schema.safeParseAsync(value);
-  if (!result.success) validationHook({ success: false, error: result.error, target: 'json' });
+  if (!result.success) validationHook({ success: false, error: result.error, target: 'json', data: value });
   c.req.addValidatedData('json', result.data as object);
 }
 

@@ -22,6 +22,7 @@ import * as prepaidOrders from './migrations/0020_prepaid_orders';
 import * as approvalHolds from './migrations/0021_approval_holds';
 import * as subscriptionPeriods from './migrations/0022_subscription_periods';
 import * as subscriptions from './migrations/0023_subscriptions';
+import * as subscriptionCycles from './migrations/0024_subscription_cycles';
 
 // Migrations are listed in code (not read from a folder) so the same list works under tsx,
 // in a bundled build and in tests.
@@ -49,6 +50,7 @@ const migrations: Record<string, Migration> = {
   '0021_approval_holds': approvalHolds,
   '0022_subscription_periods': subscriptionPeriods,
   '0023_subscriptions': subscriptions,
+  '0024_subscription_cycles': subscriptionCycles,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

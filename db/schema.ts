@@ -152,12 +152,37 @@ export interface SubscriptionsTable {
   order_line_id: string;
   customer_id: string | null;
   customer_email: string | null;
-  status: Generated<'active' | 'paused' | 'suspended' | 'cancelled'>;
+  status: Generated<'active' | 'past_due' | 'paused' | 'suspended' | 'cancelled'>;
   payment_method: string;
   start_date: ColumnType<string, string, string>;
   current_period_end: ColumnType<string, string, string>;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
+  /** Renewals by card are charged to it (0024_subscription_cycles). */
+  saved_card_id: string | null;
+  cancel_at_period_end: Generated<boolean>;
+  cancelled_at: Timestamp | null;
+  cancel_reason: string | null;
+  paused_at: Timestamp | null;
+  /** A change of period asked for: it applies from the next renewal. */
+  next_period_id: string | null;
+  workflow_id: string | null;
+}
+
+/** One period of a subscription and the order that pays for it (0024_subscription_cycles). */
+export interface SubscriptionCyclesTable {
+  id: string;
+  tenant_id: string;
+  subscription_id: string;
+  sequence: number;
+  period_id: string;
+  start_date: ColumnType<string, string, string>;
+  end_date: ColumnType<string, string, string>;
+  order_id: string;
+  order_number: number;
+  status: Generated<'pending' | 'paid' | 'unpaid' | 'cancelled'>;
+  created_at: DefaultTimestamp;
+  paid_at: Timestamp | null;
 }
 
 export interface ProductDateInventoryTable {
@@ -444,6 +469,8 @@ export interface SandboxPspSessionsTable {
   cancel_url: string | null;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
+  /** The page asks to keep the card for this (0024): a subscription's renewals. */
+  card_saving: ColumnType<'renewals' | null, 'renewals' | null | undefined, 'renewals' | null>;
 }
 
 export interface SandboxPspRefundsTable {
@@ -476,6 +503,8 @@ export interface SandboxPspCardsTable {
   brand: string;
   last4: string;
   created_at: DefaultTimestamp;
+  /** Kept, but charges without the buyer fail (0024). */
+  declines_off_session: Generated<boolean>;
 }
 
 export interface SavedCardsTable {
@@ -488,6 +517,8 @@ export interface SavedCardsTable {
   last4: string;
   created_at: DefaultTimestamp;
   deleted_at: Timestamp | null;
+  /** The order whose payment saved it, when it was saved while paying (0024). */
+  order_id: string | null;
 }
 
 /** A card saved without a payment (0018): ours, and with the sandbox also its page's session. */
@@ -586,6 +617,7 @@ export interface Database {
   product_date_inventory: ProductDateInventoryTable;
   subscription_periods: SubscriptionPeriodsTable;
   subscriptions: SubscriptionsTable;
+  subscription_cycles: SubscriptionCyclesTable;
   exchange_rates: ExchangeRatesTable;
   campaigns: CampaignsTable;
   vouchers: VouchersTable;

@@ -36,6 +36,11 @@ export interface CancelOrderRequest {
   participantIndexes?: number[];
   /** With `override` and no `feePercent`: the tenant's usual fee instead of none. */
   tenantFee?: boolean;
+  /**
+   * Only from a subscription cancelled at once (never from the API): the order that paid the
+   * period is cancelled keeping exactly this fee, the part of the period used.
+   */
+  bySubscription?: { feeAmount: number };
 }
 
 /**

@@ -15,6 +15,8 @@ export interface CreateSessionInput {
   idempotencyKey: string;
   /** Charge a card the provider keeps (a saved card) instead of sending the customer to a page. */
   savedCardToken?: string;
+  /** The page asks the buyer's consent to keep the card for this: the renewals of a subscription. */
+  cardSaving?: 'renewals';
 }
 
 export interface PaymentSession {

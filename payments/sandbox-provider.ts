@@ -8,7 +8,7 @@ import {
   insertSandboxSession,
   loadSandboxPageToken,
   loadSandboxSessionState,
-  sandboxCardExists,
+  findSandboxCard,
 } from '../db/queries/sandbox-psp-sessions';
 import { enqueueSandboxWebhook } from './sandbox-webhook-sender';
 import {
@@ -76,14 +76,19 @@ export class SandboxPaymentProvider implements PaymentProvider {
       webhook_url: input.webhookUrl,
       complete_url: input.completeUrl,
       cancel_url: input.cancelUrl,
+      card_saving: input.cardSaving ?? null,
     });
     return { sessionId, redirectUrl: await this.pageUrlOf(input.tenantId, sessionId) };
   }
 
-  /** A saved card is charged at once: the session is born paid and the webhook follows. */
+  /**
+   * A saved card is charged at once: the session is born paid (or declined, for the test card
+   * whose charges without the buyer fail) and the webhook follows.
+   */
   private async chargeSavedCard(input: CreateSessionInput, sessionId: string, token: string): Promise<PaymentSession> {
     await this.db.transaction().execute(async (trx) => {
-      if (!(await sandboxCardExists(trx, input.tenantId, token))) {
+      const card = await findSandboxCard(trx, input.tenantId, token);
+      if (!card) {
         throw ApplicationFailure.nonRetryable('The saved card is unknown to the provider', 'SavedCardInvalid');
       }
       const created = await insertSandboxSession(trx, {
@@ -95,12 +100,19 @@ export class SandboxPaymentProvider implements PaymentProvider {
         amount: input.amount,
         currency: input.currency,
         description: input.description,
-        status: 'paid',
+        status: card.declinesOffSession ? 'declined' : 'paid',
         webhook_url: input.webhookUrl,
         complete_url: input.completeUrl,
         cancel_url: input.cancelUrl,
       });
-      if (created)
+      if (created && card.declinesOffSession)
+        await enqueueSandboxWebhook(trx, {
+          sessionId,
+          outcome: 'failed',
+          attemptId: `${sessionId}_failed_off_session`,
+          failureReason: 'card_declined',
+        });
+      else if (created)
         await enqueueSandboxWebhook(trx, { sessionId, outcome: 'succeeded', attemptId: `${sessionId}_paid` });
     });
     return { sessionId, redirectUrl: await this.pageUrlOf(input.tenantId, sessionId) };

@@ -1,1 +1,2 @@
 export { orderWorkflow } from './order-workflow';
+export { subscriptionWorkflow } from './subscription-workflow';

@@ -24,6 +24,21 @@ export interface OrderWorkflowStart {
   preliminaryWindowOverrideMs?: number;
   /** Test hook: overrides the tenant's approval deadline. */
   approvalWindowOverrideMs?: number;
+  /** Test hook: one day of a subscription's calendar, for the subscriptions this order starts. */
+  subscriptionDayMsOverride?: number;
+  /**
+   * An order placed by a workflow rather than a client (a subscription's renewal): taken at once,
+   * as if this submission had come with the start.
+   */
+  submission?: OrderCommands.OrderSubmission;
+  /** Set when the order renews a subscription: it reports each move to that subscription's workflow. */
+  renewal?: RenewalOfSubscription;
+}
+
+export interface RenewalOfSubscription {
+  subscriptionWorkflowId: string;
+  /** How long the renewal stays payable (covers the subscription's dunning). */
+  paymentWindowMs: number;
 }
 
 /** The order's contents are in PostgreSQL; the API answers the client from there. */

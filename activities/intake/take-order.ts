@@ -34,6 +34,7 @@ export type IntakeOrderResult =
       preliminaryUntil: number | null;
       firstStartsAt: string | null;
       sellsGiftVouchers: boolean;
+      sellsSubscriptions?: boolean;
       /** Null unless the order waits for an operator's approval first. */
       approval: ApprovalHold | null;
     };
@@ -91,8 +92,10 @@ export function createTakeOrderActivity(steps: IntakeSteps) {
         bookerEmail: draft.bookerEmail,
         windowMs,
         preliminaryUntil,
-        firstStartsAt: validation.firstStartsAt ?? null,
+        // A subscription's order takes cancellations (its subscription's, at once) until its period ends.
+        firstStartsAt: validation.subscriptionEndsAt ?? validation.firstStartsAt ?? null,
         sellsGiftVouchers: validation.sellsGiftVouchers === true,
+        ...(validation.subscriptionEndsAt ? { sellsSubscriptions: true } : {}),
         approval,
       };
     },

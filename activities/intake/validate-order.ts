@@ -1,5 +1,6 @@
 import type { BusinessError } from '../../domain/business-error';
-import type { OrderDraft } from '../../domain/order-draft';
+import type { CatalogSnapshot, OrderDraft } from '../../domain/order-draft';
+import { periodEnd } from '../../domain/subscription-calendar';
 import { validateOrder as validateOrderRules } from '../../domain/order-validation';
 import type { Db } from '../../db/database';
 import { loadCatalogSnapshot } from '../../db/queries/catalog-snapshot';
@@ -12,6 +13,8 @@ export type ValidateOrderResult =
       preliminaryMinutes: number;
       firstStartsAt?: string | null;
       sellsGiftVouchers?: boolean;
+      /** The end of the latest period a subscription line buys (ISO), when the order has one. */
+      subscriptionEndsAt?: string;
       /** Set when the order waits for an operator's approval before payment or booking. */
       approval?: { deadlineHours: number; onDeadline: 'reject' | 'escalate' };
     }
@@ -42,6 +45,7 @@ export async function validateOrder(db: Db, input: ValidateOrderInput): Promise<
     .filter((s): s is string => Boolean(s))
     .sort();
   const sellsGiftVouchers = outcome.draft.lines.some((l) => snapshot.products[l.productId]?.type === 'voucher');
+  const subscriptionEndsAt = latestPeriodEnd(outcome.draft, snapshot);
   const policy = snapshot.tenant.approval;
   const held =
     policy !== undefined &&
@@ -52,6 +56,17 @@ export async function validateOrder(db: Db, input: ValidateOrderInput): Promise<
     preliminaryMinutes: snapshot.tenant.preliminaryMinutes,
     firstStartsAt: starts[0] ?? null,
     ...(sellsGiftVouchers ? { sellsGiftVouchers } : {}),
+    ...(subscriptionEndsAt ? { subscriptionEndsAt } : {}),
     ...(held ? { approval: { deadlineHours: policy.deadlineHours, onDeadline: policy.onDeadline } } : {}),
   };
+}
+
+/** When the last period a subscription line buys ends (a quarter is three months), or undefined. */
+function latestPeriodEnd(draft: OrderDraft, snapshot: CatalogSnapshot): string | undefined {
+  const ends = draft.lines.flatMap((line) => {
+    if (!line.subscription) return [];
+    const period = snapshot.subscriptionPeriods?.[line.productId]?.find((p) => p.id === line.subscription!.periodId);
+    return period ? [periodEnd(line.subscription.startDate, period.lengthUnit, period.lengthCount)] : [];
+  });
+  return ends.sort().at(-1);
 }

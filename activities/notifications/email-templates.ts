@@ -60,6 +60,11 @@ export interface OrderEmailView {
   refundAmount: number | null;
   /** Gift vouchers this order bought (kind gift_voucher). */
   giftVouchers?: { code: string; value: number; validUntil: string | null }[];
+  /**
+   * When the order is a subscription renewal (a cycle after the first): the subscription's number
+   * and the period it pays for, as calendar dates (YYYY-MM-DD), the last day included.
+   */
+  subscriptionRenewal?: { number: number | string; periodStart: string; periodLastDay: string } | null;
   /** IANA zone for times and dates; DEFAULT_EMAIL_TIME_ZONE when absent. */
   timeZone?: string;
 }
@@ -146,6 +151,20 @@ const LABELS: Record<EmailLanguage, Labels> = {
   },
 };
 
+// A renewal's own receipt or invoice names the subscription and the period it pays for.
+const RENEWAL_EN: Paragraph = {
+  if: 'subscriptionRenewal',
+  text:
+    'Renewal of subscription {{subscriptionRenewal.number}}, period {{date subscriptionRenewal.periodStart}} – ' +
+    '{{date subscriptionRenewal.periodLastDay}}.',
+};
+const RENEWAL_NB: Paragraph = {
+  if: 'subscriptionRenewal',
+  text:
+    'Fornyelse av abonnement {{subscriptionRenewal.number}}, periode {{date subscriptionRenewal.periodStart}} – ' +
+    '{{date subscriptionRenewal.periodLastDay}}.',
+};
+
 const COPY: Record<EmailLanguage, Record<EmailKind, KindCopy>> = {
   en: {
     order_received: {
@@ -168,6 +187,7 @@ const COPY: Record<EmailLanguage, Record<EmailKind, KindCopy>> = {
       heading: 'Your order is confirmed',
       paragraphs: [
         'Thank you! Order {{orderNumber}} is confirmed. Here is a summary of what you have bought.',
+        RENEWAL_EN,
         { if: 'documentNumber', text: '{{l.documentNumber}} {{documentNumber}}' },
       ],
       payLink: false,
@@ -178,6 +198,7 @@ const COPY: Record<EmailLanguage, Record<EmailKind, KindCopy>> = {
       heading: 'Invoice{{#if documentNumber}} {{documentNumber}}{{/if}}',
       paragraphs: [
         'Order {{orderNumber}} is confirmed and has been invoiced.',
+        RENEWAL_EN,
         'Amount due: {{money totals.inclVat}}{{#if dueDate}}, to be paid by {{date dueDate}}{{/if}}.',
       ],
       payLink: true,
@@ -286,6 +307,7 @@ const COPY: Record<EmailLanguage, Record<EmailKind, KindCopy>> = {
       heading: 'Bestillingen din er bekreftet',
       paragraphs: [
         'Takk! Bestilling {{orderNumber}} er bekreftet. Her er en oppsummering av det du har kjøpt.',
+        RENEWAL_NB,
         { if: 'documentNumber', text: '{{l.documentNumber}} {{documentNumber}}' },
       ],
       payLink: false,
@@ -297,6 +319,7 @@ const COPY: Record<EmailLanguage, Record<EmailKind, KindCopy>> = {
       heading: 'Faktura{{#if documentNumber}} {{documentNumber}}{{/if}}',
       paragraphs: [
         'Bestilling {{orderNumber}} er bekreftet og fakturert.',
+        RENEWAL_NB,
         'Å betale: {{money totals.inclVat}}{{#if dueDate}}, med forfall {{date dueDate}}{{/if}}.',
       ],
       payLink: true,
@@ -501,12 +524,16 @@ hbs.registerHelper('percent', (rateBp: unknown, options: Handlebars.HelperOption
 
 const dateFormats = new Map<string, Intl.DateTimeFormat>();
 
+const CALENDAR_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
 function formatDate(iso: unknown, options: Handlebars.HelperOptions, withTime: boolean): string {
   if (typeof iso !== 'string' && !(iso instanceof Date)) return '';
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return '';
   const root = rootOf(options);
-  const key = `${root._lang}|${root._timeZone}|${withTime}`;
+  // A calendar date (YYYY-MM-DD) parses as UTC midnight: shown in UTC it stays the same day in any zone.
+  const timeZone = typeof iso === 'string' && CALENDAR_DATE.test(iso) ? 'UTC' : root._timeZone;
+  const key = `${root._lang}|${timeZone}|${withTime}`;
   let format = dateFormats.get(key);
   if (!format) {
     format = new Intl.DateTimeFormat(root._lang === 'nb' ? 'nb-NO' : 'en-GB', {
@@ -514,7 +541,7 @@ function formatDate(iso: unknown, options: Handlebars.HelperOptions, withTime: b
       month: 'long',
       day: 'numeric',
       ...(withTime ? { hour: '2-digit', minute: '2-digit', timeZoneName: 'short' } : {}),
-      timeZone: root._timeZone,
+      timeZone,
     });
     dateFormats.set(key, format);
   }

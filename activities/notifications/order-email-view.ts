@@ -69,7 +69,7 @@ export async function loadOrderEmailView(
 ): Promise<LoadedOrderEmailView> {
   const data = await loadOrderEmailData(db, orderId);
   if (!data) throw new OrderNotFoundError(orderId);
-  const { order, lines, participants, documents, payments, giftVouchers } = data;
+  const { order, lines, participants, documents, payments, giftVouchers, renewal } = data;
 
   const booker = asRecord(order.booker);
   const invoiceDetails = asRecord(order.invoice_details);
@@ -112,6 +112,9 @@ export async function loadOrderEmailView(
       value: v.initial_value ?? 0,
       validUntil: iso(v.valid_until),
     })),
+    subscriptionRenewal: renewal
+      ? { number: renewal.subscriptionNumber, periodStart: renewal.periodStart, periodLastDay: renewal.periodLastDay }
+      : null,
   };
 
   return {

@@ -182,6 +182,9 @@ orderRoutes.openapi(
         ...(ctx.var.deps.approvalWindowOverrideMs
           ? { approvalWindowOverrideMs: ctx.var.deps.approvalWindowOverrideMs }
           : {}),
+        ...(ctx.var.deps.subscriptionDayMsOverride
+          ? { subscriptionDayMsOverride: ctx.var.deps.subscriptionDayMsOverride }
+          : {}),
       };
       const submission: OrderSubmission = {
         request: body,

@@ -58,6 +58,18 @@ sandboxWebhookRoutes.openapi(
     if (!outcome || !payload.id || !payload.data?.session_id)
       throw problems.badRequest('webhook_payload_invalid', 'Unknown event type or missing fields');
 
+    const card = payload.data.saved_card;
+    if (outcome === 'succeeded' && card?.token) {
+      // The customer asked to keep the card: remember its token for the order's customer — before the
+      // order hears of the payment, so the subscription its completion starts finds the card.
+      await saveSandboxCard(db, {
+        tenantId: tenant.id,
+        sessionId: payload.data.session_id,
+        token: card.token,
+        brand: card.brand,
+        last4: card.last4,
+      });
+    }
     const taken = await takeWebhookEvent(c, {
       provider: 'sandbox',
       tenantId: tenant.id,
@@ -67,17 +79,6 @@ sandboxWebhookRoutes.openapi(
       sessionId: payload.data.session_id,
       result: { outcome, amount: payload.data.amount, currency: payload.data.currency },
     });
-    const card = payload.data.saved_card;
-    if (outcome === 'succeeded' && card?.token) {
-      // The customer asked to keep the card: remember its token for the order's customer.
-      await saveSandboxCard(db, {
-        tenantId: tenant.id,
-        sessionId: payload.data.session_id,
-        token: card.token,
-        brand: card.brand,
-        last4: card.last4,
-      });
-    }
     return c.json(taken, 200);
   },
 );

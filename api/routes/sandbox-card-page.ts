@@ -11,6 +11,7 @@ import { createResourceApp } from '../resource-app';
 import {
   crossSiteReason,
   FAILING_CARDS,
+  OFF_SESSION_DECLINING_CARD,
   FAILURE_MESSAGES,
   forbidden,
   isValidCardNumber,
@@ -156,6 +157,7 @@ sandboxCardPageRoutes.post('/cards/:token', async (c) => {
     token: `sbx_card_${crypto.randomUUID().replace(/-/g, '')}`,
     brand: card.startsWith('4') ? 'visa' : card.startsWith('5') ? 'mastercard' : 'card',
     last4: card.slice(-4),
+    declinesOffSession: card === OFF_SESSION_DECLINING_CARD,
   });
   if (!cardId) return expiredPage(c);
   c.var.logger.info({ registration: registration.id, saved_card: cardId }, 'card registered');

@@ -42,7 +42,10 @@ export const SANDBOX_TEST_CARDS: ReadonlyArray<{
     outcome: 'fails with a processing error (processing_error)',
     failureReason: 'processing_error',
   },
+  { number: '4000 0000 0000 0341', outcome: 'succeeds here, but once saved every renewal charge is declined' },
 ];
+/** Kept like any card, but charges without the buyer (subscription renewals) are declined. */
+export const OFF_SESSION_DECLINING_CARD = '4000000000000341';
 export const FAILING_CARDS = new Map(
   SANDBOX_TEST_CARDS.filter((c) => c.failureReason).map((c) => [c.number.replace(/\s/g, ''), c.failureReason!]),
 );
@@ -117,6 +120,7 @@ interface SessionView {
   description: string;
   amount: number;
   currency: string;
+  card_saving: 'renewals' | null;
 }
 
 const CARD_INPUT_NAME = raw('id="card-number" name="card_number" type="text"');
@@ -125,6 +129,13 @@ const OTHER_TEST_CARD_ROWS = raw(
   '<tr><td>any other valid number</td><td>succeeds</td></tr>' +
     '<tr><td>an invalid number</td><td>is refused on this page</td></tr>',
 );
+
+/** The consent the buyer gives by ticking the box: for a subscription, that its renewals are charged to the card. */
+function saveCardLabel(session: SessionView): string {
+  return session.card_saving === 'renewals'
+    ? 'Keep this card and charge the renewals of this subscription to it (you can ask the shop to remove it)'
+    : 'Save this card for my next purchase';
+}
 
 function paymentForm(session: SessionView, state: { notice?: string; fieldError?: string; cardValue?: string }) {
   const amount = formatMinor(session.amount, session.currency);
@@ -146,7 +157,7 @@ ${state.notice ? html`<p class="notice" role="alert" data-testid="notice">${stat
 <input ${CARD_INPUT_NAME} value="${cardValue}" ${CARD_INPUT_ATTRIBUTES} aria-describedby="${describedBy}"${ariaInvalid}>
 <p class="hint" id="card-hint">Use a test card below; no real card is charged.</p>
 ${fieldError}
-<p><label><input type="checkbox" name="save_card" value="1"> Save this card for my next purchase</label></p>
+<p><label><input type="checkbox" name="save_card" value="1"> ${saveCardLabel(session)}</label></p>
 <div class="actions">
 <button type="submit" class="primary" name="action" value="pay">Pay</button>
 <button type="submit" name="action" value="decline">Decline</button>
@@ -304,7 +315,8 @@ sandboxPaymentPageRoutes.post('/pay/:token', async (c) => {
         brand: card.startsWith('4') ? 'visa' : card.startsWith('5') ? 'mastercard' : 'card',
         last4: card.slice(-4),
       };
-      await vaultSandboxCard(trx, { ...savedCard, tenantId: session.tenant_id });
+      const declinesOffSession = card === OFF_SESSION_DECLINING_CARD;
+      await vaultSandboxCard(trx, { ...savedCard, tenantId: session.tenant_id, declinesOffSession });
     }
     return enqueueSandboxWebhook(trx, {
       sessionId: id,

@@ -1,19 +1,44 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import {
   findSubscription,
   listSubscriptions,
   type SubscriptionDetailsRow,
   type SubscriptionRow,
 } from '../../db/queries/subscriptions';
+import {
+  cancelSubscriptionUpdate,
+  changeSubscriptionPeriodUpdate,
+  pauseSubscriptionUpdate,
+  resumeSubscriptionUpdate,
+  type SubscriptionChangeResult,
+  subscriptionWorkflowId,
+} from '../../workflows/subscription-messages';
+import type { AppEnv } from '../app-env';
 import { requireScope } from '../auth';
 import { decodeCursor, isTimestamp, isUuid, keysetPage } from '../cursor';
 import { problems } from '../problem';
 import { createResourceApp } from '../resource-app';
 import { problemResponses, uuidParam } from '../schemas/common';
-import { subscriptionListQuerySchema, subscriptionListSchema, subscriptionSchema } from '../schemas/subscriptions';
+import {
+  cancelSubscriptionBody,
+  changeSubscriptionPeriodBody,
+  emptySubscriptionBody,
+  subscriptionChangedSchema,
+  subscriptionIdempotencyKeyHeader,
+  subscriptionListQuerySchema,
+  subscriptionListSchema,
+  subscriptionSchema,
+} from '../schemas/subscriptions';
+import {
+  findSubscriptionToChange,
+  subscriptionUpdateId,
+  subscriptionUpdateProblem,
+} from '../subscription-workflow-calls';
 
-// Reading subscriptions (issue 13, point 5). The rows are made when an order with a subscription
-// line completes; renewals, and so a next renewal date of their own, are not built yet.
+// Reading subscriptions (issue 13, point 5) and changing them (point 4). The rows are made when an
+// order with a subscription line completes; every change goes through the subscription's workflow,
+// which decides it and writes it, so the answer is read back from PostgreSQL afterwards.
 
 const json = <T>(schema: T) => ({ 'application/json': { schema } });
 
@@ -36,15 +61,32 @@ function presentShared(s: SubscriptionRow) {
     current_period_end: s.current_period_end,
     // Until the subscription workflow renews, the next period starts when the current one ends.
     next_renewal_date: s.current_period_end,
+    cancel_at_period_end: s.cancel_at_period_end,
     created_at: s.created_at.toISOString(),
   };
 }
 
 export const presentSubscriptionListItem = (s: SubscriptionRow) => ({ ...presentShared(s), order_id: s.order_id });
 
+/** A timestamp read inside JSON arrives as text, outside it as a Date: the same ISO string for both. */
+const isoOrNull = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
+
 export const presentSubscription = (s: SubscriptionDetailsRow) => ({
   ...presentShared(s),
   order: { id: s.order.id, number: Number(s.order.number), status: s.order.status },
+  periods: s.periods.map((cycle) => ({
+    sequence: cycle.sequence,
+    start_date: cycle.start_date,
+    end_date: cycle.end_date,
+    status: cycle.status,
+    order: { id: cycle.order_id, number: Number(cycle.order_number), status: cycle.order_status },
+    documents: cycle.documents.map((d) => ({ id: d.id, kind: d.kind, number: d.document_number })),
+  })),
+  cancelled_at: isoOrNull(s.cancelled_at),
+  cancel_reason: s.cancel_reason,
+  paused_at: isoOrNull(s.paused_at),
+  next_period: s.next_period,
+  saved_card: s.saved_card,
 });
 
 export const subscriptionRoutes = createResourceApp();
@@ -90,9 +132,11 @@ subscriptionRoutes.openapi(
     method: 'get',
     path: '/{id}',
     tags: ['subscriptions'],
-    summary: 'One subscription with the order that bought it',
+    summary: 'One subscription with the order that bought it and its periods',
     middleware: [requireScope('orders:read')],
-    description: "Needs `orders:read`. Another tenant's subscription is `404 not_found`, like an unknown id.",
+    description:
+      "Needs `orders:read`. Another tenant's subscription is `404 not_found`, like an unknown id. `periods` " +
+      'lists every period by sequence with the order that pays for it and that order’s documents.',
     request: { params: z.object({ id: z.string() }) },
     responses: {
       200: { description: 'The subscription', content: json(subscriptionSchema) },
@@ -105,5 +149,165 @@ subscriptionRoutes.openapi(
     const row = await findSubscription(c.var.deps.db, c.var.auth.tenantId, id);
     if (!row) throw problems.notFound('subscription');
     return c.json(presentSubscription(row), 200);
+  },
+);
+
+// Changing a subscription. Each change is an Update of the subscription's workflow, which checks the
+// rules (domain/subscription-state.ts) and writes the row before it answers.
+
+type ChangeHandle = ReturnType<Context<AppEnv>['var']['deps']['temporal']['workflow']['getHandle']>;
+
+interface Change {
+  /** Part of the Update id, and so of what an Idempotency-Key deduplicates. */
+  name: string;
+  /** The body field a 422 names. */
+  field: string;
+  send: (handle: ChangeHandle, updateId: string | undefined) => Promise<SubscriptionChangeResult>;
+}
+
+async function changeSubscription(c: Context<AppEnv>, id: string, key: string | undefined, change: Change) {
+  const subscription = await findSubscriptionToChange(c, id);
+  const handle = c.var.deps.temporal.workflow.getHandle(
+    subscriptionWorkflowId(c.var.auth.tenantSlug, Number(subscription.number)),
+  );
+  let result: SubscriptionChangeResult;
+  try {
+    result = await change.send(handle, subscriptionUpdateId(change.name, key));
+  } catch (error) {
+    throw subscriptionUpdateProblem(error, change.field);
+  }
+  const row = await findSubscription(c.var.deps.db, c.var.auth.tenantId, subscription.id);
+  if (!row) throw problems.notFound('subscription');
+  return { ...presentSubscription(row), ...(result.credit ? { credit: result.credit } : {}) };
+}
+
+const idParam = z.object({ id: z.string() });
+const changeHeaders = z.object({ 'idempotency-key': subscriptionIdempotencyKeyHeader });
+const CHANGE_DESCRIPTION =
+  'Needs `orders:write`. Sent to the subscription’s workflow as an Update; the answer is the subscription as ' +
+  '`GET /v1/subscriptions/{id}` shows it afterwards. The same `Idempotency-Key` asks the same change once. ' +
+  '409 names the rule that refuses it (`subscription_cancelled` once it has ended). ';
+const changeResponses = {
+  200: { description: 'Changed', content: json(subscriptionChangedSchema) },
+  ...problemResponses(400, 401, 403, 404, 409, 415, 422, 503),
+};
+
+subscriptionRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/{id}/cancel',
+    tags: ['subscriptions'],
+    summary: 'Cancel a subscription at the end of its period or at once',
+    middleware: [requireScope('orders:write')],
+    description:
+      CHANGE_DESCRIPTION +
+      '`at: period_end` (default) lets it run to the end of the paid period (409 `subscription_not_active` unless ' +
+      'it is active or paused); `at: now` ends it at once and credits the unused part (`credit`; 409 ' +
+      '`renewal_in_progress` while a renewal is being charged).',
+    request: {
+      params: idParam,
+      headers: changeHeaders,
+      body: { required: false, content: json(cancelSubscriptionBody) },
+    },
+    responses: changeResponses,
+  }),
+  async (c) => {
+    const body = c.req.valid('json');
+    const answer = await changeSubscription(c, c.req.valid('param').id, c.req.valid('header')['idempotency-key'], {
+      name: 'cancel',
+      field: 'at',
+      send: (handle, updateId) =>
+        handle.executeUpdate(cancelSubscriptionUpdate, {
+          args: [{ at: body.at, ...(body.reason === undefined ? {} : { reason: body.reason }) }],
+          updateId,
+        }),
+    });
+    return c.json(answer, 200);
+  },
+);
+
+subscriptionRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/{id}/pause',
+    tags: ['subscriptions'],
+    summary: 'Pause an active subscription: it renews no more until resumed',
+    middleware: [requireScope('orders:write')],
+    description:
+      CHANGE_DESCRIPTION +
+      '409 `subscription_not_active` unless active, `subscription_ending` when it is cancelled at the period ' +
+      'end, `renewal_in_progress` while a renewal is being charged.',
+    request: {
+      params: idParam,
+      headers: changeHeaders,
+      body: { required: false, content: json(emptySubscriptionBody) },
+    },
+    responses: changeResponses,
+  }),
+  async (c) => {
+    c.req.valid('json');
+    const answer = await changeSubscription(c, c.req.valid('param').id, c.req.valid('header')['idempotency-key'], {
+      name: 'pause',
+      field: 'id',
+      send: (handle, updateId) => handle.executeUpdate(pauseSubscriptionUpdate, { updateId }),
+    });
+    return c.json(answer, 200);
+  },
+);
+
+subscriptionRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/{id}/resume',
+    tags: ['subscriptions'],
+    summary: 'Resume a paused subscription',
+    middleware: [requireScope('orders:write')],
+    description: `${CHANGE_DESCRIPTION}409 \`subscription_not_paused\` unless it is paused.`,
+    request: {
+      params: idParam,
+      headers: changeHeaders,
+      body: { required: false, content: json(emptySubscriptionBody) },
+    },
+    responses: changeResponses,
+  }),
+  async (c) => {
+    c.req.valid('json');
+    const answer = await changeSubscription(c, c.req.valid('param').id, c.req.valid('header')['idempotency-key'], {
+      name: 'resume',
+      field: 'id',
+      send: (handle, updateId) => handle.executeUpdate(resumeSubscriptionUpdate, { updateId }),
+    });
+    return c.json(answer, 200);
+  },
+);
+
+subscriptionRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/{id}/period',
+    tags: ['subscriptions'],
+    summary: 'Change the period a subscription renews on, from the next renewal',
+    middleware: [requireScope('orders:write')],
+    description:
+      CHANGE_DESCRIPTION +
+      '409 `subscription_ending` when it is cancelled at the period end. 422 (`errors[]` naming `period_id`): ' +
+      '`period_not_found` (not a period of the same product), `period_inactive`, ' +
+      '`payment_method_not_allowed_for_period` (the period does not take the subscription’s payment method).',
+    request: {
+      params: idParam,
+      headers: changeHeaders,
+      body: { required: true, content: json(changeSubscriptionPeriodBody) },
+    },
+    responses: changeResponses,
+  }),
+  async (c) => {
+    const body = c.req.valid('json');
+    const answer = await changeSubscription(c, c.req.valid('param').id, c.req.valid('header')['idempotency-key'], {
+      name: 'period',
+      field: 'period_id',
+      send: (handle, updateId) =>
+        handle.executeUpdate(changeSubscriptionPeriodUpdate, { args: [{ periodId: body.period_id }], updateId }),
+    });
+    return c.json(answer, 200);
   },
 );

@@ -1,11 +1,10 @@
 import { z } from '@hono/zod-openapi';
 import { ORDER_STATUSES } from '../../domain/order-status';
-import { limitQuery } from './common';
+import { SUBSCRIPTION_STATUSES } from '../../domain/subscription-state';
+import { limitQuery, nonBlankText } from './common';
 import { PERIOD_UNITS } from './subscription-periods';
 
-// Shapes of GET /v1/subscriptions (docs/subscriptions.md, "Reading subscriptions").
-
-export const SUBSCRIPTION_STATUSES = ['active', 'paused', 'suspended', 'cancelled'] as const;
+// Shapes of /v1/subscriptions (docs/subscriptions.md, "Reading subscriptions" and "Changing a subscription").
 
 const date = (description: string) => z.string().openapi({ description, format: 'date', example: '2026-01-31' });
 
@@ -37,8 +36,40 @@ const subscriptionShape = {
   next_renewal_date: date(
     'When the next period is due: `current_period_end` for now, since renewals are not built yet',
   ),
+  cancel_at_period_end: z
+    .boolean()
+    .openapi({ description: 'Cancelled at the end of the paid period: it runs until then and renews no more' }),
   created_at: z.string(),
 };
+
+const subscriptionCycleSchema = z
+  .object({
+    sequence: z.number().int().openapi({ description: '1 is the period the first order bought; 2, 3, … renewals' }),
+    start_date: date('The first day of the period'),
+    end_date: date('The day the period ends'),
+    status: z.enum(['pending', 'paid', 'unpaid', 'cancelled']).openapi({
+      description: '`pending` until its order is paid or invoiced, `unpaid` when dunning gave up, `cancelled`',
+    }),
+    order: z
+      .object({
+        id: z.string().uuid(),
+        number: z.number().int(),
+        status: z.enum(ORDER_STATUSES).nullable().openapi({ description: 'Null while the order is not placed yet' }),
+      })
+      .openapi('SubscriptionCycleOrder', { description: 'The order that pays for the period' }),
+    documents: z
+      .array(
+        z
+          .object({
+            id: z.string().uuid(),
+            kind: z.enum(['invoice', 'receipt', 'credit_note']),
+            number: z.string().openapi({ example: 'F-2026-000123' }),
+          })
+          .openapi('SubscriptionCycleDocument'),
+      )
+      .openapi({ description: "The order's invoice or receipt and credit notes, oldest first" }),
+  })
+  .openapi('SubscriptionCycle');
 
 export const subscriptionListItemSchema = z
   .object({ ...subscriptionShape, order_id: z.string().uuid().openapi({ description: 'The order that bought it' }) })
@@ -50,6 +81,20 @@ export const subscriptionSchema = z
     order: z
       .object({ id: z.string().uuid(), number: z.number().int(), status: z.enum(ORDER_STATUSES) })
       .openapi('SubscriptionOrder', { description: 'The order that bought it' }),
+    periods: z.array(subscriptionCycleSchema).openapi({ description: 'Every period so far, by sequence' }),
+    cancelled_at: z.string().nullable().openapi({ description: 'When it ended (cancelled at once or at period end)' }),
+    cancel_reason: z.string().nullable().openapi({ description: 'The reason given with the cancellation' }),
+    paused_at: z.string().nullable().openapi({ description: 'When it was paused; null unless `paused`' }),
+    next_period: z
+      .object({ id: z.string().uuid(), code: z.string(), name: z.string() })
+      .nullable()
+      .openapi('SubscriptionNextPeriod', {
+        description: 'The period it changes to at the next renewal, if one was asked',
+      }),
+    saved_card: z
+      .object({ id: z.string().uuid(), brand: z.string(), last4: z.string() })
+      .nullable()
+      .openapi('SubscriptionSavedCard', { description: 'The card renewals are charged to (card subscriptions)' }),
   })
   .openapi('Subscription');
 
@@ -69,3 +114,60 @@ export const subscriptionListQuerySchema = z.strictObject({
   limit: limitQuery,
   cursor: z.string().max(500).optional(),
 });
+
+// Changing a subscription: each body is strict (an unknown field is 400, as everywhere).
+
+export const cancelSubscriptionBody = z
+  .strictObject({
+    at: z
+      .enum(['period_end', 'now'])
+      .default('period_end')
+      .openapi({
+        description:
+          '`period_end` (default): it runs to the end of the paid period and renews no more; `now`: it ends at ' +
+          'once and the unused part of the period is credited',
+      }),
+    reason: z
+      .string()
+      .trim()
+      .min(1)
+      .max(500)
+      .optional()
+      .openapi({
+        description: 'Why; kept as the cancellation reason',
+        example: 'Moving abroad',
+        pattern: nonBlankText(true),
+      }),
+  })
+  .openapi('CancelSubscriptionRequest');
+
+export const emptySubscriptionBody = z.strictObject({}).openapi('EmptySubscriptionRequest');
+
+export const changeSubscriptionPeriodBody = z
+  .strictObject({
+    period_id: z.string().uuid().openapi({ description: 'An active period of the same product' }),
+  })
+  .openapi('ChangeSubscriptionPeriodRequest');
+
+export const subscriptionIdempotencyKeyHeader = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+  .optional()
+  .openapi({ description: 'The same key asks the same change once: a retry answers what the first one did' });
+
+export const subscriptionChangedSchema = z
+  .object({
+    ...subscriptionSchema.shape,
+    credit: z
+      .object({
+        amount: z.number().int().openapi({ description: 'Minor units credited for the unused part of the period' }),
+        refund_amount: z.number().int().openapi({ description: 'Minor units refunded to the card (0 for invoices)' }),
+        credit_note_number: z.string().nullable(),
+      })
+      .nullable()
+      .optional()
+      .openapi('SubscriptionCredit', { description: 'With a cancellation at once: what the unused part credited' }),
+  })
+  .openapi('SubscriptionChanged');

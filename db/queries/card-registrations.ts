@@ -73,7 +73,7 @@ export async function findCardRegistrationByPageToken(
 export async function completeSandboxCardRegistration(
   db: Kysely<Database>,
   registrationId: string,
-  card: { token: string; brand: string; last4: string },
+  card: { token: string; brand: string; last4: string; declinesOffSession?: boolean },
 ): Promise<string | undefined> {
   return db.transaction().execute(async (trx) => {
     const registration = await trx

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { Database } from '../schema';
 
@@ -10,6 +10,9 @@ export async function loadOrderEmailData(db: Kysely<Database>, orderId: string) 
   const row = await db
     .selectFrom('orders')
     .innerJoin('tenants', 'tenants.id', 'orders.tenant_id')
+    // An order pays for at most one cycle after the first (a unique index): these joins add no rows.
+    .leftJoin('subscription_cycles as c', (join) => join.onRef('c.order_id', '=', 'orders.id').on('c.sequence', '>', 1))
+    .leftJoin('subscriptions as s', 's.id', 'c.subscription_id')
     .select([
       'orders.id',
       'orders.tenant_id',
@@ -28,8 +31,12 @@ export async function loadOrderEmailData(db: Kysely<Database>, orderId: string) 
       'orders.preliminary_until',
       'tenants.name as tenant_name',
       'tenants.locale as tenant_locale',
+      's.number as subscription_number',
     ])
     .select((eb) => [
+      sql<string | null>`${eb.ref('c.start_date')}::text`.as('cycle_start'),
+      // end_date is the first day after the period.
+      sql<string | null>`(${eb.ref('c.end_date')} - 1)::text`.as('cycle_last_day'),
       jsonArrayFrom(
         eb
           .selectFrom('order_lines')
@@ -71,9 +78,14 @@ export async function loadOrderEmailData(db: Kysely<Database>, orderId: string) 
     .where('orders.id', '=', orderId)
     .executeTakeFirst();
   if (!row) return undefined;
-  const { lines, participants, documents, payments, gift_vouchers, ...order } = row;
+  const { lines, participants, documents, payments, gift_vouchers, ...rest } = row;
+  const { subscription_number, cycle_start, cycle_last_day, ...order } = rest;
   return {
     order,
+    renewal:
+      subscription_number !== null && cycle_start !== null && cycle_last_day !== null
+        ? { subscriptionNumber: subscription_number, periodStart: cycle_start, periodLastDay: cycle_last_day }
+        : null,
     lines,
     participants,
     documents: documents.map((d) => ({ ...d, due_at: dateOrNull(d.due_at) })),

@@ -29,6 +29,16 @@ export async function loadOrderForPaymentSession(db: Kysely<Database>, scope: Or
       'orders.payment_cancel_url',
       'tenants.slug',
       'tenants.name',
+      (eb) =>
+        eb
+          .exists(
+            eb
+              .selectFrom('order_lines')
+              .select('order_lines.id')
+              .whereRef('order_lines.order_id', '=', 'orders.id')
+              .where('order_lines.subscription_period_id', 'is not', null),
+          )
+          .as('buys_subscription'),
     ])
     .where('orders.id', '=', scope.orderId)
     .where('orders.tenant_id', '=', scope.tenantId)

@@ -35,10 +35,16 @@ export async function settleSandboxAttempt(
 /** Keeps a card in the sandbox provider's vault under the token the merchant is told. */
 export async function vaultSandboxCard(
   db: Kysely<Database>,
-  card: { token: string; tenantId: string; brand: string; last4: string },
+  card: { token: string; tenantId: string; brand: string; last4: string; declinesOffSession?: boolean },
 ): Promise<void> {
   await db
     .insertInto('sandbox_psp_cards')
-    .values({ token: card.token, tenant_id: card.tenantId, brand: card.brand, last4: card.last4 })
+    .values({
+      token: card.token,
+      tenant_id: card.tenantId,
+      brand: card.brand,
+      last4: card.last4,
+      declines_off_session: card.declinesOffSession === true,
+    })
     .execute();
 }

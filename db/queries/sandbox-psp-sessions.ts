@@ -60,14 +60,19 @@ export async function expireUnpaidSandboxSession(
     .execute();
 }
 
-export async function sandboxCardExists(db: Kysely<Database>, tenantId: string, token: string): Promise<boolean> {
+/** The vaulted card behind a token: unknown, or how it answers a charge without the buyer. */
+export async function findSandboxCard(
+  db: Kysely<Database>,
+  tenantId: string,
+  token: string,
+): Promise<{ declinesOffSession: boolean } | undefined> {
   const card = await db
     .selectFrom('sandbox_psp_cards')
-    .select('token')
+    .select('declines_off_session')
     .where('token', '=', token)
     .where('tenant_id', '=', tenantId)
     .executeTakeFirst();
-  return card !== undefined;
+  return card && { declinesOffSession: card.declines_off_session };
 }
 
 /** Stores a refund under its id (derived from the idempotency key); false when it was stored before. */

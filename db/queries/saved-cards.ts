@@ -60,8 +60,9 @@ export interface SandboxCardToSave {
  */
 export async function saveSandboxCard(db: Kysely<Database>, card: SandboxCardToSave): Promise<void> {
   await sql`
-    INSERT INTO saved_cards (id, tenant_id, customer_id, provider, provider_token, brand, last4)
-    SELECT ${crypto.randomUUID()}, o.tenant_id, o.customer_id, 'sandbox', ${card.token}, ${card.brand}, ${card.last4}
+    INSERT INTO saved_cards (id, tenant_id, customer_id, provider, provider_token, brand, last4, order_id)
+    SELECT ${crypto.randomUUID()}, o.tenant_id, o.customer_id, 'sandbox', ${card.token}, ${card.brand}, ${card.last4},
+      o.id
     FROM payments p JOIN orders o ON o.id = p.order_id
     WHERE p.provider = 'sandbox' AND p.provider_session_id = ${card.sessionId} AND p.tenant_id = ${card.tenantId}
       AND o.customer_id IS NOT NULL

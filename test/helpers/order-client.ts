@@ -47,14 +47,20 @@ export function orderClient(stack: TestStack, apiKey: string) {
       return body.data.find((o: { id: string }) => o.id === id);
     },
     /** What the customer's browser does on the sandbox page: submit the form, don't follow. */
-    async actOnPaymentPage(redirectUrl: string, action: 'pay' | 'decline' | 'cancel', cardNumber = '4242424242424242') {
+    async actOnPaymentPage(
+      redirectUrl: string,
+      action: 'pay' | 'decline' | 'cancel',
+      cardNumber = '4242424242424242',
+      /** More form fields, e.g. save_card: '1'. */
+      extra: Record<string, string> = {},
+    ) {
       const page = await fetch(redirectUrl);
       if (page.status !== 200) throw new Error(`payment page answered ${page.status}`);
       const csrfToken = paymentFormToken(await page.text());
       const response = await fetch(redirectUrl, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ action, card_number: cardNumber, csrf_token: csrfToken }).toString(),
+        body: new URLSearchParams({ ...extra, action, card_number: cardNumber, csrf_token: csrfToken }).toString(),
         redirect: 'manual',
       });
       return { status: response.status, location: response.headers.get('location') };

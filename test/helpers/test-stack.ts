@@ -47,6 +47,8 @@ export async function startTestStack(
     preliminaryWindowMs?: number;
     /** A short approval deadline instead of the tenant's hours. */
     approvalWindowMs?: number;
+    /** How long a day of a subscription's calendar lasts (renewals within a test). */
+    subscriptionDayMs?: number;
     /** Another SMTP server than the stack's sink. */
     smtpUrl?: string;
     /** Another Temporal server than the run's (outage tests start and stop their own). */
@@ -98,6 +100,7 @@ export async function startTestStack(
     devRoutes: { mailSinkDir: mailDir },
     preliminaryWindowOverrideMs: options.preliminaryWindowMs,
     approvalWindowOverrideMs: options.approvalWindowMs,
+    subscriptionDayMsOverride: options.subscriptionDayMs,
     requestTimeoutMs: options.requestTimeoutMs,
     workerPollMaxAgeMs: options.workerPollMaxAgeMs,
   });

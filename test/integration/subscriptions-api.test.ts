@@ -4,7 +4,8 @@ import { addApiKey, createTenant, jsonOf, type TestTenant } from '../helpers/fix
 import { startTestStack, type TestStack } from '../helpers/test-stack';
 
 // GET /v1/subscriptions and /v1/subscriptions/{id} on the real API. The rows are inserted directly:
-// making them from completed orders is the order side's job (and its tests').
+// making them from completed orders is the order side's job (and its tests'); a subscription bought
+// through a real order, with its documents, is read in subscription-changes-api.test.ts.
 
 let stack: TestStack;
 let tenant: TestTenant;
@@ -96,6 +97,87 @@ async function subscription(
   return id;
 }
 
+/**
+ * What the workflow writes when subscription 1 renews and is changed: its first period and a renewal
+ * whose order is not placed yet, a card, a change of period and a cancellation at the period end;
+ * and subscription 2's pause.
+ */
+async function changesOf(db: Db, tenantId: string, cat: Catalogue, first: string, paused: string) {
+  const monthlyId = crypto.randomUUID();
+  await db
+    .insertInto('subscription_periods')
+    .values({
+      id: monthlyId,
+      tenant_id: tenantId,
+      product_id: cat.productId,
+      code: 'monthly',
+      name: 'Monthly',
+      length_unit: 'month',
+      length_count: 1,
+      price: 14_900,
+      payment_methods: ['card'],
+    })
+    .execute();
+  const customerId = crypto.randomUUID();
+  await db.insertInto('customers').values({ id: customerId, tenant_id: tenantId, email: 'jane@example.com' }).execute();
+  const cardId = crypto.randomUUID();
+  await db
+    .insertInto('saved_cards')
+    .values({
+      id: cardId,
+      tenant_id: tenantId,
+      customer_id: customerId,
+      provider: 'sandbox',
+      provider_token: `tok_${cardId}`,
+      brand: 'visa',
+      last4: '4242',
+    })
+    .execute();
+  const renewalOrderId = crypto.randomUUID();
+  const cycle = { tenant_id: tenantId, subscription_id: first, period_id: cat.periodId };
+  await db
+    .insertInto('subscription_cycles')
+    .values([
+      // Inserted out of order: the answer lists them by sequence.
+      {
+        ...cycle,
+        id: crypto.randomUUID(),
+        sequence: 2,
+        start_date: '2026-04-01',
+        end_date: '2026-06-30',
+        order_id: renewalOrderId,
+        order_number: 777_001,
+      },
+      {
+        ...cycle,
+        id: crypto.randomUUID(),
+        sequence: 1,
+        start_date: '2026-01-01',
+        end_date: '2026-03-31',
+        order_id: cat.orderId,
+        order_number: cat.orderNumber,
+        status: 'paid',
+      },
+    ])
+    .execute();
+  await db
+    .updateTable('subscriptions')
+    .set({
+      saved_card_id: cardId,
+      next_period_id: monthlyId,
+      cancel_at_period_end: true,
+      cancel_reason: 'Moving abroad',
+    })
+    .where('id', '=', first)
+    .execute();
+  await db
+    .updateTable('subscriptions')
+    .set({ paused_at: new Date('2026-02-01T08:00:00Z') })
+    .where('id', '=', paused)
+    .execute();
+  return { monthlyId, cardId, renewalOrderId };
+}
+
 function get(path: string, key = tenant.apiKey) {
   return fetch(`${stack.baseUrl}${path}`, { headers: { 'X-API-Key': key } });
 }
@@ -113,6 +195,9 @@ let radio: Catalogue;
 /** By number: 1 oldest … 4 newest; 3 and 4 created at the same instant (the id breaks the tie). */
 const ids: Record<number, string> = {};
 let foreignId: string;
+let monthlyId: string;
+let cardId: string;
+let renewalOrderId: string;
 
 beforeAll(async () => {
   stack = await startTestStack({ worker: false });
@@ -140,6 +225,7 @@ beforeAll(async () => {
     createdAt: '2026-01-03T10:00:00Z',
     id: '00000000-0000-4000-8000-000000000002',
   });
+  ({ monthlyId, cardId, renewalOrderId } = await changesOf(db, tenant.id, news, ids[1], ids[2]));
   const foreign = await catalogue(db, other.id, 'Foreign News');
   foreignId = await subscription(db, other.id, foreign, { number: 1, createdAt: '2026-01-05T10:00:00Z' });
 });
@@ -165,10 +251,12 @@ describe('GET /v1/subscriptions', () => {
       start_date: '2026-01-01',
       current_period_end: '2026-03-31',
       next_renewal_date: '2026-03-31',
+      cancel_at_period_end: true,
       order_id: news.orderId,
       created_at: '2026-01-01T10:00:00.000Z',
     });
     expect(body.data[2].customer).toEqual({ id: null, email: 'Other@Example.com' });
+    expect(body.data[2].cancel_at_period_end).toBe(false);
     expect(body.data[1].customer).toEqual({ id: null, email: null });
   });
 
@@ -239,8 +327,46 @@ describe('GET /v1/subscriptions/{id}', () => {
       start_date: '2026-01-01',
       current_period_end: '2026-03-31',
       next_renewal_date: '2026-03-31',
+      cancel_at_period_end: false,
       order: { id: radio.orderId, number: radio.orderNumber, status: 'completed' },
+      periods: [],
+      cancelled_at: null,
+      cancel_reason: null,
+      paused_at: '2026-02-01T08:00:00.000Z',
+      next_period: null,
+      saved_card: null,
       created_at: '2026-01-02T10:00:00.000Z',
+    });
+  });
+
+  it('lists its periods by sequence with their orders, and what changes set', async () => {
+    const body = await jsonOf(await get(`/v1/subscriptions/${ids[1]}`));
+    expect(body.periods).toEqual([
+      {
+        sequence: 1,
+        start_date: '2026-01-01',
+        end_date: '2026-03-31',
+        status: 'paid',
+        order: { id: news.orderId, number: news.orderNumber, status: 'completed' },
+        documents: [],
+      },
+      {
+        // A renewal whose order is not placed yet: its id and number are known, its status is not.
+        sequence: 2,
+        start_date: '2026-04-01',
+        end_date: '2026-06-30',
+        status: 'pending',
+        order: { id: renewalOrderId, number: 777_001, status: null },
+        documents: [],
+      },
+    ]);
+    expect(body).toMatchObject({
+      cancel_at_period_end: true,
+      cancelled_at: null,
+      cancel_reason: 'Moving abroad',
+      paused_at: null,
+      next_period: { id: monthlyId, code: 'monthly', name: 'Monthly' },
+      saved_card: { id: cardId, brand: 'visa', last4: '4242' },
     });
   });
 

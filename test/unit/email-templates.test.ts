@@ -194,3 +194,44 @@ describe('renderOrderEmail', () => {
     expect(() => renderOrderEmail('nope' as EmailKind, 'en', view())).toThrow(/Unknown e-mail kind/);
   });
 });
+
+describe('a subscription renewal', () => {
+  const renewal = { number: 7, periodStart: '2026-03-01', periodLastDay: '2026-03-31' };
+  const FIRST_PARAGRAPH = {
+    receipt: { en: 'Order 1042 is confirmed. Here is a summary', nb: 'Bestilling 1042 er bekreftet. Her er' },
+    invoice: { en: 'Order 1042 is confirmed and has been invoiced.', nb: 'Bestilling 1042 er bekreftet og fakturert.' },
+  } as const;
+  const RENEWAL_LINE = {
+    en: 'Renewal of subscription 7, period 1 March 2026 – 31 March 2026.',
+    nb: 'Fornyelse av abonnement 7, periode 1. mars 2026 – 31. mars 2026.',
+  } as const;
+
+  for (const kind of ['receipt', 'invoice'] as const) {
+    for (const language of ['en', 'nb'] as const) {
+      it(`names the subscription and its period in the ${kind} (${language}), after the first paragraph`, () => {
+        const email = renderOrderEmail(kind, language, view({ subscriptionRenewal: renewal }));
+        const at = email.text.indexOf(RENEWAL_LINE[language]);
+        expect(at).toBeGreaterThan(email.text.indexOf(FIRST_PARAGRAPH[kind][language]));
+        expect(email.text.indexOf(FIRST_PARAGRAPH[kind][language])).toBeGreaterThan(-1);
+        expect(email.html).toContain(`<p style="margin:0 0 12px;line-height:1.5">${RENEWAL_LINE[language]}</p>`);
+        // The subject does not change for a renewal.
+        expect(email.subject).toBe(renderOrderEmail(kind, language, view()).subject);
+      });
+
+      it(`leaves the renewal sentence out of an ordinary ${kind} (${language})`, () => {
+        for (const subscriptionRenewal of [undefined, null]) {
+          const email = renderOrderEmail(kind, language, view({ subscriptionRenewal }));
+          expect(email.text).not.toMatch(/Renewal of subscription|Fornyelse av abonnement/);
+          expect(email.html).not.toMatch(/Renewal of subscription|Fornyelse av abonnement/);
+        }
+      });
+    }
+  }
+
+  it('shows the period as calendar days in any time zone', () => {
+    for (const timeZone of ['America/Los_Angeles', 'Pacific/Kiritimati']) {
+      const text = renderOrderEmail('receipt', 'en', view({ subscriptionRenewal: renewal, timeZone })).text;
+      expect(text).toContain(RENEWAL_LINE.en);
+    }
+  });
+});

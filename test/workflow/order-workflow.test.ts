@@ -370,11 +370,13 @@ describe('invoice order', () => {
       waitingFor: 'the invoice to be paid',
       preliminaryUntil: null,
     });
-    expect(r.stubs.names().slice(0, 6)).toEqual([
+    // A renewal by invoice moves its subscription on once invoiced (the step finds none here).
+    expect(r.stubs.names().slice(0, 7)).toEqual([
       'validateOrder',
       'placeOrder',
       'bookOrder',
       'issueDocument',
+      'renewSubscription',
       'queueOrderEmail',
       'setOrderStatus',
     ]);
@@ -395,6 +397,7 @@ describe('invoice order', () => {
       'placeOrder',
       'bookOrder',
       'issueDocument',
+      'renewSubscription',
       'queueOrderEmail',
       'setOrderStatus',
       'recordInvoicePayment',
@@ -414,7 +417,7 @@ describe('invoice order', () => {
       },
     ]);
     // Gift vouchers and subscriptions (if the order sold any) exist before the order is seen completed.
-    expect(r.stubs.names().slice(6)).toEqual([
+    expect(r.stubs.names().slice(7)).toEqual([
       'recordInvoicePayment',
       'recordInvoicePayment',
       'issueGiftVouchers',

@@ -273,6 +273,14 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
       record('issueGiftVouchers', input);
       return { issued: 1 };
     },
+    async renewSubscription(input) {
+      record('renewSubscription', input);
+      return { renewed: false };
+    },
+    async startSubscriptionWorkflows(input) {
+      record('startSubscriptionWorkflows', input);
+      return { started: 1 };
+    },
     async flagForAttention(input) {
       record('flagForAttention', input);
     },
@@ -436,9 +444,11 @@ export async function createTimeSkippingEnvironment(): Promise<TestWorkflowEnvir
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
     searchAttributes: Object.fromEntries(
-      Object.keys(SEARCH_ATTRIBUTE_REGISTRATIONS).map((name) => [
+      Object.entries(SEARCH_ATTRIBUTE_REGISTRATIONS).map(([name, type]) => [
         name,
-        proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+        type === 'Datetime'
+          ? proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME
+          : proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
       ]),
     ),
   });

@@ -96,10 +96,17 @@ class PaymentWait {
 }
 
 function planNotices(order: OrderProcess): Notice[] {
+  // A renewal was not placed by the customer: its subscription writes to them (renewal notice, dunning).
   const deadline = order.facts.preliminaryUntil!;
   // A customer who left the payment page gets the link by mail once; one who pays at once does not.
   // A window shorter than three minutes (a test tenant's) brings the mail forward with it.
   const receivedAt = Date.now() + Math.min(RECEIVED_NOTICE_AFTER_MS, Math.floor(order.facts.windowMs / 3));
+  // A renewal was not placed by the customer: its subscription writes to them (notice, dunning).
+  if (order.start.renewal)
+    return [
+      { kind: 'order_received', at: null, sent: true },
+      { kind: 'expiring_soon', at: null, sent: true },
+    ];
   return [
     { kind: 'order_received', at: receivedAt < deadline ? receivedAt : null, sent: false },
     { kind: 'expiring_soon', at: expiryNoticeAt(deadline), sent: false },
@@ -142,12 +149,14 @@ async function takePaymentEvents(order: OrderProcess, saga: Compensations): Prom
 async function paymentFailed(order: OrderProcess, event: PaymentResultSignal): Promise<void> {
   if (order.status === 'payment_failed') return;
   order.move('payment_declined', 'another card payment attempt');
-  if (event.outcome === 'failed') await activities.queueOrderEmail({ ...order.scope, kind: 'payment_failed' });
+  if (event.outcome === 'failed' && !order.start.renewal)
+    await activities.queueOrderEmail({ ...order.scope, kind: 'payment_failed' });
 }
 
 async function expireOrder(order: OrderProcess): Promise<void> {
   await activities.expireOrder(order.scope);
-  await activities.queueOrderEmail({ ...order.scope, kind: 'expired' });
+  // A renewal given up is told by its subscription (cancelled), not as an order of its own.
+  if (!order.start.renewal) await activities.queueOrderEmail({ ...order.scope, kind: 'expired' });
   order.move('deadline_passed', 'late payments to refund');
 }
 

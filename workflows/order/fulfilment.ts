@@ -19,7 +19,18 @@ export async function completeOrder(order: OrderProcess, saga: Compensations): P
 /** What follows the completion transaction: gift voucher codes, then the status operators see. */
 export async function finishCompletedOrder(order: OrderProcess): Promise<void> {
   await deliverGiftVouchers(order);
+  await startSubscriptions(order);
   order.move('completed', null);
+}
+
+/**
+ * The subscriptions this order bought (their rows were written with its completion) get their
+ * workflows. A renewal buys none: it moved its subscription on.
+ */
+export async function startSubscriptions(order: OrderProcess): Promise<void> {
+  if (!order.facts.sellsSubscriptions || order.start.renewal) return;
+  const dayMsOverride = order.start.subscriptionDayMsOverride;
+  await activities.startSubscriptionWorkflows({ ...order.scope, ...(dayMsOverride ? { dayMsOverride } : {}) });
 }
 
 /** Gift vouchers bought in this order (issued with its completion) go to the buyer by mail. */

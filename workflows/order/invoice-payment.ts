@@ -1,5 +1,5 @@
 import { activities } from './activities';
-import { deliverGiftVouchers } from './fulfilment';
+import { deliverGiftVouchers, startSubscriptions } from './fulfilment';
 import type { OrderProcess } from './order-process';
 
 const DAY_MS = 86_400_000;
@@ -24,6 +24,7 @@ export async function payInvoice(order: OrderProcess): Promise<void> {
   await order.step(async () => {
     await activities.completeInvoicedOrder(order.scope);
     await deliverGiftVouchers(order);
+    await startSubscriptions(order);
     order.move('completed', null);
   });
 }

@@ -1,5 +1,11 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { ApplicationFailure, condition, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  condition,
+  getExternalWorkflowHandle,
+  setCurrentDetails,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { BusinessError } from '../../domain/business-error';
 import {
   type Attention,
@@ -22,6 +28,7 @@ import {
   type PaymentResultSignal,
 } from '../order-messages';
 import { CustomerEmailKey, OrderStatusKey, PaymentMethodKey } from '../search-attributes';
+import { renewalReportSignal } from '../subscription-messages';
 
 export type PaymentMethod = OrderPaymentMethod;
 
@@ -38,6 +45,8 @@ export interface OrderFacts {
   /** Until then a completed order still takes cancellations. */
   serviceStartsAt: number | null;
   sellsGiftVouchers: boolean;
+  /** The order has subscription lines: their workflows start once it completes (or is invoiced). */
+  sellsSubscriptions?: boolean;
   /** Set while the order is (or was) held for an operator's approval. */
   approval: ApprovalHold | null;
 }
@@ -113,6 +122,7 @@ export class OrderProcess {
   /** Contents changed (new amount, maybe a later deadline): the card phase re-plans its notices. */
   contentVersion = 0;
   private remark: string | null = null;
+  private reportsSent = 0;
   private updateRunning = false;
   private stepRunning = false;
   private readonly published = new Map<string, string>();
@@ -140,6 +150,21 @@ export class OrderProcess {
     this.waitingFor = waitingFor;
     this.remark = null;
     this.setAttribute(OrderStatusKey.name, { key: OrderStatusKey, value: this.state.status });
+    this.reportToSubscription();
+  }
+
+  /**
+   * A renewal tells its subscription where it is (taken, paid, given up); a subscription that
+   * has ended meanwhile has nothing to hear, so a failed signal is dropped.
+   */
+  private reportToSubscription(): void {
+    const renewal = this.start.renewal;
+    if (!renewal) return;
+    this.reportsSent += 1;
+    const report = { orderId: this.scope.orderId, status: this.state.status, sequence: this.reportsSent };
+    getExternalWorkflowHandle(renewal.subscriptionWorkflowId)
+      .signal(renewalReportSignal, report)
+      .catch(() => undefined);
   }
 
   /** With an operator: remembers why and where the order returns once settled. */
