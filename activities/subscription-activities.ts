@@ -30,7 +30,7 @@ interface SubscriptionRef {
 }
 
 export type UnusedCreditPlan =
-  | { kind: 'nothing_paid' }
+  | { kind: 'nothing_to_credit' }
   | { kind: 'mixed_order'; orderNumber: number }
   | { kind: 'credit'; orderId: string; orderWorkflowId: string; credit: number; feeAmount: number };
 
@@ -131,9 +131,11 @@ export function createSubscriptionActivities(deps: ActivityDeps) {
      */
     async planUnusedCredit(input: SubscriptionRef & { tenantSlug: string; asOf: string }): Promise<UnusedCreditPlan> {
       const charge = await loadCurrentPeriodCharge(db, input);
-      if (!charge) return { kind: 'nothing_paid' };
-      if (charge.otherLines > 0) return { kind: 'mixed_order', orderNumber: charge.orderNumber };
+      if (!charge) return { kind: 'nothing_to_credit' };
       const credit = unusedPeriodCredit(charge.lineValue, charge, input.asOf);
+      // Only an order that still has something to give back must be cancelled (and so not be mixed).
+      if (credit === 0) return { kind: 'nothing_to_credit' };
+      if (charge.otherLines > 0) return { kind: 'mixed_order', orderNumber: charge.orderNumber };
       return {
         kind: 'credit',
         orderId: charge.orderId,

@@ -68,6 +68,7 @@ async function awaitRenewalDate(sub: SubscriptionProcess): Promise<boolean> {
 
 /** Cancelled at the period end: it ends when the period does, and the subscriber is told. */
 async function endWithThePeriod(sub: SubscriptionProcess): Promise<void> {
-  await sub.move('cancelled', 'cancelled_at_period_end');
+  // The reason was recorded with the request (the subscriber's, or cancelled_at_period_end).
+  await sub.move('cancelled');
   await activities.queueSubscriptionEmail({ ...sub.scope, kind: 'cancelled', sequence: 1 });
 }

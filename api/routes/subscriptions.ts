@@ -59,8 +59,9 @@ function presentShared(s: SubscriptionRow) {
     customer: { id: s.customer_id, email: s.customer_email },
     start_date: s.start_date,
     current_period_end: s.current_period_end,
-    // Until the subscription workflow renews, the next period starts when the current one ends.
-    next_renewal_date: s.current_period_end,
+    // The workflow renews on the day the paid period ends, unless nothing is to be renewed.
+    next_renewal_date:
+      s.status === 'cancelled' || s.status === 'paused' || s.cancel_at_period_end ? null : s.current_period_end,
     cancel_at_period_end: s.cancel_at_period_end,
     created_at: s.created_at.toISOString(),
   };

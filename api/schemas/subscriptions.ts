@@ -32,10 +32,11 @@ const subscriptionShape = {
     })
     .openapi('SubscriptionCustomer'),
   start_date: date('The first day of the first period'),
-  current_period_end: date('The last day the subscription is paid for'),
+  current_period_end: date('The day the paid period ends and the next would begin (the first day not paid for)'),
   next_renewal_date: date(
-    'When the next period is due: `current_period_end` for now, since renewals are not built yet',
-  ),
+    'When the subscription renews next (its workflow places and charges that period then); null when it renews ' +
+      'no more: cancelled, cancelled at the period end, or paused',
+  ).nullable(),
   cancel_at_period_end: z
     .boolean()
     .openapi({ description: 'Cancelled at the end of the paid period: it runs until then and renews no more' }),

@@ -56,7 +56,7 @@ async function cancelNow(sub: SubscriptionProcess, reason: string | undefined): 
   const renewal = sub.currentRenewal;
   if (renewal && (sub.status === 'past_due' || sub.status === 'suspended')) {
     const withdrawal = { ...renewal, subscriptionId: sub.scope.subscriptionId, feeAmount: 0, reason: why };
-    await activities.cancelSubscriptionOrder(withdrawal);
+    refuseUnlessCancelled(await activities.cancelSubscriptionOrder(withdrawal));
     await activities.markRenewalCycle({ tenantId: sub.scope.tenantId, orderId: renewal.orderId, status: 'cancelled' });
   }
   let credit: SubscriptionChangeResult['credit'] = null;
@@ -68,6 +68,7 @@ async function cancelNow(sub: SubscriptionProcess, reason: string | undefined): 
       feeAmount: plan.feeAmount,
       reason: why,
     });
+    refuseUnlessCancelled(cancelled);
     if (cancelled?.ok)
       credit = {
         amount: cancelled.credit_amount,
@@ -118,3 +119,17 @@ const PERIOD_REFUSALS = {
   period_inactive: 'That period is no longer sold',
   payment_method_not_allowed_for_period: 'That period cannot be paid the way this subscription pays',
 } as const;
+
+/**
+ * The period's order refused its cancellation (an operator holds it, or it was paid a moment ago):
+ * the subscription stays as it is and the client hears why, rather than ending without its credit.
+ */
+function refuseUnlessCancelled(result: { ok: boolean; code?: string; message?: string } | null): void {
+  if (result === null || result.ok) return;
+  throw ApplicationFailure.create({
+    type: SUBSCRIPTION_STATE_CONFLICT,
+    message: `The order of this period could not be cancelled now (${result.code}): ${result.message}`,
+    details: ['period_order_not_cancellable'],
+    nonRetryable: true,
+  });
+}
