@@ -20,7 +20,8 @@ export function resultOf(
   return {
     status: sub.status,
     cancel_at_period_end: sub.cancelAtPeriodEnd,
-    next_renewal_at: next === null ? null : new Date(next).toISOString(),
+    // A period that lapsed while paused renews as soon as it is resumed: now, not in the past.
+    next_renewal_at: next === null ? null : new Date(Math.max(next, Date.now())).toISOString(),
     ...(credit !== undefined ? { credit } : {}),
   };
 }
@@ -54,7 +55,7 @@ async function cancelNow(sub: SubscriptionProcess, reason: string | undefined): 
     });
   // An unpaid renewal is withdrawn, so nobody pays it after the end.
   const renewal = sub.currentRenewal;
-  if (renewal && (sub.status === 'past_due' || sub.status === 'suspended')) {
+  if (renewal) {
     const withdrawal = { ...renewal, subscriptionId: sub.scope.subscriptionId, feeAmount: 0, reason: why };
     refuseUnlessCancelled(await activities.cancelSubscriptionOrder(withdrawal));
     await activities.markRenewalCycle({ tenantId: sub.scope.tenantId, orderId: renewal.orderId, status: 'cancelled' });

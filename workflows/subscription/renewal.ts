@@ -19,6 +19,8 @@ const RENEWED: ReadonlySet<OrderStatus> = new Set(['invoiced', 'completed']);
 const NOT_RENEWED: ReadonlySet<OrderStatus> = new Set(['rejected', 'expired', 'cancelled']);
 
 interface PlacedRenewal {
+  /** The cycle's sequence: mails about this renewal are keyed by it. */
+  sequence: number;
   orderId: string;
   orderWorkflowId: string;
   savedCardId: string | null;
@@ -40,6 +42,8 @@ export async function renew(sub: SubscriptionProcess): Promise<boolean> {
   }
   sub.currentRenewal = { orderId: placed.orderId, orderWorkflowId: placed.orderWorkflowId };
   const first = await nextDecisiveReport(sub, placed.orderId);
+  // Cancelled at once meanwhile: the renewal was withdrawn by the cancellation.
+  if (sub.isCancelled) return settle(sub, placed, 'cancelled');
   if (first === 'awaiting_payment' || first === 'payment_failed') return collectCardRenewal(sub, placed);
   return settle(sub, placed, first === 'reserved' ? await renewedOrNot(sub, placed.orderId) : first);
 }
@@ -74,6 +78,7 @@ async function placeRenewal(sub: SubscriptionProcess): Promise<PlacedRenewal> {
     ],
   });
   return {
+    sequence: cycle.sequence,
     orderId: cycle.orderId,
     orderWorkflowId,
     savedCardId: cycle.savedCardId,
@@ -85,6 +90,7 @@ async function placeRenewal(sub: SubscriptionProcess): Promise<PlacedRenewal> {
 async function resumePending(sub: SubscriptionProcess): Promise<PlacedRenewal> {
   const pending = sub.term.pendingRenewal!;
   return {
+    sequence: pending.sequence,
     orderId: pending.orderId,
     orderWorkflowId: `order-${sub.start.tenantSlug}-${pending.orderNumber}`,
     savedCardId: sub.term.savedCardId,
@@ -95,8 +101,12 @@ async function resumePending(sub: SubscriptionProcess): Promise<PlacedRenewal> {
 /** Waits for the order to be taken (or refused); a renewal placed earlier may be further along already. */
 async function nextDecisiveReport(sub: SubscriptionProcess, orderId: string): Promise<OrderStatus> {
   const decisive = (s: OrderStatus | undefined) => s !== undefined && s !== 'received' && s !== 'awaiting_approval';
-  await sub.wait(() => decisive(sub.reports.get(orderId)), undefined, 'the renewal order to be taken');
-  return sub.reports.get(orderId)!;
+  await sub.wait(
+    () => decisive(sub.reports.get(orderId)) || sub.isCancelled,
+    undefined,
+    'the renewal order to be taken',
+  );
+  return sub.reports.get(orderId) ?? 'cancelled';
 }
 
 async function renewedOrNot(sub: SubscriptionProcess, orderId: string): Promise<OrderStatus> {
@@ -104,8 +114,8 @@ async function renewedOrNot(sub: SubscriptionProcess, orderId: string): Promise<
     const status = sub.reports.get(orderId);
     return status !== undefined && (RENEWED.has(status) || NOT_RENEWED.has(status));
   };
-  await sub.wait(decided, undefined, 'the renewal order to be paid');
-  return sub.reports.get(orderId)!;
+  await sub.wait(() => decided() || sub.isCancelled, undefined, 'the renewal order to be paid');
+  return sub.reports.get(orderId) ?? 'cancelled';
 }
 
 /**
@@ -133,11 +143,12 @@ async function collectCardRenewal(sub: SubscriptionProcess, placed: PlacedRenewa
     }
   };
   let outcome = await charge(1);
+  if (sub.isCancelled) return settle(sub, placed, 'cancelled');
   if (outcome.outcome === 'unpaid') {
     const failedAt = Date.now();
     const failedOn = sub.today();
     await sub.move('charge_failed');
-    await mailPaymentFailed(sub, 1, outcome.payUrl, failedOn);
+    await mailPaymentFailed(sub, placed, 1, outcome.payUrl, failedOn);
     for (const [index, days] of DUNNING_RETRY_DAYS.entries()) {
       const attempt = index + 2;
       const woken = await sub.wait(
@@ -148,14 +159,14 @@ async function collectCardRenewal(sub: SubscriptionProcess, placed: PlacedRenewa
       if (woken) break;
       outcome = await charge(attempt);
       if (outcome.outcome !== 'unpaid') break;
-      if (attempt <= DUNNING_RETRY_DAYS.length) await mailPaymentFailed(sub, attempt, outcome.payUrl, failedOn);
+      if (attempt <= DUNNING_RETRY_DAYS.length) await mailPaymentFailed(sub, placed, attempt, outcome.payUrl, failedOn);
     }
     if (outcome.outcome === 'unpaid' && !decided() && sub.status === 'past_due') {
       await sub.move('dunning_exhausted');
       await activities.queueSubscriptionEmail({
         ...sub.scope,
         kind: 'suspended',
-        sequence: sub.term.nextSequence,
+        sequence: placed.sequence,
         payUrl: outcome.payUrl,
       });
     }
@@ -167,6 +178,7 @@ async function collectCardRenewal(sub: SubscriptionProcess, placed: PlacedRenewa
 /** The customer is told each failed attempt, with the page to pay on and when the card is tried again. */
 async function mailPaymentFailed(
   sub: SubscriptionProcess,
+  placed: PlacedRenewal,
   attempt: number,
   payUrl: string | null,
   failedOn: string,
@@ -175,7 +187,7 @@ async function mailPaymentFailed(
     ...sub.scope,
     kind: 'payment_failed',
     // One mail per renewal and attempt.
-    sequence: sub.term.nextSequence * 100 + attempt,
+    sequence: placed.sequence * 100 + attempt,
     payUrl,
     retryDate: addDays(failedOn, DUNNING_RETRY_DAYS[attempt - 1]!),
   });
