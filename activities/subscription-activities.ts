@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import {
+  findOrderStatus,
   listOrderSubscriptions,
   loadCurrentPeriodCharge,
   loadSubscriptionTerm,
@@ -12,6 +13,7 @@ import {
   setNextPeriod,
 } from '../db/queries/subscription-renewals';
 import type { OrderSubmission } from '../domain/order-commands';
+import type { OrderStatus } from '../domain/order-status';
 import { unusedPeriodCredit } from '../domain/subscription-calendar';
 import { type CancelResult, cancelOrderUpdate, startPaymentUpdate } from '../workflows/order-messages';
 import { type SubscriptionWorkflowStart, subscriptionWorkflowId } from '../workflows/subscription-messages';
@@ -71,6 +73,11 @@ export function createSubscriptionActivities(deps: ActivityDeps) {
       };
       const { request: _request, ...rest } = cycle;
       return { ...rest, submission };
+    },
+
+    /** Where a renewal's order is now (received until its intake placed it). */
+    async renewalOrderStatus(input: { tenantId: string; orderId: string }): Promise<OrderStatus> {
+      return (await findOrderStatus(db, input)) ?? 'received';
     },
 
     async recordSubscriptionState(change: SubscriptionStateChange): Promise<void> {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../database';
 import type { OrderRequest } from '../../domain/order-request';
+import type { OrderStatus } from '../../domain/order-status';
 import type { SubscriptionStatus } from '../../domain/subscription-state';
 import { nextOrderNumber } from './order-numbers';
 import { periodEndAfter, renewingPeriod } from './period-length';
@@ -363,4 +364,18 @@ export async function loadCurrentPeriodCharge(
     orderValue: Number(row.order_value ?? 0),
     otherLines: Number(row.other_lines),
   };
+}
+
+/** An order's status, or undefined before it is placed. */
+export async function findOrderStatus(
+  db: Db,
+  scope: { tenantId: string; orderId: string },
+): Promise<OrderStatus | undefined> {
+  const row = await db
+    .selectFrom('orders')
+    .select('status')
+    .where('tenant_id', '=', scope.tenantId)
+    .where('id', '=', scope.orderId)
+    .executeTakeFirst();
+  return row?.status;
 }

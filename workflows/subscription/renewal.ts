@@ -86,9 +86,14 @@ async function placeRenewal(sub: SubscriptionProcess): Promise<PlacedRenewal> {
   };
 }
 
-/** A renewal placed by an earlier run (its order exists already): it is paid or given up as usual. */
+/**
+ * A renewal placed by an earlier run (its order exists already): it is paid or given up as usual.
+ * What the order reported to that run is read from PostgreSQL; its next report counts from there.
+ */
 async function resumePending(sub: SubscriptionProcess): Promise<PlacedRenewal> {
   const pending = sub.term.pendingRenewal!;
+  const status = await activities.renewalOrderStatus({ tenantId: sub.scope.tenantId, orderId: pending.orderId });
+  sub.assumeStatus(pending.orderId, status);
   return {
     sequence: pending.sequence,
     orderId: pending.orderId,

@@ -71,6 +71,11 @@ export class SubscriptionProcess {
     this.reports.set(report.orderId, report.status);
   }
 
+  /** Where an order is, as read from PostgreSQL: any report it sends from now on is newer. */
+  assumeStatus(orderId: string, status: OrderStatus): void {
+    if (!this.reports.has(orderId)) this.reports.set(orderId, status);
+  }
+
   /** Reads the term from PostgreSQL; the database's status wins over a carried one (it is the owner). */
   async loadTerm(): Promise<void> {
     this.term = await activities.loadSubscriptionTerm(this.scope);
