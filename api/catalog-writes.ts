@@ -35,3 +35,11 @@ export async function guardedCatalogWrite<T>(write: () => Promise<T>): Promise<T
     throw error;
   }
 }
+
+/** A second product, occurrence or period of the tenant with the same external id (the unique index decided). */
+export function externalIdTaken(what: string, externalId: string | null | undefined) {
+  return problems.conflict(
+    'external_id_taken',
+    `Another ${what} of this tenant has the external id ${JSON.stringify(externalId)} already`,
+  );
+}

@@ -23,6 +23,7 @@ import * as approvalHolds from './migrations/0021_approval_holds';
 import * as subscriptionPeriods from './migrations/0022_subscription_periods';
 import * as subscriptions from './migrations/0023_subscriptions';
 import * as subscriptionCycles from './migrations/0024_subscription_cycles';
+import * as catalogExternalIds from './migrations/0025_catalog_external_ids';
 
 // Migrations are listed in code (not read from a folder) so the same list works under tsx,
 // in a bundled build and in tests.
@@ -51,6 +52,7 @@ const migrations: Record<string, Migration> = {
   '0022_subscription_periods': subscriptionPeriods,
   '0023_subscriptions': subscriptions,
   '0024_subscription_cycles': subscriptionCycles,
+  '0025_catalog_external_ids': catalogExternalIds,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -92,6 +92,8 @@ export interface ProductsTable {
   active: Generated<boolean>;
   /** Orders with this product wait for an operator's approval (0021_approval_holds). */
   requires_approval: Generated<boolean>;
+  /** Another platform's id for it, unique per tenant when set (0025_catalog_external_ids). */
+  external_id: ColumnType<string | null, string | null | undefined>;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
 }
@@ -110,6 +112,8 @@ export interface OccurrencesTable {
   /** What the occurrence uses (a court, room, employee): both set or both null (migration 0016). */
   resource_name: ColumnType<string | null, string | null | undefined>;
   resource_kind: ColumnType<OccurrenceResourceKind | null, OccurrenceResourceKind | null | undefined>;
+  /** Another platform's id for it, unique per tenant when set (0025_catalog_external_ids). */
+  external_id: ColumnType<string | null, string | null | undefined>;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
 }
@@ -135,6 +139,8 @@ export interface SubscriptionPeriodsTable {
   physical: Generated<boolean>;
   renewal_notice_days: Generated<number>;
   active: Generated<boolean>;
+  /** Another platform's id for it, unique per tenant when set (0025_catalog_external_ids). */
+  external_id: ColumnType<string | null, string | null | undefined>;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
 }

@@ -19,7 +19,7 @@ import {
   type VoucherRow,
 } from '../../db/queries/catalog-admin';
 import { createResourceApp } from '../resource-app';
-import { assertUuid, guardedCatalogWrite } from '../catalog-writes';
+import { assertUuid, externalIdTaken, guardedCatalogWrite } from '../catalog-writes';
 import { requireScope } from '../auth';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { type ProblemFieldError, problems } from '../problem';
@@ -151,6 +151,7 @@ function voucherErrors(body: VoucherCreate): ProblemFieldError[] {
   return errors;
 }
 
+/** The 409 of a second product, occurrence or period of the tenant with the same external id. */
 function invalid(code: string, what: string, errors: ProblemFieldError[]) {
   return problems.unprocessable(code, `The ${what} is not valid: ${errors.map((e) => e.message).join('; ')}`, errors);
 }
@@ -168,7 +169,9 @@ catalogAdminRoutes.openapi(
     tags: ['catalog admin'],
     summary: 'Create a product',
     middleware: [requireScope('catalog:admin')],
-    description: 'Needs the `catalog:admin` scope. `vat_rate` is a percent (25, 12.5); amounts are minor units.',
+    description:
+      'Needs the `catalog:admin` scope. `vat_rate` is a percent (25, 12.5); amounts are minor units. ' +
+      '`external_id` is unique per tenant among products (409 `external_id_taken`).',
     request: { body: { required: true, content: json(productCreateSchema) } },
     responses: {
       201: { description: 'Created', headers: locationHeader, content: json(productSchema) },
@@ -177,7 +180,7 @@ catalogAdminRoutes.openapi(
   }),
   async (c) => {
     const body = c.req.valid('json');
-    const row = await guardedCatalogWrite(() =>
+    const result = await guardedCatalogWrite(() =>
       insertProduct(c.var.deps.db, c.var.auth.tenantId, {
         type: body.type,
         name: body.name,
@@ -187,9 +190,11 @@ catalogAdminRoutes.openapi(
         dailyCapacity: body.daily_capacity,
         active: body.active,
         requiresApproval: body.requires_approval,
+        externalId: body.external_id,
       }),
     );
-    return c.json(presentProduct(row), 201, { Location: `/v1/catalog/products/${row.id}` });
+    if (!result.ok) throw externalIdTaken('product', body.external_id);
+    return c.json(presentProduct(result.row), 201, { Location: `/v1/catalog/products/${result.row.id}` });
   },
 );
 
@@ -219,7 +224,9 @@ catalogAdminRoutes.openapi(
     tags: ['catalog admin'],
     summary: 'Change a product (any subset of its fields)',
     middleware: [requireScope('catalog:admin')],
-    description: 'Needs the `catalog:admin` scope. `daily_capacity: null` removes the per-date inventory.',
+    description:
+      'Needs the `catalog:admin` scope. `daily_capacity: null` removes the per-date inventory; ' +
+      '`external_id: null` clears the external id (409 `external_id_taken` when another product has it).',
     // No body is `{}` (request-rules.ts), a change of nothing: the body is optional.
     request: { params: idParams, body: { required: false, content: json(productPatchSchema) } },
     responses: {
@@ -231,7 +238,7 @@ catalogAdminRoutes.openapi(
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
     assertUuid(id, 'product');
-    const row = await guardedCatalogWrite(() =>
+    const result = await guardedCatalogWrite(() =>
       updateProduct(c.var.deps.db, c.var.auth.tenantId, id, {
         type: body.type,
         name: body.name,
@@ -241,10 +248,14 @@ catalogAdminRoutes.openapi(
         dailyCapacity: body.daily_capacity,
         active: body.active,
         requiresApproval: body.requires_approval,
+        externalId: body.external_id,
       }),
     );
-    if (!row) throw problems.notFound('product');
-    return c.json(presentProduct(row), 200);
+    if (!result.ok) {
+      if (result.reason === 'not_found') throw problems.notFound('product');
+      throw externalIdTaken('product', body.external_id);
+    }
+    return c.json(presentProduct(result.row), 200);
   },
 );
 
@@ -257,7 +268,9 @@ catalogAdminRoutes.openapi(
     tags: ['catalog admin'],
     summary: 'Create a dated occurrence of a product',
     middleware: [requireScope('catalog:admin')],
-    description: 'Needs the `catalog:admin` scope. `price: null` (or absent) sells at the product price.',
+    description:
+      'Needs the `catalog:admin` scope. `price: null` (or absent) sells at the product price. ' +
+      '`external_id` is unique per tenant among occurrences (409 `external_id_taken`).',
     request: { body: { required: true, content: json(occurrenceCreateSchema) } },
     responses: {
       201: { description: 'Created', headers: locationHeader, content: json(occurrenceSchema) },
@@ -282,8 +295,10 @@ catalogAdminRoutes.openapi(
         capacity: body.capacity,
         price: body.price,
         resource: body.resource,
+        externalId: body.external_id,
       }),
     );
+    if (!result.ok && result.reason === 'external_id_taken') throw externalIdTaken('occurrence', body.external_id);
     if (!result.ok) {
       throw problems.unprocessable('product_identifier_invalid', `No product ${body.product_id} in this catalogue`, [
         { code: 'product_identifier_invalid', message: 'Not a product of this tenant', field: 'product_id' },
@@ -323,7 +338,8 @@ catalogAdminRoutes.openapi(
     middleware: [requireScope('catalog:admin')],
     description:
       'Needs the `catalog:admin` scope. The capacity never drops below the seats taken (held or ' +
-      'booked): 409 `capacity_below_seats_taken`.',
+      'booked): 409 `capacity_below_seats_taken`. `external_id: null` clears the external id (409 ' +
+      '`external_id_taken` when another occurrence has it).',
     // No body is `{}` (request-rules.ts), a change of nothing: the body is optional.
     request: { params: idParams, body: { required: false, content: json(occurrencePatchSchema) } },
     responses: {
@@ -352,6 +368,7 @@ catalogAdminRoutes.openapi(
         price: body.price,
         status: body.status,
         resource: body.resource,
+        externalId: body.external_id,
       }),
     );
     if (result.ok) return c.json(presentOccurrence(result.row), 200);
@@ -371,6 +388,8 @@ catalogAdminRoutes.openapi(
           'occurrence_busy',
           'Seats of this occurrence are changing right now; retry the request',
         );
+      case 'external_id_taken':
+        throw externalIdTaken('occurrence', body.external_id);
     }
   },
 );

@@ -6,6 +6,7 @@ import { createResourceApp } from '../resource-app';
 import { decodeCursor, encodeCursor, isTimestamp, isUuid, keysetPage } from '../cursor';
 import { limitQuery, problemResponses } from '../schemas/common';
 import { occurrenceListSchema, productListSchema, productTypeSchema } from '../schemas/catalog';
+import { externalIdSchema } from '../schemas/subscription-periods';
 import { presentSubscriptionPeriod } from './subscription-periods';
 
 export function presentProduct(p: ProductRow) {
@@ -20,6 +21,7 @@ export function presentProduct(p: ProductRow) {
     daily_capacity: p.daily_capacity,
     active: p.active,
     requires_approval: p.requires_approval,
+    external_id: p.external_id,
   };
 }
 
@@ -48,6 +50,7 @@ export function presentOccurrence(o: OccurrenceRow) {
     currency: o.currency,
     status: o.status,
     resource: o.resource_name && o.resource_kind ? { name: o.resource_name, kind: o.resource_kind } : null,
+    external_id: o.external_id,
   };
 }
 
@@ -60,7 +63,12 @@ catalogRoutes.openapi(
     tags: ['catalog'],
     summary: 'List products',
     request: {
-      query: z.object({ type: productTypeSchema.optional(), limit: limitQuery, cursor: z.string().optional() }),
+      query: z.object({
+        type: productTypeSchema.optional(),
+        external_id: externalIdSchema.optional().openapi({ description: 'Only the product with this external id' }),
+        limit: limitQuery,
+        cursor: z.string().optional(),
+      }),
     },
     responses: {
       200: { description: 'Products', content: { 'application/json': { schema: productListSchema } } },
@@ -68,9 +76,14 @@ catalogRoutes.openapi(
     },
   }),
   async (c) => {
-    const { type, limit, cursor } = c.req.valid('query');
+    const { type, external_id: externalId, limit, cursor } = c.req.valid('query');
     const after = decodeCursor<{ id: string }>(cursor, ['id'], (v) => isUuid(v.id));
-    const rows = await listProducts(c.var.deps.db, c.var.auth.tenantId, { type, afterId: after?.id, limit: limit + 1 });
+    const rows = await listProducts(c.var.deps.db, c.var.auth.tenantId, {
+      type,
+      externalId,
+      afterId: after?.id,
+      limit: limit + 1,
+    });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return c.json(
@@ -92,6 +105,7 @@ catalogRoutes.openapi(
     request: {
       query: z.object({
         product_id: z.string().uuid().optional(),
+        external_id: externalIdSchema.optional().openapi({ description: 'Only the occurrence with this external id' }),
         from: z.string().datetime({ offset: true }).optional(),
         to: z.string().datetime({ offset: true }).optional(),
         limit: limitQuery,
@@ -112,6 +126,7 @@ catalogRoutes.openapi(
     );
     const rows = await listOccurrences(c.var.deps.db, c.var.auth.tenantId, {
       productId: q.product_id,
+      externalId: q.external_id,
       from: q.from ? new Date(q.from) : undefined,
       to: q.to ? new Date(q.to) : undefined,
       after: after ? { startsAt: new Date(after.s), id: after.id } : undefined,

@@ -12,9 +12,10 @@ import { requireScope } from '../auth';
 import { decodeCursor, keysetPage } from '../cursor';
 import { type ProblemFieldError, problems } from '../problem';
 import { createResourceApp } from '../resource-app';
-import { assertUuid, guardedCatalogWrite } from '../catalog-writes';
+import { assertUuid, externalIdTaken, guardedCatalogWrite } from '../catalog-writes';
 import { limitQuery, problemResponses } from '../schemas/common';
 import {
+  externalIdSchema,
   subscriptionPeriodCreateSchema,
   subscriptionPeriodListSchema,
   subscriptionPeriodPatchSchema,
@@ -45,6 +46,7 @@ export function presentSubscriptionPeriod(p: SubscriptionPeriodRow) {
     physical: p.physical,
     renewal_notice_days: p.renewal_notice_days,
     active: p.active,
+    external_id: p.external_id,
     created_at: p.created_at.toISOString(),
     updated_at: p.updated_at.toISOString(),
   };
@@ -81,7 +83,8 @@ subscriptionPeriodRoutes.openapi(
     middleware: [requireScope('catalog:admin')],
     description:
       'Needs the `catalog:admin` scope. Only a product of type `subscription` has periods (409 ' +
-      '`product_not_subscription`); codes are unique per product regardless of case (409 `period_code_taken`). ' +
+      '`product_not_subscription`); codes are unique per product regardless of case (409 `period_code_taken`), ' +
+      '`external_id` per tenant among periods (409 `external_id_taken`). ' +
       'A price of 0 is paid with `free` alone, a price never with `free` (422 `period_invalid`).',
     request: { params: productParams, body: { required: true, content: json(subscriptionPeriodCreateSchema) } },
     responses: {
@@ -109,6 +112,7 @@ subscriptionPeriodRoutes.openapi(
         physical: body.physical,
         renewalNoticeDays: body.renewal_notice_days,
         active: body.active,
+        externalId: body.external_id,
       }),
     );
     if (!result.ok) {
@@ -125,6 +129,8 @@ subscriptionPeriodRoutes.openapi(
             'period_code_taken',
             `The product has a period with the code ${body.code} already (codes are case-insensitive)`,
           );
+        case 'external_id_taken':
+          throw externalIdTaken('period', body.external_id);
       }
     }
     return c.json(presentSubscriptionPeriod(result.row), 201, {
@@ -143,6 +149,7 @@ subscriptionPeriodRoutes.openapi(
       params: productParams,
       query: z.object({
         active: z.enum(['true', 'false']).optional().openapi({ description: 'Only active (or only inactive) ones' }),
+        external_id: externalIdSchema.optional().openapi({ description: 'Only the period with this external id' }),
         limit: limitQuery,
         cursor: z.string().optional(),
       }),
@@ -162,6 +169,7 @@ subscriptionPeriodRoutes.openapi(
     if ((await productTypeOf(db, tenantId, id)) === undefined) throw problems.notFound('product');
     const rows = await listSubscriptionPeriods(db, tenantId, id, {
       active: q.active === undefined ? undefined : q.active === 'true',
+      externalId: q.external_id,
       afterCode: after?.c,
       limit: q.limit + 1,
     });
@@ -197,7 +205,7 @@ subscriptionPeriodRoutes.openapi(
     method: 'patch',
     path: '/products/{id}/periods/{period_id}',
     tags: ['catalog admin'],
-    summary: 'Change a period: name, price, payment methods, trial, physical, renewal notice, active',
+    summary: 'Change a period: name, price, payment methods, trial, physical, renewal notice, active, external id',
     middleware: [requireScope('catalog:admin')],
     description:
       'Needs the `catalog:admin` scope. The code and the length are fixed (a different length is a new ' +
@@ -206,7 +214,7 @@ subscriptionPeriodRoutes.openapi(
     request: { params: periodParams, body: { required: false, content: json(subscriptionPeriodPatchSchema) } },
     responses: {
       200: { description: 'The changed period', content: json(subscriptionPeriodSchema) },
-      ...problemResponses(400, 401, 403, 404, 413, 415, 422),
+      ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422),
     },
   }),
   async (c) => {
@@ -224,7 +232,7 @@ subscriptionPeriodRoutes.openapi(
       // A concurrent change of the other field is caught by the table's CHECK (catalog_constraint_violated).
       if (errors.length > 0) throw invalidPeriod(errors);
     }
-    const row = await guardedCatalogWrite(() =>
+    const result = await guardedCatalogWrite(() =>
       updateSubscriptionPeriod(db, tenantId, id, periodId, {
         name: body.name,
         price: body.price,
@@ -233,10 +241,14 @@ subscriptionPeriodRoutes.openapi(
         physical: body.physical,
         renewalNoticeDays: body.renewal_notice_days,
         active: body.active,
+        externalId: body.external_id,
       }),
     );
-    if (!row) throw problems.notFound('period');
-    return c.json(presentSubscriptionPeriod(row), 200);
+    if (!result.ok) {
+      if (result.reason === 'not_found') throw problems.notFound('period');
+      throw externalIdTaken('period', body.external_id);
+    }
+    return c.json(presentSubscriptionPeriod(result.row), 200);
   },
 );
 
@@ -260,8 +272,8 @@ subscriptionPeriodRoutes.openapi(
     const { id, period_id: periodId } = c.req.valid('param');
     assertUuid(id, 'period');
     assertUuid(periodId, 'period');
-    const row = await updateSubscriptionPeriod(c.var.deps.db, c.var.auth.tenantId, id, periodId, { active: false });
-    if (!row) throw problems.notFound('period');
-    return c.json(presentSubscriptionPeriod(row), 200);
+    const result = await updateSubscriptionPeriod(c.var.deps.db, c.var.auth.tenantId, id, periodId, { active: false });
+    if (!result.ok) throw problems.notFound('period');
+    return c.json(presentSubscriptionPeriod(result.row), 200);
   },
 );

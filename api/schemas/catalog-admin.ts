@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { currencyCode, END, nonBlankText } from './common';
 import { OCCURRENCE_RESOURCE_KINDS, productTypeSchema } from './catalog';
+import { externalIdSchema } from './subscription-periods';
 
 // Shape checks of the catalogue admin API (a failure is a 400 listing every field). Rules that
 // span fields (a percent campaign needs `percent`, an amount one `amount` + `currency`, …) are
@@ -13,6 +14,8 @@ const name = z.string().trim().min(1).max(200).openapi({ pattern: nonBlankText()
 const amount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const positiveAmount = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 const count = z.number().int().min(0).max(INT4_MAX);
+/** Absent: unset (create) or unchanged (patch); null: none (clears it on a patch). */
+const externalId = externalIdSchema.nullable().optional();
 const timestamp = z.string().datetime({ offset: true }).openapi({ example: '2030-05-01T09:00:00+02:00' });
 
 /** numeric(5, 2) percent: 0 < p ≤ 100 with at most two decimals. */
@@ -52,6 +55,7 @@ export const productCreateSchema = z
     requires_approval: z.boolean().optional().openapi({
       description: "Orders with this product wait for an operator's approval (docs/managing-orders.md); default false",
     }),
+    external_id: externalId,
   })
   .openapi('ProductCreate');
 
@@ -65,6 +69,7 @@ export const productPatchSchema = z
     daily_capacity: count.nullable().optional(),
     active: z.boolean().optional(),
     requires_approval: z.boolean().optional(),
+    external_id: externalId,
   })
   .openapi('ProductPatch');
 
@@ -87,6 +92,7 @@ export const occurrenceCreateSchema = z
     capacity: count,
     price: amount.nullable().optional().openapi({ description: 'Minor units; null or absent = the product price' }),
     resource: occurrenceResource.optional(),
+    external_id: externalId,
   })
   .openapi('OccurrenceCreate');
 
@@ -99,6 +105,7 @@ export const occurrencePatchSchema = z
     price: amount.nullable().optional(),
     status: z.enum(['scheduled', 'cancelled']).optional(),
     resource: occurrenceResource.optional().openapi({ description: 'A new resource, or null to remove it' }),
+    external_id: externalId,
   })
   .openapi('OccurrencePatch');
 

@@ -1,6 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import { subscriptionPeriodSchema } from './subscription-periods';
 
+const externalId = z.string().nullable().openapi({ description: "Another platform's id for it; null when unset" });
+
 export const productTypeSchema = z.enum(['course', 'ticket', 'facility_slot', 'subscription', 'item', 'voucher']);
 
 export const productSchema = z
@@ -22,6 +24,7 @@ export const productSchema = z
     daily_capacity: z.number().int().nullable(),
     active: z.boolean(),
     requires_approval: z.boolean().openapi({ description: "Orders with it wait for an operator's approval" }),
+    external_id: externalId,
     periods: z
       .array(subscriptionPeriodSchema)
       .optional()
@@ -59,6 +62,7 @@ export const occurrenceSchema = z
     resource: z
       .union([occurrenceResourceSchema, z.null()])
       .openapi({ description: 'The room, court or employee it uses; null when the catalogue names none' }),
+    external_id: externalId,
   })
   .openapi('Occurrence');
 

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { nonBlankText } from './common';
+import { nonBlankText, PRINTABLE_TEXT } from './common';
 
 // Shape checks of the subscription periods (a failure is a 400 listing every field). The rules
 // that span fields — a price of 0 is paid with 'free' alone, a price never with 'free', a period
@@ -45,6 +45,22 @@ const renewalNoticeDays = z
 const physical = z.boolean().openapi({ description: 'A physical (print) product: orders need a delivery address' });
 const name = z.string().trim().min(1).max(200).openapi({ pattern: nonBlankText(), example: 'Monthly' });
 
+/**
+ * Another platform's id for a product, occurrence or period (0025_catalog_external_ids), kept by a
+ * tenant migrating from it. Here rather than in catalog-admin.ts because this file is the one the
+ * other catalogue schemas import, not the other way round. Code points are counted, as the table does.
+ */
+export const externalIdSchema = z
+  .string()
+  .regex(/^[^\p{Cc}]{1,128}$/u, '1–128 characters, no control characters')
+  .openapi({
+    description: "Another platform's id for it (a migrated tenant's old id); unique per tenant when set",
+    example: '12792066',
+    minLength: 1,
+    maxLength: 128,
+    pattern: PRINTABLE_TEXT,
+  });
+
 export const periodCode = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, '1–64 characters: A–Z, 0–9, "-" or "_", not starting with "-" or "_"')
@@ -65,6 +81,7 @@ export const subscriptionPeriodCreateSchema = z
     physical: physical.optional().openapi({ description: 'Orders need a delivery address; default false' }),
     renewal_notice_days: renewalNoticeDays.optional(),
     active: z.boolean().optional().openapi({ description: 'Default true' }),
+    external_id: externalIdSchema.nullable().optional(),
   })
   .openapi('SubscriptionPeriodCreate');
 
@@ -78,6 +95,10 @@ export const subscriptionPeriodPatchSchema = z
     physical: physical.optional(),
     renewal_notice_days: renewalNoticeDays.optional(),
     active: z.boolean().optional(),
+    external_id: externalIdSchema
+      .nullable()
+      .optional()
+      .openapi({ description: 'A new external id, or null to clear it' }),
   })
   .openapi('SubscriptionPeriodPatch');
 
@@ -99,6 +120,7 @@ export const subscriptionPeriodSchema = z
     physical: z.boolean(),
     renewal_notice_days: z.number().int(),
     active: z.boolean(),
+    external_id: z.string().nullable().openapi({ description: "Another platform's id for it; null when unset" }),
     created_at: z.string(),
     updated_at: z.string(),
   })

@@ -27,6 +27,22 @@ export function pgErrorOf(error: unknown): { code: string; constraint?: string }
 const UNIQUE_VIOLATION = '23505';
 const FOREIGN_KEY_VIOLATION = '23503';
 
+// The partial unique indexes of 0025_catalog_external_ids: one entity per external id, tenant and table.
+const EXTERNAL_ID_INDEX = {
+  products: 'products_tenant_external_id_key',
+  occurrences: 'occurrences_tenant_external_id_key',
+  subscription_periods: 'subscription_periods_tenant_external_id_key',
+} as const;
+
+/**
+ * Whether `error` is that table's external-id index refusing a second entity. The index is the one
+ * check: two creates racing with the same id get one row and this outcome, never a 500.
+ */
+export function isExternalIdTaken(error: unknown, table: keyof typeof EXTERNAL_ID_INDEX): boolean {
+  const pg = pgErrorOf(error);
+  return pg?.code === UNIQUE_VIOLATION && pg.constraint === EXTERNAL_ID_INDEX[table];
+}
+
 // ── Products ────────────────────────────────────────────────────────────────────────────
 
 export interface ProductValues {
@@ -38,9 +54,25 @@ export interface ProductValues {
   dailyCapacity?: number | null;
   active?: boolean;
   requiresApproval?: boolean;
+  /** undefined: unset (create) or unchanged (patch); null: cleared. */
+  externalId?: string | null;
 }
 
-export async function insertProduct(db: Db, tenantId: string, values: ProductValues): Promise<ProductRow> {
+export type ExternalIdTaken = { ok: false; reason: 'external_id_taken' };
+export type InsertProductResult = { ok: true; row: ProductRow } | ExternalIdTaken;
+export type UpdateProductResult = { ok: true; row: ProductRow } | { ok: false; reason: 'not_found' } | ExternalIdTaken;
+
+export async function insertProduct(db: Db, tenantId: string, values: ProductValues): Promise<InsertProductResult> {
+  try {
+    const row = await insertProductRow(db, tenantId, values);
+    return { ok: true, row };
+  } catch (error) {
+    if (isExternalIdTaken(error, 'products')) return { ok: false, reason: 'external_id_taken' };
+    throw error;
+  }
+}
+
+async function insertProductRow(db: Db, tenantId: string, values: ProductValues): Promise<ProductRow> {
   return db
     .with('inserted', (qb) =>
       qb
@@ -56,6 +88,7 @@ export async function insertProduct(db: Db, tenantId: string, values: ProductVal
           daily_capacity: values.dailyCapacity ?? null,
           ...(values.active !== undefined ? { active: values.active } : {}),
           ...(values.requiresApproval !== undefined ? { requires_approval: values.requiresApproval } : {}),
+          external_id: values.externalId ?? null,
         })
         .returningAll(),
     )
@@ -66,8 +99,23 @@ export async function insertProduct(db: Db, tenantId: string, values: ProductVal
     .executeTakeFirstOrThrow();
 }
 
-/** Undefined when the tenant has no such product. */
 export async function updateProduct(
+  db: Db,
+  tenantId: string,
+  id: string,
+  patch: Partial<ProductValues>,
+): Promise<UpdateProductResult> {
+  try {
+    const row = await updateProductRow(db, tenantId, id, patch);
+    return row ? { ok: true, row } : { ok: false, reason: 'not_found' };
+  } catch (error) {
+    if (isExternalIdTaken(error, 'products')) return { ok: false, reason: 'external_id_taken' };
+    throw error;
+  }
+}
+
+/** Undefined when the tenant has no such product. */
+async function updateProductRow(
   db: Db,
   tenantId: string,
   id: string,
@@ -85,6 +133,7 @@ export async function updateProduct(
       ...(patch.dailyCapacity !== undefined ? { daily_capacity: patch.dailyCapacity } : {}),
       ...(patch.active !== undefined ? { active: patch.active } : {}),
       ...(patch.requiresApproval !== undefined ? { requires_approval: patch.requiresApproval } : {}),
+      ...(patch.externalId !== undefined ? { external_id: patch.externalId } : {}),
       updated_at: sql`now()`,
     })
     .whereRef('tenants.id', '=', 'products.tenant_id')
@@ -134,9 +183,13 @@ export interface OccurrenceValues {
   capacity: number;
   price?: number | null;
   resource?: OccurrenceResourceValue | null;
+  externalId?: string | null;
 }
 
-export type InsertOccurrenceResult = { ok: true; row: OccurrenceRow } | { ok: false; reason: 'product_not_found' };
+export type InsertOccurrenceResult =
+  | { ok: true; row: OccurrenceRow }
+  | { ok: false; reason: 'product_not_found' }
+  | ExternalIdTaken;
 
 /** The composite foreign key (tenant_id, product_id) is the tenant check: one statement. */
 export async function insertOccurrence(
@@ -160,6 +213,7 @@ export async function insertOccurrence(
             price: values.price ?? null,
             resource_name: values.resource?.name ?? null,
             resource_kind: values.resource?.kind ?? null,
+            external_id: values.externalId ?? null,
           })
           .returningAll(),
       )
@@ -174,6 +228,7 @@ export async function insertOccurrence(
     const pg = pgErrorOf(error);
     if (pg?.code === FOREIGN_KEY_VIOLATION && pg.constraint === 'occurrences_product_fk')
       return { ok: false, reason: 'product_not_found' };
+    if (isExternalIdTaken(error, 'occurrences')) return { ok: false, reason: 'external_id_taken' };
     throw error;
   }
 }
@@ -187,6 +242,8 @@ export interface OccurrencePatchValues {
   status?: 'scheduled' | 'cancelled';
   /** undefined: unchanged; null: removed. */
   resource?: OccurrenceResourceValue | null;
+  /** undefined: unchanged; null: cleared. */
+  externalId?: string | null;
 }
 
 export type UpdateOccurrenceResult =
@@ -194,7 +251,8 @@ export type UpdateOccurrenceResult =
   | { ok: false; reason: 'not_found' }
   | { ok: false; reason: 'capacity_below_seats_taken'; seatsTaken: number }
   | { ok: false; reason: 'ends_before_starts' }
-  | { ok: false; reason: 'contended' };
+  | { ok: false; reason: 'contended' }
+  | ExternalIdTaken;
 
 /**
  * One conditional UPDATE: the new capacity applies only while `seats_taken <= capacity`, so a
@@ -222,6 +280,7 @@ export async function updateOccurrence(
         ...(patch.resource !== undefined
           ? { resource_name: patch.resource?.name ?? null, resource_kind: patch.resource?.kind ?? null }
           : {}),
+        ...(patch.externalId !== undefined ? { external_id: patch.externalId } : {}),
         updated_at: sql`now()`,
       })
       .whereRef('products.id', '=', 'occurrences.product_id')
@@ -237,10 +296,16 @@ export async function updateOccurrence(
     } else if (startsAt === undefined && endsAt) {
       query = query.where('occurrences.starts_at', '<=', endsAt);
     }
-    const row = await query
-      .returningAll('occurrences')
-      .returning(['products.price as product_price', 'tenants.base_currency as currency'])
-      .executeTakeFirst();
+    let row: OccurrenceRow | undefined;
+    try {
+      row = await query
+        .returningAll('occurrences')
+        .returning(['products.price as product_price', 'tenants.base_currency as currency'])
+        .executeTakeFirst();
+    } catch (error) {
+      if (isExternalIdTaken(error, 'occurrences')) return { ok: false, reason: 'external_id_taken' };
+      throw error;
+    }
     if (row) return { ok: true, row };
 
     const current = await db

@@ -8,7 +8,7 @@ export type OccurrenceRow = Selectable<OccurrencesTable> & { product_price: numb
 export async function listProducts(
   db: Db,
   tenantId: string,
-  opts: { type?: string; afterId?: string; limit: number },
+  opts: { type?: string; externalId?: string; afterId?: string; limit: number },
 ): Promise<ProductRow[]> {
   let query = db
     .selectFrom('products')
@@ -19,6 +19,7 @@ export async function listProducts(
     .orderBy('products.id')
     .limit(opts.limit);
   if (opts.type) query = query.where('products.type', '=', opts.type as ProductsTable['type']);
+  if (opts.externalId !== undefined) query = query.where('products.external_id', '=', opts.externalId);
   if (opts.afterId) query = query.where('products.id', '>', opts.afterId);
   return query.execute();
 }
@@ -26,7 +27,14 @@ export async function listProducts(
 export async function listOccurrences(
   db: Db,
   tenantId: string,
-  opts: { productId?: string; from?: Date; to?: Date; after?: { startsAt: Date; id: string }; limit: number },
+  opts: {
+    productId?: string;
+    externalId?: string;
+    from?: Date;
+    to?: Date;
+    after?: { startsAt: Date; id: string };
+    limit: number;
+  },
 ): Promise<OccurrenceRow[]> {
   let query = db
     .selectFrom('occurrences')
@@ -39,6 +47,7 @@ export async function listOccurrences(
     .orderBy('occurrences.id')
     .limit(opts.limit);
   if (opts.productId) query = query.where('occurrences.product_id', '=', opts.productId);
+  if (opts.externalId !== undefined) query = query.where('occurrences.external_id', '=', opts.externalId);
   if (opts.from) query = query.where('occurrences.starts_at', '>=', opts.from);
   if (opts.to) query = query.where('occurrences.starts_at', '<', opts.to);
   if (opts.after) {

@@ -1,7 +1,7 @@
 import { type Selectable, sql } from 'kysely';
 import type { Db } from '../database';
 import type { SubscriptionPaymentMethod, SubscriptionPeriodsTable, SubscriptionPeriodUnit } from '../schema';
-import { pgErrorOf } from './catalog-admin';
+import { isExternalIdTaken, pgErrorOf } from './catalog-admin';
 
 // The periods of subscription products. Every statement carries the tenant; the composite
 // foreign key (tenant_id, product_id) makes a period under another tenant's product impossible.
@@ -19,6 +19,8 @@ export interface SubscriptionPeriodValues {
   physical?: boolean;
   renewalNoticeDays?: number;
   active?: boolean;
+  /** undefined: unset (create) or unchanged (patch); null: cleared. */
+  externalId?: string | null;
 }
 
 export type SubscriptionPeriodPatch = Partial<Omit<SubscriptionPeriodValues, 'code' | 'lengthUnit' | 'lengthCount'>>;
@@ -36,7 +38,7 @@ export async function productTypeOf(db: Db, tenantId: string, productId: string)
 
 export type InsertPeriodResult =
   | { ok: true; row: SubscriptionPeriodRow }
-  | { ok: false; reason: 'product_not_found' | 'product_not_subscription' | 'code_taken' };
+  | { ok: false; reason: 'product_not_found' | 'product_not_subscription' | 'code_taken' | 'external_id_taken' };
 
 /**
  * One statement: the INSERT selects from the product row, so a product that is not (or no
@@ -67,6 +69,7 @@ export async function insertSubscriptionPeriod(
             'physical',
             'renewal_notice_days',
             'active',
+            'external_id',
           ])
           .expression((eb) =>
             eb
@@ -85,6 +88,7 @@ export async function insertSubscriptionPeriod(
                 sql<boolean>`${values.physical ?? false}::boolean`.as('physical'),
                 sql<number>`${values.renewalNoticeDays ?? 7}::integer`.as('renewal_notice_days'),
                 sql<boolean>`${values.active ?? true}::boolean`.as('active'),
+                sql<string | null>`${values.externalId ?? null}::text`.as('external_id'),
               ])
               .where('products.tenant_id', '=', tenantId)
               .where('products.id', '=', productId)
@@ -102,6 +106,7 @@ export async function insertSubscriptionPeriod(
     const pg = pgErrorOf(error);
     if (pg?.code === '23505' && pg.constraint === 'subscription_periods_product_code_key')
       return { ok: false, reason: 'code_taken' };
+    if (isExternalIdTaken(error, 'subscription_periods')) return { ok: false, reason: 'external_id_taken' };
     throw error;
   }
   // Nothing inserted: read once, only to say why.
@@ -134,7 +139,7 @@ export async function listSubscriptionPeriods(
   db: Db,
   tenantId: string,
   productId: string,
-  opts: { active?: boolean; afterCode?: string; limit: number },
+  opts: { active?: boolean; externalId?: string; afterCode?: string; limit: number },
 ): Promise<SubscriptionPeriodRow[]> {
   let query = db
     .selectFrom('subscription_periods')
@@ -146,6 +151,7 @@ export async function listSubscriptionPeriods(
     .orderBy(sql`lower(subscription_periods.code)`)
     .limit(opts.limit);
   if (opts.active !== undefined) query = query.where('subscription_periods.active', '=', opts.active);
+  if (opts.externalId !== undefined) query = query.where('subscription_periods.external_id', '=', opts.externalId);
   if (opts.afterCode !== undefined)
     query = query.where(sql`lower(subscription_periods.code)`, '>', opts.afterCode.toLowerCase());
   return query.execute();
@@ -178,8 +184,12 @@ export async function activePeriodsByProduct(
   return byProduct;
 }
 
+export type UpdatePeriodResult =
+  | { ok: true; row: SubscriptionPeriodRow }
+  | { ok: false; reason: 'not_found' | 'external_id_taken' };
+
 /**
- * Undefined when the tenant's product has no such period. The free/price rule is checked by the
+ * Not found when the tenant's product has no such period. The free/price rule is checked by the
  * caller on the merged values and enforced by the table's CHECK, so a concurrent patch that
  * would break it fails instead of storing a period nobody can pay for.
  */
@@ -189,8 +199,8 @@ export async function updateSubscriptionPeriod(
   productId: string,
   id: string,
   patch: SubscriptionPeriodPatch,
-): Promise<SubscriptionPeriodRow | undefined> {
-  return db
+): Promise<UpdatePeriodResult> {
+  const query = db
     .updateTable('subscription_periods')
     .from('tenants')
     .set({
@@ -201,6 +211,7 @@ export async function updateSubscriptionPeriod(
       ...(patch.physical !== undefined ? { physical: patch.physical } : {}),
       ...(patch.renewalNoticeDays !== undefined ? { renewal_notice_days: patch.renewalNoticeDays } : {}),
       ...(patch.active !== undefined ? { active: patch.active } : {}),
+      ...(patch.externalId !== undefined ? { external_id: patch.externalId } : {}),
       updated_at: sql`now()`,
     })
     .whereRef('tenants.id', '=', 'subscription_periods.tenant_id')
@@ -208,6 +219,12 @@ export async function updateSubscriptionPeriod(
     .where('subscription_periods.product_id', '=', productId)
     .where('subscription_periods.id', '=', id)
     .returningAll('subscription_periods')
-    .returning('tenants.base_currency as currency')
-    .executeTakeFirst();
+    .returning('tenants.base_currency as currency');
+  try {
+    const row = await query.executeTakeFirst();
+    return row ? { ok: true, row } : { ok: false, reason: 'not_found' };
+  } catch (error) {
+    if (isExternalIdTaken(error, 'subscription_periods')) return { ok: false, reason: 'external_id_taken' };
+    throw error;
+  }
 }

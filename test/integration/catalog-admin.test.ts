@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
+import { findOccurrenceByExternalId, findProductByExternalId } from '../../db/queries/external-ids';
 import { addApiKey, createProduct, createTenant, jsonOf, type TestTenant } from '../helpers/fixtures';
 import { startTestStack, type TestStack } from '../helpers/test-stack';
 
@@ -91,6 +92,7 @@ describe('products', () => {
       daily_capacity: null,
       active: true,
       requires_approval: false,
+      external_id: null,
     });
     const stored = await stack.database.db
       .selectFrom('products')
@@ -197,6 +199,7 @@ describe('occurrences', () => {
       currency: 'nok',
       status: 'scheduled',
       resource: null,
+      external_id: null,
     });
 
     const list = await jsonOf(await call(`/v1/catalog/occurrences?product_id=${product.id}`));
@@ -571,6 +574,236 @@ describe('vouchers', () => {
       'voucher_invalid',
     );
     expect(fields(body)).toEqual(['currency', 'percent']);
+  });
+});
+
+describe('external ids', () => {
+  // Unique per test: the tenant is shared by the whole file.
+  const externalId = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}`;
+
+  it('set on create, shown in every read, changed and cleared by PATCH, resolved to our id', async () => {
+    const courseDate = externalId('12792066');
+    const product = await newProduct({ external_id: externalId('25883') });
+    const occurrence = await newOccurrence(product.id, { external_id: courseDate });
+    expect(occurrence.external_id).toBe(courseDate);
+    expect(await findProductByExternalId(stack.database.db, tenant.id, product.external_id)).toBe(product.id);
+    expect(await findOccurrenceByExternalId(stack.database.db, tenant.id, courseDate)).toEqual({
+      id: occurrence.id,
+      productId: product.id,
+    });
+    // Another tenant's ids resolve to nothing here.
+    expect(await findProductByExternalId(stack.database.db, other.id, product.external_id)).toBeUndefined();
+    expect(await findOccurrenceByExternalId(stack.database.db, other.id, courseDate)).toBeUndefined();
+
+    expect(await jsonOf(await call(`/v1/catalog/products/${product.id}`))).toMatchObject({
+      external_id: product.external_id,
+    });
+    expect(await jsonOf(await call(`/v1/catalog/occurrences/${occurrence.id}`))).toEqual(occurrence);
+    const listed = await jsonOf(await call(`/v1/catalog/occurrences?product_id=${product.id}`));
+    expect(listed.data).toEqual([occurrence]);
+
+    const renamed = externalId('renamed');
+    const changed = await call(`/v1/catalog/products/${product.id}`, {
+      method: 'PATCH',
+      body: { external_id: renamed },
+    });
+    expect(changed.status).toBe(200);
+    expect(await jsonOf(changed)).toEqual({ ...product, external_id: renamed });
+    expect(await findProductByExternalId(stack.database.db, tenant.id, renamed)).toBe(product.id);
+    expect(await findProductByExternalId(stack.database.db, tenant.id, product.external_id)).toBeUndefined();
+    // A patch that does not name it leaves it as it is.
+    const untouched = await jsonOf(
+      await call(`/v1/catalog/products/${product.id}`, { method: 'PATCH', body: { name: 'Sailing III' } }),
+    );
+    expect(untouched.external_id).toBe(renamed);
+
+    const cleared = await call(`/v1/catalog/products/${product.id}`, { method: 'PATCH', body: { external_id: null } });
+    expect(await jsonOf(cleared)).toMatchObject({ id: product.id, external_id: null });
+    expect(await findProductByExternalId(stack.database.db, tenant.id, renamed)).toBeUndefined();
+
+    const clearedOccurrence = await call(`/v1/catalog/occurrences/${occurrence.id}`, {
+      method: 'PATCH',
+      body: { external_id: null, capacity: 11 },
+    });
+    expect(await jsonOf(clearedOccurrence)).toMatchObject({ capacity: 11, external_id: null });
+    expect(await findOccurrenceByExternalId(stack.database.db, tenant.id, courseDate)).toBeUndefined();
+    // Freed, the id can be given to another occurrence.
+    const again = await newOccurrence(product.id, { external_id: courseDate });
+    expect(await findOccurrenceByExternalId(stack.database.db, tenant.id, courseDate)).toEqual({
+      id: again.id,
+      productId: product.id,
+    });
+  });
+
+  it('409 external_id_taken for a second product or occurrence of the tenant; another tenant may use it', async () => {
+    const id = externalId('adeprimo_digital');
+    const product = await newProduct({ external_id: id });
+    const problem = await expectProblem(
+      await call('/v1/catalog/products', {
+        method: 'POST',
+        body: { type: 'item', name: 'Other', price: 100, vat_rate: 25, external_id: id },
+      }),
+      409,
+      'external_id_taken',
+    );
+    expect(problem.detail).toContain(id);
+    const second = await newProduct();
+    await expectProblem(
+      await call(`/v1/catalog/products/${second.id}`, { method: 'PATCH', body: { external_id: id } }),
+      409,
+      'external_id_taken',
+    );
+    expect((await jsonOf(await call(`/v1/catalog/products/${second.id}`))).external_id).toBeNull();
+    // Ids match exactly: another case is another id.
+    const upper = await newProduct({ external_id: id.toUpperCase() });
+    expect(upper.external_id).toBe(id.toUpperCase());
+    // Unique per table: an occurrence may carry the id its product has.
+    const occurrence = await newOccurrence(product.id, { external_id: id });
+    await expectProblem(
+      await call('/v1/catalog/occurrences', {
+        method: 'POST',
+        body: {
+          product_id: product.id,
+          name: 'Again',
+          starts_at: '2030-07-01T09:00:00Z',
+          capacity: 1,
+          external_id: id,
+        },
+      }),
+      409,
+      'external_id_taken',
+    );
+    const otherOccurrence = await newOccurrence(product.id);
+    await expectProblem(
+      await call(`/v1/catalog/occurrences/${otherOccurrence.id}`, { method: 'PATCH', body: { external_id: id } }),
+      409,
+      'external_id_taken',
+    );
+    // Setting an entity's own id again is no conflict.
+    const same = await call(`/v1/catalog/occurrences/${occurrence.id}`, { method: 'PATCH', body: { external_id: id } });
+    expect(same.status).toBe(200);
+
+    const foreign = await newProduct({ external_id: id }, other.apiKey);
+    expect(foreign.external_id).toBe(id);
+    expect(await findProductByExternalId(stack.database.db, other.id, id)).toBe(foreign.id);
+    expect(await findProductByExternalId(stack.database.db, tenant.id, id)).toBe(product.id);
+  });
+
+  it('concurrent creates with one external id: one 201, the rest 409', async () => {
+    const id = externalId('race');
+    const products = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        call('/v1/catalog/products', {
+          method: 'POST',
+          body: { type: 'course', name: 'Race', price: 1000, vat_rate: 25, external_id: id },
+        }),
+      ),
+    );
+    expect(products.map((a) => a.status).sort()).toEqual([201, 409, 409, 409, 409]);
+    for (const answer of products.filter((a) => a.status === 409))
+      await expectProblem(answer, 409, 'external_id_taken');
+
+    const product = await newProduct();
+    const occurrences = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        call('/v1/catalog/occurrences', {
+          method: 'POST',
+          body: {
+            product_id: product.id,
+            name: `Race ${i}`,
+            starts_at: '2030-08-01T09:00:00Z',
+            capacity: 5,
+            external_id: id,
+          },
+        }),
+      ),
+    );
+    expect(occurrences.map((a) => a.status).sort()).toEqual([201, 409, 409, 409, 409]);
+    for (const answer of occurrences.filter((a) => a.status === 409))
+      await expectProblem(answer, 409, 'external_id_taken');
+  });
+
+  it('400 for an empty, a 129-character or a control-character external id; 128 characters are fine', async () => {
+    const product = await newProduct();
+    for (const [externalIdValue, code] of [
+      ['', 'validation_failed'],
+      ['x'.repeat(129), 'validation_failed'],
+      ['a\u0000b', 'control_character'],
+      ['a\u007fb', 'control_character'],
+      [42, 'validation_failed'],
+    ] as const) {
+      const created = await expectProblem(
+        await call('/v1/catalog/products', {
+          method: 'POST',
+          body: { type: 'course', name: 'Bad', price: 1, vat_rate: 25, external_id: externalIdValue },
+        }),
+        400,
+        code,
+      );
+      expect(fields(created)).toEqual(['external_id']);
+      await expectProblem(
+        await call(`/v1/catalog/products/${product.id}`, { method: 'PATCH', body: { external_id: externalIdValue } }),
+        400,
+        code,
+      );
+      await expectProblem(
+        await call('/v1/catalog/occurrences', {
+          method: 'POST',
+          body: {
+            product_id: product.id,
+            name: 'Bad',
+            starts_at: '2030-06-01T09:00:00Z',
+            capacity: 1,
+            external_id: externalIdValue,
+          },
+        }),
+        400,
+        code,
+      );
+    }
+    expect((await jsonOf(await call(`/v1/catalog/products/${product.id}`))).external_id).toBeNull();
+    // Characters, not bytes or UTF-16 units: 128 of "å" or of an emoji are 128.
+    for (const character of ['x', 'å', '🙂']) {
+      const long = crypto.randomUUID().slice(0, 8) + character.repeat(120);
+      const made = await newProduct({ external_id: long });
+      expect(made.external_id).toBe(long);
+    }
+    // The table refuses it too, whatever path a write takes.
+    await expect(
+      sql`UPDATE products SET external_id = ${'x'.repeat(129)} WHERE id = ${product.id}`.execute(stack.database.db),
+    ).rejects.toThrow(/check constraint/);
+    await expect(
+      sql`UPDATE products SET external_id = ${'a\u0001b'} WHERE id = ${product.id}`.execute(stack.database.db),
+    ).rejects.toThrow(/check constraint/);
+  });
+
+  it('?external_id= finds exactly the product or occurrence with it', async () => {
+    const id = externalId('6789');
+    const product = await newProduct({ external_id: id });
+    await newProduct({ external_id: `${id}0` });
+    const occurrence = await newOccurrence(product.id, { external_id: id });
+    await newOccurrence(product.id, { external_id: `${id}0` });
+
+    const products = await jsonOf(await call(`/v1/catalog/products?external_id=${encodeURIComponent(id)}`));
+    expect(products.data.map((p: { id: string }) => p.id)).toEqual([product.id]);
+    const occurrences = await jsonOf(await call(`/v1/catalog/occurrences?external_id=${encodeURIComponent(id)}`));
+    expect(occurrences).toEqual({ data: [occurrence], next_cursor: null });
+    // Combined with the other filters, and nothing for an id no entity has (or another case of it).
+    const course = await jsonOf(await call(`/v1/catalog/products?type=course&external_id=${encodeURIComponent(id)}`));
+    expect(course.data).toHaveLength(1);
+    const item = await jsonOf(await call(`/v1/catalog/products?type=item&external_id=${encodeURIComponent(id)}`));
+    expect(item.data).toEqual([]);
+    const upper = await jsonOf(await call(`/v1/catalog/products?external_id=${encodeURIComponent(id.toUpperCase())}`));
+    expect(upper.data).toEqual([]);
+    // Another tenant's list does not see it.
+    const foreign = await jsonOf(
+      await call(`/v1/catalog/products?external_id=${encodeURIComponent(id)}`, { key: other.apiKey }),
+    );
+    expect(foreign.data).toEqual([]);
+
+    await expectProblem(await call('/v1/catalog/products?external_id='), 400, 'validation_failed');
+    await expectProblem(await call(`/v1/catalog/occurrences?external_id=${'x'.repeat(129)}`), 400, 'validation_failed');
+    await expectProblem(await call('/v1/catalog/occurrences?external_id=a%00b'), 400, 'control_character');
   });
 });
 

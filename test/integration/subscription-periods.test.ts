@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { findPeriodByExternalId } from '../../db/queries/external-ids';
 import { addApiKey, createProduct, createTenant, jsonOf, type TestTenant } from '../helpers/fixtures';
 import { startTestStack, type TestStack } from '../helpers/test-stack';
 
@@ -80,6 +82,7 @@ describe('subscription periods', () => {
       physical: false,
       renewal_notice_days: 7,
       active: true,
+      external_id: null,
       created_at: expect.any(String),
       updated_at: expect.any(String),
     });
@@ -213,6 +216,146 @@ describe('subscription periods', () => {
     expect(one).not.toHaveProperty('periods');
     const bare = await newProduct();
     expect((await jsonOf(await call(`/v1/catalog/products/${bare.id}`))).periods).toEqual([]);
+  });
+});
+
+describe('external ids', () => {
+  // Seed 002 names a period by the old platform's id; unique per test, the tenant is shared by the file.
+  const externalId = () => `5cb804811d41c82b5c518ea8-${crypto.randomUUID().slice(0, 8)}`;
+
+  it('set on create, shown in every read, changed and cleared by PATCH, resolved to our id', async () => {
+    const product = await newProduct();
+    const id = externalId();
+    const period = await newPeriod(product.id, { external_id: id });
+    expect(period.external_id).toBe(id);
+    expect(await findPeriodByExternalId(stack.database.db, tenant.id, id)).toEqual({
+      id: period.id,
+      productId: product.id,
+    });
+    expect(await findPeriodByExternalId(stack.database.db, other.id, id)).toBeUndefined();
+    expect(await jsonOf(await call(`/v1/catalog/products/${product.id}/periods/${period.id}`))).toEqual(period);
+    const list = await jsonOf(await call(`/v1/catalog/products/${product.id}/periods`));
+    expect(list.data).toEqual([period]);
+    // The public catalogue's periods carry it too.
+    expect((await jsonOf(await call(`/v1/catalog/products/${product.id}`))).periods).toEqual([period]);
+
+    const path = `/v1/catalog/products/${product.id}/periods/${period.id}`;
+    const renamed = externalId();
+    const changed = await jsonOf(await call(path, { method: 'PATCH', body: { external_id: renamed } }));
+    expect(changed).toEqual({ ...period, external_id: renamed, updated_at: expect.any(String) });
+    const untouched = await jsonOf(await call(path, { method: 'PATCH', body: { name: 'Month' } }));
+    expect(untouched.external_id).toBe(renamed);
+    expect(await findPeriodByExternalId(stack.database.db, tenant.id, id)).toBeUndefined();
+    const cleared = await jsonOf(await call(path, { method: 'PATCH', body: { external_id: null } }));
+    expect(cleared.external_id).toBeNull();
+    expect(await findPeriodByExternalId(stack.database.db, tenant.id, renamed)).toBeUndefined();
+    // DELETE (deactivation) keeps it.
+    await call(path, { method: 'PATCH', body: { external_id: id } });
+    const deactivated = await jsonOf(await call(path, { method: 'DELETE' }));
+    expect(deactivated).toMatchObject({ active: false, external_id: id });
+  });
+
+  it('409 external_id_taken for a second period of the tenant, on any product; another tenant may use it', async () => {
+    const id = externalId();
+    const product = await newProduct();
+    await newPeriod(product.id, { external_id: id });
+    const second = await newProduct();
+    const problem = await expectProblem(
+      await call(`/v1/catalog/products/${second.id}/periods`, {
+        method: 'POST',
+        body: { ...monthly, external_id: id },
+      }),
+      409,
+      'external_id_taken',
+    );
+    expect(problem.detail).toContain(id);
+    const free = await newPeriod(second.id);
+    await expectProblem(
+      await call(`/v1/catalog/products/${second.id}/periods/${free.id}`, {
+        method: 'PATCH',
+        body: { external_id: id },
+      }),
+      409,
+      'external_id_taken',
+    );
+    // A product may carry the id one of the periods has: unique per table.
+    const product2 = await jsonOf(
+      await call(`/v1/catalog/products/${second.id}`, { method: 'PATCH', body: { external_id: id } }),
+    );
+    expect(product2.external_id).toBe(id);
+
+    const foreignProduct = await newProduct({}, other.apiKey);
+    const foreign = await call(`/v1/catalog/products/${foreignProduct.id}/periods`, {
+      method: 'POST',
+      key: other.apiKey,
+      body: { ...monthly, external_id: id },
+    });
+    expect(foreign.status).toBe(201);
+    expect(await findPeriodByExternalId(stack.database.db, other.id, id)).toMatchObject({
+      productId: foreignProduct.id,
+    });
+  });
+
+  it('concurrent creates with one external id: one 201, the rest 409', async () => {
+    const id = externalId();
+    const product = await newProduct();
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        call(`/v1/catalog/products/${product.id}/periods`, {
+          method: 'POST',
+          body: { ...monthly, code: `race-${i}`, external_id: id },
+        }),
+      ),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409, 409, 409]);
+    for (const answer of answers.filter((a) => a.status === 409)) await expectProblem(answer, 409, 'external_id_taken');
+  });
+
+  it('400 for an empty, a 129-character or a control-character external id', async () => {
+    const product = await newProduct();
+    const period = await newPeriod(product.id);
+    for (const [value, code] of [
+      ['', 'validation_failed'],
+      ['x'.repeat(129), 'validation_failed'],
+      ['a\u0000b', 'control_character'],
+    ] as const) {
+      const created = await expectProblem(
+        await call(`/v1/catalog/products/${product.id}/periods`, {
+          method: 'POST',
+          body: { ...monthly, code: 'other', external_id: value },
+        }),
+        400,
+        code,
+      );
+      expect(created.errors.map((e: { field?: string }) => e.field)).toEqual(['external_id']);
+      await expectProblem(
+        await call(`/v1/catalog/products/${product.id}/periods/${period.id}`, {
+          method: 'PATCH',
+          body: { external_id: value },
+        }),
+        400,
+        code,
+      );
+    }
+    await expect(
+      sql`UPDATE subscription_periods SET external_id = '' WHERE id = ${period.id}`.execute(stack.database.db),
+    ).rejects.toThrow(/check constraint/);
+    const list = await jsonOf(await call(`/v1/catalog/products/${product.id}/periods`));
+    expect(list.data).toEqual([period]);
+  });
+
+  it('?external_id= on the period list matches exactly', async () => {
+    const product = await newProduct();
+    const id = externalId();
+    const period = await newPeriod(product.id, { external_id: id });
+    await newPeriod(product.id, { code: 'yearly', external_id: `${id}0` });
+    await newPeriod(product.id, { code: 'weekly' });
+    const path = `/v1/catalog/products/${product.id}/periods`;
+    expect(await jsonOf(await call(`${path}?external_id=${id}`))).toEqual({ data: [period], next_cursor: null });
+    expect((await jsonOf(await call(`${path}?external_id=${id.toUpperCase()}`))).data).toEqual([]);
+    expect((await jsonOf(await call(`${path}?external_id=${id}&active=false`))).data).toEqual([]);
+    await expectProblem(await call(`${path}?external_id=`), 400, 'validation_failed');
+    await expectProblem(await call(`${path}?external_id=a%00b`), 400, 'control_character');
   });
 });
 
