@@ -37,8 +37,8 @@ export type CancellationDecision =
       allowed: true;
       feePercent: number;
       participantPositions: number[] | null;
-      /** An exact fee in minor units instead of a percent (a subscription ended early). */
-      feeAmount?: number;
+      /** A subscription ended early: only this much of its line is credited (docs/subscriptions.md). */
+      subscriptionCredit?: number;
     }
   | { allowed: false; code: string; message: string };
 
@@ -66,7 +66,7 @@ interface CancelInput {
   orderId: string;
   cancellationId: string;
   request: CancelOrderRequest;
-  decision: { feePercent: number; participantPositions: number[] | null; feeAmount?: number };
+  decision: { feePercent: number; participantPositions: number[] | null; subscriptionCredit?: number };
   /** `manual`: an operator refunds by bank transfer, even where a card could take it. */
   refundVia?: 'provider' | 'manual';
 }
@@ -123,13 +123,12 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
       request: CancelOrderRequest;
     }): Promise<CancellationDecision> {
       const { request } = input;
-      if (request.bySubscription)
-        return {
-          allowed: true,
-          feePercent: 0,
-          feeAmount: request.bySubscription.feeAmount,
-          participantPositions: null,
-        };
+      if (request.bySubscription) {
+        const { bySubscription } = request;
+        return bySubscription.kind === 'withdraw'
+          ? { allowed: true, feePercent: 0, participantPositions: null }
+          : { allowed: true, feePercent: 0, participantPositions: null, subscriptionCredit: bySubscription.amount };
+      }
       const [tenant, startsAt, participants, ledger, subscription] = await Promise.all([
         loadCancellationPolicy(db, input.tenantId),
         loadFirstStart(db, input.orderId),
@@ -206,17 +205,22 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
 
         const order = await lockOrder(trx, input);
         const positions = input.decision.participantPositions;
-        const full = positions === null;
+        const subscriptionCredit = input.decision.subscriptionCredit;
+        const full = positions === null && subscriptionCredit === undefined;
         const participants = await listParticipantStates(trx, input.orderId);
         const active = new Set(participants.filter((p) => p.status === 'active').map((p) => p.id));
         const affectedParticipantIds = full
           ? [...active]
-          : participants.filter((p) => positions.includes(p.position) && p.status === 'active').map((p) => p.id);
+          : participants
+              .filter((p) => (positions ?? []).includes(p.position) && p.status === 'active')
+              .map((p) => p.id);
         const lines = await listOrderLines(trx, input.orderId);
         const isLive = (l: (typeof lines)[number]) => l.participant_id === null || active.has(l.participant_id);
         const affectedLines = full
           ? lines.filter(isLive)
-          : lines.filter((l) => l.participant_id !== null && affectedParticipantIds.includes(l.participant_id));
+          : subscriptionCredit !== undefined
+            ? lines.filter((l) => l.subscription_period_id !== null)
+            : lines.filter((l) => l.participant_id !== null && affectedParticipantIds.includes(l.participant_id));
 
         const seatsReleased = full
           ? await releaseAll(trx, input, order)
@@ -224,13 +228,10 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
         await cancelParticipants(trx, affectedParticipantIds);
 
         const ledger = await loadOrderLedger(trx, input.orderId);
-        const partValue = affectedLines.reduce((n, l) => n + l.incl_vat - l.credited, 0);
-        const money = cancellationMoney(ledger, {
-          value: partValue,
-          feePercent: input.decision.feePercent,
-          full,
-          ...(input.decision.feeAmount !== undefined ? { feeAmount: input.decision.feeAmount } : {}),
-        });
+        const lineValue = affectedLines.reduce((n, l) => n + l.incl_vat - l.credited, 0);
+        // A subscription ended early gives back the unused share of its line, never more than is left of it.
+        const partValue = subscriptionCredit === undefined ? lineValue : Math.min(subscriptionCredit, lineValue);
+        const money = cancellationMoney(ledger, { value: partValue, feePercent: input.decision.feePercent, full });
         // A full cancellation may also give up fees kept on earlier parts (when they were never
         // paid), so its credit spreads over every line with value left, not only the live ones.
         const creditedLines = full ? lines : affectedLines;
@@ -277,9 +278,13 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
           tenantId: input.tenantId,
           orderId: input.orderId,
           eventKey,
-          type: full ? 'order.cancelled' : 'order.participants_cancelled',
+          type: full
+            ? 'order.cancelled'
+            : subscriptionCredit !== undefined
+              ? 'order.subscription_credited'
+              : 'order.participants_cancelled',
           message:
-            `${full ? 'Order' : `Participant(s) ${positions?.join(', ')}`} cancelled by ${input.request.by}` +
+            `${cancelledWhat(full, subscriptionCredit, positions)} cancelled by ${input.request.by}` +
             `${input.request.reason ? ` (${input.request.reason})` : ''}; ${seatsReleased} seat(s) released` +
             `${money.fee > 0 ? `, fee ${money.fee} ${currency}` : ''}, ${money.credit} ${currency} credited` +
             `${money.refund > 0 ? `, ${money.refund} ${currency} to refund (${outcome.refundVia})` : ''}` +
@@ -292,6 +297,12 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
       return result;
     },
   };
+}
+
+function cancelledWhat(full: boolean, subscriptionCredit: number | undefined, positions: number[] | null): string {
+  if (full) return 'Order';
+  if (subscriptionCredit !== undefined) return 'The unused part of the subscription period';
+  return `Participant(s) ${positions?.join(', ')}`;
 }
 
 /** A refund an operator owes by bank transfer: in the ledger at once, so it is never promised twice. */

@@ -15,7 +15,12 @@ import {
 import type { OrderSubmission } from '../domain/order-commands';
 import type { OrderStatus } from '../domain/order-status';
 import { unusedPeriodCredit } from '../domain/subscription-calendar';
-import { type CancelResult, cancelOrderUpdate, startPaymentUpdate } from '../workflows/order-messages';
+import {
+  type CancelOrderRequest,
+  type CancelResult,
+  cancelOrderUpdate,
+  startPaymentUpdate,
+} from '../workflows/order-messages';
 import { type SubscriptionWorkflowStart, subscriptionWorkflowId } from '../workflows/subscription-messages';
 import {
   SubscriptionNumberKey,
@@ -33,8 +38,7 @@ interface SubscriptionRef {
 
 export type UnusedCreditPlan =
   | { kind: 'nothing_to_credit' }
-  | { kind: 'mixed_order'; orderNumber: number }
-  | { kind: 'credit'; orderId: string; orderWorkflowId: string; credit: number; feeAmount: number };
+  | { kind: 'credit'; orderId: string; orderWorkflowId: string; credit: number };
 
 /** As the API names order workflows (api/routes/orders.ts). */
 function orderWorkflowIdOf(tenantSlug: string, orderNumber: number): string {
@@ -140,36 +144,31 @@ export function createSubscriptionActivities(deps: ActivityDeps) {
       const charge = await loadCurrentPeriodCharge(db, input);
       if (!charge) return { kind: 'nothing_to_credit' };
       const credit = unusedPeriodCredit(charge.lineValue, charge, input.asOf);
-      // Only an order that still has something to give back must be cancelled (and so not be mixed).
       if (credit === 0) return { kind: 'nothing_to_credit' };
-      if (charge.otherLines > 0) return { kind: 'mixed_order', orderNumber: charge.orderNumber };
       return {
         kind: 'credit',
         orderId: charge.orderId,
         orderWorkflowId: orderWorkflowIdOf(input.tenantSlug, charge.orderNumber),
         credit,
-        feeAmount: charge.orderValue - credit,
       };
     },
 
     /**
-     * Cancels an order of the subscription through that order's own cancel Update (its workflow
-     * credits, refunds and mails by the order's money rules), keeping `feeAmount`. Null when the
-     * order's workflow has ended (then there is nothing it could still take back).
+     * Ends the subscription's part of an order through that order's own cancel Update (its workflow
+     * credits, refunds and mails by the order's money rules): an unpaid renewal withdrawn, or the
+     * unused days of a paid period credited. Null when the order's workflow has ended.
      */
     async cancelSubscriptionOrder(input: {
       subscriptionId: string;
       orderId: string;
       orderWorkflowId: string;
-      feeAmount: number;
+      part: NonNullable<CancelOrderRequest['bySubscription']>;
       reason: string;
     }): Promise<CancelResult | null> {
       const order = temporal().workflow.getHandle(input.orderWorkflowId);
       try {
         return await order.executeUpdate(cancelOrderUpdate, {
-          args: [
-            { by: 'operator', override: true, reason: input.reason, bySubscription: { feeAmount: input.feeAmount } },
-          ],
+          args: [{ by: 'operator', override: true, reason: input.reason, bySubscription: input.part }],
           updateId: `subscription-cancel-${input.subscriptionId}-${input.orderId}`,
         });
       } catch (error) {

@@ -37,10 +37,11 @@ export interface CancelOrderRequest {
   /** With `override` and no `feePercent`: the tenant's usual fee instead of none. */
   tenantFee?: boolean;
   /**
-   * Only from a subscription cancelled at once (never from the API): the order that paid the
-   * period is cancelled keeping exactly this fee, the part of the period used.
+   * Only from a subscription cancelled at once (never from the API): `withdraw` cancels an unpaid
+   * renewal outright; `credit_unused` credits this much of the subscription line (the unused days
+   * of a paid period) and leaves the rest of the order as it is.
    */
-  bySubscription?: { feeAmount: number };
+  bySubscription?: { kind: 'withdraw' } | { kind: 'credit_unused'; amount: number };
 }
 
 /**

@@ -62,9 +62,9 @@ export interface CancellationMoney {
  */
 export function cancellationMoney(
   ledger: OrderLedger,
-  part: { value: number; feePercent: number; full: boolean; feeAmount?: number },
+  part: { value: number; feePercent: number; full: boolean },
 ): CancellationMoney {
-  const fee = Math.max(0, Math.min(part.feeAmount ?? cancellationFee(part.value, part.feePercent), part.value));
+  const fee = Math.min(cancellationFee(part.value, part.feePercent), part.value);
   const due = amountDue(ledger);
   const held = Math.max(0, netPaid(ledger));
   if (!part.full) {

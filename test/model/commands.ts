@@ -19,6 +19,7 @@ import {
   type ModelStatus,
   workflowClosed,
 } from './model';
+import { MAX_SUBSCRIPTIONS, subscriptionArbitraries } from './subscriptions';
 import { api, createVoucher, type Real } from './world';
 
 // The operations, each a fast-check AsyncCommand: `check` says when it applies (against the
@@ -1161,5 +1162,6 @@ export function commandArbitraries(only?: string[]): fc.Arbitrary<fc.AsyncComman
         .map(([p, w, v]) => new RecordAttendance(p, w, v)),
     ],
   ];
+  all.push(...subscriptionArbitraries(MAX_SUBSCRIPTIONS));
   return all.filter(([name]) => !only || only.includes(name)).map(([, arbitrary]) => arbitrary);
 }

@@ -2,8 +2,10 @@ import { sql } from 'kysely';
 import { orderProgressQuery } from '../../workflows/order-messages';
 import { OrderStatusKey } from '../../workflows/search-attributes';
 import { eventually } from '../helpers/test-stack';
-import { sleep, violation } from './http';
+import { addDays } from '../../domain/subscription-calendar';
+import { InvariantViolation, sleep, violation } from './http';
 import {
+  allOrders,
   describeOrder,
   expectedAmountPaid,
   expectedLeftToPay,
@@ -11,6 +13,7 @@ import {
   type Model,
   type ModelOrder,
 } from './model';
+import { type CycleRow, type ModelSubscription, subscriptionFingerprint, syncSubscription } from './subscriptions';
 import { api, type Real } from './world';
 
 /** An activity retrying more often than this means the order is stuck. */
@@ -377,7 +380,11 @@ export async function checkOrder(real: Real, order: ModelOrder, seen: Observatio
     .select(['kind', 'recipient'])
     .where('order_id', '=', order.id)
     .execute();
-  const outboxKinds = outbox.map((r) => r.kind).sort();
+  // A subscription's mails carry its first order's id; they are checked with the subscription.
+  const outboxKinds = outbox
+    .map((r) => r.kind)
+    .filter((k) => !k.startsWith('subscription_'))
+    .sort();
   const expectedKinds = [
     ...order.emails,
     ...outboxKinds.filter((k) => order.optionalEmails.has(k) && !order.emails.has(k)),
@@ -488,18 +495,40 @@ export async function checkGlobal(real: Real, model: Model): Promise<void> {
     if (campaign.uses !== users)
       violation('campaign uses are conserved', `${campaign.code}: uses ${campaign.uses}, live orders ${users}`);
   }
-  if (orders.length !== model.orders.length) {
+  const accepted = allOrders(model).length;
+  if (orders.length !== accepted) {
     violation(
       'rejected orders leave nothing',
-      `${orders.length} orders in PostgreSQL, ${model.orders.length} accepted`,
+      `${orders.length} orders in PostgreSQL, ${accepted} accepted or renewals`,
     );
   }
 }
 
-/** After a step: the touched order comes to rest as the model says; every order and the run are checked. */
+/**
+ * After a step: the subscriptions come to rest and the model takes their renewals; the touched
+ * order comes to rest as the model says; every order, subscription and the run are checked. A
+ * subscription renews on its own clock: when a violation coincides with a renewal placed (or a
+ * status moved by time) during the check, the check is made again on the new picture.
+ */
 export async function checkAfterStep(real: Real, model: Model, touched: ModelOrder | null): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const before = await subscriptionFingerprint(real, model);
+    try {
+      await checkOnce(real, model, attempt === 1 ? touched : null);
+      return;
+    } catch (error) {
+      const moved = (await subscriptionFingerprint(real, model)) !== before;
+      if (!(error instanceof InvariantViolation) || !moved || attempt >= 4) throw error;
+      real.trace.push(`  (check repeated: a subscription moved during it: ${error.message.slice(0, 160)})`);
+    }
+  }
+}
+
+async function checkOnce(real: Real, model: Model, touched: ModelOrder | null): Promise<void> {
+  const seen = new Map<ModelSubscription, Awaited<ReturnType<typeof syncSubscription>>>();
+  for (const sub of model.subscriptions) seen.set(sub, await syncSubscription(real, sub));
   await Promise.all(
-    model.orders.map(async (order) => {
+    allOrders(model).map(async (order) => {
       // An order the step did not touch was at rest before it: one look is enough when it still is.
       let seen = order === touched ? await settle(real, order) : await observe(real, order);
       if (order !== touched && !(atRest(seen) && seen.order.status === order.status))
@@ -508,6 +537,7 @@ export async function checkAfterStep(real: Real, model: Model, touched: ModelOrd
     }),
   );
   await checkGlobal(real, model);
+  for (const [sub, state] of seen) await checkSubscription(real, sub, state);
 }
 
 function atRest(o: Observation): boolean {
@@ -523,7 +553,7 @@ function atRest(o: Observation): boolean {
 /** At the end of a run: every email the outbox sent reached the SMTP sink exactly once. */
 export async function checkMail(real: Real, model: Model): Promise<void> {
   const { db } = real.stack.database;
-  const ids = model.orders.map((o) => o.id);
+  const ids = allOrders(model).map((o) => o.id);
   if (ids.length === 0) return;
   const rows = await eventually(async () => {
     const all = await db
@@ -551,4 +581,95 @@ export async function checkMail(real: Real, model: Model): Promise<void> {
         `${row.kind} of order ${row.order_id} reached the sink ${n} times`,
       );
   }
+}
+
+/**
+ * One subscription at rest (test/model/README.md "Subscriptions"): its cycles against their
+ * orders, its calendar, its status and what a cancellation at once gave back, its mails.
+ */
+export async function checkSubscription(
+  real: Real,
+  sub: ModelSubscription,
+  state: { row: { status: string; current_period_end: string; cancel_reason: string | null }; cycles: CycleRow[] },
+): Promise<void> {
+  const who = sub.label;
+  const { row, cycles } = state;
+  if (row.status !== sub.status)
+    violation('subscription follows the model', `${who}: ${row.status}, model ${sub.status}`);
+  // One cycle per sequence, 1, 2, 3, … (never a period charged twice).
+  if (!cycles.every((c, i) => c.sequence === i + 1))
+    violation('one cycle per sequence', `${who}: sequences [${cycles.map((c) => c.sequence)}]`);
+  const periodDays = real.fx.subscription.periodDays;
+  let previousPaid: CycleRow | undefined;
+  for (const cycle of cycles) {
+    const where = `${who} cycle ${cycle.sequence}`;
+    const order = sub.cycles.get(cycle.sequence);
+    if (!order || order.id !== cycle.order_id || cycle.order_status === null)
+      violation('every cycle has its order', `${where}: order ${cycle.order_id} (${cycle.order_status})`);
+    if (cycle.end_date !== addDays(cycle.start_date, periodDays))
+      violation('a cycle lasts its period', `${where}: ${cycle.start_date} – ${cycle.end_date}`);
+    const creditedNow = sub.cancelledNow?.sequence === cycle.sequence;
+    const fits: Record<CycleRow['status'], boolean> = {
+      paid:
+        order.status === 'completed' ||
+        order.status === 'invoiced' ||
+        (creditedNow && order.status === 'cancelled' && order.cancellations.some((c) => c.creditNote)),
+      pending: (order.status === 'payment_failed' || order.status === 'awaiting_payment') && sub.status !== 'active',
+      unpaid: order.status === 'expired' && row.status === 'cancelled' && row.cancel_reason === 'unpaid',
+      cancelled: order.status === 'cancelled' && row.status === 'cancelled',
+    };
+    if (!fits[cycle.status])
+      violation(
+        'a cycle is what its order is',
+        `${where} is ${cycle.status}, its order ${order.label} ${order.status}`,
+      );
+    if (previousPaid) {
+      // Periods follow each other without overlap; a pause may leave a gap (renewed from the day it resumed).
+      const gap = cycle.start_date.localeCompare(previousPaid.end_date);
+      if (gap < 0 || (gap > 0 && !sub.everPaused))
+        violation(
+          'periods follow each other',
+          `${where} starts ${cycle.start_date}, the previous paid period ended ${previousPaid.end_date}`,
+        );
+    }
+    if (cycle.status === 'paid') previousPaid = cycle;
+  }
+  const lastPaid = cycles.filter((c) => c.status === 'paid').at(-1);
+  if (!lastPaid || row.current_period_end !== lastPaid.end_date)
+    violation(
+      'current_period_end is the end of the latest paid period',
+      `${who}: current_period_end ${row.current_period_end}, latest paid ${lastPaid?.end_date}`,
+    );
+  if (sub.cancelledNow && sub.cancelledNow.sequence !== null) {
+    const order = sub.cycles.get(sub.cancelledNow.sequence)!;
+    const note = order.cancellations.at(-1);
+    // The period's order stays (completed or invoiced): only its subscription line was credited.
+    if (order.status === 'cancelled' || note?.credit !== sub.cancelledNow.credit)
+      violation('cancelled at once credits the unused days', `${who}: ${describeOrder(order)}`);
+  }
+
+  // Mails: one outbox row per kind and sequence; the welcome once; the end told when it ended.
+  const { db } = real.stack.database;
+  const rows = await db
+    .selectFrom('email_outbox')
+    .select('kind')
+    .where('tenant_id', '=', real.fx.tenantId)
+    .where('kind', 'like', `subscription_%.${sub.id}`)
+    .execute();
+  const kinds = rows.map((r) => r.kind.replace(`.${sub.id}`, ''));
+  const twice = kinds.filter((k, i) => kinds.indexOf(k) !== i);
+  if (twice.length > 0) violation('one subscription mail per kind and sequence', `${who}: [${twice}] more than once`);
+  const expect = (present: boolean, kind: string) => {
+    if (kinds.includes(kind) !== present)
+      violation(
+        'subscription mails follow its life',
+        `${who}: ${kind} ${present ? 'missing' : 'unexpected'} [${kinds}]`,
+      );
+  };
+  expect(true, 'subscription_welcome_1');
+  expect(row.status === 'cancelled', 'subscription_cancelled_1');
+  const open = cycles.find((c) => c.status === 'pending');
+  if (open && (row.status === 'past_due' || row.status === 'suspended'))
+    expect(true, `subscription_payment_failed_${open.sequence * 100 + 1}`);
+  if (open && row.status === 'suspended') expect(true, `subscription_suspended_${open.sequence}`);
 }

@@ -1,3 +1,5 @@
+import type { ModelSubscription } from './subscriptions';
+
 // The model of the order orchestrator: what each order should be after a sequence of operations,
 // kept deliberately small (per order: method, total, money captured and refunded, fees,
 // cancelled participants, expected status, documents and emails). Amounts come from the API's
@@ -93,13 +95,22 @@ export interface Fixtures {
   occurrences: { A: string; B: string; FREE: string; HELD: string };
   capacities: Record<string, number>;
   products: { course: string; workshop: string; lunch: string; freeEvent: string; freeItem: string; diving: string };
+  /** The subscription product and its one period (price excluding VAT; 25 % VAT). */
+  subscription: { productId: string; periodCode: string; periodDays: number; price: number };
 }
 
 export interface Model {
   fx: Fixtures;
   orders: ModelOrder[];
+  /** Subscriptions bought in the run (test/model/subscriptions.ts); their orders are not in `orders`. */
+  subscriptions: ModelSubscription[];
   /** A counter for unique references, codes and emails within the run. */
   seq: number;
+}
+
+/** Every order of the run: those placed by commands and those paying subscription periods. */
+export function allOrders(model: Model): ModelOrder[] {
+  return [...model.orders, ...model.subscriptions.flatMap((s) => [...s.cycles.values()])];
 }
 
 /** round-half-up(amount × percent / 100) with exact integers (percent has at most 2 decimals). */

@@ -5,7 +5,8 @@ import { startTestStack, type TestStack } from '../helpers/test-stack';
 import { CreateOrder, type CreateSpec, commandArbitraries, createSpec } from './commands';
 import { InvariantViolation } from './http';
 import { checkAfterStep, checkMail } from './invariants';
-import { describeOrder, type Model } from './model';
+import { allOrders, describeOrder, type Model } from './model';
+import { SUBSCRIPTION_DAY_MS } from './subscriptions';
 import { createFixtures, type Real, type WorldParams } from './world';
 
 // Model-based test of the whole orchestrator: random sequences of operations on random orders,
@@ -28,14 +29,14 @@ const SHORT_WINDOW_MS = Number(env.MODEL_SHORT_WINDOW_MS ?? 2_000);
 const SEED = env.MODEL_SEED ? Number(env.MODEL_SEED) : undefined;
 const PATH = env.MODEL_PATH || undefined;
 const REPLAY_PATH = env.MODEL_REPLAY_PATH || undefined;
-/** Only these commands (comma-separated: create, pay, redeliver, change, attempt, cancel, invoice, late). */
+/** Only these commands (comma-separated; test/model/run.ts lists the names). */
 const ONLY = env.MODEL_COMMANDS ? env.MODEL_COMMANDS.split(',').map((c) => c.trim()) : undefined;
 
 let stack: TestStack;
 let shortApi: ExtraApi;
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await startTestStack({ subscriptionDayMs: SUBSCRIPTION_DAY_MS });
   shortApi = await startExtraApi(stack, { preliminaryWindowMs: SHORT_WINDOW_MS });
 });
 afterAll(async () => {
@@ -50,19 +51,27 @@ const worldParams: fc.Arbitrary<WorldParams> = fc.record({
   capacityB: fc.integer({ min: 3, max: 6 }),
 });
 
-/** Ends what a run left running, so the next run (and the shrinker) starts clean. */
+/**
+ * Ends what a run left running, so the next run (and the shrinker) starts clean: its subscriptions
+ * first (they place orders), then every order of the run's tenant (renewals included).
+ */
 async function stopWorkflows(real: Real, model: Model): Promise<void> {
-  await Promise.all(
-    model.orders.map(async (order) => {
-      const handle = real.stack.temporal.workflow.getHandle(order.workflowId);
-      try {
-        const description = await handle.describe();
-        if (description.status.name === 'RUNNING') await handle.terminate('model run finished');
-      } catch {
-        // already gone
-      }
-    }),
-  );
+  const terminate = async (workflowId: string) => {
+    const handle = real.stack.temporal.workflow.getHandle(workflowId);
+    try {
+      const description = await handle.describe();
+      if (description.status.name === 'RUNNING') await handle.terminate('model run finished');
+    } catch {
+      // already gone
+    }
+  };
+  await Promise.all(model.subscriptions.map((s) => terminate(s.workflowId)));
+  const orders = await real.stack.database.db
+    .selectFrom('orders')
+    .select('number')
+    .where('tenant_id', '=', real.fx.tenantId)
+    .execute();
+  await Promise.all(orders.map((o) => terminate(`order-${real.fx.tenantSlug}-${o.number}`)));
 }
 
 async function runOnce(
@@ -71,7 +80,7 @@ async function runOnce(
   commands: Iterable<fc.AsyncCommand<Model, Real>>,
 ): Promise<void> {
   const fx = await createFixtures(stack, params);
-  const model: Model = { fx, orders: [], seq: 0 };
+  const model: Model = { fx, orders: [], subscriptions: [], seq: 0 };
   const real: Real = { stack, shortApi, fx, trace: [], documents: new Map() };
   try {
     // Every run starts with an order or two, so that the random commands have something to act on.
@@ -84,7 +93,16 @@ async function runOnce(
       `tenant ${fx.tenantSlug}: fee ${params.feePercent}%, late payments ${params.latePolicy},` +
       ` capacity A=${params.capacityA} B=${params.capacityB}`;
     const trace = real.trace.map((line) => `    ${line}`).join('\n');
-    const orders = model.orders.map((o) => `    ${describeOrder(o)} id=${o.id}`).join('\n');
+    const orders = allOrders(model)
+      .map((o) => `    ${describeOrder(o)} id=${o.id}`)
+      .concat(
+        model.subscriptions.map(
+          (s) =>
+            `    ${s.label}(#${s.number} ${s.kind} ${s.status}${s.cancelAtPeriodEnd ? ' ending' : ''}` +
+            ` cycles=${s.cycles.size}) id=${s.id}`,
+        ),
+      )
+      .join('\n');
     const cause = error instanceof Error ? error.message : String(error);
     const message = `${cause}\n  ${world}\n  steps:\n${trace}\n  model:\n${orders}`;
     if (error instanceof InvariantViolation) throw new InvariantViolation(message);
@@ -116,7 +134,12 @@ describe('order orchestrator model', () => {
     if (details.failed) {
       const printed = fc.stringify(details.counterexample);
       const replayPath = /replayPath="([^"]*)"/.exec(printed)?.[1];
-      const generation = ['MODEL_COMMANDS', 'MODEL_MAX_COMMANDS']
+      const generation = [
+        'MODEL_COMMANDS',
+        'MODEL_MAX_COMMANDS',
+        'MODEL_MAX_SUBSCRIPTIONS',
+        'MODEL_SUBSCRIPTION_DAY_MS',
+      ]
         .filter((k) => env[k])
         .map((k) => `${k}=${env[k]} `)
         .join('');

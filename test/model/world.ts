@@ -73,6 +73,7 @@ export async function createFixtures(stack: TestStack, params: WorldParams): Pro
       })
       .execute();
   }
+  const subscription = await createSubscriptionProduct(stack, opsKey);
   return {
     runId,
     tenantId: tenant.id,
@@ -85,7 +86,40 @@ export async function createFixtures(stack: TestStack, params: WorldParams): Pro
     occurrences: { A, B, FREE, HELD },
     capacities: { [A]: params.capacityA, [B]: params.capacityB, [FREE]: 4, [HELD]: 6 },
     products: { course, workshop, lunch, freeEvent, freeItem, diving },
+    subscription,
   };
+}
+
+/** The period every subscription of a run is bought on: three days, by card or invoice. */
+export const SUBSCRIPTION_PERIOD = 'every-3-days';
+
+/**
+ * A newspaper sold in three-day periods (card or invoice, the notice one day before), through the
+ * catalogue API as an integrator would set it up. With the stack's day length a period lasts
+ * 3 × MODEL_SUBSCRIPTION_DAY_MS.
+ */
+async function createSubscriptionProduct(stack: TestStack, opsKey: string) {
+  const product = await send(stack.baseUrl, 'POST', '/v1/catalog/products', {
+    key: opsKey,
+    body: { type: 'subscription', name: 'Model News', price: 0, vat_rate: 25 },
+  });
+  if (product.status !== 201 || typeof product.body?.id !== 'string')
+    throw new Error(`subscription product: ${product.status} ${JSON.stringify(product.body)}`);
+  const price = 10_000;
+  const period = await send(stack.baseUrl, 'POST', `/v1/catalog/products/${product.body.id}/periods`, {
+    key: opsKey,
+    body: {
+      code: SUBSCRIPTION_PERIOD,
+      name: 'Three days',
+      length_unit: 'day',
+      length_count: 3,
+      price,
+      payment_methods: ['card', 'invoice'],
+      renewal_notice_days: 1,
+    },
+  });
+  if (period.status !== 201) throw new Error(`subscription period: ${period.status} ${JSON.stringify(period.body)}`);
+  return { productId: product.body.id as string, periodCode: SUBSCRIPTION_PERIOD, periodDays: 3, price };
 }
 
 /**

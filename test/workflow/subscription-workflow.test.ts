@@ -256,20 +256,19 @@ function createStubs(today: string, options: StubOptions = {}) {
         orderId: paid.orderId,
         orderWorkflowId: `order-${input.tenantSlug}-${paid.orderNumber}`,
         credit,
-        feeAmount: PRICE - credit,
       };
       call.output = plan;
       return plan;
     },
     async cancelSubscriptionOrder(input): Promise<CancelResult> {
       record('cancelSubscriptionOrder', input);
-      const credit = PRICE - input.feeAmount;
+      const credit = input.part.kind === 'credit_unused' ? input.part.amount : 0;
       return {
         ok: true,
-        status: 'cancelled',
-        full: false,
+        status: input.part.kind === 'withdraw' ? 'cancelled' : 'completed',
+        full: input.part.kind === 'withdraw',
         seats_released: 0,
-        fee: input.feeAmount,
+        fee: 0,
         credit_amount: credit,
         refund_amount: credit,
         refund_via: 'card',
@@ -730,14 +729,18 @@ describe('cancelled at once', () => {
     });
   });
 
-  it('credits the unused part: the order that paid the period is cancelled keeping the plan’s fee', () => {
+  it('credits the unused part through the cancellation of the order that paid the period', () => {
     const asOf = new Date(cancelledAt).toISOString().slice(0, 10);
     const [plan] = d.stubs.callsOf('planUnusedCredit');
     expect(plan!.input).toMatchObject({ asOf, tenantSlug: d.slug });
     const planned = plan!.output as Extract<UnusedCreditPlan, { kind: 'credit' }>;
     expect(planned.credit).toBeGreaterThan(0);
     expect(d.stubs.inputs('cancelSubscriptionOrder')).toEqual([
-      expect.objectContaining({ orderId: FIRST_ORDER_ID, feeAmount: planned.feeAmount, reason: 'cancelled_at_once' }),
+      expect.objectContaining({
+        orderId: FIRST_ORDER_ID,
+        part: { kind: 'credit_unused', amount: planned.credit },
+        reason: 'cancelled_at_once',
+      }),
     ]);
     expect(answer).toEqual({
       status: 'cancelled',

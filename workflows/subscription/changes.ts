@@ -41,22 +41,15 @@ export async function cancelSubscription(
   return cancelNow(sub, request.reason);
 }
 
+const WITHDRAW = { kind: 'withdraw' } as const;
+
 async function cancelNow(sub: SubscriptionProcess, reason: string | undefined): Promise<SubscriptionChangeResult> {
   const why = reason ?? 'cancelled_at_once';
   const plan = await activities.planUnusedCredit({ ...sub.scope, tenantSlug: sub.start.tenantSlug, asOf: sub.today() });
-  if (plan.kind === 'mixed_order')
-    throw ApplicationFailure.create({
-      type: SUBSCRIPTION_STATE_CONFLICT,
-      message:
-        `Order ${plan.orderNumber} paid this period together with other lines; cancel at the period end, ` +
-        'or ask an operator to cancel that order',
-      details: ['subscription_order_mixed'],
-      nonRetryable: true,
-    });
   // An unpaid renewal is withdrawn, so nobody pays it after the end.
   const renewal = sub.currentRenewal;
   if (renewal) {
-    const withdrawal = { ...renewal, subscriptionId: sub.scope.subscriptionId, feeAmount: 0, reason: why };
+    const withdrawal = { ...renewal, subscriptionId: sub.scope.subscriptionId, part: WITHDRAW, reason: why };
     refuseUnlessCancelled(await activities.cancelSubscriptionOrder(withdrawal));
     await activities.markRenewalCycle({ tenantId: sub.scope.tenantId, orderId: renewal.orderId, status: 'cancelled' });
   }
@@ -66,7 +59,8 @@ async function cancelNow(sub: SubscriptionProcess, reason: string | undefined): 
       subscriptionId: sub.scope.subscriptionId,
       orderId: plan.orderId,
       orderWorkflowId: plan.orderWorkflowId,
-      feeAmount: plan.feeAmount,
+      // Only the subscription's line, only its unused days: the order and its other lines stay.
+      part: { kind: 'credit_unused', amount: plan.credit },
       reason: why,
     });
     refuseUnlessCancelled(cancelled);

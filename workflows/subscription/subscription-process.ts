@@ -35,6 +35,7 @@ export class SubscriptionProcess {
   /** When the current period began on this workflow's clock (the day-length override counts from it). */
   periodStartedAtMs: number;
   renewals: number;
+  /** Undefined only until the run has read it (its first activity). */
   term!: SubscriptionTerm;
   waitingFor: string | null = null;
   /** The latest status each renewal order reported. */
@@ -132,7 +133,8 @@ export class SubscriptionProcess {
 
   /** Updates run one at a time, and not while the main loop is in the middle of a renewal step. */
   async inUpdateTurn<T>(run: () => Promise<T>): Promise<T> {
-    await condition(() => !this.updateRunning);
+    // An Update may arrive as a run starts (right after continue-as-new): it waits for the term.
+    await condition(() => this.term !== undefined && !this.updateRunning);
     this.updateRunning = true;
     try {
       return await run();

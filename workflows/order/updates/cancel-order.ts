@@ -4,8 +4,13 @@ import { activities } from '../activities';
 import { refundOrPark } from '../compensations';
 import type { OrderProcess } from '../order-process';
 
+// Crediting a subscription's unused days is a part of the order, as cancelling some participants is.
 const kindOf = (request: CancelOrderRequest) =>
-  ({ kind: 'cancel', by: request.by, partial: Boolean(request.participantIndexes?.length) }) as const;
+  ({
+    kind: 'cancel',
+    by: request.by,
+    partial: Boolean(request.participantIndexes?.length) || request.bySubscription?.kind === 'credit_unused',
+  }) as const;
 
 export function validateCancellation(order: OrderProcess, request: CancelOrderRequest): void {
   order.assertMay(kindOf(request));
@@ -37,12 +42,18 @@ export async function cancelOrder(order: OrderProcess, request: CancelOrderReque
     request,
     decision,
   });
-  await activities.queueOrderEmail({ ...order.scope, kind: 'cancelled', sequence });
+  // A renewal its subscription withdraws is the subscription's news (its cancelled mail), not the order's.
+  if (request.bySubscription?.kind !== 'withdraw')
+    await activities.queueOrderEmail({ ...order.scope, kind: 'cancelled', sequence });
   if (outcome.full) {
     order.move('cancelled', outcome.manualRefund > 0 ? 'an operator to refund by bank transfer' : null);
   } else {
     order.facts.amountDue = outcome.leftToPay;
-    order.publish(`${request.participantIndexes?.length ?? 0} participant(s) cancelled`);
+    order.publish(
+      request.bySubscription
+        ? 'the unused part of the subscription period credited'
+        : `${request.participantIndexes?.length ?? 0} participant(s) cancelled`,
+    );
   }
   const refundRefused = await refundOrPark(order, outcome.cardRefunds, `cancellation-${sequence}`);
   return {
