@@ -250,7 +250,8 @@ describe('GET /v1/subscriptions', () => {
       customer: { id: null, email: 'jane@example.com' },
       start_date: '2026-01-01',
       current_period_end: '2026-03-31',
-      next_renewal_date: '2026-03-31',
+      // Cancelled at the period end: it renews no more.
+      next_renewal_date: null,
       cancel_at_period_end: true,
       order_id: news.orderId,
       created_at: '2026-01-01T10:00:00.000Z',
@@ -326,7 +327,8 @@ describe('GET /v1/subscriptions/{id}', () => {
       customer: { id: null, email: 'Other@Example.com' },
       start_date: '2026-01-01',
       current_period_end: '2026-03-31',
-      next_renewal_date: '2026-03-31',
+      // Paused: nothing renews until it is resumed.
+      next_renewal_date: null,
       cancel_at_period_end: false,
       order: { id: radio.orderId, number: radio.orderNumber, status: 'completed' },
       periods: [],
