@@ -306,3 +306,30 @@ export function createSmtpTransport(smtpUrl: string): Transporter<SMTPPoolSentMe
     dnsTimeout: 5_000,
   });
 }
+
+/** How long a workflow step waits for its mail to leave before it moves on. */
+const FAST_PATH_WAIT_MS = 1_000;
+
+/**
+ * The fast path: most mail leaves now. The caller waits at most FAST_PATH_WAIT_MS, so a slow or
+ * hung SMTP server never holds up an order's or a subscription's progress; delivery goes on in the
+ * background and whatever fails stays pending for the dispatcher.
+ */
+export async function deliverSoon(
+  db: Db,
+  transport: MailTransport,
+  ids: readonly string[],
+  from: FromResolver | undefined,
+): Promise<void> {
+  const delivery = deliverPendingEmails(db, transport, { ids: [...ids], from: from ?? tenantEmailFrom(db) }).catch(
+    () => undefined,
+  );
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    delivery,
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, FAST_PATH_WAIT_MS);
+    }),
+  ]);
+  clearTimeout(timer);
+}

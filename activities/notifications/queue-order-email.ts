@@ -5,7 +5,7 @@ import { type EmailKind, renderOrderEmail } from './email-templates';
 
 export type { EmailKind } from './email-templates';
 import { type LoadedOrderEmailView, loadOrderEmailView } from './order-email-view';
-import { deliverPendingEmails, type FromResolver, type MailTransport, queueEmails, tenantEmailFrom } from './outbox';
+import { deliverSoon, type FromResolver, type MailTransport, queueEmails } from './outbox';
 
 export interface QueueOrderEmailDeps {
   db: Db;
@@ -23,9 +23,6 @@ export interface QueueOrderEmailInput {
   /** For mails that may go out more than once per order (2nd reminder, 2nd cancellation…). */
   sequence?: number;
 }
-
-/** How long an order step waits for its mail to leave before it moves on. */
-const FAST_PATH_WAIT_MS = 1_000;
 
 /** The document whose number / due date an e-mail of this kind shows (when the order has one). */
 const DOCUMENT_KIND: Partial<Record<EmailKind, InvoicesTable['kind']>> = {
@@ -106,20 +103,6 @@ export async function queueOrderEmail(
       attachmentInvoiceId,
     })),
   );
-  // Fast path: most mail leaves now. The order waits for it at most FAST_PATH_WAIT_MS, so a
-  // slow or hung SMTP server never holds up the order's progress; delivery goes on in the
-  // background and whatever fails stays pending for the dispatcher.
-  const delivery = deliverPendingEmails(deps.db, deps.transport, {
-    ids,
-    from: deps.from ?? tenantEmailFrom(deps.db),
-  }).catch(() => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    delivery,
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, FAST_PATH_WAIT_MS);
-    }),
-  ]);
-  clearTimeout(timer);
+  await deliverSoon(deps.db, deps.transport, ids, deps.from);
   return { queued: ids.length };
 }

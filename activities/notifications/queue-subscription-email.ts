@@ -2,7 +2,7 @@ import type { Db } from '../../db/database';
 import { loadSubscriptionEmailData, type SubscriptionEmailData } from '../../db/queries/subscription-email-data';
 import { vatFromExclusive } from '../../domain/pricing';
 import { DEFAULT_EMAIL_TIME_ZONE } from './email-templates';
-import { deliverPendingEmails, type FromResolver, type MailTransport, queueEmails, tenantEmailFrom } from './outbox';
+import { deliverSoon, type FromResolver, type MailTransport, queueEmails } from './outbox';
 import {
   type RenewalPayment,
   renderSubscriptionEmail,
@@ -34,9 +34,6 @@ export interface QueueSubscriptionEmailDeps {
   /** From header per tenant; the tenant's email_from when absent. */
   from?: FromResolver;
 }
-
-/** How long the workflow's step waits for its mail to leave before it moves on (as order mails do). */
-const FAST_PATH_WAIT_MS = 1_000;
 
 /**
  * The outbox kind of one subscription mail. The outbox sends each (order, kind, recipient) once
@@ -159,17 +156,5 @@ export async function queueSubscriptionEmail(
       ...email,
     },
   ]);
-  // Fast path, as order mails: wait at most FAST_PATH_WAIT_MS; what fails stays pending.
-  const delivery = deliverPendingEmails(deps.db, deps.transport, {
-    ids,
-    from: deps.from ?? tenantEmailFrom(deps.db),
-  }).catch(() => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    delivery,
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, FAST_PATH_WAIT_MS);
-    }),
-  ]);
-  clearTimeout(timer);
+  await deliverSoon(deps.db, deps.transport, ids, deps.from);
 }

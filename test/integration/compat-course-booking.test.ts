@@ -298,4 +298,23 @@ describe('their error codes', () => {
   it('answers an unknown order in their shape', async () => {
     await expectFailure(await call('GET', `/compat/course-booking/v2/orders/${crypto.randomUUID()}`), 404, 'not_found');
   });
+
+  it('answers hostile requests in their shape, never 500: no body, a NUL byte, another tenant’s order', async () => {
+    const empty = await call('POST', '/compat/course-booking/v2/orders', undefined);
+    expect(empty.status).toBe(400);
+    expect(empty.body.successful).toBe(false);
+    const nul = await book(order({ booker_name: 'Jane\u0000Doe' }));
+    expect(nul.status).toBe(400);
+    expect(nul.body).toMatchObject({
+      successful: false,
+      errors: [expect.objectContaining({ code: expect.any(String) })],
+    });
+    const placed = await book(order());
+    expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+    const other = await createTenant(stack.database.db);
+    const foreign = await call('GET', `/compat/course-booking/v2/orders/${placed.body.summary.order_id}`, undefined, {
+      'X-API-Key': other.apiKey,
+    });
+    await expectFailure(foreign, 404, 'not_found');
+  });
 });
