@@ -38,7 +38,7 @@ export type CancellationDecision =
       feePercent: number;
       participantPositions: number[] | null;
       /** A subscription ended early: only this much of its line is credited (docs/subscriptions.md). */
-      subscriptionCredit?: number;
+      subscriptionCredit?: { amount: number; lineId: string };
     }
   | { allowed: false; code: string; message: string };
 
@@ -66,7 +66,11 @@ interface CancelInput {
   orderId: string;
   cancellationId: string;
   request: CancelOrderRequest;
-  decision: { feePercent: number; participantPositions: number[] | null; subscriptionCredit?: number };
+  decision: {
+    feePercent: number;
+    participantPositions: number[] | null;
+    subscriptionCredit?: { amount: number; lineId: string };
+  };
   /** `manual`: an operator refunds by bank transfer, even where a card could take it. */
   refundVia?: 'provider' | 'manual';
 }
@@ -127,7 +131,12 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
         const { bySubscription } = request;
         return bySubscription.kind === 'withdraw'
           ? { allowed: true, feePercent: 0, participantPositions: null }
-          : { allowed: true, feePercent: 0, participantPositions: null, subscriptionCredit: bySubscription.amount };
+          : {
+              allowed: true,
+              feePercent: 0,
+              participantPositions: null,
+              subscriptionCredit: { amount: bySubscription.amount, lineId: bySubscription.lineId },
+            };
       }
       const [tenant, startsAt, participants, ledger, subscription] = await Promise.all([
         loadCancellationPolicy(db, input.tenantId),
@@ -219,7 +228,7 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
         const affectedLines = full
           ? lines.filter(isLive)
           : subscriptionCredit !== undefined
-            ? lines.filter((l) => l.subscription_period_id !== null)
+            ? lines.filter((l) => l.id === subscriptionCredit.lineId)
             : lines.filter((l) => l.participant_id !== null && affectedParticipantIds.includes(l.participant_id));
 
         const seatsReleased = full
@@ -230,7 +239,7 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
         const ledger = await loadOrderLedger(trx, input.orderId);
         const lineValue = affectedLines.reduce((n, l) => n + l.incl_vat - l.credited, 0);
         // A subscription ended early gives back the unused share of its line, never more than is left of it.
-        const partValue = subscriptionCredit === undefined ? lineValue : Math.min(subscriptionCredit, lineValue);
+        const partValue = subscriptionCredit === undefined ? lineValue : Math.min(subscriptionCredit.amount, lineValue);
         const money = cancellationMoney(ledger, { value: partValue, feePercent: input.decision.feePercent, full });
         // A full cancellation may also give up fees kept on earlier parts (when they were never
         // paid), so its credit spreads over every line with value left, not only the live ones.
@@ -299,7 +308,7 @@ export function createOrderCancellationActivities({ db }: ActivityDeps) {
   };
 }
 
-function cancelledWhat(full: boolean, subscriptionCredit: number | undefined, positions: number[] | null): string {
+function cancelledWhat(full: boolean, subscriptionCredit: object | undefined, positions: number[] | null): string {
   if (full) return 'Order';
   if (subscriptionCredit !== undefined) return 'The unused part of the subscription period';
   return `Participant(s) ${positions?.join(', ')}`;

@@ -19,6 +19,7 @@ import {
   type CancelOrderRequest,
   type CancelResult,
   cancelOrderUpdate,
+  orderWorkflowId,
   startPaymentUpdate,
 } from '../workflows/order-messages';
 import { type SubscriptionWorkflowStart, subscriptionWorkflowId } from '../workflows/subscription-messages';
@@ -38,12 +39,7 @@ interface SubscriptionRef {
 
 export type UnusedCreditPlan =
   | { kind: 'nothing_to_credit' }
-  | { kind: 'credit'; orderId: string; orderWorkflowId: string; credit: number };
-
-/** As the API names order workflows (api/routes/orders.ts). */
-function orderWorkflowIdOf(tenantSlug: string, orderNumber: number): string {
-  return `order-${tenantSlug}-${orderNumber}`;
-}
+  | { kind: 'credit'; orderId: string; orderWorkflowId: string; lineId: string; credit: number };
 
 /** What a renewal attempt came to: paid, or not (with the page the customer can pay on). */
 export type RenewalChargeOutcome =
@@ -148,7 +144,8 @@ export function createSubscriptionActivities(deps: ActivityDeps) {
       return {
         kind: 'credit',
         orderId: charge.orderId,
-        orderWorkflowId: orderWorkflowIdOf(input.tenantSlug, charge.orderNumber),
+        orderWorkflowId: orderWorkflowId(input.tenantSlug, charge.orderNumber),
+        lineId: charge.lineId,
         credit,
       };
     },

@@ -38,10 +38,10 @@ export interface CancelOrderRequest {
   tenantFee?: boolean;
   /**
    * Only from a subscription cancelled at once (never from the API): `withdraw` cancels an unpaid
-   * renewal outright; `credit_unused` credits this much of the subscription line (the unused days
+   * renewal outright; `credit_unused` credits this much of the subscription's line (the unused days
    * of a paid period) and leaves the rest of the order as it is.
    */
-  bySubscription?: { kind: 'withdraw' } | { kind: 'credit_unused'; amount: number };
+  bySubscription?: { kind: 'withdraw' } | { kind: 'credit_unused'; amount: number; lineId: string };
 }
 
 /**

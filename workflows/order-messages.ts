@@ -112,3 +112,8 @@ export interface ApprovalResult {
 export const decideApprovalUpdate = defineUpdate<ApprovalResult, [OrderCommands.ApprovalDecision]>('decideApproval');
 export const startPaymentUpdate = defineUpdate<StartPaymentResult, [OrderCommands.StartPaymentRequest]>('startPayment');
 export const orderProgressQuery = defineQuery<OrderProgress>('progress');
+
+/** One workflow per order, named for operators: `order-<tenant slug>-<order number>`. */
+export function orderWorkflowId(tenantSlug: string, orderNumber: number): string {
+  return `order-${tenantSlug}-${orderNumber}`;
+}

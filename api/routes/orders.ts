@@ -15,7 +15,7 @@ import {
 } from '../../db/queries/order-numbers';
 import { loadOrderSummary } from '../../db/queries/order-summary';
 import type { OrderSubmission, OrderWorkflowStart, SubmitResult } from '../../workflows/order-messages';
-import { ORDER_INTAKE_UNAVAILABLE, submitOrderUpdate } from '../../workflows/order-messages';
+import { ORDER_INTAKE_UNAVAILABLE, orderWorkflowId, submitOrderUpdate } from '../../workflows/order-messages';
 import type { orderWorkflow } from '../../workflows/order-workflow';
 import { OrderNumberKey, OrderStatusKey, TenantIdKey } from '../../workflows/search-attributes';
 import { recordOrderStarted } from '../../runtime/metrics';
@@ -50,10 +50,6 @@ function requestHash(body: unknown): string {
   return createHash('sha256')
     .update(JSON.stringify(canonical(body)))
     .digest('hex');
-}
-
-export function orderWorkflowId(tenantSlug: string, orderNumber: number): string {
-  return `order-${tenantSlug}-${orderNumber}`;
 }
 
 const idempotencyKeyHeader = z

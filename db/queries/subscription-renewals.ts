@@ -318,15 +318,13 @@ export interface CurrentPeriodCharge {
   orderNumber: number;
   start: string;
   end: string;
-  /** What the period's subscription line is still worth (its price less what was credited). */
+  /** The order line that bought the period: the subscription's own line of its first order, a renewal's one line. */
+  lineId: string;
+  /** What that line is still worth (its price less what was credited). */
   lineValue: number;
-  /** The same for the whole order. */
-  orderValue: number;
-  /** Lines of that order that are not the subscription's (a mixed order). */
-  otherLines: number;
 }
 
-/** The paid period running now and what its order is worth, or undefined before any was paid. */
+/** The paid period running now and what its line is still worth, or undefined before any was paid. */
 export async function loadCurrentPeriodCharge(
   db: Db,
   scope: { tenantId: string; subscriptionId: string },
@@ -334,23 +332,23 @@ export async function loadCurrentPeriodCharge(
   const row = await db
     .selectFrom('subscription_cycles as c')
     .innerJoin('subscriptions as s', 's.id', 'c.subscription_id')
-    .innerJoin('order_lines as l', (join) => join.onRef('l.order_id', '=', 'c.order_id'))
+    // The first order may hold other lines (another subscription too): its own line is the one it named.
+    .innerJoin('order_lines as l', (join) =>
+      join
+        .onRef('l.order_id', '=', 'c.order_id')
+        .on(sql<boolean>`(l.id = s.order_line_id OR (c.sequence > 1 AND l.subscription_period_id IS NOT NULL))`),
+    )
     .select([
       'c.order_id',
       'c.order_number',
       sql<string>`c.start_date::text`.as('start'),
       sql<string>`c.end_date::text`.as('end'),
-      sql<string>`sum(l.incl_vat - l.credited) FILTER (WHERE l.product_id = s.product_id
-        AND l.subscription_period_id IS NOT NULL)`.as('line_value'),
-      sql<string>`sum(l.incl_vat - l.credited)`.as('order_value'),
-      sql<string>`count(*) FILTER (WHERE l.subscription_period_id IS NULL OR l.product_id <> s.product_id)`.as(
-        'other_lines',
-      ),
+      'l.id as line_id',
+      sql<number>`l.incl_vat - l.credited`.as('line_value'),
     ])
     .where('c.tenant_id', '=', scope.tenantId)
     .where('c.subscription_id', '=', scope.subscriptionId)
     .where('c.status', '=', 'paid')
-    .groupBy(['c.order_id', 'c.order_number', 'c.start_date', 'c.end_date', 'c.sequence'])
     .orderBy('c.sequence', 'desc')
     .limit(1)
     .executeTakeFirst();
@@ -360,9 +358,8 @@ export async function loadCurrentPeriodCharge(
     orderNumber: Number(row.order_number),
     start: row.start,
     end: row.end,
-    lineValue: Number(row.line_value ?? 0),
-    orderValue: Number(row.order_value ?? 0),
-    otherLines: Number(row.other_lines),
+    lineId: row.line_id,
+    lineValue: Number(row.line_value),
   };
 }
 

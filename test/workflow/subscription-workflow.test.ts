@@ -255,6 +255,7 @@ function createStubs(today: string, options: StubOptions = {}) {
         kind: 'credit',
         orderId: paid.orderId,
         orderWorkflowId: `order-${input.tenantSlug}-${paid.orderNumber}`,
+        lineId: `line-${paid.sequence}`,
         credit,
       };
       call.output = plan;
@@ -738,7 +739,7 @@ describe('cancelled at once', () => {
     expect(d.stubs.inputs('cancelSubscriptionOrder')).toEqual([
       expect.objectContaining({
         orderId: FIRST_ORDER_ID,
-        part: { kind: 'credit_unused', amount: planned.credit },
+        part: { kind: 'credit_unused', amount: planned.credit, lineId: planned.lineId },
         reason: 'cancelled_at_once',
       }),
     ]);

@@ -60,7 +60,7 @@ async function cancelNow(sub: SubscriptionProcess, reason: string | undefined): 
       orderId: plan.orderId,
       orderWorkflowId: plan.orderWorkflowId,
       // Only the subscription's line, only its unused days: the order and its other lines stay.
-      part: { kind: 'credit_unused', amount: plan.credit },
+      part: { kind: 'credit_unused', amount: plan.credit, lineId: plan.lineId },
       reason: why,
     });
     refuseUnlessCancelled(cancelled);

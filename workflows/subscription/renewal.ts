@@ -1,7 +1,7 @@
 import { ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
 import type { OrderStatus } from '../../domain/order-status';
 import { addDays } from '../../domain/subscription-calendar';
-import type { OrderWorkflowStart } from '../order-messages';
+import { type OrderWorkflowStart, orderWorkflowId } from '../order-messages';
 import { OrderNumberKey, OrderStatusKey, TenantIdKey } from '../search-attributes';
 import { subscriptionActivities as activities } from './activities';
 import type { SubscriptionProcess } from './subscription-process';
@@ -50,7 +50,7 @@ export async function renew(sub: SubscriptionProcess): Promise<boolean> {
 
 async function placeRenewal(sub: SubscriptionProcess): Promise<PlacedRenewal> {
   const cycle = await activities.prepareRenewal({ ...sub.scope, sequence: sub.term.nextSequence, today: sub.today() });
-  const orderWorkflowId = `order-${sub.start.tenantSlug}-${cycle.orderNumber}`;
+  const workflowId = orderWorkflowId(sub.start.tenantSlug, cycle.orderNumber);
   const start: OrderWorkflowStart = {
     tenantId: sub.scope.tenantId,
     tenantSlug: sub.start.tenantSlug,
@@ -63,7 +63,7 @@ async function placeRenewal(sub: SubscriptionProcess): Promise<PlacedRenewal> {
     },
   };
   await startChild('orderWorkflow', {
-    workflowId: orderWorkflowId,
+    workflowId,
     args: [start],
     // The order lives on its own: a subscription that continues as new or ends leaves it running.
     parentClosePolicy: ParentClosePolicy.ABANDON,
@@ -80,7 +80,7 @@ async function placeRenewal(sub: SubscriptionProcess): Promise<PlacedRenewal> {
   return {
     sequence: cycle.sequence,
     orderId: cycle.orderId,
-    orderWorkflowId,
+    orderWorkflowId: workflowId,
     savedCardId: cycle.savedCardId,
     paymentMethod: cycle.paymentMethod,
   };
@@ -97,7 +97,7 @@ async function resumePending(sub: SubscriptionProcess): Promise<PlacedRenewal> {
   return {
     sequence: pending.sequence,
     orderId: pending.orderId,
-    orderWorkflowId: `order-${sub.start.tenantSlug}-${pending.orderNumber}`,
+    orderWorkflowId: orderWorkflowId(sub.start.tenantSlug, pending.orderNumber),
     savedCardId: sub.term.savedCardId,
     paymentMethod: sub.term.paymentMethod,
   };
