@@ -55,5 +55,7 @@ export interface AppEnv {
     deps: AppDeps;
     /** When this request must have answered (ms since the epoch): idempotency leases end then. */
     deadline: number;
+    /** A compatibility route's key, however it was presented (api/compat/compat-auth.ts). */
+    compatKey?: string;
   };
 }

@@ -16,7 +16,8 @@ import { answerProblem, dependencyUnavailable, failedDependency } from './outage
 import { ApiProblem, problemResponse, problems } from './problem';
 import { requestDeadline } from './request-deadline';
 import { rejectControlCharacters } from './request-rules';
-import { courseBookingRoutes } from './compat/course-booking/routes';
+import { compatAdapters } from './compat/adapters';
+import { compatDocument } from './compat/compat-document';
 import { catalogRoutes } from './routes/catalog';
 import { catalogAdminRoutes } from './routes/catalog-admin';
 import { subscriptionPeriodRoutes } from './routes/subscription-periods';
@@ -148,12 +149,12 @@ export function createApp(deps: AppDeps): App {
   app.route('/psp/stripe', stripeReturnPageRoutes);
   app.route('/psp/sandbox', sandboxPaymentPageRoutes);
   app.route('/psp/sandbox', sandboxCardPageRoutes);
-  // Another platform's calls in its own shapes (docs/compatibility.md), authenticated inside (its
+  // Other platforms' calls in their own shapes (docs/compatibility.md), each authenticated inside (its
   // error shape even for a bad key) and placed through this app's own /v1 routes, in-process.
-  app.route(
-    '/compat/course-booking',
-    courseBookingRoutes((path, init) => app.request(path, init)),
-  );
+  const callApi = (path: string, init: RequestInit) => app.request(path, init);
+  for (const adapter of compatAdapters) app.route(`/compat/${adapter.prefix}`, adapter.routes(callApi));
+  let compatDoc: object | undefined;
+  app.get('/compat/openapi.json', (c) => c.json((compatDoc ??= compatDocument(compatAdapters, deps.publicBaseUrl))));
   const devMailDir = deps.devRoutes?.mailSinkDir;
   if (devMailDir) {
     app.route('/dev', devMailRoutes({ mailSinkDir: devMailDir, allowRemote: deps.devRoutes?.allowRemote }));

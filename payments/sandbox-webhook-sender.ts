@@ -1,6 +1,10 @@
 import type { Db } from '../db/database';
 import { loadSandboxSessionReference } from '../db/queries/sandbox-psp-sessions';
-import { findQueuedWebhookPayload, insertWebhookDelivery } from '../db/queries/sandbox-webhook-deliveries';
+import {
+  findQueuedWebhookPayload,
+  insertWebhookDelivery,
+  loadWebhookDeliveryState,
+} from '../db/queries/sandbox-webhook-deliveries';
 import { deliverDueSandboxWebhooks } from './sandbox-webhook-queue';
 
 export type SandboxOutcome = 'succeeded' | 'failed' | 'cancelled';
@@ -72,15 +76,16 @@ export async function deliverSandboxWebhookNow(db: Db, deliveryId: string): Prom
 
 /**
  * What the sandbox provider does after something happens to a session: queue a signed webhook
- * to the merchant and try it at once. Returns whether this first attempt was delivered; if not,
- * the delivery loop keeps trying (and the workflow asks the provider at the deadline anyway).
+ * to the merchant and try it at once. Resolves whether it was delivered within `waitMs`: the
+ * delivery loop may claim the fresh row before this fast path does, and then the answer is
+ * that loop's first attempt, not a false "not delivered".
  */
 export async function sendSandboxWebhook(
   db: Db,
   sessionId: string,
   outcome: SandboxOutcome,
   attemptId: string,
-  options: { failureReason?: SandboxFailureReason } = {},
+  options: { failureReason?: SandboxFailureReason; waitMs?: number } = {},
 ): Promise<boolean> {
   const deliveryId = await enqueueSandboxWebhook(db, {
     sessionId,
@@ -88,5 +93,12 @@ export async function sendSandboxWebhook(
     attemptId,
     failureReason: options.failureReason,
   });
-  return deliverSandboxWebhookNow(db, deliveryId);
+  if (await deliverSandboxWebhookNow(db, deliveryId)) return true;
+  const deadline = Date.now() + (options.waitMs ?? 10_000);
+  for (;;) {
+    const state = await loadWebhookDeliveryState(db, deliveryId);
+    if (!state || state.delivered || state.lastError !== null) return state?.delivered ?? false;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

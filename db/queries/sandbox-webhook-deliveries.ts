@@ -117,3 +117,16 @@ export async function insertWebhookDelivery(
     .execute();
   return id;
 }
+
+/** Where one delivery stands: delivered, or the error of its last failed attempt (both null while in flight). */
+export async function loadWebhookDeliveryState(
+  db: Kysely<Database>,
+  id: string,
+): Promise<{ delivered: boolean; lastError: string | null } | undefined> {
+  const row = await db
+    .selectFrom('sandbox_webhook_deliveries')
+    .select(['delivered_at', 'last_error'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row && { delivered: row.delivered_at !== null, lastError: row.last_error };
+}

@@ -3,10 +3,12 @@ import { getOccurrence } from '../../../db/queries/catalog';
 import { tenantBaseCurrency } from '../../../db/queries/catalog-admin';
 import { findOccurrenceByExternalId, findProductByExternalId } from '../../../db/queries/external-ids';
 import type { AppEnv } from '../../app-env';
-import { authenticate, requireAnyScope, requireScope } from '../../auth';
+import { requireAnyScope, requireScope } from '../../auth';
 import { isUuid } from '../../cursor';
 import { ApiProblem } from '../../problem';
 import { createResourceApp } from '../../resource-app';
+import { type CallApi, callOurApi } from '../call-api';
+import { authenticateCompat } from '../compat-auth';
 import { type OurOrder, toCourseBookingSummary } from './answer-mapping';
 import { type CourseBookingError, toCourseBookingFailure } from './error-mapping';
 import { parseCourseBookingRequest, platformIdsOf, toOrderRequest } from './request-mapping';
@@ -15,19 +17,6 @@ import { parseCourseBookingRequest, platformIdsOf, toOrderRequest } from './requ
 // Nothing is decided here: the body is mapped to our OrderRequest and placed through POST
 // /v1/orders itself, in-process, so validation, pricing, seats, payment and idempotency are that
 // route's, and the order is an ordinary /v1 order afterwards.
-
-/** Our own API, called in-process (api/app.ts passes `app.request`): no import cycle with the app. */
-export type CallApi = (path: string, init: RequestInit) => Response | Promise<Response>;
-
-/** The headers a call of ours carries on: the same key, the retry key, JSON both ways. */
-function forwardedHeaders(c: Context<AppEnv>): Record<string, string> {
-  const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' };
-  for (const name of ['x-api-key', 'authorization', 'idempotency-key']) {
-    const value = c.req.header(name);
-    if (value !== undefined) headers[name] = value;
-  }
-  return headers;
-}
 
 function failure(
   c: Context<AppEnv>,
@@ -63,7 +52,7 @@ export function courseBookingRoutes(callApi: CallApi) {
     const { errors } = toCourseBookingFailure(error.status, { ...error, errors: error.errors });
     return failure(c, error.status, errors, error.headers);
   });
-  routes.use('*', authenticate);
+  routes.use('*', authenticateCompat('header'));
 
   routes.post('/v2/orders', requireScope('orders:write'), async (c) => {
     let value: unknown;
@@ -104,11 +93,7 @@ export function courseBookingRoutes(callApi: CallApi) {
 
     const currency = typeof body.currency === 'string' ? body.currency : await tenantBaseCurrency(db, tenantId);
     const request = toOrderRequest(body, { occurrenceId, productIds }, currency);
-    const response = await callApi('/v1/orders', {
-      method: 'POST',
-      headers: forwardedHeaders(c),
-      body: JSON.stringify(request),
-    });
+    const response = await callOurApi(c, callApi, 'POST', '/v1/orders', request);
     if (!response.ok) return relayProblem(c, response);
     const order = (await response.json()) as Parameters<typeof coursedateOf>[1];
     const summary = toCourseBookingSummary(order, await coursedateOf(c, order));
@@ -119,10 +104,7 @@ export function courseBookingRoutes(callApi: CallApi) {
 
   // Where their documentation sends clients after payment: the same summary, for our order id.
   routes.get('/v2/orders/:id', requireAnyScope('orders:read', 'orders:write'), async (c) => {
-    const response = await callApi(`/v1/orders/${encodeURIComponent(c.req.param('id'))}`, {
-      method: 'GET',
-      headers: forwardedHeaders(c),
-    });
+    const response = await callOurApi(c, callApi, 'GET', `/v1/orders/${encodeURIComponent(c.req.param('id'))}`);
     if (!response.ok) return relayProblem(c, response);
     const order = (await response.json()) as Parameters<typeof coursedateOf>[1];
     return c.json({ successful: true as const, summary: toCourseBookingSummary(order, await coursedateOf(c, order)) });
