@@ -1,5 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { PaymentResultSignal } from '../workflows/order-messages';
+import type { CompletionScope, PaymentResultSignal } from '../workflows/order-messages';
 
 /** Booking after a payment is tried this many times before the workflow compensates. */
 export const BOOKING_ATTEMPTS = 10;
@@ -9,7 +9,12 @@ interface Steps {
     accepted: boolean;
     reason?: string;
   }>;
-  completePaidOrder(input: { tenantId: string; orderId: string; receipt: boolean }): Promise<unknown>;
+  completePaidOrder(input: {
+    tenantId: string;
+    orderId: string;
+    receipt: boolean;
+    sells?: CompletionScope;
+  }): Promise<unknown>;
 }
 
 export type CardPaymentResult =
@@ -32,13 +37,14 @@ export function createCardPaymentCompletion(steps: Steps) {
       orderId: string;
       event: PaymentResultSignal;
       receipt: boolean;
+      sells?: CompletionScope;
     }): Promise<CardPaymentResult> {
       const { tenantId, orderId, event } = input;
       const recorded = await steps.recordPaymentOutcome({ tenantId, orderId, event });
       if (event.outcome !== 'succeeded') return { outcome: 'not_paid' };
       if (!recorded.accepted) return { outcome: 'differs', reason: recorded.reason ?? 'the payment differs' };
       try {
-        await steps.completePaidOrder({ tenantId, orderId, receipt: input.receipt });
+        await steps.completePaidOrder({ tenantId, orderId, receipt: input.receipt, sells: input.sells });
         return { outcome: 'completed' };
       } catch (error) {
         const final = error instanceof ApplicationFailure && error.nonRetryable;

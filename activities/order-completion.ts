@@ -1,3 +1,4 @@
+import type { CompletionScope } from '../workflows/order-messages';
 import type { ActivityDeps } from './activity-deps';
 import { issueGiftVouchersInTransaction } from './gift-vouchers';
 import { issueDocumentInTransaction } from './documents/issue-document';
@@ -18,24 +19,26 @@ export function createOrderCompletionActivities(deps: ActivityDeps) {
       tenantId: string;
       orderId: string;
       receipt: boolean;
+      /** Absent (a task scheduled before it existed): look at everything. */
+      sells?: CompletionScope;
     }): Promise<{ seatsBooked: number; documentNumber: string | null }> {
       const result = await db.transaction().execute(async (trx) => {
         const { seatsBooked } = await bookOrderInTransaction(trx, input.tenantId, input.orderId);
-        await issueGiftVouchersInTransaction(trx, input);
-        await startOrderSubscriptionsInTransaction(trx, input);
+        if (input.sells?.giftVouchers !== false) await issueGiftVouchersInTransaction(trx, input);
+        if (input.sells?.subscriptions !== false) await startOrderSubscriptionsInTransaction(trx, input);
         const document = input.receipt
           ? await issueDocumentInTransaction(trx, { tenantId: input.tenantId, orderId: input.orderId, kind: 'receipt' })
           : null;
-        const first = await setOrderStatusInTransaction(trx, {
+        const written = await setOrderStatusInTransaction(trx, {
           tenantId: input.tenantId,
           orderId: input.orderId,
           status: 'completed',
           eventKey: 'completed',
           message: 'Order completed',
         });
-        return { seatsBooked, documentNumber: document?.documentNumber ?? null, first };
+        return { seatsBooked, documentNumber: document?.documentNumber ?? null, written };
       });
-      if (result.first) await recordStatusMetric(db, { ...input, status: 'completed' });
+      if (result.written.first) await recordStatusMetric(db, { ...input, status: 'completed' }, result.written.facts);
       await queueOrderEmail(
         { db, transport: deps.mailTransport, publicBaseUrl: deps.publicBaseUrl },
         { tenantId: input.tenantId, orderId: input.orderId, kind: 'receipt' },

@@ -17,6 +17,7 @@ import {
 import { holdSeats } from '../db/queries/seat-holds';
 import { loadLatePaymentPolicy } from '../db/queries/tenant-settings';
 import type { Db } from '../db/database';
+import type { OrderMetricFacts } from '../db/queries/metrics';
 import { recordOrderTransition } from '../runtime/metrics';
 import { renewSubscriptionInTransaction, startOrderSubscriptionsInTransaction } from '../db/queries/subscription-start';
 import type { ActivityDeps } from './activity-deps';
@@ -28,10 +29,20 @@ interface OrderRef {
 
 class SeatsGone extends Error {}
 
-/** A status an activity set for the first time, as a metric when it is one we count. */
-export async function recordStatusMetric(db: Db, input: OrderRef & { status: OrderStatus }): Promise<void> {
+/** A status set for the first time, as a metric when it is one we count (facts: read by the status write). */
+export async function recordStatusMetric(
+  db: Db,
+  input: OrderRef & { status: OrderStatus },
+  facts: OrderMetricFacts | undefined,
+): Promise<void> {
   if (input.status === 'paid' || input.status === 'completed')
-    await recordOrderTransition(db, input.orderId, input.status);
+    await recordOrderTransition(db, input.orderId, input.status, facts);
+}
+
+/** A status written with its timeline event: whether it was the first time, and the order's metric facts. */
+export interface StatusWritten {
+  first: boolean;
+  facts: OrderMetricFacts | undefined;
 }
 
 /** Held seats become bookings; each participant gets a booking id. Safe to repeat. */
@@ -55,9 +66,9 @@ export async function bookOrderInTransaction(
 export async function setOrderStatusInTransaction(
   trx: Kysely<Database>,
   input: OrderRef & { status: OrderStatus; eventKey: string; message: string; data?: Record<string, unknown> },
-): Promise<boolean> {
-  await setOrderStatus(trx, input, input.status);
-  return appendOrderEvent(trx, {
+): Promise<StatusWritten> {
+  const facts = await setOrderStatus(trx, input, input.status);
+  const first = await appendOrderEvent(trx, {
     tenantId: input.tenantId,
     orderId: input.orderId,
     eventKey: input.eventKey,
@@ -65,6 +76,7 @@ export async function setOrderStatusInTransaction(
     message: input.message,
     data: input.data,
   });
+  return { first, facts };
 }
 
 export function createOrderLifecycleActivities({ db, paymentProviders }: ActivityDeps) {
@@ -179,11 +191,11 @@ export function createOrderLifecycleActivities({ db, paymentProviders }: Activit
 
     /** An operator settled the order: it takes the status the settlement decided, the reason goes to the timeline. */
     async resumeOrder(input: OrderRef & { status: OrderStatus; eventKey: string; message: string }): Promise<void> {
-      const first = await db.transaction().execute(async (trx) => {
+      const written = await db.transaction().execute(async (trx) => {
         await setAttentionReason(trx, input, null);
         return setOrderStatusInTransaction(trx, { ...input });
       });
-      if (first) await recordStatusMetric(db, input);
+      if (written.first) await recordStatusMetric(db, input, written.facts);
     },
 
     /** Puts the order on the operators' list (attention_reason) without changing its status. */
@@ -203,8 +215,8 @@ export function createOrderLifecycleActivities({ db, paymentProviders }: Activit
     async setOrderStatus(
       input: OrderRef & { status: OrderStatus; eventKey: string; message: string; data?: Record<string, unknown> },
     ): Promise<void> {
-      const first = await db.transaction().execute((trx) => setOrderStatusInTransaction(trx, input));
-      if (first) await recordStatusMetric(db, input);
+      const written = await db.transaction().execute((trx) => setOrderStatusInTransaction(trx, input));
+      if (written.first) await recordStatusMetric(db, input, written.facts);
     },
   };
 }

@@ -19,6 +19,7 @@ import {
 import { markOrderPaymentFailed, setPaymentStatus } from '../db/queries/order-status';
 import { leftToPay } from '../domain/order-money';
 import type { PaymentResultSignal } from '../workflows/order-messages';
+import type { OrderMetricFacts } from '../db/queries/metrics';
 import { recordOrderTransition, recordPayment, recordRefund } from '../runtime/metrics';
 import type { ActivityDeps } from './activity-deps';
 
@@ -143,6 +144,7 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
           ? `paid ${event.amount} ${event.currency}, expected ${expected.amount} ${expected.currency}`
           : undefined;
       let becamePaid = false;
+      let paidFacts: OrderMetricFacts | undefined;
       const first = await db.transaction().execute(async (trx) => {
         const status =
           event.outcome === 'succeeded' ? 'succeeded' : event.outcome === 'failed' ? 'failed' : 'cancelled';
@@ -159,7 +161,7 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
             : ['awaiting_payment', 'payment_failed'].includes(order.status)
               ? 'paid'
               : order.status;
-          await setPaymentStatus(trx, orderId, nextStatus, mismatch ?? null);
+          paidFacts = await setPaymentStatus(trx, orderId, nextStatus, mismatch ?? null);
           becamePaid = nextStatus === 'paid' && order.status !== 'paid';
         } else if (order.status === 'awaiting_payment') {
           await markOrderPaymentFailed(trx, orderId);
@@ -183,7 +185,7 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
       });
       if (first) {
         recordPayment(event.provider, mismatch ? 'amount_mismatch' : event.outcome);
-        if (becamePaid) await recordOrderTransition(db, orderId, 'paid');
+        if (becamePaid) await recordOrderTransition(db, orderId, 'paid', paidFacts);
       }
       return mismatch ? { accepted: false, reason: mismatch } : { accepted: true };
     },

@@ -2,7 +2,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Db } from '../db/database';
-import { loadOrderMetricFacts, loadWorkerGaugeFacts, type WorkerGaugeFacts } from '../db/queries/metrics';
+import {
+  loadOrderMetricFacts,
+  loadWorkerGaugeFacts,
+  type OrderMetricFacts,
+  type WorkerGaugeFacts,
+} from '../db/queries/metrics';
 
 // Every Prometheus series of ours, in one place (README "Metrics"). Two registries, one per role:
 // the API serves `apiRegistry` on GET /metrics, the worker `workerRegistry` on its metrics port
@@ -191,9 +196,11 @@ export async function recordOrderTransition(
   db: Db,
   orderId: string,
   transition: 'paid' | 'completed' | 'expired' | 'cancelled',
+  /** Read by the write that made the transition, when it could: then no read of its own. */
+  known?: OrderMetricFacts,
 ): Promise<void> {
   try {
-    const facts = await loadOrderMetricFacts(db, orderId);
+    const facts = known ?? (await loadOrderMetricFacts(db, orderId));
     if (!facts) return;
     const labels = { payment_method: facts.paymentMethod };
     if (transition === 'paid') timeToPayment.observe(labels, facts.ageSeconds);

@@ -117,3 +117,9 @@ export const orderProgressQuery = defineQuery<OrderProgress>('progress');
 export function orderWorkflowId(tenantSlug: string, orderNumber: number): string {
   return `order-${tenantSlug}-${orderNumber}`;
 }
+
+/** Which parts of a completion apply to this order (activities skip the reads of the others). */
+export interface CompletionScope {
+  giftVouchers: boolean;
+  subscriptions: boolean;
+}

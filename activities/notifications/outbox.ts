@@ -180,7 +180,9 @@ export async function deliverPendingEmails(
   const tried: string[] = [];
   let outage: string | null = null;
 
-  while (tried.length < limit) {
+  // Named rows (the fast path) are done once each was tried: no further claim to find none.
+  const wanted = opts.ids ? Math.min(limit, opts.ids.length) : limit;
+  while (tried.length < wanted) {
     const outcome = await sendSlotsOf(transport)(() => deliverOneDueEmail());
     if (outcome === null) break;
     result[outcome] += 1;
@@ -310,6 +312,17 @@ export function createSmtpTransport(smtpUrl: string): Transporter<SMTPPoolSentMe
 /** How long a workflow step waits for its mail to leave before it moves on. */
 const FAST_PATH_WAIT_MS = 1_000;
 
+/** One cached From resolver per database, so the fast path does not read the tenant for every mail. */
+const emailFromByDb = new WeakMap<Db, FromResolver>();
+function sharedEmailFrom(db: Db): FromResolver {
+  let resolver = emailFromByDb.get(db);
+  if (!resolver) {
+    resolver = tenantEmailFrom(db);
+    emailFromByDb.set(db, resolver);
+  }
+  return resolver;
+}
+
 /**
  * The fast path: most mail leaves now. The caller waits at most FAST_PATH_WAIT_MS, so a slow or
  * hung SMTP server never holds up an order's or a subscription's progress; delivery goes on in the
@@ -321,7 +334,7 @@ export async function deliverSoon(
   ids: readonly string[],
   from: FromResolver | undefined,
 ): Promise<void> {
-  const delivery = deliverPendingEmails(db, transport, { ids: [...ids], from: from ?? tenantEmailFrom(db) }).catch(
+  const delivery = deliverPendingEmails(db, transport, { ids: [...ids], from: from ?? sharedEmailFrom(db) }).catch(
     () => undefined,
   );
   let timer: NodeJS.Timeout | undefined;

@@ -4,17 +4,31 @@ import type { Database, PaymentMethod } from '../schema';
 // What the Prometheus metrics read (runtime/metrics.ts): an order's labels and age when it
 // changes state, and the worker's gauges at scrape time.
 
+/** What an order's transition metric is labelled and measured with. */
+export interface OrderMetricFacts {
+  paymentMethod: PaymentMethod;
+  /** From orders.created_at to now. */
+  ageSeconds: number;
+}
+
+/** The order's age, as a column a status write can return (so the metric needs no read of its own). */
+export const orderAgeSeconds = sql<number>`extract(epoch from now() - orders.created_at)::float8`;
+
+export function toOrderMetricFacts(row: { payment_method: PaymentMethod; age_seconds: number }): OrderMetricFacts {
+  return { paymentMethod: row.payment_method, ageSeconds: Math.max(0, row.age_seconds) };
+}
+
 /** The order's payment method and its age in seconds (from orders.created_at to now). */
 export async function loadOrderMetricFacts(
   db: Kysely<Database>,
   orderId: string,
-): Promise<{ paymentMethod: PaymentMethod; ageSeconds: number } | undefined> {
+): Promise<OrderMetricFacts | undefined> {
   const row = await db
     .selectFrom('orders')
-    .select(['payment_method', sql<number>`extract(epoch from now() - created_at)::float8`.as('age_seconds')])
+    .select(['payment_method', orderAgeSeconds.as('age_seconds')])
     .where('id', '=', orderId)
     .executeTakeFirst();
-  return row && { paymentMethod: row.payment_method, ageSeconds: Math.max(0, row.age_seconds) };
+  return row && toOrderMetricFacts(row);
 }
 
 export interface WorkerGaugeFacts {

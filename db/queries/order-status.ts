@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { OrderStatus } from '../../domain/order-status';
 import type { Database, Order } from '../schema';
+import { type OrderMetricFacts, orderAgeSeconds, toOrderMetricFacts } from './metrics';
 import type { OrderScope } from './order-scope';
 
 // Writes to the order row that move it through its states. Each guard in a WHERE clause is what
@@ -8,8 +9,13 @@ import type { OrderScope } from './order-scope';
 
 export type OrderCodes = Pick<Order, 'campaign_code' | 'campaign_codes' | 'voucher_code' | 'voucher_applied'>;
 
-export async function setOrderStatus(trx: Kysely<Database>, scope: OrderScope, status: OrderStatus): Promise<void> {
-  await trx
+/** Sets the status; answers the order's metric labels and age, read by the same statement. */
+export async function setOrderStatus(
+  trx: Kysely<Database>,
+  scope: OrderScope,
+  status: OrderStatus,
+): Promise<OrderMetricFacts | undefined> {
+  const row = await trx
     .updateTable('orders')
     .set({
       status,
@@ -18,7 +24,9 @@ export async function setOrderStatus(trx: Kysely<Database>, scope: OrderScope, s
     })
     .where('id', '=', scope.orderId)
     .where('tenant_id', '=', scope.tenantId)
-    .execute();
+    .returning(['payment_method', orderAgeSeconds.as('age_seconds')])
+    .executeTakeFirst();
+  return row && toOrderMetricFacts(row);
 }
 
 /** The order's codes with its row locked (seats and codes are given back or taken under the lock). */
@@ -93,12 +101,14 @@ export async function setPaymentStatus(
   orderId: string,
   status: OrderStatus,
   attentionReason: string | null,
-): Promise<void> {
-  await trx
+): Promise<OrderMetricFacts | undefined> {
+  const row = await trx
     .updateTable('orders')
     .set({ status, attention_reason: attentionReason, updated_at: sql`now()` })
     .where('id', '=', orderId)
-    .execute();
+    .returning(['payment_method', orderAgeSeconds.as('age_seconds')])
+    .executeTakeFirst();
+  return row && toOrderMetricFacts(row);
 }
 
 export async function markOrderPaymentFailed(trx: Kysely<Database>, orderId: string): Promise<void> {

@@ -23,6 +23,8 @@ import {
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
+/** An order selling neither gift vouchers nor subscriptions: its completion looks at neither. */
+const NOTHING_ELSE_SOLD = { giftVouchers: false, subscriptions: false };
 
 let env: TestWorkflowEnvironment;
 const workflowSource = { workflowBundle: { codePath: inject('workflowBundlePath') } };
@@ -121,7 +123,7 @@ describe('card order paid by webhook', () => {
     expect(r.stubs.inputsOf('recordPaymentOutcome').map((i) => i.event.eventId)).toEqual(['evt-paid']);
     // Booking, the receipt (with a number), completion and the receipt mail in one activity.
     expect(r.stubs.inputsOf('completePaidOrder')).toEqual([
-      { tenantId: TENANT_ID, orderId: r.start.orderId, receipt: true },
+      { tenantId: TENANT_ID, orderId: r.start.orderId, receipt: true, sells: NOTHING_ELSE_SOLD },
     ]);
     expectScopeOnEveryCall(r);
     expect(r.result).toBe('completed');
@@ -447,7 +449,7 @@ describe('free order', () => {
     expect(r.stubs.names()).toEqual(['validateOrder', 'placeOrder', 'completePaidOrder']);
     // Nothing to pay, so no receipt document (the confirmation mail still goes out).
     expect(r.stubs.inputsOf('completePaidOrder')).toEqual([
-      { tenantId: TENANT_ID, orderId: r.start.orderId, receipt: false },
+      { tenantId: TENANT_ID, orderId: r.start.orderId, receipt: false, sells: NOTHING_ELSE_SOLD },
     ]);
     expect(r.result).toBe('completed');
     expect(searchAttributeUpserts(r.history).PaymentMethod).toEqual(['free']);
@@ -494,7 +496,7 @@ describe('prepaid order', () => {
     expect(r.stubs.inputsOf('placeOrder')[0]).toMatchObject({ paymentMethod: 'prepaid', preliminaryUntil: null });
     expect(r.stubs.names()).toEqual(['validateOrder', 'placeOrder', 'completePaidOrder']);
     expect(r.stubs.inputsOf('completePaidOrder')).toEqual([
-      { tenantId: TENANT_ID, orderId: r.start.orderId, receipt: true },
+      { tenantId: TENANT_ID, orderId: r.start.orderId, receipt: true, sells: NOTHING_ELSE_SOLD },
     ]);
     expect(r.result).toBe('completed');
     // `paid` is passed through, not rested in: the attributes are published where the order rests.

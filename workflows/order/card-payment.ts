@@ -128,6 +128,7 @@ async function takePaymentEvents(order: OrderProcess, saga: Compensations): Prom
       ...order.scope,
       event,
       receipt: order.facts.total > 0,
+      sells: order.completionScope,
     });
     switch (result.outcome) {
       case 'completed':

@@ -7,7 +7,11 @@ import type { OrderProcess } from './order-process';
 export async function completeOrder(order: OrderProcess, saga: Compensations): Promise<void> {
   await order.step(async () => {
     try {
-      await bookingActivities.completePaidOrder({ ...order.scope, receipt: order.facts.total > 0 });
+      await bookingActivities.completePaidOrder({
+        ...order.scope,
+        receipt: order.facts.total > 0,
+        sells: order.completionScope,
+      });
     } catch (error) {
       await compensateFailedBooking(order, saga, String(error));
       return;

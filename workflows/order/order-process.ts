@@ -21,6 +21,7 @@ import type { OrderStatus } from '../../domain/order-status';
 import type { OrderPaymentMethod } from '../../domain/order-request';
 import type { ApprovalHold } from '../../domain/order-draft';
 import {
+  type CompletionScope,
   type InvoicePaidSignal,
   ORDER_STATE_CONFLICT,
   type OrderProgress,
@@ -127,6 +128,18 @@ export class OrderProcess {
   private stepRunning = false;
   private readonly published = new Map<string, string>();
   private readonly pending = new Map<string, SearchAttributeUpdatePair>();
+
+  /**
+   * What the completion transaction must look at beyond seats and the receipt: the intake knows
+   * whether the order sells gift vouchers (a run older than that fact does not say: then look) or
+   * subscriptions (said only when it does, since they came), and a renewal moves its subscription on.
+   */
+  get completionScope(): CompletionScope {
+    return {
+      giftVouchers: this.facts.sellsGiftVouchers !== false,
+      subscriptions: this.facts.sellsSubscriptions === true || this.start.renewal !== undefined,
+    };
+  }
 
   constructor(readonly start: OrderWorkflowStart) {
     this.scope = { tenantId: start.tenantId, orderId: start.orderId };

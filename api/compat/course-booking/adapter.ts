@@ -31,7 +31,7 @@ export const courseBookingAdapter: CompatAdapter = {
     name: 'Course booking (compat)',
     description:
       "The course-booking platform's create-order call (seed 000): one course date, participants with products, " +
-      'prices in major units, `X-API-Key`. See docs/compatibility.md#the-course-booking-platform-seed-000.',
+      'prices in major units, `X-API-Key`. See docs/compatibility/course-booking.md.',
   },
   paths: {
     '/v2/orders': {

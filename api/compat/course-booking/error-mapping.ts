@@ -1,6 +1,6 @@
 // Our problem codes → the course-booking platform's error codes, answered in its shape
 // (`{successful: false, errors: [{code, message}]}`) with the HTTP status our API gave. A code of
-// ours with no counterpart there is passed on unchanged (docs/compatibility.md lists them), so
+// ours with no counterpart there is passed on unchanged (docs/compatibility/course-booking.md lists them), so
 // the client still learns what went wrong.
 
 export interface CourseBookingError {

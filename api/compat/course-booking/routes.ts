@@ -13,7 +13,7 @@ import { type OurOrder, toCourseBookingSummary } from './answer-mapping';
 import { type CourseBookingError, toCourseBookingFailure } from './error-mapping';
 import { parseCourseBookingRequest, platformIdsOf, toOrderRequest } from './request-mapping';
 
-// The course-booking platform's order calls, answered in its own shapes (docs/compatibility.md).
+// The course-booking platform's order calls, answered in its own shapes (docs/compatibility/course-booking.md).
 // Nothing is decided here: the body is mapped to our OrderRequest and placed through POST
 // /v1/orders itself, in-process, so validation, pricing, seats, payment and idempotency are that
 // route's, and the order is an ordinary /v1 order afterwards.
