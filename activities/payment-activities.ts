@@ -93,6 +93,7 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
           amount,
           currency: order.currency,
           idempotencyKey,
+          savedCardId: savedCardToken ? savedCardId : undefined,
         });
         await appendOrderEvent(trx, {
           tenantId,

@@ -24,6 +24,7 @@ import * as subscriptionPeriods from './migrations/0022_subscription_periods';
 import * as subscriptions from './migrations/0023_subscriptions';
 import * as subscriptionCycles from './migrations/0024_subscription_cycles';
 import * as catalogExternalIds from './migrations/0025_catalog_external_ids';
+import * as paymentSavedCard from './migrations/0026_payment_saved_card';
 
 // Migrations are listed in code (not read from a folder) so the same list works under tsx,
 // in a bundled build and in tests.
@@ -53,6 +54,7 @@ const migrations: Record<string, Migration> = {
   '0023_subscriptions': subscriptions,
   '0024_subscription_cycles': subscriptionCycles,
   '0025_catalog_external_ids': catalogExternalIds,
+  '0026_payment_saved_card': paymentSavedCard,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -409,6 +409,8 @@ export interface PaymentsTable {
   method: ColumnType<string | null, string | null | undefined, string | null>;
   external_provider: ColumnType<string | null, string | null | undefined, string | null>;
   paid_at: ColumnType<Date | null, string | Date | null | undefined, string | Date | null>;
+  /** The kept card a charge was made with, if it was (0026_payment_saved_card). */
+  saved_card_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
 }

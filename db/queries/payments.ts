@@ -71,6 +71,8 @@ export interface PendingCharge extends OrderScope {
   amount: number;
   currency: string;
   idempotencyKey: string;
+  /** The kept card the charge is made with (an off-session charge), if any. */
+  savedCardId?: string;
 }
 
 export async function insertPendingCharge(db: Kysely<Database>, charge: PendingCharge): Promise<void> {
@@ -88,6 +90,7 @@ export async function insertPendingCharge(db: Kysely<Database>, charge: PendingC
       status: 'pending',
       redirect_url: charge.redirectUrl,
       idempotency_key: charge.idempotencyKey,
+      saved_card_id: charge.savedCardId ?? null,
     })
     .onConflict((oc) => oc.column('idempotency_key').doNothing())
     .execute();

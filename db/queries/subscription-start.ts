@@ -88,9 +88,12 @@ export async function startOrderSubscriptionsInTransaction(trx: Db, scope: Order
   return lines.length;
 }
 
-/** The card the buyer chose to keep while paying this order (the consent is on the payment page). */
+/**
+ * The card the renewals go to: the one the buyer chose to keep while paying this order (the consent
+ * is on the payment page), else the kept card the order was paid with.
+ */
 async function cardSavedByOrder(trx: Db, scope: OrderScope): Promise<string | null> {
-  const card = await trx
+  const keptNow = await trx
     .selectFrom('saved_cards')
     .select('id')
     .where('tenant_id', '=', scope.tenantId)
@@ -99,7 +102,20 @@ async function cardSavedByOrder(trx: Db, scope: OrderScope): Promise<string | nu
     .orderBy('created_at', 'desc')
     .limit(1)
     .executeTakeFirst();
-  return card?.id ?? null;
+  if (keptNow) return keptNow.id;
+  const paidWith = await trx
+    .selectFrom('payments')
+    .innerJoin('saved_cards', 'saved_cards.id', 'payments.saved_card_id')
+    .select('saved_cards.id')
+    .where('payments.tenant_id', '=', scope.tenantId)
+    .where('payments.order_id', '=', scope.orderId)
+    .where('payments.kind', '=', 'charge')
+    .where('payments.status', '=', 'succeeded')
+    .where('saved_cards.deleted_at', 'is', null)
+    .orderBy('payments.created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return paidWith?.id ?? null;
 }
 
 /**

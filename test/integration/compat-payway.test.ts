@@ -292,9 +292,11 @@ describe('a card period', () => {
     expect(typeof second.payment_id).toBe('string');
     expect(second).not.toHaveProperty('redirect_url');
     await client.waitForStatus(second.id, 'completed');
-    // Known /v1 gap (docs/compatibility/payway.md): a subscription keeps only a card saved while paying
-    // its own order, so this one renews by a link to pay, not on the stored card.
-    expect(await subscriptionOf(second.id)).toMatchObject({ status: 'active', saved_card_id: null });
+    // A subscription paid with a stored card renews on that card.
+    expect(await subscriptionOf(second.id)).toMatchObject({
+      status: 'active',
+      saved_card_id: subscription!.saved_card_id,
+    });
   });
 });
 
