@@ -153,8 +153,8 @@ export function createApp(deps: AppDeps): App {
   // error shape even for a bad key) and placed through this app's own /v1 routes, in-process.
   const callApi = (path: string, init: RequestInit) => app.request(path, init);
   for (const adapter of compatAdapters) app.route(`/compat/${adapter.prefix}`, adapter.routes(callApi));
-  let compatDoc: object | undefined;
-  app.get('/compat/openapi.json', (c) => c.json((compatDoc ??= compatDocument(compatAdapters, deps.publicBaseUrl))));
+  const compatDoc = compatDocument(compatAdapters, deps.publicBaseUrl);
+  app.get('/compat/openapi.json', (c) => c.json(compatDoc));
   const devMailDir = deps.devRoutes?.mailSinkDir;
   if (devMailDir) {
     app.route('/dev', devMailRoutes({ mailSinkDir: devMailDir, allowRemote: deps.devRoutes?.allowRemote }));
