@@ -7,6 +7,10 @@ export default defineConfig({
     // Integration files each get their own database, task queue, API and SMTP sink, so they
     // run in parallel against the one Temporal dev server of the run.
     pool: 'forks',
+    // Two files at a time even on two cores: most of an integration file's time is waiting (for
+    // Temporal, timers, the network), and vitest's default there is one (cores - 1), which runs the
+    // suite file by file (docs/testing.md has the figures).
+    maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,
     teardownTimeout: 30_000,
