@@ -9,7 +9,7 @@ export default defineConfig({
     pool: 'forks',
     // Two files at a time even on two cores: most of an integration file's time is waiting (for
     // Temporal, timers, the network), and vitest's default there is one (cores - 1), which runs the
-    // suite file by file (docs/testing.md has the figures).
+    // suite file by file (README, "Testing", has the figures).
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -1,7 +1,9 @@
+import type { Context } from 'hono';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/database';
 import type { OrderStatusListener } from '../db/order-status-listener';
 import type { Logger } from '../runtime/logger';
+import type { ApiProblem } from './problem';
 
 export interface AuthContext {
   tenantId: string;
@@ -57,5 +59,7 @@ export interface AppEnv {
     deadline: number;
     /** A compatibility route's key, however it was presented (api/compat/compat-auth.ts). */
     compatKey?: string;
+    /** On a compatibility route: answers a problem in that platform's error shape (api/compat/). */
+    answerCompatProblem?: (c: Context<AppEnv>, problem: ApiProblem) => Response | Promise<Response>;
   };
 }

@@ -13,10 +13,10 @@ import { authenticate } from './auth';
 import { describeRequestRules } from './openapi-document';
 import { httpMetrics, metricsEndpoint } from './metrics';
 import { answerProblem, dependencyUnavailable, failedDependency } from './outages';
-import { ApiProblem, problemResponse, problems } from './problem';
+import { ApiProblem, problems } from './problem';
 import { requestDeadline } from './request-deadline';
 import { rejectControlCharacters } from './request-rules';
-import { compatAdapters } from './compat/adapters';
+import { compatAdapterOf, compatAdapters } from './compat/adapters';
 import { compatDocument } from './compat/compat-document';
 import { catalogRoutes } from './routes/catalog';
 import { catalogAdminRoutes } from './routes/catalog-admin';
@@ -68,6 +68,8 @@ export function createApp(deps: AppDeps): App {
     c.set('deps', deps);
     const traceId = activeTraceId();
     c.set('logger', deps.logger.child({ request_id: c.var.requestId, ...(traceId ? { trace_id: traceId } : {}) }));
+    const compat = compatAdapterOf(c.req.path);
+    if (compat) c.set('answerCompatProblem', compat.answerProblem);
     await next();
     c.var.logger.info(
       { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
@@ -93,7 +95,7 @@ export function createApp(deps: AppDeps): App {
     methodNotAllowed({
       app,
       onMethodNotAllowed: (c, allowed) =>
-        problemResponse(
+        answerProblem(
           c,
           new ApiProblem(405, 'method_not_allowed', 'Method Not Allowed', `Use ${allowed.join(', ')}`, undefined, {
             Allow: allowed.join(', '),
@@ -186,7 +188,7 @@ export function createApp(deps: AppDeps): App {
   // Prometheus text format, no API key; a plain route, so not in the OpenAPI document.
   if (metricsEnabled) app.get('/metrics', metricsEndpoint);
 
-  app.notFound((c) => problemResponse(c, problems.notFound('route', 'route_not_found')));
+  app.notFound((c) => answerProblem(c, problems.notFound('route', 'route_not_found')));
   app.onError((error, c) => handleError(error, c));
   return app;
 }
@@ -195,15 +197,12 @@ function handleError(error: Error, c: Context<AppEnv>): Response | Promise<Respo
   if (error instanceof ApiProblem) return answerProblem(c, error);
   if (error instanceof HTTPException) {
     if (error.status === 400)
-      return problemResponse(c, problems.badRequest('malformed_body', error.message || 'Malformed request body'));
-    if (error.status === 413) return problemResponse(c, problems.payloadTooLarge(0));
-    return problemResponse(
-      c,
-      new ApiProblem(error.status as 400, 'http_error', error.message || 'Error', error.message),
-    );
+      return answerProblem(c, problems.badRequest('malformed_body', error.message || 'Malformed request body'));
+    if (error.status === 413) return answerProblem(c, problems.payloadTooLarge(0));
+    return answerProblem(c, new ApiProblem(error.status as 400, 'http_error', error.message || 'Error', error.message));
   }
   if (error instanceof SyntaxError)
-    return problemResponse(c, problems.badRequest('malformed_json', 'The body is not valid JSON'));
+    return answerProblem(c, problems.badRequest('malformed_json', 'The body is not valid JSON'));
   // A dependency that is down is not our bug: 503 with Retry-After, so clients retry.
   const dependency = failedDependency(error);
   if (dependency) {

@@ -107,9 +107,12 @@ export function failedDependency(error: unknown, depth = 0): Dependency | undefi
 
 /**
  * Answers a problem: application/problem+json, except on the sandbox provider's payment pages,
- * which a customer's browser shows: there a 5xx is a friendly HTML page ("try again shortly").
+ * which a customer's browser shows: there a 5xx is a friendly HTML page ("try again shortly"); and
+ * on a compatibility route, whose clients read their platform's error shape (docs/compatibility.md).
  */
 export function answerProblem(c: Context<AppEnv>, problem: ApiProblem): Response | Promise<Response> {
   if (problem.status >= 500 && c.req.path.startsWith('/psp/')) return paymentPageUnavailable(c, problem);
+  const answerCompat = c.get('answerCompatProblem');
+  if (answerCompat) return answerCompat(c, problem);
   return problemResponse(c, problem);
 }

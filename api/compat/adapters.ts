@@ -13,3 +13,11 @@ export const compatAdapters: readonly CompatAdapter[] = [
   facilityAdapter,
   venueAdapter,
 ];
+
+/** The adapter a path belongs to (`/compat/<prefix>` or below it), if any. */
+export function compatAdapterOf(path: string): CompatAdapter | undefined {
+  if (!path.startsWith('/compat/')) return undefined;
+  return compatAdapters.find(
+    (adapter) => path === `/compat/${adapter.prefix}` || path.startsWith(`/compat/${adapter.prefix}/`),
+  );
+}

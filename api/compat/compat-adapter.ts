@@ -1,5 +1,6 @@
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import type { AppEnv } from '../app-env';
+import type { ApiProblem } from '../problem';
 import type { CallApi } from './call-api';
 
 /** A path item of the compatibility document: hand-written, since the contract is the other platform's. */
@@ -16,4 +17,10 @@ export interface CompatAdapter {
   /** Paths relative to the prefix, e.g. `/v2/orders`. */
   paths: OpenApiPaths;
   routes(callApi: CallApi): Hono<AppEnv>;
+  /**
+   * A problem of ours in the platform's error shape: used by the adapter's routes and by the app
+   * for what it answers before any route runs (a body over the limit, a control character in the
+   * URL, the request deadline), so a client of theirs never meets our problem+json.
+   */
+  answerProblem(c: Context<AppEnv>, problem: ApiProblem): Response | Promise<Response>;
 }

@@ -456,6 +456,10 @@ describe('authentication and hostile input', () => {
       'unsupported_media_type',
     );
     await expectError(await call('GET', '/orders.xml?orderby=number'), 400, 'unknown_parameter');
+    // Refused by the app before any of the adapter's routes runs, and still in their XML.
+    await expectError(await call('GET', '/orders.xml?number=1%00'), 400, 'control_character');
+    const overLimit = `<order><mark>${'x'.repeat(3 * 1024 * 1024)}</mark></order>`;
+    await expectError(await call('POST', '/orders.xml', { type: XML, body: overLimit }), 413, 'payload_too_large');
     await expectError(await call('GET', '/orders.xml?fromdate=yesterday'), 400, 'invalid_value');
     await expectError(
       await call('POST', '/orders.xml?sellerid=5', { type: XML, body: '<order/>' }),

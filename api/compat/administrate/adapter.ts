@@ -1,5 +1,5 @@
 import type { CompatAdapter } from '../compat-adapter';
-import { administrateRoutes } from './routes';
+import { answerAdministrateProblem, administrateRoutes } from './routes';
 
 const person = {
   type: 'object',
@@ -168,4 +168,5 @@ export const administrateAdapter: CompatAdapter = {
     },
   },
   routes: administrateRoutes,
+  answerProblem: answerAdministrateProblem,
 };

@@ -62,6 +62,13 @@ async function resolve(
   return { found, errors };
 }
 
+/** Any problem of ours on these routes, as their `{msg, errors}` with our status (and Retry-After). */
+export function answerAdministrateProblem(c: Context<AppEnv>, error: ApiProblem) {
+  const msg = c.req.method === 'POST' && c.req.path.endsWith(ORDERS_PATH) ? ORDER_NOT_CREATED : error.title;
+  const { errors } = toAdministrateFailure(msg, { ...error, errors: error.errors });
+  return failure(c, error.status, msg, errors, error.headers);
+}
+
 export function administrateRoutes(callApi: CallApi) {
   const routes = createResourceApp();
 
@@ -71,9 +78,7 @@ export function administrateRoutes(callApi: CallApi) {
     const dependency = caught instanceof ApiProblem ? undefined : failedDependency(caught);
     const error = dependency ? dependencyUnavailable(dependency) : caught;
     if (!(error instanceof ApiProblem)) throw error;
-    const msg = c.req.method === 'POST' && c.req.path.endsWith(ORDERS_PATH) ? ORDER_NOT_CREATED : error.title;
-    const { errors } = toAdministrateFailure(msg, { ...error, errors: error.errors });
-    return failure(c, error.status, msg, errors, error.headers);
+    return answerAdministrateProblem(c, error);
   });
   // Their curl example authenticates with HTTP Basic (`-u user:password`): the password is the key.
   routes.use('*', authenticateCompat('header', 'basic'));

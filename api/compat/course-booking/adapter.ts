@@ -1,5 +1,5 @@
 import type { CompatAdapter } from '../compat-adapter';
-import { courseBookingRoutes } from './routes';
+import { answerCourseBookingProblem, courseBookingRoutes } from './routes';
 
 const failure = {
   description: '`{successful: false, errors: [{code, message}]}` with one of their error codes',
@@ -53,4 +53,5 @@ export const courseBookingAdapter: CompatAdapter = {
     },
   },
   routes: courseBookingRoutes,
+  answerProblem: answerCourseBookingProblem,
 };

@@ -43,14 +43,19 @@ async function coursedateOf(c: Context<AppEnv>, order: OurOrder & { lines: { occ
   return occurrence?.external_id ?? occurrenceId;
 }
 
+/** Any problem of ours on these routes, in their failure shape with our status (and Retry-After). */
+export function answerCourseBookingProblem(c: Context<AppEnv>, error: ApiProblem) {
+  const { errors } = toCourseBookingFailure(error.status, { ...error, errors: error.errors });
+  return failure(c, error.status, errors, error.headers);
+}
+
 export function courseBookingRoutes(callApi: CallApi) {
   const routes = createResourceApp();
 
   // Their clients read `{successful: false}` for every failure, a missing or unknown key included.
   routes.onError((error, c) => {
     if (!(error instanceof ApiProblem)) throw error;
-    const { errors } = toCourseBookingFailure(error.status, { ...error, errors: error.errors });
-    return failure(c, error.status, errors, error.headers);
+    return answerCourseBookingProblem(c, error);
   });
   routes.use('*', authenticateCompat('header'));
 

@@ -1,5 +1,5 @@
 import type { CompatAdapter } from '../compat-adapter';
-import { facilityRoutes } from './routes';
+import { answerFacilityProblem, facilityRoutes } from './routes';
 
 // The facility platform's order calls as OpenAPI path items, hand-written: the contract is theirs.
 
@@ -114,4 +114,5 @@ export const facilityAdapter: CompatAdapter = {
     },
   },
   routes: facilityRoutes,
+  answerProblem: answerFacilityProblem,
 };

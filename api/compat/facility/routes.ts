@@ -157,14 +157,19 @@ async function readOrder(c: Context<AppEnv>, callApi: CallApi, id: string) {
   return { response, order: response.ok ? ((await response.json()) as OurOrderDetails) : undefined };
 }
 
+/** Any problem of ours on these routes, as their XML error (and our Retry-After). */
+export function answerFacilityProblem(c: Context<AppEnv>, error: ApiProblem) {
+  const { status, code, message } = toFacilityError(error.status, { ...error, errors: error.errors });
+  return errorAnswer(c, status, code, message, error.headers);
+}
+
 export function facilityRoutes(callApi: CallApi) {
   const routes = createResourceApp();
 
   // Their clients read XML for every failure, a missing or unknown key included.
   routes.onError((error, c) => {
     if (!(error instanceof ApiProblem)) throw error;
-    const { status, code, message } = toFacilityError(error.status, { ...error, errors: error.errors });
-    return errorAnswer(c, status, code, message, error.headers);
+    return answerFacilityProblem(c, error);
   });
   routes.use('*', authenticateCompat('query', 'basic'));
 

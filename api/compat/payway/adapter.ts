@@ -1,5 +1,5 @@
 import type { CompatAdapter } from '../compat-adapter';
-import { paywayRoutes } from './routes';
+import { answerPaywayProblem, paywayRoutes } from './routes';
 
 const failure = (description: string) => ({
   description,
@@ -134,4 +134,5 @@ export const paywayAdapter: CompatAdapter = {
     },
   },
   routes: paywayRoutes,
+  answerProblem: answerPaywayProblem,
 };

@@ -46,15 +46,20 @@ function notSupported(c: Context<AppEnv>, field: string, message: string) {
   return fail(c, 501, paywayFailure('not_supported', message, [{ code: 'not_supported', message, field }]));
 }
 
+/** Any problem of ours on these routes, as their `{error, error_description}` (and Retry-After). */
+export function answerPaywayProblem(c: Context<AppEnv>, error: ApiProblem) {
+  const challenge = error.status === 401 || error.status === 403 ? bearerChallenge(c, error.status) : {};
+  const body = toPaywayFailure(error.status, { ...error, errors: error.errors });
+  return fail(c, error.status, body, { ...error.headers, ...challenge });
+}
+
 export function paywayRoutes(callApi: CallApi) {
   const routes = createResourceApp();
 
   // Their clients read `{error, error_description}` for every failure, a missing token included.
   routes.onError((error, c) => {
     if (!(error instanceof ApiProblem)) throw error;
-    const challenge = error.status === 401 || error.status === 403 ? bearerChallenge(c, error.status) : {};
-    const body = toPaywayFailure(error.status, { ...error, errors: error.errors });
-    return fail(c, error.status, body, { ...error.headers, ...challenge });
+    return answerPaywayProblem(c, error);
   });
   routes.use('*', authenticateCompat('header'));
 

@@ -1,5 +1,5 @@
 import type { CompatAdapter } from '../compat-adapter';
-import { venueRoutes } from './routes';
+import { answerVenueProblem, venueRoutes } from './routes';
 import { UNSUPPORTED } from './unsupported-routes';
 
 const venueError = (description: string) => ({
@@ -303,4 +303,5 @@ export const venueAdapter: CompatAdapter = {
     ...unsupportedPaths,
   },
   routes: venueRoutes,
+  answerProblem: answerVenueProblem,
 };

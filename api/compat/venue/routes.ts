@@ -1,3 +1,5 @@
+import type { Context } from 'hono';
+import type { AppEnv } from '../../app-env';
 import { ApiProblem } from '../../problem';
 import { createResourceApp } from '../../resource-app';
 import type { CallApi } from '../call-api';
@@ -12,14 +14,19 @@ import { addCatalogRoutes } from './catalog-routes';
 // The venue platform's shop API (seed 004), answered in its shapes (docs/compatibility/venue.md).
 // Every call maps to /v1 in-process; nothing is decided here.
 
+/** Any problem of ours on these routes, as their `{error, errorCode}` (and Retry-After). */
+export function answerVenueProblem(c: Context<AppEnv>, error: ApiProblem) {
+  const body = toVenueError({ code: error.code, title: error.title, detail: error.detail, errors: error.errors });
+  return venueFailure(c, error.status, body, error.headers);
+}
+
 export function venueRoutes(callApi: CallApi) {
   const routes = createResourceApp();
 
   // Their clients read `{error, errorCode}` for every failure, a missing key or scope included.
   routes.onError((error, c) => {
     if (!(error instanceof ApiProblem)) throw error;
-    const body = toVenueError({ code: error.code, title: error.title, detail: error.detail, errors: error.errors });
-    return venueFailure(c, error.status, body, error.headers);
+    return answerVenueProblem(c, error);
   });
 
   addUnsupportedRoutes(routes);
