@@ -13,6 +13,7 @@ import {
   expectCancellation,
   expectedLeftToPay,
   isOpen,
+  MAX_ORDERS,
   nothingLeftToPay,
   type Model,
   type ModelOrder,
@@ -20,6 +21,7 @@ import {
   workflowClosed,
 } from './model';
 import { MAX_SUBSCRIPTIONS, subscriptionArbitraries } from './subscriptions';
+import { compatArbitraries } from './compat';
 import { api, createVoucher, type Real } from './world';
 
 // The operations, each a fast-check AsyncCommand: `check` says when it applies (against the
@@ -34,8 +36,6 @@ export interface LineSpec {
   lunch: boolean;
 }
 export type Notes = { mark?: string; internal?: string; external?: string };
-
-const MAX_ORDERS = Number(process.env.MODEL_MAX_ORDERS ?? 3);
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -837,17 +837,19 @@ export class MarkInvoicePaid extends OrderCommand {
     } else {
       payment = { reference: `full-${invoice.id}`, amount: left };
     }
+    // An order placed without an external id (a renewal, a compatibility route's) is named otherwise.
+    const route = this.route === 'external-id' && !order.externalId ? 'id' : this.route;
     const path =
-      this.route === 'id'
+      route === 'id'
         ? `/v1/invoices/${invoice.id}/paid`
-        : this.route === 'number'
+        : route === 'number'
           ? `/v1/invoices/by-number/${encodeURIComponent(invoice.document_number)}/paid`
           : `/v1/invoices/by-external-id/${encodeURIComponent(order.externalId)}/paid`;
     const answer = await api(real, 'PUT', path, body ? { body, chunked: this.chunked } : {});
     real.trace.push(
       `  → ${answer.status} (${payment.reference}: ${payment.amount}${kind !== this.kind ? `, as ${kind}` : ''})`,
     );
-    if (order.invoiceStatus === 'credited' && this.route !== 'external-id') {
+    if (order.invoiceStatus === 'credited' && route !== 'external-id') {
       expectStatus(answer, 409, 'mark paid', 'invoice_not_payable');
       return;
     }
@@ -1162,6 +1164,6 @@ export function commandArbitraries(only?: string[]): fc.Arbitrary<fc.AsyncComman
         .map(([p, w, v]) => new RecordAttendance(p, w, v)),
     ],
   ];
-  all.push(...subscriptionArbitraries(MAX_SUBSCRIPTIONS));
+  all.push(...subscriptionArbitraries(MAX_SUBSCRIPTIONS), ...compatArbitraries());
   return all.filter(([name]) => !only || only.includes(name)).map(([, arbitrary]) => arbitrary);
 }

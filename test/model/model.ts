@@ -119,6 +119,9 @@ export function feeOf(amount: number, percent: number): number {
   return Number((BigInt(amount) * bp + 5_000n) / 10_000n);
 }
 
+/** Orders one run places at most (MODEL_MAX_ORDERS): commands pick among them by place. */
+export const MAX_ORDERS = Number(process.env.MODEL_MAX_ORDERS ?? 3);
+
 export const isOpen = (o: ModelOrder) => o.status === 'awaiting_payment' || o.status === 'payment_failed';
 /** The order has a service date (a line on an occurrence): its workflow waits for it once completed. */
 export const hasService = (o: ModelOrder) => o.lines.some((l) => l.occurrenceId !== null);

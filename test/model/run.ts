@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 //   --time-limit MS      stop runs and shrinking after this long (default: 20 s a run, at least 150 s)
 //   --seed S --path P --replay-path R     replay a failure (printed with it)
 //   --commands a,b       only these commands: create, pay, redeliver, change, attempt, cancel, invoice,
-//                        late, approval, attendance, subscribe, renew, subscription-cancel, pause, resume,
-//                        dunning
+//                        late, approval, attendance, compat, subscribe, renew, subscription-cancel, pause,
+//                        resume, dunning
 //   --verbose            print every run's steps
 
 const OPTIONS: Record<string, string> = {
