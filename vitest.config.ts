@@ -1,18 +1,35 @@
 import { defineConfig } from 'vitest/config';
 
+// Time-skipping workflow tests run first, one file at a time: a test server skips time only while
+// nothing runs, so a machine busy with other files makes their timers race the test's own steps.
+const ALONE = ['test/workflow/**/*.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     globalSetup: ['test/setup/global-setup.ts'],
-    // Integration files each get their own database, task queue, API and SMTP sink, so they
-    // run in parallel against the one Temporal dev server of the run.
     pool: 'forks',
-    // Two files at a time even on two cores: most of an integration file's time is waiting (for
-    // Temporal, timers, the network), and vitest's default there is one (cores - 1), which runs the
-    // suite file by file (README, "Testing", has the figures).
-    maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,
     teardownTimeout: 30_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'workflow', include: ALONE, maxWorkers: 1, sequence: { groupOrder: 0 } },
+      },
+      {
+        // Integration files each get their own database, task queue, API and SMTP sink, so they run
+        // two at a time against the one Temporal dev server of the run: most of a file's time is
+        // waiting (for Temporal, timers, the network), and vitest's default on two cores is one file
+        // at a time (README, "Testing", has the figures).
+        extends: true,
+        test: {
+          name: 'rest',
+          include: ['test/**/*.test.ts'],
+          exclude: ALONE,
+          maxWorkers: 2,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });
