@@ -35,8 +35,9 @@ export async function findOrderDocument(
 }
 
 /**
- * Numbers and stores the order's document in the caller's transaction. Throws when a
- * concurrent attempt stored it first (it waited on the counter lock): the retry finds it.
+ * Numbers and stores the order's document in the caller's transaction. A concurrent attempt that
+ * stored it first (this one waited on the counter lock) makes the insert fail on
+ * invoices_one_per_order_kind: the transaction rolls back with its number, and the retry finds it.
  */
 export async function insertOrderDocument(
   trx: Kysely<Database>,
@@ -49,9 +50,6 @@ export async function insertOrderDocument(
     .where('tenant_id', '=', input.tenantId)
     .executeTakeFirstOrThrow();
   const counter = await takeDocumentNumber(trx, input.tenantId);
-  // A concurrent retry of this same activity waited on the counter lock; look again.
-  if (await findOrderDocument(trx, input.orderId, input.kind))
-    throw new Error('document issued concurrently; retrying');
 
   const lines = await trx
     .selectFrom('order_lines')
