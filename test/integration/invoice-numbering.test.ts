@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOccurrence, createProduct, createTenant, type TestTenant } from '../helpers/fixtures';
 import { orderClient } from '../helpers/order-client';
 import { eventually, startTestStack, type TestStack } from '../helpers/test-stack';
+import { createDocumentActivities } from '../../activities/documents/issue-document';
 
 let stack: TestStack;
 let tenant: TestTenant;
@@ -52,4 +53,45 @@ describe('gapless invoice numbers', () => {
       .executeTakeFirstOrThrow();
     expect(series.next_number).toBe(first + 100);
   }, 120_000);
+
+  it("one order's document issued by two attempts at once: one document, one number, no gap", async () => {
+    const db = stack.database.db;
+    const course = await createProduct(db, tenant.id, { price: 10_000, name: 'Retried course' });
+    const occurrence = await createOccurrence(db, tenant.id, course, { capacity: 10 });
+    // A card order waiting for payment has no document yet; a retry racing the first attempt of the
+    // activity is what two concurrent calls are.
+    const placed = await client.placeOrder({
+      payment_method: 'card',
+      booker: { email: 'racer@example.com' },
+      lines: [{ occurrence_id: occurrence, quantity: 1 }],
+    });
+    expect(placed.status).toBe(201);
+    const before = await db
+      .selectFrom('invoice_series')
+      .select(['next_number'])
+      .where('tenant_id', '=', tenant.id)
+      .executeTakeFirst();
+    const { issueDocument } = createDocumentActivities({ db } as Parameters<typeof createDocumentActivities>[0]);
+    const input = { tenantId: tenant.id, orderId: placed.body.id, kind: 'receipt' as const };
+    const outcomes = await Promise.allSettled([issueDocument(input), issueDocument(input)]);
+    // The loser fails on the one-per-order index and gives its number back; its retry finds the document.
+    const retried = await issueDocument(input);
+    const issued = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value.documentNumber] : []));
+    expect(issued.length).toBeGreaterThanOrEqual(1);
+    expect(new Set([...issued, retried.documentNumber]).size).toBe(1);
+    const receipts = await db
+      .selectFrom('invoices')
+      .select(['number'])
+      .where('order_id', '=', placed.body.id)
+      .where('kind', '=', 'receipt')
+      .execute();
+    expect(receipts).toHaveLength(1);
+    const after = await db
+      .selectFrom('invoice_series')
+      .select(['next_number'])
+      .where('tenant_id', '=', tenant.id)
+      .executeTakeFirstOrThrow();
+    expect(after.next_number).toBe(receipts[0]!.number + 1);
+    if (before) expect(after.next_number).toBe(before.next_number + 1);
+  });
 });
