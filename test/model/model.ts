@@ -283,3 +283,41 @@ export function describeOrder(o: ModelOrder): string {
     ` cancelled=[${[...o.cancelled].join(',')}])`
   );
 }
+
+/**
+ * An order just placed by card (waiting for its payment) or by invoice (invoiced), as the model
+ * starts it: nothing paid, nothing cancelled, the invoice mail owed when it is invoiced.
+ */
+export function placedOrder(
+  placed: { label: string; id: string; number: number; workflowId: string; total: number; currency: string },
+  method: 'card' | 'invoice',
+): ModelOrder {
+  return {
+    ...placed,
+    method,
+    status: method === 'invoice' ? 'invoiced' : 'awaiting_payment',
+    externalId: '',
+    shortWindow: false,
+    lines: [],
+    participants: 0,
+    cancelled: new Set(),
+    session: null,
+    closedSessions: [],
+    captured: 0,
+    cardRefunded: 0,
+    prepaid: 0,
+    invoicePaid: 0,
+    invoicePayments: [],
+    manualRefunded: 0,
+    credited: 0,
+    cancellations: [],
+    document: method === 'invoice' ? 'invoice' : null,
+    invoiceStatus: method === 'invoice' ? 'open' : null,
+    notes: {},
+    emails: new Set(method === 'invoice' ? ['invoice'] : []),
+    optionalEmails: new Set(),
+    latePaid: false,
+    webhooks: false,
+    campaignCode: null,
+  };
+}

@@ -14,6 +14,7 @@ import {
   type ModelCancellation,
   type ModelOrder,
   netPaid,
+  placedOrder,
 } from './model';
 import { api, type Real } from './world';
 
@@ -173,39 +174,17 @@ function periodOrder(
   placed: { id: string; number: number; totals: { incl_vat: number } },
   method: 'card' | 'invoice',
 ): ModelOrder {
-  return {
-    label,
-    id: placed.id,
-    number: placed.number,
-    workflowId: `order-${real.fx.tenantSlug}-${placed.number}`,
+  return placedOrder(
+    {
+      label,
+      id: placed.id,
+      number: placed.number,
+      workflowId: `order-${real.fx.tenantSlug}-${placed.number}`,
+      total: placed.totals.incl_vat,
+      currency: 'nok',
+    },
     method,
-    status: method === 'invoice' ? 'invoiced' : 'awaiting_payment',
-    total: placed.totals.incl_vat,
-    currency: 'nok',
-    externalId: '',
-    shortWindow: false,
-    lines: [],
-    participants: 0,
-    cancelled: new Set(),
-    session: null,
-    closedSessions: [],
-    captured: 0,
-    cardRefunded: 0,
-    prepaid: 0,
-    invoicePaid: 0,
-    invoicePayments: [],
-    manualRefunded: 0,
-    credited: 0,
-    cancellations: [],
-    document: method === 'invoice' ? 'invoice' : null,
-    invoiceStatus: method === 'invoice' ? 'open' : null,
-    notes: {},
-    emails: new Set(method === 'invoice' ? ['invoice'] : []),
-    optionalEmails: new Set(),
-    latePaid: false,
-    webhooks: false,
-    campaignCode: null,
-  };
+  );
 }
 
 /** A card payment of the whole order went through: it completes with a receipt. */
