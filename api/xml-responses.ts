@@ -71,6 +71,11 @@ const NOT_XML_CHAR = new RegExp(
   'g',
 );
 
+/** A text XML 1.0 can carry: what it cannot, even escaped, becomes U+FFFD (every XML answer uses this). */
+export function xmlSafeText(text: string): string {
+  return text.replace(NOT_XML_CHAR, '\uFFFD');
+}
+
 const builder = new XMLBuilder({
   format: true,
   indentBy: '  ',
@@ -81,7 +86,7 @@ const builder = new XMLBuilder({
 });
 
 function scalar(value: string | number | boolean | bigint): string | number | boolean {
-  if (typeof value === 'string') return value.replace(NOT_XML_CHAR, '\uFFFD');
+  if (typeof value === 'string') return xmlSafeText(value);
   if (typeof value === 'bigint') return value.toString();
   return value;
 }

@@ -1,4 +1,5 @@
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
+import { xmlSafeText } from '../../xml-responses';
 
 // The facility platform's XML, both ways. Building goes through fast-xml-parser's builder, which
 // escapes every text it writes; reading accepts only small, plain documents: no DOCTYPE, hence no
@@ -6,17 +7,6 @@ import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 
 /** Far above any order body their API takes (a handful of fields and rows). */
 export const MAX_XML_BODY_CHARS = 64 * 1024;
-
-// Characters XML 1.0 cannot carry even escaped (control characters, lone surrogates): replaced, so
-// no stored text can make the answer malformed.
-const NOT_XML_CHAR = new RegExp(
-  [
-    '[\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\uFFFE\\uFFFF]',
-    '[\\uD800-\\uDBFF](?![\\uDC00-\\uDFFF])',
-    '(?<![\\uD800-\\uDBFF])[\\uDC00-\\uDFFF]',
-  ].join('|'),
-  'g',
-);
 
 /** An element's content: text, a number or boolean, nested elements, or repeated elements (an array). */
 export type XmlValue = string | number | boolean | null | XmlElement | XmlElement[];
@@ -35,7 +25,7 @@ const builder = new XMLBuilder({
 
 function clean(value: XmlValue): unknown {
   if (value === null) return '';
-  if (typeof value === 'string') return value.replace(NOT_XML_CHAR, '\uFFFD');
+  if (typeof value === 'string') return xmlSafeText(value);
   if (Array.isArray(value)) return value.map((item) => clean(item));
   if (typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, clean(item)]));

@@ -1,4 +1,5 @@
 import { XMLBuilder } from 'fast-xml-parser';
+import { xmlSafeText } from '../../xml-responses';
 
 // Their answers as XML (invoice export, voucher lookup): the JSON answer's fields as elements, in
 // the same names, so a client reads the same fields whichever format it asked for.
@@ -18,7 +19,7 @@ function forXml(value: unknown, key = ''): unknown {
   if (typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, forXml(v, k)]));
   }
-  return value;
+  return typeof value === 'string' ? xmlSafeText(value) : value;
 }
 
 export function venueXml(root: string, value: Record<string, unknown>): string {
