@@ -97,60 +97,70 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv) {
   });
 }
 
+/**
+ * One schemathesis run against a document of the stack, with what every run shares (a fixed, small
+ * budget; the key; one worker), and its outcome asserted: the report printed on failure, else its summary.
+ */
+async function runSchemathesis(label: string, options: { before?: string[]; args: string[]; hooks: string }) {
+  const started = Date.now();
+  const { code, output } = await run(
+    resolveSchemathesisCli(),
+    [
+      ...(options.before ?? []),
+      'run',
+      ...options.args,
+      '--header',
+      `X-API-Key: ${tenant.apiKey}`,
+      '--max-examples',
+      '6',
+      '--seed',
+      '1',
+      // One worker: with two, Hypothesis's lambda-description cache (not thread-safe) can raise inside
+      // schemathesis's own example generation, a tool error that says nothing about the API.
+      '--workers',
+      '1',
+      // Above the API's own deadline (REQUEST_TIMEOUT_MS, 30 s): a slow answer is the API's to report.
+      '--request-timeout',
+      '35',
+      '--no-color',
+    ],
+    {
+      ...process.env,
+      SCHEMATHESIS_HOOKS: options.hooks,
+      PYTHONPATH: CONFORMANCE_DIR,
+      // schemathesis.toml fixes the path ids of these operations to ones that exist.
+      CONFORMANCE_PRODUCT_ID: ids.product,
+      CONFORMANCE_OCCURRENCE_ID: ids.occurrence,
+      CONFORMANCE_ORDER_ID: ids.order,
+      CONFORMANCE_SUBSCRIPTION_PRODUCT_ID: ids.subscriptionProduct,
+      CONFORMANCE_PERIOD_ID: ids.period,
+    },
+  );
+  const seconds = Math.round((Date.now() - started) / 1000);
+  console.log(`[openapi-conformance] ${label}: schemathesis exited ${code} after ${seconds} s`);
+  // The whole report on failure (each failure with a curl line that reproduces it), else its summary.
+  console.log(code === 0 ? output.trim().split('\n').slice(-24).join('\n') : output);
+  expect(code, output.slice(-20_000)).toBe(0);
+}
+
 it(
   'schemathesis --checks all finds no 5xx, no undocumented answer and no request the document misdescribes',
-  async () => {
-    const cli = resolveSchemathesisCli();
-    const started = Date.now();
-    const { code, output } = await run(
-      cli,
-      [
-        '--config-file',
-        path.join(CONFORMANCE_DIR, 'schemathesis.toml'),
-        'run',
+  () =>
+    runSchemathesis('/openapi.json', {
+      before: ['--config-file', path.join(CONFORMANCE_DIR, 'schemathesis.toml')],
+      args: [
         `${stack.baseUrl}/openapi.json`,
         '--checks',
         'all',
-        '--header',
-        `X-API-Key: ${tenant.apiKey}`,
-        '--max-examples',
-        '6',
-        '--seed',
-        '1',
-        // One worker: with two, Hypothesis's lambda-description cache (not thread-safe) can raise inside
-        // schemathesis's own example generation, a tool error that says nothing about the API.
-        '--workers',
-        '1',
-        // Above the API's own deadline (REQUEST_TIMEOUT_MS, 30 s): a slow answer is the API's to report.
-        '--request-timeout',
-        '35',
         // Payment webhooks need a valid signature over the body (payments/webhook-signatures.ts), which a
         // generated request cannot have: every one is a 401 by design, tested in sandbox-webhooks.test.ts
         // and stripe-provider.test.ts. (The payment pages and /dev/mail are HTML and not in the document.)
         '--exclude-path-regex',
         '^/v1/webhooks/',
-        '--no-color',
       ],
-      {
-        ...process.env,
-        // Rules the document cannot state (hooks.py there says which).
-        SCHEMATHESIS_HOOKS: 'hooks',
-        PYTHONPATH: CONFORMANCE_DIR,
-        // schemathesis.toml fixes the path ids of these operations to ones that exist.
-        CONFORMANCE_PRODUCT_ID: ids.product,
-        CONFORMANCE_OCCURRENCE_ID: ids.occurrence,
-        CONFORMANCE_ORDER_ID: ids.order,
-        CONFORMANCE_SUBSCRIPTION_PRODUCT_ID: ids.subscriptionProduct,
-        CONFORMANCE_PERIOD_ID: ids.period,
-      },
-    );
-    console.log(
-      `[openapi-conformance] schemathesis exited ${code} after ${Math.round((Date.now() - started) / 1000)} s`,
-    );
-    // The whole report on failure (each failure with a curl line that reproduces it), else its summary.
-    console.log(code === 0 ? output.trim().split('\n').slice(-24).join('\n') : output);
-    expect(code, output.slice(-20_000)).toBe(0);
-  },
+      // Rules the document cannot state (hooks.py there says which).
+      hooks: 'hooks',
+    }),
   SCHEMATHESIS_TIMEOUT_MS + 30_000,
 );
 
@@ -160,37 +170,16 @@ it(
 // as the Basic password, so every adapter's style is met.
 it(
   'schemathesis finds no 5xx on the compatibility routes (/compat/openapi.json)',
-  async () => {
-    const cli = resolveSchemathesisCli();
-    const started = Date.now();
-    const { code, output } = await run(
-      cli,
-      [
-        'run',
+  () =>
+    runSchemathesis('/compat/openapi.json', {
+      args: [
         `${stack.baseUrl}/compat/openapi.json`,
         '--checks',
         'no_server_error_but_not_supported',
-        '--header',
-        `X-API-Key: ${tenant.apiKey}`,
         '--auth',
         `conformance:${tenant.apiKey}`,
-        '--max-examples',
-        '6',
-        '--seed',
-        '1',
-        '--workers',
-        '1',
-        '--request-timeout',
-        '35',
-        '--no-color',
       ],
-      { ...process.env, SCHEMATHESIS_HOOKS: 'compat_hooks', PYTHONPATH: CONFORMANCE_DIR },
-    );
-    console.log(
-      `[openapi-conformance] compat: schemathesis exited ${code} after ${Math.round((Date.now() - started) / 1000)} s`,
-    );
-    console.log(code === 0 ? output.trim().split('\n').slice(-16).join('\n') : output);
-    expect(code, output.slice(-20_000)).toBe(0);
-  },
+      hooks: 'compat_hooks',
+    }),
   SCHEMATHESIS_TIMEOUT_MS + 30_000,
 );

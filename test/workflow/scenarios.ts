@@ -526,10 +526,13 @@ export interface ScenarioRun {
 
 export type WorkflowSource = Pick<WorkerOptions, 'workflowBundle'> | Pick<WorkerOptions, 'workflowsPath'>;
 
-const POLL_LIMIT_MS = 10_000;
-
-async function poll<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + POLL_LIMIT_MS;
+/** Asks `probe` every 20 ms of real time until it answers, or fails naming `what` after `limitMs`. */
+export async function poll<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  limitMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + limitMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;

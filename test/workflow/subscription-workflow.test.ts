@@ -32,7 +32,7 @@ import {
 } from '../../workflows/subscription-messages';
 import type { subscriptionWorkflow } from '../../workflows/subscription-workflow';
 import type { FakeOrderActivities, FakeOrderScript } from './fixtures/subscription-test-workflows';
-import { createTimeSkippingEnvironment, TENANT_ID } from './scenarios';
+import { createTimeSkippingEnvironment, poll as pollUntil, TENANT_ID } from './scenarios';
 
 // The subscription workflow (issue 13) on the time-skipping test server, with real month
 // periods: every activity is a stub over an in-memory subscription, and a renewal's order is the
@@ -330,17 +330,10 @@ interface Drive {
   now(): Promise<number>;
 }
 
+/** Subscriptions take longer than an order to get where a test waits for them. */
 const POLL_LIMIT_MS = 15_000;
-
-async function poll<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + POLL_LIMIT_MS;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const poll = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined) =>
+  pollUntil(what, probe, POLL_LIMIT_MS);
 
 /** Starts a subscription on a task queue (and tenant slug, so order ids never collide) of its own. */
 async function withSubscription<T>(name: string, options: StubOptions, drive: (d: Drive) => Promise<T>): Promise<T> {
