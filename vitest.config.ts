@@ -7,6 +7,8 @@ const ALONE = ['test/workflow/**/*.test.ts'];
 export default defineConfig({
   test: {
     globalSetup: ['test/setup/global-setup.ts'],
+    // The second prints one plain "Tests: N passed, N failed" line that CI reads (README, "Testing").
+    reporters: ['default', './test/setup/closing-line-reporter.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -42,6 +42,8 @@ export async function startEmbeddedPostgres(
   const EmbeddedPostgres = await importEmbeddedPostgres();
   const databaseDir = path.resolve(dataDir, 'postgres');
   mkdirSync(path.dirname(databaseDir), { recursive: true });
+  // The server's last words, for the error when it exits before it is ready (the library rejects with nothing).
+  const lastLines: string[] = [];
   const cluster = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -51,14 +53,20 @@ export async function startEmbeddedPostgres(
     persistent: true,
     createPostgresUser: true,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    onLog: () => undefined,
+    onLog: (message) => {
+      lastLines.push(...message.split('\n').filter((line) => line.trim() !== ''));
+      lastLines.splice(0, Math.max(0, lastLines.length - 20));
+    },
     onError: (error) => log(`embedded postgres: ${String(error)}`),
   });
   if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
     log(`initialising embedded PostgreSQL in ${databaseDir}`);
     await cluster.initialise();
   }
-  await cluster.start();
+  await cluster.start().catch((error: unknown) => {
+    const why = error instanceof Error ? error.message : lastLines.join('\n');
+    throw new Error(`embedded PostgreSQL in ${databaseDir} did not start: ${why}`);
+  });
   const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password: PASSWORD, database: 'postgres' });
   await client.connect();
   try {

@@ -18,13 +18,52 @@ declare module 'vitest' {
 
 const TEST_DATA = path.join(PROJECT_ROOT, '.test-data');
 
+interface SharedServers {
+  adminDatabaseUrl: string;
+  temporalAddress: string;
+  workflowBundlePath: string;
+}
+
+// vitest runs a global setup once per project (vitest.config.ts has two); the servers are the run's, not a
+// project's: the first call starts them, every call takes them, the last teardown stops them. On globalThis,
+// because each project may load this module anew.
+const SHARED = Symbol.for('order-orchestrator.test-servers');
+interface Shared {
+  servers: Promise<SharedServers>;
+  stops: (() => Promise<void>)[];
+  users: number;
+}
+type WithShared = typeof globalThis & { [SHARED]?: Shared };
+
 /**
  * One Temporal dev server and one PostgreSQL for the whole run (the machine's when
  * DATABASE_URL is set, else an embedded one); each test file makes its own database on it.
  * The workflow bundle is built once here instead of once per worker.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const stops: (() => Promise<void>)[] = [];
+  const holder = globalThis as WithShared;
+  if (!holder[SHARED]) {
+    const stops: (() => Promise<void>)[] = [];
+    holder[SHARED] = { servers: startServers(stops), stops, users: 0 };
+  }
+  const shared = holder[SHARED];
+  shared.users += 1;
+  const teardown = async () => {
+    shared.users -= 1;
+    if (shared.users > 0) return;
+    for (const stop of shared.stops.reverse()) await stop().catch(() => undefined);
+  };
+  const servers = await shared.servers.catch(async (error: unknown) => {
+    await teardown();
+    throw error;
+  });
+  project.provide('adminDatabaseUrl', servers.adminDatabaseUrl);
+  project.provide('temporalAddress', servers.temporalAddress);
+  project.provide('workflowBundlePath', servers.workflowBundlePath);
+  return teardown;
+}
+
+async function startServers(stops: (() => Promise<void>)[]): Promise<SharedServers> {
   mkdirSync(TEST_DATA, { recursive: true });
 
   let adminDatabaseUrl = process.env.DATABASE_URL;
@@ -48,13 +87,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   writeFileSync(bundlePath, bundle.code);
   stops.push(async () => rmSync(bundlePath, { force: true }));
 
-  project.provide('adminDatabaseUrl', adminDatabaseUrl);
-  project.provide('temporalAddress', temporal.address);
-  project.provide('workflowBundlePath', bundlePath);
-
-  return async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-  };
+  return { adminDatabaseUrl, temporalAddress: temporal.address, workflowBundlePath: bundlePath };
 }
 
 const noop = () => undefined;
