@@ -21,6 +21,8 @@ export interface OrderWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Serve the worker's Prometheus registry on this port (WORKER_METRICS_PORT; 0 = any free port); absent = none. */
   metricsPort?: number;
+  /** WORKER_MAX_CACHED_WORKFLOWS; absent = 1000. */
+  maxCachedWorkflows?: number;
   /** Tracing (runtime/tracing.ts): Worker.create's interceptors and sinks; absent when tracing is off. */
   interceptors?: WorkerOptions['interceptors'];
   sinks?: WorkerOptions['sinks'];
@@ -67,7 +69,7 @@ export async function startOrderWorker(options: OrderWorkerOptions): Promise<Run
     // Orders wait minutes for payment: a bounded sticky cache keeps a worker with 10,000 waiting
     // orders well under 1 GiB (each cached workflow is ~0.25 MiB); an evicted one replays its
     // short history when its next event comes (docs/performance.md).
-    maxCachedWorkflows: 1000,
+    maxCachedWorkflows: options.maxCachedWorkflows ?? 1000,
     ...(options.interceptors ? { interceptors: options.interceptors } : {}),
     ...(options.sinks ? { sinks: options.sinks } : {}),
   });

@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     smtpUrl: config.SMTP_URL,
     publicBaseUrl: publicBaseUrl(config),
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     logger,
     ...(tracing ? tracing.worker : {}),
     ...(config.METRICS_ENABLED && config.WORKER_METRICS_PORT > 0 ? { metricsPort: config.WORKER_METRICS_PORT } : {}),

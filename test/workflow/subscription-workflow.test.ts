@@ -46,26 +46,38 @@ const PAY_URL = 'https://pay.example/renewal';
 const noop = () => undefined;
 const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
 
-let env: TestWorkflowEnvironment;
+let env: TestWorkflowEnvironment | undefined;
 let bundle: WorkflowBundleWithSourceMap;
 /** A client that leaves the clock alone: the test environment's own one skips time while it awaits a result. */
 let plainClient: Client;
 
 beforeAll(async () => {
-  [env, bundle] = await Promise.all([
-    createTimeSkippingEnvironment(),
-    bundleWorkflowCode({
-      workflowsPath: path.resolve(import.meta.dirname, 'fixtures/subscription-test-workflows.ts'),
-      logger: quietLogger,
-    }),
-  ]);
-});
-beforeAll(() => {
-  plainClient = new Client({ connection: env.connection, namespace: env.namespace ?? 'default' });
+  bundle = await bundleWorkflowCode({
+    workflowsPath: path.resolve(import.meta.dirname, 'fixtures/subscription-test-workflows.ts'),
+    logger: quietLogger,
+  });
 });
 afterAll(async () => {
   await env?.teardown();
 });
+
+/**
+ * Every subscription gets a test server of its own: a path that leaves the server's clock lock
+ * taken (a run cancelled while its renewal order waits, an activity cut off) makes it stop
+ * skipping time, and every later test on that server would then wait in real time.
+ */
+function currentEnvironment(): TestWorkflowEnvironment {
+  if (!env) throw new Error('no test server yet: withSubscription starts one');
+  return env;
+}
+
+async function freshEnvironment(): Promise<TestWorkflowEnvironment> {
+  // A test that timed out may leave a worker on the old connection: that server is then left to the process's end.
+  await env?.teardown().catch(() => undefined);
+  env = await createTimeSkippingEnvironment();
+  plainClient = new Client({ connection: env.connection, namespace: env.namespace ?? 'default' });
+  return env;
+}
 
 // ---------------------------------------------------------------- the stub database and activities
 
@@ -244,7 +256,7 @@ function createStubs(today: string, options: StubOptions = {}) {
       record('chargeRenewal', input);
       if ((charges.shift() ?? 'paid') === 'unpaid') return { outcome: 'unpaid', payUrl: PAY_URL, declined: true };
       // The order is paid: the fake completes it (and the stub database moves the period on).
-      await env.client.workflow.getHandle(input.orderWorkflowId).signal('fakePaid');
+      await currentEnvironment().client.workflow.getHandle(input.orderWorkflowId).signal('fakePaid');
       return { outcome: 'paid' };
     },
     async planUnusedCredit(input): Promise<UnusedCreditPlan> {
@@ -337,6 +349,7 @@ const poll = <T>(what: string, probe: () => Promise<T | undefined> | T | undefin
 
 /** Starts a subscription on a task queue (and tenant slug, so order ids never collide) of its own. */
 async function withSubscription<T>(name: string, options: StubOptions, drive: (d: Drive) => Promise<T>): Promise<T> {
+  const env = await freshEnvironment();
   const suffix = randomUUID().slice(0, 8);
   const slug = `${name}-${suffix}`;
   const today = new Date(await env.currentTimeMs()).toISOString().slice(0, 10);
@@ -380,17 +393,7 @@ async function withSubscription<T>(name: string, options: StubOptions, drive: (d
       },
       now: () => env.currentTimeMs(),
     };
-    try {
-      return await drive(d);
-    } finally {
-      // Terminated with an activity in flight, the time-skipping server keeps that activity's
-      // clock lock for ever and time stops skipping for every later test: wait for it first.
-      const quiet = await poll('no activity in flight', async () => {
-        const description = await handle.describe();
-        return (description.raw.pendingActivities ?? []).length === 0 ? description : undefined;
-      }).catch(() => undefined);
-      if (quiet?.status.name === 'RUNNING') await handle.terminate('test over');
-    }
+    return drive(d);
   });
 }
 
@@ -447,7 +450,9 @@ async function runChain(handle: WorkflowHandle, firstRunId: string): Promise<{ r
   const runIds = [firstRunId];
   let first: History | undefined;
   for (;;) {
-    const history = await env.client.workflow.getHandle(handle.workflowId, runIds.at(-1)).fetchHistory();
+    const history = await currentEnvironment()
+      .client.workflow.getHandle(handle.workflowId, runIds.at(-1))
+      .fetchHistory();
     first ??= history;
     const next = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
     if (!next) return { runIds, first };
@@ -877,9 +882,8 @@ describe('a change of period during dunning', () => {
   });
 });
 
-// Last in the file: after this path the time-skipping server stops skipping time (its clock lock
-// is left taken somewhere in the cancelled-but-running subscription's end), and a later test's
-// skip would wait in real time.
+// After this path the time-skipping server stops skipping time (its clock lock is left taken
+// somewhere in the cancelled-but-running subscription's end): the next test gets a server of its own.
 describe('cancelled at once while its renewal order awaits approval', () => {
   it('withdraws the renewal order and never charges it', async () => {
     await withSubscription('held', { script: 'hold' }, async (d) => {
@@ -889,7 +893,9 @@ describe('cancelled at once while its renewal order awaits approval', () => {
       const answer = await d.handle.executeUpdate(cancelSubscriptionUpdate, { args: [{ at: 'now' }] });
       expect(answer.status).toBe('cancelled');
       const renewal = d.stubs.db.cycles[1]!;
-      await env.client.workflow.getHandle(`order-${d.slug}-${renewal.orderNumber}`).signal('fakeApproved');
+      await currentEnvironment()
+        .client.workflow.getHandle(`order-${d.slug}-${renewal.orderNumber}`)
+        .signal('fakeApproved');
       await plainClient.workflow
         .getHandle(d.handle.workflowId)
         .result()
