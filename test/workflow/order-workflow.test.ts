@@ -198,7 +198,7 @@ describe('card order never paid', () => {
       'expireOrder',
       'queueOrderEmail',
     ]);
-    // While it waited, the provider was asked every 10 minutes (at 10 and 20 of the 30).
+    // The provider was asked before each of the two notices (a customer who paid is not asked to pay).
     expect(r.stubs.names().filter((n) => n === 'checkPaymentSession')).toHaveLength(2);
     expect(r.stubs.inputsOf('queueOrderEmail')).toEqual([
       { tenantId: TENANT_ID, orderId: r.start.orderId, kind: 'order_received' },
@@ -334,6 +334,7 @@ describe('card webhook lost', () => {
       'validateOrder',
       'placeOrder',
       'createPaymentSession',
+      'checkPaymentSession',
       'queueOrderEmail',
       'closePaymentSession',
       'recordPaymentOutcome',
@@ -344,6 +345,25 @@ describe('card webhook lost', () => {
       outcome: 'succeeded',
     });
     expect(r.stubs.inputsOf('completePaidOrder')).toEqual([expect.objectContaining({ receipt: true })]);
+    expect(r.result).toBe('completed');
+  });
+});
+
+describe('card paid, its webhook lost, before the "order received" notice', () => {
+  const run = runOnce(scenarios.cardPaidBeforeNotice);
+
+  it('asks the provider before the notice, completes with what it reports and sends no notice', () => {
+    const r = run();
+    expect(r.stubs.names()).toEqual([
+      'validateOrder',
+      'placeOrder',
+      'createPaymentSession',
+      'checkPaymentSession',
+      'recordPaymentOutcome',
+      ...bookedAndConfirmed,
+    ]);
+    expect(r.stubs.inputsOf('recordPaymentOutcome')[0]!.event).toMatchObject({ eventId: 'reconciled:sess-1' });
+    expect(r.stubs.inputsOf('queueOrderEmail').map((mail) => mail.kind)).not.toContain('order_received');
     expect(r.result).toBe('completed');
   });
 });

@@ -168,6 +168,8 @@ export interface StubBehaviour {
   placementErrors?: BusinessError[];
   /** What closePaymentSession finds at the provider at the deadline (default: nothing paid). */
   reconciledPayment?: PaymentResultSignal | null;
+  /** What checkPaymentSession finds at the provider while the order waits (default: nothing paid). */
+  paidAtProvider?: PaymentResultSignal;
   /** Why recordPaymentOutcome refuses a success (default: every success is accepted). */
   rejectSuccessBecause?: string;
   /** The service starts this many days after submit (default: unknown — the workflow ends at completion). */
@@ -261,7 +263,7 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
     },
     async checkPaymentSession(input) {
       record('checkPaymentSession', input);
-      return { event: null };
+      return { event: behaviour.paidAtProvider ?? null };
     },
     async rebookAfterLatePayment(input) {
       record('rebookAfterLatePayment', input);
@@ -800,6 +802,18 @@ export const scenarios = {
     async drive(ctx) {
       await submitTimed(ctx);
       await ctx.progress('awaiting payment');
+    },
+  },
+  cardPaidBeforeNotice: {
+    name: 'card-paid-before-notice',
+    description:
+      'card: the webhook never arrives; before the "order received" notice the provider reports the payment → ' +
+      'completed, no notice',
+    behaviour: { paidAtProvider: { ...paymentEvent('reconciled:sess-1', 'succeeded') } },
+    async drive(ctx) {
+      await ctx.submit();
+      await ctx.skipTime(2 * MINUTE);
+      await ctx.waitForStatus('completed', 'completed');
     },
   },
   cardAmountMismatch: {

@@ -55,3 +55,14 @@ export const refundActivities = proxyActivities<OrderActivities>({
   startToCloseTimeout: '20 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 6 },
 });
+
+/**
+ * Asking the provider whether a waiting order was paid is read-only and only a second line
+ * behind the webhook (the deadline's close is the authoritative look): it runs in the worker that
+ * woke the order, with no task of its own, and gives up after a few tries — the order then waits
+ * as if the provider had said "not yet".
+ */
+export const providerCheckActivities = proxyLocalActivities<OrderActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 3 },
+});
