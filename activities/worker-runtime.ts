@@ -21,7 +21,7 @@ export interface OrderWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Serve the worker's Prometheus registry on this port (WORKER_METRICS_PORT; 0 = any free port); absent = none. */
   metricsPort?: number;
-  /** WORKER_MAX_CACHED_WORKFLOWS; absent = 1000. */
+  /** WORKER_MAX_CACHED_WORKFLOWS; absent = 500. */
   maxCachedWorkflows?: number;
   /** Tracing (runtime/tracing.ts): Worker.create's interceptors and sinks; absent when tracing is off. */
   interceptors?: WorkerOptions['interceptors'];
@@ -67,9 +67,9 @@ export async function startOrderWorker(options: OrderWorkerOptions): Promise<Run
     // Activities finish their current attempt on SIGTERM; Temporal retries anything cut off.
     shutdownGraceTime: '20 seconds',
     // Orders wait minutes for payment: a bounded sticky cache keeps a worker with 10,000 waiting
-    // orders well under 1 GiB (each cached workflow is ~0.25 MiB); an evicted one replays its
-    // short history when its next event comes (docs/performance.md).
-    maxCachedWorkflows: options.maxCachedWorkflows ?? 1000,
+    // orders under 1 GiB (955 MiB at its peak with 500; 1,134 MiB with 1000); an evicted one
+    // replays its short history when its next event comes (docs/performance.md, "orders waiting").
+    maxCachedWorkflows: options.maxCachedWorkflows ?? 500,
     ...(options.interceptors ? { interceptors: options.interceptors } : {}),
     ...(options.sinks ? { sinks: options.sinks } : {}),
   });

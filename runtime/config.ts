@@ -46,7 +46,7 @@ export const configSchema = z.object({
   DB_IDLE_TIMEOUT_MS: milliseconds(3_600_000).default(30_000),
   API_KEY_CACHE_TTL_MS: milliseconds(3_600_000).default(30_000),
   // Workflows a worker keeps in memory between their tasks (docs/performance.md, "orders waiting").
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(1000),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(500),
   // Every API request answers within this (503 request_timeout at the latest); Temporal calls get
   // 80 % of it so their own 503 comes first. At least 2 s: below that a healthy order cannot be taken.
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(2_000).max(600_000).default(30_000),
