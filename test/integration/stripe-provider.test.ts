@@ -42,7 +42,7 @@ beforeAll(async () => {
     process.env[stripeSecretKeyVariable(t.slug)] = t.key;
     process.env[stripeWebhookSecretVariable(t.slug)] = t.webhookSecret;
   }
-  [stack, deadlineStack] = await Promise.all([startTestStack(), startTestStack({ preliminaryWindowMs: 2_000 })]);
+  [stack, deadlineStack] = await Promise.all([startTestStack(), startTestStack({ preliminaryWindowMs: 6_000 })]);
 });
 
 afterAll(async () => {
@@ -346,7 +346,7 @@ describe('card orders of a Stripe tenant', () => {
   });
 });
 
-describe('the deadline of a Stripe card order (2 s window)', () => {
+describe('the deadline of a Stripe card order (6 s window)', () => {
   let tenant: TestTenant;
   let occurrenceId: string;
   let client: ReturnType<typeof orderClient>;
@@ -370,7 +370,10 @@ describe('the deadline of a Stripe card order (2 s window)', () => {
     const placed = await client.placeOrder(cardOrder('lost@example.com'));
     expect(placed.status).toBe(201);
     const sessionId: string = placed.body.payment.session_id;
-    // The customer paid; Stripe's webhook never reached us.
+    // The order asks Stripe before its "order received" notice (a third of the window in): not paid yet.
+    const sessionPath = `/v1/checkout/sessions/${sessionId}`;
+    await eventually(async () => stub.requests.find((r) => r.method === 'GET' && r.path === sessionPath));
+    // Then the customer paid, and Stripe's webhook never reached us: the deadline finds the payment.
     stub.markPaid(sessionId);
     const order = await waitForStatus(placed.body.id, 'completed');
     expect(order.payments[0]).toMatchObject({
