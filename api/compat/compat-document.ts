@@ -1,5 +1,15 @@
 import type { CompatAdapter } from './compat-adapter';
 
+/** Our field errors (`code`, `message`, `field`), which several platforms' error answers carry next to their own. */
+export const fieldErrorsSchema = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['code', 'message'],
+    properties: { code: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } },
+  },
+};
+
 /**
  * The second OpenAPI document (`/compat/openapi.json`): every compatibility route, one tag per platform,
  * so each platform's users see what they can call. Kept apart from `/openapi.json`, whose contract is

@@ -1,4 +1,5 @@
 import type { CompatAdapter } from '../compat-adapter';
+import { fieldErrorsSchema } from '../compat-document';
 import { answerPaywayProblem, paywayRoutes } from './routes';
 
 const failure = (description: string) => ({
@@ -11,14 +12,7 @@ const failure = (description: string) => ({
         properties: {
           error: { type: 'string', examples: ['invalid_request', 'period_not_found'] },
           error_description: { type: 'string' },
-          errors: {
-            type: 'array',
-            items: {
-              type: 'object',
-              required: ['code', 'message'],
-              properties: { code: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } },
-            },
-          },
+          errors: fieldErrorsSchema,
         },
       },
     },

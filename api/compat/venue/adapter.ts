@@ -1,4 +1,5 @@
 import type { CompatAdapter } from '../compat-adapter';
+import { fieldErrorsSchema } from '../compat-document';
 import { answerVenueProblem, venueRoutes } from './routes';
 import { UNSUPPORTED } from './unsupported-routes';
 
@@ -13,14 +14,7 @@ const venueError = (description: string) => ({
           error: { type: 'string', description: 'Textual description of the error' },
           errorCode: { type: 'number', const: 0, description: 'Theirs, "often 0": always 0 here' },
           code: { type: 'string', description: 'Our stable error code (docs/error-codes.md)' },
-          errors: {
-            type: 'array',
-            items: {
-              type: 'object',
-              required: ['code', 'message'],
-              properties: { code: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } },
-            },
-          },
+          errors: fieldErrorsSchema,
         },
       },
     },
