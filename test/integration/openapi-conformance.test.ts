@@ -138,8 +138,11 @@ async function runSchemathesis(label: string, options: { before?: string[]; args
   );
   const seconds = Math.round((Date.now() - started) / 1000);
   console.log(`[openapi-conformance] ${label}: schemathesis exited ${code} after ${seconds} s`);
-  // The whole report on failure (each failure with a curl line that reproduces it), else its summary.
-  console.log(code === 0 ? output.trim().split('\n').slice(-24).join('\n') : output);
+  // The whole report on failure (each failure with a curl line that reproduces it), else its summary. Each line
+  // carries a prefix: schemathesis closes like pytest ("=== 2 warnings in 73 s ==="), and CI, which reads a
+  // run's closing lines, would take that bare line for a pytest run that executed no test.
+  const lines = code === 0 ? output.trim().split('\n').slice(-24) : output.split('\n');
+  console.log(lines.map((line) => `[schemathesis] ${line}`).join('\n'));
   expect(code, output.slice(-20_000)).toBe(0);
 }
 
