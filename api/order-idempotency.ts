@@ -11,10 +11,7 @@ import {
   type StoredAnswer,
   storeIdempotentAnswer,
 } from '../db/queries/order-numbers';
-import { orderHasCharge } from '../db/queries/order-charges';
-import { loadOrderSummary } from '../db/queries/order-summary';
-import type { Db } from '../db/database';
-import type { OrderSummary } from '../domain/order-summary';
+import { loadTakenOrderSummary } from '../db/queries/order-summary';
 import type { SubmitResult } from '../workflows/order-messages';
 import type { AppEnv } from './app-env';
 import { problems } from './problem';
@@ -60,17 +57,6 @@ export function sendAnswer(c: Context<AppEnv>, answer: StoredAnswer, orderId: st
 }
 
 /**
- * The identity's order, once it has been taken completely. Its row is written before the card
- * payment session is opened, and a failed intake deletes it again: a card order is complete
- * with its charge row, any other with its order row (nothing follows that step).
- */
-async function completedOrder(db: Db, tenantId: string, orderId: string): Promise<OrderSummary | undefined> {
-  const summary = await loadOrderSummary(db, tenantId, orderId);
-  if (summary?.payment.method !== 'card') return summary;
-  return (await orderHasCharge(db, tenantId, orderId)) ? summary : undefined;
-}
-
-/**
  * A retry while the key's lease is held — typically the client gave up on an answer that is
  * still coming. When the order is taken, or its submit (the same Update id) finishes with an
  * order while we wait, that is the answer; otherwise undefined (the caller answers 409).
@@ -83,7 +69,7 @@ export async function settleInFlight(
 ): Promise<Response | undefined> {
   const { db, temporal } = c.var.deps;
   const { tenantId } = c.var.auth;
-  const taken = await completedOrder(db, tenantId, identity.orderId);
+  const taken = await loadTakenOrderSummary(db, tenantId, identity.orderId);
   if (taken) return answerOrder(c, key, identity.orderId, 201, taken);
   try {
     const update = temporal.workflow
@@ -99,7 +85,7 @@ export async function settleInFlight(
     if (pending) return undefined;
     throw error;
   }
-  const placed = await completedOrder(db, tenantId, identity.orderId);
+  const placed = await loadTakenOrderSummary(db, tenantId, identity.orderId);
   return placed ? answerOrder(c, key, identity.orderId, 201, placed) : undefined;
 }
 
@@ -120,7 +106,7 @@ export async function resumeAttempt(
   const { db, temporal } = c.var.deps;
   const { tenantId } = c.var.auth;
   // Taken, and the answer lost with the database or the connection: that order is the answer.
-  const taken = await completedOrder(db, tenantId, identity.orderId);
+  const taken = await loadTakenOrderSummary(db, tenantId, identity.orderId);
   if (taken) return { response: await answerOrder(c, key, identity.orderId, 201, taken) };
 
   const handle = temporal.workflow.getHandle(workflowId);

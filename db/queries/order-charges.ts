@@ -3,19 +3,6 @@ import type { Database } from '../schema';
 
 // Lookups of an order's charge rows (payments of kind 'charge') made by the API.
 
-/** Whether a charge row exists for the order: a card order is taken completely once it does. */
-export async function orderHasCharge(db: Kysely<Database>, tenantId: string, orderId: string): Promise<boolean> {
-  const charge = await db
-    .selectFrom('payments')
-    .select('id')
-    .where('tenant_id', '=', tenantId)
-    .where('order_id', '=', orderId)
-    .where('kind', '=', 'charge')
-    .limit(1)
-    .executeTakeFirst();
-  return charge !== undefined;
-}
-
 /** The provider session of the order's newest Stripe charge, or null when it has none. */
 export async function findLatestStripeChargeSession(
   db: Kysely<Database>,

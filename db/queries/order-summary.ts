@@ -43,6 +43,24 @@ export async function loadOrderSummary(db: Db, tenantId: string, orderId: string
   return order && summaryOf(order);
 }
 
+/**
+ * The summary of an order that was taken completely, in one read: the order row is written before
+ * the card payment session is opened (and a failed intake deletes it again), so a card order is
+ * complete with its charge row, or when it waits for an operator's approval first (its session
+ * opens once approved); any other order with its row. Two reads (the summary, then "has a
+ * charge?") could pair a summary read before the charge with a charge found after it.
+ */
+export async function loadTakenOrderSummary(
+  db: Db,
+  tenantId: string,
+  orderId: string,
+): Promise<OrderSummary | undefined> {
+  const order = await selectOrderWithLines(db, tenantId, orderId).executeTakeFirst();
+  if (!order) return undefined;
+  const sessionToCome = order.payment_method === 'card' && !order.approval_until && !order.latest_charge;
+  return sessionToCome ? undefined : summaryOf(order);
+}
+
 export function summaryOf(order: OrderWithLines): OrderSummary {
   const payment = order.latest_charge;
   const positionOf = new Map(order.participant_positions.map((p) => [p.id, p.position]));

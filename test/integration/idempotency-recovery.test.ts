@@ -2,6 +2,7 @@ import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RunningOrderWorker, startOrderWorker } from '../../activities/worker-runtime';
 import { createApp } from '../../api/app';
+import { loadTakenOrderSummary } from '../../db/queries/order-summary';
 import { findFreePort } from '../../runtime/free-port';
 import { createLogger } from '../../runtime/logger';
 import { createOccurrence, createProduct, createTenant, type TestTenant } from '../helpers/fixtures';
@@ -217,5 +218,35 @@ describe('a submit that is still running', () => {
     expect(b.status, b.text).toBe(201);
     expect(b.text).toBe(a.text);
     await stopLateWorker();
+  });
+});
+
+describe('the order a retry is answered with', () => {
+  // A retry answers from what PostgreSQL holds, read once: an order row whose payment session is
+  // still being opened is not yet an answer (its client would get no page to pay on).
+  it('is a card order with its charge, never its row alone; an approval hold needs no charge', async () => {
+    const placed = await placeOrder(stack.baseUrl, `taken-${crypto.randomUUID()}`);
+    expect(placed.status, placed.text).toBe(201);
+    const { id, payment } = placed.json();
+    expect(payment.redirect_url).toEqual(expect.any(String));
+    const taken = await loadTakenOrderSummary(stack.database.db, tenant.id, id);
+    expect(taken?.payment.redirect_url).toBe(payment.redirect_url);
+
+    // The moment between the order row and its charge, inside a transaction that is rolled back.
+    const rolledBack = new Error('rolled back');
+    const seen = await stack.database.db
+      .transaction()
+      .execute(async (trx) => {
+        await trx.deleteFrom('payments').where('order_id', '=', id).execute();
+        const withoutCharge = await loadTakenOrderSummary(trx, tenant.id, id);
+        const approvalUntil = new Date(Date.now() + 3_600_000).toISOString();
+        await trx.updateTable('orders').set({ approval_until: approvalUntil }).where('id', '=', id).execute();
+        const held = await loadTakenOrderSummary(trx, tenant.id, id);
+        throw Object.assign(rolledBack, { withoutCharge, held });
+      })
+      .catch((error) => error as typeof rolledBack & { withoutCharge: unknown; held: { id: string } | undefined });
+    expect(seen).toBe(rolledBack);
+    expect(seen.withoutCharge).toBeUndefined();
+    expect(seen.held?.id).toBe(id);
   });
 });
