@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { withPreparedStatements } from './prepared-statements';
 import type { Database } from './schema';
 
 // int8 (bigint, count(*)) as JS number: amounts and counters stay far below 2^53.
@@ -15,6 +16,8 @@ export interface PoolOptions {
   connectionTimeoutMs?: number;
   /** How long an unused connection stays open (0 = until the pool ends). */
   idleTimeoutMs?: number;
+  /** Parameterised statements as named prepared statements (off behind a pooler that cannot keep them). */
+  preparedStatements?: boolean;
 }
 
 export function createDb(databaseUrl: string, options: PoolOptions = {}): Db {
@@ -26,5 +29,8 @@ export function createDb(databaseUrl: string, options: PoolOptions = {}): Db {
   });
   // An idle client that loses its server must not crash the process.
   pool.on('error', () => undefined);
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const prepared = options.preparedStatements ?? true;
+  return new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: prepared ? withPreparedStatements(pool) : pool }),
+  });
 }

@@ -44,6 +44,9 @@ export const configSchema = z.object({
   DB_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(20),
   DB_CONNECTION_TIMEOUT_MS: milliseconds(600_000).default(5_000),
   DB_IDLE_TIMEOUT_MS: milliseconds(3_600_000).default(30_000),
+  // Named prepared statements per connection (docs/performance.md); off behind a pooler in transaction mode that
+  // cannot keep them (PgBouncer before 1.21, or with max_prepared_statements = 0).
+  DB_PREPARED_STATEMENTS: flag.default(true),
   API_KEY_CACHE_TTL_MS: milliseconds(3_600_000).default(30_000),
   // Workflows a worker keeps in memory between their tasks (docs/performance.md, "orders waiting").
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(500),
@@ -95,6 +98,7 @@ export function dbPoolOptions(config: Config): Required<PoolOptions> {
     maxConnections: config.DB_POOL_MAX,
     connectionTimeoutMs: config.DB_CONNECTION_TIMEOUT_MS,
     idleTimeoutMs: config.DB_IDLE_TIMEOUT_MS,
+    preparedStatements: config.DB_PREPARED_STATEMENTS,
   };
 }
 
