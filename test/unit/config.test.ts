@@ -50,19 +50,31 @@ describe('configuration', () => {
 
   it('pool sizes, timeouts and the API key cache are configuration with documented defaults', () => {
     const defaults = loadConfig({});
-    expect(dbPoolOptions(defaults)).toEqual({ maxConnections: 20, connectionTimeoutMs: 5_000, idleTimeoutMs: 30_000 });
+    expect(dbPoolOptions(defaults)).toEqual({
+      maxConnections: 20,
+      connectionTimeoutMs: 5_000,
+      idleTimeoutMs: 30_000,
+      preparedStatements: true,
+    });
     expect(defaults.API_KEY_CACHE_TTL_MS).toBe(30_000);
     const set = loadConfig({
       DB_POOL_MAX: '5',
       DB_CONNECTION_TIMEOUT_MS: '1500',
       DB_IDLE_TIMEOUT_MS: '0',
+      DB_PREPARED_STATEMENTS: 'false',
       API_KEY_CACHE_TTL_MS: '0',
     });
-    expect(dbPoolOptions(set)).toEqual({ maxConnections: 5, connectionTimeoutMs: 1_500, idleTimeoutMs: 0 });
+    expect(dbPoolOptions(set)).toEqual({
+      maxConnections: 5,
+      connectionTimeoutMs: 1_500,
+      idleTimeoutMs: 0,
+      preparedStatements: false,
+    });
     expect(set.API_KEY_CACHE_TTL_MS).toBe(0);
     expect(() => loadConfig({ DB_POOL_MAX: '0', DB_IDLE_TIMEOUT_MS: '-1' })).toThrow(
       /DB_POOL_MAX[\s\S]*DB_IDLE_TIMEOUT_MS/,
     );
+    expect(() => loadConfig({ DB_PREPARED_STATEMENTS: 'no' })).toThrow(/DB_PREPARED_STATEMENTS/);
   });
 
   it('the request deadline defaults to 30 s and refuses values a healthy request cannot meet', () => {
