@@ -1,5 +1,6 @@
 import { isGrpcServiceError, ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import type { Context } from 'hono';
+import { isStalePlanError } from '../db/prepared-statements';
 import type { AppEnv } from './app-env';
 import { ApiProblem, problemResponse } from './problem';
 import { paymentPageUnavailable } from './routes/sandbox-psp-page';
@@ -95,6 +96,9 @@ export function failedDependency(error: unknown, depth = 0): Dependency | undefi
     if (code.startsWith('08') || PG_OUTAGE_SQLSTATES.has(code) || SOCKET_CODES.has(code)) return 'postgres';
   }
   if (PG_MESSAGES.test(error.message)) return 'postgres';
+  // A statement in a transaction met a plan a migration made stale; the connection has prepared it afresh, so the
+  // client's retry succeeds (docs/deployment.md, "Connections").
+  if (isStalePlanError(error)) return 'postgres';
   // Node reports a refused connection to a host with several addresses as an AggregateError.
   if (error instanceof AggregateError) {
     for (const inner of error.errors) {

@@ -7,7 +7,7 @@ import type pg from 'pg';
  * a pool's server memory bounded when some statement's text varies (a multi-row insert of any length); statements past
  * it run unnamed, as before.
  */
-export const MAX_NAMED_STATEMENTS = 400;
+const MAX_NAMED_STATEMENTS = 400;
 
 /**
  * A pool whose parameterised statements run as named prepared statements: each connection parses and plans a
@@ -71,7 +71,7 @@ class NamingClient {
     try {
       return await this.client.query({ name: `k${this.generation}_${hash}`, text, values });
     } catch (error) {
-      if (!isStalePlan(error)) throw error;
+      if (!isStalePlanError(error)) throw error;
       this.generation += 1;
       if (this.inTransaction) throw error;
       return this.client.query({ name: `k${this.generation}_${hash}`, text, values });
@@ -85,7 +85,8 @@ class NamingClient {
   }
 }
 
-function isStalePlan(error: unknown): boolean {
+/** The error of a statement whose plan a migration made stale: transient, a retry prepares it afresh. */
+export function isStalePlanError(error: unknown): boolean {
   const { code, message } = error as { code?: unknown; message?: unknown };
   return code === '0A000' && typeof message === 'string' && message.includes('cached plan must not change result type');
 }
