@@ -51,8 +51,14 @@ export async function startSmtpSink(options: { port: number; dir: string; host?:
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, host, () => resolve());
+    server.listen(options.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
+  // smtp-server reports a client that drops its connection mid-message (a worker killed while sending) as the
+  // server's own 'error' event; that is the client's problem, and unheard it would end this process.
+  server.on('error', () => undefined);
   return {
     url: `smtp://${host}:${options.port}`,
     dir: options.dir,
