@@ -121,4 +121,89 @@ describe('named prepared statements', () => {
       await db.destroy();
     }
   });
+
+  describe("a transaction's BEGIN travels with its first statement", () => {
+    /** A pool of one connection that counts what reaches pg's client (each call is one round trip). */
+    function countingDb(): { db: AnyDb; sent: string[] } {
+      const pool = onePool(database.url);
+      const sent: string[] = [];
+      const connect = pool.connect.bind(pool);
+      pool.connect = (async () => {
+        const client = await connect();
+        const tagged = client as pg.PoolClient & { counted?: boolean };
+        if (!tagged.counted) {
+          tagged.counted = true;
+          const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+          (client as { query: unknown }).query = (first: unknown, ...rest: unknown[]) => {
+            const text = typeof first === 'string' ? first : (first as { text?: string }).text;
+            sent.push((text ?? '').trim().slice(0, 30).toLowerCase());
+            return query(first, ...rest);
+          };
+        }
+        return client;
+      }) as typeof pool.connect;
+      return { db: new Kysely({ dialect: new PostgresDialect({ pool: withPreparedStatements(pool) }) }), sent };
+    }
+
+    const xact = (on: AnyDb, n: number) =>
+      sql<{ id: string }>`SELECT (pg_current_xact_id()::text::bigint + ${n})::text AS id`
+        .execute(on)
+        .then((r) => BigInt(r.rows[0]!.id) - BigInt(n));
+
+    it('one round trip fewer once the statement is prepared, and both statements share one transaction', async () => {
+      const { db, sent } = countingDb();
+      try {
+        await xact(db, 0);
+        sent.length = 0;
+        const [first, second] = await db.transaction().execute(async (trx) => [await xact(trx, 1), await xact(trx, 2)]);
+        expect(first).toBe(second);
+        expect(sent).toEqual([expect.stringContaining('select'), expect.stringContaining('select'), 'commit']);
+        // Outside a transaction each statement has its own.
+        expect(await xact(db, 3)).not.toBe(await xact(db, 4));
+      } finally {
+        await db.destroy();
+      }
+    });
+
+    it('a statement not prepared yet is preceded by BEGIN on its own; an empty transaction sends nothing', async () => {
+      const { db, sent } = countingDb();
+      try {
+        const row = await db.transaction().execute((trx) => label(trx, 1));
+        expect(row).toEqual({ label: 'one' });
+        expect(sent).toEqual(['begin', expect.stringContaining('select'), 'commit']);
+        sent.length = 0;
+        await db.transaction().execute(async () => undefined);
+        expect(sent).toEqual([]);
+      } finally {
+        await db.destroy();
+      }
+    });
+
+    it('what the transaction wrote is rolled back with it, and an error in the first statement fails it', async () => {
+      const { db } = countingDb();
+      const insert = (on: AnyDb, id: number) =>
+        on
+          .insertInto('things')
+          .values({ id, label: `n${id}` })
+          .execute();
+      try {
+        await insert(db, 10);
+        await expect(
+          db.transaction().execute(async (trx) => {
+            await insert(trx, 11);
+            throw new Error('abandon');
+          }),
+        ).rejects.toThrow('abandon');
+        // The insert is prepared now: BEGIN travels with it, and its unique violation fails the transaction.
+        await expect(db.transaction().execute((trx) => insert(trx, 10))).rejects.toThrow(/duplicate key/);
+        const ids = await db.selectFrom('things').select('id').where('id', '>=', 10).orderBy('id').execute();
+        expect(ids).toEqual([{ id: 10 }]);
+        // The connection is usable and not left inside a transaction.
+        const inTransaction = await sql<{ open: boolean }>`SELECT now() <> statement_timestamp() AS open`.execute(db);
+        expect(inTransaction.rows[0]!.open).toBe(false);
+      } finally {
+        await db.destroy();
+      }
+    });
+  });
 });
