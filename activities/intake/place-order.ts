@@ -4,7 +4,7 @@ import type { OrderPaymentMethod } from '../../domain/order-request';
 import type { Db } from '../../db/database';
 import { connectOrderCustomers, writeOrderContents } from '../../db/queries/order-contents';
 import { appendOrderEvent } from '../../db/queries/order-events';
-import { insertPlacedOrder, orderExists } from '../../db/queries/order-placement';
+import { insertPlacedOrder } from '../../db/queries/order-placement';
 import { insertPrepayment } from '../../db/queries/payments';
 import type { OrderSubmission } from '../../workflows/order-messages';
 import { PlacementRejected } from './placement-rejected';
@@ -27,18 +27,17 @@ export type PlaceOrderResult = { ok: true } | { ok: false; errors: BusinessError
 /**
  * One transaction: seats, campaign use, voucher value, customer, order, participants,
  * lines, timeline. Either all of it is written or nothing (a rejected order leaves no row).
- * Idempotent by order id: a retry after commit finds the order placed.
+ * Idempotent by order id: a retry after commit finds the order row there and takes nothing back.
  */
 export async function placeOrder(db: Db, input: PlaceOrderInput): Promise<PlaceOrderResult> {
   const scope = { tenantId: input.tenantId, orderId: input.orderId };
-  if (await orderExists(db, scope)) return { ok: true };
   const { draft, submission } = input;
   const request = submission.request;
   try {
     await db.transaction().execute(async (trx) => {
       const contents = { ...scope, draft, request };
       const customers = await connectOrderCustomers(trx, contents);
-      await insertPlacedOrder(trx, {
+      const inserted = await insertPlacedOrder(trx, {
         ...scope,
         number: input.orderNumber,
         workflowId: input.workflowId,
@@ -49,6 +48,7 @@ export async function placeOrder(db: Db, input: PlaceOrderInput): Promise<PlaceO
         preliminaryUntil: input.preliminaryUntil,
         approvalUntil: input.approvalUntil ?? null,
       });
+      if (!inserted) throw new AlreadyPlaced();
       const errors = await writeOrderContents(trx, contents, customers);
       if (errors.length > 0) throw new PlacementRejected(errors);
       await recordPrepayment(trx, input);
@@ -65,10 +65,14 @@ export async function placeOrder(db: Db, input: PlaceOrderInput): Promise<PlaceO
     });
   } catch (error) {
     if (error instanceof PlacementRejected) return { ok: false, errors: error.errors };
+    if (error instanceof AlreadyPlaced) return { ok: true };
     throw error;
   }
   return { ok: true };
 }
+
+/** Rolls back the retry's customer write: the first try placed the order whole. */
+class AlreadyPlaced extends Error {}
 
 /** An order paid elsewhere has its payment in the ledger from the moment it exists. */
 async function recordPrepayment(db: Db, input: PlaceOrderInput): Promise<void> {

@@ -27,16 +27,6 @@ function pricedOrderColumns(draft: OrderDraft) {
   };
 }
 
-export async function orderExists(db: Kysely<Database>, scope: OrderScope): Promise<boolean> {
-  const row = await db
-    .selectFrom('orders')
-    .select('id')
-    .where('id', '=', scope.orderId)
-    .where('tenant_id', '=', scope.tenantId)
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
 export interface PlacedOrder extends OrderScope {
   number: number;
   workflowId: string;
@@ -55,10 +45,13 @@ function placedStatus(order: PlacedOrder) {
   return order.paymentMethod === 'prepaid' ? ('paid' as const) : ('reserved' as const);
 }
 
-/** The order row; written first in placement, because reservations, lines and participants reference it. */
-export async function insertPlacedOrder(trx: Kysely<Database>, order: PlacedOrder): Promise<void> {
+/**
+ * The order row; written first in placement, because reservations, lines and participants reference it. False when
+ * the order exists already (a retried placement whose first try committed).
+ */
+export async function insertPlacedOrder(trx: Kysely<Database>, order: PlacedOrder): Promise<boolean> {
   const { request } = order;
-  await trx
+  const inserted = await trx
     .insertInto('orders')
     .values({
       id: order.orderId,
@@ -87,7 +80,10 @@ export async function insertPlacedOrder(trx: Kysely<Database>, order: PlacedOrde
       preliminary_until: order.preliminaryUntil,
       request: JSON.stringify(request),
     })
-    .execute();
+    .onConflict((oc) => oc.column('id').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return inserted !== undefined;
 }
 
 /** The request as it reads after the latest change (a change applies to it) and the total it priced. */
