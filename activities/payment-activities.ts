@@ -52,7 +52,8 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
       const order = await loadOrderForPaymentSession(db, { tenantId, orderId });
       // The session asks for what the ledger says is left, not for the order's total.
       const amount = leftToPay(await loadOrderLedger(db, orderId));
-      const paymentProvider = await paymentProviders.forTenant(tenantId);
+      // The tenant's current choice, read with the order.
+      const paymentProvider = paymentProviders.byName(order.payment_provider);
       let savedCardToken: string | undefined;
       if (savedCardId) {
         // Only the order's own customer's cards, and only cards of this provider.
@@ -134,8 +135,8 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
       orderId,
       event,
     }: OrderRef & { event: PaymentResultSignal }): Promise<{ accepted: boolean; reason?: string }> {
-      const order = await loadOrderPaymentState(db, { tenantId, orderId });
-      const charge = await findChargeBySession(db, orderId, event.sessionId);
+      const order = await loadOrderPaymentState(db, { tenantId, orderId }, event.sessionId);
+      const charge = order.charge;
       const expected =
         charge && charge.status !== 'succeeded'
           ? { amount: charge.amount, currency: charge.currency }

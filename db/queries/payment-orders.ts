@@ -29,6 +29,7 @@ export async function loadOrderForPaymentSession(db: Kysely<Database>, scope: Or
       'orders.payment_cancel_url',
       'tenants.slug',
       'tenants.name',
+      'tenants.payment_provider',
       (eb) =>
         eb
           .exists(
@@ -45,16 +46,37 @@ export async function loadOrderForPaymentSession(db: Kysely<Database>, scope: Or
     .executeTakeFirstOrThrow();
 }
 
-export async function loadOrderPaymentState(
-  db: Kysely<Database>,
-  scope: OrderScope,
-): Promise<Pick<Order, 'total_incl_vat' | 'currency' | 'status'>> {
-  return db
+/**
+ * What a provider's payment event is checked against: the order, and the charge of the event's session (the amount
+ * that session asked for), in one read.
+ */
+export async function loadOrderPaymentState(db: Kysely<Database>, scope: OrderScope, sessionId: string) {
+  const row = await db
     .selectFrom('orders')
-    .select(['total_incl_vat', 'currency', 'status'])
-    .where('id', '=', scope.orderId)
-    .where('tenant_id', '=', scope.tenantId)
+    .leftJoin('payments', (join) =>
+      join
+        .onRef('payments.order_id', '=', 'orders.id')
+        .on('payments.kind', '=', 'charge')
+        .on('payments.provider_session_id', '=', sessionId),
+    )
+    .select([
+      'orders.total_incl_vat',
+      'orders.currency',
+      'orders.status',
+      'payments.amount as charge_amount',
+      'payments.currency as charge_currency',
+      'payments.status as charge_status',
+    ])
+    .where('orders.id', '=', scope.orderId)
+    .where('orders.tenant_id', '=', scope.tenantId)
     .executeTakeFirstOrThrow();
+  const { charge_amount: amount, charge_currency: currency, charge_status: status } = row;
+  return {
+    total_incl_vat: row.total_incl_vat,
+    currency: row.currency,
+    status: row.status,
+    charge: amount !== null && currency !== null && status !== null ? { amount, currency, status } : null,
+  };
 }
 
 export async function loadOrderCurrency(db: Kysely<Database>, orderId: string): Promise<string> {
