@@ -63,9 +63,10 @@ export class SandboxPaymentProvider implements PaymentProvider {
   async createSession(input: CreateSessionInput): Promise<PaymentSession> {
     const sessionId = SandboxPaymentProvider.sessionIdFor(input.idempotencyKey);
     if (input.savedCardToken) return this.chargeSavedCard(input, sessionId, input.savedCardToken);
-    await insertSandboxSession(this.db, {
+    const pageToken = SandboxPaymentProvider.newPageToken();
+    const created = await insertSandboxSession(this.db, {
       id: sessionId,
-      page_token: SandboxPaymentProvider.newPageToken(),
+      page_token: pageToken,
       form_token: SandboxPaymentProvider.newFormToken(),
       tenant_id: input.tenantId,
       reference: input.reference,
@@ -78,7 +79,9 @@ export class SandboxPaymentProvider implements PaymentProvider {
       cancel_url: input.cancelUrl,
       card_saving: input.cardSaving ?? null,
     });
-    return { sessionId, redirectUrl: await this.pageUrlOf(input.tenantId, sessionId) };
+    // A retried request finds the first try's session, and its link.
+    const redirectUrl = created ? this.hostedPageUrl(pageToken) : await this.pageUrlOf(input.tenantId, sessionId);
+    return { sessionId, redirectUrl };
   }
 
   /**

@@ -88,7 +88,7 @@ export async function queueEmails(db: Db, rows: readonly OutboxEmail[]): Promise
   if (unique.size === 0) return [];
   const values = [...unique.values()];
 
-  await insertOutboxRows(
+  const inserted = await insertOutboxRows(
     db,
     values.map((row) => ({
       ...row,
@@ -97,10 +97,14 @@ export async function queueEmails(db: Db, rows: readonly OutboxEmail[]): Promise
     })),
   );
 
-  const orderIds = [...new Set(values.map((r) => r.orderId))];
-  const kinds = [...new Set(values.map((r) => r.kind))];
-  const existing = await listOutboxKeys(db, orderIds, kinds);
-  const idByKey = new Map(existing.map((r) => [`${r.order_id}\n${r.kind}\n${recipientKey(r.recipient)}`, r.id]));
+  let known = inserted;
+  // Rows queued before (a retried activity, a second reminder of the same kind) are looked up.
+  if (inserted.length < unique.size) {
+    const orderIds = [...new Set(values.map((r) => r.orderId))];
+    const kinds = [...new Set(values.map((r) => r.kind))];
+    known = await listOutboxKeys(db, orderIds, kinds);
+  }
+  const idByKey = new Map(known.map((r) => [`${r.order_id}\n${r.kind}\n${recipientKey(r.recipient)}`, r.id]));
   return [...unique.keys()].map((key) => {
     const id = idByKey.get(key);
     if (!id) throw new Error(`queueEmails: outbox row for ${key.replace(/\n/g, ' / ')} not found after insert`);

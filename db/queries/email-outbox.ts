@@ -19,27 +19,36 @@ export interface NewOutboxRow {
   attachmentInvoiceId: string | null;
 }
 
-/** Inserts the rows; a row whose (order, kind, recipient) is already queued, in any status, is left as it is. */
-export async function insertOutboxRows(db: Kysely<Database>, rows: readonly NewOutboxRow[]): Promise<void> {
-  await db
-    .insertInto('email_outbox')
-    .values(
-      rows.map((row) => ({
-        id: randomUUID(),
-        tenant_id: row.tenantId,
-        order_id: row.orderId,
-        kind: row.kind,
-        recipient: row.recipient,
-        subject: row.subject,
-        html: row.html,
-        text: row.text,
-        message_id: row.messageId,
-        attachment_invoice_id: row.attachmentInvoiceId,
-      })),
-    )
-    // The conflict target is the expression index email_outbox_once_key.
-    .onConflict((oc) => oc.expression(sql`order_id, kind, lower(recipient)`).doNothing())
-    .execute();
+/**
+ * Inserts the rows; a row whose (order, kind, recipient) is already queued, in any status, is left as it is. Answers
+ * the keys of the rows it inserted.
+ */
+export async function insertOutboxRows(
+  db: Kysely<Database>,
+  rows: readonly NewOutboxRow[],
+): Promise<Pick<OutboxRow, 'id' | 'order_id' | 'kind' | 'recipient'>[]> {
+  return (
+    db
+      .insertInto('email_outbox')
+      .values(
+        rows.map((row) => ({
+          id: randomUUID(),
+          tenant_id: row.tenantId,
+          order_id: row.orderId,
+          kind: row.kind,
+          recipient: row.recipient,
+          subject: row.subject,
+          html: row.html,
+          text: row.text,
+          message_id: row.messageId,
+          attachment_invoice_id: row.attachmentInvoiceId,
+        })),
+      )
+      // The conflict target is the expression index email_outbox_once_key.
+      .onConflict((oc) => oc.expression(sql`order_id, kind, lower(recipient)`).doNothing())
+      .returning(['id', 'order_id', 'kind', 'recipient'])
+      .execute()
+  );
 }
 
 /** The outbox rows of these orders and kinds (to find the ids of what was just queued). */
