@@ -52,6 +52,8 @@ export async function claimIdempotencyKey(
 ): Promise<IdempotencyClaim> {
   // At least a second: a request claiming at its very deadline still keeps duplicates apart.
   const leaseSeconds = Math.max(1_000, leaseMs) / 1000;
+  const fresh = await claimUnseenKey(db, { tenantId, key, requestHash, leaseSeconds });
+  if (fresh) return { kind: 'new', ...fresh };
   for (let attempt = 0; attempt < 3; attempt++) {
     const claim = await db
       .transaction()
@@ -107,6 +109,34 @@ export async function claimIdempotencyKey(
 }
 
 class KeyRace extends Error {}
+
+/**
+ * The usual case, a key never seen, in one statement (no transaction around a read, a counter and an insert): the
+ * tenant's next order number and the claim together. Undefined when the key is known (or a request with the same
+ * key claimed it a moment earlier); the caller then looks at it under a lock. Such a race can skip an order number,
+ * as a rejected order does.
+ */
+async function claimUnseenKey(
+  db: Db,
+  claim: { tenantId: string; key: string; requestHash: string; leaseSeconds: number },
+): Promise<OrderIdentity | undefined> {
+  const orderId = crypto.randomUUID();
+  const { rows } = await sql<{ order_number: number }>`
+    WITH next_number AS (
+      UPDATE tenants SET order_counter = order_counter + 1
+      WHERE id = ${claim.tenantId}
+        AND NOT EXISTS (SELECT 1 FROM idempotency_keys WHERE tenant_id = ${claim.tenantId} AND key = ${claim.key})
+      RETURNING order_counter
+    )
+    INSERT INTO idempotency_keys (tenant_id, key, request_hash, order_number, order_id, locked_until)
+    SELECT ${claim.tenantId}::uuid, ${claim.key}::text, ${claim.requestHash}::text, order_counter, ${orderId}::uuid,
+      now() + make_interval(secs => ${claim.leaseSeconds}::double precision)
+    FROM next_number
+    ON CONFLICT (tenant_id, key) DO NOTHING
+    RETURNING order_number`.execute(db);
+  const row = rows[0];
+  return row ? { orderId, orderNumber: Number(row.order_number) } : undefined;
+}
 
 type AnswerColumns = {
   response_status: number | null;
