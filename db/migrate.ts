@@ -25,6 +25,7 @@ import * as subscriptions from './migrations/0023_subscriptions';
 import * as subscriptionCycles from './migrations/0024_subscription_cycles';
 import * as catalogExternalIds from './migrations/0025_catalog_external_ids';
 import * as paymentSavedCard from './migrations/0026_payment_saved_card';
+import * as orderStatusNotifyStatus from './migrations/0027_order_status_notify_status';
 
 // Migrations are listed in code (not read from a folder) so the same list works under tsx,
 // in a bundled build and in tests.
@@ -55,6 +56,7 @@ const migrations: Record<string, Migration> = {
   '0024_subscription_cycles': subscriptionCycles,
   '0025_catalog_external_ids': catalogExternalIds,
   '0026_payment_saved_card': paymentSavedCard,
+  '0027_order_status_notify_status': orderStatusNotifyStatus,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -1,11 +1,15 @@
 import pg from 'pg';
 
-/** A request waiting for one order's next status change. */
+/** A request waiting for one order's status changes. */
 export interface StatusWatch {
-  /** Settles once the listener listens (or could not: then `changed` settles soon, as a poll). */
+  /** Settles once the listener listens (or could not: then `next` settles soon, as a poll). */
   ready: Promise<void>;
-  /** True when the order's status changed or the connection was lost (read again); never rejects. */
-  changed: Promise<boolean>;
+  /**
+   * The next change since the last call: the order's new status as announced, or null when it must be read (an
+   * announcement without it, a lost connection, no listening connection). Of changes announced together, the
+   * last wins: announcements arrive in commit order. Never rejects.
+   */
+  next(): Promise<string | null>;
   cancel(): void;
 }
 
@@ -20,20 +24,22 @@ const CHANNEL = 'order_status';
 
 /**
  * One LISTEN connection per API process on the channel the orders table announces status
- * changes on (migration 0012). Requests watching an order are woken when its id arrives; a lost
- * connection wakes everyone (they read again) and the next watch reconnects.
+ * changes on: the order's id and its new status (migrations 0012 and 0027; an announcement of
+ * the id alone, from before 0027, asks its watchers to read). Requests watching an order are
+ * woken when its id arrives; a lost connection wakes everyone (they read again) and the next
+ * watch reconnects.
  */
 export function createOrderStatusListener(
   databaseUrl: string,
   onError: (error: unknown) => void = () => undefined,
 ): OrderStatusListener {
-  const watchers = new Map<string, Set<(changed: boolean) => void>>();
+  const watchers = new Map<string, Set<(status: string | null) => void>>();
   let client: pg.Client | null = null;
   let connecting: Promise<pg.Client | null> | null = null;
   let closed = false;
 
   const wakeAll = () => {
-    for (const wakers of watchers.values()) for (const wake of wakers) wake(true);
+    for (const wakers of watchers.values()) for (const wake of wakers) wake(null);
   };
 
   function connect(): Promise<pg.Client | null> {
@@ -42,7 +48,8 @@ export function createOrderStatusListener(
     const next = new pg.Client({ connectionString: databaseUrl });
     next.on('notification', (message) => {
       if (message.channel !== CHANNEL || !message.payload) return;
-      for (const wake of watchers.get(message.payload) ?? []) wake(true);
+      const [orderId, status] = message.payload.split(' ', 2);
+      for (const wake of watchers.get(orderId!) ?? []) wake(status || null);
     });
     const lost = (error?: unknown) => {
       if (error) onError(error);
@@ -75,25 +82,43 @@ export function createOrderStatusListener(
 
   return {
     watch(orderId) {
-      let wake: (changed: boolean) => void = () => undefined;
-      const changed = new Promise<boolean>((resolve) => {
-        wake = resolve;
-      });
+      let announced: string | null | undefined;
+      let waiting: ((status: string | null) => void) | null = null;
+      let listening = false;
+      let fallback: NodeJS.Timeout | undefined;
+      const wake = (status: string | null) => {
+        clearTimeout(fallback);
+        if (!waiting) {
+          announced = status;
+          return;
+        }
+        const resolve = waiting;
+        waiting = null;
+        resolve(status);
+      };
       const wakers = watchers.get(orderId) ?? new Set();
       watchers.set(orderId, wakers);
       wakers.add(wake);
-      let fallback: NodeJS.Timeout | undefined;
-      const ready = connect().then((listening) => {
-        if (!listening) fallback = setTimeout(() => wake(false), FALLBACK_POLL_MS);
+      const ready = connect().then((connected) => {
+        listening = connected !== null;
       });
       return {
         ready,
-        changed,
+        next() {
+          if (announced !== undefined) {
+            const status = announced;
+            announced = undefined;
+            return Promise.resolve(status);
+          }
+          return new Promise<string | null>((resolve) => {
+            waiting = resolve;
+            if (!listening) fallback = setTimeout(() => wake(null), FALLBACK_POLL_MS);
+          });
+        },
         cancel() {
-          clearTimeout(fallback);
           wakers.delete(wake);
           if (wakers.size === 0) watchers.delete(orderId);
-          wake(false);
+          wake(null);
         },
       };
     },

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOccurrence, createProduct, createTenant, jsonOf, type TestTenant } from '../helpers/fixtures';
-import { createOrderStatusListener } from '../../db/order-status-listener';
+import { createOrderStatusListener, type OrderStatusListener } from '../../db/order-status-listener';
+import { waitForOrderStatus } from '../../api/order-status-wait';
 import { orderClient } from '../helpers/order-client';
 import { eventually, startTestStack, type TestStack } from '../helpers/test-stack';
 
@@ -238,11 +239,51 @@ describe('waiting for a status (long poll)', () => {
         .set({ status: 'payment_failed' })
         .where('id', '=', placed.body.id)
         .execute();
-      // Only the status change is announced, and a watch without a connection would answer false.
-      expect(await watch.changed).toBe(true);
+      // Only the status change is announced, with the new status (a watch without a connection would answer null).
+      expect(await watch.next()).toBe('payment_failed');
+      // Changes announced while nobody asked: the last wins. Announcements arrive in commit order, so once a later
+      // order's has arrived, all three have.
+      const marker = await client.placeOrder(cardOrder());
+      const markerWatch = listener.watch(marker.body.id);
+      for (const status of ['awaiting_payment', 'payment_failed', 'paid'] as const)
+        await stack.database.db.updateTable('orders').set({ status }).where('id', '=', placed.body.id).execute();
+      await stack.database.db
+        .updateTable('orders')
+        .set({ status: 'payment_failed' })
+        .where('id', '=', marker.body.id)
+        .execute();
+      expect(await markerWatch.next()).toBe('payment_failed');
+      expect(await watch.next()).toBe('paid');
     } finally {
       await listener.close();
     }
+  });
+
+  it('trusts an announced status, and reads again after an announcement without one', async () => {
+    const placed = await client.placeOrder(cardOrder());
+    const scope = { tenantId: tenant.id, orderId: placed.body.id };
+    // A listener that announces what the test says, in order, then nothing.
+    const scripted = (announcements: (string | null)[]): OrderStatusListener => ({
+      watch: () => ({
+        ready: Promise.resolve(),
+        next: () => (announcements.length > 0 ? Promise.resolve(announcements.shift()!) : new Promise(() => {})),
+        cancel: () => undefined,
+      }),
+      close: async () => undefined,
+    });
+    const waitWith = (listener: OrderStatusListener, wanted: string, timeoutMs: number) =>
+      waitForOrderStatus({ db: stack.database.db, orderStatusListener: listener }, scope, new Set([wanted]), timeoutMs);
+    // The database still says awaiting_payment: the wait ends on the announcement, not on a read.
+    expect(await waitWith(scripted(['paid']), 'paid', 10_000)).toBe('paid');
+    await stack.database.db
+      .updateTable('orders')
+      .set({ status: 'payment_failed' })
+      .where('id', '=', scope.orderId)
+      .execute();
+    // A bare announcement (or a lost connection) is read: the database's status ends the wait.
+    expect(await waitWith(scripted([null]), 'payment_failed', 10_000)).toBe('payment_failed');
+    // Without an announcement the wait ends at its timeout, with the status it read first.
+    expect(await waitWith(scripted([]), 'paid', 300)).toBe('payment_failed');
   });
 
   it('refuses an unknown status or timeout with 400, and another tenant’s order with 404', async () => {
