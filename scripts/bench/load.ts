@@ -192,8 +192,12 @@ export async function runLoad(target: LoadTarget, occurrenceId: string, options:
         throw new OrderError('network_create', (e as Error).message);
       });
       const createdAt = performance.now();
-      if (created.status !== 201)
-        throw new OrderError(`http_${created.status}_create`, JSON.stringify(created.body).slice(0, 300));
+      if (created.status !== 201) {
+        // The problem's stable code tells a timeout from a refusal (docs/error-codes.md).
+        const code = (created.body as { code?: unknown } | undefined)?.code;
+        const key = `http_${created.status}_create${typeof code === 'string' ? `_${code}` : ''}`;
+        throw new OrderError(key, JSON.stringify(created.body).slice(0, 300));
+      }
       result.createLatency.add(createdAt - scheduled);
       result.createServiceLatency.add(createdAt - sentAt);
       outcome.createdOk = true;
