@@ -112,16 +112,16 @@ class KeyRace extends Error {}
 
 /**
  * The usual case, a key never seen, in one statement (no transaction around a read, a counter and an insert): the
- * tenant's next order number and the claim together. Undefined when the key is known (or a request with the same
- * key claimed it a moment earlier); the caller then looks at it under a lock. Such a race can skip an order number,
- * as a rejected order does.
+ * tenant's next order number and the claim together. Undefined when the key is known, or when a request with the same
+ * key claimed it a moment earlier: then the insert's unique violation undoes the whole statement, the counter too, so
+ * no order number is skipped; the caller looks at the key under a lock.
  */
 async function claimUnseenKey(
   db: Db,
   claim: { tenantId: string; key: string; requestHash: string; leaseSeconds: number },
 ): Promise<OrderIdentity | undefined> {
   const orderId = crypto.randomUUID();
-  const { rows } = await sql<{ order_number: number }>`
+  const claimed = sql<{ order_number: number }>`
     WITH next_number AS (
       UPDATE tenants SET order_counter = order_counter + 1
       WHERE id = ${claim.tenantId}
@@ -132,11 +132,17 @@ async function claimUnseenKey(
     SELECT ${claim.tenantId}::uuid, ${claim.key}::text, ${claim.requestHash}::text, order_counter, ${orderId}::uuid,
       now() + make_interval(secs => ${claim.leaseSeconds}::double precision)
     FROM next_number
-    ON CONFLICT (tenant_id, key) DO NOTHING
-    RETURNING order_number`.execute(db);
-  const row = rows[0];
-  return row ? { orderId, orderNumber: Number(row.order_number) } : undefined;
+    RETURNING order_number`;
+  try {
+    const row = (await claimed.execute(db)).rows[0];
+    return row ? { orderId, orderNumber: Number(row.order_number) } : undefined;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === UNIQUE_VIOLATION) return undefined;
+    throw error;
+  }
 }
+
+const UNIQUE_VIOLATION = '23505';
 
 type AnswerColumns = {
   response_status: number | null;
