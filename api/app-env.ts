@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../db/database';
 import type { OrderStatusListener } from '../db/order-status-listener';
 import type { Logger } from '../runtime/logger';
+import type { AdmissionGate } from './admission';
 import type { ApiProblem } from './problem';
 
 export interface AuthContext {
@@ -47,6 +48,11 @@ export interface AppDeps {
   workerPollMaxAgeMs?: number;
   /** GET /metrics and the per-route request metrics (METRICS_ENABLED); default on. */
   metricsEnabled?: boolean;
+  /**
+   * How many order creates this process works on at once, and how long one waits for its turn
+   * (API_MAX_CONCURRENT_CREATES, API_CREATE_QUEUE_MS); absent: no bound.
+   */
+  orderAdmission?: AdmissionGate;
 }
 
 export interface AppEnv {

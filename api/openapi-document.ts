@@ -58,7 +58,10 @@ const SHARED_ANSWERS = {
   400: problem('A parameter or field failed its shape check, or contains a control character'),
   413: problem('Body too large'),
   415: problem('Body is not JSON'),
-  503: problem('PostgreSQL or Temporal unavailable, or the request deadline passed; retry after Retry-After'),
+  503: problem(
+    'PostgreSQL or Temporal unavailable, the request deadline passed, or (order creates) the API process is ' +
+      'overloaded; retry after Retry-After',
+  ),
 } as const;
 
 const OPERATIONS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;

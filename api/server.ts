@@ -7,6 +7,7 @@ import { createLogger } from '../runtime/logger';
 import { connectTemporalClient } from '../runtime/temporal-client';
 import { startTracing } from '../runtime/tracing';
 import { createApp } from './app';
+import { createAdmissionGate } from './admission';
 
 async function main(): Promise<void> {
   const config = requireConfig(loadConfig(), ['DATABASE_URL', 'TEMPORAL_ADDRESS']);
@@ -36,6 +37,9 @@ async function main(): Promise<void> {
     requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
     orderStatusListener,
     metricsEnabled: config.METRICS_ENABLED,
+    ...(config.API_MAX_CONCURRENT_CREATES > 0
+      ? { orderAdmission: createAdmissionGate(config.API_MAX_CONCURRENT_CREATES, config.API_CREATE_QUEUE_MS) }
+      : {}),
   });
   if (config.MAIL_SINK_DIR && !config.DEV_ROUTES) {
     logger.info('MAIL_SINK_DIR is set but DEV_ROUTES is off: /dev/mail is not mounted');

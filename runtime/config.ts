@@ -53,6 +53,10 @@ export const configSchema = z.object({
   // Every API request answers within this (503 request_timeout at the latest); Temporal calls get
   // 80 % of it so their own 503 comes first. At least 2 s: below that a healthy order cannot be taken.
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(2_000).max(600_000).default(30_000),
+  // Order creates one API process works on at once (0 = no bound), and how long one waits for its turn before it is
+  // refused with 503 overloaded, nothing written (api/admission.ts).
+  API_MAX_CONCURRENT_CREATES: z.coerce.number().int().min(0).max(100_000).default(32),
+  API_CREATE_QUEUE_MS: milliseconds(600_000).default(10_000),
   // Prometheus metrics: the API's GET /metrics, the worker's own port and the Temporal SDK's
   // exporter in the worker (0 = that port off). METRICS_ENABLED=false turns all three off.
   METRICS_ENABLED: flag.default(true),

@@ -19,6 +19,7 @@ import { ORDER_INTAKE_UNAVAILABLE, orderWorkflowId, submitOrderUpdate } from '..
 import type { orderWorkflow } from '../../workflows/order-workflow';
 import { OrderNumberKey, OrderStatusKey, TenantIdKey } from '../../workflows/search-attributes';
 import { recordOrderStarted } from '../../runtime/metrics';
+import { admitOrderCreate } from '../admission';
 import { createResourceApp } from '../resource-app';
 import { requireAnyScope, requireScope } from '../auth';
 import { answerOrder, resumeAttempt, sendAnswer, settleInFlight, submitUpdateId } from '../order-idempotency';
@@ -66,7 +67,7 @@ orderRoutes.openapi(
     method: 'post',
     path: '/',
     // XML for a client that prefers it; a stored idempotent answer is converted the same way.
-    middleware: [requireScope('orders:write'), xmlWhenAsked('order')],
+    middleware: [requireScope('orders:write'), xmlWhenAsked('order'), admitOrderCreate],
     tags: ['orders'],
     summary: 'Place an order: validated, priced, seats held, payment started — in one round trip',
     description:

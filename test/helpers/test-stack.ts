@@ -17,6 +17,7 @@ import type { Tracing } from '../../runtime/tracing';
 import { readSinkMessages, type SinkMessage, startSmtpSink } from '../../runtime/smtp-sink';
 import { temporalConnectionOptions } from '../../runtime/temporal-client';
 import { createTestDatabase, type TestDatabase } from './test-database';
+import type { AdmissionGate } from '../../api/admission';
 
 // The SDK's INFO lines (worker state changes) would drown the test output.
 try {
@@ -60,6 +61,8 @@ export async function startTestStack(
     workerMetrics?: boolean;
     /** Tracing on (runtime/tracing.ts, started by the test): its client and worker interceptors. */
     tracing?: Pick<Tracing, 'clientInterceptors' | 'worker'>;
+    /** A bound on the API's concurrent order creates (AppDeps.orderAdmission). */
+    orderAdmission?: AdmissionGate;
   } = {},
 ): Promise<TestStack> {
   const database = await createTestDatabase(inject('adminDatabaseUrl'));
@@ -103,6 +106,7 @@ export async function startTestStack(
     subscriptionDayMsOverride: options.subscriptionDayMs,
     requestTimeoutMs: options.requestTimeoutMs,
     workerPollMaxAgeMs: options.workerPollMaxAgeMs,
+    orderAdmission: options.orderAdmission,
   });
   const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
