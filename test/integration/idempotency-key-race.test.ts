@@ -1,27 +1,19 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { claimIdempotencyKey } from '../../db/queries/order-numbers';
-import { createTenant, type TestTenant } from '../helpers/fixtures';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
+import { databaseWithTenant } from '../helpers/database-with-tenant';
 
 // Two first requests with one Idempotency-Key at the same moment: the second waits on the tenant's counter while the
 // first holds it, then finds the key taken. It must not have moved the counter: order numbers have no gap.
-let database: TestDatabase;
-let tenant: TestTenant;
-
-beforeAll(async () => {
-  database = await createTestDatabase(inject('adminDatabaseUrl'));
-  tenant = await createTenant(database.db);
-});
-afterAll(async () => database.drop());
+const setup = databaseWithTenant();
 
 const counter = async () =>
   Number(
     (
-      await database.db
+      await setup.database.db
         .selectFrom('tenants')
         .select('order_counter')
-        .where('id', '=', tenant.id)
+        .where('id', '=', setup.tenant.id)
         .executeTakeFirstOrThrow()
     ).order_counter,
   );
@@ -30,7 +22,7 @@ describe('a new key claimed twice at once', () => {
   it('the later claim finds the key and leaves the counter as the first one left it', async () => {
     const before = await counter();
     const key = `race-${crypto.randomUUID()}`;
-    const first = new pg.Client({ connectionString: database.url });
+    const first = new pg.Client({ connectionString: setup.database.url });
     await first.connect();
     try {
       // The first request's claim, committed only after the second has started and is waiting for the counter.
@@ -39,9 +31,9 @@ describe('a new key claimed twice at once', () => {
         `WITH n AS (UPDATE tenants SET order_counter = order_counter + 1 WHERE id = $1 RETURNING order_counter)
          INSERT INTO idempotency_keys (tenant_id, key, request_hash, order_number, order_id, locked_until)
          SELECT $1, $2, 'hash', order_counter, gen_random_uuid(), now() + interval '30 seconds' FROM n`,
-        [tenant.id, key],
+        [setup.tenant.id, key],
       );
-      const second = claimIdempotencyKey(database.db, tenant.id, key, 'hash');
+      const second = claimIdempotencyKey(setup.database.db, setup.tenant.id, key, 'hash');
       await waitUntilBlocked(first);
       await first.query('COMMIT');
       const claim = await second;
