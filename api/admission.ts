@@ -77,10 +77,14 @@ export function overloaded(): ApiProblem {
   );
 }
 
-/** Holds a create to the process's bound (AppDeps.orderAdmission; without one, every create is admitted). */
+/**
+ * Holds a create to the process's bound (AppDeps.orderAdmission; without one, every create is admitted). The body is
+ * received first (the JSON validator reads it from Hono's cache), so a client that sends it slowly holds no slot.
+ */
 export const admitOrderCreate: MiddlewareHandler<AppEnv> = async (c, next) => {
   const gate = c.var.deps.orderAdmission;
   if (!gate) return next();
+  await c.req.text();
   const release = await gate.enter();
   if (!release) throw overloaded();
   try {

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdmissionGate } from '../../api/admission';
 import { createOccurrence, createProduct, createTenant, type TestTenant } from '../helpers/fixtures';
@@ -66,6 +67,44 @@ describe('order admission', () => {
       held!();
       // The retry with the same key is a first attempt.
       expect((await busyClient.placeOrder(body, key)).status).toBe(201);
+    } finally {
+      await busy.stop();
+    }
+  });
+
+  it('a client still sending its body holds no slot', async () => {
+    const refusing = createAdmissionGate(1, 0);
+    const busy = await startTestStack({ orderAdmission: refusing });
+    try {
+      const busyTenant = await createTenant(busy.database.db);
+      const product = await createProduct(busy.database.db, busyTenant.id, { price: 2_000, name: 'Slow course' });
+      const slowOccurrence = await createOccurrence(busy.database.db, busyTenant.id, product, { capacity: 10 });
+      const body = (email: string) =>
+        JSON.stringify({ ...order(email), lines: [{ occurrence_id: slowOccurrence, quantity: 1 }] });
+      // A body of announced length sent in two parts, the second only after another create was taken. (A chunked
+      // body is received whole before any route runs: the body limit counts it.)
+      const slowBody = body('slow@example.com');
+      const slow = request(`${busy.baseUrl}/v1/orders`, {
+        method: 'POST',
+        headers: {
+          'X-API-Key': busyTenant.apiKey,
+          'Content-Type': 'application/json',
+          'Content-Length': String(Buffer.byteLength(slowBody)),
+        },
+      });
+      const slowAnswer = new Promise<number>((resolve, reject) => {
+        slow.on('response', (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        });
+        slow.on('error', reject);
+      });
+      slow.write(slowBody.slice(0, 20));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const quick = await orderClient(busy, busyTenant.apiKey).placeOrder(JSON.parse(body('quick@example.com')));
+      expect(quick.status).toBe(201);
+      slow.end(slowBody.slice(20));
+      expect(await slowAnswer).toBe(201);
     } finally {
       await busy.stop();
     }
