@@ -1,10 +1,6 @@
 import type { Db } from '../db/database';
 import { loadSandboxSessionReference } from '../db/queries/sandbox-psp-sessions';
-import {
-  findQueuedWebhookPayload,
-  insertWebhookDelivery,
-  loadWebhookDeliveryState,
-} from '../db/queries/sandbox-webhook-deliveries';
+import { insertWebhookDelivery, loadWebhookDeliveryState } from '../db/queries/sandbox-webhook-deliveries';
 import { deliverDueSandboxWebhooks } from './sandbox-webhook-queue';
 
 export type SandboxOutcome = 'succeeded' | 'failed' | 'cancelled';
@@ -44,25 +40,22 @@ export interface SandboxWebhookEvent {
  */
 export async function enqueueSandboxWebhook(db: Db, event: SandboxWebhookEvent): Promise<string> {
   const eventId = `evt_${event.attemptId}`;
-  let payload = await findQueuedWebhookPayload(db, event.sessionId, eventId);
-  if (!payload) {
-    const session = await loadSandboxSessionReference(db, event.sessionId);
-    const body: SandboxWebhookPayload = {
-      id: eventId,
-      type: `payment.${event.outcome}`,
-      created: Math.floor(Date.now() / 1000),
-      data: {
-        session_id: session.id,
-        reference: session.reference,
-        amount: session.amount,
-        currency: session.currency,
-        ...(event.failureReason ? { failure_reason: event.failureReason } : {}),
-        ...(event.savedCard ? { saved_card: event.savedCard } : {}),
-      },
-    };
-    payload = JSON.stringify(body);
-  }
-  return insertWebhookDelivery(db, { sessionId: event.sessionId, eventId, payload });
+  const session = await loadSandboxSessionReference(db, event.sessionId);
+  const body: SandboxWebhookPayload = {
+    id: eventId,
+    type: `payment.${event.outcome}`,
+    created: Math.floor(Date.now() / 1000),
+    data: {
+      session_id: session.id,
+      reference: session.reference,
+      amount: session.amount,
+      currency: session.currency,
+      ...(event.failureReason ? { failure_reason: event.failureReason } : {}),
+      ...(event.savedCard ? { saved_card: event.savedCard } : {}),
+    },
+  };
+  // An event queued before keeps its first body (insertWebhookDelivery).
+  return insertWebhookDelivery(db, { sessionId: event.sessionId, eventId, payload: JSON.stringify(body) });
 }
 
 /**

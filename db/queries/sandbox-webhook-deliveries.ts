@@ -25,43 +25,45 @@ export interface ClaimOptions {
 }
 
 /**
- * Claims due rows in one short transaction (`FOR UPDATE SKIP LOCKED`, attempts + 1,
- * next_attempt_at pushed past the lease), so no two senders post the same row at once.
+ * Claims due rows in one statement (`FOR UPDATE SKIP LOCKED`, attempts + 1, next_attempt_at pushed past the lease),
+ * so no two senders post the same row at once; the claimed rows come back with where to send them.
  */
 export async function claimDueWebhookDeliveries(
   db: Kysely<Database>,
   opts: ClaimOptions,
 ): Promise<ClaimedWebhookDelivery[]> {
-  return db.transaction().execute(async (trx) => {
-    let due = trx
-      .selectFrom('sandbox_webhook_deliveries')
-      .select('id')
-      .where('delivered_at', 'is', null)
-      .where('gave_up_at', 'is', null)
-      .where('next_attempt_at', '<=', sql<Date>`now()`);
-    if (opts.ids) due = due.where('id', 'in', opts.ids);
-    const rows = await due.orderBy('next_attempt_at').limit(opts.limit).forUpdate().skipLocked().execute();
-    if (rows.length === 0) return [];
-    const ids = rows.map((r) => r.id);
-    await trx
-      .updateTable('sandbox_webhook_deliveries')
-      .set((eb) => ({
-        attempts: eb('attempts', '+', 1),
-        next_attempt_at: sql<Date>`clock_timestamp() + make_interval(secs => ${opts.leaseSeconds})`,
-      }))
-      .where('id', 'in', ids)
-      .execute();
-    // The URL and secret are read now, not when the row was written: a merchant that fixes its
-    // endpoint or rotates its secret gets the next attempt at the new address, signed anew.
-    return trx
-      .selectFrom('sandbox_webhook_deliveries as d')
-      .innerJoin('sandbox_psp_sessions as s', 's.id', 'd.session_id')
+  return (
+    db
+      .with('due', (qb) => {
+        let due = qb
+          .selectFrom('sandbox_webhook_deliveries')
+          .select('id')
+          .where('delivered_at', 'is', null)
+          .where('gave_up_at', 'is', null)
+          .where('next_attempt_at', '<=', sql<Date>`now()`);
+        if (opts.ids) due = due.where('id', 'in', opts.ids);
+        return due.orderBy('next_attempt_at').limit(opts.limit).forUpdate().skipLocked();
+      })
+      .with('claimed', (qb) =>
+        qb
+          .updateTable('sandbox_webhook_deliveries as d')
+          .from('due')
+          .whereRef('d.id', '=', 'due.id')
+          .set((eb) => ({
+            attempts: eb('d.attempts', '+', 1),
+            next_attempt_at: sql<Date>`clock_timestamp() + make_interval(secs => ${opts.leaseSeconds})`,
+          }))
+          .returning(['d.id', 'd.event_id', 'd.payload', 'd.attempts', 'd.session_id', 'd.created_at']),
+      )
+      // The URL and secret are read now, not when the row was written: a merchant that fixes its
+      // endpoint or rotates its secret gets the next attempt at the new address, signed anew.
+      .selectFrom('claimed as c')
+      .innerJoin('sandbox_psp_sessions as s', 's.id', 'c.session_id')
       .innerJoin('tenants as t', 't.id', 's.tenant_id')
-      .select(['d.id', 'd.event_id', 'd.payload', 'd.attempts', 's.webhook_url', 't.webhook_secret'])
-      .select(sql<boolean>`d.created_at < now() - make_interval(secs => ${opts.giveUpAfterSeconds})`.as('expired'))
-      .where('d.id', 'in', ids)
-      .execute();
-  });
+      .select(['c.id', 'c.event_id', 'c.payload', 'c.attempts', 's.webhook_url', 't.webhook_secret'])
+      .select(sql<boolean>`c.created_at < now() - make_interval(secs => ${opts.giveUpAfterSeconds})`.as('expired'))
+      .execute()
+  );
 }
 
 export async function markWebhookDelivered(db: Kysely<Database>, id: string): Promise<void> {
@@ -89,23 +91,10 @@ export async function recordWebhookFailure(
     .execute();
 }
 
-/** The body an event was first queued with (a redelivery sends it unchanged). */
-export async function findQueuedWebhookPayload(
-  db: Kysely<Database>,
-  sessionId: string,
-  eventId: string,
-): Promise<string | undefined> {
-  const earlier = await db
-    .selectFrom('sandbox_webhook_deliveries')
-    .select('payload')
-    .where('session_id', '=', sessionId)
-    .where('event_id', '=', eventId)
-    .orderBy('created_at')
-    .limit(1)
-    .executeTakeFirst();
-  return earlier?.payload;
-}
-
+/**
+ * Queues one delivery of an event. An event queued before is sent again with the body it was first queued with (a
+ * redelivery, as a provider's "resend" does it), so `payload` is only the body of an event new to the session.
+ */
 export async function insertWebhookDelivery(
   db: Kysely<Database>,
   delivery: { sessionId: string; eventId: string; payload: string },
@@ -113,7 +102,21 @@ export async function insertWebhookDelivery(
   const id = crypto.randomUUID();
   await db
     .insertInto('sandbox_webhook_deliveries')
-    .values({ id, session_id: delivery.sessionId, event_id: delivery.eventId, payload: delivery.payload })
+    .values((eb) => ({
+      id,
+      session_id: delivery.sessionId,
+      event_id: delivery.eventId,
+      payload: eb.fn.coalesce(
+        eb
+          .selectFrom('sandbox_webhook_deliveries as earlier')
+          .select('earlier.payload')
+          .where('earlier.session_id', '=', delivery.sessionId)
+          .where('earlier.event_id', '=', delivery.eventId)
+          .orderBy('earlier.created_at')
+          .limit(1),
+        eb.val(delivery.payload),
+      ),
+    }))
     .execute();
   return id;
 }
