@@ -49,8 +49,6 @@ export async function placeOrder(db: Db, input: PlaceOrderInput): Promise<PlaceO
         approvalUntil: input.approvalUntil ?? null,
       });
       if (!inserted) throw new AlreadyPlaced();
-      const errors = await writeOrderContents(trx, contents, customers);
-      if (errors.length > 0) throw new PlacementRejected(errors);
       await recordPrepayment(trx, input);
       const seats = draft.holds.reduce((n, h) => n + h.quantity, 0);
       await appendOrderEvent(trx, {
@@ -62,6 +60,9 @@ export async function placeOrder(db: Db, input: PlaceOrderInput): Promise<PlaceO
           `${draft.currency} incl. VAT, ${input.paymentMethod}`,
         data: { payment_method: input.paymentMethod, preliminary_until: input.preliminaryUntil },
       });
+      // Last before the commit: the contents end with the seats, whose rows every order of the event shares.
+      const errors = await writeOrderContents(trx, contents, customers);
+      if (errors.length > 0) throw new PlacementRejected(errors);
     });
   } catch (error) {
     if (error instanceof PlacementRejected) return { ok: false, errors: error.errors };

@@ -55,10 +55,9 @@ export async function connectOrderCustomers(
 }
 
 /**
- * Everything an order holds and consists of — seats, campaign use, voucher value,
- * participants, priced lines — written inside the caller's transaction. Returns business
- * errors (full occurrence, code used up meanwhile) instead of writing a partial order: the
- * caller rolls back.
+ * Everything an order consists of and holds — participants, priced lines, then seats, campaign use and voucher value —
+ * written inside the caller's transaction, which should commit right after. Returns business errors (full occurrence,
+ * code used up meanwhile) instead of writing a partial order: the caller rolls back.
  */
 export async function writeOrderContents(
   trx: Kysely<Database>,
@@ -66,23 +65,6 @@ export async function writeOrderContents(
   customers: Map<string, string>,
 ): Promise<BusinessError[]> {
   const { draft, tenantId, orderId } = input;
-  const errors = await holdSeats(trx, tenantId, orderId, draft.holds);
-  const fromList = input.request.campaign_codes !== undefined;
-  errors.push(
-    ...(await takeOrderCodes(
-      trx,
-      tenantId,
-      {
-        campaign_code: draft.campaignCode,
-        campaign_codes: draftCampaigns(draft).map((c) => c.code),
-        voucher_code: draft.voucherCode,
-        voucher_applied: draft.pricing.voucherApplied,
-      },
-      (i) => (fromList ? `campaign_codes.${i}` : 'campaign_code'),
-    )),
-  );
-  if (errors.length > 0) return errors;
-
   const participantIds = new Map<number, string>();
   if (draft.participants.length > 0) {
     const participantRows = draft.participants.map((p) => {
@@ -136,7 +118,32 @@ export async function writeOrderContents(
     };
   });
   for (const batch of batchesOf(lineRows)) await trx.insertInto('order_lines').values(batch).execute();
-  return [];
+  return takeOrderHolds(trx, input);
+}
+
+/**
+ * Seats, campaign uses and voucher value, taken last: the rows they lock are the ones every order of a popular event
+ * shares (its occurrence), and a lock taken last is held only until the caller's commit (docs/performance.md, "eighth
+ * pass").
+ */
+async function takeOrderHolds(trx: Kysely<Database>, input: OrderContentsInput): Promise<BusinessError[]> {
+  const { draft, tenantId, orderId } = input;
+  const errors = await holdSeats(trx, tenantId, orderId, draft.holds);
+  const fromList = input.request.campaign_codes !== undefined;
+  errors.push(
+    ...(await takeOrderCodes(
+      trx,
+      tenantId,
+      {
+        campaign_code: draft.campaignCode,
+        campaign_codes: draftCampaigns(draft).map((c) => c.code),
+        voucher_code: draft.voucherCode,
+        voucher_applied: draft.pricing.voucherApplied,
+      },
+      (i) => (fromList ? `campaign_codes.${i}` : 'campaign_code'),
+    )),
+  );
+  return errors;
 }
 
 /** What an order holds of the codes: its campaign codes (one use each) and the voucher value it took. */

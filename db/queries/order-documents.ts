@@ -49,8 +49,6 @@ export async function insertOrderDocument(
     .where('id', '=', input.orderId)
     .where('tenant_id', '=', input.tenantId)
     .executeTakeFirstOrThrow();
-  const counter = await takeDocumentNumber(trx, input.tenantId);
-
   const lines = await trx
     .selectFrom('order_lines')
     .leftJoin('products', 'products.id', 'order_lines.product_id')
@@ -59,6 +57,10 @@ export async function insertOrderDocument(
     .where('order_lines.order_id', '=', input.orderId)
     .orderBy('order_lines.position')
     .execute();
+  const seller = await loadSellerSnapshot(trx, input.tenantId);
+  // The series' counter row is one for all of the tenant's documents: taken after the reads, so it stays locked for
+  // the rest of the caller's transaction only (docs/performance.md, "eighth pass").
+  const counter = await takeDocumentNumber(trx, input.tenantId);
   const id = crypto.randomUUID();
   const booker = (order.booker ?? {}) as Record<string, unknown>;
   await trx
@@ -96,7 +98,7 @@ export async function insertOrderDocument(
           incl_vat: l.incl_vat,
         })),
       ),
-      seller: JSON.stringify(await loadSellerSnapshot(trx, input.tenantId)),
+      seller: JSON.stringify(seller),
       buyer: JSON.stringify({
         name: booker.name ?? null,
         email: order.booker_email,

@@ -1,0 +1,86 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueDocumentInTransaction } from '../../activities/documents/issue-document';
+import { placeOrder } from '../../activities/intake/place-order';
+import { validateOrder } from '../../activities/intake/validate-order';
+import type { Db } from '../../db/database';
+import type { Database } from '../../db/schema';
+import type { OrderRequest } from '../../domain/order-request';
+import { databaseWithTenant } from '../helpers/database-with-tenant';
+import { createOccurrence, createProduct } from '../helpers/fixtures';
+
+// Every order of an event updates its occurrence's row, and every document of a tenant takes the next number from one
+// counter row. Each is locked until its transaction commits, so it is taken last: after it, only the rows that depend
+// on it (the reservation; the document and its timeline entry) are written before the commit. Under load the wait for
+// these rows was most of an intake's time in PostgreSQL (docs/performance.md, "eighth pass").
+const setup = databaseWithTenant();
+let statements: string[] = [];
+let logged: Db;
+
+beforeAll(() => {
+  logged = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: setup.database.url, max: 2 }) }),
+    log: (event) => {
+      if (event.level === 'query') statements.push(event.query.sql);
+    },
+  });
+});
+afterAll(() => logged?.destroy());
+
+/** What ran after the first statement matching `hot`, up to the end of the transaction. */
+function statementsAfter(hot: RegExp): string[] {
+  const at = statements.findIndex((sql) => hot.test(sql));
+  if (at < 0) throw new Error(`no statement matched ${hot}: ${statements.join('\n')}`);
+  return statements
+    .slice(at + 1)
+    .filter((sql) => !/^(begin|commit)$/i.test(sql.trim()))
+    .map((sql) => sql.split(' (')[0] ?? sql);
+}
+
+async function placedOrder(): Promise<{ orderId: string }> {
+  const db = setup.database.db;
+  const course = await createProduct(db, setup.tenant.id, { price: 5_000, name: 'Popular course' });
+  const occurrence = await createOccurrence(db, setup.tenant.id, course, { capacity: 50 });
+  const request = {
+    payment_method: 'invoice',
+    booker: { email: 'hot@example.com', firstname: 'Hot', lastname: 'Row' },
+    lines: [{ occurrence_id: occurrence, quantity: 1 }],
+  } as OrderRequest;
+  const submission = { request, requestHash: 'hot', canOverridePrice: false };
+  const validated = await validateOrder(db, { tenantId: setup.tenant.id, submission });
+  if (!validated.ok) throw new Error(JSON.stringify(validated.errors));
+  const orderId = crypto.randomUUID();
+  statements = [];
+  const placed = await placeOrder(logged, {
+    tenantId: setup.tenant.id,
+    orderId,
+    orderNumber: 7000 + statements.length + Math.floor(Math.random() * 1_000_000),
+    workflowId: `order-${orderId}`,
+    submission,
+    draft: validated.draft,
+    paymentMethod: 'invoice',
+    preliminaryUntil: null,
+  });
+  expect(placed).toEqual({ ok: true });
+  return { orderId };
+}
+
+describe('rows that every order shares are locked last', () => {
+  it('placing an order updates its occurrence after everything but the reservation', async () => {
+    await placedOrder();
+    const after = statementsAfter(/^update "occurrences"/);
+    expect(after).toEqual(['insert into "reservations"']);
+  });
+
+  it('issuing a document takes the number after its reads; then only the document and its timeline entry', async () => {
+    const { orderId } = await placedOrder();
+    statements = [];
+    const issued = await logged
+      .transaction()
+      .execute((trx) => issueDocumentInTransaction(trx, { tenantId: setup.tenant.id, orderId, kind: 'invoice' }));
+    expect(issued.documentNumber).toBeTruthy();
+    const after = statementsAfter(/^insert into "invoice_series"/);
+    expect(after).toEqual(['insert into "invoices"', 'insert into "order_events"']);
+  });
+});
