@@ -1,6 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { appendOrderEvent } from '../db/queries/order-events';
-import { loadOrderLedger } from '../db/queries/order-ledger';
 import {
   findSavedCardToken,
   loadOrderCurrency,
@@ -9,7 +8,6 @@ import {
 } from '../db/queries/payment-orders';
 import {
   cancelPendingCharge,
-  findChargeByKey,
   findChargeBySession,
   findLatestCharge,
   insertPendingCharge,
@@ -45,13 +43,13 @@ export function createPaymentActivities({ db, paymentProviders, publicBaseUrl }:
     }> {
       // One session per attempt: a changed order gets a new one for its new amount.
       const idempotencyKey = `${orderId}:charge:${attempt}`;
-      const existing = await findChargeByKey(db, idempotencyKey);
-      if (existing?.provider_session_id && existing.redirect_url) {
-        return { sessionId: existing.provider_session_id, redirectUrl: existing.redirect_url };
+      const order = await loadOrderForPaymentSession(db, { tenantId, orderId }, idempotencyKey);
+      const earlier = order.earlier_session;
+      if (earlier?.provider_session_id && earlier.redirect_url) {
+        return { sessionId: earlier.provider_session_id, redirectUrl: earlier.redirect_url };
       }
-      const order = await loadOrderForPaymentSession(db, { tenantId, orderId });
       // The session asks for what the ledger says is left, not for the order's total.
-      const amount = leftToPay(await loadOrderLedger(db, orderId));
+      const amount = leftToPay(order.ledger);
       // The tenant's current choice, read with the order.
       const paymentProvider = paymentProviders.byName(order.payment_provider);
       let savedCardToken: string | undefined;

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { OrderLedger } from '../../domain/order-money';
 import type { Database } from '../schema';
 import { batchesOf } from './batches';
@@ -14,39 +14,41 @@ export interface CardCharge {
 }
 
 /**
- * The order's money as the ledger has it. `refunded` counts refunds that succeeded and manual
- * refunds still owed, so nothing is ever promised back twice.
+ * What the ledger has captured and refunded for the query's order (`orders`), as columns `captured` and `refunded`.
+ * `refunded` counts refunds that succeeded and manual refunds still owed, so nothing is ever promised back twice.
  */
+export function ledgerColumns(eb: ExpressionBuilder<Database, 'orders'>) {
+  return [
+    eb
+      .selectFrom('payments')
+      .select(sql<number>`coalesce(sum(amount), 0)::bigint`.as('n'))
+      .whereRef('payments.order_id', '=', 'orders.id')
+      .where('kind', '=', 'charge')
+      .where('status', '=', 'succeeded')
+      .as('captured'),
+    eb
+      .selectFrom('payments')
+      .select(sql<number>`coalesce(sum(amount), 0)::bigint`.as('n'))
+      .whereRef('payments.order_id', '=', 'orders.id')
+      .where('kind', '=', 'refund')
+      .where((w) =>
+        w.or([
+          w('status', '=', 'succeeded'),
+          w.and([w('status', '=', 'pending'), w('provider', '=', MANUAL_REFUND_PROVIDER)]),
+        ]),
+      )
+      .as('refunded'),
+  ] as const;
+}
+
+/** The order's money as the ledger has it (ledgerColumns). */
 export async function loadOrderLedger(
   db: Kysely<Database>,
   orderId: string,
 ): Promise<OrderLedger & { currency: string }> {
   const row = await db
     .selectFrom('orders')
-    .select((eb) => [
-      'orders.total_incl_vat',
-      'orders.credited',
-      'orders.currency',
-      eb
-        .selectFrom('payments')
-        .select(sql<number>`coalesce(sum(amount), 0)::bigint`.as('n'))
-        .whereRef('payments.order_id', '=', 'orders.id')
-        .where('kind', '=', 'charge')
-        .where('status', '=', 'succeeded')
-        .as('captured'),
-      eb
-        .selectFrom('payments')
-        .select(sql<number>`coalesce(sum(amount), 0)::bigint`.as('n'))
-        .whereRef('payments.order_id', '=', 'orders.id')
-        .where('kind', '=', 'refund')
-        .where((w) =>
-          w.or([
-            w('status', '=', 'succeeded'),
-            w.and([w('status', '=', 'pending'), w('provider', '=', MANUAL_REFUND_PROVIDER)]),
-          ]),
-        )
-        .as('refunded'),
-    ])
+    .select((eb) => ['orders.total_incl_vat', 'orders.credited', 'orders.currency', ...ledgerColumns(eb)])
     .where('orders.id', '=', orderId)
     .executeTakeFirstOrThrow();
   return {

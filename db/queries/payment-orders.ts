@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import { jsonObjectFrom } from 'kysely/helpers/postgres';
+import { ledgerColumns } from './order-ledger';
 import type { Database, Order } from '../schema';
 import type { OrderScope } from './order-scope';
 
@@ -17,33 +19,49 @@ export async function findOrderDeadline(
     .executeTakeFirst();
 }
 
-/** What a new payment session shows and where it sends the customer back to. */
-export async function loadOrderForPaymentSession(db: Kysely<Database>, scope: OrderScope) {
-  return db
+/**
+ * What a new payment session shows, where it sends the customer back to and what it asks for (the ledger), in one read
+ * with the session an earlier try of the same attempt opened (`idempotencyKey`), if any.
+ */
+export async function loadOrderForPaymentSession(db: Kysely<Database>, scope: OrderScope, idempotencyKey: string) {
+  const row = await db
     .selectFrom('orders')
     .innerJoin('tenants', 'tenants.id', 'orders.tenant_id')
-    .select([
+    .select((eb) => [
       'orders.number',
       'orders.currency',
+      'orders.total_incl_vat',
+      'orders.credited',
       'orders.payment_complete_url',
       'orders.payment_cancel_url',
       'tenants.slug',
       'tenants.name',
       'tenants.payment_provider',
-      (eb) =>
+      eb
+        .exists(
+          eb
+            .selectFrom('order_lines')
+            .select('order_lines.id')
+            .whereRef('order_lines.order_id', '=', 'orders.id')
+            .where('order_lines.subscription_period_id', 'is not', null),
+        )
+        .as('buys_subscription'),
+      ...ledgerColumns(eb),
+      jsonObjectFrom(
         eb
-          .exists(
-            eb
-              .selectFrom('order_lines')
-              .select('order_lines.id')
-              .whereRef('order_lines.order_id', '=', 'orders.id')
-              .where('order_lines.subscription_period_id', 'is not', null),
-          )
-          .as('buys_subscription'),
+          .selectFrom('payments')
+          .select(['payments.provider_session_id', 'payments.redirect_url'])
+          .where('payments.idempotency_key', '=', idempotencyKey),
+      ).as('earlier_session'),
     ])
     .where('orders.id', '=', scope.orderId)
     .where('orders.tenant_id', '=', scope.tenantId)
     .executeTakeFirstOrThrow();
+  const { captured, refunded, total_incl_vat, credited, ...order } = row;
+  return {
+    ...order,
+    ledger: { total: total_incl_vat, credited, captured: Number(captured ?? 0), refunded: Number(refunded ?? 0) },
+  };
 }
 
 /**

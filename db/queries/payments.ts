@@ -11,17 +11,6 @@ export type PaymentRow = Selectable<PaymentsTable>;
 /** The ledger's provider for payments taken elsewhere before the order reached us. */
 export const PREPAYMENT_PROVIDER = 'prepaid';
 
-export async function findChargeByKey(
-  db: Kysely<Database>,
-  idempotencyKey: string,
-): Promise<Pick<PaymentRow, 'provider_session_id' | 'redirect_url'> | undefined> {
-  return db
-    .selectFrom('payments')
-    .select(['provider_session_id', 'redirect_url'])
-    .where('idempotency_key', '=', idempotencyKey)
-    .executeTakeFirst();
-}
-
 /** The order's newest card charge (its current payment attempt). */
 export async function findLatestCharge(db: Kysely<Database>, orderId: string): Promise<PaymentRow | undefined> {
   return db

@@ -3,12 +3,10 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueDocumentInTransaction } from '../../activities/documents/issue-document';
 import { placeOrder } from '../../activities/intake/place-order';
-import { validateOrder } from '../../activities/intake/validate-order';
 import type { Db } from '../../db/database';
 import type { Database } from '../../db/schema';
-import type { OrderRequest } from '../../domain/order-request';
 import { databaseWithTenant } from '../helpers/database-with-tenant';
-import { createOccurrence, createProduct } from '../helpers/fixtures';
+import { validatedPlacement } from '../helpers/order-placement';
 
 // Every order of an event updates its occurrence's row, and every document of a tenant takes the next number from one
 // counter row. Each is locked until its transaction commits, so it is taken last: after it, only the rows that depend
@@ -39,31 +37,13 @@ function statementsAfter(hot: RegExp): string[] {
 }
 
 async function placedOrder(): Promise<{ orderId: string }> {
-  const db = setup.database.db;
-  const course = await createProduct(db, setup.tenant.id, { price: 5_000, name: 'Popular course' });
-  const occurrence = await createOccurrence(db, setup.tenant.id, course, { capacity: 50 });
-  const request = {
-    payment_method: 'invoice',
-    booker: { email: 'hot@example.com', firstname: 'Hot', lastname: 'Row' },
-    lines: [{ occurrence_id: occurrence, quantity: 1 }],
-  } as OrderRequest;
-  const submission = { request, requestHash: 'hot', canOverridePrice: false };
-  const validated = await validateOrder(db, { tenantId: setup.tenant.id, submission });
-  if (!validated.ok) throw new Error(JSON.stringify(validated.errors));
-  const orderId = crypto.randomUUID();
-  statements = [];
-  const placed = await placeOrder(logged, {
-    tenantId: setup.tenant.id,
-    orderId,
-    orderNumber: 7000 + statements.length + Math.floor(Math.random() * 1_000_000),
-    workflowId: `order-${orderId}`,
-    submission,
-    draft: validated.draft,
+  const { input } = await validatedPlacement(setup.database.db, setup.tenant.id, {
     paymentMethod: 'invoice',
-    preliminaryUntil: null,
+    quantity: 1,
   });
-  expect(placed).toEqual({ ok: true });
-  return { orderId };
+  statements = [];
+  expect(await placeOrder(logged, input)).toEqual({ ok: true });
+  return { orderId: input.orderId };
 }
 
 describe('rows that every order shares are locked last', () => {

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { placeOrder } from '../../activities/intake/place-order';
-import { validateOrder } from '../../activities/intake/validate-order';
-import type { OrderRequest } from '../../domain/order-request';
-import { createOccurrence, createProduct } from '../helpers/fixtures';
 import { databaseWithTenant } from '../helpers/database-with-tenant';
+import { validatedPlacement } from '../helpers/order-placement';
 
 // The placement activity retried after its first try committed (the answer was lost): the order row is found in the
 // same transaction that would write it again, so nothing is written twice and nothing is taken back.
@@ -12,26 +10,11 @@ const setup = databaseWithTenant();
 describe('placing an order twice', () => {
   it('the retry answers ok, holds no second seat and writes no second row', async () => {
     const db = setup.database.db;
-    const course = await createProduct(db, setup.tenant.id, { price: 5_000, name: 'Retried placement' });
-    const occurrence = await createOccurrence(db, setup.tenant.id, course, { capacity: 5 });
-    const request = {
-      payment_method: 'invoice',
-      booker: { email: 'retry@example.com', firstname: 'Re', lastname: 'Try' },
-      lines: [{ occurrence_id: occurrence, quantity: 2 }],
-    } as OrderRequest;
-    const submission = { request, requestHash: 'retry', canOverridePrice: false };
-    const validated = await validateOrder(db, { tenantId: setup.tenant.id, submission });
-    if (!validated.ok) throw new Error(JSON.stringify(validated.errors));
-    const input = {
-      tenantId: setup.tenant.id,
-      orderId: crypto.randomUUID(),
-      orderNumber: 4242,
-      workflowId: 'order-retry-test',
-      submission,
-      draft: validated.draft,
-      paymentMethod: 'invoice' as const,
-      preliminaryUntil: null,
-    };
+    const { input, occurrenceId: occurrence } = await validatedPlacement(db, setup.tenant.id, {
+      paymentMethod: 'invoice',
+      quantity: 2,
+      capacity: 5,
+    });
 
     expect(await placeOrder(db, input)).toEqual({ ok: true });
     expect(await placeOrder(db, input)).toEqual({ ok: true });
