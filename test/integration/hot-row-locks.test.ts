@@ -17,8 +17,13 @@ let statements: string[] = [];
 let logged: Db;
 
 beforeAll(() => {
+  const pool = new pg.Pool({ connectionString: setup.database.url, max: 2 });
+  // The file's database is dropped with FORCE when it ends: a connection idle or still closing then hears of it, in
+  // the pool or on its own (as createDb's pool, db/database.ts).
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   logged = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: setup.database.url, max: 2 }) }),
+    dialect: new PostgresDialect({ pool }),
     log: (event) => {
       if (event.level === 'query') statements.push(event.query.sql);
     },
