@@ -51,12 +51,21 @@ export async function loadOrderLedger(
     .select((eb) => ['orders.total_incl_vat', 'orders.credited', 'orders.currency', ...ledgerColumns(eb)])
     .where('orders.id', '=', orderId)
     .executeTakeFirstOrThrow();
+  return { ...ledgerFromColumns(row), currency: row.currency };
+}
+
+/** The ledger of a row that selected the order's total and credit with ledgerColumns. */
+export function ledgerFromColumns(row: {
+  total_incl_vat: number;
+  credited: number;
+  captured: number | null;
+  refunded: number | null;
+}): OrderLedger {
   return {
     total: row.total_incl_vat,
     credited: row.credited,
     captured: Number(row.captured ?? 0),
     refunded: Number(row.refunded ?? 0),
-    currency: row.currency,
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { jsonObjectFrom } from 'kysely/helpers/postgres';
-import { ledgerColumns } from './order-ledger';
+import { ledgerColumns, ledgerFromColumns } from './order-ledger';
 import type { Database, Order } from '../schema';
 import type { OrderScope } from './order-scope';
 
@@ -58,10 +58,7 @@ export async function loadOrderForPaymentSession(db: Kysely<Database>, scope: Or
     .where('orders.tenant_id', '=', scope.tenantId)
     .executeTakeFirstOrThrow();
   const { captured, refunded, total_incl_vat, credited, ...order } = row;
-  return {
-    ...order,
-    ledger: { total: total_incl_vat, credited, captured: Number(captured ?? 0), refunded: Number(refunded ?? 0) },
-  };
+  return { ...order, ledger: ledgerFromColumns({ captured, refunded, total_incl_vat, credited }) };
 }
 
 /**

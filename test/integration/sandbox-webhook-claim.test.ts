@@ -40,11 +40,13 @@ describe('claiming sandbox webhook deliveries', () => {
     const { first, second } = await db.transaction().execute(async (trx) => {
       // The first sender's claim, still uncommitted while the second claims.
       const held = await claimDueWebhookDeliveries(trx, { ...claimOptions, ids });
-      const blocked = new Promise<'blocked'>((resolve) => setTimeout(() => resolve('blocked'), 2_000));
-      return {
-        first: held,
-        second: await Promise.race([claimDueWebhookDeliveries(db, { ...claimOptions, ids }), blocked]),
-      };
+      let timer: NodeJS.Timeout | undefined;
+      const blocked = new Promise<'blocked'>((resolve) => {
+        timer = setTimeout(() => resolve('blocked'), 2_000);
+      });
+      const other = await Promise.race([claimDueWebhookDeliveries(db, { ...claimOptions, ids }), blocked]);
+      clearTimeout(timer);
+      return { first: held, second: other };
     });
     if (second === 'blocked') throw new Error('the second claim waited for the rows the first one holds');
     expect(first).toHaveLength(10);
