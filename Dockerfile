@@ -3,7 +3,7 @@
 # One image for the API, the worker and the one-shot migration; only the command differs:
 #   docker build -t order-orchestrator .
 #   docker run ... order-orchestrator                                   # the API (default)
-#   docker run ... order-orchestrator node --import tsx activities/worker.ts
+#   docker run ... order-orchestrator node --require ./activities/workflow-thread-preload.cjs --import tsx activities/worker.ts
 #   docker run ... order-orchestrator npm run migrate
 # Configuration is environment only (runtime/config.ts); see docs/deployment.md.
 #

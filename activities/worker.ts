@@ -4,6 +4,7 @@ import { createDb } from '../db/database';
 import { dbPoolOptions, exitOnConfigError, loadConfig, publicBaseUrl, requireConfig } from '../runtime/config';
 import { createLogger, type Logger } from '../runtime/logger';
 import { startTracing } from '../runtime/tracing';
+import { WORKFLOW_THREAD_PRELOAD, workflowStackTraces } from './workflow-stack-traces';
 import { startOrderWorker } from './worker-runtime';
 
 async function main(): Promise<void> {
@@ -25,6 +26,13 @@ async function main(): Promise<void> {
   });
   // Off (nothing loaded, no interceptors) unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
   const tracing = await startTracing({ serviceName: 'order-worker', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+  const stackTraces = workflowStackTraces(config.WORKER_WORKFLOW_STACK_TRACES);
+  if (stackTraces.on && !stackTraces.asked) {
+    logger.warn(
+      { preload: WORKFLOW_THREAD_PRELOAD },
+      'workflow stack traces stay on: start the worker with node --require ./' + WORKFLOW_THREAD_PRELOAD,
+    );
+  }
   const db = createDb(config.DATABASE_URL, dbPoolOptions(config));
   const running = await startOrderWorker({
     db,
@@ -43,6 +51,7 @@ async function main(): Promise<void> {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       metricsPort: running.metricsPort ?? null,
       temporalMetricsPort: sdkMetricsPort || null,
+      workflowStackTraces: stackTraces.on,
     },
     'worker running',
   );

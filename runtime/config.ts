@@ -50,6 +50,9 @@ export const configSchema = z.object({
   API_KEY_CACHE_TTL_MS: milliseconds(3_600_000).default(30_000),
   // Workflows a worker keeps in memory between their tasks (docs/performance.md, "orders waiting").
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(500),
+  // The SDK's workflow stack traces (the Web UI's "Stack Trace" tab) cost about a fifth of the worker's CPU; off
+  // unless true, through the worker's start command (activities/workflow-thread-preload.cjs).
+  WORKER_WORKFLOW_STACK_TRACES: flag.default(false),
   // Every API request answers within this (503 request_timeout at the latest); Temporal calls get
   // 80 % of it so their own 503 comes first. At least 2 s: below that a healthy order cannot be taken.
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(2_000).max(600_000).default(30_000),

@@ -9,6 +9,7 @@ import { migrateToLatest } from '../db/migrate';
 import { seedDemo } from '../db/seed-demo';
 import { type Config, exitOnConfigError, loadConfig, publicBaseUrl } from '../runtime/config';
 import { startEmbeddedPostgres } from '../runtime/embedded-postgres';
+import { type RoleEntry, roleNodeArguments } from '../runtime/role-command';
 import { startSmtpSink } from '../runtime/smtp-sink';
 import { resolveTemporalCli } from '../runtime/temporal-binaries';
 import { startTemporalDevServer, stopChild } from '../runtime/temporal-dev-server';
@@ -136,8 +137,8 @@ function metricsLine(config: Config, base: string): string {
   );
 }
 
-function startRole(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, '..', entry)], {
+function startRole(name: string, entry: RoleEntry, env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, roleNodeArguments(entry), {
     env,
     stdio: ['ignore', 'inherit', 'inherit'],
   });

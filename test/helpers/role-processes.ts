@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
-import path from 'node:path';
 import { findFreePort } from '../../runtime/free-port';
+import { type RoleEntry, roleNodeArguments } from '../../runtime/role-command';
 import { PROJECT_ROOT } from '../../runtime/temporal-binaries';
 
-// The production entry points as real child processes (`node --import tsx <entry>`, what the
+// The production entry points as real child processes (`node [--require <preload>] --import tsx <entry>`, what the
 // Dockerfile and scripts/dev-stack.ts run), and a tiny HTTP load balancer in front of the APIs:
 // what PUBLIC_BASE_URL points at when several APIs run.
 
@@ -21,8 +21,8 @@ export interface RoleProcess {
 
 const OUTPUT_LIMIT = 256 * 1024;
 
-export function spawnRole(name: string, entry: 'api/server.ts' | 'activities/worker.ts', env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, entry)], {
+export function spawnRole(name: string, entry: RoleEntry, env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, roleNodeArguments(entry), {
     cwd: PROJECT_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
