@@ -15,6 +15,8 @@ import { createTestDatabase, type TestDatabase } from '../helpers/test-database'
 // Each worker has a task queue of its own; an order workflow that is started and never submitted waits for its
 // intake, which is all a stack trace needs.
 
+const SDK_WITHOUT_HOOK = 'createHook is not available; stack trace collection will be disabled';
+
 let database: TestDatabase;
 let mailDir: string;
 let sink: SmtpSink;
@@ -86,6 +88,8 @@ describe('workflow stack traces', () => {
     expect(off!.output()).toContain('"workflowStackTraces":false');
     const order = await waitingOrder(`stack-off-${database.name}`);
     await expect(order.query('__stack_trace')).rejects.toThrow(/stack traces are not enabled/);
+    // The SDK's own word for a refused hook, printed by its workflow thread.
+    expect(off!.output()).toContain(SDK_WITHOUT_HOOK);
   });
 
   it('are on with WORKER_WORKFLOW_STACK_TRACES=true: the query shows where the order waits', async () => {
@@ -94,5 +98,6 @@ describe('workflow stack traces', () => {
     const order = await waitingOrder(`stack-on-${database.name}`);
     const stack = await order.query<string>('__stack_trace');
     expect(stack).toMatch(/workflows\/order\/intake\.ts/);
+    expect(on!.output()).not.toContain(SDK_WITHOUT_HOOK);
   });
 });
