@@ -3,8 +3,8 @@ import { DefaultLogger, Runtime, type RuntimeOptions } from '@temporalio/worker'
 import { createDb } from '../db/database';
 import { dbPoolOptions, exitOnConfigError, loadConfig, publicBaseUrl, requireConfig } from '../runtime/config';
 import { createLogger, type Logger } from '../runtime/logger';
+import { WORKFLOW_THREAD_PRELOAD, workflowThreadPreloaded } from '../runtime/role-command';
 import { startTracing } from '../runtime/tracing';
-import { WORKFLOW_THREAD_PRELOAD, workflowStackTraces } from './workflow-stack-traces';
 import { startOrderWorker } from './worker-runtime';
 
 async function main(): Promise<void> {
@@ -26,8 +26,8 @@ async function main(): Promise<void> {
   });
   // Off (nothing loaded, no interceptors) unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
   const tracing = await startTracing({ serviceName: 'order-worker', otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
-  const stackTraces = workflowStackTraces(config.WORKER_WORKFLOW_STACK_TRACES);
-  if (stackTraces.on && !stackTraces.asked) {
+  const stackTraces = config.WORKER_WORKFLOW_STACK_TRACES || !workflowThreadPreloaded();
+  if (stackTraces && !config.WORKER_WORKFLOW_STACK_TRACES) {
     logger.warn(
       { preload: WORKFLOW_THREAD_PRELOAD },
       'workflow stack traces stay on: start the worker with node --require ./' + WORKFLOW_THREAD_PRELOAD,
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       metricsPort: running.metricsPort ?? null,
       temporalMetricsPort: sdkMetricsPort || null,
-      workflowStackTraces: stackTraces.on,
+      workflowStackTraces: stackTraces,
     },
     'worker running',
   );

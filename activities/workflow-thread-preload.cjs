@@ -11,7 +11,7 @@ const v8 = require('node:v8');
 
 const wanted = ['true', '1'].includes(process.env.WORKER_WORKFLOW_STACK_TRACES ?? '');
 
-// Lets the worker tell an operator when the setting cannot take effect (activities/workflow-stack-traces.ts).
+// Lets the worker tell an operator when the setting cannot take effect (runtime/role-command.ts).
 if (isMainThread) globalThis[Symbol.for('order-orchestrator.workflowThreadPreload')] = true;
 
 // Every thread, the main one included: with TEMPORAL_DEBUG the SDK runs workflows there.

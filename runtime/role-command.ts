@@ -7,6 +7,14 @@ export type RoleEntry = 'api/server.ts' | 'activities/worker.ts';
 export const WORKFLOW_THREAD_PRELOAD = 'activities/workflow-thread-preload.cjs';
 
 /**
+ * Whether this process was started with the preload (which marks the main thread): without it the setting cannot take
+ * effect, and the process cannot add it to itself.
+ */
+export function workflowThreadPreloaded(): boolean {
+  return (globalThis as Record<symbol, unknown>)[Symbol.for('order-orchestrator.workflowThreadPreload')] === true;
+}
+
+/**
  * The node arguments that start a role, the same as the Dockerfile's and docker-compose.yml's commands: the worker
  * needs its preload on the command line, since Node runs it in the SDK's workflow thread only from there.
  */

@@ -84,7 +84,7 @@ afterAll(async () => {
 
 describe('workflow stack traces', () => {
   it('are off by default: the worker says so and a stack trace query is refused', async () => {
-    const [off] = workers.filter((w) => w.name === 'stack-off');
+    const off = workers.find((w) => w.name === 'stack-off');
     expect(off!.output()).toContain('"workflowStackTraces":false');
     const order = await waitingOrder(`stack-off-${database.name}`);
     await expect(order.query('__stack_trace')).rejects.toThrow(/stack traces are not enabled/);
@@ -93,7 +93,7 @@ describe('workflow stack traces', () => {
   });
 
   it('are on with WORKER_WORKFLOW_STACK_TRACES=true: the query shows where the order waits', async () => {
-    const [on] = workers.filter((w) => w.name === 'stack-on');
+    const on = workers.find((w) => w.name === 'stack-on');
     expect(on!.output()).toContain('"workflowStackTraces":true');
     const order = await waitingOrder(`stack-on-${database.name}`);
     const stack = await order.query<string>('__stack_trace');
