@@ -38,9 +38,12 @@ export const bookingActivities = proxyActivities<OrderActivities>({
 });
 
 /**
- * Recording a card payment must happen whatever it takes (so no attempt limit); the activity
- * itself gives up on booking after a bounded number of attempts and answers so (docs/payments.md,
- * "A payment, then its booking").
+ * Recording a payment must happen whatever it takes (so no attempt limit). A card payment's
+ * activity itself gives up on booking after a bounded number of attempts and answers so
+ * (docs/payments.md, "A payment, then its booking"). An invoice payment and the completion it
+ * allows run here too: the workflow task the payment's signal opened waits for nothing else, and
+ * both are keyed by the order and the payment's reference, so a second run after a crash changes
+ * nothing.
  */
 export const paymentActivities = proxyLocalActivities<OrderActivities>({
   startToCloseTimeout: '30 seconds',

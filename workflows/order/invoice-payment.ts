@@ -1,4 +1,4 @@
-import { activities } from './activities';
+import { activities, paymentActivities } from './activities';
 import { deliverGiftVouchers, startSubscriptions } from './fulfilment';
 import type { OrderProcess } from './order-process';
 
@@ -22,7 +22,7 @@ export async function payInvoice(order: OrderProcess): Promise<void> {
   if (!live || !invoice) return;
   if (!(await collectInvoicePayments(order, invoice))) return;
   await order.step(async () => {
-    await activities.completeInvoicedOrder(order.scope);
+    await paymentActivities.completeInvoicedOrder(order.scope);
     await deliverGiftVouchers(order);
     await startSubscriptions(order);
     order.move('completed', null);
@@ -48,7 +48,7 @@ async function collectInvoicePayments(order: OrderProcess, invoice: Invoice): Pr
     }
     for (const payment of order.inbox.invoicePayments.splice(0)) {
       // The ledger answers what is left: payments, credits and refunds all count.
-      const { leftToPay } = await activities.recordInvoicePayment({ ...order.scope, ...payment });
+      const { leftToPay } = await paymentActivities.recordInvoicePayment({ ...order.scope, ...payment });
       order.facts.amountDue = leftToPay;
     }
     if (order.facts.amountDue > 0) order.publish(`${order.facts.amountDue} left to pay`);
