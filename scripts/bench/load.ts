@@ -1,6 +1,7 @@
 // The load: card orders paid through the sandbox page as a customer would, and invoice orders
 // marked paid through the invoices API; open loop (constant arrival rate, latency from each
 // order's scheduled start) or closed loop (N clients, each starting the next order at once).
+import { send } from './http-client';
 import { performance } from 'node:perf_hooks';
 import { Counter, Samples, sleep } from './stats';
 
@@ -91,17 +92,17 @@ async function call(
   extraHeaders: Record<string, string> = {},
   base = target.apiUrl,
 ): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${base}${path}`, {
+  const response = await send(`${base}${path}`, {
     method,
     headers: {
       'X-API-Key': target.apiKey,
       ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
       ...extraHeaders,
     },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(60_000),
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    timeoutMs: 60_000,
   });
-  const text = await response.text();
+  const text = response.text;
   let parsed: unknown = text;
   try {
     parsed = text ? JSON.parse(text) : null;
@@ -302,23 +303,20 @@ export async function runLoad(target: LoadTarget, occurrenceId: string, options:
  */
 async function payOnProviderPage(target: LoadTarget, redirectUrl: string): Promise<void> {
   const pageUrl = redirectUrl.replace(/^https?:\/\/[^/]+/, target.apiUrl);
-  const form = await fetch(pageUrl, { signal: AbortSignal.timeout(60_000) })
-    .then((r) => r.text())
-    .catch((e) => {
-      throw new OrderError('network_pay_page', (e as Error).message);
-    });
-  const csrfToken = form.match(/name="csrf_token" value="([^"]+)"/)?.[1];
+  const form = await send(pageUrl, { timeoutMs: 60_000 }).catch((e) => {
+    throw new OrderError('network_pay_page', (e as Error).message);
+  });
+  const csrfToken = form.text.match(/name="csrf_token" value="([^"]+)"/)?.[1];
   if (!csrfToken) throw new OrderError('no_csrf_token');
-  const paid = await fetch(pageUrl, {
+  // The provider answers 303 to the merchant's page; the customer's browser would follow it, the bench stops here.
+  const paid = await send(pageUrl, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ action: 'pay', card_number: '4242424242424242', csrf_token: csrfToken }).toString(),
-    redirect: 'manual',
-    signal: AbortSignal.timeout(60_000),
+    timeoutMs: 60_000,
   }).catch((e) => {
     throw new OrderError('network_pay', (e as Error).message);
   });
-  await paid.arrayBuffer();
   if (paid.status !== 303) throw new OrderError(`http_${paid.status}_pay`);
 }
 
