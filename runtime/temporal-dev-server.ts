@@ -48,7 +48,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   // Our own updates are short, and the UI must show them as they happen.
   args.push('--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true');
   // One matching service in one process: the default four partitions per task queue only hand
-  // tasks and polls on to their root partition, about one more matching call per task
+  // tasks and polls on to their root partition, a quarter of matching's calls per order
   // (docs/performance.md, tenth pass; docs/deployment.md on changing the count safely).
   args.push('--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1');
   args.push('--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1');

@@ -57,6 +57,9 @@ if (!values.memory) {
 for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_REGISTRATIONS))
   args.push('--search-attribute', `${name}=${type}`);
 args.push('--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true');
+// One partition per task queue, as runtime/temporal-dev-server.ts starts it.
+args.push('--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1');
+args.push('--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1');
 if (values.extra) args.push(...values.extra.split(' ').filter(Boolean));
 const child = spawn(cli, args, { stdio: ['ignore', 'inherit', 'inherit'] });
 const address = `127.0.0.1:${port}`;

@@ -600,6 +600,28 @@ const invoiceReferenceRepeated: Scenario = {
   },
 };
 
+describe('an invoice payment that cannot be recorded for a while', () => {
+  const run = runOnce(scenarios.invoicePaymentRetried);
+
+  it('is retried as a local activity until it is recorded, then the order completes', () => {
+    const r = run();
+    expect(r.result).toBe('completed');
+    expect(r.stubs.inputsOf('recordInvoicePayment')).toHaveLength(6);
+    expect(r.stubs.inputsOf('setOrderStatus').at(-1)).toMatchObject({ status: 'completed' });
+  });
+
+  it('waits on a durable timer once a retry waits longer than 10 s, instead of holding its workflow task open', () => {
+    const events = run().history.events ?? [];
+    const afterSignal = events.slice(events.findIndex((e) => e.workflowExecutionSignaledEventAttributes));
+    const count = (has: (e: (typeof events)[number]) => unknown) => afterSignal.filter((e) => has(e)).length;
+    // Backoffs 1, 2, 4 and 8 s run in the worker; the fifth (16 s) is a timer in the history.
+    expect(count((e) => e.timerStartedEventAttributes)).toBe(1);
+    expect(count((e) => e.timerFiredEventAttributes)).toBe(1);
+    // Without the threshold, the 16 s backoff would keep the task open with a heartbeat task every ~8 s.
+    expect(count((e) => e.workflowTaskCompletedEventAttributes)).toBeLessThanOrEqual(4);
+  });
+});
+
 describe('invoice payment reported twice', () => {
   const run = runOnce(invoiceReferenceRepeated);
 

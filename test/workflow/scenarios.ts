@@ -188,6 +188,8 @@ export interface StubBehaviour {
   refundRefusedBecause?: string;
   /** What changeOrderContents prices the changed order at (default: CARD_TOTAL). */
   changedTotal?: number;
+  /** recordInvoicePayment fails (the database is unreachable) this many times before it records. */
+  invoicePaymentFailures?: number;
 }
 
 export interface StubActivities {
@@ -207,6 +209,7 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
   };
   let documents = 0;
   let invoicePaid = 0;
+  let invoicePaymentFailures = 0;
   let intakeStartedAtMs = 0;
   const steps: Omit<
     OrderActivities,
@@ -363,6 +366,10 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
     },
     async recordInvoicePayment(input) {
       record('recordInvoicePayment', input);
+      if (invoicePaymentFailures < (behaviour.invoicePaymentFailures ?? 0)) {
+        invoicePaymentFailures += 1;
+        throw ApplicationFailure.retryable('connect ECONNREFUSED 127.0.0.1:5432', 'DatabaseUnavailable');
+      }
       invoicePaid += input.amount;
       const total = behaviour.validation?.ok ? behaviour.validation.draft.pricing.totals.inclVat : CARD_TOTAL;
       return { leftToPay: Math.max(0, total - invoicePaid) };
@@ -845,6 +852,19 @@ export const scenarios = {
       await ctx.progress('after part payment');
       ctx.note('callsAfterPartPayment', ctx.stubs.names());
       await ctx.signalInvoicePaid({ invoiceId: 'doc-1', amount: CARD_TOTAL - 100_000, reference: 'bank-2' });
+    },
+  },
+  invoicePaymentRetried: {
+    name: 'invoice-payment-retried',
+    description: 'invoice: the payment cannot be recorded five times (database down); retried, then completed',
+    behaviour: {
+      validation: { ok: true, draft: makeDraft({ paymentMethod: 'invoice' }), preliminaryMinutes: PRELIMINARY_MINUTES },
+      invoicePaymentFailures: 5,
+    },
+    async drive(ctx) {
+      await ctx.submit(makeSubmission('invoice'));
+      await ctx.waitForStatus('invoiced', 'invoiced');
+      await ctx.signalInvoicePaid({ invoiceId: 'doc-1', amount: CARD_TOTAL, reference: 'bank-1' });
     },
   },
   free: {

@@ -41,12 +41,15 @@ export const bookingActivities = proxyActivities<OrderActivities>({
  * Recording a payment must happen whatever it takes (so no attempt limit). A card payment's
  * activity itself gives up on booking after a bounded number of attempts and answers so
  * (docs/payments.md, "A payment, then its booking"). An invoice payment and the completion it
- * allows run here too: the workflow task the payment's signal opened waits for nothing else, and
- * both are keyed by the order and the payment's reference, so a second run after a crash changes
- * nothing.
+ * allows run here too: the workflow task the payment's signal opened waits for nothing else; the
+ * payment is keyed by the order and its reference, the completion by the order, so a second run
+ * after a crash changes nothing. Once a retry waits longer than the threshold it waits on a
+ * durable timer: a failure that lasts hours then adds a few events per minute to the history
+ * instead of a workflow task every few seconds to keep the task open.
  */
 export const paymentActivities = proxyLocalActivities<OrderActivities>({
   startToCloseTimeout: '30 seconds',
+  localRetryThreshold: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
