@@ -23,6 +23,17 @@ export interface TemporalDevServerOptions {
   dynamicConfig?: Record<string, string>;
 }
 
+/** The dev server's dynamic config, each a JSON value (scripts/bench/temporal-only.ts starts it alike). */
+export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, string>> = {
+  // Our own updates are short, and the UI must show them as they happen.
+  'frontend.enableUpdateWorkflowExecution': 'true',
+  // One matching service in one process: the default four partitions per task queue only hand
+  // tasks and polls on to their root partition, a quarter of matching's calls per order
+  // (docs/performance.md, tenth pass; docs/deployment.md on changing the count safely).
+  'matching.numTaskqueueReadPartitions': '1',
+  'matching.numTaskqueueWritePartitions': '1',
+};
+
 /** `temporal server start-dev` with our search attributes, persisted to SQLite in WAL mode. */
 export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
   if (await isPortOpen(options.port)) {
@@ -45,14 +56,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_REGISTRATIONS)) {
     args.push('--search-attribute', `${name}=${type}`);
   }
-  // Our own updates are short, and the UI must show them as they happen.
-  args.push('--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true');
-  // One matching service in one process: the default four partitions per task queue only hand
-  // tasks and polls on to their root partition, a quarter of matching's calls per order
-  // (docs/performance.md, tenth pass; docs/deployment.md on changing the count safely).
-  args.push('--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1');
-  args.push('--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1');
-  for (const [name, value] of Object.entries(options.dynamicConfig ?? {})) {
+  for (const [name, value] of Object.entries({ ...DEV_SERVER_DYNAMIC_CONFIG, ...options.dynamicConfig })) {
     args.push('--dynamic-config-value', `${name}=${value}`);
   }
   const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -12,6 +12,7 @@ import { Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { findFreePort, isPortOpen } from '../../runtime/free-port';
 import { resolveTemporalCli } from '../../runtime/temporal-binaries';
+import { DEV_SERVER_DYNAMIC_CONFIG } from '../../runtime/temporal-dev-server';
 import { SEARCH_ATTRIBUTE_REGISTRATIONS } from '../../workflows/search-attributes';
 import { type MeasuredShape, runNoopBaseline } from './noop-baseline';
 import { CURRENT_REMOTE_SHAPE, MINIMAL_DURABLE_SHAPE, REFERENCE_SHAPE_2F583ED } from './reference-shapes';
@@ -56,10 +57,8 @@ if (!values.memory) {
 }
 for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_REGISTRATIONS))
   args.push('--search-attribute', `${name}=${type}`);
-args.push('--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true');
-// One partition per task queue, as runtime/temporal-dev-server.ts starts it.
-args.push('--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1');
-args.push('--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1');
+for (const [name, value] of Object.entries(DEV_SERVER_DYNAMIC_CONFIG))
+  args.push('--dynamic-config-value', `${name}=${value}`);
 if (values.extra) args.push(...values.extra.split(' ').filter(Boolean));
 const child = spawn(cli, args, { stdio: ['ignore', 'inherit', 'inherit'] });
 const address = `127.0.0.1:${port}`;
