@@ -2,6 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+// Default import: @temporalio/proto is CommonJS without static named exports (tsx/Node ESM).
+import proto from '@temporalio/proto';
 import { SEARCH_ATTRIBUTE_REGISTRATIONS } from '../workflows/search-attributes';
 import { isPortOpen } from './free-port';
 
@@ -18,6 +20,8 @@ export interface TemporalDevServerOptions {
   uiPort?: number; // omit for a headless server (tests)
   dbFile?: string; // omit for in-memory (tests)
   namespace?: string;
+  /** The server's Prometheus port (omit: the CLI picks a free one and prints it). */
+  metricsPort?: number;
   log?: (line: string) => void;
   /** Extra dynamic config values, each a JSON value (tests: e.g. a short long-poll interval, '"3s"'). */
   dynamicConfig?: Record<string, string>;
@@ -32,10 +36,62 @@ export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, string>> = {
   // (docs/performance.md, tenth pass; docs/deployment.md on changing the count safely).
   'matching.numTaskqueueReadPartitions': '1',
   'matching.numTaskqueueWritePartitions': '1',
+  // The CLI reads the search attributes from SQLite on every use unless told otherwise (for
+  // tests that add attributes while it runs): about 18 reads per order. Ours are written with
+  // the namespace before the server starts, so its cache holds them from the first read
+  // (docs/performance.md, eleventh pass; docs/deployment.md on adding an attribute later).
+  'system.forceSearchAttributesCacheRefreshOnRead': 'false',
 };
 
-/** `temporal server start-dev` with our search attributes, persisted to SQLite in WAL mode. */
+/**
+ * `temporal server start-dev` with our search attributes, persisted to SQLite in WAL mode. The CLI
+ * registers the attributes only when it creates the namespace, so a database file from a release
+ * with fewer of them gets the rest here, and the server starts again: its services then read them
+ * all from the file, with no window in which an order's upsert fails.
+ */
 export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
+  const server = await spawnDevServer(options);
+  if (!options.dbFile) return server;
+  const added = await registerMissingSearchAttributes(server.address, options.namespace ?? 'default').catch(
+    async (error: unknown) => {
+      await server.stop();
+      throw error;
+    },
+  );
+  if (added.length === 0) return server;
+  options.log?.(`search attributes ${added.join(', ')} registered; starting Temporal again so every service has them`);
+  await server.stop();
+  return spawnDevServer(options);
+}
+
+const { IndexedValueType } = proto.temporal.api.enums.v1;
+
+/** Adds the registrations the namespace lacks; returns their names. */
+async function registerMissingSearchAttributes(address: string, namespace: string): Promise<string[]> {
+  const connection = await Connection.connect({ address });
+  try {
+    const listed = await connection.operatorService.listSearchAttributes({ namespace });
+    const known = new Set(Object.keys(listed.customAttributes ?? {}));
+    const missing = Object.entries(SEARCH_ATTRIBUTE_REGISTRATIONS).filter(([name]) => !known.has(name));
+    if (missing.length === 0) return [];
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(
+        missing.map(([name, type]) => [
+          name,
+          type === 'Datetime'
+            ? IndexedValueType.INDEXED_VALUE_TYPE_DATETIME
+            : IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+        ]),
+      ),
+    });
+    return missing.map(([name]) => name);
+  } finally {
+    await connection.close();
+  }
+}
+
+async function spawnDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
   if (await isPortOpen(options.port)) {
     throw new Error(
       `port ${options.port} is taken: another Temporal server is running? Set ` +
@@ -46,6 +102,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   args.push('--namespace', options.namespace ?? 'default');
   if (options.uiPort) args.push('--ui-port', String(options.uiPort));
   else args.push('--headless');
+  if (options.metricsPort) args.push('--metrics-port', String(options.metricsPort));
   if (options.dbFile) {
     mkdirSync(path.dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
