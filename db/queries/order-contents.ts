@@ -128,6 +128,7 @@ export async function writeOrderContents(
  */
 async function takeOrderHolds(trx: Kysely<Database>, input: OrderContentsInput): Promise<BusinessError[]> {
   const { draft, tenantId, orderId } = input;
+  // Seats before codes, as every transaction that takes or gives back both (no deadlock between them).
   const errors = await holdSeats(trx, tenantId, orderId, draft.holds);
   const fromList = input.request.campaign_codes !== undefined;
   errors.push(

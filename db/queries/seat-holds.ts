@@ -2,12 +2,16 @@ import { type Kysely, sql } from 'kysely';
 import type { BusinessError } from '../../domain/business-error';
 import type { DraftHold } from '../../domain/order-draft';
 import type { Database } from '../schema';
+import { batchesOf } from './batches';
 
 /**
  * Takes seats inside the caller's transaction with one conditional UPDATE per target: the row
  * lock plus `seats_taken + n <= capacity` make overbooking impossible without any
  * read-then-write window. Targets are locked in a fixed order so two orders for the same two
- * occurrences cannot deadlock.
+ * occurrences cannot deadlock. The reservations are written first, in one statement: they lock
+ * nothing that other orders share, and the seat rows, which every order of an event updates,
+ * are then held only until the caller's commit (docs/performance.md, eleventh pass). On errors
+ * the caller rolls back, reservations included.
  */
 export async function holdSeats(
   trx: Kysely<Database>,
@@ -15,6 +19,16 @@ export async function holdSeats(
   orderId: string,
   holds: DraftHold[],
 ): Promise<BusinessError[]> {
+  const reservations = holds.map((hold) => ({
+    id: crypto.randomUUID(),
+    tenant_id: tenantId,
+    order_id: orderId,
+    occurrence_id: hold.occurrenceId,
+    product_id: hold.occurrenceId ? null : hold.productId,
+    inventory_date: hold.occurrenceId ? null : hold.inventoryDate,
+    quantity: hold.quantity,
+  }));
+  for (const batch of batchesOf(reservations)) await trx.insertInto('reservations').values(batch).execute();
   const errors: BusinessError[] = [];
   const sorted = [...holds].sort((a, b) =>
     `${a.occurrenceId ?? ''}|${a.productId ?? ''}|${a.inventoryDate ?? ''}`.localeCompare(
@@ -38,7 +52,6 @@ export async function holdSeats(
           message: `Not enough seats left on ${hold.occurrenceId} for ${hold.quantity} more`,
           field: 'lines',
         });
-        continue;
       }
     } else if (hold.productId && hold.inventoryDate) {
       await sql`
@@ -61,21 +74,8 @@ export async function holdSeats(
           message: `Not enough left of ${hold.productId} on ${hold.inventoryDate}`,
           field: 'lines',
         });
-        continue;
       }
     }
-    await trx
-      .insertInto('reservations')
-      .values({
-        id: crypto.randomUUID(),
-        tenant_id: tenantId,
-        order_id: orderId,
-        occurrence_id: hold.occurrenceId,
-        product_id: hold.occurrenceId ? null : hold.productId,
-        inventory_date: hold.occurrenceId ? null : hold.inventoryDate,
-        quantity: hold.quantity,
-      })
-      .execute();
   }
   return errors;
 }
