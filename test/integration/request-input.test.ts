@@ -230,6 +230,14 @@ describe('E: a body without Content-Length is read', () => {
     expect((await client.getOrder(order.id)).body.status).toBe('invoiced');
   });
 
+  it('a chunked body over the size limit is 413, as one with a Content-Length is', async () => {
+    const { order } = await invoicedOrder(1, 'chunked-large');
+    const megabyte = 'x'.repeat(1024 * 1024);
+    const chunks = ['{"reason":"', megabyte, megabyte, megabyte, '"}'];
+    await expectProblem(await sendChunked('POST', `/v1/orders/${order.id}/cancel`, chunks), 413, 'payload_too_large');
+    expect((await client.getOrder(order.id)).body.status).toBe('invoiced');
+  });
+
   it('an empty chunked body is {}, which the schema allows: the whole order is cancelled', async () => {
     const { order } = await invoicedOrder(1, 'chunked-empty');
     const response = await sendChunked('POST', `/v1/orders/${order.id}/cancel`, []);
