@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
 import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
@@ -9,7 +10,6 @@ import { httpInstrumentationMiddleware } from '@hono/otel';
 import { activeTraceId, tracingEnabled } from '../runtime/tracing';
 import type { AppDeps, AppEnv } from './app-env';
 import { authenticate } from './auth';
-import { limitRequestBody } from './body-limit';
 import { describeRequestRules } from './openapi-document';
 import { httpMetrics, metricsEndpoint } from './metrics';
 import { answerProblem, dependencyUnavailable, failedDependency } from './outages';
@@ -104,8 +104,11 @@ export function createApp(deps: AppDeps): App {
     }),
   );
   app.use(
-    limitRequestBody(limit, () => {
-      throw problems.payloadTooLarge(limit);
+    bodyLimit({
+      maxSize: limit,
+      onError: () => {
+        throw problems.payloadTooLarge(limit);
+      },
     }),
   );
   app.use('/v1/*', async (c, next) => {
