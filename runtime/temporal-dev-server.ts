@@ -65,6 +65,11 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
 }
 
 const { IndexedValueType } = proto.temporal.api.enums.v1;
+/** Every type a registration may have (a new one fails to compile until it is mapped). */
+const INDEXED_TYPES: Record<(typeof SEARCH_ATTRIBUTE_REGISTRATIONS)[string], number> = {
+  Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  Datetime: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+};
 
 /** Adds the registrations the namespace lacks; returns their names. */
 async function registerMissingSearchAttributes(address: string, namespace: string): Promise<string[]> {
@@ -76,14 +81,7 @@ async function registerMissingSearchAttributes(address: string, namespace: strin
     if (missing.length === 0) return [];
     await connection.operatorService.addSearchAttributes({
       namespace,
-      searchAttributes: Object.fromEntries(
-        missing.map(([name, type]) => [
-          name,
-          type === 'Datetime'
-            ? IndexedValueType.INDEXED_VALUE_TYPE_DATETIME
-            : IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-        ]),
-      ),
+      searchAttributes: Object.fromEntries(missing.map(([name, type]) => [name, INDEXED_TYPES[type]])),
     });
     return missing.map(([name]) => name);
   } finally {

@@ -6,7 +6,7 @@ import { RETRY_AFTER_SECONDS } from '../outages';
 
 const CHECK_TIMEOUT_MS = 2_000;
 const DEFAULT_WORKER_POLL_MAX_AGE_MS = 90_000;
-// Temporal's enums, by number (@temporalio/proto is not a direct dependency).
+// Temporal's enums, by number (as the task-queue API answers them).
 const TASK_QUEUE_KIND_NORMAL = 1;
 const TASK_QUEUE_TYPES = { workflow: 1, activity: 2 } as const;
 

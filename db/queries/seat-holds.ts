@@ -8,10 +8,11 @@ import { batchesOf } from './batches';
  * Takes seats inside the caller's transaction with one conditional UPDATE per target: the row
  * lock plus `seats_taken + n <= capacity` make overbooking impossible without any
  * read-then-write window. Targets are locked in a fixed order so two orders for the same two
- * occurrences cannot deadlock. The reservations are written first, in one statement: they lock
- * nothing that other orders share, and the seat rows, which every order of an event updates,
- * are then held only until the caller's commit (docs/performance.md, eleventh pass). On errors
- * the caller rolls back, reservations included.
+ * occurrences cannot deadlock. The reservations are written first, in one statement: their
+ * foreign key takes only a key-share lock on the occurrence, which no other order's seat update
+ * waits for (the order's lines took the same one already), and the seat rows, which every order
+ * of an event updates, are then held only until the caller's commit (docs/performance.md,
+ * eleventh pass). On errors the caller rolls back, reservations included.
  */
 export async function holdSeats(
   trx: Kysely<Database>,

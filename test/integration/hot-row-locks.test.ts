@@ -9,9 +9,10 @@ import { databaseWithTenant } from '../helpers/database-with-tenant';
 import { validatedPlacement } from '../helpers/order-placement';
 
 // Every order of an event updates its occurrence's row, and every document of a tenant takes the next number from one
-// counter row. Each is locked until its transaction commits, so it is taken last: after the seats nothing (their
-// reservation is written before them), after the number only the document and its timeline entry. Under load the wait
-// for these rows was most of an intake's time in PostgreSQL (docs/performance.md, "eighth pass" and "eleventh pass").
+// counter row. Each is locked until its transaction commits, so it is taken last: after the seats only the order's
+// campaign and voucher codes, if it has any (their reservation is written before them), after the number only the
+// document and its timeline entry. Under load the wait for these rows was most of an intake's time in PostgreSQL
+// (docs/performance.md, "eighth pass" and "eleventh pass").
 const setup = databaseWithTenant();
 let statements: string[] = [];
 let logged: Db;

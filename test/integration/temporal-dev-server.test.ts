@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+// Default import: @temporalio/proto is CommonJS without static named exports (tsx/Node ESM).
+import proto from '@temporalio/proto';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../runtime/free-port';
@@ -104,7 +106,10 @@ async function startBareCli(port: number, dbFile: string): Promise<ChildProcess>
       await connection.close();
       return child;
     } catch (error) {
-      if (Date.now() > deadline || child.exitCode !== null) throw error;
+      if (Date.now() > deadline || child.exitCode !== null) {
+        await stopChild(child);
+        throw error;
+      }
       await new Promise((r) => setTimeout(r, 200));
     }
   }
@@ -131,8 +136,13 @@ describe('the bundled Temporal dev server', () => {
     const connection = await connect(upgraded.address);
     try {
       const listed = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
-      expect(Object.keys(listed.customAttributes ?? {}).sort()).toEqual(
-        Object.keys(SEARCH_ATTRIBUTE_REGISTRATIONS).sort(),
+      const { IndexedValueType } = proto.temporal.api.enums.v1;
+      const codes = {
+        Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+        Datetime: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+      };
+      expect(listed.customAttributes).toEqual(
+        Object.fromEntries(Object.entries(SEARCH_ATTRIBUTE_REGISTRATIONS).map(([name, type]) => [name, codes[type]])),
       );
       // At once, on the server that registered them: no refresh interval to wait out.
       const handle = await new Client({ connection }).workflow.start('notRegistered', {
