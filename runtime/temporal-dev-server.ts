@@ -71,19 +71,24 @@ const INDEXED_TYPES: Record<(typeof SEARCH_ATTRIBUTE_REGISTRATIONS)[string], num
   Datetime: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
 };
 
+/** The registrations (all, or those named) as the operator service's addSearchAttributes takes them. */
+export function indexedSearchAttributes(names = Object.keys(SEARCH_ATTRIBUTE_REGISTRATIONS)): Record<string, number> {
+  return Object.fromEntries(names.map((name) => [name, INDEXED_TYPES[SEARCH_ATTRIBUTE_REGISTRATIONS[name]!]]));
+}
+
 /** Adds the registrations the namespace lacks; returns their names. */
 async function registerMissingSearchAttributes(address: string, namespace: string): Promise<string[]> {
   const connection = await Connection.connect({ address });
   try {
     const listed = await connection.operatorService.listSearchAttributes({ namespace });
     const known = new Set(Object.keys(listed.customAttributes ?? {}));
-    const missing = Object.entries(SEARCH_ATTRIBUTE_REGISTRATIONS).filter(([name]) => !known.has(name));
+    const missing = Object.keys(SEARCH_ATTRIBUTE_REGISTRATIONS).filter((name) => !known.has(name));
     if (missing.length === 0) return [];
     await connection.operatorService.addSearchAttributes({
       namespace,
-      searchAttributes: Object.fromEntries(missing.map(([name, type]) => [name, INDEXED_TYPES[type]])),
+      searchAttributes: indexedSearchAttributes(missing),
     });
-    return missing.map(([name]) => name);
+    return missing;
   } finally {
     await connection.close();
   }

@@ -17,6 +17,7 @@ import type { BusinessError } from '../../domain/business-error';
 import type { OrderDraft } from '../../domain/order-draft';
 import type { OrderStatus } from '../../domain/order-status';
 import { resolveTemporalTestServer } from '../../runtime/temporal-binaries';
+import { indexedSearchAttributes } from '../../runtime/temporal-dev-server';
 import {
   type ApprovalDecision,
   type ApprovalResult,
@@ -44,7 +45,6 @@ import {
   submitOrderUpdate,
 } from '../../workflows/order-messages';
 import type { orderWorkflow } from '../../workflows/order-workflow';
-import { SEARCH_ATTRIBUTE_REGISTRATIONS } from '../../workflows/search-attributes';
 
 // The order workflow's paths as runnable scenarios: stubbed activities (hand-written fakes
 // that record every call) plus the steps a client takes (submit, webhooks, queries, time).
@@ -452,14 +452,7 @@ export async function createTimeSkippingEnvironment(): Promise<TestWorkflowEnvir
   const env = await startTimeSkippingServer(testServer);
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(
-      Object.entries(SEARCH_ATTRIBUTE_REGISTRATIONS).map(([name, type]) => [
-        name,
-        type === 'Datetime'
-          ? proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME
-          : proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-      ]),
-    ),
+    searchAttributes: indexedSearchAttributes(),
   });
   return env;
 }
