@@ -17,7 +17,14 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import pg from 'pg';
 import { checkIntegrity, type IntegrityReport } from './bench/check';
 import { summariseProfiles } from './bench/cpuprofile';
-import { type LoadOptions, type LoadResult, payWaitingOrders, runLoad, setupCatalogue } from './bench/load';
+import {
+  type LoadOptions,
+  type LoadResult,
+  type LoadTarget,
+  payWaitingOrders,
+  runLoad,
+  setupCatalogue,
+} from './bench/load';
 import { measureShape, type MeasuredShape, type NoopResult, runNoopBaseline } from './bench/noop-baseline';
 import { MINIMAL_DURABLE_SHAPE, REFERENCE_SHAPE_2F583ED } from './bench/reference-shapes';
 import {
@@ -25,6 +32,7 @@ import {
   cpuDelta,
   type MachineSnapshot,
   memory,
+  type RolePids,
   snapshotCpu,
   snapshotMachine,
   waitForQuiet,
@@ -47,6 +55,7 @@ const { values: flags } = parseArgs({
     'poll-ms': { type: 'string', default: '0' },
     'order-timeout': { type: 'string', default: '120' },
     warmup: { type: 'string', default: '10' },
+    'warm-seconds': { type: 'string', default: '30' },
     baselines: { type: 'boolean', default: true },
     'no-baselines': { type: 'boolean', default: false },
     'baseline-duration': { type: 'string', default: '30' },
@@ -62,7 +71,8 @@ const { values: flags } = parseArgs({
 if (flags.help) {
   console.log(`npm run bench -- [--mode open|closed] [--rate 25] [--duration 60] [--concurrency 32]
   [--invoice-share 0.2] [--smoke] [--waiting N [--pay-seconds 900]] [--poll-ms 0] [--order-timeout 120] [--warmup 10]
-  [--no-baselines] [--baseline-duration 30] [--noop-local] [--no-idempotency-key] [--cpu-prof] [--json file]
+  [--warm-seconds 30] [--no-baselines] [--baseline-duration 30] [--noop-local] [--no-idempotency-key] [--cpu-prof]
+  [--json file]
 env: DATABASE_URL (server for a fresh bench_<ts> database), BENCH_API_URL + BENCH_API_KEY (use a running stack),
      BENCH_TEMPORAL_ADDRESS (its Temporal, for baseline a), BENCH_LOG_LEVEL (stack log level, default warn)`);
   process.exit(0);
@@ -86,6 +96,9 @@ const pollMs = num('poll-ms', flags['poll-ms']);
 const baselines = flags.baselines && !flags['no-baselines'] && waiting === undefined;
 const baselineDurationS = smoke ? 3 : num('baseline-duration', flags['baseline-duration']);
 const warmupOrders = smoke ? 2 : Math.floor(num('warmup', flags.warmup));
+// Seconds of the measured load itself before the measurement starts (steady state: docs/performance.md, twelfth pass).
+const warmSeconds = smoke || waiting !== undefined ? 0 : num('warm-seconds', flags['warm-seconds']);
+const baselineWarmSeconds = Math.min(warmSeconds, baselineDurationS);
 
 const ts = Date.now().toString(36);
 const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -150,6 +163,7 @@ async function main(): Promise<void> {
     }
 
     const pids = stack.pids();
+    if (warmSeconds > 0) await warmUp(target, occurrenceId, baseLoad, pids);
     const tag = waiting !== undefined ? `bench${ts}p` : `bench${ts}m`;
     const what =
       waiting !== undefined
@@ -236,9 +250,9 @@ async function main(): Promise<void> {
           await runLoad(target, occurrenceId, {
             ...syncOptions,
             tag: `bench${ts}t`,
-            mode: 'closed',
-            concurrency: 2,
-            maxOrders: 20,
+            ...(baselineWarmSeconds > 0
+              ? { durationS: baselineWarmSeconds, invoiceShare: 0 }
+              : { mode: 'closed', concurrency: 2, maxOrders: 20 }),
           }); // warm-up
           sync = await runLoad(target, occurrenceId, {
             ...syncOptions,
@@ -260,6 +274,7 @@ async function main(): Promise<void> {
           measured,
           concurrency,
           durationS: baselineDurationS,
+          warmupS: baselineWarmSeconds,
           log,
         });
         if (flags['noop-local']) {
@@ -271,6 +286,7 @@ async function main(): Promise<void> {
             measured,
             concurrency,
             durationS: baselineDurationS,
+            warmupS: baselineWarmSeconds,
             log,
             localUpdate: true,
           });
@@ -292,6 +308,7 @@ async function main(): Promise<void> {
           measured: shape,
           concurrency,
           durationS: baselineDurationS,
+          warmupS: baselineWarmSeconds,
           log,
         });
         fixedShapes.push({ label, shape, result });
@@ -343,6 +360,39 @@ async function main(): Promise<void> {
     }
   }
   process.exit(exitCode);
+}
+
+/**
+ * Runs the measured load for --warm-seconds and prints what it did: a freshly started Node process runs its code in
+ * V8's interpreter until the optimising compiler has caught up, which takes tens of seconds at this load, and a
+ * running deployment has long passed that. The line keeps the cold start visible.
+ */
+async function warmUp(
+  target: LoadTarget,
+  occurrenceId: string,
+  baseLoad: Omit<LoadOptions, 'tag'>,
+  pids: RolePids,
+): Promise<void> {
+  log(`warm-up at the measured load for ${warmSeconds} s (not counted; --warm-seconds 0 measures from a cold start)`);
+  const before = snapshotCpu(pids);
+  const load = await runLoad(target, occurrenceId, {
+    ...baseLoad,
+    durationS: warmSeconds,
+    tag: `bench${ts}u`,
+    onProgress: undefined,
+  });
+  const cpu = cpuDelta(before, snapshotCpu(pids));
+  const seconds = (load.lastDone - load.t0) / 1000;
+  const stack = Object.entries(cpu)
+    .filter(([role]) => role !== 'launcher' && role !== 'bench')
+    .reduce((sum, [, s]) => sum + s, 0);
+  console.log(
+    `warm-up (cold start, not counted): ${load.completed} completed in ${fixed(seconds, 1)} s = ` +
+      `${fixed(load.completed / seconds)} orders/s, per 10 s window ` +
+      `${load.timeline.map((n) => fixed(n / 10, 1)).join(' ')}; stack CPU ` +
+      `${fixed((1000 * stack) / Math.max(1, load.completed), 1)} ms per order; create p99 ` +
+      `${ms(load.createLatency.percentile(99))}; errors ${JSON.stringify(load.errors.toObject())}`,
+  );
 }
 
 async function workflowIdOf(databaseUrl: string | undefined, orderId: string): Promise<string> {

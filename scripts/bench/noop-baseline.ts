@@ -145,6 +145,8 @@ export async function runNoopBaseline(options: {
   measured: MeasuredShape;
   concurrency: number;
   durationS: number;
+  /** Seconds of the same load before the measurement (as the order bench's --warm-seconds). */
+  warmupS?: number;
   log: (line: string) => void;
   localUpdate?: boolean;
   localAll?: boolean;
@@ -220,11 +222,18 @@ export async function runNoopBaseline(options: {
   }
 
   await worker.runUntil(async () => {
-    // Warm-up: the first workflow task of a fresh bundle is slow.
+    // Warm-up: the first workflow task of a fresh bundle is slow, and the optimising compiler takes a while.
     await one();
+    const warmUntil = performance.now() + (options.warmupS ?? 0) * 1000;
+    await Promise.all(
+      Array.from({ length: options.concurrency }, async () => {
+        while (performance.now() < warmUntil) await one();
+      }),
+    );
     result.completed = 0;
     result.updateLatency = new Samples();
     result.e2eLatency = new Samples();
+    result.errors = new Counter();
     const t0 = performance.now();
     const stopAt = t0 + options.durationS * 1000;
     const clients = Array.from({ length: options.concurrency }, async () => {
