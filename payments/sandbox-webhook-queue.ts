@@ -1,3 +1,4 @@
+import { describeHttpError, sendHttp } from '../runtime/http-client';
 import { startPollingLoop } from '../runtime/polling-loop';
 import type { Db } from '../db/database';
 import {
@@ -62,24 +63,19 @@ function claimDue(db: Db, opts: DeliverWebhooksOptions): Promise<ClaimedWebhookD
 /** One signed POST; null when the endpoint answered 2xx, else what went wrong. */
 export async function postSignedWebhook(url: string, secret: string, body: string): Promise<string | null> {
   try {
-    const response = await fetch(url, {
+    const answer = await sendHttp(url, {
       method: 'POST',
       headers: {
         'Content-Type': 'application/json',
         [SIGNATURE_HEADER]: signPayload(secret, body, Math.floor(Date.now() / 1000)),
       },
       body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      timeoutMs: REQUEST_TIMEOUT_MS,
     });
-    const text = await response.text().catch(() => '');
-    if (response.status >= 200 && response.status < 300) return null;
-    return `HTTP ${response.status}${text ? `: ${text.slice(0, 300)}` : ''}`;
+    if (answer.status >= 200 && answer.status < 300) return null;
+    return `HTTP ${answer.status}${answer.text ? `: ${answer.text.slice(0, 300)}` : ''}`;
   } catch (error) {
-    const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
-    const detail =
-      typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : '';
-    return `${error instanceof Error ? error.message : String(error)}${detail ? ` (${detail})` : ''}`.slice(0, 500);
+    return describeHttpError(error).slice(0, 500);
   }
 }
 

@@ -8,6 +8,7 @@ import {
   type WebhookDeliveryRow,
 } from '../../db/queries/webhook-deliveries';
 import { loadEndpointForSending } from '../../db/queries/webhook-endpoints';
+import { describeHttpError, sendHttp } from '../../runtime/http-client';
 
 // Sends due webhook deliveries. A delivery is claimed in one short statement (attempt counted,
 // row leased), POSTed with no database connection held, and settled in another short statement:
@@ -55,30 +56,19 @@ type AttemptOutcome = { ok: true; statusCode: number } | { ok: false; statusCode
 
 async function post(url: string, headers: Record<string, string>, body: string): Promise<AttemptOutcome> {
   try {
-    const response = await fetch(url, {
+    // A redirect is not followed (sendHttp never does): the endpoint's URL is what the tenant registered.
+    const answer = await sendHttp(url, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'User-Agent': 'order-orchestrator-webhooks/1', ...headers },
       body,
-      // A redirect is not followed: the endpoint's URL is what the tenant registered.
-      redirect: 'manual',
-      signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+      timeoutMs: WEBHOOK_TIMEOUT_MS,
     });
-    const text = await response.text().catch(() => '');
-    if (response.status >= 200 && response.status < 300) return { ok: true, statusCode: response.status };
-    const error = `HTTP ${response.status}${text ? `: ${text.slice(0, ERROR_TEXT_LIMIT)}` : ''}`;
-    return { ok: false, statusCode: response.status, error };
+    if (answer.status >= 200 && answer.status < 300) return { ok: true, statusCode: answer.status };
+    const error = `HTTP ${answer.status}${answer.text ? `: ${answer.text.slice(0, ERROR_TEXT_LIMIT)}` : ''}`;
+    return { ok: false, statusCode: answer.status, error };
   } catch (error) {
-    return { ok: false, statusCode: null, error: describeNetworkError(error) };
+    return { ok: false, statusCode: null, error: describeHttpError(error).slice(0, ERROR_TEXT_LIMIT) };
   }
-}
-
-function describeNetworkError(error: unknown): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
-    return `no answer within ${WEBHOOK_TIMEOUT_MS} ms`;
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
-  const code = typeof cause?.code === 'string' ? `${cause.code} ` : '';
-  const message = typeof cause?.message === 'string' ? cause.message : String(error);
-  return `${code}${message}`.slice(0, ERROR_TEXT_LIMIT);
 }
 
 export interface WebhookDeliveryOptions {

@@ -1,7 +1,7 @@
 // The load: card orders paid through the sandbox page as a customer would, and invoice orders
 // marked paid through the invoices API; open loop (constant arrival rate, latency from each
 // order's scheduled start) or closed loop (N clients, each starting the next order at once).
-import { send } from './http-client';
+import { sendHttp as send } from '../../runtime/http-client';
 import { performance } from 'node:perf_hooks';
 import { Counter, Samples, sleep } from './stats';
 
