@@ -1,6 +1,7 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Database, Order, OrderLinesTable } from '../schema';
 import type { OrderScope } from './order-scope';
+import { inSeatLockOrder } from './seat-holds';
 
 // What a cancellation reads and changes of an order: its participants, lines and seats.
 
@@ -56,7 +57,8 @@ export async function releaseParticipantSeats(
   lines: readonly { occurrence_id: string | null; quantity: number }[],
 ): Promise<number> {
   let released = 0;
-  for (const line of lines) {
+  // In the seats' lock order, as every other transaction that takes or gives back seats.
+  for (const line of inSeatLockOrder(lines, (l) => [l.occurrence_id])) {
     if (!line.occurrence_id) continue;
     const shrunk = await trx
       .updateTable('reservations')

@@ -31,12 +31,7 @@ export async function holdSeats(
   }));
   for (const batch of batchesOf(reservations)) await trx.insertInto('reservations').values(batch).execute();
   const errors: BusinessError[] = [];
-  const sorted = [...holds].sort((a, b) =>
-    `${a.occurrenceId ?? ''}|${a.productId ?? ''}|${a.inventoryDate ?? ''}`.localeCompare(
-      `${b.occurrenceId ?? ''}|${b.productId ?? ''}|${b.inventoryDate ?? ''}`,
-    ),
-  );
-  for (const hold of sorted) {
+  for (const hold of inSeatLockOrder(holds, (h) => [h.occurrenceId, h.productId, h.inventoryDate])) {
     if (hold.occurrenceId) {
       const taken = await trx
         .updateTable('occurrences')
@@ -82,8 +77,24 @@ export async function holdSeats(
 }
 
 /**
+ * The order in which every transaction locks seat rows: by occurrence, then product and date, compared by code unit
+ * (not by locale), so that two transactions taking or giving back seats on the same rows cannot deadlock.
+ */
+export function inSeatLockOrder<T>(items: readonly T[], key: (item: T) => (string | null | undefined)[]): T[] {
+  const keyOf = (item: T) =>
+    key(item)
+      .map((part) => part ?? '')
+      .join('|');
+  return [...items].sort((a, b) => {
+    const [ka, kb] = [keyOf(a), keyOf(b)];
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+}
+
+/**
  * Releases the order's live reservations exactly once: the status guard in the UPDATE means a
- * retried or concurrent release finds nothing left to give back.
+ * retried or concurrent release finds nothing left to give back. The seat rows are given back in
+ * the order holdSeats takes them (PostgreSQL returns the reservations in no particular order).
  */
 export async function releaseSeats(
   trx: Kysely<Database>,
@@ -97,7 +108,7 @@ export async function releaseSeats(
     .where('status', 'in', statuses)
     .returning(['occurrence_id', 'product_id', 'inventory_date', 'quantity'])
     .execute();
-  for (const r of released) {
+  for (const r of inSeatLockOrder(released, (row) => [row.occurrence_id, row.product_id, row.inventory_date])) {
     if (r.occurrence_id) {
       await trx
         .updateTable('occurrences')

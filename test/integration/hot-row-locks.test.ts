@@ -5,7 +5,10 @@ import { issueDocumentInTransaction } from '../../activities/documents/issue-doc
 import { placeOrder } from '../../activities/intake/place-order';
 import type { Db } from '../../db/database';
 import type { Database } from '../../db/schema';
+import { releaseSeats } from '../../db/queries/seat-holds';
+import { releaseParticipantSeats } from '../../db/queries/cancellations';
 import { databaseWithTenant } from '../helpers/database-with-tenant';
+import { createOccurrence, createProduct } from '../helpers/fixtures';
 import { validatedPlacement } from '../helpers/order-placement';
 
 // Every order of an event updates its occurrence's row, and every document of a tenant takes the next number from one
@@ -15,6 +18,7 @@ import { validatedPlacement } from '../helpers/order-placement';
 // (docs/performance.md, "eighth pass" and "eleventh pass").
 const setup = databaseWithTenant();
 let statements: string[] = [];
+let occurrenceUpdates: string[] = [];
 let logged: Db;
 
 beforeAll(() => {
@@ -26,7 +30,10 @@ beforeAll(() => {
   logged = new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
     log: (event) => {
-      if (event.level === 'query') statements.push(event.query.sql);
+      if (event.level !== 'query') return;
+      statements.push(event.query.sql);
+      if (/^update "occurrences"/.test(event.query.sql))
+        occurrenceUpdates.push(String(event.query.parameters.find((p) => /^[0-9a-f-]{36}$/.test(String(p)))));
     },
   });
 });
@@ -71,5 +78,51 @@ describe('rows that every order shares are locked last', () => {
     expect(issued.documentNumber).toBeTruthy();
     const after = statementsAfter(/^insert into "invoice_series"/);
     expect(after).toEqual(['insert into "invoices"', 'insert into "order_events"']);
+  });
+});
+
+// Two transactions that lock the same seat rows in opposite orders deadlock; PostgreSQL then aborts one of them. Every
+// transaction that takes or gives back seats goes through them in one order (db/queries/seat-holds.ts).
+describe('seat rows are given back in the order they are taken', () => {
+  /** An order whose reservations were written in descending occurrence order, the reverse of the lock order. */
+  async function orderHoldingThreeOccurrences(): Promise<{ orderId: string; sorted: string[] }> {
+    const { orderId } = await placedOrder();
+    const db = setup.database.db;
+    const product = await createProduct(db, setup.tenant.id, { price: 1_000, name: 'Three dates' });
+    const occurrences: string[] = [];
+    for (let i = 0; i < 3; i += 1)
+      occurrences.push(await createOccurrence(db, setup.tenant.id, product, { capacity: 9 }));
+    const sorted = [...occurrences].sort();
+    await db.deleteFrom('reservations').where('order_id', '=', orderId).execute();
+    for (const occurrenceId of [...sorted].reverse()) {
+      await db
+        .insertInto('reservations')
+        .values({
+          id: crypto.randomUUID(),
+          tenant_id: setup.tenant.id,
+          order_id: orderId,
+          occurrence_id: occurrenceId,
+          quantity: 1,
+        })
+        .execute();
+    }
+    await db.updateTable('occurrences').set({ seats_taken: 1 }).where('id', 'in', sorted).execute();
+    return { orderId, sorted };
+  }
+
+  it('releaseSeats updates the occurrences in the lock order, whatever order its reservations come in', async () => {
+    const { orderId, sorted } = await orderHoldingThreeOccurrences();
+    occurrenceUpdates = [];
+    const released = await logged.transaction().execute((trx) => releaseSeats(trx, orderId));
+    expect(released).toBe(3);
+    expect(occurrenceUpdates).toEqual(sorted);
+  });
+
+  it('a partial cancellation gives its lines back in the lock order', async () => {
+    const { orderId, sorted } = await orderHoldingThreeOccurrences();
+    occurrenceUpdates = [];
+    const lines = [...sorted].reverse().map((occurrence_id) => ({ occurrence_id, quantity: 1 }));
+    await logged.transaction().execute((trx) => releaseParticipantSeats(trx, orderId, lines));
+    expect(occurrenceUpdates).toEqual(sorted);
   });
 });
