@@ -1,7 +1,7 @@
-// Outbound HTTP for the webhook senders (the sandbox provider's and the tenants' endpoints) and the bench: node:http(s)
-// over keep-alive agents. The global fetch (undici) cost about twice the CPU per request on the order's hot path
-// (docs/performance.md, tenth and twelfth passes). Redirects are never followed, as with fetch's `redirect: 'manual'`:
-// a 3xx is an answer like any other.
+// Outbound HTTP for the webhook senders (the sandbox provider's and the tenants' endpoints) and the bench:
+// node:http(s) over keep-alive agents. The global fetch (undici) cost two to three times the CPU per request on the
+// order's hot path (docs/performance.md, tenth and twelfth passes). Redirects are never followed, as with fetch's
+// `redirect: 'manual'`: a 3xx is an answer like any other.
 import http from 'node:http';
 import https from 'node:https';
 
@@ -10,6 +10,11 @@ export interface HttpAnswer {
   headers: http.IncomingHttpHeaders;
   /** The body, cut at `maxAnswerBytes`. */
   text: string;
+  /**
+   * False when the status and headers came but the body then failed or outran timeoutMs: the status stands, as with
+   * fetch, and `text` holds what arrived.
+   */
+  complete: boolean;
 }
 
 export interface HttpRequest {
@@ -27,17 +32,24 @@ export class HttpTimeoutError extends Error {
   override name = 'TimeoutError';
 }
 
-// An idle socket is closed after 4 s, before a peer's keep-alive timeout (Node's default is 5 s) can close it
-// under a request that is just being sent. No cap on sockets per host (as fetch): a burst must not queue here.
+// An idle pooled socket is closed after 4 s (or the peer's `Keep-Alive: timeout` hint less a second), before a peer
+// with Node's default keep-alive timeout (5 s) can close it under a request that is just being sent. The agent only
+// ever destroys an idle socket on that timer: a request that waits longer for its answer is bounded by its own
+// timeoutMs alone. No cap on sockets per host (as fetch): a burst must not queue here.
 const IDLE_SOCKET_MS = 4_000;
 const agents = {
   'http:': new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
   'https:': new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
 };
 
-/** One request, its answer read whole. Rejects on a network error, a bad URL, or after timeoutMs. */
+/** One request, its answer read whole. Rejects on a network error, a bad URL, or when no status came in timeoutMs. */
 export function sendHttp(url: string, request: HttpRequest): Promise<HttpAnswer> {
-  const target = new URL(url);
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   if (target.protocol !== 'http:' && target.protocol !== 'https:')
     return Promise.reject(new Error(`unsupported protocol ${target.protocol}`));
   const protocol = target.protocol;
@@ -47,38 +59,36 @@ export function sendHttp(url: string, request: HttpRequest): Promise<HttpAnswer>
   return new Promise((resolve, reject) => {
     // Destroying the request makes the answer (if one has begun) fail with its own error; the timeout is the cause.
     let timedOut: HttpTimeoutError | undefined;
+    let settle: ((complete: boolean) => void) | undefined;
     const options = { method: request.method ?? 'GET', headers, agent: agents[protocol] };
     const onAnswer = (response: http.IncomingMessage) => {
       const chunks: Buffer[] = [];
       let kept = 0;
+      settle = (complete) => {
+        clearTimeout(timer);
+        const text = Buffer.concat(chunks).toString();
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, text, complete });
+      };
       response.on('data', (chunk: Buffer) => {
         if (kept >= maxAnswerBytes) return;
         const part = chunk.subarray(0, maxAnswerBytes - kept);
         chunks.push(part);
         kept += part.length;
       });
-      response.on('error', (error) => {
-        clearTimeout(timer);
-        reject(timedOut ?? error);
-      });
-      response.on('end', () => {
-        clearTimeout(timer);
-        resolve({
-          status: response.statusCode ?? 0,
-          headers: response.headers,
-          text: Buffer.concat(chunks).toString(),
-        });
-      });
+      response.on('error', () => settle?.(false));
+      response.on('end', () => settle?.(true));
     };
     const outgoing =
       protocol === 'https:' ? https.request(target, options, onAnswer) : http.request(target, options, onAnswer);
     const timer = setTimeout(() => {
       timedOut = new HttpTimeoutError(`no answer within ${request.timeoutMs} ms`);
       outgoing.destroy(timedOut);
+      settle?.(false);
     }, request.timeoutMs);
     outgoing.on('error', (error) => {
       clearTimeout(timer);
-      reject(timedOut ?? error);
+      if (settle) settle(false);
+      else reject(timedOut ?? error);
     });
     outgoing.end(request.body);
   });

@@ -163,7 +163,7 @@ async function main(): Promise<void> {
     }
 
     const pids = stack.pids();
-    if (warmSeconds > 0) await warmUp(target, occurrenceId, baseLoad, pids);
+    const warmUpFigures = warmSeconds > 0 ? await warmUp(target, occurrenceId, baseLoad, pids) : undefined;
     const tag = waiting !== undefined ? `bench${ts}p` : `bench${ts}m`;
     const what =
       waiting !== undefined
@@ -346,7 +346,10 @@ async function main(): Promise<void> {
       if (paidIntegrity.lost > 0 || paidIntegrity.duplicated > 0) exitCode = 1;
     }
     const report = printReport({ ...mainInput, sync, noop, noopLocal, fixedShapes, measured });
-    if (flags.json) writeFileSync(flags.json, `${JSON.stringify({ args: flags, ...report }, null, 2)}\n`);
+    if (flags.json) {
+      const json = { args: flags, warmSeconds, warmUp: warmUpFigures, ...report };
+      writeFileSync(flags.json, `${JSON.stringify(json, null, 2)}\n`);
+    }
     if (integrity.lost > 0 || integrity.duplicated > 0) exitCode = 1;
     log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s (stack included)`);
   } catch (error) {
@@ -372,7 +375,7 @@ async function warmUp(
   occurrenceId: string,
   baseLoad: Omit<LoadOptions, 'tag'>,
   pids: RolePids,
-): Promise<void> {
+): Promise<WarmUpFigures> {
   log(`warm-up at the measured load for ${warmSeconds} s (not counted; --warm-seconds 0 measures from a cold start)`);
   const before = snapshotCpu(pids);
   const load = await runLoad(target, occurrenceId, {
@@ -382,17 +385,38 @@ async function warmUp(
     onProgress: undefined,
   });
   const cpu = cpuDelta(before, snapshotCpu(pids));
-  const seconds = (load.lastDone - load.t0) / 1000;
+  // No order completed: lastDone was never set.
+  const seconds = load.completed > 0 ? (load.lastDone - load.t0) / 1000 : warmSeconds;
   const stack = Object.entries(cpu)
     .filter(([role]) => role !== 'launcher' && role !== 'bench')
     .reduce((sum, [, s]) => sum + s, 0);
+  const figures: WarmUpFigures = {
+    seconds,
+    completed: load.completed,
+    perSecond: load.completed / seconds,
+    perTenSeconds: load.timeline.map((n) => n / 10),
+    stackCpuMsPerOrder: (1000 * stack) / Math.max(1, load.completed),
+    createP99Ms: load.createLatency.percentile(99),
+    errors: load.errors.toObject(),
+  };
   console.log(
     `warm-up (cold start, not counted): ${load.completed} completed in ${fixed(seconds, 1)} s = ` +
-      `${fixed(load.completed / seconds)} orders/s, per 10 s window ` +
-      `${load.timeline.map((n) => fixed(n / 10, 1)).join(' ')}; stack CPU ` +
-      `${fixed((1000 * stack) / Math.max(1, load.completed), 1)} ms per order; create p99 ` +
-      `${ms(load.createLatency.percentile(99))}; errors ${JSON.stringify(load.errors.toObject())}`,
+      `${fixed(figures.perSecond)} orders/s, per 10 s window ` +
+      `${figures.perTenSeconds.map((n) => fixed(n, 1)).join(' ')}; stack CPU ` +
+      `${fixed(figures.stackCpuMsPerOrder, 1)} ms per order; create p99 ` +
+      `${ms(figures.createP99Ms)}; errors ${JSON.stringify(figures.errors)}`,
   );
+  return figures;
+}
+
+interface WarmUpFigures {
+  seconds: number;
+  completed: number;
+  perSecond: number;
+  perTenSeconds: number[];
+  stackCpuMsPerOrder: number;
+  createP99Ms: number;
+  errors: Record<string, number>;
 }
 
 async function workflowIdOf(databaseUrl: string | undefined, orderId: string): Promise<string> {

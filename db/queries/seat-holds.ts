@@ -77,8 +77,10 @@ export async function holdSeats(
 }
 
 /**
- * The order in which every transaction locks seat rows: by occurrence, then product and date, compared by code unit
- * (not by locale), so that two transactions taking or giving back seats on the same rows cannot deadlock.
+ * The order in which placements, releases and partial cancellations lock seat rows: by occurrence, then product and
+ * date, compared by code unit (not by locale), so that two of them on the same rows cannot deadlock. An order change
+ * gives back its old seats and then takes its new ones, two passes in this order each; against a placement it can
+ * still deadlock once, and PostgreSQL then aborts one side, whose activity retries.
  */
 export function inSeatLockOrder<T>(items: readonly T[], key: (item: T) => (string | null | undefined)[]): T[] {
   const keyOf = (item: T) =>

@@ -5,6 +5,7 @@
 import { fork } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { sendHttp } from '../../runtime/http-client';
 
 const CONCURRENT = 4;
@@ -19,8 +20,11 @@ function serve(): void {
 
 async function measure(): Promise<void> {
   const requests = Number(process.argv[2] ?? 4000);
-  const child = fork(import.meta.filename, ['serve'], { execArgv: ['--import', 'tsx'] });
-  const port = await new Promise<number>((resolve) => child.once('message', (m) => resolve(m as number)));
+  const child = fork(fileURLToPath(import.meta.url), ['serve'], { execArgv: ['--import', 'tsx'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as number));
+    child.once('exit', (code) => reject(new Error(`the server exited (${code}) before it listened`)));
+  });
   const url = `http://127.0.0.1:${port}/webhook`;
   const body = JSON.stringify({ id: 'evt_1', type: 'payment.succeeded', data: { session: 'x'.repeat(300) } });
   const headers = { 'Content-Type': 'application/json', 'X-Signature': 't=1,v1=abc' };

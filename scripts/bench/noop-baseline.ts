@@ -221,37 +221,32 @@ export async function runNoopBaseline(options: {
     }
   }
 
+  // A baseline that hangs (e.g. a workflow task failing) must not hang the bench: false when it did.
+  async function clientsFor(seconds: number, atLeastOnce = false): Promise<boolean> {
+    const stopAt = performance.now() + seconds * 1000;
+    const clients = Array.from({ length: options.concurrency }, async () => {
+      if (atLeastOnce) await one();
+      while (performance.now() < stopAt) await one();
+    });
+    let guardTimer: NodeJS.Timeout | undefined;
+    const guard = new Promise<boolean>((resolve) => {
+      guardTimer = setTimeout(() => resolve(false), (seconds + 60) * 1000).unref();
+    });
+    const finished = await Promise.race([Promise.all(clients).then(() => true), guard]);
+    clearTimeout(guardTimer);
+    return finished;
+  }
+
   await worker.runUntil(async () => {
-    // Warm-up: the first workflow task of a fresh bundle is slow, and the optimising compiler takes a while.
-    await one();
-    const warmUntil = performance.now() + (options.warmupS ?? 0) * 1000;
-    await Promise.all(
-      Array.from({ length: options.concurrency }, async () => {
-        while (performance.now() < warmUntil) await one();
-      }),
-    );
+    // Warm-up: the first workflow tasks of a fresh bundle are slow, and the optimising compiler takes a while.
+    const warm = await clientsFor(options.warmupS ?? 0, true);
     result.completed = 0;
     result.updateLatency = new Samples();
     result.e2eLatency = new Samples();
     result.errors = new Counter();
+    if (!warm) result.errors.inc('hung');
     const t0 = performance.now();
-    const stopAt = t0 + options.durationS * 1000;
-    const clients = Array.from({ length: options.concurrency }, async () => {
-      while (performance.now() < stopAt) await one();
-    });
-    // A baseline that hangs (e.g. a workflow task failing) must not hang the bench.
-    let guardTimer: NodeJS.Timeout | undefined;
-    const guard = new Promise<void>((resolve) => {
-      guardTimer = setTimeout(
-        () => {
-          result.errors.inc('hung');
-          resolve();
-        },
-        (options.durationS + 60) * 1000,
-      ).unref();
-    });
-    await Promise.race([Promise.all(clients), guard]);
-    clearTimeout(guardTimer);
+    if (warm && !(await clientsFor(options.durationS))) result.errors.inc('hung');
     result.seconds = (performance.now() - t0) / 1000;
   });
   result.perSecond = result.completed / result.seconds;

@@ -28,6 +28,9 @@ describe('sendHttp', () => {
           res.end('x'.repeat(200_000));
         } else if (req.url === '/slow') {
           setTimeout(() => res.end('late'), 2_000).unref();
+        } else if (req.url === '/stalled-body') {
+          res.writeHead(200);
+          res.write('ab');
         }
       });
     });
@@ -46,6 +49,7 @@ describe('sendHttp', () => {
     const first = await sendHttp(`${base}/echo`, { method: 'POST', body, timeoutMs: 5_000 });
     const second = await sendHttp(`${base}/echo`, { method: 'POST', body, timeoutMs: 5_000 });
     expect(first.status).toBe(201);
+    expect(first.complete).toBe(true);
     expect(JSON.parse(first.text)).toEqual({ method: 'POST', body, length: String(Buffer.byteLength(body)) });
     expect(second.text).toBe(first.text);
     expect(sockets.size).toBe(1);
@@ -71,6 +75,11 @@ describe('sendHttp', () => {
     expect(describeHttpError(error)).toBe('no answer within 200 ms');
   });
 
+  it('keeps the status of an answer whose body stalls, with what arrived, marked incomplete', async () => {
+    const answer = await sendHttp(`${base}/stalled-body`, { method: 'POST', body: '{}', timeoutMs: 300 });
+    expect(answer).toMatchObject({ status: 200, text: 'ab', complete: false });
+  });
+
   it('names a refused connection by its code', async () => {
     const closed = http.createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
@@ -80,7 +89,8 @@ describe('sendHttp', () => {
     expect(describeHttpError(error)).toMatch(/ECONNREFUSED/);
   });
 
-  it('refuses a URL that is not http or https', async () => {
+  it('refuses a URL that is not http or https, or no URL at all, by rejecting', async () => {
     await expect(sendHttp('ftp://127.0.0.1/x', { timeoutMs: 1_000 })).rejects.toThrow(/unsupported protocol ftp:/);
+    await expect(sendHttp('not a url', { timeoutMs: 1_000 })).rejects.toThrow(/Invalid URL/);
   });
 });
