@@ -1,4 +1,4 @@
-import { describeHttpError, sendHttp } from '../runtime/http-client';
+import { accepted, describeHttpError, describeRefusal, sendHttp } from '../runtime/http-client';
 import { startPollingLoop } from '../runtime/polling-loop';
 import type { Db } from '../db/database';
 import {
@@ -72,8 +72,7 @@ export async function postSignedWebhook(url: string, secret: string, body: strin
       body,
       timeoutMs: REQUEST_TIMEOUT_MS,
     });
-    if (answer.status >= 200 && answer.status < 300) return null;
-    return `HTTP ${answer.status}${answer.text ? `: ${answer.text.slice(0, 300)}` : ''}`;
+    return accepted(answer) ? null : describeRefusal(answer, 300);
   } catch (error) {
     return describeHttpError(error).slice(0, 500);
   }

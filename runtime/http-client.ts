@@ -94,6 +94,16 @@ export function sendHttp(url: string, request: HttpRequest): Promise<HttpAnswer>
   });
 }
 
+/** Whether a receiver took the request: a 2xx status (a redirect is not followed, so it is a refusal). */
+export function accepted(answer: HttpAnswer): boolean {
+  return answer.status >= 200 && answer.status < 300;
+}
+
+/** A refusal as a short text for a delivery log: the status and the start of the body. */
+export function describeRefusal(answer: HttpAnswer, limit: number): string {
+  return `HTTP ${answer.status}${answer.text ? `: ${answer.text.slice(0, limit)}` : ''}`;
+}
+
 /** A network error as a short text for a delivery log: its code (ECONNREFUSED …) and message. */
 export function describeHttpError(error: unknown): string {
   if (error instanceof HttpTimeoutError) return error.message;

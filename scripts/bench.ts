@@ -35,6 +35,7 @@ import {
   type RolePids,
   snapshotCpu,
   snapshotMachine,
+  stackCpuSeconds,
   waitForQuiet,
 } from './bench/proc';
 import { startBenchStack } from './bench/stack';
@@ -326,9 +327,7 @@ async function main(): Promise<void> {
         onProgress: log,
       });
       const paidCpu = cpuDelta(paidBefore, snapshotCpu(pids));
-      const paidCpuTotal = Object.entries(paidCpu)
-        .filter(([role]) => role !== 'launcher' && role !== 'bench')
-        .reduce((sum, [, seconds]) => sum + seconds, 0);
+      const paidCpuTotal = stackCpuSeconds(paidCpu);
       const paidIntegrity = await checkIntegrity(target, stack.databaseUrl, tag, load, 'completed');
       const rssAfterPaying = pids.worker ? memory(pids.worker) : undefined;
       console.log(
@@ -387,9 +386,7 @@ async function warmUp(
   const cpu = cpuDelta(before, snapshotCpu(pids));
   // No order completed: lastDone was never set.
   const seconds = load.completed > 0 ? (load.lastDone - load.t0) / 1000 : warmSeconds;
-  const stack = Object.entries(cpu)
-    .filter(([role]) => role !== 'launcher' && role !== 'bench')
-    .reduce((sum, [, s]) => sum + s, 0);
+  const stack = stackCpuSeconds(cpu);
   const figures: WarmUpFigures = {
     seconds,
     completed: load.completed,

@@ -8,7 +8,7 @@ import {
   type WebhookDeliveryRow,
 } from '../../db/queries/webhook-deliveries';
 import { loadEndpointForSending } from '../../db/queries/webhook-endpoints';
-import { describeHttpError, sendHttp } from '../../runtime/http-client';
+import { accepted, describeHttpError, describeRefusal, sendHttp } from '../../runtime/http-client';
 
 // Sends due webhook deliveries. A delivery is claimed in one short statement (attempt counted,
 // row leased), POSTed with no database connection held, and settled in another short statement:
@@ -63,9 +63,8 @@ async function post(url: string, headers: Record<string, string>, body: string):
       body,
       timeoutMs: WEBHOOK_TIMEOUT_MS,
     });
-    if (answer.status >= 200 && answer.status < 300) return { ok: true, statusCode: answer.status };
-    const error = `HTTP ${answer.status}${answer.text ? `: ${answer.text.slice(0, ERROR_TEXT_LIMIT)}` : ''}`;
-    return { ok: false, statusCode: answer.status, error };
+    if (accepted(answer)) return { ok: true, statusCode: answer.status };
+    return { ok: false, statusCode: answer.status, error: describeRefusal(answer, ERROR_TEXT_LIMIT) };
   } catch (error) {
     return { ok: false, statusCode: null, error: describeHttpError(error).slice(0, ERROR_TEXT_LIMIT) };
   }

@@ -57,7 +57,7 @@ export async function releaseParticipantSeats(
   lines: readonly { occurrence_id: string | null; quantity: number }[],
 ): Promise<number> {
   let released = 0;
-  // In the seats' lock order, as every other transaction that takes or gives back seats.
+  // In the seats' lock order, as holdSeats takes them and releaseSeats gives them back.
   for (const line of inSeatLockOrder(lines, (l) => [l.occurrence_id])) {
     if (!line.occurrence_id) continue;
     const shrunk = await trx

@@ -249,7 +249,8 @@ export async function runNoopBaseline(options: {
     if (warm && !(await clientsFor(options.durationS))) result.errors.inc('hung');
     result.seconds = (performance.now() - t0) / 1000;
   });
-  result.perSecond = result.completed / result.seconds;
+  // A warm-up that hung leaves no measured time.
+  result.perSecond = result.seconds > 0 ? result.completed / result.seconds : 0;
   await connection.close();
   await nativeConnection.close();
   return result;

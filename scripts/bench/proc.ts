@@ -133,6 +133,13 @@ export function snapshotCpu(pids: RolePids, extra: Record<string, number | undef
   return { at: Date.now(), byRole };
 }
 
+/** CPU seconds of the stack's own processes in a cpuDelta: the launcher and the bench left out. */
+export function stackCpuSeconds(cpu: Record<string, number>): number {
+  return Object.entries(cpu)
+    .filter(([role]) => role !== 'launcher' && role !== 'bench')
+    .reduce((sum, [, seconds]) => sum + seconds, 0);
+}
+
 export function cpuDelta(before: CpuSnapshot, after: CpuSnapshot): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [role, value] of Object.entries(after.byRole)) {
