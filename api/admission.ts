@@ -82,7 +82,7 @@ export function overloaded(): ApiProblem {
  * received first (the JSON validator reads it from Hono's cache), so a client that sends it slowly holds no slot.
  */
 export const admitOrderCreate: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const gate = c.var.deps.orderAdmission;
+  const gate = c.get('deps').orderAdmission;
   if (!gate) return next();
   await c.req.text();
   const release = await gate.enter();

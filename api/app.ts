@@ -67,11 +67,11 @@ export function createApp(deps: AppDeps): App {
     const started = performance.now();
     c.set('deps', deps);
     const traceId = activeTraceId();
-    c.set('logger', deps.logger.child({ request_id: c.var.requestId, ...(traceId ? { trace_id: traceId } : {}) }));
+    c.set('logger', deps.logger.child({ request_id: c.get('requestId'), ...(traceId ? { trace_id: traceId } : {}) }));
     const compat = compatAdapterOf(c.req.path);
     if (compat) c.set('answerCompatProblem', compat.answerProblem);
     await next();
-    c.var.logger.info(
+    c.get('logger').info(
       { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
       'request',
     );
@@ -206,11 +206,11 @@ function handleError(error: Error, c: Context<AppEnv>): Response | Promise<Respo
   // A dependency that is down is not our bug: 503 with Retry-After, so clients retry.
   const dependency = failedDependency(error);
   if (dependency) {
-    c.var.logger?.warn({ err: error, dependency }, 'dependency unavailable');
+    c.get('logger')?.warn({ err: error, dependency }, 'dependency unavailable');
     return answerProblem(c, dependencyUnavailable(dependency));
   }
-  c.var.logger?.error({ err: error }, 'unhandled error');
+  c.get('logger')?.error({ err: error }, 'unhandled error');
   // No stack trace or message leaks: they may name tables, hosts or secrets.
-  const detail = `Something went wrong on our side; quote request id ${c.var.requestId} when reporting it`;
+  const detail = `Something went wrong on our side; quote request id ${c.get('requestId')} when reporting it`;
   return answerProblem(c, new ApiProblem(500, 'internal_error', 'Internal Server Error', detail));
 }

@@ -25,11 +25,11 @@ export function presentedKey(header: (name: string) => string | undefined): stri
  */
 export async function resolveApiKey(c: Context<AppEnv>, key: string): Promise<AuthContext | null> {
   const hash = hashApiKey(key);
-  const ttl = c.var.deps.apiKeyCacheTtlMs ?? DEFAULT_API_KEY_CACHE_TTL_MS;
+  const ttl = c.get('deps').apiKeyCacheTtlMs ?? DEFAULT_API_KEY_CACHE_TTL_MS;
   const now = Date.now();
   const cached = cache.get(hash);
   if (ttl > 0 && cached && cached.expires >= now) return cached.auth;
-  const row = await findActiveApiKey(c.var.deps.db, hash);
+  const row = await findActiveApiKey(c.get('deps').db, hash);
   const auth = row
     ? {
         tenantId: row.tenant_id,
@@ -49,7 +49,7 @@ export async function resolveApiKey(c: Context<AppEnv>, key: string): Promise<Au
 /** Sets the request's auth and the tenant on its log lines. */
 export function useAuth(c: Context<AppEnv>, auth: AuthContext): void {
   c.set('auth', auth);
-  c.set('logger', c.var.logger.child({ tenant: auth.tenantSlug }));
+  c.set('logger', c.get('logger').child({ tenant: auth.tenantSlug }));
 }
 
 /** Resolves X-API-Key / Bearer to the key's tenant and scopes; 401 otherwise. */
@@ -70,7 +70,7 @@ export function requireScope(scope: Scope): MiddlewareHandler<AppEnv> {
 /** For routes that several roles may use: any one of `scopes` will do; the 403 names the first. */
 export function requireAnyScope(...scopes: [Scope, ...Scope[]]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (!scopes.some((scope) => c.var.auth.scopes.has(scope))) throw problems.forbidden(scopes[0]);
+    if (!scopes.some((scope) => c.get('auth').scopes.has(scope))) throw problems.forbidden(scopes[0]);
     await next();
   };
 }
@@ -81,5 +81,5 @@ export function clearAuthCache(): void {
 
 /** Who the request acts as, for the order timeline's audit of operator actions. */
 export function operatorOf(c: Context<AppEnv>): OperatorActor {
-  return { apiKeyId: c.var.auth.keyId, apiKeyName: c.var.auth.keyName };
+  return { apiKeyId: c.get('auth').keyId, apiKeyName: c.get('auth').keyName };
 }

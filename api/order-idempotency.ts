@@ -42,10 +42,10 @@ export async function answerOrder(
   const answer: StoredAnswer = {
     status,
     contentType: problem ? 'application/problem+json' : 'application/json',
-    bytes: Buffer.from(JSON.stringify(problem ? { ...(body as object), request_id: c.var.requestId } : body)),
+    bytes: Buffer.from(JSON.stringify(problem ? { ...(body as object), request_id: c.get('requestId') } : body)),
   };
   if (!key) return sendAnswer(c, answer, orderId);
-  const kept = await storeIdempotentAnswer(c.var.deps.db, c.var.auth.tenantId, key, orderId, answer);
+  const kept = await storeIdempotentAnswer(c.get('deps').db, c.get('auth').tenantId, key, orderId, answer);
   return sendAnswer(c, kept, kept.orderId ?? orderId);
 }
 
@@ -67,8 +67,8 @@ export async function settleInFlight(
   identity: OrderIdentity,
   workflowId: string,
 ): Promise<Response | undefined> {
-  const { db, temporal } = c.var.deps;
-  const { tenantId } = c.var.auth;
+  const { db, temporal } = c.get('deps');
+  const { tenantId } = c.get('auth');
   const taken = await loadTakenOrderSummary(db, tenantId, identity.orderId);
   if (taken) return answerOrder(c, key, identity.orderId, 201, taken);
   try {
@@ -103,8 +103,8 @@ export async function resumeAttempt(
   identity: OrderIdentity,
   workflowId: string,
 ): Promise<{ response: Response } | { identity: OrderIdentity }> {
-  const { db, temporal } = c.var.deps;
-  const { tenantId } = c.var.auth;
+  const { db, temporal } = c.get('deps');
+  const { tenantId } = c.get('auth');
   // Taken, and the answer lost with the database or the connection: that order is the answer.
   const taken = await loadTakenOrderSummary(db, tenantId, identity.orderId);
   if (taken) return { response: await answerOrder(c, key, identity.orderId, 201, taken) };
@@ -132,7 +132,7 @@ export async function resumeAttempt(
       'A request with this Idempotency-Key is still being processed; retry shortly',
     );
   }
-  c.var.logger.info(
+  c.get('logger').info(
     { stale_order: identity.orderNumber, order: fresh.orderNumber },
     'idempotency key renewed after a failed intake',
   );

@@ -9,7 +9,7 @@ import { ApiProblem, problems } from './problem';
 /** The caller's order (404 for an unknown id, a malformed one, or another tenant's). */
 export async function findOrder(c: Context<AppEnv>, id: string) {
   if (!z.string().uuid().safeParse(id).success) throw problems.notFound('order');
-  const order = await findOrderForTenant(c.var.deps.db, c.var.auth.tenantId, id);
+  const order = await findOrderForTenant(c.get('deps').db, c.get('auth').tenantId, id);
   if (!order) throw problems.notFound('order');
   return order;
 }

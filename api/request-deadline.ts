@@ -39,8 +39,8 @@ export function requestDeadline(deps: AppDeps): MiddlewareHandler<AppEnv> {
     }
     // Hono's compose hands errors of the handlers to onError, so `work` rejects only on a bug in
     // a middleware; its late result must not become an unhandled rejection.
-    work.catch((error) => c.var.logger.error({ err: error }, 'request failed after its deadline'));
-    c.var.logger.warn({ method: c.req.method, path: c.req.path, timeout_ms: timeoutMs }, 'request deadline passed');
+    work.catch((error) => c.get('logger').error({ err: error }, 'request failed after its deadline'));
+    c.get('logger').warn({ method: c.req.method, path: c.req.path, timeout_ms: timeoutMs }, 'request deadline passed');
     return answerProblem(c, requestTimedOut(timeoutMs));
   };
 }

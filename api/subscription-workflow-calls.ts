@@ -12,7 +12,7 @@ import { uuidParam } from './schemas/common';
 /** The caller's subscription (404 for an unknown id, a malformed one, or another tenant's). */
 export async function findSubscriptionToChange(c: Context<AppEnv>, id: string): Promise<SubscriptionRef> {
   if (!uuidParam.safeParse(id).success) throw problems.notFound('subscription');
-  const subscription = await findSubscriptionRef(c.var.deps.db, c.var.auth.tenantId, id);
+  const subscription = await findSubscriptionRef(c.get('deps').db, c.get('auth').tenantId, id);
   if (!subscription) throw problems.notFound('subscription');
   return subscription;
 }

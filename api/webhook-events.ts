@@ -6,9 +6,9 @@ import { problems } from './problem';
 
 /** A verified webhook event handed to the payments module; what it cannot store answers 400. */
 export async function takeWebhookEvent(c: Context<AppEnv>, event: VerifiedPaymentEvent) {
-  const { db, temporal } = c.var.deps;
+  const { db, temporal } = c.get('deps');
   try {
-    const taken = await takePaymentEvent({ db, temporal, logger: c.var.logger }, event);
+    const taken = await takePaymentEvent({ db, temporal, logger: c.get('logger') }, event);
     recordWebhookDelivery(event.provider, taken.duplicate ? 'duplicate' : 'received');
     return taken;
   } catch (error) {

@@ -9,7 +9,7 @@ export type CallApi = (path: string, init: RequestInit) => Response | Promise<Re
 /** The headers a /v1 call carries: the caller's key (however it came), its Idempotency-Key, JSON. */
 export function forwardedHeaders(c: Context<AppEnv>): Record<string, string> {
   const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' };
-  const key = c.var.compatKey;
+  const key = c.get('compatKey');
   if (key) headers['x-api-key'] = key;
   else {
     for (const name of ['x-api-key', 'authorization']) {

@@ -181,7 +181,7 @@ catalogAdminRoutes.openapi(
   async (c) => {
     const body = c.req.valid('json');
     const result = await guardedCatalogWrite(() =>
-      insertProduct(c.var.deps.db, c.var.auth.tenantId, {
+      insertProduct(c.get('deps').db, c.get('auth').tenantId, {
         type: body.type,
         name: body.name,
         description: body.description,
@@ -210,9 +210,9 @@ catalogAdminRoutes.openapi(
   async (c) => {
     const { id } = c.req.valid('param');
     assertUuid(id, 'product');
-    const row = await getProduct(c.var.deps.db, c.var.auth.tenantId, id);
+    const row = await getProduct(c.get('deps').db, c.get('auth').tenantId, id);
     if (!row) throw problems.notFound('product');
-    const [product] = await presentProductsWithPeriods(c.var.deps.db, c.var.auth.tenantId, [row]);
+    const [product] = await presentProductsWithPeriods(c.get('deps').db, c.get('auth').tenantId, [row]);
     return c.json(product, 200);
   },
 );
@@ -239,7 +239,7 @@ catalogAdminRoutes.openapi(
     const body = c.req.valid('json');
     assertUuid(id, 'product');
     const result = await guardedCatalogWrite(() =>
-      updateProduct(c.var.deps.db, c.var.auth.tenantId, id, {
+      updateProduct(c.get('deps').db, c.get('auth').tenantId, id, {
         type: body.type,
         name: body.name,
         description: body.description,
@@ -287,7 +287,7 @@ catalogAdminRoutes.openapi(
       ]);
     }
     const result = await guardedCatalogWrite(() =>
-      insertOccurrence(c.var.deps.db, c.var.auth.tenantId, {
+      insertOccurrence(c.get('deps').db, c.get('auth').tenantId, {
         productId: body.product_id,
         name: body.name,
         startsAt,
@@ -323,7 +323,7 @@ catalogAdminRoutes.openapi(
   async (c) => {
     const { id } = c.req.valid('param');
     assertUuid(id, 'occurrence');
-    const row = await getOccurrence(c.var.deps.db, c.var.auth.tenantId, id);
+    const row = await getOccurrence(c.get('deps').db, c.get('auth').tenantId, id);
     if (!row) throw problems.notFound('occurrence');
     return c.json(presentOccurrence(row), 200);
   },
@@ -360,7 +360,7 @@ catalogAdminRoutes.openapi(
     if (startsAt && endsAt && endsAt < startsAt) throw endsBeforeStarts();
 
     const result = await guardedCatalogWrite(() =>
-      updateOccurrence(c.var.deps.db, c.var.auth.tenantId, id, {
+      updateOccurrence(c.get('deps').db, c.get('auth').tenantId, id, {
         name: body.name,
         startsAt,
         endsAt,
@@ -418,8 +418,8 @@ catalogAdminRoutes.openapi(
   async (c) => {
     const { currency } = c.req.valid('param');
     const { rate } = c.req.valid('json');
-    const { db } = c.var.deps;
-    const base = await tenantBaseCurrency(db, c.var.auth.tenantId);
+    const { db } = c.get('deps');
+    const base = await tenantBaseCurrency(db, c.get('auth').tenantId);
     if (currency === base) {
       throw problems.unprocessable(
         'exchange_rate_base_currency',
@@ -427,7 +427,7 @@ catalogAdminRoutes.openapi(
         [{ code: 'exchange_rate_base_currency', message: 'The base currency has no exchange rate', field: 'currency' }],
       );
     }
-    const row = await guardedCatalogWrite(() => upsertExchangeRate(db, c.var.auth.tenantId, currency, rate));
+    const row = await guardedCatalogWrite(() => upsertExchangeRate(db, c.get('auth').tenantId, currency, rate));
     return c.json(presentExchangeRate(row), 200);
   },
 );
@@ -444,7 +444,7 @@ catalogAdminRoutes.openapi(
     },
   }),
   async (c) => {
-    const rows = await listExchangeRates(c.var.deps.db, c.var.auth.tenantId);
+    const rows = await listExchangeRates(c.get('deps').db, c.get('auth').tenantId);
     return c.json({ data: rows.map(presentExchangeRate) }, 200);
   },
 );
@@ -470,8 +470,8 @@ catalogAdminRoutes.openapi(
   }),
   async (c) => {
     const body = c.req.valid('json');
-    const { db } = c.var.deps;
-    const { tenantId } = c.var.auth;
+    const { db } = c.get('deps');
+    const { tenantId } = c.get('auth');
     const errors = campaignErrors(body);
     if (errors.length > 0) throw invalid('campaign_invalid', 'campaign', errors);
 
@@ -534,7 +534,10 @@ catalogAdminRoutes.openapi(
   async (c) => {
     const { limit, cursor } = c.req.valid('query');
     const after = decodeCursor<{ c: string }>(cursor, ['c'], (v) => typeof v.c === 'string');
-    const rows = await listCampaigns(c.var.deps.db, c.var.auth.tenantId, { afterCode: after?.c, limit: limit + 1 });
+    const rows = await listCampaigns(c.get('deps').db, c.get('auth').tenantId, {
+      afterCode: after?.c,
+      limit: limit + 1,
+    });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return c.json(
@@ -581,7 +584,7 @@ catalogAdminRoutes.openapi(
     for (let attempt = 0; attempt < 5; attempt++) {
       const code = body.code ?? generateVoucherCode();
       const result = await guardedCatalogWrite(() =>
-        insertVoucher(c.var.deps.db, c.var.auth.tenantId, { ...values, code }),
+        insertVoucher(c.get('deps').db, c.get('auth').tenantId, { ...values, code }),
       );
       if (result.ok) return c.json(presentVoucher(result.row), 201);
       if (body.code !== undefined) break;

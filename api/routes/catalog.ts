@@ -78,7 +78,7 @@ catalogRoutes.openapi(
   async (c) => {
     const { type, external_id: externalId, limit, cursor } = c.req.valid('query');
     const after = decodeCursor<{ id: string }>(cursor, ['id'], (v) => isUuid(v.id));
-    const rows = await listProducts(c.var.deps.db, c.var.auth.tenantId, {
+    const rows = await listProducts(c.get('deps').db, c.get('auth').tenantId, {
       type,
       externalId,
       afterId: after?.id,
@@ -88,7 +88,7 @@ catalogRoutes.openapi(
     const last = page.at(-1);
     return c.json(
       {
-        data: await presentProductsWithPeriods(c.var.deps.db, c.var.auth.tenantId, page),
+        data: await presentProductsWithPeriods(c.get('deps').db, c.get('auth').tenantId, page),
         next_cursor: rows.length > limit && last ? encodeCursor({ id: last.id }) : null,
       },
       200,
@@ -124,7 +124,7 @@ catalogRoutes.openapi(
       ['s', 'id'],
       (v) => isTimestamp(v.s) && isUuid(v.id),
     );
-    const rows = await listOccurrences(c.var.deps.db, c.var.auth.tenantId, {
+    const rows = await listOccurrences(c.get('deps').db, c.get('auth').tenantId, {
       productId: q.product_id,
       externalId: q.external_id,
       from: q.from ? new Date(q.from) : undefined,

@@ -156,7 +156,7 @@ customerRoutes.openapi(
     const after = decodeCursor<{ e: string }>(q.cursor, ['e']);
     if (after && typeof after.e !== 'string')
       throw problems.badRequest('cursor_invalid', 'The cursor is not one this API handed out');
-    const rows = await listCustomers(c.var.deps.db, c.var.auth.tenantId, {
+    const rows = await listCustomers(c.get('deps').db, c.get('auth').tenantId, {
       email: q.email,
       externalContactId: q.external_contact_id,
       afterEmail: after?.e,
@@ -186,12 +186,12 @@ customerRoutes.openapi(
   async (c) => {
     const { id } = c.req.valid('param');
     if (!uuidParam.safeParse(id).success) throw problems.notFound('customer');
-    const { db } = c.var.deps;
-    const customer = await getCustomer(db, c.var.auth.tenantId, id);
+    const { db } = c.get('deps');
+    const customer = await getCustomer(db, c.get('auth').tenantId, id);
     if (!customer) throw problems.notFound('customer');
     const rows = await listOrders(
       db,
-      c.var.auth.tenantId,
+      c.get('auth').tenantId,
       { customerId: id },
       { limit: CUSTOMER_ORDERS_SHOWN + 1, rolesOf: id },
     );
@@ -234,7 +234,7 @@ customerRoutes.openapi(
   async (c) => {
     const body = c.req.valid('json');
     checkCustomer(body);
-    const result = await insertCustomer(c.var.deps.db, c.var.auth.tenantId, {
+    const result = await insertCustomer(c.get('deps').db, c.get('auth').tenantId, {
       email: body.email.trim().toLowerCase(),
       name: body.name?.trim() ?? '',
       phone: textOrNull(body.phone) ?? null,
@@ -285,7 +285,7 @@ customerRoutes.openapi(
       billingAddress: body.billing_address ? trimAddressPatch(body.billing_address) : body.billing_address,
       deliveryAddress: body.delivery_address ? trimAddressPatch(body.delivery_address) : body.delivery_address,
     };
-    const result = await updateCustomer(c.var.deps.db, c.var.auth.tenantId, id, patch);
+    const result = await updateCustomer(c.get('deps').db, c.get('auth').tenantId, id, patch);
     if (!result) throw problems.notFound('customer');
     if (isEmailTaken(result)) throw emailTaken(result.emailTakenBy);
     return c.json(presentCustomer(result), 200);

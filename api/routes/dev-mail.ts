@@ -102,13 +102,14 @@ export function devMailRoutes(options: { mailSinkDir: string; allowRemote?: bool
   const dir = options.mailSinkDir;
   const app = createResourceApp();
   app.use('*', devGuard(options.allowRemote ?? false));
-  app.get('/mail.json', async (c) => c.json(await tenantMessages(c.var.deps.db, dir, c.var.auth.tenantId)));
+  app.get('/mail.json', async (c) => c.json(await tenantMessages(c.get('deps').db, dir, c.get('auth').tenantId)));
   app.get('/mail', async (c) => {
-    const messages = (await tenantMessages(c.var.deps.db, dir, c.var.auth.tenantId)).reverse();
+    const auth = c.get('auth');
+    const messages = (await tenantMessages(c.get('deps').db, dir, auth.tenantId)).reverse();
     c.header('Content-Security-Policy', DEV_PAGE_CSP);
     return c.html(html`<!doctype html><html><head><meta charset="utf-8"><title>Local mail</title>
 <style>body{font-family:system-ui;margin:2rem}details{border:1px solid #ccc;margin:.5rem 0;padding:.5rem}</style></head>
-<body><h1>Mail of ${c.var.auth.tenantSlug} caught by the local SMTP sink (${messages.length})</h1><p>Files: ${dir}</p>
+<body><h1>Mail of ${auth.tenantSlug} caught by the local SMTP sink (${messages.length})</h1><p>Files: ${dir}</p>
 ${messages.map(messageDetails)}
 </body></html>`);
   });

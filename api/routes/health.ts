@@ -87,7 +87,7 @@ healthRoutes.openapi(
     },
   }),
   async (c) => {
-    const { db, temporal } = c.var.deps;
+    const { db, temporal } = c.get('deps');
     const [postgres, temporalCheck, worker] = await Promise.all([
       withTimeout(pingDatabase(db), CHECK_TIMEOUT_MS).then(
         () => 'ok',
@@ -97,7 +97,7 @@ healthRoutes.openapi(
         () => 'ok',
         (e: Error) => `down: ${e.message}`,
       ),
-      withTimeout(workerCheck(c.var.deps), CHECK_TIMEOUT_MS).catch((e: Error) => `unknown: ${e.message}`),
+      withTimeout(workerCheck(c.get('deps')), CHECK_TIMEOUT_MS).catch((e: Error) => `unknown: ${e.message}`),
     ]);
     const ok = postgres === 'ok' && temporalCheck === 'ok' && worker === 'ok';
     // Not ready is a 503 with Retry-After, like every other outage answer.

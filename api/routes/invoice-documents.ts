@@ -113,8 +113,8 @@ invoiceDocumentRoutes.openapi(
     if (!(INVOICE_LIST_FORMATS as readonly string[]).includes(format)) {
       throw problems.badRequest('format_unsupported', `format must be json or xml, not "${q.format}"`);
     }
-    const { db } = c.var.deps;
-    const tenantId = c.var.auth.tenantId;
+    const { db } = c.get('deps');
+    const tenantId = c.get('auth').tenantId;
     let after: { series: string; number: number } | undefined;
     if (q.after_number !== undefined) {
       after = await findDocumentPosition(db, tenantId, q.after_number);
@@ -159,7 +159,7 @@ invoiceDocumentRoutes.openAPIRegistry.registerPath({
 invoiceDocumentRoutes.get('/:file{[^/]+\\.pdf}', requireScope('invoices'), async (c) => {
   const id = c.req.param('file').slice(0, -'.pdf'.length);
   if (!isUuid(id)) throw problems.notFound('document');
-  const doc = await loadInvoiceDocument(c.var.deps.db, c.var.auth.tenantId, id);
+  const doc = await loadInvoiceDocument(c.get('deps').db, c.get('auth').tenantId, id);
   if (!doc) throw problems.notFound('document');
   const pdf = await renderInvoicePdf(doc);
   return c.body(new Uint8Array(pdf), 200, {
@@ -185,7 +185,7 @@ invoiceDocumentRoutes.openapi(
   async (c) => {
     const { id } = c.req.valid('param');
     if (!isUuid(id)) throw problems.notFound('document');
-    const doc = await loadInvoiceDocument(c.var.deps.db, c.var.auth.tenantId, id);
+    const doc = await loadInvoiceDocument(c.get('deps').db, c.get('auth').tenantId, id);
     if (!doc) throw problems.notFound('document');
     return c.json(doc, 200);
   },

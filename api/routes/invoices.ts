@@ -60,7 +60,7 @@ async function markPaid(c: Context<AppEnv>, invoice: InvoicePaymentTarget, body:
   if (invoice.status === 'credited') {
     throw problems.conflict('invoice_not_payable', `Invoice ${invoice.document_number} is credited; nothing is due`);
   }
-  const { db, temporal } = c.var.deps;
+  const { db, temporal } = c.get('deps');
   // What is left is what the ledger says: payments, credits of cancelled parts and refunds all count.
   const leftToPay = leftToPayOf(await loadOrderLedger(db, invoice.order_id));
   try {
@@ -81,7 +81,7 @@ async function markPaid(c: Context<AppEnv>, invoice: InvoicePaymentTarget, body:
 
 /** The one document `match` names, or 404 (also for another tenant's). */
 async function findOne(c: Context<AppEnv>, match: InvoicePaymentMatch, what: string): Promise<InvoicePaymentTarget> {
-  const [invoice] = await findInvoicePaymentTargets(c.var.deps.db, c.var.auth.tenantId, match);
+  const [invoice] = await findInvoicePaymentTargets(c.get('deps').db, c.get('auth').tenantId, match);
   if (!invoice) throw problems.notFound(what);
   return invoice;
 }
@@ -146,7 +146,7 @@ invoiceRoutes.openapi(
   }),
   async (c) => {
     const externalId = c.req.valid('param').external_id;
-    const found = await findInvoicePaymentTargets(c.var.deps.db, c.var.auth.tenantId, { externalId });
+    const found = await findInvoicePaymentTargets(c.get('deps').db, c.get('auth').tenantId, { externalId });
     const invoices = found.filter((i) => i.kind === 'invoice');
     if (invoices.length === 0) throw problems.notFound('invoice with this external id');
     const open = invoices.filter((i) => i.status === 'open');

@@ -49,7 +49,7 @@ orderApprovalRoutes.openapi(
     const body = c.req.valid('json');
     const order = await findOrder(c, c.req.valid('param').id);
     const actor = operatorOf(c);
-    await recordOperatorAction(c.var.deps.db, { tenantId: c.var.auth.tenantId, orderId: order.id }, actor, {
+    await recordOperatorAction(c.get('deps').db, { tenantId: c.get('auth').tenantId, orderId: order.id }, actor, {
       type: 'operator.approval_decided',
       message: `${body.decision === 'approve' ? 'Approval' : 'Rejection'} asked by ${describeActor(actor)}`,
       reason: body.reason,
@@ -57,8 +57,9 @@ orderApprovalRoutes.openapi(
     });
     const decision: ApprovalDecision = { decision: body.decision, reason: body.reason, by: actor.apiKeyName };
     try {
-      const result = await c.var.deps.temporal.workflow
-        .getHandle(order.workflow_id)
+      const result = await c
+        .get('deps')
+        .temporal.workflow.getHandle(order.workflow_id)
         .executeUpdate(decideApprovalUpdate, { args: [decision] });
       return c.json(result, 200);
     } catch (error) {

@@ -84,7 +84,7 @@ function participantIndexProblem(indexes: readonly number[]) {
 }
 
 async function cancel(c: Context<AppEnv>, orderId: string, body: z.infer<typeof cancelBody>) {
-  const scopes = c.var.auth.scopes;
+  const scopes = c.get('auth').scopes;
   if ((body.override || body.fee_percent !== undefined) && !scopes.has('ops')) throw problems.forbidden('ops');
   if (body.override && !body.reason)
     throw problems.badRequest('validation_failed', 'An override needs a reason', [
@@ -101,8 +101,9 @@ async function cancel(c: Context<AppEnv>, orderId: string, body: z.infer<typeof 
     ...(body.participant_indexes ? { participantIndexes: body.participant_indexes } : {}),
   };
   try {
-    const result = await c.var.deps.temporal.workflow
-      .getHandle(order.workflow_id)
+    const result = await c
+      .get('deps')
+      .temporal.workflow.getHandle(order.workflow_id)
       .executeUpdate(cancelOrderUpdate, { args: [request] });
     if (!result.ok) throw problems.conflict(result.code, result.message);
     return result;

@@ -109,15 +109,16 @@ orderChangeRoutes.openapi(
       ...(body.lines ? { lines: body.lines } : {}),
       ...(body.add_lines ? { addLines: body.add_lines } : {}),
       ...(body.preliminary === false ? { confirm: true } : {}),
-      ...(c.var.auth.scopes.has('orders:price_override') ? { canOverridePrice: true } : {}),
+      ...(c.get('auth').scopes.has('orders:price_override') ? { canOverridePrice: true } : {}),
     };
     try {
-      const result = await c.var.deps.temporal.workflow
-        .getHandle(order.workflow_id)
+      const result = await c
+        .get('deps')
+        .temporal.workflow.getHandle(order.workflow_id)
         .executeUpdate(changeOrderUpdate, { args: [change] });
       if (result.ok) {
         // The workflow answers only "changed"; the order as it now reads comes from PostgreSQL.
-        const summary = await loadOrderSummary(c.var.deps.db, c.var.auth.tenantId, order.id);
+        const summary = await loadOrderSummary(c.get('deps').db, c.get('auth').tenantId, order.id);
         if (summary) return c.json(summary, 200);
         throw new Error(`order ${order.id} was changed but is not in the database`);
       }

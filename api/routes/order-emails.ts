@@ -72,7 +72,7 @@ orderEmailRoutes.openapi(
   }),
   async (c) => {
     const order = await findOrder(c, c.req.valid('param').id);
-    const rows = await listOrderEmails(c.var.deps.db, { tenantId: c.var.auth.tenantId, orderId: order.id });
+    const rows = await listOrderEmails(c.get('deps').db, { tenantId: c.get('auth').tenantId, orderId: order.id });
     return c.json({ data: rows.map(presentEmail) }, 200);
   },
 );
@@ -108,8 +108,8 @@ orderEmailRoutes.openapi(
     if (!z.string().uuid().safeParse(emailId).success)
       throw problems.notFound('e-mail of this order', 'email_not_found');
     const result = await retryOrderEmail(
-      c.var.deps.db,
-      { tenantId: c.var.auth.tenantId, orderId: order.id, emailId },
+      c.get('deps').db,
+      { tenantId: c.get('auth').tenantId, orderId: order.id, emailId },
       operatorOf(c),
       reason,
     );
@@ -118,8 +118,8 @@ orderEmailRoutes.openapi(
       const sentAt = result.email.sent_at?.toISOString() ?? 'earlier';
       throw problems.conflict('email_already_sent', `The e-mail was sent at ${sentAt}; nothing to retry`);
     }
-    c.var.logger.info(
-      { order_id: order.id, email_id: emailId, api_key_id: c.var.auth.keyId },
+    c.get('logger').info(
+      { order_id: order.id, email_id: emailId, api_key_id: c.get('auth').keyId },
       'operator queued an e-mail again',
     );
     return c.json(presentEmail(result.email), 202);

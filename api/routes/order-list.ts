@@ -171,7 +171,7 @@ orderListRoutes.openapi(
     const q = c.req.valid('query');
     const after = decodeOrderCursor(q.cursor);
     const { filter, window } = filterFromQuery(q);
-    const rows = await listOrders(c.var.deps.db, c.var.auth.tenantId, filter, { after, limit: q.limit + 1 });
+    const rows = await listOrders(c.get('deps').db, c.get('auth').tenantId, filter, { after, limit: q.limit + 1 });
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);
     const body = {

@@ -104,19 +104,19 @@ orderPaymentRoutes.openapi(
     const body = c.req.valid('json');
     // A shop's "pay order" call on a free or fully paid order is answered from the ledger, as the
     // venue platform's API does: there is nothing to pay, which is not a conflict.
-    if (!UNPAYABLE.has(order.status) && leftToPay(await loadOrderLedger(c.var.deps.db, order.id)) === 0)
+    if (!UNPAYABLE.has(order.status) && leftToPay(await loadOrderLedger(c.get('deps').db, order.id)) === 0)
       return c.json({ left_to_pay: 0 as const }, 200);
     if (body.saved_card_id) {
       // An order without a customer has no saved cards: the nil uuid matches no card.
       const customerId = order.customer_id ?? '00000000-0000-0000-0000-000000000000';
-      const card = await findUsableSavedCard(c.var.deps.db, c.var.auth.tenantId, customerId, body.saved_card_id);
+      const card = await findUsableSavedCard(c.get('deps').db, c.get('auth').tenantId, customerId, body.saved_card_id);
       if (!card)
         throw problems.unprocessable('saved_card_invalid', "No such saved card for this order's customer", [
           { code: 'saved_card_invalid', message: 'Unknown saved card', field: 'saved_card_id' },
         ]);
     }
     if (body.payment_method !== undefined) {
-      const provider = (await findTenantPaymentProvider(c.var.deps.db, c.var.auth.tenantId)) ?? 'sandbox';
+      const provider = (await findTenantPaymentProvider(c.get('deps').db, c.get('auth').tenantId)) ?? 'sandbox';
       const offered = PAGE_METHODS[provider];
       if (!offered.includes(body.payment_method))
         throw problems.unprocessable(
@@ -137,8 +137,9 @@ orderPaymentRoutes.openapi(
       ...(body.failure_url ? { failureUrl: body.failure_url } : {}),
     };
     try {
-      const result = await c.var.deps.temporal.workflow
-        .getHandle(order.workflow_id)
+      const result = await c
+        .get('deps')
+        .temporal.workflow.getHandle(order.workflow_id)
         .executeUpdate(startPaymentUpdate, { args: [request] });
       if (!('sessionId' in result)) return c.json({ left_to_pay: 0 as const }, 200);
       c.header('Location', result.redirectUrl);

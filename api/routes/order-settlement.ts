@@ -68,10 +68,10 @@ orderSettlementRoutes.openapi(
     };
     // Who asked, and why, goes to the timeline before the workflow acts (its own events then say
     // what the settlement did); a refusal is recorded too, so the entry never stands alone.
-    const scope = { tenantId: c.var.auth.tenantId, orderId: order.id };
+    const scope = { tenantId: c.get('auth').tenantId, orderId: order.id };
     const actor = operatorOf(c);
     const via = body.refund_via ? `, refund via ${body.refund_via}` : '';
-    await recordOperatorAction(c.var.deps.db, scope, actor, {
+    await recordOperatorAction(c.get('deps').db, scope, actor, {
       type: 'operator.settle_requested',
       message: `Settlement (${body.action}${via}) asked by ${describeActor(actor)}: ${body.reason}`,
       reason: body.reason,
@@ -79,8 +79,9 @@ orderSettlementRoutes.openapi(
     });
     let problem: unknown;
     try {
-      const result = await c.var.deps.temporal.workflow
-        .getHandle(order.workflow_id)
+      const result = await c
+        .get('deps')
+        .temporal.workflow.getHandle(order.workflow_id)
         .executeUpdate(settleOrderUpdate, { args: [request] });
       if (!result.ok) throw problems.conflict(result.code, result.message);
       const { ok: _ok, ...rest } = result;
@@ -89,7 +90,7 @@ orderSettlementRoutes.openapi(
       problem = orderUpdateProblem(error, 'order_not_in_attention', 'The order is not waiting for an operator');
     }
     if (problem instanceof ApiProblem && problem.status === 409) {
-      await recordOperatorAction(c.var.deps.db, scope, actor, {
+      await recordOperatorAction(c.get('deps').db, scope, actor, {
         type: 'operator.settle_refused',
         message: `Settlement (${body.action}) refused: ${problem.code}`,
         reason: body.reason,

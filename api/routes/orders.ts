@@ -90,14 +90,14 @@ orderRoutes.openapi(
   async (c) => {
     const request = c.req.valid('json');
     const key = c.req.valid('header')['idempotency-key'];
-    const { db } = c.var.deps;
-    const { tenantId, tenantSlug } = c.var.auth;
+    const { db } = c.get('deps');
+    const { tenantId, tenantSlug } = c.get('auth');
     const hash = requestHash(request);
 
     let identity: { orderId: string; orderNumber: number };
     if (key) {
       // The lease ends with this request's deadline: a retry after our answer is never blocked.
-      const claim = await claimIdempotencyKey(db, tenantId, key, hash, c.var.deadline - Date.now());
+      const claim = await claimIdempotencyKey(db, tenantId, key, hash, c.get('deadline') - Date.now());
       if (claim.kind === 'mismatch')
         throw problems.unprocessable(
           'idempotency_key_reused',
@@ -173,24 +173,24 @@ orderRoutes.openapi(
         tenantSlug,
         orderId: id.orderId,
         orderNumber: id.orderNumber,
-        ...(ctx.var.deps.preliminaryWindowOverrideMs
-          ? { preliminaryWindowOverrideMs: ctx.var.deps.preliminaryWindowOverrideMs }
+        ...(ctx.get('deps').preliminaryWindowOverrideMs
+          ? { preliminaryWindowOverrideMs: ctx.get('deps').preliminaryWindowOverrideMs }
           : {}),
-        ...(ctx.var.deps.approvalWindowOverrideMs
-          ? { approvalWindowOverrideMs: ctx.var.deps.approvalWindowOverrideMs }
+        ...(ctx.get('deps').approvalWindowOverrideMs
+          ? { approvalWindowOverrideMs: ctx.get('deps').approvalWindowOverrideMs }
           : {}),
-        ...(ctx.var.deps.subscriptionDayMsOverride
-          ? { subscriptionDayMsOverride: ctx.var.deps.subscriptionDayMsOverride }
+        ...(ctx.get('deps').subscriptionDayMsOverride
+          ? { subscriptionDayMsOverride: ctx.get('deps').subscriptionDayMsOverride }
           : {}),
       };
       const submission: OrderSubmission = {
         request: body,
         requestHash: requestHashValue,
-        canOverridePrice: ctx.var.auth.scopes.has('orders:price_override'),
+        canOverridePrice: ctx.get('auth').scopes.has('orders:price_override'),
       };
       const operation = new WithStartWorkflowOperation<typeof orderWorkflow>('orderWorkflow', {
         workflowId: orderWorkflowId(tenantSlug, id.orderNumber),
-        taskQueue: ctx.var.deps.taskQueue,
+        taskQueue: ctx.get('deps').taskQueue,
         args: [start],
         workflowIdConflictPolicy: 'USE_EXISTING',
         // A finished order's id is never reused for a second run.
@@ -203,7 +203,7 @@ orderRoutes.openapi(
           { key: TenantIdKey, value: tenantId },
         ],
       });
-      return ctx.var.deps.temporal.workflow.executeUpdateWithStart(submitOrderUpdate, {
+      return ctx.get('deps').temporal.workflow.executeUpdateWithStart(submitOrderUpdate, {
         args: [submission],
         // One Update id per order: a retried POST is deduplicated by the server.
         updateId: submitUpdateId(id.orderId),
@@ -256,11 +256,11 @@ orderRoutes.openapi(
     if (waitFor) {
       // Answer a second before the request deadline would.
       const seconds = Math.min(MAX_WAIT_S, timeout ? Number.parseInt(timeout, 10) : DEFAULT_WAIT_S);
-      const timeoutMs = Math.min(seconds * 1000, c.var.deadline - Date.now() - 1000);
-      const scope = { tenantId: c.var.auth.tenantId, orderId: id };
-      await waitForOrderStatus(c.var.deps, scope, new Set(waitFor.split(',')), timeoutMs);
+      const timeoutMs = Math.min(seconds * 1000, c.get('deadline') - Date.now() - 1000);
+      const scope = { tenantId: c.get('auth').tenantId, orderId: id };
+      await waitForOrderStatus(c.get('deps'), scope, new Set(waitFor.split(',')), timeoutMs);
     }
-    const details = await loadOrderDetails(c.var.deps.db, c.var.auth.tenantId, id);
+    const details = await loadOrderDetails(c.get('deps').db, c.get('auth').tenantId, id);
     if (!details) throw problems.notFound('order');
     return c.json(details as z.infer<typeof orderDetailsSchema>, 200);
   },

@@ -57,8 +57,8 @@ participantAttendanceRoutes.openapi(
     const { id, index } = c.req.valid('param');
     const { attendance } = c.req.valid('json');
     const order = await findOrder(c, id);
-    const target = { tenantId: c.var.auth.tenantId, orderId: order.id, index: Number(index) };
-    const participant = await findParticipantForAttendance(c.var.deps.db, target);
+    const target = { tenantId: c.get('auth').tenantId, orderId: order.id, index: Number(index) };
+    const participant = await findParticipantForAttendance(c.get('deps').db, target);
     if (!participant) throw problems.notFound('participant of this order', 'participant_not_found');
     if (participant.status !== 'active' || !participant.booked)
       throw problems.conflict(
@@ -67,7 +67,7 @@ participantAttendanceRoutes.openapi(
           ? 'The participant is not booked yet: attendance is recorded for booked participants'
           : 'The participant was cancelled',
       );
-    await recordAttendance(c.var.deps.db, { ...target, participantId: participant.id, attendance });
+    await recordAttendance(c.get('deps').db, { ...target, participantId: participant.id, attendance });
     return c.json(
       { index: target.index, booking_id: participant.booking_id, status: 'active' as const, attendance },
       200,

@@ -33,7 +33,7 @@ sandboxWebhookRoutes.openapi(
     },
   }),
   async (c) => {
-    const { db } = c.var.deps;
+    const { db } = c.get('deps');
     const tenant = await findWebhookTenant(db, c.req.valid('param').tenant);
     // The raw bytes are verified before anything is parsed.
     const rawBody = await c.req.text();

@@ -96,7 +96,7 @@ function withCardId(url: string, cardId: string): string {
 export const sandboxCardPageRoutes = createResourceApp();
 
 sandboxCardPageRoutes.get('/cards/:token', async (c) => {
-  const registration = await findCardRegistrationByPageToken(c.var.deps.db, c.req.param('token'));
+  const registration = await findCardRegistrationByPageToken(c.get('deps').db, c.req.param('token'));
   if (!registration) return unknownRegistration(c);
   if (registration.status === 'completed') return savedPage(c);
   if (isExpired(registration)) return expiredPage(c);
@@ -115,7 +115,7 @@ sandboxCardPageRoutes.post('/cards/:token', async (c) => {
   const crossSite = crossSiteReason(c);
   if (crossSite) throw forbidden('cross_site_request', `Refused: ${crossSite}. Submit the card page itself.`);
   const form = await c.req.parseBody();
-  const registration = await findCardRegistrationByPageToken(c.var.deps.db, c.req.param('token'));
+  const registration = await findCardRegistrationByPageToken(c.get('deps').db, c.req.param('token'));
   if (!registration) return unknownRegistration(c);
   if (!sameToken(form.csrf_token, registration.form_token)) {
     throw forbidden('csrf_token_invalid', 'The form token is missing or wrong; reload the card page, try again.');
@@ -153,14 +153,14 @@ sandboxCardPageRoutes.post('/cards/:token', async (c) => {
     const notice = FAILURE_MESSAGES[failure].replace(' Nothing was charged.', ' It was not saved.');
     return page(c, 'Card declined', registrationForm(registration, { notice, cardValue: rawCard }), 422);
   }
-  const cardId = await completeSandboxCardRegistration(c.var.deps.db, registration.id, {
+  const cardId = await completeSandboxCardRegistration(c.get('deps').db, registration.id, {
     token: `sbx_card_${crypto.randomUUID().replace(/-/g, '')}`,
     brand: card.startsWith('4') ? 'visa' : card.startsWith('5') ? 'mastercard' : 'card',
     last4: card.slice(-4),
     declinesOffSession: card === OFF_SESSION_DECLINING_CARD,
   });
   if (!cardId) return expiredPage(c);
-  c.var.logger.info({ registration: registration.id, saved_card: cardId }, 'card registered');
+  c.get('logger').info({ registration: registration.id, saved_card: cardId }, 'card registered');
   return registration.success_url
     ? c.redirect(withCardId(registration.success_url, cardId), 303)
     : c.redirect(`/psp/sandbox/cards/${token}`, 303);

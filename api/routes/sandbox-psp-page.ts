@@ -184,7 +184,7 @@ export function crossSiteReason(c: Context<AppEnv>): string | undefined {
   if (site !== undefined && site !== 'same-origin') return `the browser says the form came from a ${site} page`;
   const origin = c.req.header('origin');
   if (origin === undefined) return undefined;
-  const ours = new Set([new URL(c.req.url).origin, new URL(c.var.deps.publicBaseUrl).origin]);
+  const ours = new Set([new URL(c.req.url).origin, new URL(c.get('deps').publicBaseUrl).origin]);
   return ours.has(origin) ? undefined : `the form came from ${origin}`;
 }
 
@@ -208,7 +208,7 @@ export function paymentPageUnavailable(c: Context<AppEnv>, problem: ApiProblem):
       'Something went wrong',
       html`<h1 data-testid="result">Something went wrong</h1>
 <p role="alert">This page could not be shown. Please try again later.</p>
-<p>Reference: <code>${c.var.requestId}</code></p>`,
+<p>Reference: <code>${c.get('requestId')}</code></p>`,
       500,
     );
   }
@@ -225,7 +225,7 @@ export function paymentPageUnavailable(c: Context<AppEnv>, problem: ApiProblem):
 export const sandboxPaymentPageRoutes = createResourceApp();
 
 sandboxPaymentPageRoutes.get('/pay/:token', async (c) => {
-  const session = await findSandboxSessionByPageToken(c.var.deps.db, c.req.param('token'));
+  const session = await findSandboxSessionByPageToken(c.get('deps').db, c.req.param('token'));
   if (!session)
     return page(
       c,
@@ -263,7 +263,7 @@ sandboxPaymentPageRoutes.get('/pay/:token', async (c) => {
 });
 
 sandboxPaymentPageRoutes.post('/pay/:token', async (c) => {
-  const { db } = c.var.deps;
+  const { db } = c.get('deps');
   const token = c.req.param('token');
   const crossSite = crossSiteReason(c);
   if (crossSite) throw forbidden('cross_site_request', `Refused: ${crossSite}. Submit the payment page itself.`);
@@ -329,7 +329,7 @@ sandboxPaymentPageRoutes.post('/pay/:token', async (c) => {
   if (!deliveryId) return c.redirect(`/psp/sandbox/pay/${token}`, 303);
   const delivered = await deliverSandboxWebhookNow(db, deliveryId);
   if (!delivered)
-    c.var.logger.warn(
+    c.get('logger').warn(
       { session: id, delivery: deliveryId },
       'sandbox webhook not delivered yet; the delivery loop retries it',
     );
@@ -338,7 +338,7 @@ sandboxPaymentPageRoutes.post('/pay/:token', async (c) => {
 });
 
 sandboxPaymentPageRoutes.get('/done/:token', async (c) => {
-  const session = await findSandboxSessionByPageToken(c.var.deps.db, c.req.param('token'));
+  const session = await findSandboxSessionByPageToken(c.get('deps').db, c.req.param('token'));
   if (!session)
     return page(
       c,

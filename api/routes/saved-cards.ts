@@ -64,7 +64,7 @@ function presentRegistration(c: Context<AppEnv>, row: CardRegistrationRow): z.in
   return {
     id: row.id,
     status,
-    redirect_url: `${c.var.deps.publicBaseUrl}/psp/sandbox/cards/${row.page_token}`,
+    redirect_url: `${c.get('deps').publicBaseUrl}/psp/sandbox/cards/${row.page_token}`,
     saved_card_id: row.saved_card_id,
     expires_at: row.expires_at.toISOString(),
     created_at: row.created_at.toISOString(),
@@ -73,7 +73,7 @@ function presentRegistration(c: Context<AppEnv>, row: CardRegistrationRow): z.in
 
 async function customerOf(c: Context<AppEnv>, id: string): Promise<string> {
   if (!z.string().uuid().safeParse(id).success) throw problems.notFound('customer');
-  const customer = await getCustomer(c.var.deps.db, c.var.auth.tenantId, id);
+  const customer = await getCustomer(c.get('deps').db, c.get('auth').tenantId, id);
   if (!customer) throw problems.notFound('customer');
   return customer.id;
 }
@@ -98,7 +98,7 @@ savedCardRoutes.openapi(
   }),
   async (c) => {
     const customerId = await customerOf(c, c.req.valid('param').id);
-    const cards = await listSavedCards(c.var.deps.db, customerId);
+    const cards = await listSavedCards(c.get('deps').db, customerId);
     return c.json({ data: cards.map((card) => ({ ...card, created_at: card.created_at.toISOString() })) }, 200);
   },
 );
@@ -117,7 +117,7 @@ savedCardRoutes.openapi(
     const { id, card_id: cardId } = c.req.valid('param');
     const customerId = await customerOf(c, id);
     if (!z.string().uuid().safeParse(cardId).success) throw problems.notFound('saved card');
-    if (!(await forgetSavedCard(c.var.deps.db, customerId, cardId))) throw problems.notFound('saved card');
+    if (!(await forgetSavedCard(c.get('deps').db, customerId, cardId))) throw problems.notFound('saved card');
     return c.body(null, 204);
   },
 );
@@ -151,8 +151,8 @@ savedCardRoutes.openapi(
   async (c) => {
     const customerId = await customerOf(c, c.req.valid('param').id);
     const body = c.req.valid('json');
-    const { db } = c.var.deps;
-    const provider = (await findTenantPaymentProvider(db, c.var.auth.tenantId)) ?? 'sandbox';
+    const { db } = c.get('deps');
+    const provider = (await findTenantPaymentProvider(db, c.get('auth').tenantId)) ?? 'sandbox';
     if (provider !== 'sandbox')
       throw new ApiProblem(
         501,
@@ -162,7 +162,7 @@ savedCardRoutes.openapi(
           "a card can be saved while paying on the provider's page",
       );
     const row = await insertCardRegistration(db, {
-      tenantId: c.var.auth.tenantId,
+      tenantId: c.get('auth').tenantId,
       customerId,
       provider,
       pageToken: `sbxcard_${randomBytes(24).toString('base64url')}`,
@@ -194,7 +194,7 @@ savedCardRoutes.openapi(
     const { id, registration_id: registrationId } = c.req.valid('param');
     const customerId = await customerOf(c, id);
     if (!z.string().uuid().safeParse(registrationId).success) throw problems.notFound('card registration');
-    const row = await findCardRegistration(c.var.deps.db, c.var.auth.tenantId, customerId, registrationId);
+    const row = await findCardRegistration(c.get('deps').db, c.get('auth').tenantId, customerId, registrationId);
     if (!row) throw problems.notFound('card registration');
     return c.json(presentRegistration(c, row), 200);
   },

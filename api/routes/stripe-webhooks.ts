@@ -87,12 +87,12 @@ stripeWebhookRoutes.openapi(
     },
   }),
   async (c) => {
-    const { db } = c.var.deps;
+    const { db } = c.get('deps');
     const slug = c.req.valid('param').tenant;
     const tenant = await findWebhookTenant(db, slug);
     const secret = tenant ? stripeWebhookSecret(tenant.slug) : undefined;
     if (tenant && !secret)
-      c.var.logger.warn(
+      c.get('logger').warn(
         { tenant: tenant.slug, variable: stripeWebhookSecretVariable(tenant.slug) },
         'Stripe webhook for a tenant without a webhook secret',
       );

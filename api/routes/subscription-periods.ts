@@ -101,7 +101,7 @@ subscriptionPeriodRoutes.openapi(
     if (errors.length > 0) throw invalidPeriod(errors);
 
     const result = await guardedCatalogWrite(() =>
-      insertSubscriptionPeriod(c.var.deps.db, c.var.auth.tenantId, id, {
+      insertSubscriptionPeriod(c.get('deps').db, c.get('auth').tenantId, id, {
         code: body.code,
         name: body.name,
         lengthUnit: body.length_unit,
@@ -164,8 +164,8 @@ subscriptionPeriodRoutes.openapi(
     const q = c.req.valid('query');
     assertUuid(id, 'product');
     const after = decodeCursor<{ c: string }>(q.cursor, ['c'], (v) => typeof v.c === 'string');
-    const { db } = c.var.deps;
-    const { tenantId } = c.var.auth;
+    const { db } = c.get('deps');
+    const { tenantId } = c.get('auth');
     if ((await productTypeOf(db, tenantId, id)) === undefined) throw problems.notFound('product');
     const rows = await listSubscriptionPeriods(db, tenantId, id, {
       active: q.active === undefined ? undefined : q.active === 'true',
@@ -194,7 +194,7 @@ subscriptionPeriodRoutes.openapi(
     const { id, period_id: periodId } = c.req.valid('param');
     assertUuid(id, 'period');
     assertUuid(periodId, 'period');
-    const row = await getSubscriptionPeriod(c.var.deps.db, c.var.auth.tenantId, id, periodId);
+    const row = await getSubscriptionPeriod(c.get('deps').db, c.get('auth').tenantId, id, periodId);
     if (!row) throw problems.notFound('period');
     return c.json(presentSubscriptionPeriod(row), 200);
   },
@@ -222,8 +222,8 @@ subscriptionPeriodRoutes.openapi(
     const body = c.req.valid('json');
     assertUuid(id, 'period');
     assertUuid(periodId, 'period');
-    const { db } = c.var.deps;
-    const { tenantId } = c.var.auth;
+    const { db } = c.get('deps');
+    const { tenantId } = c.get('auth');
     const paymentMethods = body.payment_methods ? [...new Set(body.payment_methods)] : undefined;
     if (body.price !== undefined || paymentMethods !== undefined) {
       const current = await getSubscriptionPeriod(db, tenantId, id, periodId);
@@ -272,7 +272,9 @@ subscriptionPeriodRoutes.openapi(
     const { id, period_id: periodId } = c.req.valid('param');
     assertUuid(id, 'period');
     assertUuid(periodId, 'period');
-    const result = await updateSubscriptionPeriod(c.var.deps.db, c.var.auth.tenantId, id, periodId, { active: false });
+    const result = await updateSubscriptionPeriod(c.get('deps').db, c.get('auth').tenantId, id, periodId, {
+      active: false,
+    });
     if (!result.ok) throw problems.notFound('period');
     return c.json(presentSubscriptionPeriod(result.row), 200);
   },

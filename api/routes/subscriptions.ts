@@ -116,8 +116,8 @@ subscriptionRoutes.openapi(
       (v) => isTimestamp(v.t) && isUuid(v.id),
     );
     const rows = await listSubscriptions(
-      c.var.deps.db,
-      c.var.auth.tenantId,
+      c.get('deps').db,
+      c.get('auth').tenantId,
       { status: q.status, customerEmail: q.customer_email, productId: q.product_id },
       { after: after && { createdAt: after.t, id: after.id }, limit: q.limit + 1 },
     );
@@ -147,7 +147,7 @@ subscriptionRoutes.openapi(
   async (c) => {
     const { id } = c.req.valid('param');
     if (!uuidParam.safeParse(id).success) throw problems.notFound('subscription');
-    const row = await findSubscription(c.var.deps.db, c.var.auth.tenantId, id);
+    const row = await findSubscription(c.get('deps').db, c.get('auth').tenantId, id);
     if (!row) throw problems.notFound('subscription');
     return c.json(presentSubscription(row), 200);
   },
@@ -168,16 +168,16 @@ interface Change {
 
 async function changeSubscription(c: Context<AppEnv>, id: string, key: string | undefined, change: Change) {
   const subscription = await findSubscriptionToChange(c, id);
-  const handle = c.var.deps.temporal.workflow.getHandle(
-    subscriptionWorkflowId(c.var.auth.tenantSlug, Number(subscription.number)),
-  );
+  const handle = c
+    .get('deps')
+    .temporal.workflow.getHandle(subscriptionWorkflowId(c.get('auth').tenantSlug, Number(subscription.number)));
   let result: SubscriptionChangeResult;
   try {
     result = await change.send(handle, subscriptionUpdateId(change.name, key));
   } catch (error) {
     throw subscriptionUpdateProblem(error, change.field);
   }
-  const row = await findSubscription(c.var.deps.db, c.var.auth.tenantId, subscription.id);
+  const row = await findSubscription(c.get('deps').db, c.get('auth').tenantId, subscription.id);
   if (!row) throw problems.notFound('subscription');
   return { ...presentSubscription(row), ...(result.credit ? { credit: result.credit } : {}) };
 }

@@ -155,7 +155,7 @@ tenantSettingsRoutes.openapi(
     },
   }),
   async (c) => {
-    const row = await findTenantSettings(c.var.deps.db, c.var.auth.tenantId);
+    const row = await findTenantSettings(c.get('deps').db, c.get('auth').tenantId);
     if (!row) throw problems.notFound('tenant');
     return c.json(presentSettings(row), 200);
   },
@@ -181,9 +181,9 @@ tenantSettingsRoutes.openapi(
   }),
   async (c) => {
     const patch = allowedSettings(c.req.valid('json'));
-    const row = await updateTenantSettings(c.var.deps.db, c.var.auth.tenantId, toChange(patch));
+    const row = await updateTenantSettings(c.get('deps').db, c.get('auth').tenantId, toChange(patch));
     if (!row) throw problems.notFound('tenant');
-    c.var.logger.info({ settings: Object.keys(patch) }, 'tenant settings changed');
+    c.get('logger').info({ settings: Object.keys(patch) }, 'tenant settings changed');
     return c.json(presentSettings(row), 200);
   },
 );

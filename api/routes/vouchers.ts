@@ -80,7 +80,7 @@ voucherRoutes.openapi(
   }),
   async (c) => {
     const { code } = c.req.valid('param');
-    const voucher = await findVoucherByCode(c.var.deps.db, c.var.auth.tenantId, code);
+    const voucher = await findVoucherByCode(c.get('deps').db, c.get('auth').tenantId, code);
     if (!voucher) throw voucherNotFound();
     return c.json(presentVoucherState(voucher), 200);
   },
@@ -118,7 +118,7 @@ voucherRoutes.openapi(
   async (c) => {
     const { code } = c.req.valid('param');
     const body = c.req.valid('json');
-    const outcome = await redeemVoucher(c.var.deps.db, c.var.auth.tenantId, code, body.amount);
+    const outcome = await redeemVoucher(c.get('deps').db, c.get('auth').tenantId, code, body.amount);
     if (outcome.ok) {
       const { redemption } = outcome;
       return c.json(

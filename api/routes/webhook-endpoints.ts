@@ -94,8 +94,8 @@ webhookEndpointRoutes.openapi(
   }),
   async (c) => {
     const body = c.req.valid('json');
-    const { db } = c.var.deps;
-    const tenantId = c.var.auth.tenantId;
+    const { db } = c.get('deps');
+    const tenantId = c.get('auth').tenantId;
     const existing = await listWebhookEndpoints(db, tenantId, { limit: MAX_ENDPOINTS_PER_TENANT });
     if (existing.length >= MAX_ENDPOINTS_PER_TENANT)
       throw problems.unprocessable(
@@ -130,7 +130,9 @@ webhookEndpointRoutes.openapi(
     },
   }),
   async (c) => {
-    const rows = await listWebhookEndpoints(c.var.deps.db, c.var.auth.tenantId, { limit: MAX_ENDPOINTS_PER_TENANT });
+    const rows = await listWebhookEndpoints(c.get('deps').db, c.get('auth').tenantId, {
+      limit: MAX_ENDPOINTS_PER_TENANT,
+    });
     return c.json({ data: rows.map(presentEndpoint) }, 200);
   },
 );
@@ -149,7 +151,7 @@ webhookEndpointRoutes.openapi(
     },
   }),
   async (c) => {
-    const row = await findEndpoint(c.var.deps.db, c.var.auth.tenantId, c.req.valid('param').id);
+    const row = await findEndpoint(c.get('deps').db, c.get('auth').tenantId, c.req.valid('param').id);
     return c.json(presentEndpoint(row), 200);
   },
 );
@@ -175,7 +177,7 @@ webhookEndpointRoutes.openapi(
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
     if (!isUuid(id)) throw problems.notFound('webhook endpoint');
-    const row = await updateWebhookEndpoint(c.var.deps.db, c.var.auth.tenantId, id, {
+    const row = await updateWebhookEndpoint(c.get('deps').db, c.get('auth').tenantId, id, {
       url: body.url,
       eventTypes: body.event_types ? distinct(body.event_types) : undefined,
       description: body.description,
@@ -198,7 +200,7 @@ webhookEndpointRoutes.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param');
-    if (!isUuid(id) || !(await deleteWebhookEndpoint(c.var.deps.db, c.var.auth.tenantId, id)))
+    if (!isUuid(id) || !(await deleteWebhookEndpoint(c.get('deps').db, c.get('auth').tenantId, id)))
       throw problems.notFound('webhook endpoint');
     return c.body(null, 204);
   },
@@ -225,7 +227,7 @@ webhookEndpointRoutes.openapi(
     const { id } = c.req.valid('param');
     if (!isUuid(id)) throw problems.notFound('webhook endpoint');
     const secret = generateWebhookSecret();
-    const row = await rotateWebhookSecret(c.var.deps.db, c.var.auth.tenantId, id, {
+    const row = await rotateWebhookSecret(c.get('deps').db, c.get('auth').tenantId, id, {
       secret,
       previousValidMs: PREVIOUS_SECRET_VALIDITY_MS,
     });
@@ -252,8 +254,8 @@ webhookEndpointRoutes.openapi(
     },
   }),
   async (c) => {
-    const { db } = c.var.deps;
-    const tenantId = c.var.auth.tenantId;
+    const { db } = c.get('deps');
+    const tenantId = c.get('auth').tenantId;
     const q = c.req.valid('query');
     const endpoint = await findEndpoint(db, tenantId, c.req.valid('param').id);
     const before = decodeCursor<{ t: string; i: string }>(q.cursor, ['t', 'i'], (v) => isTimestamp(v.t) && isUuid(v.i));
@@ -289,8 +291,8 @@ webhookEndpointRoutes.openapi(
     },
   }),
   async (c) => {
-    const { db } = c.var.deps;
-    const tenantId = c.var.auth.tenantId;
+    const { db } = c.get('deps');
+    const tenantId = c.get('auth').tenantId;
     const { id, delivery_id: deliveryId } = c.req.valid('param');
     const endpoint = await findEndpoint(db, tenantId, id);
     const row = isUuid(deliveryId) ? await redeliver(db, { tenantId, endpointId: endpoint.id, deliveryId }) : undefined;

@@ -3,8 +3,63 @@ import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { OrderRequest } from '../../domain/order-request';
 import { campaignCodesToLoad } from '../../domain/campaign-codes';
 import type { CatalogCampaign, CatalogSnapshot, CatalogSubscriptionPeriod } from '../../domain/order-draft';
+import { compiledQuery, type SlotOf } from '../compiled-query';
 import type { Db } from '../database';
 import { orderCampaignCodes } from './order-campaign-codes';
+
+// Built once (db/compiled-query.ts): every order reads these. A list is one array parameter (`= any`), so the
+// statement is the same whatever the list's length; ids are uuids and codes text, as the columns.
+
+/** The tenant, its exchange rates (as text: a numeric stays exact) and the database's clock in one read. */
+const tenantSnapshot = compiledQuery((db, slot: SlotOf<{ tenantId: string }>) =>
+  db
+    .selectFrom('tenants')
+    .selectAll()
+    .select((eb) => [
+      sql<Date>`now()`.as('now'),
+      jsonArrayFrom(
+        eb
+          .selectFrom('exchange_rates')
+          .select(['quote_currency', sql<string>`rate::text`.as('rate')])
+          .whereRef('exchange_rates.tenant_id', '=', 'tenants.id'),
+      ).as('exchange_rates'),
+    ])
+    .where('id', '=', slot('tenantId')),
+);
+
+type ByIds = { tenantId: string; ids: string[] };
+const occurrencesByIds = compiledQuery((db, slot: SlotOf<ByIds>) =>
+  db
+    .selectFrom('occurrences')
+    .selectAll()
+    .where('tenant_id', '=', slot('tenantId'))
+    .where((eb) => sql<boolean>`${eb.ref('id')} = any(${slot('ids')}::uuid[])`),
+);
+
+const productsByIds = compiledQuery((db, slot: SlotOf<ByIds>) =>
+  db
+    .selectFrom('products')
+    .selectAll()
+    .where('tenant_id', '=', slot('tenantId'))
+    .where((eb) => sql<boolean>`${eb.ref('id')} = any(${slot('ids')}::uuid[])`),
+);
+
+/** `codes` upper-cased, as campaignCodesToLoad gives them. */
+const campaignsByCodes = compiledQuery((db, slot: SlotOf<{ tenantId: string; codes: string[] }>) =>
+  db
+    .selectFrom('campaigns')
+    .selectAll()
+    .where('tenant_id', '=', slot('tenantId'))
+    .where(sql<boolean>`upper(code) = any(${slot('codes')}::text[])`),
+);
+
+const voucherByCode = compiledQuery((db, slot: SlotOf<{ tenantId: string; code: string }>) =>
+  db
+    .selectFrom('vouchers')
+    .selectAll()
+    .where('tenant_id', '=', slot('tenantId'))
+    .where(sql`upper(code)`, '=', slot('code')),
+);
 
 /** Reads, in two to four queries, only the catalogue rows an order request names. */
 export async function loadCatalogSnapshot(
@@ -25,46 +80,14 @@ export async function loadCatalogSnapshot(
 
   const campaignCodes = campaignCodesToLoad(request);
   const [tenant, occurrences, campaignRows, voucher] = await Promise.all([
-    // The tenant, its exchange rates (as text: a numeric stays exact) and the database's clock in one read.
-    db
-      .selectFrom('tenants')
-      .selectAll()
-      .select((eb) => [
-        sql<Date>`now()`.as('now'),
-        jsonArrayFrom(
-          eb
-            .selectFrom('exchange_rates')
-            .select(['quote_currency', sql<string>`rate::text`.as('rate')])
-            .whereRef('exchange_rates.tenant_id', '=', 'tenants.id'),
-        ).as('exchange_rates'),
-      ])
-      .where('id', '=', tenantId)
-      .executeTakeFirstOrThrow(),
-    occurrenceIds.size
-      ? db
-          .selectFrom('occurrences')
-          .selectAll()
-          .where('tenant_id', '=', tenantId)
-          .where('id', 'in', [...occurrenceIds])
-          .execute()
-      : Promise.resolve([]),
-    campaignCodes.length > 0
-      ? db
-          .selectFrom('campaigns')
-          .selectAll()
-          .where('tenant_id', '=', tenantId)
-          .where(sql`upper(code)`, 'in', campaignCodes)
-          .execute()
-      : Promise.resolve([]),
+    tenantSnapshot.first(db, { tenantId }),
+    occurrenceIds.size ? occurrencesByIds.all(db, { tenantId, ids: [...occurrenceIds] }) : Promise.resolve([]),
+    campaignCodes.length > 0 ? campaignsByCodes.all(db, { tenantId, codes: campaignCodes }) : Promise.resolve([]),
     request.voucher_code
-      ? db
-          .selectFrom('vouchers')
-          .selectAll()
-          .where('tenant_id', '=', tenantId)
-          .where(sql`upper(code)`, '=', request.voucher_code.trim().toUpperCase())
-          .executeTakeFirst()
+      ? voucherByCode.first(db, { tenantId, code: request.voucher_code.trim().toUpperCase() })
       : Promise.resolve(undefined),
   ]);
+  if (!tenant) throw new Error(`loadCatalogSnapshot: no tenant ${tenantId}`);
   const { now, exchange_rates: rates } = tenant;
   for (const occurrence of occurrences) productIds.add(occurrence.product_id);
   if (changingOrderId) {
@@ -108,14 +131,7 @@ export async function loadCatalogSnapshot(
     minOrderAmount: campaign.min_order_amount,
     productIds: campaign.product_ids,
   }));
-  const products = productIds.size
-    ? await db
-        .selectFrom('products')
-        .selectAll()
-        .where('tenant_id', '=', tenantId)
-        .where('id', 'in', [...productIds])
-        .execute()
-    : [];
+  const products = productIds.size ? await productsByIds.all(db, { tenantId, ids: [...productIds] }) : [];
   // Only an order that names a period reads periods: every other order costs nothing more.
   const periodProductIds = request.lines.flatMap((l) => (l.period !== undefined && l.product_id ? [l.product_id] : []));
   const periods = periodProductIds.length

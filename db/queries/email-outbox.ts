@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Kysely, type Selectable, sql } from 'kysely';
+import { compiledQuery, type SlotOf } from '../compiled-query';
 import type { Database, EmailOutboxTable } from '../schema';
 
 // The e-mail outbox's rows: queued once per (order, kind, lower(recipient)), then claimed one
@@ -19,6 +20,30 @@ export interface NewOutboxRow {
   attachmentInvoiceId: string | null;
 }
 
+// The conflict target is the expression index email_outbox_once_key.
+const onceKey = sql`order_id, kind, lower(recipient)`;
+
+// Spelled out as a mapped type: compiledQuery's values are a Record, which an interface is not.
+type OutboxValues = { [K in keyof NewOutboxRow]: NewOutboxRow[K] } & { id: string };
+const insertOneOutboxRow = compiledQuery((db, slot: SlotOf<OutboxValues>) =>
+  db
+    .insertInto('email_outbox')
+    .values({
+      id: slot('id'),
+      tenant_id: slot('tenantId'),
+      order_id: slot('orderId'),
+      kind: slot('kind'),
+      recipient: slot('recipient'),
+      subject: slot('subject'),
+      html: slot('html'),
+      text: slot('text'),
+      message_id: slot('messageId'),
+      attachment_invoice_id: slot('attachmentInvoiceId'),
+    })
+    .onConflict((oc) => oc.expression(onceKey).doNothing())
+    .returning(['id', 'order_id', 'kind', 'recipient']),
+);
+
 /**
  * Inserts the rows; a row whose (order, kind, recipient) is already queued, in any status, is left as it is. Answers
  * the keys of the rows it inserted.
@@ -27,28 +52,27 @@ export async function insertOutboxRows(
   db: Kysely<Database>,
   rows: readonly NewOutboxRow[],
 ): Promise<Pick<OutboxRow, 'id' | 'order_id' | 'kind' | 'recipient'>[]> {
-  return (
-    db
-      .insertInto('email_outbox')
-      .values(
-        rows.map((row) => ({
-          id: randomUUID(),
-          tenant_id: row.tenantId,
-          order_id: row.orderId,
-          kind: row.kind,
-          recipient: row.recipient,
-          subject: row.subject,
-          html: row.html,
-          text: row.text,
-          message_id: row.messageId,
-          attachment_invoice_id: row.attachmentInvoiceId,
-        })),
-      )
-      // The conflict target is the expression index email_outbox_once_key.
-      .onConflict((oc) => oc.expression(sql`order_id, kind, lower(recipient)`).doNothing())
-      .returning(['id', 'order_id', 'kind', 'recipient'])
-      .execute()
-  );
+  // Most order mails go to one recipient: that statement is built once; a longer list's text varies with its length.
+  if (rows.length === 1) return insertOneOutboxRow.all(db, { ...rows[0]!, id: randomUUID() });
+  return db
+    .insertInto('email_outbox')
+    .values(
+      rows.map((row) => ({
+        id: randomUUID(),
+        tenant_id: row.tenantId,
+        order_id: row.orderId,
+        kind: row.kind,
+        recipient: row.recipient,
+        subject: row.subject,
+        html: row.html,
+        text: row.text,
+        message_id: row.messageId,
+        attachment_invoice_id: row.attachmentInvoiceId,
+      })),
+    )
+    .onConflict((oc) => oc.expression(onceKey).doNothing())
+    .returning(['id', 'order_id', 'kind', 'recipient'])
+    .execute();
 }
 
 /** The outbox rows of these orders and kinds (to find the ids of what was just queued). */
@@ -65,6 +89,28 @@ export async function listOutboxKeys(
     .execute();
 }
 
+// By id as arrays of uuids (`= any`, `<> all`), not `in (...)` lists: one statement text whatever the lists' lengths.
+// An empty skip array excludes nothing, as leaving the condition out did.
+const dueEmails = (db: Kysely<Database>, skip: readonly string[]) =>
+  db
+    .selectFrom('email_outbox')
+    .selectAll()
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '<=', sql<Date>`now()`)
+    .where((eb) => sql<boolean>`${eb.ref('id')} <> all(${skip}::uuid[])`);
+const claimAnyDue = compiledQuery((db, slot: SlotOf<{ skip: readonly string[] }>) =>
+  dueEmails(db, slot('skip')).orderBy('next_attempt_at').orderBy('created_at').limit(1).forUpdate().skipLocked(),
+);
+const claimDueAmong = compiledQuery((db, slot: SlotOf<{ ids: readonly string[]; skip: readonly string[] }>) =>
+  dueEmails(db, slot('skip'))
+    .where((eb) => sql<boolean>`${eb.ref('id')} = any(${slot('ids')}::uuid[])`)
+    .orderBy('next_attempt_at')
+    .orderBy('created_at')
+    .limit(1)
+    .forUpdate()
+    .skipLocked(),
+);
+
 /**
  * The next due pending row (optionally among `ids`, never among `skip`), locked for the rest
  * of the caller's transaction; a row another sender holds is skipped, not waited for.
@@ -73,22 +119,22 @@ export async function claimDueEmail(
   trx: Kysely<Database>,
   filter: { ids?: readonly string[]; skip: readonly string[] },
 ): Promise<OutboxRow | undefined> {
-  let query = trx
-    .selectFrom('email_outbox')
-    .selectAll()
-    .where('status', '=', 'pending')
-    .where('next_attempt_at', '<=', sql<Date>`now()`);
-  if (filter.ids) query = query.where('id', 'in', filter.ids);
-  if (filter.skip.length > 0) query = query.where('id', 'not in', filter.skip);
-  return query.orderBy('next_attempt_at').orderBy('created_at').limit(1).forUpdate().skipLocked().executeTakeFirst();
+  const { ids, skip } = filter;
+  if (!ids) return claimAnyDue.first(trx, { skip });
+  // An empty list was an `in ()` that PostgreSQL refused; it still fails rather than claim nothing quietly.
+  if (ids.length === 0) throw new Error('claimDueEmail: empty ids');
+  return claimDueAmong.first(trx, { ids, skip });
 }
 
-export async function markEmailSent(trx: Kysely<Database>, id: string): Promise<void> {
-  await trx
+const emailSent = compiledQuery((db, slot: SlotOf<{ id: string }>) =>
+  db
     .updateTable('email_outbox')
     .set((eb) => ({ status: 'sent', attempts: eb('attempts', '+', 1), sent_at: sql<Date>`clock_timestamp()` }))
-    .where('id', '=', id)
-    .execute();
+    .where('id', '=', slot('id')),
+);
+
+export async function markEmailSent(trx: Kysely<Database>, id: string): Promise<void> {
+  await emailSent.affected(trx, { id });
 }
 
 /** A failed attempt: counted, its error kept, tried again after `retryInSeconds` unless given up. */

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { compiledQuery, type SlotOf } from '../compiled-query';
 import type { Database } from '../schema';
 
 // Issued documents (invoices, receipts, credit notes) as the API, the listing export and the PDF
@@ -205,9 +206,8 @@ export interface SellerSnapshot {
   prices_include_vat: boolean;
 }
 
-/** Reads the tenant's seller details for a document being issued (inside its transaction). */
-export async function loadSellerSnapshot(db: Kysely<Database>, tenantId: string): Promise<SellerSnapshot> {
-  const t = await db
+const sellerDetails = compiledQuery((db, slot: SlotOf<{ tenantId: string }>) =>
+  db
     .selectFrom('tenants')
     .select([
       'name',
@@ -221,8 +221,13 @@ export async function loadSellerSnapshot(db: Kysely<Database>, tenantId: string)
       'base_currency',
       'prices_include_vat',
     ])
-    .where('id', '=', tenantId)
-    .executeTakeFirstOrThrow();
+    .where('id', '=', slot('tenantId')),
+);
+
+/** Reads the tenant's seller details for a document being issued (inside its transaction). */
+export async function loadSellerSnapshot(db: Kysely<Database>, tenantId: string): Promise<SellerSnapshot> {
+  const t = await sellerDetails.first(db, { tenantId });
+  if (!t) throw new Error(`loadSellerSnapshot: tenant ${tenantId} not found`);
   return {
     name: t.name,
     id: t.slug,
@@ -360,13 +365,17 @@ export function toInvoiceDocument(row: DocumentRow): InvoiceDocument {
   };
 }
 
+const invoiceDocument = compiledQuery((db, slot: SlotOf<{ tenantId: string; id: string }>) =>
+  baseQuery(db, slot('tenantId')).where('invoices.id', '=', slot('id')),
+);
+
 /** One document of the tenant, or undefined (also for another tenant's id). */
 export async function loadInvoiceDocument(
   db: Kysely<Database>,
   tenantId: string,
   id: string,
 ): Promise<InvoiceDocument | undefined> {
-  const row = await baseQuery(db, tenantId).where('invoices.id', '=', id).executeTakeFirst();
+  const row = await invoiceDocument.first(db, { tenantId, id });
   return row ? toInvoiceDocument(row) : undefined;
 }
 
@@ -415,29 +424,39 @@ export interface InvoicePaymentTarget {
 
 export type InvoicePaymentMatch = { id: string } | { documentNumber: string } | { externalId: string };
 
+// One statement per way of naming the documents.
+const paymentTargetsBy = (column: 'invoices.id' | 'invoices.document_number' | 'invoices.external_id') =>
+  compiledQuery((db, slot: SlotOf<{ tenantId: string; value: string }>) =>
+    db
+      .selectFrom('invoices')
+      .innerJoin('orders', (j) =>
+        j.onRef('orders.id', '=', 'invoices.order_id').onRef('orders.tenant_id', '=', 'invoices.tenant_id'),
+      )
+      .select([
+        'invoices.id',
+        'invoices.kind',
+        'invoices.status',
+        'invoices.document_number',
+        'invoices.total_incl_vat',
+        'invoices.order_id',
+        'orders.workflow_id',
+      ])
+      .where('invoices.tenant_id', '=', slot('tenantId'))
+      .where(column, '=', slot('value'))
+      .orderBy('invoices.series')
+      .orderBy('invoices.number'),
+  );
+const paymentTargetsById = paymentTargetsBy('invoices.id');
+const paymentTargetsByNumber = paymentTargetsBy('invoices.document_number');
+const paymentTargetsByExternalId = paymentTargetsBy('invoices.external_id');
+
 /** The tenant's documents that `match` names, of every kind, in number order. */
 export async function findInvoicePaymentTargets(
   db: Kysely<Database>,
   tenantId: string,
   match: InvoicePaymentMatch,
 ): Promise<InvoicePaymentTarget[]> {
-  let query = db
-    .selectFrom('invoices')
-    .innerJoin('orders', (j) =>
-      j.onRef('orders.id', '=', 'invoices.order_id').onRef('orders.tenant_id', '=', 'invoices.tenant_id'),
-    )
-    .select([
-      'invoices.id',
-      'invoices.kind',
-      'invoices.status',
-      'invoices.document_number',
-      'invoices.total_incl_vat',
-      'invoices.order_id',
-      'orders.workflow_id',
-    ])
-    .where('invoices.tenant_id', '=', tenantId);
-  if ('id' in match) query = query.where('invoices.id', '=', match.id);
-  else if ('documentNumber' in match) query = query.where('invoices.document_number', '=', match.documentNumber);
-  else query = query.where('invoices.external_id', '=', match.externalId);
-  return query.orderBy('invoices.series').orderBy('invoices.number').execute();
+  if ('id' in match) return paymentTargetsById.all(db, { tenantId, value: match.id });
+  if ('documentNumber' in match) return paymentTargetsByNumber.all(db, { tenantId, value: match.documentNumber });
+  return paymentTargetsByExternalId.all(db, { tenantId, value: match.externalId });
 }

@@ -1,34 +1,46 @@
 import { type Kysely, sql } from 'kysely';
 import type { DraftHold } from '../../domain/order-draft';
+import { compiledQuery, type SlotOf } from '../compiled-query';
 import type { Database } from '../schema';
 import type { OrderScope } from './order-scope';
+
+type Scope = { tenantId: string; orderId: string };
+
+const bookHeldReservations = compiledQuery((db, slot: SlotOf<Scope>) =>
+  db
+    .updateTable('reservations')
+    .set({ status: 'booked', booked_at: sql`now()` })
+    .where('order_id', '=', slot('orderId'))
+    .where('tenant_id', '=', slot('tenantId'))
+    .where('status', '=', 'held')
+    .returning('quantity'),
+);
+
+const giveBookingIds = compiledQuery((db, slot: SlotOf<{ orderId: string }>) =>
+  db
+    .updateTable('participants')
+    .set({ booking_id: sql`gen_random_uuid()` })
+    .where('order_id', '=', slot('orderId'))
+    .where('booking_id', 'is', null),
+);
+
+const markOrderBooked = compiledQuery((db, slot: SlotOf<Scope>) =>
+  db
+    .updateTable('orders')
+    .set({ status: 'booked', updated_at: sql`now()` })
+    .where('id', '=', slot('orderId'))
+    .where('tenant_id', '=', slot('tenantId'))
+    .where('status', 'in', ['reserved', 'awaiting_payment', 'payment_failed', 'paid']),
+);
 
 /**
  * Held seats become bookings, each participant gets a booking id and the order is booked.
  * Answers how many seats this call booked; a repeat books none and changes nothing.
  */
 export async function bookHeldSeats(trx: Kysely<Database>, scope: OrderScope): Promise<number> {
-  const booked = await trx
-    .updateTable('reservations')
-    .set({ status: 'booked', booked_at: sql`now()` })
-    .where('order_id', '=', scope.orderId)
-    .where('tenant_id', '=', scope.tenantId)
-    .where('status', '=', 'held')
-    .returning('quantity')
-    .execute();
-  await trx
-    .updateTable('participants')
-    .set({ booking_id: sql`gen_random_uuid()` })
-    .where('order_id', '=', scope.orderId)
-    .where('booking_id', 'is', null)
-    .execute();
-  await trx
-    .updateTable('orders')
-    .set({ status: 'booked', updated_at: sql`now()` })
-    .where('id', '=', scope.orderId)
-    .where('tenant_id', '=', scope.tenantId)
-    .where('status', 'in', ['reserved', 'awaiting_payment', 'payment_failed', 'paid'])
-    .execute();
+  const booked = await bookHeldReservations.all(trx, scope);
+  await giveBookingIds.affected(trx, scope);
+  await markOrderBooked.affected(trx, scope);
   return booked.reduce((n, r) => n + r.quantity, 0);
 }
 

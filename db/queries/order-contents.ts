@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type { OrderRequest } from '../../domain/order-request';
 import type { BusinessError } from '../../domain/business-error';
 import type { OrderDraft } from '../../domain/order-draft';
+import { compiledQuery, type SlotOf } from '../compiled-query';
 import type { Database } from '../schema';
 import { batchesOf } from './batches';
 import { draftCampaigns, orderCampaignCodes } from './order-campaign-codes';
@@ -163,6 +164,31 @@ function inLockOrder(order: OrderCodeHolds): { code: string; index: number }[] {
     .sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
 }
 
+const takeCampaignUse = compiledQuery((db, slot: SlotOf<{ tenantId: string; code: string }>) =>
+  db
+    .updateTable('campaigns')
+    .set({ uses: sql`uses + 1` })
+    .where('tenant_id', '=', slot('tenantId'))
+    .where(sql`upper(code)`, '=', slot('code'))
+    .where(sql<boolean>`(max_uses IS NULL OR uses < max_uses)`)
+    .returning('id'),
+);
+
+const takeVoucherValue = compiledQuery((db, slot: SlotOf<{ tenantId: string; code: string; applied: number }>) =>
+  db
+    .updateTable('vouchers')
+    .set({
+      remaining_value: sql`CASE WHEN kind = 'value' THEN remaining_value - ${slot('applied')} ELSE remaining_value END`,
+      redeemed_at: sql`CASE WHEN kind = 'percent' OR remaining_value - ${slot('applied')} = 0
+        THEN now() ELSE redeemed_at END`,
+    })
+    .where('tenant_id', '=', slot('tenantId'))
+    .where(sql`upper(code)`, '=', slot('code'))
+    .where('redeemed_at', 'is', null)
+    .where(sql<boolean>`(kind = 'percent' OR remaining_value >= ${slot('applied')})`)
+    .returning('id'),
+);
+
 /**
  * Takes one use of each campaign code and the voucher value the order relies on — at placement,
  * and again after expiry gave them back — race-free (conditional updates: of two orders at a
@@ -177,14 +203,7 @@ export async function takeOrderCodes(
 ): Promise<BusinessError[]> {
   const errors: BusinessError[] = [];
   for (const { code, index } of inLockOrder(order)) {
-    const used = await trx
-      .updateTable('campaigns')
-      .set({ uses: sql`uses + 1` })
-      .where('tenant_id', '=', tenantId)
-      .where(sql`upper(code)`, '=', code)
-      .where(sql<boolean>`(max_uses IS NULL OR uses < max_uses)`)
-      .returning('id')
-      .executeTakeFirst();
+    const used = await takeCampaignUse.first(trx, { tenantId, code });
     if (!used)
       errors.push({
         code: 'campaign_code_used_up',
@@ -193,20 +212,8 @@ export async function takeOrderCodes(
       });
   }
   if (order.voucher_code) {
-    const applied = order.voucher_applied;
-    const taken = await trx
-      .updateTable('vouchers')
-      .set({
-        remaining_value: sql`CASE WHEN kind = 'value' THEN remaining_value - ${applied} ELSE remaining_value END`,
-        redeemed_at: sql`CASE WHEN kind = 'percent' OR remaining_value - ${applied} = 0
-          THEN now() ELSE redeemed_at END`,
-      })
-      .where('tenant_id', '=', tenantId)
-      .where(sql`upper(code)`, '=', order.voucher_code.toUpperCase())
-      .where('redeemed_at', 'is', null)
-      .where(sql<boolean>`(kind = 'percent' OR remaining_value >= ${applied})`)
-      .returning('id')
-      .executeTakeFirst();
+    const code = order.voucher_code.toUpperCase();
+    const taken = await takeVoucherValue.first(trx, { tenantId, code, applied: order.voucher_applied });
     if (!taken)
       errors.push({
         code: 'voucher_code_already_used',

@@ -1,4 +1,5 @@
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
+import { compiledQuery, type SlotOf } from '../compiled-query';
 import type { Db } from '../database';
 import { normalizeAddress } from './invoices';
 import { orderCampaignCodes } from './order-campaign-codes';
@@ -12,46 +13,45 @@ import { leftToPay, netPaid } from '../../domain/order-money';
 const iso = (value: Date | string) => new Date(value).toISOString();
 const isoOrNull = (value: Date | string | null) => (value === null ? null : iso(value));
 
+// Built once: ten nested subqueries are much to build and compile again for every GET.
+const orderDetails = compiledQuery((db, slot: SlotOf<{ tenantId: string; orderId: string }>) =>
+  selectOrderWithLines(db, slot('tenantId'), slot('orderId')).select((eb) => [
+    jsonArrayFrom(
+      eb.selectFrom('participants').selectAll().whereRef('participants.order_id', '=', 'orders.id').orderBy('position'),
+    ).as('participants'),
+    jsonArrayFrom(
+      eb.selectFrom('payments').selectAll().whereRef('payments.order_id', '=', 'orders.id').orderBy('created_at'),
+    ).as('payments'),
+    jsonArrayFrom(
+      eb
+        .selectFrom('invoices')
+        .select(['id', 'kind', 'document_number', 'total_incl_vat', 'currency', 'status'])
+        .select(['issued_at', 'due_at', 'paid_at'])
+        .whereRef('invoices.order_id', '=', 'orders.id')
+        .orderBy('issued_at'),
+    ).as('documents'),
+    jsonArrayFrom(
+      eb
+        .selectFrom('order_events')
+        .select(['type', 'message', 'data', 'created_at'])
+        .whereRef('order_events.order_id', '=', 'orders.id')
+        .orderBy('id'),
+    ).as('timeline'),
+    orderRowsOf(db, orderColumn('orders', 'id')).as('rows'),
+    orderCustomerOf(db, orderColumn('orders', 'customer_id')).as('customer'),
+    jsonArrayFrom(
+      eb
+        .selectFrom('reservations')
+        .select(['occurrence_id', 'product_id', 'inventory_date', 'quantity', 'status'])
+        .whereRef('reservations.order_id', '=', 'orders.id')
+        .orderBy('created_at'),
+    ).as('reservations'),
+  ]),
+);
+
 /** GET /v1/orders/{id}: the summary plus people, payments, documents and the timeline, in one query. */
 export async function loadOrderDetails(db: Db, tenantId: string, orderId: string) {
-  const order = await selectOrderWithLines(db, tenantId, orderId)
-    .select((eb) => [
-      jsonArrayFrom(
-        eb
-          .selectFrom('participants')
-          .selectAll()
-          .whereRef('participants.order_id', '=', 'orders.id')
-          .orderBy('position'),
-      ).as('participants'),
-      jsonArrayFrom(
-        eb.selectFrom('payments').selectAll().whereRef('payments.order_id', '=', 'orders.id').orderBy('created_at'),
-      ).as('payments'),
-      jsonArrayFrom(
-        eb
-          .selectFrom('invoices')
-          .select(['id', 'kind', 'document_number', 'total_incl_vat', 'currency', 'status'])
-          .select(['issued_at', 'due_at', 'paid_at'])
-          .whereRef('invoices.order_id', '=', 'orders.id')
-          .orderBy('issued_at'),
-      ).as('documents'),
-      jsonArrayFrom(
-        eb
-          .selectFrom('order_events')
-          .select(['type', 'message', 'data', 'created_at'])
-          .whereRef('order_events.order_id', '=', 'orders.id')
-          .orderBy('id'),
-      ).as('timeline'),
-      orderRowsOf(db, orderColumn('orders', 'id')).as('rows'),
-      orderCustomerOf(db, orderColumn('orders', 'customer_id')).as('customer'),
-      jsonArrayFrom(
-        eb
-          .selectFrom('reservations')
-          .select(['occurrence_id', 'product_id', 'inventory_date', 'quantity', 'status'])
-          .whereRef('reservations.order_id', '=', 'orders.id')
-          .orderBy('created_at'),
-      ).as('reservations'),
-    ])
-    .executeTakeFirst();
+  const order = await orderDetails.first(db, { tenantId, orderId });
   if (!order) return undefined;
   const summary = summaryOf(order);
   const { participants, payments, documents, timeline, reservations } = order;

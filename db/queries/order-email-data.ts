@@ -1,13 +1,13 @@
 import { type Kysely, sql } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
+import { compiledQuery, type SlotOf } from '../compiled-query';
 import type { Database } from '../schema';
 
 /** A timestamp read inside a JSON array arrives as text: a Date again, as outside one. */
 const dateOrNull = (value: Date | string | null) => (value === null ? null : new Date(value));
 
-/** Everything an order e-mail shows, in one round trip; undefined when the order does not exist. */
-export async function loadOrderEmailData(db: Kysely<Database>, orderId: string) {
-  const row = await db
+const orderEmailData = compiledQuery((db, slot: SlotOf<{ orderId: string }>) =>
+  db
     .selectFrom('orders')
     .innerJoin('tenants', 'tenants.id', 'orders.tenant_id')
     // An order pays for at most one cycle after the first (a unique index): these joins add no rows.
@@ -75,8 +75,12 @@ export async function loadOrderEmailData(db: Kysely<Database>, orderId: string) 
           .orderBy('code'),
       ).as('gift_vouchers'),
     ])
-    .where('orders.id', '=', orderId)
-    .executeTakeFirst();
+    .where('orders.id', '=', slot('orderId')),
+);
+
+/** Everything an order e-mail shows, in one round trip; undefined when the order does not exist. */
+export async function loadOrderEmailData(db: Kysely<Database>, orderId: string) {
+  const row = await orderEmailData.first(db, { orderId });
   if (!row) return undefined;
   const { lines, participants, documents, payments, gift_vouchers, ...rest } = row;
   const { subscription_number, cycle_start, cycle_last_day, ...order } = rest;
@@ -94,13 +98,12 @@ export async function loadOrderEmailData(db: Kysely<Database>, orderId: string) 
   };
 }
 
+const orderInvoiceId = compiledQuery((db, slot: SlotOf<{ orderId: string }>) =>
+  db.selectFrom('invoices').select('id').where('order_id', '=', slot('orderId')).where('kind', '=', 'invoice'),
+);
+
 /** The order's invoice, whose PDF an invoice mail carries. */
 export async function findOrderInvoiceId(db: Kysely<Database>, orderId: string): Promise<string | null> {
-  const invoice = await db
-    .selectFrom('invoices')
-    .select('id')
-    .where('order_id', '=', orderId)
-    .where('kind', '=', 'invoice')
-    .executeTakeFirst();
+  const invoice = await orderInvoiceId.first(db, { orderId });
   return invoice?.id ?? null;
 }

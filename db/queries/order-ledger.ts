@@ -1,5 +1,6 @@
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { OrderLedger } from '../../domain/order-money';
+import { compiledQuery, type SlotOf } from '../compiled-query';
 import type { Database } from '../schema';
 import { batchesOf } from './batches';
 
@@ -41,16 +42,21 @@ export function ledgerColumns(eb: ExpressionBuilder<Database, 'orders'>) {
   ] as const;
 }
 
+// Built once (db/compiled-query.ts): every payment and document reads it.
+const orderLedger = compiledQuery((db, slot: SlotOf<{ orderId: string }>) =>
+  db
+    .selectFrom('orders')
+    .select((eb) => ['orders.total_incl_vat', 'orders.credited', 'orders.currency', ...ledgerColumns(eb)])
+    .where('orders.id', '=', slot('orderId')),
+);
+
 /** The order's money as the ledger has it (ledgerColumns). */
 export async function loadOrderLedger(
   db: Kysely<Database>,
   orderId: string,
 ): Promise<OrderLedger & { currency: string }> {
-  const row = await db
-    .selectFrom('orders')
-    .select((eb) => ['orders.total_incl_vat', 'orders.credited', 'orders.currency', ...ledgerColumns(eb)])
-    .where('orders.id', '=', orderId)
-    .executeTakeFirstOrThrow();
+  const row = await orderLedger.first(db, { orderId });
+  if (!row) throw new Error(`loadOrderLedger: no order ${orderId}`);
   return { ...ledgerFromColumns(row), currency: row.currency };
 }
 

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { compiledQuery, type SlotOf } from '../compiled-query';
 import type { Db } from '../database';
 
 export interface OrderIdentity {
@@ -161,6 +162,44 @@ function storedAnswerOf(row: AnswerColumns): StoredAnswer {
   return { status, contentType, bytes: Buffer.from(JSON.stringify(row.response_body)) };
 }
 
+type AnswerValues = { tenantId: string; key: string; status: number; bytes: Buffer; contentType: string };
+
+function storeAnswerQuery(db: Db, values: AnswerValues) {
+  return db
+    .updateTable('idempotency_keys')
+    .set({
+      response_status: values.status,
+      response_bytes: values.bytes,
+      response_content_type: values.contentType,
+      locked_until: sql`now()`,
+    })
+    .where('tenant_id', '=', values.tenantId)
+    .where('key', '=', values.key)
+    .where('response_status', 'is', null)
+    .returning('key');
+}
+
+const answerSlots = (slot: SlotOf<AnswerValues>): AnswerValues => ({
+  tenantId: slot('tenantId'),
+  key: slot('key'),
+  status: slot('status'),
+  bytes: slot('bytes'),
+  contentType: slot('contentType'),
+});
+// One statement per shape, as the order id condition is there or not (storeIdempotentResponse stores without it).
+const storeOrderAnswer = compiledQuery((db, slot: SlotOf<AnswerValues & { orderId: string }>) =>
+  storeAnswerQuery(db, answerSlots(slot)).where('order_id', '=', slot('orderId')),
+);
+const storeAnyAnswer = compiledQuery((db, slot: SlotOf<AnswerValues>) => storeAnswerQuery(db, answerSlots(slot)));
+
+const keptAnswer = compiledQuery((db, slot: SlotOf<{ tenantId: string; key: string }>) =>
+  db
+    .selectFrom('idempotency_keys')
+    .select(['order_id', 'response_status', 'response_body', 'response_bytes', 'response_content_type'])
+    .where('tenant_id', '=', slot('tenantId'))
+    .where('key', '=', slot('key')),
+);
+
 /**
  * Stores the key's answer unless one is stored already (or the key moved on to another order
  * identity), and returns the answer the key keeps: of two requests finishing together, both
@@ -173,25 +212,12 @@ export async function storeIdempotentAnswer(
   orderId: string | undefined,
   answer: StoredAnswer,
 ): Promise<StoredAnswer & { orderId?: string }> {
-  let update = db
-    .updateTable('idempotency_keys')
-    .set({
-      response_status: answer.status,
-      response_bytes: answer.bytes,
-      response_content_type: answer.contentType,
-      locked_until: sql`now()`,
-    })
-    .where('tenant_id', '=', tenantId)
-    .where('key', '=', key)
-    .where('response_status', 'is', null);
-  if (orderId) update = update.where('order_id', '=', orderId);
-  if (await update.returning('key').executeTakeFirst()) return { ...answer, orderId };
-  const row = await db
-    .selectFrom('idempotency_keys')
-    .select(['order_id', 'response_status', 'response_body', 'response_bytes', 'response_content_type'])
-    .where('tenant_id', '=', tenantId)
-    .where('key', '=', key)
-    .executeTakeFirst();
+  const values = { tenantId, key, status: answer.status, bytes: answer.bytes, contentType: answer.contentType };
+  const stored = orderId
+    ? await storeOrderAnswer.first(db, { ...values, orderId })
+    : await storeAnyAnswer.first(db, values);
+  if (stored) return { ...answer, orderId };
+  const row = await keptAnswer.first(db, { tenantId, key });
   if (row && row.response_status !== null) return { ...storedAnswerOf(row), orderId: row.order_id };
   return { ...answer, orderId };
 }

@@ -1,7 +1,8 @@
 import { type Kysely, sql } from 'kysely';
 import { DEFAULT_ORDER_ORIGIN, type OrderRequest } from '../../domain/order-request';
 import type { OrderDraft } from '../../domain/order-draft';
-import type { Database, Order, PaymentMethod } from '../schema';
+import { compiledQuery, type SlotOf } from '../compiled-query';
+import type { Database, NewOrder, Order, PaymentMethod } from '../schema';
 import { draftCampaigns, draftDiscountBreakdown } from './order-campaign-codes';
 import type { OrderScope } from './order-scope';
 
@@ -45,44 +46,124 @@ function placedStatus(order: PlacedOrder) {
   return order.paymentMethod === 'prepaid' ? ('paid' as const) : ('reserved' as const);
 }
 
+/** The order row's columns as placement writes them: every one of them, always (null included). */
+type PlacedOrderRow = Required<
+  Pick<
+    NewOrder,
+    | 'id'
+    | 'tenant_id'
+    | 'number'
+    | 'workflow_id'
+    | 'status'
+    | 'approval_until'
+    | 'payment_method'
+    | 'customer_id'
+    | 'booker'
+    | 'booker_email'
+    | 'company'
+    | 'invoice_details'
+    | 'delivery_details'
+    | 'external_id'
+    | 'external_contact_id'
+    | 'external_company_id'
+    | 'origin'
+    | 'notes'
+    | 'client'
+    | 'config'
+    | 'payment_complete_url'
+    | 'payment_cancel_url'
+    | keyof ReturnType<typeof pricedOrderColumns>
+    | 'preliminary_until'
+    | 'request'
+  >
+>;
+
+const insertOrderRow = compiledQuery((db, slot: SlotOf<PlacedOrderRow>) =>
+  db
+    .insertInto('orders')
+    .values({
+      id: slot('id'),
+      tenant_id: slot('tenant_id'),
+      number: slot('number'),
+      workflow_id: slot('workflow_id'),
+      status: slot('status'),
+      approval_until: slot('approval_until'),
+      payment_method: slot('payment_method'),
+      customer_id: slot('customer_id'),
+      booker: slot('booker'),
+      booker_email: slot('booker_email'),
+      company: slot('company'),
+      invoice_details: slot('invoice_details'),
+      delivery_details: slot('delivery_details'),
+      external_id: slot('external_id'),
+      external_contact_id: slot('external_contact_id'),
+      external_company_id: slot('external_company_id'),
+      origin: slot('origin'),
+      notes: slot('notes'),
+      client: slot('client'),
+      config: slot('config'),
+      payment_complete_url: slot('payment_complete_url'),
+      payment_cancel_url: slot('payment_cancel_url'),
+      currency: slot('currency'),
+      exchange_rate: slot('exchange_rate'),
+      campaign_code: slot('campaign_code'),
+      campaign_codes: slot('campaign_codes'),
+      discount_breakdown: slot('discount_breakdown'),
+      voucher_code: slot('voucher_code'),
+      voucher_applied: slot('voucher_applied'),
+      total_before_discounts: slot('total_before_discounts'),
+      total_discounts: slot('total_discounts'),
+      total_excl_vat: slot('total_excl_vat'),
+      total_vat: slot('total_vat'),
+      total_incl_vat: slot('total_incl_vat'),
+      vat_summary: slot('vat_summary'),
+      preliminary_until: slot('preliminary_until'),
+      request: slot('request'),
+    })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .returning('id'),
+);
+
 /**
  * The order row; written first in placement, because reservations, lines and participants reference it. False when
  * the order exists already (a retried placement whose first try committed).
  */
 export async function insertPlacedOrder(trx: Kysely<Database>, order: PlacedOrder): Promise<boolean> {
   const { request } = order;
-  const inserted = await trx
-    .insertInto('orders')
-    .values({
-      id: order.orderId,
-      tenant_id: order.tenantId,
-      number: order.number,
-      workflow_id: order.workflowId,
-      status: placedStatus(order),
-      approval_until: order.approvalUntil,
-      payment_method: order.paymentMethod,
-      customer_id: order.customerId,
-      booker: JSON.stringify(request.booker ?? null),
-      booker_email: order.draft.bookerEmail,
-      company: JSON.stringify(request.company ?? null),
-      invoice_details: JSON.stringify(request.invoice ?? null),
-      delivery_details: JSON.stringify(request.delivery ?? null),
-      external_id: request.external_id ?? null,
-      external_contact_id: request.external_contact_id ?? null,
-      external_company_id: request.external_company_id ?? null,
-      origin: request.origin ?? DEFAULT_ORDER_ORIGIN,
-      notes: JSON.stringify(request.notes ?? {}),
-      client: JSON.stringify(request.client ?? {}),
-      config: JSON.stringify(request.config ?? {}),
-      payment_complete_url: request.payment_complete_url ?? null,
-      payment_cancel_url: request.payment_cancel_url ?? null,
-      ...pricedOrderColumns(order.draft),
-      preliminary_until: order.preliminaryUntil,
-      request: JSON.stringify(request),
-    })
-    .onConflict((oc) => oc.column('id').doNothing())
-    .returning('id')
-    .executeTakeFirst();
+  const priced = pricedOrderColumns(order.draft);
+  // The statement writes every column: a value a draft from an older release lacks is written as the column's
+  // default (null, or 0 for voucher_applied), as leaving the column out did.
+  const inserted = await insertOrderRow.first(trx, {
+    id: order.orderId,
+    tenant_id: order.tenantId,
+    number: order.number,
+    workflow_id: order.workflowId,
+    status: placedStatus(order),
+    approval_until: order.approvalUntil ?? null,
+    payment_method: order.paymentMethod,
+    customer_id: order.customerId ?? null,
+    booker: JSON.stringify(request.booker ?? null),
+    booker_email: order.draft.bookerEmail ?? null,
+    company: JSON.stringify(request.company ?? null),
+    invoice_details: JSON.stringify(request.invoice ?? null),
+    delivery_details: JSON.stringify(request.delivery ?? null),
+    external_id: request.external_id ?? null,
+    external_contact_id: request.external_contact_id ?? null,
+    external_company_id: request.external_company_id ?? null,
+    origin: request.origin ?? DEFAULT_ORDER_ORIGIN,
+    notes: JSON.stringify(request.notes ?? {}),
+    client: JSON.stringify(request.client ?? {}),
+    config: JSON.stringify(request.config ?? {}),
+    payment_complete_url: request.payment_complete_url ?? null,
+    payment_cancel_url: request.payment_cancel_url ?? null,
+    ...priced,
+    exchange_rate: priced.exchange_rate ?? null,
+    campaign_code: priced.campaign_code ?? null,
+    voucher_code: priced.voucher_code ?? null,
+    voucher_applied: priced.voucher_applied ?? 0,
+    preliminary_until: order.preliminaryUntil ?? null,
+    request: JSON.stringify(request),
+  });
   return inserted !== undefined;
 }
 

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { OrderStatus } from '../../domain/order-status';
+import { compiledQuery, type SlotOf } from '../compiled-query';
 import type { Database, Order } from '../schema';
 import { type OrderMetricFacts, orderAgeSeconds, toOrderMetricFacts } from './metrics';
 import type { OrderScope } from './order-scope';
@@ -9,53 +10,69 @@ import type { OrderScope } from './order-scope';
 
 export type OrderCodes = Pick<Order, 'campaign_code' | 'campaign_codes' | 'voucher_code' | 'voucher_applied'>;
 
+type Scope = { tenantId: string; orderId: string };
+
+// Two statements: only `completed` also stamps completed_at.
+const statusWrite = (completes: boolean) =>
+  compiledQuery((db, slot: SlotOf<Scope & { status: OrderStatus }>) =>
+    db
+      .updateTable('orders')
+      .set({
+        status: slot('status'),
+        updated_at: sql`now()`,
+        ...(completes ? { completed_at: sql`coalesce(completed_at, now())` } : {}),
+      })
+      .where('id', '=', slot('orderId'))
+      .where('tenant_id', '=', slot('tenantId'))
+      .returning(['payment_method', orderAgeSeconds.as('age_seconds')]),
+  );
+const writeStatus = statusWrite(false);
+const writeCompleted = statusWrite(true);
+
 /** Sets the status; answers the order's metric labels and age, read by the same statement. */
 export async function setOrderStatus(
   trx: Kysely<Database>,
   scope: OrderScope,
   status: OrderStatus,
 ): Promise<OrderMetricFacts | undefined> {
-  const row = await trx
-    .updateTable('orders')
-    .set({
-      status,
-      updated_at: sql`now()`,
-      ...(status === 'completed' ? { completed_at: sql`coalesce(completed_at, now())` } : {}),
-    })
-    .where('id', '=', scope.orderId)
-    .where('tenant_id', '=', scope.tenantId)
-    .returning(['payment_method', orderAgeSeconds.as('age_seconds')])
-    .executeTakeFirst();
+  const { tenantId, orderId } = scope;
+  const row = await (status === 'completed' ? writeCompleted : writeStatus).first(trx, { tenantId, orderId, status });
   return row && toOrderMetricFacts(row);
 }
+
+const orderCodesLocked = compiledQuery((db, slot: SlotOf<Scope>) =>
+  db
+    .selectFrom('orders')
+    .select(['campaign_code', 'campaign_codes', 'voucher_code', 'voucher_applied', 'status'])
+    .where('id', '=', slot('orderId'))
+    .where('tenant_id', '=', slot('tenantId'))
+    .forUpdate(),
+);
 
 /** The order's codes with its row locked (seats and codes are given back or taken under the lock). */
 export async function lockOrderCodes(
   trx: Kysely<Database>,
   scope: OrderScope,
 ): Promise<(OrderCodes & Pick<Order, 'status'>) | undefined> {
-  return trx
-    .selectFrom('orders')
-    .select(['campaign_code', 'campaign_codes', 'voucher_code', 'voucher_applied', 'status'])
-    .where('id', '=', scope.orderId)
-    .where('tenant_id', '=', scope.tenantId)
-    .forUpdate()
-    .executeTakeFirst();
+  return orderCodesLocked.first(trx, scope);
 }
+
+const orderExpired = compiledQuery((db, slot: SlotOf<Scope>) =>
+  db
+    .updateTable('orders')
+    .set({ status: 'expired', credited: sql`total_incl_vat`, updated_at: sql`now()` })
+    .where('id', '=', slot('orderId'))
+    .where('tenant_id', '=', slot('tenantId'))
+    .where('status', 'in', ['awaiting_payment', 'payment_failed', 'reserved'])
+    .returning(['campaign_code', 'campaign_codes', 'voucher_code', 'voucher_applied']),
+);
 
 /**
  * Expires an unpaid order; undefined when it was not waiting for payment any more (so a retry
  * releases nothing twice). An expired order owes nothing: the ledger's due amount goes to zero.
  */
 export async function markOrderExpired(trx: Kysely<Database>, scope: OrderScope): Promise<OrderCodes | undefined> {
-  return trx
-    .updateTable('orders')
-    .set({ status: 'expired', credited: sql`total_incl_vat`, updated_at: sql`now()` })
-    .where('id', '=', scope.orderId)
-    .where('tenant_id', '=', scope.tenantId)
-    .where('status', 'in', ['awaiting_payment', 'payment_failed', 'reserved'])
-    .returning(['campaign_code', 'campaign_codes', 'voucher_code', 'voucher_applied'])
-    .executeTakeFirst();
+  return orderExpired.first(trx, scope);
 }
 
 /** A late payment took the seats again: the order is paid, owes its total again and has no deadline. */
@@ -95,6 +112,15 @@ export async function setAttentionReason(
     .execute();
 }
 
+const paymentStatus = compiledQuery(
+  (db, slot: SlotOf<{ orderId: string; status: OrderStatus; attentionReason: string | null }>) =>
+    db
+      .updateTable('orders')
+      .set({ status: slot('status'), attention_reason: slot('attentionReason'), updated_at: sql`now()` })
+      .where('id', '=', slot('orderId'))
+      .returning(['payment_method', orderAgeSeconds.as('age_seconds')]),
+);
+
 /** After a payment event: the status it leads to, and why it needs an operator (or null). */
 export async function setPaymentStatus(
   trx: Kysely<Database>,
@@ -102,21 +128,16 @@ export async function setPaymentStatus(
   status: OrderStatus,
   attentionReason: string | null,
 ): Promise<OrderMetricFacts | undefined> {
-  const row = await trx
-    .updateTable('orders')
-    .set({ status, attention_reason: attentionReason, updated_at: sql`now()` })
-    .where('id', '=', orderId)
-    .returning(['payment_method', orderAgeSeconds.as('age_seconds')])
-    .executeTakeFirst();
+  const row = await paymentStatus.first(trx, { orderId, status, attentionReason });
   return row && toOrderMetricFacts(row);
 }
 
+const paymentFailed = compiledQuery((db, slot: SlotOf<{ orderId: string }>) =>
+  db.updateTable('orders').set({ status: 'payment_failed', updated_at: sql`now()` }).where('id', '=', slot('orderId')),
+);
+
 export async function markOrderPaymentFailed(trx: Kysely<Database>, orderId: string): Promise<void> {
-  await trx
-    .updateTable('orders')
-    .set({ status: 'payment_failed', updated_at: sql`now()` })
-    .where('id', '=', orderId)
-    .execute();
+  await paymentFailed.affected(trx, { orderId });
 }
 
 /** Appends notes to the order's notes (keys sent replace the same keys). */

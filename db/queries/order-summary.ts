@@ -1,5 +1,6 @@
 import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
 import type { OrderSummary } from '../../domain/order-summary';
+import { compiledQuery, type SlotOf } from '../compiled-query';
 import type { Db } from '../database';
 
 /**
@@ -37,9 +38,13 @@ export function selectOrderWithLines(db: Db, tenantId: string, orderId: string) 
 
 type OrderWithLines = NonNullable<Awaited<ReturnType<ReturnType<typeof selectOrderWithLines>['executeTakeFirst']>>>;
 
+const orderWithLines = compiledQuery((db, slot: SlotOf<{ tenantId: string; orderId: string }>) =>
+  selectOrderWithLines(db, slot('tenantId'), slot('orderId')),
+);
+
 /** The priced summary POST /v1/orders answers with, rebuilt from the stored order. */
 export async function loadOrderSummary(db: Db, tenantId: string, orderId: string): Promise<OrderSummary | undefined> {
-  const order = await selectOrderWithLines(db, tenantId, orderId).executeTakeFirst();
+  const order = await orderWithLines.first(db, { tenantId, orderId });
   return order && summaryOf(order);
 }
 
@@ -55,7 +60,7 @@ export async function loadTakenOrderSummary(
   tenantId: string,
   orderId: string,
 ): Promise<OrderSummary | undefined> {
-  const order = await selectOrderWithLines(db, tenantId, orderId).executeTakeFirst();
+  const order = await orderWithLines.first(db, { tenantId, orderId });
   if (!order) return undefined;
   const sessionToCome = order.payment_method === 'card' && !order.approval_until && !order.latest_charge;
   return sessionToCome ? undefined : summaryOf(order);

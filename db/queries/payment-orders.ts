@@ -1,30 +1,34 @@
 import type { Kysely } from 'kysely';
 import { jsonObjectFrom } from 'kysely/helpers/postgres';
+import { compiledQuery, type SlotOf } from '../compiled-query';
 import { ledgerColumns, ledgerFromColumns } from './order-ledger';
 import type { Database, Order } from '../schema';
 import type { OrderScope } from './order-scope';
 
-// What the payment side reads of an order (and of its tenant and customer).
+// What the payment side reads of an order (and of its tenant and customer). The reads of every card payment are built
+// once (db/compiled-query.ts).
+
+/** OrderScope as a type alias, which (unlike an interface) compiledQuery takes as its values' type. */
+type ScopeValues = Pick<OrderScope, keyof OrderScope>;
+
+const orderDeadline = compiledQuery((db, slot: SlotOf<ScopeValues>) =>
+  db
+    .selectFrom('orders')
+    .select(['created_at', 'preliminary_until'])
+    .where('id', '=', slot('orderId'))
+    .where('tenant_id', '=', slot('tenantId')),
+);
 
 /** When the order was made and until when it waits for payment: the provider's session expiry follows. */
 export async function findOrderDeadline(
   db: Kysely<Database>,
   scope: OrderScope,
 ): Promise<Pick<Order, 'created_at' | 'preliminary_until'> | undefined> {
-  return db
-    .selectFrom('orders')
-    .select(['created_at', 'preliminary_until'])
-    .where('id', '=', scope.orderId)
-    .where('tenant_id', '=', scope.tenantId)
-    .executeTakeFirst();
+  return orderDeadline.first(db, scope);
 }
 
-/**
- * What a new payment session shows, where it sends the customer back to and what it asks for (the ledger), in one read
- * with the session an earlier try of the same attempt opened (`idempotencyKey`), if any.
- */
-export async function loadOrderForPaymentSession(db: Kysely<Database>, scope: OrderScope, idempotencyKey: string) {
-  const row = await db
+const orderForPaymentSession = compiledQuery((db, slot: SlotOf<ScopeValues & { idempotencyKey: string }>) =>
+  db
     .selectFrom('orders')
     .innerJoin('tenants', 'tenants.id', 'orders.tenant_id')
     .select((eb) => [
@@ -51,28 +55,32 @@ export async function loadOrderForPaymentSession(db: Kysely<Database>, scope: Or
         eb
           .selectFrom('payments')
           .select(['payments.provider_session_id', 'payments.redirect_url'])
-          .where('payments.idempotency_key', '=', idempotencyKey),
+          .where('payments.idempotency_key', '=', slot('idempotencyKey')),
       ).as('earlier_session'),
     ])
-    .where('orders.id', '=', scope.orderId)
-    .where('orders.tenant_id', '=', scope.tenantId)
-    .executeTakeFirstOrThrow();
+    .where('orders.id', '=', slot('orderId'))
+    .where('orders.tenant_id', '=', slot('tenantId')),
+);
+
+/**
+ * What a new payment session shows, where it sends the customer back to and what it asks for (the ledger), in one read
+ * with the session an earlier try of the same attempt opened (`idempotencyKey`), if any.
+ */
+export async function loadOrderForPaymentSession(db: Kysely<Database>, scope: OrderScope, idempotencyKey: string) {
+  const row = await orderForPaymentSession.first(db, { ...scope, idempotencyKey });
+  if (!row) throw new Error(`loadOrderForPaymentSession: no order ${scope.orderId} of tenant ${scope.tenantId}`);
   const { captured, refunded, total_incl_vat, credited, ...order } = row;
   return { ...order, ledger: ledgerFromColumns({ captured, refunded, total_incl_vat, credited }) };
 }
 
-/**
- * What a provider's payment event is checked against: the order, and the charge of the event's session (the amount
- * that session asked for), in one read.
- */
-export async function loadOrderPaymentState(db: Kysely<Database>, scope: OrderScope, sessionId: string) {
-  const row = await db
+const orderPaymentState = compiledQuery((db, slot: SlotOf<ScopeValues & { sessionId: string }>) =>
+  db
     .selectFrom('orders')
     .leftJoin('payments', (join) =>
       join
         .onRef('payments.order_id', '=', 'orders.id')
         .on('payments.kind', '=', 'charge')
-        .on('payments.provider_session_id', '=', sessionId),
+        .on('payments.provider_session_id', '=', slot('sessionId')),
     )
     .select([
       'orders.total_incl_vat',
@@ -82,9 +90,17 @@ export async function loadOrderPaymentState(db: Kysely<Database>, scope: OrderSc
       'payments.currency as charge_currency',
       'payments.status as charge_status',
     ])
-    .where('orders.id', '=', scope.orderId)
-    .where('orders.tenant_id', '=', scope.tenantId)
-    .executeTakeFirstOrThrow();
+    .where('orders.id', '=', slot('orderId'))
+    .where('orders.tenant_id', '=', slot('tenantId')),
+);
+
+/**
+ * What a provider's payment event is checked against: the order, and the charge of the event's session (the amount
+ * that session asked for), in one read.
+ */
+export async function loadOrderPaymentState(db: Kysely<Database>, scope: OrderScope, sessionId: string) {
+  const row = await orderPaymentState.first(db, { ...scope, sessionId });
+  if (!row) throw new Error(`loadOrderPaymentState: no order ${scope.orderId} of tenant ${scope.tenantId}`);
   const { charge_amount: amount, charge_currency: currency, charge_status: status } = row;
   return {
     total_incl_vat: row.total_incl_vat,
@@ -99,14 +115,14 @@ export async function loadOrderCurrency(db: Kysely<Database>, orderId: string): 
   return order.currency;
 }
 
+const lockedOrderCurrency = compiledQuery((db, slot: SlotOf<{ orderId: string }>) =>
+  db.selectFrom('orders').select('currency').where('id', '=', slot('orderId')).forUpdate(),
+);
+
 /** The order's currency, with its row locked until the transaction ends (payments are booked one at a time). */
 export async function lockOrderCurrency(trx: Kysely<Database>, orderId: string): Promise<string> {
-  const order = await trx
-    .selectFrom('orders')
-    .select('currency')
-    .where('id', '=', orderId)
-    .forUpdate()
-    .executeTakeFirstOrThrow();
+  const order = await lockedOrderCurrency.first(trx, { orderId });
+  if (!order) throw new Error(`lockOrderCurrency: no order ${orderId}`);
   return order.currency;
 }
 

@@ -1,4 +1,5 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
+import { compiledQuery, type SlotOf } from '../compiled-query';
 import type { Database, PaymentsTable } from '../schema';
 import { MANUAL_REFUND_PROVIDER } from './order-ledger';
 import type { OrderScope } from './order-scope';
@@ -11,16 +12,19 @@ export type PaymentRow = Selectable<PaymentsTable>;
 /** The ledger's provider for payments taken elsewhere before the order reached us. */
 export const PREPAYMENT_PROVIDER = 'prepaid';
 
-/** The order's newest card charge (its current payment attempt). */
-export async function findLatestCharge(db: Kysely<Database>, orderId: string): Promise<PaymentRow | undefined> {
-  return db
+const latestCharge = compiledQuery((db, slot: SlotOf<{ orderId: string }>) =>
+  db
     .selectFrom('payments')
     .selectAll()
-    .where('order_id', '=', orderId)
+    .where('order_id', '=', slot('orderId'))
     .where('kind', '=', 'charge')
     .orderBy('created_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+    .limit(1),
+);
+
+/** The order's newest card charge (its current payment attempt). */
+export async function findLatestCharge(db: Kysely<Database>, orderId: string): Promise<PaymentRow | undefined> {
+  return latestCharge.first(db, { orderId });
 }
 
 export async function findChargeBySession(
@@ -64,25 +68,29 @@ export interface PendingCharge extends OrderScope {
   savedCardId?: string;
 }
 
-export async function insertPendingCharge(db: Kysely<Database>, charge: PendingCharge): Promise<void> {
-  await db
+type PendingChargeValues = Omit<PendingCharge, 'savedCardId'> & { id: string; savedCardId: string | null };
+const pendingCharge = compiledQuery((db, slot: SlotOf<PendingChargeValues>) =>
+  db
     .insertInto('payments')
     .values({
-      id: crypto.randomUUID(),
-      tenant_id: charge.tenantId,
-      order_id: charge.orderId,
+      id: slot('id'),
+      tenant_id: slot('tenantId'),
+      order_id: slot('orderId'),
       kind: 'charge',
-      provider: charge.provider,
-      provider_session_id: charge.sessionId,
-      amount: charge.amount,
-      currency: charge.currency,
+      provider: slot('provider'),
+      provider_session_id: slot('sessionId'),
+      amount: slot('amount'),
+      currency: slot('currency'),
       status: 'pending',
-      redirect_url: charge.redirectUrl,
-      idempotency_key: charge.idempotencyKey,
-      saved_card_id: charge.savedCardId ?? null,
+      redirect_url: slot('redirectUrl'),
+      idempotency_key: slot('idempotencyKey'),
+      saved_card_id: slot('savedCardId'),
     })
-    .onConflict((oc) => oc.column('idempotency_key').doNothing())
-    .execute();
+    .onConflict((oc) => oc.column('idempotency_key').doNothing()),
+);
+
+export async function insertPendingCharge(db: Kysely<Database>, charge: PendingCharge): Promise<void> {
+  await pendingCharge.affected(db, { ...charge, id: crypto.randomUUID(), savedCardId: charge.savedCardId ?? null });
 }
 
 export interface ChargeOutcome {
@@ -94,32 +102,41 @@ export interface ChargeOutcome {
   captured?: { amount: number; currency: string };
 }
 
+type OutcomeValues = Omit<ChargeOutcome, 'captured'>;
+
+const chargeOutcomeUpdate = (db: Kysely<Database>, slot: SlotOf<OutcomeValues>) =>
+  db
+    .updateTable('payments')
+    .set({ status: slot('status'), updated_at: sql`now()`, failure_reason: slot('failureReason') })
+    .where('order_id', '=', slot('orderId'))
+    .where('kind', '=', 'charge')
+    .where('provider_session_id', '=', slot('sessionId'))
+    .where('status', '<>', 'succeeded');
+// Two statements: only a capture writes the amount and currency the provider took.
+const chargeOutcome = compiledQuery(chargeOutcomeUpdate);
+const chargeCaptured = compiledQuery((db, slot: SlotOf<OutcomeValues & { amount: number; currency: string }>) =>
+  chargeOutcomeUpdate(db, slot).set({ amount: slot('amount'), currency: slot('currency') }),
+);
+
 /** Out-of-order delivery: a late "failed" never downgrades a recorded success. */
 export async function recordChargeOutcome(db: Kysely<Database>, outcome: ChargeOutcome): Promise<void> {
-  await db
-    .updateTable('payments')
-    .set({
-      status: outcome.status,
-      updated_at: sql`now()`,
-      failure_reason: outcome.failureReason,
-      ...(outcome.captured ? { amount: outcome.captured.amount, currency: outcome.captured.currency } : {}),
-    })
-    .where('order_id', '=', outcome.orderId)
-    .where('kind', '=', 'charge')
-    .where('provider_session_id', '=', outcome.sessionId)
-    .where('status', '<>', 'succeeded')
-    .execute();
+  const { orderId, sessionId, status, failureReason, captured } = outcome;
+  if (captured) await chargeCaptured.affected(db, { orderId, sessionId, status, failureReason, ...captured });
+  else await chargeOutcome.affected(db, { orderId, sessionId, status, failureReason });
 }
+
+const cancelCharge = compiledQuery((db, slot: SlotOf<{ orderId: string; sessionId: string }>) =>
+  db
+    .updateTable('payments')
+    .set({ status: 'cancelled', failure_reason: 'session closed', updated_at: sql`now()` })
+    .where('order_id', '=', slot('orderId'))
+    .where('provider_session_id', '=', slot('sessionId'))
+    .where('status', '=', 'pending'),
+);
 
 /** The session was closed unpaid: its pending charge will never be taken. */
 export async function cancelPendingCharge(db: Kysely<Database>, orderId: string, sessionId: string): Promise<void> {
-  await db
-    .updateTable('payments')
-    .set({ status: 'cancelled', failure_reason: 'session closed', updated_at: sql`now()` })
-    .where('order_id', '=', orderId)
-    .where('provider_session_id', '=', sessionId)
-    .where('status', '=', 'pending')
-    .execute();
+  await cancelCharge.affected(db, { orderId, sessionId });
 }
 
 export interface ProviderRefund extends OrderScope {
@@ -173,27 +190,38 @@ export async function insertManualRefund(
     .execute();
 }
 
+type InvoicePayment = {
+  tenantId: string;
+  orderId: string;
+  reference: string;
+  amount: number;
+  currency: string;
+  idempotencyKey: string;
+};
+const invoicePayment = compiledQuery((db, slot: SlotOf<InvoicePayment & { id: string }>) =>
+  db
+    .insertInto('payments')
+    .values({
+      id: slot('id'),
+      tenant_id: slot('tenantId'),
+      order_id: slot('orderId'),
+      kind: 'charge',
+      provider: 'invoice',
+      provider_payment_id: slot('reference'),
+      amount: slot('amount'),
+      currency: slot('currency'),
+      status: 'succeeded',
+      idempotency_key: slot('idempotencyKey'),
+    })
+    .onConflict((oc) => oc.column('idempotency_key').doNothing()),
+);
+
 /** A payment against an invoice, booked as a succeeded charge with the payer's reference. */
 export async function insertInvoicePayment(
   db: Kysely<Database>,
   payment: OrderScope & { reference: string; amount: number; currency: string; idempotencyKey: string },
 ): Promise<void> {
-  await db
-    .insertInto('payments')
-    .values({
-      id: crypto.randomUUID(),
-      tenant_id: payment.tenantId,
-      order_id: payment.orderId,
-      kind: 'charge',
-      provider: 'invoice',
-      provider_payment_id: payment.reference,
-      amount: payment.amount,
-      currency: payment.currency,
-      status: 'succeeded',
-      idempotency_key: payment.idempotencyKey,
-    })
-    .onConflict((oc) => oc.column('idempotency_key').doNothing())
-    .execute();
+  await invoicePayment.affected(db, { ...payment, id: crypto.randomUUID() });
 }
 
 export interface Prepayment {

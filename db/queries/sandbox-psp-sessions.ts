@@ -1,18 +1,66 @@
 import { type Insertable, type Kysely, sql } from 'kysely';
+import { compiledQuery, type SlotOf } from '../compiled-query';
 import type { Database, SandboxPspSessionsTable } from '../schema';
 
 // The sandbox provider's own records: its sessions, the cards it keeps, its refunds.
 
 export type NewSandboxSession = Insertable<SandboxPspSessionsTable>;
 
+/** A new session as the provider writes it: every column but the ones left to their defaults. */
+type SessionRow = Required<Omit<NewSandboxSession, 'refunded_amount' | 'created_at' | 'updated_at'>>;
+
+// Built once (db/compiled-query.ts): every card payment opens a session and sends a webhook about it.
+const insertSession = compiledQuery((db, slot: SlotOf<SessionRow>) =>
+  db
+    .insertInto('sandbox_psp_sessions')
+    .values({
+      id: slot('id'),
+      page_token: slot('page_token'),
+      form_token: slot('form_token'),
+      tenant_id: slot('tenant_id'),
+      reference: slot('reference'),
+      amount: slot('amount'),
+      currency: slot('currency'),
+      description: slot('description'),
+      status: slot('status'),
+      webhook_url: slot('webhook_url'),
+      complete_url: slot('complete_url'),
+      cancel_url: slot('cancel_url'),
+      card_saving: slot('card_saving'),
+    })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .returning('id'),
+);
+
+const sessionReference = compiledQuery((db, slot: SlotOf<{ sessionId: string }>) =>
+  db
+    .selectFrom('sandbox_psp_sessions')
+    .select(['id', 'reference', 'amount', 'currency'])
+    .where('id', '=', slot('sessionId')),
+);
+
 /** Stores a session unless one with its id exists (a retried create); true when this call stored it. */
 export async function insertSandboxSession(db: Kysely<Database>, session: NewSandboxSession): Promise<boolean> {
-  const created = await db
-    .insertInto('sandbox_psp_sessions')
-    .values(session)
-    .onConflict((oc) => oc.column('id').doNothing())
-    .returning('id')
-    .executeTakeFirst();
+  const { description, refunded_amount, created_at, updated_at } = session;
+  // The built statement writes a description and leaves the counters and times to their defaults, as the provider's
+  // sessions do; a session given otherwise is written as given.
+  if (description === undefined || [refunded_amount, created_at, updated_at].some((v) => v !== undefined)) {
+    const created = await db
+      .insertInto('sandbox_psp_sessions')
+      .values(session)
+      .onConflict((oc) => oc.column('id').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    return created !== undefined;
+  }
+  const created = await insertSession.first(db, {
+    ...session,
+    description,
+    // These columns default to null: leaving one out wrote null too.
+    complete_url: session.complete_url ?? null,
+    cancel_url: session.cancel_url ?? null,
+    card_saving: session.card_saving ?? null,
+  });
   return created !== undefined;
 }
 
@@ -38,11 +86,9 @@ export async function loadSandboxSessionState(db: Kysely<Database>, tenantId: st
 
 /** What a webhook about the session tells the merchant (any tenant: the session id is unique). */
 export async function loadSandboxSessionReference(db: Kysely<Database>, sessionId: string) {
-  return db
-    .selectFrom('sandbox_psp_sessions')
-    .select(['id', 'reference', 'amount', 'currency'])
-    .where('id', '=', sessionId)
-    .executeTakeFirstOrThrow();
+  const session = await sessionReference.first(db, { sessionId });
+  if (!session) throw new Error(`loadSandboxSessionReference: no session ${sessionId}`);
+  return session;
 }
 
 /** Closes the session for payment unless it is paid (one statement: a racing payment is never lost). */

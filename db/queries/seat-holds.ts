@@ -1,8 +1,34 @@
 import { type Kysely, sql } from 'kysely';
 import type { BusinessError } from '../../domain/business-error';
 import type { DraftHold } from '../../domain/order-draft';
+import { compiledQuery, type SlotOf } from '../compiled-query';
 import type { Database } from '../schema';
 import { batchesOf } from './batches';
+
+// Built once (db/compiled-query.ts): every order takes its seats through them.
+type OccurrenceHold = { tenantId: string; occurrenceId: string; quantity: number };
+const takeOccurrenceSeats = compiledQuery((db, slot: SlotOf<OccurrenceHold>) =>
+  db
+    .updateTable('occurrences')
+    .set({ seats_taken: sql`seats_taken + ${slot('quantity')}`, updated_at: sql`now()` })
+    .where('tenant_id', '=', slot('tenantId'))
+    .where('id', '=', slot('occurrenceId'))
+    .where('status', '=', 'scheduled')
+    .where(sql<boolean>`seats_taken + ${slot('quantity')} <= capacity`)
+    .returning('id'),
+);
+
+type DateHold = { tenantId: string; productId: string; date: string; quantity: number };
+const takeDateSeats = compiledQuery((db, slot: SlotOf<DateHold>) =>
+  db
+    .updateTable('product_date_inventory')
+    .set({ seats_taken: sql`seats_taken + ${slot('quantity')}` })
+    .where('tenant_id', '=', slot('tenantId'))
+    .where('product_id', '=', slot('productId'))
+    .where('date', '=', slot('date'))
+    .where(sql<boolean>`seats_taken + ${slot('quantity')} <= capacity`)
+    .returning('product_id'),
+);
 
 /**
  * Takes seats inside the caller's transaction with one conditional UPDATE per target: the row
@@ -33,15 +59,8 @@ export async function holdSeats(
   const errors: BusinessError[] = [];
   for (const hold of inSeatLockOrder(holds, (h) => [h.occurrenceId, h.productId, h.inventoryDate])) {
     if (hold.occurrenceId) {
-      const taken = await trx
-        .updateTable('occurrences')
-        .set({ seats_taken: sql`seats_taken + ${hold.quantity}`, updated_at: sql`now()` })
-        .where('tenant_id', '=', tenantId)
-        .where('id', '=', hold.occurrenceId)
-        .where('status', '=', 'scheduled')
-        .where(sql<boolean>`seats_taken + ${hold.quantity} <= capacity`)
-        .returning('id')
-        .executeTakeFirst();
+      const { occurrenceId, quantity } = hold;
+      const taken = await takeOccurrenceSeats.first(trx, { tenantId, occurrenceId, quantity });
       if (!taken) {
         errors.push({
           code: 'occurrence_full',
@@ -55,15 +74,8 @@ export async function holdSeats(
         SELECT tenant_id, id, ${hold.inventoryDate}::date, daily_capacity FROM products
         WHERE tenant_id = ${tenantId} AND id = ${hold.productId} AND daily_capacity IS NOT NULL
         ON CONFLICT (product_id, date) DO NOTHING`.execute(trx);
-      const taken = await trx
-        .updateTable('product_date_inventory')
-        .set({ seats_taken: sql`seats_taken + ${hold.quantity}` })
-        .where('tenant_id', '=', tenantId)
-        .where('product_id', '=', hold.productId)
-        .where('date', '=', hold.inventoryDate)
-        .where(sql<boolean>`seats_taken + ${hold.quantity} <= capacity`)
-        .returning('product_id')
-        .executeTakeFirst();
+      const { productId, inventoryDate: date, quantity } = hold;
+      const taken = await takeDateSeats.first(trx, { tenantId, productId, date, quantity });
       if (!taken) {
         errors.push({
           code: 'product_sold_out_for_date',

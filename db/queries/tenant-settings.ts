@@ -1,31 +1,42 @@
 import type { Kysely } from 'kysely';
+import { compiledQuery, type SlotOf } from '../compiled-query';
 import type { Database, Tenant } from '../schema';
 
 // Single tenant settings the worker's services read: each a small lookup by tenant id.
+
+type ByTenant = { tenantId: string };
+
+const tenantPaymentProvider = compiledQuery((db, slot: SlotOf<ByTenant>) =>
+  db.selectFrom('tenants').select('payment_provider').where('id', '=', slot('tenantId')),
+);
 
 export async function findTenantPaymentProvider(
   db: Kysely<Database>,
   tenantId: string,
 ): Promise<Tenant['payment_provider'] | undefined> {
-  const tenant = await db
-    .selectFrom('tenants')
-    .select('payment_provider')
-    .where('id', '=', tenantId)
-    .executeTakeFirst();
+  const tenant = await tenantPaymentProvider.first(db, { tenantId });
   return tenant?.payment_provider;
 }
 
+const tenantSlug = compiledQuery((db, slot: SlotOf<ByTenant>) =>
+  db.selectFrom('tenants').select('slug').where('id', '=', slot('tenantId')),
+);
+
 export async function findTenantSlug(db: Kysely<Database>, tenantId: string): Promise<string | undefined> {
-  const tenant = await db.selectFrom('tenants').select('slug').where('id', '=', tenantId).executeTakeFirst();
+  const tenant = await tenantSlug.first(db, { tenantId });
   return tenant?.slug;
 }
+
+const tenantSender = compiledQuery((db, slot: SlotOf<ByTenant>) =>
+  db.selectFrom('tenants').select(['name', 'email_from']).where('id', '=', slot('tenantId')),
+);
 
 /** The tenant's name and sender address, for the From header of its mail. */
 export async function findTenantSender(
   db: Kysely<Database>,
   tenantId: string,
 ): Promise<Pick<Tenant, 'name' | 'email_from'> | undefined> {
-  return db.selectFrom('tenants').select(['name', 'email_from']).where('id', '=', tenantId).executeTakeFirst();
+  return tenantSender.first(db, { tenantId });
 }
 
 export async function loadLatePaymentPolicy(

@@ -100,8 +100,8 @@ export function administrateRoutes(callApi: CallApi) {
 
     // Administrate drops events and items it does not know without a word; we refuse them, so a
     // delegate is never left without the seat the client thinks it booked.
-    const { db } = c.var.deps;
-    const { tenantId } = c.var.auth;
+    const { db } = c.get('deps');
+    const { tenantId } = c.get('auth');
     const wanted = platformIdsOf(body);
     const events = await resolve(
       wanted.events,

@@ -39,7 +39,7 @@ async function relayProblem(c: Context<AppEnv>, response: Response) {
 async function coursedateOf(c: Context<AppEnv>, order: OurOrder & { lines: { occurrence_id: string | null }[] }) {
   const occurrenceId = order.lines.find((line) => line.occurrence_id)?.occurrence_id;
   if (!occurrenceId) return '';
-  const occurrence = await getOccurrence(c.var.deps.db, c.var.auth.tenantId, occurrenceId);
+  const occurrence = await getOccurrence(c.get('deps').db, c.get('auth').tenantId, occurrenceId);
   return occurrence?.external_id ?? occurrenceId;
 }
 
@@ -73,8 +73,8 @@ export function courseBookingRoutes(callApi: CallApi) {
 
     // Their ids → ours. Our own UUIDs are taken as they are (a tenant without external ids); an id
     // that is neither is answered here, as the order's rules would answer an unknown one.
-    const { db } = c.var.deps;
-    const { tenantId } = c.var.auth;
+    const { db } = c.get('deps');
+    const { tenantId } = c.get('auth');
     const wanted = platformIdsOf(body);
     const occurrence = await findOccurrenceByExternalId(db, tenantId, wanted.coursedateId);
     const occurrenceId = occurrence?.id ?? (isUuid(wanted.coursedateId) ? wanted.coursedateId : undefined);

@@ -86,8 +86,8 @@ function couponFailure(c: Context<AppEnv>, failure: Extract<SplitCoupons, { ok: 
 
 /** Their rows → our lines: ids they know (external ids) or ours; an unknown id is answered as /v1 would. */
 async function toLines(c: Context<AppEnv>, rows: FacilityRow[]): Promise<Mapped<OrderLineRequest[]>> {
-  const { db } = c.var.deps;
-  const { tenantId } = c.var.auth;
+  const { db } = c.get('deps');
+  const { tenantId } = c.get('auth');
   const lines: OrderLineRequest[] = [];
   for (const [index, row] of rows.entries()) {
     const quantity = rowQuantity(row);
@@ -148,7 +148,7 @@ async function bookerOf(c: Context<AppEnv>, callApi: CallApi, params: Map<string
 /** Orders as their `<order>` elements: each read whole (notes, coupons) and its products by their ids. */
 async function facilityOrders(c: Context<AppEnv>, orders: OurOrderDetails[]): Promise<XmlElement[]> {
   const productIds = orders.flatMap((order) => order.lines.map((line) => line.product_id));
-  const known = await productExternalIds(c.var.deps.db, c.var.auth.tenantId, productIds);
+  const known = await productExternalIds(c.get('deps').db, c.get('auth').tenantId, productIds);
   return orders.map((order) => toFacilityOrder(order, known));
 }
 

@@ -38,8 +38,8 @@ export async function resolveAccount(
   accountId: string | null | undefined,
   email: string | null | undefined,
 ): Promise<Resolved<Account>> {
-  const { db } = c.var.deps;
-  const { tenantId } = c.var.auth;
+  const { db } = c.get('deps');
+  const { tenantId } = c.get('auth');
   const bodyEmail = email?.trim() || undefined;
   if (!accountId) {
     const [customer] = bodyEmail ? await listCustomers(db, tenantId, { email: bodyEmail, limit: 1 }) : [];
@@ -77,8 +77,8 @@ export async function resolvePeriod(
   productCode: string,
   periodId: string,
 ): Promise<Resolved<Period> | { ok: false; relay: Response }> {
-  const { db } = c.var.deps;
-  const { tenantId } = c.var.auth;
+  const { db } = c.get('deps');
+  const { tenantId } = c.get('auth');
   const productId =
     (await findProductByExternalId(db, tenantId, productCode)) ?? (isUuid(productCode) ? productCode : undefined);
   if (!productId) return notFound('product_not_found', `No product with the code ${productCode}`, 'product_code');
@@ -107,7 +107,7 @@ export async function resolvePaymentProfile(
   profileId: string,
 ): Promise<Resolved<string>> {
   const card = customerId
-    ? await findUsableSavedCard(c.var.deps.db, c.var.auth.tenantId, customerId, profileId)
+    ? await findUsableSavedCard(c.get('deps').db, c.get('auth').tenantId, customerId, profileId)
     : undefined;
   if (!card)
     return notFound(

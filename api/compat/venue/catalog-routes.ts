@@ -75,7 +75,7 @@ export function addCatalogRoutes(routes: Hono<AppEnv>, callApi: CallApi, auth: M
     if (productType && !PRODUCT_TYPES.has(productType)) return c.json([], 200);
     const listed = await listProducts(c, callApi, productType ? { type: productType } : {});
     if (!listed.ok) return relayProblem(c, listed.response);
-    const pricesIncludeVat = await tenantPricesIncludeVat(c.var.deps.db, c.var.auth.tenantId);
+    const pricesIncludeVat = await tenantPricesIncludeVat(c.get('deps').db, c.get('auth').tenantId);
     return c.json(
       listed.products.map((p) => toVenueProduct(p, pricesIncludeVat)),
       200,
@@ -97,7 +97,7 @@ export function addCatalogRoutes(routes: Hono<AppEnv>, callApi: CallApi, auth: M
       product = all.products.find((p) => p.id === id);
     }
     if (!product) return refuse(c, 404, 'not_found', `Unknown product ${id}`);
-    const pricesIncludeVat = await tenantPricesIncludeVat(c.var.deps.db, c.var.auth.tenantId);
+    const pricesIncludeVat = await tenantPricesIncludeVat(c.get('deps').db, c.get('auth').tenantId);
     return c.json(toVenueProduct(product, pricesIncludeVat), 200);
   };
   routes.get('/catalog/product', auth, (c) => oneProduct(c, c.req.query('id')));

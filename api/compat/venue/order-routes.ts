@@ -36,8 +36,8 @@ type Resolution = { ok: true; target: ResolvedTarget } | { ok: false; code: stri
  * on its own it is a product. A `date` equal to the event's day is redundant and left out.
  */
 async function resolveLine(c: Context<AppEnv>, line: VenueOrderLine, index: number): Promise<Resolution> {
-  const { db } = c.var.deps;
-  const { tenantId } = c.var.auth;
+  const { db } = c.get('deps');
+  const { tenantId } = c.get('auth');
   const field = `orderLines.${index}`;
   const productOf = async (id: string) =>
     (await findProductByExternalId(db, tenantId, id)) ?? (isUuid(id) ? id : undefined);
