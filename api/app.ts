@@ -1,11 +1,9 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
 import type { Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
-import { secureHeaders } from 'hono/secure-headers';
 import { httpInstrumentationMiddleware } from '@hono/otel';
 import { activeTraceId, tracingEnabled } from '../runtime/tracing';
 import type { AppDeps, AppEnv } from './app-env';
@@ -16,6 +14,7 @@ import { answerProblem, dependencyUnavailable, failedDependency } from './outage
 import { ApiProblem, problems } from './problem';
 import { requestDeadline } from './request-deadline';
 import { rejectControlCharacters } from './request-rules';
+import { requestBodyLimit } from './body-limit';
 import { compatAdapterOf, compatAdapters } from './compat/adapters';
 import { compatDocument } from './compat/compat-document';
 import { catalogRoutes } from './routes/catalog';
@@ -76,20 +75,9 @@ export function createApp(deps: AppDeps): App {
       'request',
     );
   });
-  // Every answer carries the usual security headers. No page of ours may be framed (clickjacking
-  // of the payment page's buttons); pages that need a stricter policy set their own
-  // Content-Security-Policy, which is kept (overwrite: false). The global policy sets nothing
-  // else, so Swagger UI's scripts and styles from its CDN still load on /docs.
-  app.use(
-    secureHeaders({
-      xFrameOptions: 'DENY',
-      contentSecurityPolicy: { frameAncestors: ["'none'"] },
-      overwrite: false,
-    }),
-  );
+  // The security headers every answer carries are set by the server under the app (api/serve-api.ts).
   app.use(rejectControlCharacters);
-  // Inside secureHeaders (its headers reach a timeout answer too), outside auth (whose key lookup
-  // queries the database): every request answers within the deadline.
+  // Outside auth (whose key lookup queries the database): every request answers within the deadline.
   app.use(requestDeadline(deps));
   app.use(
     methodNotAllowed({
@@ -104,11 +92,8 @@ export function createApp(deps: AppDeps): App {
     }),
   );
   app.use(
-    bodyLimit({
-      maxSize: limit,
-      onError: () => {
-        throw problems.payloadTooLarge(limit);
-      },
+    requestBodyLimit(limit, () => {
+      throw problems.payloadTooLarge(limit);
     }),
   );
   app.use('/v1/*', async (c, next) => {

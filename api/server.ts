@@ -1,4 +1,4 @@
-import { serve } from '@hono/node-server';
+import { serveApi } from './serve-api';
 import { startSandboxWebhookDelivery } from '../payments/sandbox-webhook-queue';
 import { createDb } from '../db/database';
 import { createOrderStatusListener } from '../db/order-status-listener';
@@ -44,9 +44,8 @@ async function main(): Promise<void> {
   if (config.MAIL_SINK_DIR && !config.DEV_ROUTES) {
     logger.info('MAIL_SINK_DIR is set but DEV_ROUTES is off: /dev/mail is not mounted');
   }
-  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: '0.0.0.0' }, (info) => {
-    logger.info({ port: info.port }, 'api listening');
-  });
+  const server = await serveApi(app, { port: config.PORT, hostname: '0.0.0.0' });
+  logger.info({ port: config.PORT }, 'api listening');
   // The sandbox provider lives in this process: its webhooks are retried from here.
   const sandboxWebhooks = startSandboxWebhookDelivery(db, { logger: logger.child({ component: 'sandbox-webhooks' }) });
   let stopping = false;

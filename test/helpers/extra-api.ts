@@ -1,4 +1,4 @@
-import { serve } from '@hono/node-server';
+import { serveApi } from '../../api/serve-api';
 import { createApp } from '../../api/app';
 import { findFreePort } from '../../runtime/free-port';
 import { createLogger } from '../../runtime/logger';
@@ -28,8 +28,7 @@ export async function startExtraApi(
     preliminaryWindowOverrideMs: options.preliminaryWindowMs,
     approvalWindowOverrideMs: options.approvalWindowMs,
   });
-  const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const server = await serveApi(app, { port, hostname: '127.0.0.1' });
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { serve } from '@hono/node-server';
+import { serveApi } from '../../api/serve-api';
 import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -108,8 +108,7 @@ export async function startTestStack(
     workerPollMaxAgeMs: options.workerPollMaxAgeMs,
     orderAdmission: options.orderAdmission,
   });
-  const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const server = await serveApi(app, { port, hostname: '127.0.0.1' });
   // As in api/server.ts: the sandbox provider's webhook delivery loop runs beside the API.
   const sandboxWebhooks = startSandboxWebhookDelivery(database.db, { logger });
   void (server.address() as AddressInfo);
