@@ -35,8 +35,12 @@ export async function serveApi(app: App, options: { port: number; hostname: stri
     })) as typeof createServer;
   const server = serve({ fetch: app.fetch, ...options, createServer: withHeaders }) as Server;
   await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
     server.once('error', reject);
+    server.once('listening', () => {
+      // A later error is the server's to report, not this promise's to swallow.
+      server.off('error', reject);
+      resolve();
+    });
   });
   return server;
 }
