@@ -1,4 +1,4 @@
-import { type Compilable, type CompiledQuery, createQueryId, type Kysely } from 'kysely';
+import { type Compilable, type CompiledQuery, createQueryId, type Kysely, NoResultError, type QueryNode } from 'kysely';
 import type { Database } from './schema';
 
 /** Stands for a value in a query built once: an object no real value can be, found again among the parameters. */
@@ -60,6 +60,12 @@ export function compiledQuery<P extends Record<string, unknown>, R>(
     /** The first row, or undefined. */
     async first(db: Kysely<Database>, values: P): Promise<R | undefined> {
       return (await run(db, values)).rows[0];
+    },
+    /** The first row; NoResultError when there is none, as kysely's executeTakeFirstOrThrow. */
+    async one(db: Kysely<Database>, values: P): Promise<R> {
+      const row = (await run(db, values)).rows[0];
+      if (row === undefined) throw new NoResultError(template!.compiled.query as QueryNode);
+      return row;
     },
     /** How many rows an insert, update or delete wrote. */
     async affected(db: Kysely<Database>, values: P): Promise<number> {

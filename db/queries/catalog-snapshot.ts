@@ -80,14 +80,13 @@ export async function loadCatalogSnapshot(
 
   const campaignCodes = campaignCodesToLoad(request);
   const [tenant, occurrences, campaignRows, voucher] = await Promise.all([
-    tenantSnapshot.first(db, { tenantId }),
+    tenantSnapshot.one(db, { tenantId }),
     occurrenceIds.size ? occurrencesByIds.all(db, { tenantId, ids: [...occurrenceIds] }) : Promise.resolve([]),
     campaignCodes.length > 0 ? campaignsByCodes.all(db, { tenantId, codes: campaignCodes }) : Promise.resolve([]),
     request.voucher_code
       ? voucherByCode.first(db, { tenantId, code: request.voucher_code.trim().toUpperCase() })
       : Promise.resolve(undefined),
   ]);
-  if (!tenant) throw new Error(`loadCatalogSnapshot: no tenant ${tenantId}`);
   const { now, exchange_rates: rates } = tenant;
   for (const occurrence of occurrences) productIds.add(occurrence.product_id);
   if (changingOrderId) {

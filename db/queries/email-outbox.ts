@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
 import { compiledQuery, type SlotOf } from '../compiled-query';
 import type { Database, EmailOutboxTable } from '../schema';
 
@@ -23,25 +23,45 @@ export interface NewOutboxRow {
 // The conflict target is the expression index email_outbox_once_key.
 const onceKey = sql`order_id, kind, lower(recipient)`;
 
-// Spelled out as a mapped type: compiledQuery's values are a Record, which an interface is not.
-type OutboxValues = { [K in keyof NewOutboxRow]: NewOutboxRow[K] } & { id: string };
-const insertOneOutboxRow = compiledQuery((db, slot: SlotOf<OutboxValues>) =>
-  db
+const OUTBOX_COLUMNS = [
+  'id',
+  'tenant_id',
+  'order_id',
+  'kind',
+  'recipient',
+  'subject',
+  'html',
+  'text',
+  'message_id',
+  'attachment_invoice_id',
+] as const;
+type OutboxColumns = { [C in (typeof OUTBOX_COLUMNS)[number]]: string | null } & { id: string };
+
+function toColumns(row: NewOutboxRow): OutboxColumns {
+  return {
+    id: randomUUID(),
+    tenant_id: row.tenantId,
+    order_id: row.orderId,
+    kind: row.kind,
+    recipient: row.recipient,
+    subject: row.subject,
+    html: row.html,
+    text: row.text,
+    message_id: row.messageId,
+    attachment_invoice_id: row.attachmentInvoiceId,
+  };
+}
+
+function insertRows(db: Kysely<Database>, rows: OutboxColumns | OutboxColumns[]) {
+  return db
     .insertInto('email_outbox')
-    .values({
-      id: slot('id'),
-      tenant_id: slot('tenantId'),
-      order_id: slot('orderId'),
-      kind: slot('kind'),
-      recipient: slot('recipient'),
-      subject: slot('subject'),
-      html: slot('html'),
-      text: slot('text'),
-      message_id: slot('messageId'),
-      attachment_invoice_id: slot('attachmentInvoiceId'),
-    })
+    .values(rows as Insertable<EmailOutboxTable>)
     .onConflict((oc) => oc.expression(onceKey).doNothing())
-    .returning(['id', 'order_id', 'kind', 'recipient']),
+    .returning(['id', 'order_id', 'kind', 'recipient']);
+}
+
+const insertOneRow = compiledQuery((db, slot: SlotOf<OutboxColumns>) =>
+  insertRows(db, Object.fromEntries(OUTBOX_COLUMNS.map((column) => [column, slot(column)])) as OutboxColumns),
 );
 
 /**
@@ -53,26 +73,8 @@ export async function insertOutboxRows(
   rows: readonly NewOutboxRow[],
 ): Promise<Pick<OutboxRow, 'id' | 'order_id' | 'kind' | 'recipient'>[]> {
   // Most order mails go to one recipient: that statement is built once; a longer list's text varies with its length.
-  if (rows.length === 1) return insertOneOutboxRow.all(db, { ...rows[0]!, id: randomUUID() });
-  return db
-    .insertInto('email_outbox')
-    .values(
-      rows.map((row) => ({
-        id: randomUUID(),
-        tenant_id: row.tenantId,
-        order_id: row.orderId,
-        kind: row.kind,
-        recipient: row.recipient,
-        subject: row.subject,
-        html: row.html,
-        text: row.text,
-        message_id: row.messageId,
-        attachment_invoice_id: row.attachmentInvoiceId,
-      })),
-    )
-    .onConflict((oc) => oc.expression(onceKey).doNothing())
-    .returning(['id', 'order_id', 'kind', 'recipient'])
-    .execute();
+  if (rows.length === 1) return insertOneRow.all(db, toColumns(rows[0]!));
+  return insertRows(db, rows.map(toColumns)).execute();
 }
 
 /** The outbox rows of these orders and kinds (to find the ids of what was just queued). */

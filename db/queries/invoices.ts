@@ -226,8 +226,7 @@ const sellerDetails = compiledQuery((db, slot: SlotOf<{ tenantId: string }>) =>
 
 /** Reads the tenant's seller details for a document being issued (inside its transaction). */
 export async function loadSellerSnapshot(db: Kysely<Database>, tenantId: string): Promise<SellerSnapshot> {
-  const t = await sellerDetails.first(db, { tenantId });
-  if (!t) throw new Error(`loadSellerSnapshot: tenant ${tenantId} not found`);
+  const t = await sellerDetails.one(db, { tenantId });
   return {
     name: t.name,
     id: t.slug,

@@ -22,8 +22,7 @@ export async function loadInvoiceSchedule(
   trx: Kysely<Database>,
   tenantId: string,
 ): Promise<Pick<Tenant, 'invoice_due_days' | 'invoice_reminder_interval_days'>> {
-  const schedule = await invoiceSchedule.first(trx, { tenantId });
-  if (!schedule) throw new Error(`loadInvoiceSchedule: tenant ${tenantId} not found`);
+  const schedule = await invoiceSchedule.one(trx, { tenantId });
   return schedule;
 }
 
@@ -118,8 +117,7 @@ export async function insertOrderDocument(
   input: OrderScope & { kind: OrderDocumentKind; dueAt: Date | null },
 ): Promise<{ invoiceId: string; documentNumber: string }> {
   const { tenantId, orderId } = input;
-  const order = await documentOrder.first(trx, { tenantId, orderId });
-  if (!order) throw new Error(`insertOrderDocument: order ${orderId} of tenant ${tenantId} not found`);
+  const order = await documentOrder.one(trx, { tenantId, orderId });
   const lines = await documentLines.all(trx, { orderId });
   const seller = await loadSellerSnapshot(trx, tenantId);
   // The series' counter row is one for all of the tenant's documents: taken after the reads, so it stays locked for

@@ -55,8 +55,7 @@ export async function loadOrderLedger(
   db: Kysely<Database>,
   orderId: string,
 ): Promise<OrderLedger & { currency: string }> {
-  const row = await orderLedger.first(db, { orderId });
-  if (!row) throw new Error(`loadOrderLedger: no order ${orderId}`);
+  const row = await orderLedger.one(db, { orderId });
   return { ...ledgerFromColumns(row), currency: row.currency };
 }
 

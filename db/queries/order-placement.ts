@@ -47,79 +47,51 @@ function placedStatus(order: PlacedOrder) {
 }
 
 /** The order row's columns as placement writes them: every one of them, always (null included). */
-type PlacedOrderRow = Required<
-  Pick<
-    NewOrder,
-    | 'id'
-    | 'tenant_id'
-    | 'number'
-    | 'workflow_id'
-    | 'status'
-    | 'approval_until'
-    | 'payment_method'
-    | 'customer_id'
-    | 'booker'
-    | 'booker_email'
-    | 'company'
-    | 'invoice_details'
-    | 'delivery_details'
-    | 'external_id'
-    | 'external_contact_id'
-    | 'external_company_id'
-    | 'origin'
-    | 'notes'
-    | 'client'
-    | 'config'
-    | 'payment_complete_url'
-    | 'payment_cancel_url'
-    | keyof ReturnType<typeof pricedOrderColumns>
-    | 'preliminary_until'
-    | 'request'
-  >
->;
+const PLACED_ORDER_COLUMNS = [
+  'id',
+  'tenant_id',
+  'number',
+  'workflow_id',
+  'status',
+  'approval_until',
+  'payment_method',
+  'customer_id',
+  'booker',
+  'booker_email',
+  'company',
+  'invoice_details',
+  'delivery_details',
+  'external_id',
+  'external_contact_id',
+  'external_company_id',
+  'origin',
+  'notes',
+  'client',
+  'config',
+  'payment_complete_url',
+  'payment_cancel_url',
+  'currency',
+  'exchange_rate',
+  'campaign_code',
+  'campaign_codes',
+  'discount_breakdown',
+  'voucher_code',
+  'voucher_applied',
+  'total_before_discounts',
+  'total_discounts',
+  'total_excl_vat',
+  'total_vat',
+  'total_incl_vat',
+  'vat_summary',
+  'preliminary_until',
+  'request',
+] as const;
+type PlacedOrderRow = Required<Pick<NewOrder, (typeof PLACED_ORDER_COLUMNS)[number]>>;
 
 const insertOrderRow = compiledQuery((db, slot: SlotOf<PlacedOrderRow>) =>
   db
     .insertInto('orders')
-    .values({
-      id: slot('id'),
-      tenant_id: slot('tenant_id'),
-      number: slot('number'),
-      workflow_id: slot('workflow_id'),
-      status: slot('status'),
-      approval_until: slot('approval_until'),
-      payment_method: slot('payment_method'),
-      customer_id: slot('customer_id'),
-      booker: slot('booker'),
-      booker_email: slot('booker_email'),
-      company: slot('company'),
-      invoice_details: slot('invoice_details'),
-      delivery_details: slot('delivery_details'),
-      external_id: slot('external_id'),
-      external_contact_id: slot('external_contact_id'),
-      external_company_id: slot('external_company_id'),
-      origin: slot('origin'),
-      notes: slot('notes'),
-      client: slot('client'),
-      config: slot('config'),
-      payment_complete_url: slot('payment_complete_url'),
-      payment_cancel_url: slot('payment_cancel_url'),
-      currency: slot('currency'),
-      exchange_rate: slot('exchange_rate'),
-      campaign_code: slot('campaign_code'),
-      campaign_codes: slot('campaign_codes'),
-      discount_breakdown: slot('discount_breakdown'),
-      voucher_code: slot('voucher_code'),
-      voucher_applied: slot('voucher_applied'),
-      total_before_discounts: slot('total_before_discounts'),
-      total_discounts: slot('total_discounts'),
-      total_excl_vat: slot('total_excl_vat'),
-      total_vat: slot('total_vat'),
-      total_incl_vat: slot('total_incl_vat'),
-      vat_summary: slot('vat_summary'),
-      preliminary_until: slot('preliminary_until'),
-      request: slot('request'),
-    })
+    .values(Object.fromEntries(PLACED_ORDER_COLUMNS.map((column) => [column, slot(column)])) as PlacedOrderRow)
     .onConflict((oc) => oc.column('id').doNothing())
     .returning('id'),
 );

@@ -67,8 +67,7 @@ const orderForPaymentSession = compiledQuery((db, slot: SlotOf<ScopeValues & { i
  * with the session an earlier try of the same attempt opened (`idempotencyKey`), if any.
  */
 export async function loadOrderForPaymentSession(db: Kysely<Database>, scope: OrderScope, idempotencyKey: string) {
-  const row = await orderForPaymentSession.first(db, { ...scope, idempotencyKey });
-  if (!row) throw new Error(`loadOrderForPaymentSession: no order ${scope.orderId} of tenant ${scope.tenantId}`);
+  const row = await orderForPaymentSession.one(db, { ...scope, idempotencyKey });
   const { captured, refunded, total_incl_vat, credited, ...order } = row;
   return { ...order, ledger: ledgerFromColumns({ captured, refunded, total_incl_vat, credited }) };
 }
@@ -99,8 +98,7 @@ const orderPaymentState = compiledQuery((db, slot: SlotOf<ScopeValues & { sessio
  * that session asked for), in one read.
  */
 export async function loadOrderPaymentState(db: Kysely<Database>, scope: OrderScope, sessionId: string) {
-  const row = await orderPaymentState.first(db, { ...scope, sessionId });
-  if (!row) throw new Error(`loadOrderPaymentState: no order ${scope.orderId} of tenant ${scope.tenantId}`);
+  const row = await orderPaymentState.one(db, { ...scope, sessionId });
   const { charge_amount: amount, charge_currency: currency, charge_status: status } = row;
   return {
     total_incl_vat: row.total_incl_vat,
@@ -121,8 +119,7 @@ const lockedOrderCurrency = compiledQuery((db, slot: SlotOf<{ orderId: string }>
 
 /** The order's currency, with its row locked until the transaction ends (payments are booked one at a time). */
 export async function lockOrderCurrency(trx: Kysely<Database>, orderId: string): Promise<string> {
-  const order = await lockedOrderCurrency.first(trx, { orderId });
-  if (!order) throw new Error(`lockOrderCurrency: no order ${orderId}`);
+  const order = await lockedOrderCurrency.one(trx, { orderId });
   return order.currency;
 }
 

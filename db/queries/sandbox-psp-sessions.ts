@@ -86,8 +86,7 @@ export async function loadSandboxSessionState(db: Kysely<Database>, tenantId: st
 
 /** What a webhook about the session tells the merchant (any tenant: the session id is unique). */
 export async function loadSandboxSessionReference(db: Kysely<Database>, sessionId: string) {
-  const session = await sessionReference.first(db, { sessionId });
-  if (!session) throw new Error(`loadSandboxSessionReference: no session ${sessionId}`);
+  const session = await sessionReference.one(db, { sessionId });
   return session;
 }
 

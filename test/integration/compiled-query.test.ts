@@ -1,3 +1,4 @@
+import { NoResultError } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { compiledQuery, type SlotOf } from '../../db/compiled-query';
 import { createTenant } from '../helpers/fixtures';
@@ -49,6 +50,16 @@ describe('compiledQuery', () => {
     ).rejects.toThrow('roll back');
     expect(await tenantName.first(db, { slug: other.slug, currency: 'nok' })).toEqual({ name: `Tenant ${other.slug}` });
     expect(await rename.affected(db, { id: crypto.randomUUID(), name: 'nobody' })).toBe(0);
+  });
+
+  it('one: the row, or NoResultError as executeTakeFirstOrThrow', async () => {
+    const { db } = setup.database;
+    expect(await tenantName.one(db, { slug: setup.tenant.slug, currency: 'nok' })).toEqual({
+      name: `Tenant ${setup.tenant.slug}`,
+    });
+    await expect(tenantName.one(db, { slug: setup.tenant.slug, currency: 'eur' })).rejects.toBeInstanceOf(
+      NoResultError,
+    );
   });
 
   it('refuses a builder that drops a value', async () => {
