@@ -66,6 +66,26 @@ function sendChunked(method: string, path: string, chunks: string[], extra: Reco
   });
 }
 
+/** A request with neither Content-Length nor Transfer-Encoding: in HTTP/1.1 it has no body at all. */
+function sendWithoutBody(method: string, path: string) {
+  return new Promise<Answer>((resolve, reject) => {
+    const request = http.request(new URL(path, stack.baseUrl), { method, headers: headers() }, (response) => {
+      const parts: Buffer[] = [];
+      response.on('data', (part: Buffer) => parts.push(part));
+      response.on('end', () => {
+        const text = Buffer.concat(parts).toString('utf8');
+        resolve({ status: response.statusCode ?? 0, body: text ? JSON.parse(text) : null });
+      });
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    // node would add `Content-Length: 0`; removing both headers sends neither.
+    request.removeHeader('content-length');
+    request.removeHeader('transfer-encoding');
+    request.end();
+  });
+}
+
 /** fetch with a stream body: undici sends it chunked too. */
 function fetchStreamed(method: string, path: string, text: string) {
   const body = new ReadableStream<Uint8Array>({
@@ -241,6 +261,13 @@ describe('E: a body without Content-Length is read', () => {
   it('an empty chunked body is {}, which the schema allows: the whole order is cancelled', async () => {
     const { order } = await invoicedOrder(1, 'chunked-empty');
     const response = await sendChunked('POST', `/v1/orders/${order.id}/cancel`, []);
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    expect(response.body).toMatchObject({ full: true, status: 'cancelled' });
+  });
+
+  it('a body with neither Content-Length nor Transfer-Encoding is none, read as an empty one: {}', async () => {
+    const { order } = await invoicedOrder(1, 'no-body-headers');
+    const response = await sendWithoutBody('POST', `/v1/orders/${order.id}/cancel`);
     expect(response.status, JSON.stringify(response.body)).toBe(200);
     expect(response.body).toMatchObject({ full: true, status: 'cancelled' });
   });
