@@ -50,7 +50,7 @@ export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, string>> = {
  * all from the file, with no window in which an order's upsert fails.
  */
 export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
-  const server = await spawnDevServer(options);
+  const server = await spawnStartingAgain(options);
   if (!options.dbFile) return server;
   const added = await registerMissingSearchAttributes(server.address, options.namespace ?? 'default').catch(
     async (error: unknown) => {
@@ -61,7 +61,26 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   if (added.length === 0) return server;
   options.log?.(`search attributes ${added.join(', ')} registered; starting Temporal again so every service has them`);
   await server.stop();
-  return spawnDevServer(options);
+  return spawnStartingAgain(options);
+}
+
+/** A server that exited while starting, as opposed to one that never became ready. */
+class ExitedWhileStarting extends Error {}
+
+/**
+ * The CLI picks its internal services' ports itself (free when it looks, bound a moment later), so on a busy
+ * machine another process can take one in between and the server panics while starting. That is worth a
+ * second try with newly picked ports; a server that exits the same way three times has a real problem.
+ */
+async function spawnStartingAgain(options: TemporalDevServerOptions, attempts = 3): Promise<TemporalDevServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await spawnDevServer(options);
+    } catch (error) {
+      if (!(error instanceof ExitedWhileStarting) || attempt >= attempts) throw error;
+      options.log?.(`Temporal exited while starting (attempt ${attempt} of ${attempts}); starting it again`);
+    }
+  }
 }
 
 const { IndexedValueType } = proto.temporal.api.enums.v1;
@@ -120,20 +139,28 @@ async function spawnDevServer(options: TemporalDevServerOptions): Promise<Tempor
     args.push('--dynamic-config-value', `${name}=${value}`);
   }
   const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
+  // A Go panic prints its cause first and a long stack after it: keep both ends of what it said.
+  let head = '';
+  let tail = '';
+  let total = 0;
   const collect = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-4000);
+    const text = chunk.toString();
+    total += text.length;
+    if (head.length < 3000) head += text.slice(0, 3000 - head.length);
+    tail = (tail + text).slice(-3000);
   };
+  const said = () => (total <= 3000 ? head : `${head}\n…\n${tail}`);
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
 
   const address = `127.0.0.1:${options.port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`temporal server exited (${child.exitCode}):\n${output}`);
+    if (child.exitCode !== null)
+      throw new ExitedWhileStarting(`temporal server exited (${child.exitCode}):\n${said()}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`temporal server did not become ready in 60 s:\n${output}`);
+      throw new Error(`temporal server did not become ready in 60 s:\n${said()}`);
     }
     if (await isTemporalReady(address)) break;
     await new Promise((r) => setTimeout(r, 200));

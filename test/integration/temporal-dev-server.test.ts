@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -166,4 +166,40 @@ describe('the bundled Temporal dev server', () => {
     expect(lines).toEqual([]);
     await again.stop();
   }, 180_000);
+
+  it('starts again when the server exits while starting, and says why when it keeps doing so', async () => {
+    // A stand-in CLI that panics on its first `failures` starts, as a port taken by another process would
+    // make the real one do, and is the real CLI after that.
+    const standIn = (name: string, failures: number): string => {
+      const counter = path.join(dataDir, `${name}.starts`);
+      const file = path.join(dataDir, `${name}.sh`);
+      writeFileSync(
+        file,
+        [
+          '#!/bin/sh',
+          `n=$(cat '${counter}' 2>/dev/null || echo 0); n=$((n + 1)); echo "$n" > '${counter}'`,
+          `if [ "$n" -le ${failures} ]; then echo "panic: stand-in failure $n" >&2; exit 2; fi`,
+          `exec '${cliPath()}' "$@"`,
+          '',
+        ].join('\n'),
+      );
+      chmodSync(file, 0o755);
+      return file;
+    };
+    const lines: string[] = [];
+    const server = await startTemporalDevServer({
+      cliPath: standIn('panics-once', 1),
+      port: await findFreePort(),
+      log: (l) => lines.push(l),
+    });
+    servers.push(server);
+    expect(lines).toEqual(['Temporal exited while starting (attempt 1 of 3); starting it again']);
+    const connection = await connect(server.address);
+    await connection.workflowService.getSystemInfo({});
+    await connection.close();
+    await server.stop();
+
+    const failing = startTemporalDevServer({ cliPath: standIn('always-panics', 99), port: await findFreePort() });
+    await expect(failing).rejects.toThrow(/exited \(2\):\npanic: stand-in failure 3/);
+  }, 120_000);
 });
