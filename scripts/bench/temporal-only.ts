@@ -12,7 +12,7 @@ import { Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { findFreePort, isPortOpen } from '../../runtime/free-port';
 import { resolveTemporalCli } from '../../runtime/temporal-binaries';
-import { DEV_SERVER_DYNAMIC_CONFIG } from '../../runtime/temporal-dev-server';
+import { DEV_SERVER_DYNAMIC_CONFIG, devServerEnv } from '../../runtime/temporal-dev-server';
 import { SEARCH_ATTRIBUTE_REGISTRATIONS } from '../../workflows/search-attributes';
 import { type MeasuredShape, runNoopBaseline } from './noop-baseline';
 import { CURRENT_REMOTE_SHAPE, MINIMAL_DURABLE_SHAPE, REFERENCE_SHAPE_2F583ED } from './reference-shapes';
@@ -60,7 +60,7 @@ for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_REGISTRATIONS))
 for (const [name, value] of Object.entries(DEV_SERVER_DYNAMIC_CONFIG))
   args.push('--dynamic-config-value', `${name}=${value}`);
 if (values.extra) args.push(...values.extra.split(' ').filter(Boolean));
-const child = spawn(cli, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+const child = spawn(cli, args, { stdio: ['ignore', 'inherit', 'inherit'], env: devServerEnv() });
 const address = `127.0.0.1:${port}`;
 for (;;) {
   if (await isPortOpen(port)) {

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -194,6 +194,9 @@ describe('the bundled Temporal dev server', () => {
     });
     servers.push(server);
     expect(lines).toEqual(['Temporal exited while starting (attempt 1 of 3); starting it again']);
+    // It runs with our Go runtime settings (the stand-in execs the CLI, which keeps its environment).
+    const environ = readFileSync(`/proc/${server.process.pid}/environ`, 'utf8').split('\0');
+    expect(environ).toEqual(expect.arrayContaining(['GOGC=400', 'GOMEMLIMIT=1GiB']));
     const connection = await connect(server.address);
     await connection.workflowService.getSystemInfo({});
     await connection.close();
