@@ -9,6 +9,11 @@ class Slot {
 /** Names a value the statement takes at each run; typed as the value it stands for. */
 export type SlotOf<P> = <K extends keyof P & string>(name: K) => P[K];
 
+/** A row whose every column is the slot of the same name: `values(slotsOf(slot, COLUMNS))` writes them all. */
+export function slotsOf<P, C extends keyof P & string>(slot: SlotOf<P>, columns: readonly C[]): Pick<P, C> {
+  return Object.fromEntries(columns.map((column) => [column, slot(column)])) as Pick<P, C>;
+}
+
 interface Template {
   readonly compiled: CompiledQuery;
   /** For each parameter of the compiled statement: the value's name, or null for a constant of the query. */

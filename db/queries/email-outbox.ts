@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
-import { compiledQuery, type SlotOf } from '../compiled-query';
+import { compiledQuery, type SlotOf, slotsOf } from '../compiled-query';
 import type { Database, EmailOutboxTable } from '../schema';
 
 // The e-mail outbox's rows: queued once per (order, kind, lower(recipient)), then claimed one
@@ -60,9 +60,7 @@ function insertRows(db: Kysely<Database>, rows: OutboxColumns | OutboxColumns[])
     .returning(['id', 'order_id', 'kind', 'recipient']);
 }
 
-const insertOneRow = compiledQuery((db, slot: SlotOf<OutboxColumns>) =>
-  insertRows(db, Object.fromEntries(OUTBOX_COLUMNS.map((column) => [column, slot(column)])) as OutboxColumns),
-);
+const insertOneRow = compiledQuery((db, slot: SlotOf<OutboxColumns>) => insertRows(db, slotsOf(slot, OUTBOX_COLUMNS)));
 
 /**
  * Inserts the rows; a row whose (order, kind, recipient) is already queued, in any status, is left as it is. Answers

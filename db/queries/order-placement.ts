@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { DEFAULT_ORDER_ORIGIN, type OrderRequest } from '../../domain/order-request';
 import type { OrderDraft } from '../../domain/order-draft';
-import { compiledQuery, type SlotOf } from '../compiled-query';
+import { compiledQuery, type SlotOf, slotsOf } from '../compiled-query';
 import type { Database, NewOrder, Order, PaymentMethod } from '../schema';
 import { draftCampaigns, draftDiscountBreakdown } from './order-campaign-codes';
 import type { OrderScope } from './order-scope';
@@ -91,7 +91,7 @@ type PlacedOrderRow = Required<Pick<NewOrder, (typeof PLACED_ORDER_COLUMNS)[numb
 const insertOrderRow = compiledQuery((db, slot: SlotOf<PlacedOrderRow>) =>
   db
     .insertInto('orders')
-    .values(Object.fromEntries(PLACED_ORDER_COLUMNS.map((column) => [column, slot(column)])) as PlacedOrderRow)
+    .values(slotsOf(slot, PLACED_ORDER_COLUMNS))
     .onConflict((oc) => oc.column('id').doNothing())
     .returning('id'),
 );
