@@ -277,6 +277,7 @@ async function main(): Promise<void> {
           durationS: baselineDurationS,
           warmupS: baselineWarmSeconds,
           log,
+          snapshotCpu: () => snapshotCpu(pids),
         });
         if (flags['noop-local']) {
           await waitForQuiet(pids);
@@ -289,6 +290,7 @@ async function main(): Promise<void> {
             durationS: baselineDurationS,
             warmupS: baselineWarmSeconds,
             log,
+            snapshotCpu: () => snapshotCpu(pids),
             localUpdate: true,
           });
         }
@@ -311,6 +313,7 @@ async function main(): Promise<void> {
           durationS: baselineDurationS,
           warmupS: baselineWarmSeconds,
           log,
+          snapshotCpu: () => snapshotCpu(pids),
         });
         fixedShapes.push({ label, shape, result });
       }
@@ -493,18 +496,17 @@ function mainLines(input: {
     .map(([role, s]) => `${role} ${fixed(s, 1)} s = ${fixed((1000 * s) / Math.max(1, done), 1)} ms/order`)
     .join('; ');
   out.push(`CPU (utime+stime from /proc, CLK_TCK ${clockTicks()}): ${cpuLine}`);
-  const total = Object.entries(cpu)
-    .filter(([r]) => r !== 'launcher')
-    .reduce((a, [, s]) => a + s, 0);
+  const total = stackCpuSeconds(cpu);
   out.push(
-    `CPU total ${fixed(total, 1)} s over ${fixed(seconds, 1)} s wall = ` +
+    `CPU total (the stack: every process but the bench) ${fixed(total, 1)} s over ${fixed(seconds, 1)} s wall = ` +
       `${fixed(total / seconds, 2)} cores busy (of ${os.cpus().length}); ` +
-      `${fixed((1000 * total) / Math.max(1, done), 1)} ms CPU per order`,
+      `${fixed((1000 * total) / Math.max(1, done), 1)} ms CPU per order; the bench apart ` +
+      `${fixed((1000 * (cpu.bench ?? 0)) / Math.max(1, done), 1)} ms per order`,
   );
   const [m0, m1] = input.machine;
   const wall = (m1.at - m0.at) / 1000;
   const machineBusy = m1.busySeconds - m0.busySeconds;
-  const others = Math.max(0, machineBusy - total);
+  const others = Math.max(0, machineBusy - total - (cpu.bench ?? 0));
   out.push(
     `machine: ${fixed(machineBusy / wall, 2)} cores busy in all, ` +
       `${fixed(others / wall, 2)} of them outside the stack and the bench; CPU pressure ` +
@@ -540,10 +542,11 @@ function printReport(input: {
   const [m0, m1] = input.machine;
   const wall = (m1.at - m0.at) / 1000;
   const machineBusy = m1.busySeconds - m0.busySeconds;
-  const total = Object.entries(cpu)
-    .filter(([r]) => r !== 'launcher')
-    .reduce((a, [, s]) => a + s, 0);
-  const others = Math.max(0, machineBusy - total);
+  const total = stackCpuSeconds(cpu);
+  const others = Math.max(0, machineBusy - total - (cpu.bench ?? 0));
+  const done = waiting !== undefined ? load.created : load.completed;
+  // Every process, the bench included: in a no-op baseline the bench's process is the worker and the client.
+  const orderCpuMs = (1000 * Object.values(cpu).reduce((a, s) => a + s, 0)) / Math.max(1, done);
   const out: string[] = ['', `━━ baselines (${input.what}) ━━`];
   const ratios: Record<string, number> = {};
   if (measured) {
@@ -568,6 +571,8 @@ function printReport(input: {
       `  ratio orders/s ÷ no-op workflows/s = ${fixed(ratios.throughputVsNoop)} (target ≥ ` +
         `0.8${mode === 'open' ? '; open loop: our rate is capped by the offered rate' : ''})`,
     );
+    const noopCpu = noopCpuLine(noop, orderCpuMs);
+    if (noopCpu) out.push(noopCpu);
   }
   if (input.noopLocal) {
     const l = input.noopLocal;
@@ -585,6 +590,8 @@ function printReport(input: {
         `${ms(result.updateLatency.percentile(50))}, e2e p50 ${ms(result.e2eLatency.percentile(50))}, errors ` +
         `${result.errors.total}; ratio orders/s ÷ its workflows/s = ${fixed(perSecond / result.perSecond)}`,
     );
+    const shapeCpu = noopCpuLine(result, orderCpuMs);
+    if (shapeCpu) out.push(shapeCpu);
   }
   if (sync) {
     ratios.createP50VsSync = load.createLatency.percentile(50) / sync.createLatency.percentile(50);
@@ -623,6 +630,25 @@ function printReport(input: {
     sync: sync && { p50: sync.createLatency.percentile(50), p99: sync.createLatency.percentile(99) },
     ratios,
   };
+}
+
+/**
+ * What a no-op baseline cost per workflow, against what the order cost. With both saturating the same cores the
+ * throughput ratio is about the inverse of their CPU ratio, so this says how much of the order's own work (the
+ * API, PostgreSQL, the activities) a ratio would leave room for.
+ */
+function noopCpuLine(result: NoopResult, orderCpuMs: number): string | undefined {
+  if (!result.cpu || result.completed === 0) return undefined;
+  const perWorkflow = (seconds = 0) => (1000 * seconds) / result.completed;
+  const all = perWorkflow(Object.values(result.cpu).reduce((a, s) => a + s, 0));
+  const temporal = perWorkflow(result.cpu.temporal);
+  const bench = perWorkflow(result.cpu.bench);
+  return (
+    `  CPU per workflow, every process: ${fixed(all, 1)} ms (Temporal ${fixed(temporal, 1)}, the bench's worker ` +
+    `and client ${fixed(bench, 1)}, the idle stack ${fixed(all - temporal - bench, 1)}); the order ` +
+    `${fixed(orderCpuMs, 1)} ms, ${fixed(orderCpuMs - all, 1)} ms more; a ratio of 0.8 needs the order at ≤ ` +
+    `${fixed(all / 0.8, 1)} ms`
+  );
 }
 
 void main();

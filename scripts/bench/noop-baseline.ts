@@ -8,6 +8,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import type { temporal } from '@temporalio/proto';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { noopOrderWorkflow, noopPaidSignal, noopSubmitUpdate, type NoopShape, type ShapeStep } from './noop-workflow';
+import { type CpuSnapshot, cpuDelta } from './proc';
 import { Counter, Samples } from './stats';
 
 export interface MeasuredShape {
@@ -137,6 +138,8 @@ export interface NoopResult {
   updateLatency: Samples;
   e2eLatency: Samples;
   errors: Counter;
+  /** CPU seconds by process over the measured seconds, when the caller passed `snapshotCpu`. */
+  cpu?: Record<string, number>;
 }
 
 export async function runNoopBaseline(options: {
@@ -151,6 +154,8 @@ export async function runNoopBaseline(options: {
   localUpdate?: boolean;
   localAll?: boolean;
   workerOptions?: Record<string, number>;
+  /** Reads the CPU of the stack's processes and the bench (whose process runs this baseline's worker and client). */
+  snapshotCpu?: () => CpuSnapshot;
 }): Promise<NoopResult> {
   const taskQueue = `bench-noop-${Date.now()}`;
   const nativeConnection = await NativeConnection.connect({ address: options.temporalAddress });
@@ -245,9 +250,11 @@ export async function runNoopBaseline(options: {
     result.e2eLatency = new Samples();
     result.errors = new Counter();
     if (!warm) result.errors.inc('hung');
+    const cpuBefore = options.snapshotCpu?.();
     const t0 = performance.now();
     if (warm && !(await clientsFor(options.durationS))) result.errors.inc('hung');
     result.seconds = (performance.now() - t0) / 1000;
+    if (cpuBefore && options.snapshotCpu) result.cpu = cpuDelta(cpuBefore, options.snapshotCpu());
   });
   // A warm-up that hung leaves no measured time.
   result.perSecond = result.seconds > 0 ? result.completed / result.seconds : 0;
