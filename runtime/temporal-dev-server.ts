@@ -47,6 +47,11 @@ export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, string>> = {
   'history.transferProcessorUpdateAckInterval': '"1s"',
   'history.visibilityProcessorUpdateAckInterval': '"1s"',
   'history.timerProcessorUpdateAckInterval': '"1s"',
+  // A history queue reads its new tasks at most this often per shard (20/s by default, and the
+  // dev server has one shard): a workflow task then waited ≈ 24 ms on average before it reached
+  // matching, twice per order, the largest part of an order's create latency at 15 orders/s
+  // (docs/performance.md, fifteenth pass). The timer and visibility queues are off that path.
+  'history.transferProcessorMaxPollRPS': '200',
 };
 
 /**
