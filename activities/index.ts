@@ -1,6 +1,5 @@
 import type { ActivityDeps } from './activity-deps';
 import { createCardPaymentCompletion } from './card-payment-completion';
-import { createInvoiceFulfilment } from './invoice-fulfilment';
 import { createDocumentActivities } from './documents/issue-document';
 import { createGiftVoucherActivities } from './gift-vouchers';
 import { type EmailKind, queueOrderEmail } from './notifications/queue-order-email';
@@ -37,7 +36,6 @@ export function createActivities(deps: ActivityDeps) {
     ...payments,
     ...createCardPaymentCompletion({ ...payments, ...completion }),
     ...documents,
-    ...createInvoiceFulfilment({ ...lifecycle, ...documents, ...mail, ...giftVouchers }),
     ...giftVouchers,
     ...mail,
     ...createSubscriptionActivities(deps),

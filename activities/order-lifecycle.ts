@@ -19,7 +19,6 @@ import { loadLatePaymentPolicy } from '../db/queries/tenant-settings';
 import type { Db } from '../db/database';
 import type { OrderMetricFacts } from '../db/queries/metrics';
 import { recordOrderTransition } from '../runtime/metrics';
-import { renewSubscriptionInTransaction, startOrderSubscriptionsInTransaction } from '../db/queries/subscription-start';
 import type { ActivityDeps } from './activity-deps';
 
 interface OrderRef {
@@ -163,18 +162,6 @@ export function createOrderLifecycleActivities({ db, paymentProviders }: Activit
       }
     },
 
-    /** A renewal order moves its subscription on to the period it pays for (once). */
-    async renewSubscription(input: OrderRef): Promise<{ renewed: boolean }> {
-      const renewed = await db.transaction().execute((trx) => renewSubscriptionInTransaction(trx, input));
-      return { renewed: renewed !== null };
-    },
-
-    /** The order's subscription lines become subscriptions (once: a retry starts none twice). */
-    async startOrderSubscriptions(input: OrderRef): Promise<{ started: number }> {
-      const started = await db.transaction().execute((trx) => startOrderSubscriptionsInTransaction(trx, input));
-      return { started };
-    },
-
     /** The order waits for an operator (status needs_attention) and says why. */
     async parkOrder(input: OrderRef & { reason: string; eventKey: string }): Promise<void> {
       await db.transaction().execute(async (trx) => {
@@ -210,13 +197,6 @@ export function createOrderLifecycleActivities({ db, paymentProviders }: Activit
           message: input.reason,
         });
       });
-    },
-
-    async setOrderStatus(
-      input: OrderRef & { status: OrderStatus; eventKey: string; message: string; data?: Record<string, unknown> },
-    ): Promise<void> {
-      const written = await db.transaction().execute((trx) => setOrderStatusInTransaction(trx, input));
-      if (written.first) await recordStatusMetric(db, input, written.facts);
     },
   };
 }

@@ -10,7 +10,6 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { OrderActivities } from '../../activities';
 import type { CancellationDecision } from '../../activities/order-cancellation';
 import { createCardPaymentCompletion } from '../../activities/card-payment-completion';
-import { createInvoiceFulfilment } from '../../activities/invoice-fulfilment';
 import { createTakeOrderActivity } from '../../activities/intake/take-order';
 import type { ValidateOrderResult } from '../../activities/intake/validate-order';
 import type { BusinessError } from '../../domain/business-error';
@@ -208,13 +207,18 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
     calls.push({ name, input } as ActivityCall);
   };
   let documents = 0;
+  const numberDocument = (kind: 'invoice' | 'receipt') => {
+    documents += 1;
+    const schedule =
+      kind === 'invoice' && behaviour.invoiceDueInDays
+        ? { dueInDays: behaviour.invoiceDueInDays, reminderIntervalDays: 7 }
+        : { dueInDays: null, reminderIntervalDays: null };
+    return { invoiceId: `doc-${documents}`, documentNumber: String(10_000 + documents), ...schedule };
+  };
   let invoicePaid = 0;
   let invoicePaymentFailures = 0;
   let intakeStartedAtMs = 0;
-  const steps: Omit<
-    OrderActivities,
-    'intakeOrder' | 'recordPaymentAndComplete' | 'bookAndInvoiceOrder' | 'completeInvoicedOrder'
-  > = {
+  const steps: Omit<OrderActivities, 'intakeOrder' | 'recordPaymentAndComplete'> = {
     async validateOrder(input) {
       record('validateOrder', input);
       const validation = behaviour.validation ?? {
@@ -248,9 +252,6 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
       record('expireOrder', input);
       return { seatsReleased: 1 };
     },
-    async setOrderStatus(input) {
-      record('setOrderStatus', input);
-    },
     async abandonOrder(input) {
       record('abandonOrder', input);
     },
@@ -278,10 +279,6 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
       record('issueGiftVouchers', input);
       return { issued: 1 };
     },
-    async renewSubscription(input) {
-      record('renewSubscription', input);
-      return { renewed: false };
-    },
     async startSubscriptionWorkflows(input) {
       record('startSubscriptionWorkflows', input);
       return { started: 1 };
@@ -291,10 +288,6 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
     },
     async approveHeldOrder(input) {
       record('approveHeldOrder', input);
-    },
-    async startOrderSubscriptions(input) {
-      record('startOrderSubscriptions', input);
-      return { started: 0 };
     },
     async evaluateCancellation(input) {
       record('evaluateCancellation', input);
@@ -357,12 +350,15 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
     },
     async issueDocument(input) {
       record('issueDocument', input);
-      documents += 1;
-      const schedule =
-        input.kind === 'invoice' && behaviour.invoiceDueInDays
-          ? { dueInDays: behaviour.invoiceDueInDays, reminderIntervalDays: 7 }
-          : { dueInDays: null, reminderIntervalDays: null };
-      return { invoiceId: `doc-${documents}`, documentNumber: String(10_000 + documents), ...schedule };
+      return numberDocument(input.kind);
+    },
+    async bookAndInvoiceOrder(input) {
+      record('bookAndInvoiceOrder', input);
+      if (behaviour.bookingFails) throw ApplicationFailure.nonRetryable('occurrence was deleted', 'BookingImpossible');
+      return numberDocument('invoice');
+    },
+    async completeInvoicedOrder(input) {
+      record('completeInvoicedOrder', input);
     },
     async recordInvoicePayment(input) {
       record('recordInvoicePayment', input);
@@ -379,9 +375,8 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
       return { queued: 1 };
     },
   };
-  // The one-round-trip intake, the payment-and-completion and the invoice activities are the
-  // real compositions (createTakeOrderActivity, createCardPaymentCompletion,
-  // createInvoiceFulfilment) over the stubbed steps, so the steps are what gets recorded.
+  // The one-round-trip intake and the payment-and-completion are the real compositions
+  // (createTakeOrderActivity, createCardPaymentCompletion) over the stubbed steps, so the steps are what gets recorded.
   const activities: OrderActivities = {
     ...steps,
     // The intake is a local activity, whose info carries the worker's clock, not the (skipped) server's:
@@ -391,7 +386,6 @@ export function createStubActivities(behaviour: StubBehaviour = {}): StubActivit
       return createTakeOrderActivity(steps).intakeOrder(input);
     },
     ...createCardPaymentCompletion(steps),
-    ...createInvoiceFulfilment(steps),
   };
   return {
     activities,

@@ -15,14 +15,14 @@ type Invoice = Awaited<ReturnType<typeof activities.bookAndInvoiceOrder>>;
 export async function payInvoice(order: OrderProcess): Promise<void> {
   let invoice: Invoice | undefined;
   const live = await order.step(async () => {
-    invoice = await activities.bookAndInvoiceOrder(order.scope);
+    invoice = await activities.bookAndInvoiceOrder({ ...order.scope, sells: order.completionScope });
     order.move('booked', 'the invoice');
     order.move('invoiced', 'the invoice to be paid');
   });
   if (!live || !invoice) return;
   if (!(await collectInvoicePayments(order, invoice))) return;
   await order.step(async () => {
-    await paymentActivities.completeInvoicedOrder(order.scope);
+    await paymentActivities.completeInvoicedOrder({ ...order.scope, sells: order.completionScope });
     await deliverGiftVouchers(order);
     await startSubscriptions(order);
     order.move('completed', null);
