@@ -56,8 +56,9 @@ export function createOrderCompletionActivities(deps: ActivityDeps) {
     async bookAndInvoiceOrder(input: CompletionInput): Promise<IssuedDocument> {
       const invoice = await db.transaction().execute(async (trx) => {
         await bookOrderInTransaction(trx, input.tenantId, input.orderId);
-        const document = await issueDocumentInTransaction(trx, { ...scopeOf(input), kind: 'invoice' });
         if (input.sells?.subscriptions !== false) await renewSubscriptionInTransaction(trx, input);
+        // The tenant's document counter is the row every order shares: taken last but for the status.
+        const document = await issueDocumentInTransaction(trx, { ...scopeOf(input), kind: 'invoice' });
         await setOrderStatusInTransaction(trx, {
           ...scopeOf(input),
           status: 'invoiced',
