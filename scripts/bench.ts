@@ -503,15 +503,11 @@ function mainLines(input: {
       `${fixed((1000 * total) / Math.max(1, done), 1)} ms CPU per order; the bench apart ` +
       `${fixed((1000 * (cpu.bench ?? 0)) / Math.max(1, done), 1)} ms per order`,
   );
-  const [m0, m1] = input.machine;
-  const wall = (m1.at - m0.at) / 1000;
-  const machineBusy = m1.busySeconds - m0.busySeconds;
-  const others = Math.max(0, machineBusy - total - (cpu.bench ?? 0));
+  const machine = machineUse(input.machine, cpu);
   out.push(
-    `machine: ${fixed(machineBusy / wall, 2)} cores busy in all, ` +
-      `${fixed(others / wall, 2)} of them outside the stack and the bench; CPU pressure ` +
-      `(some) ${fixed((100 * (m1.pressureSomeUs - m0.pressureSomeUs)) / 1e6 / wall, 0)}% of ` +
-      `the time`,
+    `machine: ${fixed(machine.busyCores, 2)} cores busy in all, ` +
+      `${fixed(machine.otherCores, 2)} of them outside the stack and the bench; CPU pressure ` +
+      `(some) ${fixed(machine.pressurePercent, 0)}% of the time`,
   );
   if (input.memAfter) out.push(`worker memory: RSS ${gib(input.memAfter.rss)}, peak ${gib(input.memAfter.hwm)}`);
   for (const role of ['api', 'temporal'] as const) {
@@ -539,11 +535,7 @@ function printReport(input: {
   const { load, integrity, cpu, sync, noop, measured } = input;
   const seconds = (load.lastDone - load.t0) / 1000;
   const perSecond = (waiting !== undefined ? load.created : load.completed) / seconds;
-  const [m0, m1] = input.machine;
-  const wall = (m1.at - m0.at) / 1000;
-  const machineBusy = m1.busySeconds - m0.busySeconds;
-  const total = stackCpuSeconds(cpu);
-  const others = Math.max(0, machineBusy - total - (cpu.bench ?? 0));
+  const machine = machineUse(input.machine, cpu);
   const done = waiting !== undefined ? load.created : load.completed;
   // Every process, the bench included: in a no-op baseline the bench's process is the worker and the client.
   const orderCpuMs = (1000 * Object.values(cpu).reduce((a, s) => a + s, 0)) / Math.max(1, done);
@@ -623,12 +615,24 @@ function printReport(input: {
     timeline: load.timeline,
     integrity,
     cpuSeconds: cpu,
-    machineBusyCores: machineBusy / wall,
-    otherCores: others / wall,
+    machineBusyCores: machine.busyCores,
+    otherCores: machine.otherCores,
     workerMemory: input.memAfter,
     noop: noop && { perSecond: noop.perSecond, updateP50: noop.updateLatency.percentile(50) },
     sync: sync && { p50: sync.createLatency.percentile(50), p99: sync.createLatency.percentile(99) },
     ratios,
+  };
+}
+
+/** How busy the machine was between two snapshots, and how much of it was neither the stack nor the bench. */
+function machineUse([m0, m1]: [MachineSnapshot, MachineSnapshot], cpu: Record<string, number>) {
+  const wall = (m1.at - m0.at) / 1000;
+  const busy = m1.busySeconds - m0.busySeconds;
+  const others = Math.max(0, busy - stackCpuSeconds(cpu) - (cpu.bench ?? 0));
+  return {
+    busyCores: busy / wall,
+    otherCores: others / wall,
+    pressurePercent: (100 * (m1.pressureSomeUs - m0.pressureSomeUs)) / 1e6 / wall,
   };
 }
 
